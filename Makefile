@@ -1,0 +1,107 @@
+# The portal: `make run` runs it locally, `make test` runs every test.
+# SAN=1 builds everything with AddressSanitizer and UndefinedBehaviorSanitizer
+# into build/san (binaries in build/san/bin) so it never mixes with a normal build.
+
+CC      ?= cc
+PKGS     = fcgi libmariadb yajl
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+           -Wno-unused-parameter -fno-strict-aliasing -MMD -MP \
+           -Icore -Icore/include $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldl -lm
+
+ifeq ($(SAN),1)
+OUT      = build/san
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+else
+OUT      = build/normal
+endif
+BIN      = $(if $(filter 1,$(SAN)),build/san/bin,bin)
+export PORTAL_BIN := $(abspath $(BIN))
+
+CORE_MAINS = core/portald.c core/portalctl.c core/hello_fcgi.c
+CORE_SRCS  = $(filter-out $(CORE_MAINS),$(wildcard core/*.c))
+CORE_OBJS  = $(CORE_SRCS:%.c=$(OUT)/%.o)
+CORE_LIB   = $(OUT)/libportalcore.a
+
+PLUGINS    = $(notdir $(wildcard plugins/*))
+PLUGIN_SOS = $(PLUGINS:%=$(BIN)/plugins/%.so)
+
+UNIT_SRCS  = $(wildcard tests/unit/test_*.c)
+UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
+
+FUZZ_SRCS  = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps run start stop test unit fuzz bench format lint clean install
+all: $(BIN)/portald $(BIN)/portalctl $(BIN)/hello_fcgi $(PLUGIN_SOS) $(UNIT_BINS)
+
+deps:
+	@sh core/scripts/deps.sh
+
+$(OUT)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/plugins/%.pic.o: plugins/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -c $< -o $@
+
+$(CORE_LIB): $(CORE_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+# portald exports exactly the SDK (core/sdk.syms) for the plugins it loads.
+$(BIN)/portald: $(OUT)/core/portald.o $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -Wl,--dynamic-list=core/sdk.syms -o $@ $< -Wl,--whole-archive $(CORE_LIB) -Wl,--no-whole-archive $(LDLIBS)
+
+$(BIN)/portalctl: $(OUT)/core/portalctl.o $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(LDLIBS)
+
+$(BIN)/hello_fcgi: $(OUT)/core/hello_fcgi.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+.SECONDEXPANSION:
+$(BIN)/plugins/%.so: $$(patsubst %.c,$(OUT)/%.pic.o,$$(wildcard plugins/%/*.c))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -shared -o $@ $^
+
+$(OUT)/tests/%: tests/unit/%.c $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(CORE_LIB) $(LDLIBS)
+
+run: deps all
+	@sh core/scripts/stack.sh run
+start: deps all
+	@sh core/scripts/stack.sh start
+stop:
+	@sh core/scripts/stack.sh stop
+
+test: deps all
+	@sh tests/run.sh
+
+unit: all
+	@sh tests/run.sh unit
+
+fuzz: deps
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
+
+bench: deps all
+	@sh tests/bench/run.sh
+
+format:
+	clang-format -i core/*.c core/*.h core/include/portal/*.h plugins/*/*.c tests/unit/*.c tests/unit/*.h tests/fuzz/*.c
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --inline-suppr --suppress=missingIncludeSystem -Icore -Icore/include \
+	  core plugins tests/unit tests/fuzz
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,20 @@
+/* A growable byte buffer (heap, not arena: response bodies and generated text can
+ * outgrow a request's arena budget and are freed explicitly). */
+#ifndef CORE_BUF_H
+#define CORE_BUF_H
+
+#include <stddef.h>
+
+struct buf {
+	char *data; /* NUL-terminated when len > 0 */
+	size_t len, cap;
+	int failed; /* set once an allocation failed; later appends do nothing */
+};
+
+int buf_append(struct buf *b, const void *data, size_t len);
+int buf_puts(struct buf *b, const char *s);
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_reset(struct buf *b); /* len = 0, keeps the memory */
+void buf_free(struct buf *b);
+
+#endif

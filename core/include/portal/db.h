@@ -1,0 +1,52 @@
+/* MariaDB access: prepared statements with bound arguments, nothing else. Each
+ * worker holds one connection; statements are prepared once per connection and
+ * prepared again after a reconnect. */
+#ifndef PORTAL_DB_H
+#define PORTAL_DB_H
+
+#include <stddef.h>
+
+#include "value.h"
+
+struct portal_req;
+
+enum portal_db_type { PDB_NULL, PDB_INT, PDB_DOUBLE, PDB_STR };
+
+struct portal_db_arg {
+	enum portal_db_type type;
+	long long i;
+	double d;
+	const char *s;
+	size_t len;
+};
+
+#define PDB_I(v) ((struct portal_db_arg){.type = PDB_INT, .i = (v)})
+#define PDB_D(v) ((struct portal_db_arg){.type = PDB_DOUBLE, .d = (v)})
+#define PDB_S(v) ((struct portal_db_arg){.type = (v) ? PDB_STR : PDB_NULL, .s = (v), .len = (size_t)-1})
+#define PDB_NUL ((struct portal_db_arg){.type = PDB_NULL})
+/* PORTAL_DB_ARGS(PDB_I(id), PDB_S(name)) expands to the array and its length. */
+#define PORTAL_DB_ARGS(...)                          \
+	(const struct portal_db_arg[]){__VA_ARGS__}, \
+	    sizeof((const struct portal_db_arg[]){__VA_ARGS__}) / sizeof(struct portal_db_arg)
+#define PORTAL_DB_NOARGS NULL, 0
+
+/* All calls return 0 on success or an HTTP status a handler can return as is:
+ * 503 when the database is unreachable (the worker reconnects on its next
+ * request), 409 on a duplicate key, 500 otherwise (logged, never shown).
+ *
+ * portal_db_query: *rows becomes a list of objects keyed by column label, in the
+ * request's arena; integers are PV_INT, DATETIME/TIMESTAMP an RFC 3339 UTC string,
+ * NULL PV_NULL, everything else a string. */
+int portal_db_query(struct portal_req *req, const char *sql, const struct portal_db_arg *args,
+		    size_t nargs, struct portal_value **rows);
+
+/* For statements without a result. affected and insert_id may be NULL. */
+int portal_db_exec(struct portal_req *req, const char *sql, const struct portal_db_arg *args,
+		   size_t nargs, unsigned long long *affected, unsigned long long *insert_id);
+
+/* Transactions. A transaction still open when the handler returns is rolled back. */
+int portal_db_begin(struct portal_req *req);
+int portal_db_commit(struct portal_req *req);
+int portal_db_rollback(struct portal_req *req);
+
+#endif

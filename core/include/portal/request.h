@@ -1,0 +1,76 @@
+/* One request as a handler sees it: already parsed, bounded and validated. */
+#ifndef PORTAL_REQUEST_H
+#define PORTAL_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arena.h"
+#include "value.h"
+
+/* A file part of a multipart body, streamed to a temporary file that is removed
+ * when the request ends. */
+struct portal_upload {
+	const char *field;        /* form field name */
+	const char *filename;     /* the client's name, for display only: never a path */
+	const char *content_type; /* as the client declared it: not to be trusted */
+	const char *path;         /* temporary file under the configured tmp folder */
+	size_t size;
+	struct portal_upload *next;
+};
+
+enum portal_role { PORTAL_ROLE_NONE = 0, PORTAL_ROLE_MANAGER = 1, PORTAL_ROLE_RESIDENT = 2 };
+
+/* Who is calling. Filled by the session layer before routing. */
+struct portal_caller {
+	enum portal_role role;
+	long long user_id;
+	long long org_id;
+	bool admin;
+};
+
+struct portal_req {
+	struct portal_arena *arena;
+	const char *method;  /* "GET", "POST", ... */
+	const char *path;    /* decoded path without query, valid UTF-8 */
+	bool is_api;         /* path under /api/v1: rendered as JSON */
+	const char *client_addr; /* the address nginx saw */
+	const char *locale;  /* "de" or "en" */
+	struct portal_value *query;   /* object of strings; a repeated key is a list */
+	struct portal_value *body;    /* object: form, JSON or multipart fields; never NULL */
+	struct portal_value *cookies; /* object of strings */
+	struct portal_value *params;  /* path parameters: ints for ids, strings otherwise */
+	struct portal_upload *uploads;
+	struct portal_caller caller;
+	struct portal_worker *worker; /* opaque: the worker serving the request */
+	void *plugin_state;           /* what the route's plugin returned from init */
+	/* Fields may be appended in later ABI revisions, never reordered. */
+};
+
+/* Path parameter {name}: an id (names "id" or ending in "_id") is a positive
+ * integer, anything else a token. Return 0 / NULL when absent. */
+long long portal_param_id(const struct portal_req *req, const char *name);
+const char *portal_param_str(const struct portal_req *req, const char *name);
+
+/* Request headers as FastCGI passed them (HTTP_X_CSRF_TOKEN, CONTENT_TYPE); NULL if absent. */
+const char *portal_header(const struct portal_req *req, const char *cgi_name);
+
+/* Response. A header containing CR or LF is refused with -1. */
+int portal_set_header(struct portal_req *req, const char *name, const char *value);
+
+/* Records an error for the response ({"error": {code, message, field}} or the error
+ * page) and returns status, so a handler can `return portal_fail(...)`. The message
+ * is a locale key or plain text; field may be NULL. */
+int portal_fail(struct portal_req *req, int status, const char *code, const char *field,
+		const char *message);
+
+/* For pages: answer 303 to location (a local path). Returns 303. */
+int portal_redirect(struct portal_req *req, const char *location);
+
+/* The text of a locale key in the request's language (the key itself if unknown). */
+const char *portal_t(const struct portal_req *req, const char *key);
+
+/* A configuration value ("key = value" in portal.conf), NULL if unset. */
+const char *portal_config(const struct portal_req *req, const char *key);
+
+#endif

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Installs what the project needs, and is quick when all of it is present:
+# Debian's packages with apt-get, and the browser tests' npm packages with npm ci.
+set -e
+cd "$(dirname "$0")/../.."
+
+PKGS="build-essential pkg-config clang libclang-rt-14-dev libfcgi-dev libfcgi-bin
+libmariadb-dev mariadb-server mariadb-client libcurl4-openssl-dev libyajl-dev
+libsodium-dev nginx python3-aiosmtpd chromium wrk valgrind cppcheck clang-format
+procps curl nodejs"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "deps: installing$missing"
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps: run as root (or install:$missing)" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >/dev/null
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing >/dev/null
+fi
+
+command -v npm >/dev/null || { apt-get install -y -q --no-install-recommends npm >/dev/null; }
+if [ ! -d tests/node_modules/playwright-core ] ||
+	[ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
+	(cd tests && npm ci --no-audit --no-fund --loglevel=error)
+fi
