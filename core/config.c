@@ -1,0 +1,184 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Every key the portal knows, with its default (NULL: none) and, for numbers,
+ * the range config_load accepts. Later features add their settings here. */
+struct setting {
+	const char *key;
+	const char *dflt;
+	long min, max; /* both 0: not a number */
+};
+
+static const struct setting settings[] = {
+	{"listen", "var/run/portald.sock", 0, 0},
+	{"pid_file", NULL, 0, 0},
+	{"workers", "0", 0, 256}, /* 0: the number of cores */
+	{"max_requests", "10000", 1, 100000000},
+	{"request_timeout", "30", 1, 3600},
+	{"shutdown_timeout", "10", 1, 600},
+	{"plugins", "example", 0, 0},
+	{"plugin_dir", "bin/plugins", 0, 0},
+	{"plugin_share", "plugins", 0, 0},
+	{"template_dir", "templates", 0, 0},
+	{"sql_dir", "sql", 0, 0},
+	{"tmp_dir", "var/tmp", 0, 0},
+	{"files_dir", "var/files", 0, 0},
+	{"db_socket", "var/run/mariadb.sock", 0, 0},
+	{"db_host", NULL, 0, 0},
+	{"db_port", "0", 0, 65535},
+	{"db_name", "portal", 0, 0},
+	{"db_user", "portal", 0, 0},
+	{"db_password", "", 0, 0},
+	{"base_url", "http://127.0.0.1:8080", 0, 0},
+	{"socket_group", "", 0, 0},
+	{"smtp_url", "smtp://127.0.0.1:2525", 0, 0},
+	{"smtp_user", "", 0, 0},
+	{"smtp_password", "", 0, 0},
+	{"smtp_starttls", "0", 0, 1},
+	{"mail_from", "portal@localhost", 0, 0},
+	{"max_header_bytes", "16384", 1024, 1048576},
+	{"max_body_bytes", "62914560", 1024, 1073741824},
+	{"max_form_bytes", "1048576", 1024, 67108864},
+	{"max_fields", "1000", 1, 100000},
+	{"max_parts", "100", 1, 10000},
+	{"max_file_bytes", "52428800", 1024, 1073741824},
+	{"arena_bytes", "33554432", 1048576, 1073741824},
+	{NULL, NULL, 0, 0},
+};
+
+struct config {
+	char *path;
+	char *values[sizeof settings / sizeof settings[0]];
+};
+
+static int setting_index(const char *key)
+{
+	for (int i = 0; settings[i].key; i++)
+		if (strcmp(settings[i].key, key) == 0)
+			return i;
+	return -1;
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+static int check_number(const struct setting *st, const char *v)
+{
+	if (st->min == 0 && st->max == 0)
+		return 0;
+	char *end;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	return (errno || end == v || *end || n < st->min || n > st->max) ? -1 : 0;
+}
+
+static int parse_line(struct config *cfg, char *line, int lineno, char *err, size_t errlen)
+{
+	char *s = trim(line);
+	if (*s == '\0' || *s == '#')
+		return 0;
+	char *eq = strchr(s, '=');
+	if (!eq) {
+		snprintf(err, errlen, "%s:%d: expected \"key = value\"", cfg->path, lineno);
+		return -1;
+	}
+	*eq = '\0';
+	char *key = trim(s), *value = trim(eq + 1);
+	int i = setting_index(key);
+	if (i < 0) {
+		snprintf(err, errlen, "%s:%d: unknown setting \"%s\"", cfg->path, lineno, key);
+		return -1;
+	}
+	if (check_number(&settings[i], value)) {
+		snprintf(err, errlen, "%s:%d: %s must be a number from %ld to %ld", cfg->path,
+			 lineno, key, settings[i].min, settings[i].max);
+		return -1;
+	}
+	free(cfg->values[i]);
+	if (!(cfg->values[i] = strdup(value))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+struct config *config_load(const char *path, char *err, size_t errlen)
+{
+	struct config *cfg = calloc(1, sizeof *cfg);
+	if (!cfg || !(cfg->path = strdup(path))) {
+		snprintf(err, errlen, "out of memory");
+		free(cfg);
+		return NULL;
+	}
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		config_free(cfg);
+		return NULL;
+	}
+	char line[4096];
+	int lineno = 0, rc = 0;
+	while (rc == 0 && fgets(line, sizeof line, f)) {
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			snprintf(err, errlen, "%s:%d: line too long", path, lineno);
+			rc = -1;
+		} else {
+			rc = parse_line(cfg, line, lineno, err, errlen);
+		}
+	}
+	fclose(f);
+	if (rc) {
+		config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+void config_free(struct config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < sizeof cfg->values / sizeof cfg->values[0]; i++)
+		free(cfg->values[i]);
+	free(cfg->path);
+	free(cfg);
+}
+
+const char *config_get(const struct config *cfg, const char *key)
+{
+	int i = setting_index(key);
+	if (i < 0)
+		return NULL;
+	return cfg->values[i] ? cfg->values[i] : settings[i].dflt;
+}
+
+long config_int(const struct config *cfg, const char *key)
+{
+	const char *v = config_get(cfg, key);
+	long n = v ? strtol(v, NULL, 10) : 0;
+	if (strcmp(key, "workers") == 0 && n == 0) {
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+		if (n < 1)
+			n = 1;
+	}
+	return n;
+}
+
+const char *config_path(const struct config *cfg)
+{
+	return cfg->path;
+}

@@ -1,0 +1,387 @@
+#include "db.h"
+
+#include <mysql.h>
+#include <errmsg.h>
+#include <mysqld_error.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "portal/portal.h"
+
+#define STMT_CACHE_SIZE 256
+#define MAX_COLUMNS 64
+
+struct cached_stmt {
+	char *sql;
+	MYSQL_STMT *stmt;
+};
+
+struct db {
+	const struct config *cfg;
+	MYSQL *conn;
+	bool in_transaction;
+	unsigned statements_this_request;
+	struct cached_stmt cache[STMT_CACHE_SIZE];
+	size_t cached;
+};
+
+struct db *db_new(const struct config *cfg)
+{
+	struct db *db = calloc(1, sizeof *db);
+	if (db)
+		db->cfg = cfg;
+	return db;
+}
+
+static void forget_statements(struct db *db)
+{
+	for (size_t i = 0; i < db->cached; i++) {
+		if (db->conn)
+			mysql_stmt_close(db->cache[i].stmt);
+		free(db->cache[i].sql);
+	}
+	db->cached = 0;
+}
+
+static void disconnect(struct db *db)
+{
+	forget_statements(db);
+	if (db->conn)
+		mysql_close(db->conn);
+	db->conn = NULL;
+	db->in_transaction = false;
+}
+
+void db_free(struct db *db)
+{
+	if (!db)
+		return;
+	disconnect(db);
+	free(db);
+}
+
+struct st_mysql *db_handle(struct db *db)
+{
+	return db->conn;
+}
+
+int db_connect(struct db *db, bool multi, char *err, size_t errlen)
+{
+	disconnect(db);
+	if (!(db->conn = mysql_init(NULL))) {
+		snprintf(err, errlen, "database: out of memory");
+		return -1;
+	}
+	unsigned timeout = 3;
+	unsigned io_timeout = (unsigned)config_int(db->cfg, "request_timeout") + 5;
+	mysql_options(db->conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	mysql_options(db->conn, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	mysql_options(db->conn, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
+	mysql_options(db->conn, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
+	/* We reconnect and re-prepare ourselves: the connector's automatic
+	 * reconnect would silently drop transactions and statements. */
+	my_bool no = 0;
+	mysql_options(db->conn, MYSQL_OPT_RECONNECT, &no);
+	const char *host = config_get(db->cfg, "db_host");
+	const char *sock = host && *host ? NULL : config_get(db->cfg, "db_socket");
+	if (!mysql_real_connect(db->conn, host && *host ? host : "localhost",
+				config_get(db->cfg, "db_user"), config_get(db->cfg, "db_password"),
+				config_get(db->cfg, "db_name"),
+				(unsigned)config_int(db->cfg, "db_port"), sock,
+				multi ? CLIENT_MULTI_STATEMENTS : 0)) {
+		snprintf(err, errlen, "database: %s", mysql_error(db->conn));
+		disconnect(db);
+		return -1;
+	}
+	/* Times are stored and read as UTC; strict mode refuses silent truncation. */
+	if (mysql_query(db->conn, "SET time_zone = '+00:00', sql_mode = "
+				  "'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'")) {
+		snprintf(err, errlen, "database: %s", mysql_error(db->conn));
+		disconnect(db);
+		return -1;
+	}
+	return 0;
+}
+
+static bool connection_lost(unsigned err)
+{
+	return err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST ||
+	       err == CR_CONNECTION_ERROR || err == CR_CONN_HOST_ERROR ||
+	       err == CR_SERVER_LOST_EXTENDED || err == ER_CONNECTION_KILLED ||
+	       err == ER_SERVER_SHUTDOWN;
+}
+
+/* Maps a failed call to the status the SDK promises, and forgets a dead
+ * connection so that the next request reconnects. */
+static int failure(struct db *db, unsigned err, const char *msg, const char *sql)
+{
+	if (connection_lost(err) || err == CR_SERVER_HANDSHAKE_ERR) {
+		portal_log("database connection lost (%u); will reconnect", err);
+		disconnect(db);
+		return 503;
+	}
+	if (err == ER_DUP_ENTRY)
+		return 409;
+	if (err == ER_LOCK_DEADLOCK || err == ER_LOCK_WAIT_TIMEOUT)
+		return 503;
+	portal_log("database error %u: %s (statement: %.80s)", err, msg, sql);
+	return 500;
+}
+
+void db_request_start(struct db *db)
+{
+	db->statements_this_request = 0;
+}
+
+void db_request_end(struct db *db)
+{
+	if (db->in_transaction)
+		db_rollback(db);
+}
+
+static MYSQL_STMT *prepared(struct db *db, const char *sql, int *status)
+{
+	for (size_t i = 0; i < db->cached; i++)
+		if (strcmp(db->cache[i].sql, sql) == 0)
+			return db->cache[i].stmt;
+	if (db->cached == STMT_CACHE_SIZE) /* generated SQL should not grow without bound */
+		forget_statements(db);
+	MYSQL_STMT *st = mysql_stmt_init(db->conn);
+	if (!st) {
+		*status = 500;
+		return NULL;
+	}
+	if (mysql_stmt_prepare(st, sql, strlen(sql))) {
+		*status = failure(db, mysql_stmt_errno(st), mysql_stmt_error(st), sql);
+		mysql_stmt_close(st);
+		return NULL;
+	}
+	char *copy = strdup(sql);
+	if (!copy) {
+		mysql_stmt_close(st);
+		*status = 500;
+		return NULL;
+	}
+	db->cache[db->cached++] = (struct cached_stmt){copy, st};
+	return st;
+}
+
+static int bind_args(MYSQL_STMT *st, const struct portal_db_arg *args, size_t nargs,
+		     MYSQL_BIND *bind, unsigned long *lengths)
+{
+	if (mysql_stmt_param_count(st) != nargs)
+		return -1;
+	for (size_t i = 0; i < nargs; i++) {
+		MYSQL_BIND *b = &bind[i];
+		memset(b, 0, sizeof *b);
+		switch (args[i].type) {
+		case PDB_NULL:
+			b->buffer_type = MYSQL_TYPE_NULL;
+			break;
+		case PDB_INT:
+			b->buffer_type = MYSQL_TYPE_LONGLONG;
+			b->buffer = (void *)&args[i].i;
+			break;
+		case PDB_DOUBLE:
+			b->buffer_type = MYSQL_TYPE_DOUBLE;
+			b->buffer = (void *)&args[i].d;
+			break;
+		case PDB_STR:
+			lengths[i] = args[i].len == (size_t)-1 ? strlen(args[i].s) : args[i].len;
+			b->buffer_type = MYSQL_TYPE_STRING;
+			b->buffer = (void *)args[i].s;
+			b->buffer_length = lengths[i];
+			b->length = &lengths[i];
+			break;
+		}
+	}
+	return nargs ? mysql_stmt_bind_param(st, bind) : 0;
+}
+
+static bool is_integer_type(enum enum_field_types t)
+{
+	return t == MYSQL_TYPE_TINY || t == MYSQL_TYPE_SHORT || t == MYSQL_TYPE_LONG ||
+	       t == MYSQL_TYPE_INT24 || t == MYSQL_TYPE_LONGLONG || t == MYSQL_TYPE_YEAR;
+}
+
+static bool is_time_type(enum enum_field_types t)
+{
+	return t == MYSQL_TYPE_DATETIME || t == MYSQL_TYPE_TIMESTAMP;
+}
+
+/* Turns the fetched columns of the current row into an object. */
+static struct portal_value *row_value(struct portal_arena *a, MYSQL_FIELD *fields,
+				      unsigned ncol, MYSQL_BIND *bind, my_bool *nulls,
+				      unsigned long *lens)
+{
+	struct portal_value *row = pv_object(a);
+	if (!row)
+		return NULL;
+	for (unsigned c = 0; c < ncol; c++) {
+		struct portal_value *v;
+		if (nulls[c]) {
+			v = pv_null(a);
+		} else if (bind[c].buffer_type == MYSQL_TYPE_LONGLONG) {
+			v = pv_int(a, *(long long *)bind[c].buffer);
+		} else if (bind[c].buffer_type == MYSQL_TYPE_DATETIME) {
+			const MYSQL_TIME *t = bind[c].buffer;
+			char iso[32];
+			snprintf(iso, sizeof iso, "%04u-%02u-%02uT%02u:%02u:%02uZ", t->year,
+				 t->month, t->day, t->hour, t->minute, t->second);
+			v = pv_string(a, iso);
+		} else {
+			v = pv_stringn(a, bind[c].buffer, lens[c]);
+		}
+		if (!v || pv_set(a, row, fields[c].name, v))
+			return NULL;
+	}
+	return row;
+}
+
+static int fetch_rows(struct db *db, MYSQL_STMT *st, struct portal_arena *a, const char *sql,
+		      struct portal_value **rows)
+{
+	MYSQL_RES *meta = mysql_stmt_result_metadata(st);
+	if (!meta)
+		return rows ? (*rows = pv_list(a)) ? 0 : 500 : 0;
+	int status = 0;
+	unsigned ncol = mysql_num_fields(meta);
+	MYSQL_FIELD *fields = mysql_fetch_fields(meta);
+	MYSQL_BIND bind[MAX_COLUMNS];
+	my_bool nulls[MAX_COLUMNS];
+	unsigned long lens[MAX_COLUMNS];
+	my_bool update_max = 1;
+	struct portal_value *list = pv_list(a);
+	if (ncol > MAX_COLUMNS || !list) {
+		status = 500;
+		goto out;
+	}
+	mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max);
+	if (mysql_stmt_store_result(st)) {
+		status = failure(db, mysql_stmt_errno(st), mysql_stmt_error(st), sql);
+		goto out;
+	}
+	memset(bind, 0, sizeof bind);
+	for (unsigned c = 0; c < ncol; c++) {
+		MYSQL_BIND *b = &bind[c];
+		b->is_null = &nulls[c];
+		b->length = &lens[c];
+		if (is_integer_type(fields[c].type)) {
+			b->buffer_type = MYSQL_TYPE_LONGLONG;
+			b->buffer_length = sizeof(long long);
+		} else if (is_time_type(fields[c].type)) {
+			b->buffer_type = MYSQL_TYPE_DATETIME;
+			b->buffer_length = sizeof(MYSQL_TIME);
+		} else {
+			b->buffer_type = MYSQL_TYPE_STRING;
+			b->buffer_length = fields[c].max_length + 1;
+		}
+		b->is_unsigned = (fields[c].flags & UNSIGNED_FLAG) != 0;
+		if (!(b->buffer = portal_alloc(a, b->buffer_length))) {
+			status = 500;
+			goto out;
+		}
+	}
+	if (mysql_stmt_bind_result(st, bind)) {
+		status = 500;
+		goto out;
+	}
+	int rc;
+	while ((rc = mysql_stmt_fetch(st)) == 0) {
+		struct portal_value *row = row_value(a, fields, ncol, bind, nulls, lens);
+		if (!row || pv_push(a, list, row)) {
+			status = 500;
+			break;
+		}
+	}
+	if (status == 0 && rc == 1)
+		status = failure(db, mysql_stmt_errno(st), mysql_stmt_error(st), sql);
+	if (status == 0 && rows)
+		*rows = list;
+out:
+	mysql_stmt_free_result(st);
+	mysql_free_result(meta);
+	return status;
+}
+
+static int run_once(struct db *db, struct portal_arena *a, const char *sql,
+		    const struct portal_db_arg *args, size_t nargs, struct portal_value **rows,
+		    unsigned long long *affected, unsigned long long *insert_id)
+{
+	char err[256];
+	if (!db->conn && db_connect(db, false, err, sizeof err)) {
+		portal_log("%s", err);
+		return 503;
+	}
+	int status = 0;
+	MYSQL_STMT *st = prepared(db, sql, &status);
+	if (!st)
+		return status;
+	MYSQL_BIND bind[32];
+	unsigned long lengths[32];
+	if (nargs > 32 || bind_args(st, args, nargs, bind, lengths)) {
+		portal_log("database: wrong arguments for statement: %.80s", sql);
+		return 500;
+	}
+	if (mysql_stmt_execute(st))
+		return failure(db, mysql_stmt_errno(st), mysql_stmt_error(st), sql);
+	if (affected)
+		*affected = mysql_stmt_affected_rows(st);
+	if (insert_id)
+		*insert_id = mysql_stmt_insert_id(st);
+	return fetch_rows(db, st, a, sql, rows);
+}
+
+int db_run(struct db *db, struct portal_arena *a, const char *sql,
+	   const struct portal_db_arg *args, size_t nargs, struct portal_value **rows,
+	   unsigned long long *affected, unsigned long long *insert_id)
+{
+	bool first = db->statements_this_request++ == 0 && !db->in_transaction;
+	bool had_connection = db->conn != NULL;
+	int status = run_once(db, a, sql, args, nargs, rows, affected, insert_id);
+	/* After a server restart the first statement on an old connection fails.
+	 * Retrying it is safe only when nothing has run yet in this request. */
+	if (status == 503 && first && had_connection && !db->conn)
+		status = run_once(db, a, sql, args, nargs, rows, affected, insert_id);
+	return status;
+}
+
+static int simple(struct db *db, const char *sql)
+{
+	char err[256];
+	if (!db->conn && db_connect(db, false, err, sizeof err)) {
+		portal_log("%s", err);
+		return 503;
+	}
+	if (mysql_query(db->conn, sql))
+		return failure(db, mysql_errno(db->conn), mysql_error(db->conn), sql);
+	return 0;
+}
+
+int db_begin(struct db *db)
+{
+	bool first = db->statements_this_request++ == 0;
+	bool had_connection = db->conn != NULL;
+	int status = simple(db, "START TRANSACTION");
+	if (status == 503 && first && had_connection && !db->conn)
+		status = simple(db, "START TRANSACTION");
+	if (status == 0)
+		db->in_transaction = true;
+	return status;
+}
+
+int db_commit(struct db *db)
+{
+	int status = simple(db, "COMMIT");
+	db->in_transaction = false;
+	return status;
+}
+
+int db_rollback(struct db *db)
+{
+	int status = db->conn ? simple(db, "ROLLBACK") : 0;
+	db->in_transaction = false;
+	return status;
+}

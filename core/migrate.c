@@ -1,0 +1,196 @@
+#include "migrate.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <mysql.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "db.h"
+
+#define MAX_FILES 512
+#define MAX_SQL_BYTES (4 << 20)
+
+static int is_migration(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 4 && name[0] >= '0' && name[0] <= '9' && strcmp(name + n - 4, ".sql") == 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted file names of dir; a missing folder has none. */
+static int list_files(const char *dir, char **names, size_t *count, char *err, size_t errlen)
+{
+	*count = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : (snprintf(err, errlen, "%s: %s", dir, strerror(errno)), -1);
+	struct dirent *e;
+	int rc = 0;
+	while ((e = readdir(d))) {
+		if (!is_migration(e->d_name))
+			continue;
+		if (*count == MAX_FILES || !(names[*count] = strdup(e->d_name))) {
+			snprintf(err, errlen, "%s: too many migrations", dir);
+			rc = -1;
+			break;
+		}
+		(*count)++;
+	}
+	closedir(d);
+	qsort(names, *count, sizeof *names, by_name);
+	return rc;
+}
+
+static char *read_file(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	char *text = malloc(MAX_SQL_BYTES + 1);
+	size_t n = text ? fread(text, 1, MAX_SQL_BYTES + 1, f) : 0;
+	fclose(f);
+	if (!text || n > MAX_SQL_BYTES) {
+		snprintf(err, errlen, "%s: too large", path);
+		free(text);
+		return NULL;
+	}
+	text[n] = '\0';
+	return text;
+}
+
+static int drain_results(MYSQL *conn)
+{
+	int status;
+	do {
+		MYSQL_RES *res = mysql_store_result(conn);
+		if (res)
+			mysql_free_result(res);
+		else if (mysql_field_count(conn) != 0)
+			return -1;
+	} while ((status = mysql_next_result(conn)) == 0);
+	return status > 0 ? -1 : 0;
+}
+
+static int exec_sql(MYSQL *conn, const char *sql, const char *what, char *err, size_t errlen)
+{
+	if (mysql_query(conn, sql) || drain_results(conn)) {
+		snprintf(err, errlen, "migration %s: %s", what, mysql_error(conn));
+		return -1;
+	}
+	return 0;
+}
+
+static int applied(MYSQL *conn, const char *key, int *done, char *err, size_t errlen)
+{
+	MYSQL_STMT *st = mysql_stmt_init(conn);
+	const char *q = "SELECT 1 FROM schema_migrations WHERE name = ?";
+	MYSQL_BIND b;
+	memset(&b, 0, sizeof b);
+	unsigned long len = strlen(key);
+	b.buffer_type = MYSQL_TYPE_STRING;
+	b.buffer = (void *)key;
+	b.buffer_length = len;
+	b.length = &len;
+	int rc = -1;
+	if (st && !mysql_stmt_prepare(st, q, strlen(q)) && !mysql_stmt_bind_param(st, &b) &&
+	    !mysql_stmt_execute(st) && !mysql_stmt_store_result(st)) {
+		*done = mysql_stmt_num_rows(st) > 0;
+		rc = 0;
+	} else {
+		snprintf(err, errlen, "migrations: %s", st ? mysql_stmt_error(st) : "out of memory");
+	}
+	if (st)
+		mysql_stmt_close(st);
+	return rc;
+}
+
+static int record(MYSQL *conn, const char *key, char *err, size_t errlen)
+{
+	MYSQL_STMT *st = mysql_stmt_init(conn);
+	const char *q = "INSERT INTO schema_migrations (name, applied_at) VALUES (?, UTC_TIMESTAMP())";
+	MYSQL_BIND b;
+	memset(&b, 0, sizeof b);
+	unsigned long len = strlen(key);
+	b.buffer_type = MYSQL_TYPE_STRING;
+	b.buffer = (void *)key;
+	b.buffer_length = len;
+	b.length = &len;
+	int rc = -1;
+	if (st && !mysql_stmt_prepare(st, q, strlen(q)) && !mysql_stmt_bind_param(st, &b) &&
+	    !mysql_stmt_execute(st))
+		rc = 0;
+	else
+		snprintf(err, errlen, "migrations: %s", st ? mysql_stmt_error(st) : "out of memory");
+	if (st)
+		mysql_stmt_close(st);
+	return rc;
+}
+
+/* Applies the pending files of one folder; owner names them in schema_migrations. */
+static int migrate_dir(MYSQL *conn, const char *owner, const char *dir, int verbose, char *err,
+		       size_t errlen)
+{
+	char *names[MAX_FILES];
+	size_t count;
+	if (list_files(dir, names, &count, err, errlen))
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < count; i++) {
+		char key[300], path[4096];
+		snprintf(key, sizeof key, "%s/%s", owner, names[i]);
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		int done = 0;
+		if ((rc = applied(conn, key, &done, err, errlen)) || done)
+			continue;
+		char *sql = read_file(path, err, errlen);
+		if (!sql) {
+			rc = -1;
+			continue;
+		}
+		rc = exec_sql(conn, sql, key, err, errlen);
+		free(sql);
+		if (rc == 0 && (rc = record(conn, key, err, errlen)) == 0 && verbose)
+			printf("migrated %s\n", key);
+	}
+	for (size_t i = 0; i < count; i++)
+		free(names[i]);
+	return rc;
+}
+
+int migrate_run(const struct config *cfg, const struct plugin_set *set, int verbose, char *err,
+		size_t errlen)
+{
+	struct db *db = db_new(cfg);
+	if (!db || db_connect(db, true, err, errlen)) {
+		db_free(db);
+		return -1;
+	}
+	MYSQL *conn = db_handle(db);
+	/* One migrator at a time, across processes and hosts. */
+	int rc = exec_sql(conn, "DO GET_LOCK('portal_migrate', 60)", "lock", err, errlen);
+	if (rc == 0)
+		rc = exec_sql(conn,
+			      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+			      " name VARCHAR(190) NOT NULL PRIMARY KEY,"
+			      " applied_at DATETIME NOT NULL"
+			      ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+			      "schema_migrations", err, errlen);
+	if (rc == 0)
+		rc = migrate_dir(conn, "core", config_get(cfg, "sql_dir"), verbose, err, errlen);
+	for (size_t i = 1; rc == 0 && i < set->count; i++) {
+		char dir[4096];
+		snprintf(dir, sizeof dir, "%s/sql", set->items[i].share_dir);
+		rc = migrate_dir(conn, set->items[i].def->name, dir, verbose, err, errlen);
+	}
+	db_free(db); /* closing the connection releases the lock */
+	return rc;
+}

@@ -1,0 +1,127 @@
+/* The SDK calls a handler makes on its request (portal/request.h, portal/db.h,
+ * portal/portal.h). */
+#include <string.h>
+
+#include "db.h"
+#include "template.h"
+#include "worker.h"
+
+static const struct route_param *find_param(const struct portal_req *req, const char *name)
+{
+	const struct route_match *m = &request_of(req)->match;
+	for (int i = 0; i < m->nparams; i++)
+		if (strcmp(m->params[i].name, name) == 0)
+			return &m->params[i];
+	return NULL;
+}
+
+long long portal_param_id(const struct portal_req *req, const char *name)
+{
+	const struct route_param *p = find_param(req, name);
+	return p && p->is_id ? p->id : 0;
+}
+
+const char *portal_param_str(const struct portal_req *req, const char *name)
+{
+	const struct route_param *p = find_param(req, name);
+	return p ? portal_strndup(req->arena, p->value, p->len) : NULL;
+}
+
+const char *portal_header(const struct portal_req *req, const char *cgi_name)
+{
+	return FCGX_GetParam(cgi_name, request_of(req)->fcgi->envp);
+}
+
+static bool header_safe(const char *s)
+{
+	for (; *s; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+			return false;
+	return true;
+}
+
+int portal_set_header(struct portal_req *req, const char *name, const char *value)
+{
+	if (!name || !value || !header_safe(name) || !header_safe(value) || strchr(name, ':'))
+		return -1;
+	return buf_printf(&request_of(req)->headers, "%s: %s\r\n", name, value);
+}
+
+int portal_fail(struct portal_req *req, int status, const char *code, const char *field,
+		const char *message)
+{
+	struct request *rq = request_of(req);
+	rq->status = status;
+	rq->error_code = code;
+	rq->error_field = field;
+	rq->error_message = message;
+	return status;
+}
+
+int portal_redirect(struct portal_req *req, const char *location)
+{
+	struct request *rq = request_of(req);
+	/* Only local paths: an open redirect would help phishing. */
+	if (!location || location[0] != '/' || location[1] == '/' || location[1] == '\\' ||
+	    !header_safe(location))
+		location = "/";
+	rq->location = portal_strdup(req->arena, location);
+	rq->status = 303;
+	return 303;
+}
+
+int portal_db_query(struct portal_req *req, const char *sql, const struct portal_db_arg *args,
+		    size_t nargs, struct portal_value **rows)
+{
+	return db_run(req->worker->db, req->arena, sql, args, nargs, rows, NULL, NULL);
+}
+
+int portal_db_exec(struct portal_req *req, const char *sql, const struct portal_db_arg *args,
+		   size_t nargs, unsigned long long *affected, unsigned long long *insert_id)
+{
+	return db_run(req->worker->db, req->arena, sql, args, nargs, NULL, affected, insert_id);
+}
+
+int portal_db_begin(struct portal_req *req)
+{
+	return db_begin(req->worker->db);
+}
+
+int portal_db_commit(struct portal_req *req)
+{
+	return db_commit(req->worker->db);
+}
+
+int portal_db_rollback(struct portal_req *req)
+{
+	return db_rollback(req->worker->db);
+}
+
+const char *portal_t(const struct portal_req *req, const char *key)
+{
+	return worker_text(req->worker, req->locale, request_of(req)->plugin, key);
+}
+
+const char *portal_config(const struct portal_req *req, const char *key)
+{
+	return config_get(req->worker->cfg, key);
+}
+
+int portal_emit(struct portal_req *req, const char *event, const struct portal_value *payload)
+{
+	const struct plugin_set *set = req->worker->plugins;
+	for (size_t i = 0; i < set->count; i++) {
+		for (const struct portal_listener *l = set->items[i].def->listeners; l && l->event;
+		     l++) {
+			if (strcmp(l->event, event) != 0)
+				continue;
+			void *saved = req->plugin_state;
+			req->plugin_state = set->items[i].state;
+			int status = l->on_event(req, event, payload);
+			req->plugin_state = saved;
+			if (status)
+				return status;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,229 @@
+/* A request worker: set up after fork, then accept, parse, route, check access,
+ * handle, render and log, one request at a time, each in a fresh arena. */
+#include "worker.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "db.h"
+#include "log.h"
+
+static volatile sig_atomic_t stopping;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+	FCGX_ShutdownPending(); /* makes a blocked accept return */
+}
+
+const char *worker_text(const struct portal_worker *w, const char *locale,
+			const struct plugin *plugin, const char *key)
+{
+	(void)plugin;
+	if (!key)
+		return "";
+	const char *t = locale_get(w->locales[strcmp(locale, "en") == 0], key);
+	return t ? t : key;
+}
+
+static void die(const char *what)
+{
+	portal_log("cannot start: %s", what);
+	_exit(3);
+}
+
+static void setup(struct portal_worker *w)
+{
+	char err[512], path[4096];
+	const struct config *cfg = w->cfg;
+	w->limits = (struct parse_limits){
+		.max_fields = (size_t)config_int(cfg, "max_fields"),
+		.max_parts = (size_t)config_int(cfg, "max_parts"),
+		.max_name = 256,
+		.max_value = (size_t)config_int(cfg, "max_form_bytes"),
+		.max_file = (size_t)config_int(cfg, "max_file_bytes"),
+		.max_depth = 32,
+		.max_header = 4096,
+	};
+	if (!(w->db = db_new(cfg)))
+		die("out of memory");
+	static const char *const langs[2] = {"de", "en"};
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "%s/locale/%s.txt", config_get(cfg, "template_dir"),
+			 langs[i]);
+		if (!(w->locales[i] = locale_load(path, err, sizeof err)))
+			die(err);
+	}
+	size_t n = w->plugins->count;
+	if (!(w->templates = calloc(n, sizeof *w->templates)))
+		die("out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const struct plugin *p = &w->plugins->items[i];
+		if (!(w->templates[i] = tpl_set_new()))
+			die("out of memory");
+		if (p->share_dir) {
+			snprintf(path, sizeof path, "%s/templates", p->share_dir);
+			tpl_set_add_dir(w->templates[i], path);
+		}
+		tpl_set_add_dir(w->templates[i], config_get(cfg, "template_dir"));
+	}
+	if (plugins_init(w->plugins, err, sizeof err))
+		die(err);
+}
+
+/* Refuses callers of the wrong role before any handler runs: signed out 401,
+ * the wrong kind of account 404 (it need not learn the route exists), a manager
+ * without the admin flag 403. */
+static int check_access(struct request *rq)
+{
+	const struct portal_caller *c = &rq->pub.caller;
+	switch (rq->match.route->access) {
+	case PORTAL_ACCESS_PUBLIC:
+		return 0;
+	case PORTAL_ACCESS_SIGNED_IN:
+		return c->role == PORTAL_ROLE_NONE ? 401 : 0;
+	case PORTAL_ACCESS_MANAGER:
+		return c->role == PORTAL_ROLE_NONE ? 401 : c->role != PORTAL_ROLE_MANAGER ? 404 : 0;
+	case PORTAL_ACCESS_ADMIN:
+		if (c->role == PORTAL_ROLE_NONE)
+			return 401;
+		return c->role != PORTAL_ROLE_MANAGER ? 404 : c->admin ? 0 : 403;
+	case PORTAL_ACCESS_RESIDENT:
+		return c->role == PORTAL_ROLE_NONE ? 401 : c->role != PORTAL_ROLE_RESIDENT ? 404 : 0;
+	}
+	return 404;
+}
+
+static bool unsafe_method(const char *m)
+{
+	return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 && strcmp(m, "OPTIONS") != 0;
+}
+
+/* A browser always names its origin on unsafe requests; a foreign one is a
+ * cross-site request. (Session tokens add the X-CSRF-Token check.) */
+static int check_origin(struct request *rq, struct portal_worker *w)
+{
+	const char *origin = portal_header(&rq->pub, "HTTP_ORIGIN");
+	if (!origin || !unsafe_method(rq->pub.method) ||
+	    (rq->match.route->flags & PORTAL_ROUTE_NO_CSRF))
+		return 0;
+	const char *base = config_get(w->cfg, "base_url");
+	size_t n = strlen(origin);
+	if (strncmp(base, origin, n) == 0 && (base[n] == '\0' || base[n] == '/'))
+		return 0;
+	return portal_fail(&rq->pub, 403, "csrf", NULL, "error.csrf");
+}
+
+/* The path for logs and the scoreboard: a matched route's tokens are replaced
+ * by their names (they may be secrets: invite or reset links), ids kept. */
+static void safe_path(const struct request *rq, char *out, size_t outlen)
+{
+	const char *path = rq->pub.path;
+	size_t o = 0;
+	for (int i = 0; i < rq->match.nparams && rq->match.route; i++) {
+		const struct route_param *p = &rq->match.params[i];
+		if (p->is_id)
+			continue;
+		size_t before = (size_t)(p->value - path);
+		o += (size_t)snprintf(out + o, o < outlen ? outlen - o : 0, "%.*s{%s}",
+				      (int)before, path, p->name);
+		path = p->value + p->len;
+	}
+	if (o < outlen)
+		snprintf(out + o, outlen - o, "%s", path);
+	out[outlen - 1] = '\0';
+}
+
+static int route_request(struct request *rq, struct portal_worker *w)
+{
+	enum route_result r =
+	    router_match(w->plugins->router, rq->pub.method, rq->pub.path, &rq->match);
+	if (r == ROUTE_BAD_METHOD)
+		return portal_fail(&rq->pub, 405, "method_not_allowed", NULL, "error.title.405");
+	if (r == ROUTE_NOT_FOUND)
+		return portal_fail(&rq->pub, 404, "not_found", NULL, "error.title.404");
+	rq->plugin = rq->match.owner;
+	rq->pub.plugin_state = rq->plugin->state;
+	return 0;
+}
+
+static void serve(struct portal_worker *w, FCGX_Request *fr)
+{
+	long long start = now_ms();
+	struct request rq = {.fcgi = fr, .status = 200};
+	rq.pub.worker = w;
+	rq.plugin = &w->plugins->items[0];
+	if (!(rq.pub.arena = arena_new((size_t)config_int(w->cfg, "arena_bytes")))) {
+		FCGX_PutS("Status: 503 Service Unavailable\r\n\r\n", fr->out);
+		return;
+	}
+	db_request_start(w->db);
+	struct portal_value *view = pv_object(rq.pub.arena);
+	int status = request_read(&rq, w);
+	if (!status)
+		status = route_request(&rq, w);
+	char path[SLOT_PATH_MAX];
+	safe_path(&rq, path, sizeof path);
+	snprintf(w->slot->method, sizeof w->slot->method, "%s", rq.pub.method);
+	snprintf(w->slot->path, sizeof w->slot->path, "%s", path);
+	if (!status && (status = check_access(&rq)))
+		portal_fail(&rq.pub, status, NULL, NULL, NULL);
+	if (!status)
+		status = check_origin(&rq, w);
+	if (!status)
+		status = view ? rq.match.route->handler(&rq.pub, view) : 500;
+	if (status == 401 && !rq.pub.is_api && strcmp(rq.pub.method, "GET") == 0)
+		status = portal_redirect(&rq.pub, "/login");
+	rq.status = status;
+	db_request_end(w->db);
+	respond(&rq, w, view);
+	portal_log("%s %s %d %lldms worker=%d", rq.pub.method, path, status, now_ms() - start,
+		   w->number);
+	buf_free(&rq.headers);
+	arena_free(rq.pub.arena);
+}
+
+void worker_main(const struct config *cfg, struct plugin_set *plugins, int listen_fd,
+		 struct slot *slot, int number)
+{
+	struct portal_worker w = {.cfg = cfg, .plugins = plugins, .slot = slot, .number = number};
+	char role[32];
+	snprintf(role, sizeof role, "worker %d", number);
+	log_set_role(role);
+	struct sigaction sa = {.sa_handler = on_term};
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setup(&w);
+
+	FCGX_Request fr;
+	if (FCGX_InitRequest(&fr, listen_fd, 0))
+		die("FCGX_InitRequest");
+	long max = config_int(cfg, "max_requests");
+	while (!stopping && slot->served < (unsigned long)max) {
+		if (FCGX_Accept_r(&fr) < 0)
+			break;
+		__atomic_store_n(&slot->busy_ms, now_ms(), __ATOMIC_RELAXED);
+		serve(&w, &fr);
+		FCGX_Finish_r(&fr);
+		slot->served++;
+		__atomic_store_n(&slot->busy_ms, 0, __ATOMIC_RELAXED);
+	}
+	for (size_t i = 0; w.templates && i < plugins->count; i++)
+		tpl_set_free(w.templates[i]);
+	free(w.templates);
+	locale_free(w.locales[0]);
+	locale_free(w.locales[1]);
+	plugins_free(plugins);
+	db_free(w.db);
+	_exit(0);
+}

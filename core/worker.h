@@ -1,0 +1,61 @@
+/* A worker process: what it holds for its whole life, and the request it serves. */
+#ifndef CORE_WORKER_H
+#define CORE_WORKER_H
+
+#include <fcgiapp.h>
+#include <stdbool.h>
+
+#include "buf.h"
+#include "config.h"
+#include "parse.h"
+#include "plugin.h"
+#include "portal/portal.h"
+#include "router.h"
+#include "scoreboard.h"
+#include "template.h"
+
+struct portal_worker {
+	const struct config *cfg;
+	struct plugin_set *plugins;
+	struct db *db;
+	struct tpl_set **templates; /* one set per plugin: its templates/, then core's */
+	struct locale *locales[2];  /* de, en */
+	struct slot *slot;
+	int number;
+	struct parse_limits limits;
+};
+
+/* A request inside core: the public part first, so the SDK's struct portal_req
+ * pointer converts back with request_of(). */
+struct request {
+	struct portal_req pub;
+	FCGX_Request *fcgi;
+	struct route_match match;
+	const struct plugin *plugin;
+	int status;
+	const char *error_code, *error_field, *error_message;
+	const char *location; /* redirect target */
+	struct buf headers;   /* extra response header lines */
+};
+
+static inline struct request *request_of(const struct portal_req *req)
+{
+	return (struct request *)req;
+}
+
+/* Serves requests until told to stop or max_requests is reached; then exits. */
+void worker_main(const struct config *cfg, struct plugin_set *plugins, int listen_fd,
+		 struct slot *slot, int number) __attribute__((noreturn));
+
+/* Reads and parses the FastCGI request into rq (arena, path, query, cookies,
+ * body). Returns 0, or an error status with the error recorded in rq. */
+int request_read(struct request *rq, struct portal_worker *w);
+
+/* The text of a locale key in locale ("de"/"en"): the key itself if unknown. */
+const char *worker_text(const struct portal_worker *w, const char *locale,
+			const struct plugin *plugin, const char *key);
+
+/* Writes the response for rq: the view as JSON or page, or its error. */
+void respond(struct request *rq, struct portal_worker *w, struct portal_value *view);
+
+#endif
