@@ -28,6 +28,9 @@ CORE_LIB   = $(OUT)/libportalcore.a
 PLUGINS    = $(notdir $(wildcard plugins/*))
 PLUGIN_SOS = $(PLUGINS:%=$(BIN)/plugins/%.so)
 
+# Plugins that exist only for the tests: a wrong ABI, a wrong name, a clash, a slow route.
+TEST_PLUGIN_SOS = $(patsubst tests/plugins/%.c,$(BIN)/test-plugins/%.so,$(wildcard tests/plugins/*.c))
+
 UNIT_SRCS  = $(wildcard tests/unit/test_*.c)
 UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
 
@@ -35,7 +38,7 @@ FUZZ_SRCS  = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_SECONDS ?= 60
 
 .PHONY: all deps run start stop test unit fuzz bench format lint clean install
-all: $(BIN)/portald $(BIN)/portalctl $(BIN)/hello_fcgi $(PLUGIN_SOS) $(UNIT_BINS)
+all: $(BIN)/portald $(BIN)/portalctl $(BIN)/hello_fcgi $(PLUGIN_SOS) $(TEST_PLUGIN_SOS) $(UNIT_BINS)
 
 deps:
 	@sh core/scripts/deps.sh
@@ -69,6 +72,10 @@ $(BIN)/hello_fcgi: $(OUT)/core/hello_fcgi.o
 $(BIN)/plugins/%.so: $$(patsubst %.c,$(OUT)/%.pic.o,$$(wildcard plugins/%/*.c))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -shared -o $@ $^
+
+$(BIN)/test-plugins/%.so: tests/plugins/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC $(LDFLAGS) -shared -o $@ $<
 
 $(OUT)/tests/%: tests/unit/%.c $(CORE_LIB)
 	@mkdir -p $(dir $@)
