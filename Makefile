@@ -69,7 +69,7 @@ $(BIN)/hello_fcgi: $(OUT)/core/hello_fcgi.o
 	$(CC) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 .SECONDEXPANSION:
-$(BIN)/plugins/%.so: $$(patsubst %.c,$(OUT)/%.pic.o,$$(wildcard plugins/%/*.c))
+$(BIN)/plugins/%.so: $$(addprefix $(OUT)/,$$(addsuffix .pic.o,$$(basename $$(wildcard plugins/$$*/*.c))))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -shared -o $@ $^
 

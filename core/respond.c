@@ -56,18 +56,23 @@ static const char *default_code(int status)
 	}
 }
 
+/* Formatted with our own printf: libfcgi's FCGX_FPrintF knows only a subset. */
 static void write_head(struct request *rq, int status, const char *content_type, size_t length)
 {
-	FCGX_Stream *out = rq->fcgi->out;
-	FCGX_FPrintF(out, "Status: %d %s\r\n%s", status, reason(status), security_headers);
+	struct buf h = {0};
+	buf_printf(&h, "Status: %d %s\r\n%s", status, reason(status), security_headers);
 	if (content_type)
-		FCGX_FPrintF(out, "Content-Type: %s\r\nContent-Length: %zu\r\n", content_type,
-			     length);
+		buf_printf(&h, "Content-Type: %s\r\nContent-Length: %zu\r\n", content_type, length);
 	if (status == 503)
-		FCGX_PutS("Retry-After: 2\r\n", out);
+		buf_puts(&h, "Retry-After: 2\r\n");
+	if (rq->location)
+		buf_printf(&h, "Location: %s\r\n", rq->location);
 	if (rq->headers.len)
-		FCGX_PutStr(rq->headers.data, (int)rq->headers.len, out);
-	FCGX_PutS("\r\n", out);
+		buf_append(&h, rq->headers.data, rq->headers.len);
+	buf_puts(&h, "\r\n");
+	if (!h.failed)
+		FCGX_PutStr(h.data, (int)h.len, rq->fcgi->out);
+	buf_free(&h);
 }
 
 static void write_body(struct request *rq, int status, const char *type, const struct buf *b)
@@ -209,7 +214,6 @@ void respond(struct request *rq, struct portal_worker *w, struct portal_value *v
 		return;
 	}
 	if (status == 303) {
-		FCGX_FPrintF(rq->fcgi->out, "Location: %s\r\n", rq->location);
 		write_head(rq, 303, NULL, 0);
 		return;
 	}

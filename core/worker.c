@@ -119,24 +119,36 @@ static int check_origin(struct request *rq, struct portal_worker *w)
 	return portal_fail(&rq->pub, 403, "csrf", NULL, "error.csrf");
 }
 
-/* The path for logs and the scoreboard: a matched route's tokens are replaced
- * by their names (they may be secrets: invite or reset links), ids kept. */
+/* The path for logs and the scoreboard, which must never hold a secret: a
+ * matched route's tokens (invite, reset links) are replaced by their names, ids
+ * kept; on an unmatched path every long segment is masked. */
 static void safe_path(const struct request *rq, char *out, size_t outlen)
 {
 	const char *path = rq->pub.path;
 	size_t o = 0;
-	for (int i = 0; i < rq->match.nparams && rq->match.route; i++) {
-		const struct route_param *p = &rq->match.params[i];
-		if (p->is_id)
-			continue;
-		size_t before = (size_t)(p->value - path);
-		o += (size_t)snprintf(out + o, o < outlen ? outlen - o : 0, "%.*s{%s}",
-				      (int)before, path, p->name);
-		path = p->value + p->len;
+	if (rq->match.route) {
+		for (int i = 0; i < rq->match.nparams; i++) {
+			const struct route_param *p = &rq->match.params[i];
+			if (p->is_id)
+				continue;
+			int before = (int)(p->value - path);
+			o += (size_t)snprintf(out + o, o < outlen ? outlen - o : 0, "%.*s{%s}",
+					      before, path, p->name);
+			path = p->value + p->len;
+		}
+		if (o < outlen)
+			snprintf(out + o, outlen - o, "%s", path);
+		return;
 	}
-	if (o < outlen)
-		snprintf(out + o, outlen - o, "%s", path);
-	out[outlen - 1] = '\0';
+	while (*path && o + 1 < outlen) {
+		size_t seg = strcspn(path + 1, "/") + 1;
+		if (seg > 16)
+			o += (size_t)snprintf(out + o, outlen - o, "/{masked}");
+		else
+			o += (size_t)snprintf(out + o, outlen - o, "%.*s", (int)seg, path);
+		path += seg;
+	}
+	out[o < outlen ? o : outlen - 1] = '\0';
 }
 
 static int route_request(struct request *rq, struct portal_worker *w)

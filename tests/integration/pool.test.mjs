@@ -1,0 +1,219 @@
+// The pool under faults: killed and stuck workers, reloads, recycling,
+// malformed floods, plugin refusals, a database restart, and shutdown.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, mkdirSync, symlinkSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import net from 'node:net';
+import { startStack } from './stack.mjs';
+
+const BIN = process.env.PORTAL_BIN || new URL('../../bin', import.meta.url).pathname;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+let stack;
+
+// Rewrites settings of portal.conf (adding those not there yet).
+function setConf(changes) {
+  let text = readFileSync(stack.conf, 'utf8');
+  for (const [key, value] of Object.entries(changes)) {
+    const line = `${key} = ${value}`;
+    const re = new RegExp(`^${key}\\s*=.*$`, 'm');
+    text = re.test(text) ? text.replace(re, line) : `${text.trimEnd()}\n${line}\n`;
+  }
+  writeFileSync(stack.conf, text);
+}
+
+// SIGHUP, then waits until the log says the new generation started and every
+// old worker is gone.
+async function reload() {
+  const before = stack.log().split('\n').filter((l) => l.includes('reloaded: generation')).length;
+  const oldPids = stack.workerPids();
+  process.kill(stack.pidOf('portald'), 'SIGHUP');
+  for (let i = 0; i < 100; i++) {
+    await sleep(100);
+    const now = stack.log().split('\n').filter((l) => l.includes('reloaded: generation')).length;
+    const pids = stack.workerPids();
+    if (now > before && !pids.some((p) => oldPids.includes(p))) return;
+  }
+  throw new Error(`reload did not complete:\n${stack.log().slice(-2000)}`);
+}
+
+async function waitForWorkers(n) {
+  for (let i = 0; i < 50; i++) {
+    if (stack.workerPids().length === n) return;
+    await sleep(100);
+  }
+  assert.equal(stack.workerPids().length, n);
+}
+
+// Runs requests from `concurrency` loops until stop() and counts statuses.
+function traffic(path, concurrency = 4) {
+  const counts = {};
+  let running = true;
+  const loops = Array.from({ length: concurrency }, async () => {
+    while (running) {
+      let status;
+      try { status = (await stack.fetch(path)).status; } catch { status = 'error'; }
+      counts[status] = (counts[status] || 0) + 1;
+    }
+  });
+  return { counts, stop: async () => { running = false; await Promise.all(loops); return counts; } };
+}
+
+before(async () => {
+  stack = await startStack({ workers: 2 });
+  // the test plugins live beside the real ones in a folder of this stack's
+  const dir = `${stack.var}/test-plugins`;
+  mkdirSync(dir, { recursive: true });
+  symlinkSync(`${BIN}/plugins/example.so`, `${dir}/example.so`);
+  for (const name of ['slow', 'wrong_abi', 'wrong_name', 'clash']) {
+    symlinkSync(`${BIN}/test-plugins/${name}.so`, `${dir}/${name}.so`);
+  }
+  setConf({ plugin_dir: dir, plugins: 'example slow', request_timeout: 2 });
+  await reload();
+});
+after(async () => { await stack?.stop(); });
+
+test('the pool runs the configured request workers and one jobs worker', async () => {
+  await waitForWorkers(3);
+  const res = await stack.fetch('/api/v1/slow/pid');
+  assert.equal(res.status, 200);
+});
+
+test('kill -9 of a worker under load: replaced within a second, later requests succeed', async () => {
+  const load = traffic('/api/v1/example/items/1');
+  await sleep(300);
+  const before = stack.workerPids();
+  const victim = (await (await stack.fetch('/api/v1/slow/pid')).json()).pid;
+  process.kill(victim, 'SIGKILL');
+  await sleep(1000);
+  const afterKill = stack.workerPids();
+  assert.equal(afterKill.length, before.length);
+  assert.ok(!afterKill.includes(victim));
+  await sleep(300);
+  const counts = await load.stop();
+  const failed = Object.entries(counts).filter(([s]) => s !== '200').reduce((n, [, c]) => n + c, 0);
+  assert.ok(failed <= 4, `only requests in flight may fail: ${JSON.stringify(counts)}`);
+  for (let i = 0; i < 10; i++) assert.equal((await stack.fetch('/api/v1/example/items/1')).status, 200);
+  assert.match(stack.log(), new RegExp(`pid ${victim}\\) killed by signal 9`));
+});
+
+test('a request past request_timeout is killed and logged, and the pool stays full', async () => {
+  const res = await stack.fetch('/api/v1/slow/30');
+  assert.ok([502, 504].includes(res.status), `status ${res.status}`);
+  const body = await res.json();
+  assert.ok(body.error.code);
+  assert.match(stack.log(), /exceeded request_timeout of 2s serving GET \/api\/v1\/slow\/30; killed/);
+  await waitForWorkers(3);
+  assert.equal((await stack.fetch('/api/v1/example')).status, 200);
+});
+
+test('SIGHUP with a changed plugin list takes effect with no failed request', async () => {
+  const load = traffic('/api/v1/health');
+  await sleep(200);
+  setConf({ plugins: 'slow' });
+  await reload();
+  assert.equal((await stack.fetch('/api/v1/example')).status, 404);
+  setConf({ plugins: 'example slow' });
+  await reload();
+  assert.equal((await stack.fetch('/api/v1/example')).status, 200);
+  const counts = await load.stop();
+  assert.deepEqual(Object.keys(counts), ['200'], JSON.stringify(counts));
+});
+
+test('a reload with a broken plugin keeps the running workers', async () => {
+  const pids = stack.workerPids();
+  setConf({ plugins: 'example slow wrong_abi' });
+  process.kill(stack.pidOf('portald'), 'SIGHUP');
+  await sleep(800);
+  assert.match(stack.log(), /reload refused, keeping the running workers: plugin wrong_abi/);
+  assert.deepEqual(stack.workerPids(), pids);
+  assert.equal((await stack.fetch('/api/v1/example')).status, 200);
+  setConf({ plugins: 'example slow' });
+});
+
+test('the loader refuses a wrong ABI, a wrong name and a clash with one clear line', () => {
+  const cases = { wrong_abi: /ABI/, wrong_name: /calls itself "someone_else"/, clash: /clashes/ };
+  for (const [name, reason] of Object.entries(cases)) {
+    const conf = `${stack.var}/check-${name}.conf`;
+    writeFileSync(conf, readFileSync(stack.conf, 'utf8').replace(/^plugins\s*=.*$/m, `plugins = example ${name}`));
+    const r = spawnSync(`${BIN}/portald`, ['-t', '-c', conf], { encoding: 'utf8' });
+    assert.notEqual(r.status, 0, name);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], reason);
+    assert.match(lines[0], new RegExp(name === 'wrong_name' ? 'wrong_name' : name));
+  }
+  const good = spawnSync(`${BIN}/portald`, ['-t', '-c', stack.conf], { encoding: 'utf8' });
+  assert.equal(good.status, 0, good.stderr);
+});
+
+test('workers are recycled after max_requests without a failed request', async () => {
+  setConf({ max_requests: 5 });
+  await reload();
+  const first = stack.workerPids();
+  for (let i = 0; i < 40; i++) assert.equal((await stack.fetch('/api/v1/example')).status, 200);
+  await sleep(300);
+  const later = stack.workerPids();
+  assert.ok(later.some((p) => !first.includes(p)), 'no worker was recycled');
+  setConf({ max_requests: 10000 });
+  await reload();
+});
+
+test('a thousand malformed requests leave every worker alive', async () => {
+  const pids = stack.workerPids();
+  const port = Number(new URL(stack.base).port);
+  const bodies = [
+    ['application/json', '{"a":'], ['application/json', '\xff\xfe'], ['application/json', '{"a":1}}'],
+    ['application/x-www-form-urlencoded', 'a=%zz&b'], ['multipart/form-data; boundary=b', '--b\r\n\r\n'],
+    ['multipart/form-data; boundary="' + 'x'.repeat(90) + '"', 'x'], ['text/xml', '<a/>'],
+    ['multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="f"; filename*=x\r\n\r\nx\r\n--b--\r\n'],
+  ];
+  const jobs = [];
+  for (let i = 0; i < 1000; i++) {
+    const [type, body] = bodies[i % bodies.length];
+    jobs.push(stack.fetch(`/api/v1/example/items?i=${i}`, {
+      method: 'POST', headers: { 'Content-Type': type }, body: Buffer.from(body, 'latin1'),
+    }).then((r) => r.status).catch(() => 'error'));
+    if (jobs.length % 50 === 0) await Promise.all(jobs.slice(-50));
+  }
+  const statuses = await Promise.all(jobs);
+  assert.ok(statuses.every((s) => [400, 413, 415].includes(s)), `unexpected: ${[...new Set(statuses)]}`);
+  // raw garbage straight at nginx, too
+  for (let i = 0; i < 20; i++) {
+    await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => s.end(`GARBAGE ${'\x00'.repeat(i)} /\r\n\r\n`));
+      s.on('close', resolve); s.on('error', resolve); s.resume();
+    });
+  }
+  assert.deepEqual(stack.workerPids(), pids);
+  assert.equal((await stack.fetch('/api/v1/example')).status, 200);
+});
+
+test('a MariaDB restart costs at most the requests in flight', async () => {
+  assert.equal((await stack.fetch('/api/v1/example/items/1')).status, 200);
+  const pid = stack.pidOf('mariadb');
+  process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) await sleep(100);
+  const down = await stack.fetch('/api/v1/example/items/1');
+  assert.equal(down.status, 503);
+  assert.ok(down.headers.get('retry-after'));
+  const text = await down.text();
+  assert.equal(JSON.parse(text).error.code, 'unavailable');
+  assert.doesNotMatch(text, /SELECT|mysql|mariadb|socket/i);
+  stack.startAgain(); // starts only what is not running: MariaDB
+  for (let i = 0; i < 20; i++) {
+    const r = await stack.fetch('/api/v1/example/items/1');
+    assert.equal(r.status, 200, `request ${i} after the restart`);
+  }
+});
+
+test('SIGTERM stops the pool cleanly', async () => {
+  const master = stack.pidOf('portald');
+  const workers = stack.workerPids();
+  process.kill(master, 'SIGTERM');
+  for (let i = 0; i < 100 && existsSync(`/proc/${master}`); i++) await sleep(100);
+  const gone = (p) => !existsSync(`/proc/${p}`) || /\) Z /.test(readFileSync(`/proc/${p}/stat`, 'utf8'));
+  assert.ok(gone(master));
+  assert.ok(workers.every(gone));
+  assert.match(stack.log(), /stopped/);
+});
