@@ -55,14 +55,11 @@ $(CORE_LIB): $(CORE_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-# portald exports exactly the SDK (core/sdk.syms) for the plugins it loads.
-$(BIN)/portald: $(OUT)/core/portald.o $(CORE_LIB)
+# portald and portalctl load plugins, so they export exactly the SDK
+# (core/sdk.syms) and link all of core.
+$(BIN)/portald $(BIN)/portalctl: $(BIN)/%: $(OUT)/core/%.o $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -Wl,--dynamic-list=core/sdk.syms -o $@ $< -Wl,--whole-archive $(CORE_LIB) -Wl,--no-whole-archive $(LDLIBS)
-
-$(BIN)/portalctl: $(OUT)/core/portalctl.o $(CORE_LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(LDLIBS)
 
 $(BIN)/hello_fcgi: $(OUT)/core/hello_fcgi.o
 	@mkdir -p $(dir $@)

@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -60,6 +61,8 @@ void jobs_main(const struct config *cfg, struct plugin_set *plugins, struct slot
 {
 	(void)plugins;
 	log_set_role("jobs");
+	/* A worker never outlives its master (kill -9 of the master included). */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	struct sigaction sa = {.sa_handler = on_term};
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGHUP, SIG_IGN);

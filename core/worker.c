@@ -3,6 +3,7 @@
 #include "worker.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,6 +208,8 @@ void worker_main(const struct config *cfg, struct plugin_set *plugins, int liste
 	char role[32];
 	snprintf(role, sizeof role, "worker %d", number);
 	log_set_role(role);
+	/* A worker never outlives its master (kill -9 of the master included). */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	struct sigaction sa = {.sa_handler = on_term};
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGHUP, SIG_IGN);

@@ -1,0 +1,249 @@
+// Starts the whole stack (MariaDB, SMTP sink, portald, nginx) for one test file,
+// under a temporary folder and on free loopback ports, so that tests never touch
+// a running `make run`. Uses core/scripts/stack.sh, exactly as `make run` does.
+//
+//   import { startStack } from '../integration/stack.mjs';
+//   const stack = await startStack();   // opts: { workers, plugins, env: {REQUEST_TIMEOUT: '2'} }
+//   const res = await stack.fetch('/api/v1/session');
+//   await stack.stop();
+//
+// PORTAL_BIN (from the environment, as `make test SAN=1` sets it) chooses the
+// binaries; KEEP_STACK=1 keeps the temporary folder (logs, mail, database) after
+// stop for a post-mortem.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repo = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const stackScript = path.join(repo, 'core/scripts/stack.sh');
+
+// Stacks of this process that still run: a crashed or interrupted test run stops
+// them on the way out.
+const running = new Set();
+
+function stopSync(stack) {
+  running.delete(stack);
+  spawnSync('sh', [stackScript, 'stop'], { cwd: repo, env: stack.env, stdio: 'ignore' });
+  if (!process.env.KEEP_STACK) fs.rmSync(stack.var, { recursive: true, force: true });
+}
+
+process.on('exit', () => {
+  for (const stack of [...running]) stopSync(stack);
+});
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
+  process.once(signal, () => {
+    for (const stack of [...running]) stopSync(stack);
+    process.exit(code);
+  });
+}
+
+// Free loopback ports, found by binding port 0 (all at once, so they differ),
+// never the ones a developer's `make run` uses.
+async function freePorts(count) {
+  const servers = [];
+  const ports = [];
+  try {
+    while (ports.length < count) {
+      const server = net.createServer();
+      await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', resolve);
+      });
+      servers.push(server);
+      const { port } = server.address();
+      if (port !== 8080 && port !== 2525) ports.push(port);
+    }
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  }
+  return ports;
+}
+
+function runScript(env, command) {
+  return new Promise((resolve) => {
+    const child = spawn('sh', [stackScript, command], { cwd: repo, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function readOr(file, fallback) {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+// The fields of /proc/PID/stat after the command name: [state, ppid, pgrp, ...].
+export function procStat(pid) {
+  const text = readOr(`/proc/${pid}/stat`, null);
+  if (text === null) return null;
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
+// Alive and not a zombie (an exited child may never be reaped here).
+export function isAlive(pid) {
+  const stat = procStat(pid);
+  return stat !== null && stat[0] !== 'Z' && stat[0] !== 'X';
+}
+
+export function childrenOf(pid) {
+  const kids = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = procStat(entry);
+    if (stat && Number(stat[1]) === pid && stat[0] !== 'Z' && stat[0] !== 'X') kids.push(Number(entry));
+  }
+  return kids.sort((a, b) => a - b);
+}
+
+// A mail file of the Maildir: its raw text, and headers (lower-case names, first
+// occurrence, folded lines joined) and body split at the first empty line.
+export function parseMail(raw) {
+  const normal = raw.replace(/\r\n/g, '\n');
+  const cut = normal.indexOf('\n\n');
+  const head = cut < 0 ? normal : normal.slice(0, cut);
+  const body = cut < 0 ? '' : normal.slice(cut + 2);
+  const headers = {};
+  for (const line of head.replace(/\n[ \t]+/g, ' ').split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    if (!(name in headers)) headers[name] = line.slice(colon + 1).trim();
+  }
+  return { raw, headers, body };
+}
+
+export async function startStack(opts = {}) {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'portal-test-'));
+  // mkdtemp makes a 0700 folder; nginx's workers (www-data when we are root) must
+  // pass through it to reach the pool's socket.
+  await fsp.chmod(dir, 0o711);
+  const [port, smtpPort] = await freePorts(2);
+  const env = {
+    ...process.env,
+    VAR: dir,
+    PORT: String(port),
+    SMTP_PORT: String(smtpPort),
+    WORKERS: String(opts.workers ?? 2),
+    PORTAL_BIN: process.env.PORTAL_BIN || path.join(repo, 'bin'),
+    ...(opts.plugins ? { PLUGINS: opts.plugins } : {}),
+    ...(opts.env || {}),
+  };
+  const base = `http://127.0.0.1:${port}`;
+  let stopped = false;
+
+  const stack = {
+    base,
+    var: dir,
+    conf: path.join(dir, 'portal.conf'),
+    port,
+    smtpPort,
+    env,
+
+    // stack.sh with this stack's environment: { code, stdout, stderr }.
+    script: (command) => runScript(env, command),
+
+    pidOf(name) {
+      const pid = parseInt(readOr(path.join(dir, 'run', `${name}.pid`), ''), 10);
+      return Number.isInteger(pid) ? pid : null;
+    },
+
+    // The children of the portald master: its request workers and jobs worker.
+    workerPids() {
+      const master = stack.pidOf('portald');
+      return master ? childrenOf(master) : [];
+    },
+
+    log: () => readOr(path.join(dir, 'log', 'portald.log'), ''),
+    nginxLog: () => readOr(path.join(dir, 'log', 'nginx-error.log'), ''),
+    accessLog: () => readOr(path.join(dir, 'log', 'nginx-access.log'), ''),
+
+    // Every mail the sink kept, oldest first: { file, raw, headers, body }.
+    mails() {
+      const folder = path.join(dir, 'mail', 'new');
+      let names;
+      try {
+        names = fs.readdirSync(folder);
+      } catch {
+        return [];
+      }
+      return names
+        .map((name) => {
+          const file = path.join(folder, name);
+          return { file, mtime: fs.statSync(file).mtimeMs, raw: fs.readFileSync(file, 'utf8') };
+        })
+        .sort((a, b) => a.mtime - b.mtime || a.file.localeCompare(b.file))
+        .map(({ file, raw }) => ({ file, ...parseMail(raw) }));
+    },
+
+    // Mail leaves through the jobs worker's outbox, a moment after the request.
+    async waitForMail(predicate = () => true, { timeout = 10000 } = {}) {
+      const end = Date.now() + timeout;
+      for (;;) {
+        const found = stack.mails().filter(predicate);
+        if (found.length) return found;
+        if (Date.now() > end) throw new Error(`no matching mail within ${timeout} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+
+    fetch: (p, init) => fetch(base + p, init),
+
+    // stack.sh start again, synchronously: starts only what is not running (after
+    // a test killed MariaDB, say). Note that it regenerates portal.conf: settings
+    // a test wrote there survive only through opts.env (REQUEST_TIMEOUT, ...).
+    startAgain() {
+      const r = spawnSync('sh', [stackScript, 'start'], { cwd: repo, env, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`stack.sh start failed: ${(r.stderr || '').trim()}`);
+      return r;
+    },
+
+    // A query against the stack's database as its administrator (unix socket
+    // authentication of the system user): the rows as tab-separated lines.
+    sql(query) {
+      const r = spawnSync(
+        'mariadb',
+        [`--defaults-file=${path.join(dir, 'mariadb.cnf')}`, '-u', os.userInfo().username, '-N', '-B', 'portal', '-e', query],
+        { encoding: 'utf8' },
+      );
+      if (r.status !== 0) throw new Error(`mariadb: ${(r.stderr || '').trim()}`);
+      return r.stdout;
+    },
+
+    // portalctl -c <this stack's portal.conf> ARGS: spawnSync's result (status,
+    // stdout, stderr as text).
+    portalctl: (...args) =>
+      spawnSync(path.join(env.PORTAL_BIN, 'portalctl'), ['-c', path.join(dir, 'portal.conf'), ...args], {
+        encoding: 'utf8',
+        env,
+      }),
+
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      running.delete(stack);
+      const result = await runScript(env, 'stop');
+      if (!process.env.KEEP_STACK) await fsp.rm(dir, { recursive: true, force: true });
+      if (result.code !== 0) throw new Error(`stack.sh stop failed: ${result.stderr.trim()}`);
+    },
+  };
+
+  running.add(stack);
+  const result = await runScript(env, 'start');
+  if (result.code !== 0) {
+    const why = (result.stderr.trim() || result.stdout.trim()).split('\n').pop();
+    const log = stack.log().trim().split('\n').slice(-5).join('\n');
+    await stack.stop().catch(() => {});
+    throw new Error(`stack.sh start failed: ${why}${log ? `\nportald.log:\n${log}` : ''}`);
+  }
+  return stack;
+}
