@@ -127,7 +127,7 @@ int form_parse(struct portal_arena *a, const char *s, size_t len,
 	size_t fields = 0;
 
 	if (!obj || obj->type != PV_OBJECT)
-		return fail(why, 400, "form data has no object to fill");
+		return fail(why, 500, "form parser called without an object");
 	for (size_t i = 0; i < len;) {
 		const char *amp = memchr(s + i, '&', len - i);
 		size_t end = amp ? (size_t)(amp - s) : len;

@@ -239,8 +239,8 @@ int json_parse(struct portal_arena *a, const char *s, size_t len,
 	yajl_status st;
 
 	if (!h) {
-		c.status = 413;
-		c.why = "out of memory parsing JSON";
+		c.status = 500;
+		c.why = "out of memory";
 		goto done;
 	}
 	/* Every option stays off: strings are validated, comments, trailing garbage,

@@ -1,7 +1,9 @@
 /* Parsers of untrusted request input. Each is pure (no I/O but the multipart
  * reader's callback and its temporary files), bounded by parse_limits, and
- * returns 0 or the HTTP status of the failure: 400 malformed, 413 over a limit.
- * On failure *why (when why is not NULL) points to a short static English text. */
+ * returns 0 or the HTTP status of the failure: 400 malformed (NUL in a name or
+ * value included), 413 over a limit or the arena exhausted, 507 disk full while
+ * writing an upload, 500 a programming or heap error. On failure *why (when why
+ * is not NULL) points to a short static English text. */
 #ifndef CORE_PARSE_H
 #define CORE_PARSE_H
 
@@ -36,8 +38,9 @@ int form_parse(struct portal_arena *a, const char *s, size_t len,
  * ones); the first of duplicate names wins. Never fails except on exhaustion (-1). */
 int cookies_parse(struct portal_arena *a, const char *header, struct portal_value *obj);
 
-/* A JSON body with yajl. The top level must be an object; duplicate keys,
- * invalid UTF-8 and trailing garbage are 400. */
+/* A JSON body with yajl. The top level must be an object (depth 1); duplicate
+ * keys, invalid UTF-8 and trailing garbage are 400; max_fields counts object
+ * members and list items at all levels. */
 int json_parse(struct portal_arena *a, const char *s, size_t len,
 	       const struct parse_limits *lim, struct portal_value **out, const char **why);
 
@@ -45,8 +48,8 @@ int json_parse(struct portal_arena *a, const char *s, size_t len,
  * U+2028/U+2029. Returns 0 or -1. */
 int json_render(const struct portal_value *v, struct buf *out);
 
-/* Reads a request body of content_length bytes. Returns the number of bytes read
- * (fewer than asked only at the end of the stream), or -1 on error. */
+/* Reads at most n bytes of a request body. Returns the number read (short reads
+ * are fine), 0 at the end of the stream, or -1 on error. */
 typedef long (*body_read_fn)(void *ctx, char *dst, size_t n);
 
 /* multipart/form-data, streamed: text parts become fields of obj as in form_parse,
