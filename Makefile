@@ -37,7 +37,7 @@ UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
 FUZZ_SRCS  = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps run start stop test unit fuzz bench format lint clean install
+.PHONY: all deps run start stop test unit unit-bins fuzz bench format lint clean
 all: $(BIN)/portald $(BIN)/portalctl $(BIN)/hello_fcgi $(PLUGIN_SOS) $(TEST_PLUGIN_SOS) $(UNIT_BINS)
 
 deps:
@@ -87,6 +87,8 @@ stop:
 
 test: deps all
 	@sh tests/run.sh
+
+unit-bins: $(UNIT_BINS)
 
 unit: all
 	@sh tests/run.sh unit

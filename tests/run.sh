@@ -128,6 +128,21 @@ stage_unit() {
 	fi
 }
 
+# The unit tests once more, built with AddressSanitizer and
+# UndefinedBehaviorSanitizer, when the main run is not such a build already.
+stage_unit_sanitized() {
+	[ "$SAN" = 0 ] || return 0
+	banner "building the unit tests with sanitizers"
+	if ! make -s SAN=1 unit-bins; then
+		broken unit-san "make SAN=1 unit-bins failed"
+		return 0
+	fi
+	saved_dir=$UNIT_DIR
+	UNIT_DIR=$REPO/build/san/tests SAN=1
+	stage_unit
+	UNIT_DIR=$saved_dir SAN=0
+}
+
 # --- fuzz smoke ------------------------------------------------------------------
 
 stage_fuzz() {
@@ -204,6 +219,7 @@ unit)
 	;;
 all)
 	stage_unit
+	stage_unit_sanitized
 	stage_fuzz
 	stage_node integration tests/integration
 	stage_node browser tests/browser
