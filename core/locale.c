@@ -16,10 +16,13 @@ struct locale_entry {
 	unsigned line;
 };
 
+#define LOCALE_MAX_FILES 8
+
 struct locale {
-	char *text; /* the file, holding every key and value */
+	char *texts[LOCALE_MAX_FILES]; /* the files, holding every key and value */
+	size_t files;
 	struct locale_entry *entries;
-	size_t count;
+	size_t count, cap;
 };
 
 static void locale_err(char *err, size_t errlen, const char *fmt, ...)
@@ -132,16 +135,15 @@ static char *trim(char *s, char *end)
 	return s;
 }
 
-static int add_entry(struct locale *loc, size_t *cap, const char *key, const char *value,
-                     unsigned line)
+static int add_entry(struct locale *loc, const char *key, const char *value, unsigned line)
 {
-	if (loc->count == *cap) {
-		size_t n = *cap ? *cap * 2 : 64;
+	if (loc->count == loc->cap) {
+		size_t n = loc->cap ? loc->cap * 2 : 64;
 		struct locale_entry *e = realloc(loc->entries, n * sizeof *e);
 		if (!e)
 			return -1;
 		loc->entries = e;
-		*cap = n;
+		loc->cap = n;
 	}
 	loc->entries[loc->count++] = (struct locale_entry){key, value, line};
 	return 0;
@@ -150,7 +152,6 @@ static int add_entry(struct locale *loc, size_t *cap, const char *key, const cha
 /* Cuts the text into entries in place. */
 static int parse_lines(struct locale *loc, char *text, size_t len, char *err, size_t errlen)
 {
-	size_t cap = 0;
 	unsigned line = 0;
 	char *end = text + len;
 	for (char *s = text; s < end;) {
@@ -173,7 +174,7 @@ static int parse_lines(struct locale *loc, char *text, size_t len, char *err, si
 			locale_err(err, errlen, "line %u: invalid key \"%.40s\"", line, key);
 			return -1;
 		}
-		if (add_entry(loc, &cap, key, value, line)) {
+		if (add_entry(loc, key, value, line)) {
 			locale_err(err, errlen, "out of memory");
 			return -1;
 		}
@@ -204,38 +205,62 @@ static int sort_unique(struct locale *loc, char *err, size_t errlen)
 	return 0;
 }
 
-struct locale *locale_load(const char *path, char *err, size_t errlen)
+/* Reads one more file into loc; its messages name the file. */
+static int load_file(struct locale *loc, const char *path, char *err, size_t errlen)
 {
-	if (!path) {
-		locale_err(err, errlen, "no path");
-		return NULL;
-	}
-	struct locale *loc = calloc(1, sizeof *loc);
-	if (!loc) {
-		locale_err(err, errlen, "out of memory");
-		return NULL;
-	}
+	char msg[256];
 	size_t len;
-	if (read_file(path, &loc->text, &len, err, errlen)) {
-		free(loc);
-		return NULL;
+	char *text;
+	if (loc->files == LOCALE_MAX_FILES) {
+		locale_err(err, errlen, "%s: too many catalog files", path);
+		return -1;
 	}
-	char *text = loc->text;
+	if (read_file(path, &loc->texts[loc->files], &len, err, errlen))
+		return -1;
+	text = loc->texts[loc->files++];
 	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
 		text += 3; /* a byte order mark some editors write */
 		len -= 3;
 	}
 	unsigned bad = bad_text_line(text, len);
 	if (bad) {
-		locale_err(err, errlen, "line %u: invalid UTF-8", bad);
-		locale_free(loc);
+		locale_err(err, errlen, "%s: line %u: invalid UTF-8", path, bad);
+		return -1;
+	}
+	if (parse_lines(loc, text, len, msg, sizeof msg)) {
+		locale_err(err, errlen, "%s: %s", path, msg);
+		return -1;
+	}
+	return 0;
+}
+
+struct locale *locale_load_files(const char *const *paths, size_t n, char *err, size_t errlen)
+{
+	struct locale *loc = calloc(1, sizeof *loc);
+	if (!loc) {
+		locale_err(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (parse_lines(loc, text, len, err, errlen) || sort_unique(loc, err, errlen)) {
+	for (size_t i = 0; i < n; i++) {
+		if (!paths[i] || load_file(loc, paths[i], err, errlen)) {
+			if (!paths[i])
+				locale_err(err, errlen, "no path");
+			locale_free(loc);
+			return NULL;
+		}
+	}
+	char msg[256];
+	if (sort_unique(loc, msg, sizeof msg)) {
+		locale_err(err, errlen, "%s: %s", n == 1 ? paths[0] : "catalogs", msg);
 		locale_free(loc);
 		return NULL;
 	}
 	return loc;
+}
+
+struct locale *locale_load(const char *path, char *err, size_t errlen)
+{
+	return locale_load_files(&path, 1, err, errlen);
 }
 
 const char *locale_get(const struct locale *loc, const char *key)
@@ -253,6 +278,7 @@ void locale_free(struct locale *loc)
 	if (!loc)
 		return;
 	free(loc->entries);
-	free(loc->text);
+	for (size_t i = 0; i < loc->files; i++)
+		free(loc->texts[i]);
 	free(loc);
 }

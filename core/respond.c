@@ -157,7 +157,7 @@ static int render_page(struct request *rq, struct portal_worker *w, size_t set_i
 {
 	struct portal_arena *a = rq->pub.arena;
 	char err[256];
-	const struct locale *loc = w->locales[strcmp(rq->pub.locale, "en") == 0];
+	const struct locale *loc = worker_locale(w, rq->pub.locale, &w->plugins->items[set_index]);
 	const struct tpl *page = tpl_get(w->templates[set_index], name, err, sizeof err);
 	const struct tpl *layout = tpl_get(w->templates[0], "layout", err, sizeof err);
 	if (!page || !layout) {
@@ -194,6 +194,9 @@ static void respond_error(struct request *rq, struct portal_worker *w, int statu
 		if (rc == 0)
 			write_body(rq, status, "application/json; charset=utf-8", &b);
 	} else if (view) {
+		/* The page shows the title by status; a message that only repeats it goes. */
+		if (!rq->error_message || strncmp(rq->error_message, "error.title.", 12) == 0)
+			pv_set_str(rq->pub.arena, pv_get(view, "error"), "message", "");
 		char title[32];
 		snprintf(title, sizeof title, "error.title.%d", status);
 		pv_set_int(rq->pub.arena, view, "status", status);

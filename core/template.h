@@ -78,6 +78,9 @@ int tpl_render(struct tpl_set *set, const struct tpl *t, const struct portal_val
  * with "line N: why" in err; locale_get returns the catalog's string (owned by
  * loc) or NULL when loc is NULL or the key unknown. */
 struct locale *locale_load(const char *path, char *err, size_t errlen);
+/* One catalog from several files (core's, then a plugin's): a key defined twice,
+ * in one file or across them, is an error. */
+struct locale *locale_load_files(const char *const *paths, size_t n, char *err, size_t errlen);
 const char *locale_get(const struct locale *loc, const char *key); /* NULL if unknown */
 void locale_free(struct locale *loc);
 

@@ -22,20 +22,44 @@ static void on_term(int sig)
 	FCGX_ShutdownPending(); /* makes a blocked accept return */
 }
 
-const char *worker_text(const struct portal_worker *w, const char *locale,
-			const struct plugin *plugin, const char *key)
-{
-	(void)plugin;
-	if (!key)
-		return "";
-	const char *t = locale_get(w->locales[strcmp(locale, "en") == 0], key);
-	return t ? t : key;
-}
-
 static void die(const char *what)
 {
 	portal_log("cannot start: %s", what);
 	_exit(3);
+}
+
+const struct locale *worker_locale(const struct portal_worker *w, const char *locale,
+				   const struct plugin *plugin)
+{
+	size_t i = plugin ? (size_t)(plugin - w->plugins->items) : 0;
+	return w->locales[i][strcmp(locale, "en") == 0];
+}
+
+const char *worker_text(const struct portal_worker *w, const char *locale,
+			const struct plugin *plugin, const char *key)
+{
+	if (!key)
+		return "";
+	const char *t = locale_get(worker_locale(w, locale, plugin), key);
+	return t ? t : key;
+}
+
+/* A plugin's catalogs are core's plus its own locale/<lang>.txt, if it has one. */
+static void load_locales(struct portal_worker *w, size_t i)
+{
+	static const char *const langs[2] = {"de", "en"};
+	const struct plugin *p = &w->plugins->items[i];
+	char core[4096], own[4096], err[512];
+	for (int l = 0; l < 2; l++) {
+		snprintf(core, sizeof core, "%s/locale/%s.txt",
+			 config_get(w->cfg, "template_dir"), langs[l]);
+		snprintf(own, sizeof own, "%s/locale/%s.txt", p->share_dir ? p->share_dir : "",
+			 langs[l]);
+		const char *paths[2] = {core, own};
+		size_t n = p->share_dir && access(own, F_OK) == 0 ? 2 : 1;
+		if (!(w->locales[i][l] = locale_load_files(paths, n, err, sizeof err)))
+			die(err);
+	}
 }
 
 static void setup(struct portal_worker *w)
@@ -53,17 +77,12 @@ static void setup(struct portal_worker *w)
 	};
 	if (!(w->db = db_new(cfg)))
 		die("out of memory");
-	static const char *const langs[2] = {"de", "en"};
-	for (int i = 0; i < 2; i++) {
-		snprintf(path, sizeof path, "%s/locale/%s.txt", config_get(cfg, "template_dir"),
-			 langs[i]);
-		if (!(w->locales[i] = locale_load(path, err, sizeof err)))
-			die(err);
-	}
 	size_t n = w->plugins->count;
-	if (!(w->templates = calloc(n, sizeof *w->templates)))
+	if (!(w->templates = calloc(n, sizeof *w->templates)) ||
+	    !(w->locales = calloc(n, sizeof *w->locales)))
 		die("out of memory");
 	for (size_t i = 0; i < n; i++) {
+		load_locales(w, i);
 		const struct plugin *p = &w->plugins->items[i];
 		if (!(w->templates[i] = tpl_set_new()))
 			die("out of memory");
@@ -233,11 +252,13 @@ void worker_main(const struct config *cfg, struct plugin_set *plugins, int liste
 		slot->served++;
 		__atomic_store_n(&slot->busy_ms, 0, __ATOMIC_RELAXED);
 	}
-	for (size_t i = 0; w.templates && i < plugins->count; i++)
+	for (size_t i = 0; i < plugins->count; i++) {
 		tpl_set_free(w.templates[i]);
+		locale_free(w.locales[i][0]);
+		locale_free(w.locales[i][1]);
+	}
 	free(w.templates);
-	locale_free(w.locales[0]);
-	locale_free(w.locales[1]);
+	free(w.locales);
 	plugins_free(plugins);
 	db_free(w.db);
 	_exit(0);

@@ -18,8 +18,10 @@ struct portal_worker {
 	const struct config *cfg;
 	struct plugin_set *plugins;
 	struct db *db;
-	struct tpl_set **templates; /* one set per plugin: its templates/, then core's */
-	struct locale *locales[2];  /* de, en */
+	/* Per plugin (index as in plugins->items): its templates/ then core's, and
+	 * its catalogs merged with core's, [0] German, [1] English. */
+	struct tpl_set **templates;
+	struct locale *(*locales)[2];
 	struct slot *slot;
 	int number;
 	struct parse_limits limits;
@@ -50,6 +52,10 @@ void worker_main(const struct config *cfg, struct plugin_set *plugins, int liste
 /* Reads and parses the FastCGI request into rq (arena, path, query, cookies,
  * body). Returns 0, or an error status with the error recorded in rq. */
 int request_read(struct request *rq, struct portal_worker *w);
+
+/* The catalog of plugin (NULL: core) in locale ("de"/"en"). */
+const struct locale *worker_locale(const struct portal_worker *w, const char *locale,
+				   const struct plugin *plugin);
 
 /* The text of a locale key in locale ("de"/"en"): the key itself if unknown. */
 const char *worker_text(const struct portal_worker *w, const char *locale,
