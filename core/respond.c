@@ -174,7 +174,7 @@ static int render_page(struct request *rq, struct portal_worker *w, size_t set_i
 	     pv_set_str(a, ctx, "title", worker_text(w, rq->pub.locale, rq->plugin, title)) ||
 	     pv_set(a, ctx, "content", pv_stringn(a, content.data ? content.data : "", content.len)) ||
 	     pv_set_str(a, ctx, "area", area) || pv_set(a, ctx, "nav", nav) ||
-	     pv_set_str(a, ctx, "org_name", "") || pv_set_str(a, ctx, "brand_color", "#1f5fa8")))
+	     pv_set_str(a, ctx, "org_name", "")))
 		rc = -1;
 	buf_free(&content);
 	if (rc == 0)

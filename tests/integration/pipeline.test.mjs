@@ -174,6 +174,14 @@ test('malformed input gets 400, 413 or 415 in the error shape', async () => {
   await expectError(await post('--a\r\n', 'multipart/form-data'), 400, 'bad_request');
 });
 
+test('request headers over the limit are refused', async () => {
+  const headers = {};
+  for (let i = 0; i < 20; i++) headers[`X-Filler-${i}`] = 'y'.repeat(1000);
+  await expectError(await stack.fetch('/api/v1/example', { headers }), 413, 'too_large');
+  const small = await stack.fetch('/api/v1/example', { headers: { 'X-Filler': 'y'.repeat(1000) } });
+  assert.equal(small.status, 200);
+});
+
 test('a body over nginx\'s limit is 413 in the API\'s shape', async () => {
   const res = await stack.fetch('/api/v1/example/items', {
     method: 'POST', headers: { 'Content-Type': 'application/json' }, body: Buffer.alloc(61 << 20, 32),

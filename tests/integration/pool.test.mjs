@@ -65,7 +65,7 @@ before(async () => {
   const dir = `${stack.var}/test-plugins`;
   mkdirSync(dir, { recursive: true });
   symlinkSync(`${BIN}/plugins/example.so`, `${dir}/example.so`);
-  for (const name of ['slow', 'wrong_abi', 'wrong_name', 'clash']) {
+  for (const name of ['slow', 'wrong_abi', 'wrong_name', 'clash', 'failinit']) {
     symlinkSync(`${BIN}/test-plugins/${name}.so`, `${dir}/${name}.so`);
   }
   setConf({ plugin_dir: dir, plugins: 'example slow', request_timeout: 2 });
@@ -129,6 +129,21 @@ test('a reload with a broken plugin keeps the running workers', async () => {
   assert.deepEqual(stack.workerPids(), pids);
   assert.equal((await stack.fetch('/api/v1/example')).status, 200);
   setConf({ plugins: 'example slow' });
+});
+
+test('workers that die at start are respawned with back-off, not in a tight loop', async () => {
+  const deaths = () => (stack.log().match(/exited with status 3/g) || []).length;
+  const before = deaths();
+  setConf({ plugins: 'example slow failinit' });
+  process.kill(stack.pidOf('portald'), 'SIGHUP');
+  await sleep(3000);
+  const died = deaths() - before;
+  assert.ok(died >= 2, `workers were not even tried: ${died}`);
+  assert.ok(died < 30, `${died} deaths in 3 s: no back-off`);
+  assert.match(stack.log(), /workers die at start; next try in \d+ ms/);
+  setConf({ plugins: 'example slow' });
+  await reload();
+  assert.equal((await stack.fetch('/api/v1/example')).status, 200);
 });
 
 test('the loader refuses a wrong ABI, a wrong name and a clash with one clear line', () => {
