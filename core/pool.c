@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "crypto.h"
 #include "jobs.h"
 #include "log.h"
 #include "migrate.h"
@@ -322,6 +323,10 @@ int pool_run(const char *config_path)
 	if (load_generation(config_path, &p.current, err, sizeof err) ||
 	    migrate_run(p.current.cfg, p.current.plugins, 0, err, sizeof err)) {
 		fprintf(stderr, "portald: %s\n", err);
+		return 1;
+	}
+	if (crypto_init()) {
+		fprintf(stderr, "portald: libsodium failed to initialise\n");
 		return 1;
 	}
 	FCGX_Init();

@@ -209,11 +209,53 @@ static void respond_error(struct request *rq, struct portal_worker *w, int statu
 	buf_free(&b);
 }
 
+/* A form whose submission failed is shown again with what to correct. */
+static bool form_again(const struct request *rq, int status)
+{
+	const struct portal_route *r = rq->match.route;
+	return !rq->pub.is_api && r && r->template && status >= 400 && status < 500 &&
+	       status != 401 && status != 404 && status != 405 &&
+	       strcmp(rq->pub.method, "GET") != 0 && strcmp(rq->pub.method, "HEAD") != 0;
+}
+
+static void respond_page(struct request *rq, struct portal_worker *w, int status,
+			 struct portal_value *view)
+{
+	struct portal_arena *a = rq->pub.arena;
+	const struct portal_route *route = rq->match.route;
+	size_t set_index = (size_t)(rq->plugin - w->plugins->items);
+	const char *csrf = rq->csrf_token;
+	struct buf b = {0};
+	int rc = pv_set_str(a, view, "csrf_token", csrf ? csrf : "");
+	if (rc == 0 && status >= 400) {
+		struct portal_value *err = error_view(rq, w, status);
+		rc = !err || pv_set(a, view, "error", pv_get(err, "error")) ||
+		     pv_set(a, view, "form", rq->pub.body);
+	}
+	if (rc == 0)
+		rc = render_page(rq, w, set_index, route->template, route->title ? route->title : "",
+				 view, &b);
+	if (rc == 0)
+		write_body(rq, status, "text/html; charset=utf-8", &b);
+	else
+		write_internal(rq);
+	buf_free(&b);
+}
+
 void respond(struct request *rq, struct portal_worker *w, struct portal_value *view)
 {
 	int status = rq->status;
+	if (form_again(rq, status) && view) {
+		respond_page(rq, w, status, view);
+		return;
+	}
 	if (status >= 400 || status < 100) {
 		respond_error(rq, w, status < 100 ? 500 : status);
+		return;
+	}
+	if (rq->raw_type) {
+		struct buf raw = {.data = (char *)rq->raw_data, .len = rq->raw_len};
+		write_body(rq, status, rq->raw_type, &raw);
 		return;
 	}
 	if (status == 303) {
@@ -224,21 +266,14 @@ void respond(struct request *rq, struct portal_worker *w, struct portal_value *v
 		write_head(rq, 204, NULL, 0);
 		return;
 	}
-	struct buf b = {0};
-	int rc;
-	if (rq->pub.is_api) {
-		rc = json_render(view, &b);
-		if (rc == 0)
-			write_body(rq, status, "application/json; charset=utf-8", &b);
-	} else {
-		const struct portal_route *route = rq->match.route;
-		size_t set_index = (size_t)(rq->plugin - w->plugins->items);
-		rc = render_page(rq, w, set_index, route->template ? route->template : "error",
-				 route->title ? route->title : "", view, &b);
-		if (rc == 0)
-			write_body(rq, status, "text/html; charset=utf-8", &b);
+	if (!rq->pub.is_api && rq->match.route->template) {
+		respond_page(rq, w, status, view);
+		return;
 	}
-	if (rc)
+	struct buf b = {0};
+	if (json_render(view, &b) == 0)
+		write_body(rq, status, "application/json; charset=utf-8", &b);
+	else
 		write_internal(rq);
 	buf_free(&b);
 }

@@ -58,6 +58,18 @@ int portal_fail(struct portal_req *req, int status, const char *code, const char
 	return status;
 }
 
+int portal_respond_raw(struct portal_req *req, const char *content_type, const void *data,
+		       size_t len)
+{
+	struct request *rq = request_of(req);
+	if (!content_type || !header_safe(content_type) ||
+	    !(rq->raw_type = portal_strdup(req->arena, content_type)) ||
+	    !(rq->raw_data = portal_strndup(req->arena, data, len)))
+		return 500;
+	rq->raw_len = len;
+	return 200;
+}
+
 int portal_redirect(struct portal_req *req, const char *location)
 {
 	struct request *rq = request_of(req);

@@ -12,6 +12,7 @@
 #include "arena.h"
 #include "db.h"
 #include "log.h"
+#include "session.h"
 
 static volatile sig_atomic_t stopping;
 
@@ -124,13 +125,12 @@ static bool unsafe_method(const char *m)
 	return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 && strcmp(m, "OPTIONS") != 0;
 }
 
-/* A browser always names its origin on unsafe requests; a foreign one is a
- * cross-site request. (Session tokens add the X-CSRF-Token check.) */
+/* A browser names its origin on unsafe requests; a foreign one is a cross-site
+ * request, refused on every route (session tokens add the CSRF token check). */
 static int check_origin(struct request *rq, struct portal_worker *w)
 {
 	const char *origin = portal_header(&rq->pub, "HTTP_ORIGIN");
-	if (!origin || !unsafe_method(rq->pub.method) ||
-	    (rq->match.route->flags & PORTAL_ROUTE_NO_CSRF))
+	if (!origin || !unsafe_method(rq->pub.method))
 		return 0;
 	const char *base = config_get(w->cfg, "base_url");
 	size_t n = strlen(origin);
@@ -198,6 +198,8 @@ static void serve(struct portal_worker *w, FCGX_Request *fr)
 	struct portal_value *view = pv_object(rq.pub.arena);
 	int status = request_read(&rq, w);
 	if (!status)
+		status = session_resolve(&rq);
+	if (!status)
 		status = route_request(&rq, w);
 	char path[SLOT_PATH_MAX];
 	safe_path(&rq, path, sizeof path);
@@ -207,6 +209,8 @@ static void serve(struct portal_worker *w, FCGX_Request *fr)
 		portal_fail(&rq.pub, status, NULL, NULL, NULL);
 	if (!status)
 		status = check_origin(&rq, w);
+	if (!status && unsafe_method(rq.pub.method) && !(rq.match.route->flags & PORTAL_ROUTE_NO_CSRF))
+		status = session_check_csrf(&rq);
 	if (!status)
 		status = view ? rq.match.route->handler(&rq.pub, view) : 500;
 	if (status == 401 && !rq.pub.is_api && strcmp(rq.pub.method, "GET") == 0)

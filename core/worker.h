@@ -37,6 +37,11 @@ struct request {
 	int status;
 	const char *error_code, *error_field, *error_message;
 	const char *location; /* redirect target */
+	const char *raw_type; /* portal_respond_raw: its content type and body */
+	const char *raw_data;
+	size_t raw_len;
+	long long session_id; /* 0: signed out */
+	const char *csrf_token;
 	struct buf headers;   /* extra response header lines */
 };
 

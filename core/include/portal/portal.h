@@ -34,7 +34,9 @@ enum portal_access {
 };
 
 enum portal_route_flags {
-	PORTAL_ROUTE_NO_CSRF = 1u << 0, /* e.g. webhooks authenticated otherwise */
+	/* No CSRF token required: routes that create a session (sign-in, sign-up)
+	 * and webhooks. A foreign Origin header is refused all the same. */
+	PORTAL_ROUTE_NO_CSRF = 1u << 0,
 };
 
 /* One handler, two renderings: api_path is served under /api/v1 as JSON,

@@ -64,7 +64,16 @@ int portal_set_header(struct portal_req *req, const char *name, const char *valu
 int portal_fail(struct portal_req *req, int status, const char *code, const char *field,
 		const char *message);
 
-/* For pages: answer 303 to location (a local path). Returns 303. */
+/* Answers with data as is (a calendar, an image, a stylesheet) instead of the
+ * view, on the API and pages alike. data is copied. Returns 200, or 500. */
+int portal_respond_raw(struct portal_req *req, const char *content_type, const void *data,
+		       size_t len);
+
+/* For pages: answer 303 to location (a local path). Returns 303. A page whose
+ * unsafe request fails with a 4xx other than 401/404 is rendered again through
+ * its template, with "error" ({code, message, field}) and "form" (the fields
+ * sent) in the view, so the form shows what to correct. Every page's view
+ * also has "csrf_token" for its forms. */
 int portal_redirect(struct portal_req *req, const char *location);
 
 /* The text of a locale key in the request's language (the key itself if unknown). */

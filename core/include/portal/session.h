@@ -1,0 +1,30 @@
+/* Sessions and sign-in throttling, for the routes that sign people in (core's
+ * and a plugin's such as the invite sign-up). */
+#ifndef PORTAL_SESSION_H
+#define PORTAL_SESSION_H
+
+struct portal_req;
+
+/* Signs user_id in: a new session (a new id at every sign-in), its cookie on the
+ * response and req->caller filled. *csrf_token (in the request's arena) is what
+ * the client must send back on unsafe methods. Returns 0 or an HTTP status. */
+int portal_session_start(struct portal_req *req, long long user_id, const char **csrf_token);
+
+/* The caller's CSRF token, NULL when signed out. */
+const char *portal_session_csrf(const struct portal_req *req);
+
+/* Ends the caller's session (logout), or every session of user_id (password
+ * change, removal). Returns 0 or an HTTP status. */
+int portal_session_end(struct portal_req *req);
+int portal_sessions_end_user(struct portal_req *req, long long user_id);
+
+/* Throttling, kept in the database so it holds across workers and hosts.
+ * portal_throttle_check: 0 when fewer than limit failures of (scope, key) lie
+ * within window seconds, else the seconds until one expires (for Retry-After);
+ * negative: an HTTP status error. key is hashed, never stored as is. */
+int portal_throttle_check(struct portal_req *req, const char *scope, const char *key, int limit,
+			  int window);
+int portal_throttle_fail(struct portal_req *req, const char *scope, const char *key);
+int portal_throttle_clear(struct portal_req *req, const char *scope, const char *key);
+
+#endif

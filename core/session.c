@@ -1,0 +1,152 @@
+/* Sessions: the cookie holds 256 random bits, the database only their hash.
+ * Managers' sessions end after 12 idle hours (43200 s), residents' after 30 idle
+ * days (2592000 s); last_seen_at is touched at most once a minute. */
+#include <string.h>
+
+#include "db.h"
+#include "portal/crypto.h"
+#include "portal/session.h"
+#include "session.h"
+#include "worker.h"
+
+static bool https(const struct portal_worker *w)
+{
+	return strncmp(config_get(w->cfg, "base_url"), "https://", 8) == 0;
+}
+
+const char *session_cookie_name(const struct portal_worker *w)
+{
+	return https(w) ? "__Host-session" : "session";
+}
+
+/* expire: tell the browser to drop the cookie now. */
+static int set_cookie(struct portal_req *req, const char *value, bool expire)
+{
+	const struct portal_worker *w = req->worker;
+	char *c = portal_sprintf(req->arena, "%s=%s; Path=/; HttpOnly; SameSite=Lax%s%s",
+				 session_cookie_name(w), value, https(w) ? "; Secure" : "",
+				 expire ? "; Max-Age=0" : "");
+	return c && portal_set_header(req, "Set-Cookie", c) == 0 ? 0 : 500;
+}
+
+int session_resolve(struct request *rq)
+{
+	struct portal_req *req = &rq->pub;
+	const char *token = pv_get_str(req->cookies, session_cookie_name(req->worker));
+	if (!portal_token_valid(token))
+		return 0;
+	unsigned char hash[PORTAL_HASH_BYTES];
+	portal_hash(token, strlen(token), hash);
+	struct portal_value *rows;
+	struct portal_db_arg arg = {.type = PDB_STR, .s = (const char *)hash, .len = sizeof hash};
+	int status = portal_db_query(
+	    req,
+	    "SELECT s.id, s.csrf_token, u.id AS user_id, u.org_id, u.role, u.admin,"
+	    " COALESCE(u.locale, o.locale) AS locale,"
+	    " s.last_seen_at < UTC_TIMESTAMP() - INTERVAL 60 SECOND AS stale"
+	    " FROM sessions s JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id"
+	    " WHERE s.token_hash = ? AND s.last_seen_at > UTC_TIMESTAMP() - INTERVAL"
+	    " IF(u.role = 'manager', 43200, 2592000) SECOND",
+	    &arg, 1, &rows);
+	if (status || rows->u.c.count == 0)
+		return status;
+	const struct portal_value *s = rows->u.c.head->value;
+	const char *role = pv_get_str(s, "role");
+	rq->session_id = pv_get_int(s, "id", 0);
+	rq->csrf_token = pv_get_str(s, "csrf_token");
+	req->caller.user_id = pv_get_int(s, "user_id", 0);
+	req->caller.org_id = pv_get_int(s, "org_id", 0);
+	req->caller.role = role && strcmp(role, "manager") == 0 ? PORTAL_ROLE_MANAGER
+								 : PORTAL_ROLE_RESIDENT;
+	req->caller.admin = pv_get_int(s, "admin", 0) != 0;
+	const char *locale = pv_get_str(s, "locale");
+	if (locale && (strcmp(locale, "de") == 0 || strcmp(locale, "en") == 0))
+		req->locale = locale;
+	if (pv_get_int(s, "stale", 0))
+		status = portal_db_exec(req, "UPDATE sessions SET last_seen_at = UTC_TIMESTAMP() WHERE id = ?",
+					PORTAL_DB_ARGS(PDB_I(rq->session_id)), NULL, NULL);
+	return status;
+}
+
+int portal_session_start(struct portal_req *req, long long user_id, const char **csrf_token)
+{
+	struct request *rq = request_of(req);
+	char token[PORTAL_TOKEN_CHARS + 1], *csrf = portal_alloc(req->arena, PORTAL_TOKEN_CHARS + 1);
+	unsigned char hash[PORTAL_HASH_BYTES], unused[PORTAL_HASH_BYTES];
+	if (!csrf)
+		return 500;
+	portal_token_new(token, hash);
+	portal_token_new(csrf, unused);
+	/* A new id at every sign-in: the caller's old session (if any) ends. */
+	int status = rq->session_id ? portal_session_end(req) : 0;
+	struct portal_db_arg args[] = {
+	    {.type = PDB_STR, .s = (const char *)hash, .len = sizeof hash},
+	    PDB_I(user_id),
+	    PDB_S(csrf),
+	};
+	unsigned long long id = 0;
+	if (!status)
+		status = portal_db_exec(req,
+					"INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at)"
+					" VALUES (?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())",
+					args, 3, NULL, &id);
+	struct portal_value *rows;
+	if (!status)
+		status = portal_db_query(req, "SELECT org_id, role, admin FROM users WHERE id = ?",
+					 PORTAL_DB_ARGS(PDB_I(user_id)), &rows);
+	if (!status && rows->u.c.count == 0)
+		status = 404;
+	if (status)
+		return status;
+	const struct portal_value *u = rows->u.c.head->value;
+	const char *role = pv_get_str(u, "role");
+	req->caller = (struct portal_caller){
+	    .role = role && strcmp(role, "manager") == 0 ? PORTAL_ROLE_MANAGER : PORTAL_ROLE_RESIDENT,
+	    .user_id = user_id,
+	    .org_id = pv_get_int(u, "org_id", 0),
+	    .admin = pv_get_int(u, "admin", 0) != 0,
+	};
+	rq->session_id = (long long)id;
+	rq->csrf_token = csrf;
+	if (csrf_token)
+		*csrf_token = csrf;
+	return set_cookie(req, token, false);
+}
+
+const char *portal_session_csrf(const struct portal_req *req)
+{
+	return request_of(req)->csrf_token;
+}
+
+int portal_session_end(struct portal_req *req)
+{
+	struct request *rq = request_of(req);
+	int status = 0;
+	if (rq->session_id)
+		status = portal_db_exec(req, "DELETE FROM sessions WHERE id = ?",
+					PORTAL_DB_ARGS(PDB_I(rq->session_id)), NULL, NULL);
+	rq->session_id = 0;
+	rq->csrf_token = NULL;
+	req->caller = (struct portal_caller){0};
+	return status ? status : set_cookie(req, "", true);
+}
+
+int portal_sessions_end_user(struct portal_req *req, long long user_id)
+{
+	return portal_db_exec(req, "DELETE FROM sessions WHERE user_id = ?",
+			      PORTAL_DB_ARGS(PDB_I(user_id)), NULL, NULL);
+}
+
+/* Unsafe methods of a signed-in caller carry the session's CSRF token, in the
+ * X-CSRF-Token header (API) or the csrf_token field (forms). */
+int session_check_csrf(struct request *rq)
+{
+	if (!rq->csrf_token)
+		return 0;
+	const char *sent = portal_header(&rq->pub, "HTTP_X_CSRF_TOKEN");
+	if (!sent)
+		sent = pv_get_str(rq->pub.body, "csrf_token");
+	if (sent && portal_secure_equal(sent, rq->csrf_token))
+		return 0;
+	return portal_fail(&rq->pub, 403, "csrf", NULL, "error.csrf");
+}

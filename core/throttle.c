@@ -1,0 +1,64 @@
+/* Throttling of failures (sign-in, sign-up) per scope and key, in MariaDB so
+ * the limits hold across workers and hosts. Keys are stored only hashed. */
+#include <ctype.h>
+#include <string.h>
+
+#include "portal/crypto.h"
+#include "portal/portal.h"
+#include "portal/session.h"
+
+/* Emails are compared case-insensitively, so they are hashed lower-cased. */
+static void key_hash(const char *key, unsigned char hash[PORTAL_HASH_BYTES])
+{
+	char lower[320];
+	size_t n = strlen(key);
+	if (n >= sizeof lower)
+		n = sizeof lower - 1;
+	for (size_t i = 0; i < n; i++)
+		lower[i] = (char)tolower((unsigned char)key[i]);
+	portal_hash(lower, n, hash);
+}
+
+int portal_throttle_check(struct portal_req *req, const char *scope, const char *key, int limit,
+			  int window)
+{
+	unsigned char hash[PORTAL_HASH_BYTES];
+	key_hash(key, hash);
+	struct portal_db_arg args[] = {
+	    PDB_I(window), PDB_S(scope), {.type = PDB_STR, .s = (const char *)hash, .len = sizeof hash},
+	    PDB_I(window), PDB_I(limit - 1 < 0 ? 0 : limit - 1)};
+	struct portal_value *rows;
+	/* The limit-th newest failure inside the window decides: while it lies
+	 * there, the caller waits until it leaves the window. */
+	int status = portal_db_query(
+	    req,
+	    "SELECT CAST(GREATEST(1, CEIL(TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(3),"
+	    " at + INTERVAL ? SECOND) / 1000000)) AS SIGNED) AS wait"
+	    " FROM throttle_events WHERE scope = ? AND key_hash = ?"
+	    " AND at > UTC_TIMESTAMP(3) - INTERVAL ? SECOND ORDER BY at DESC LIMIT 1 OFFSET ?",
+	    args, 5, &rows);
+	if (status)
+		return -status;
+	return rows->u.c.count ? (int)pv_get_int(rows->u.c.head->value, "wait", 1) : 0;
+}
+
+int portal_throttle_fail(struct portal_req *req, const char *scope, const char *key)
+{
+	unsigned char hash[PORTAL_HASH_BYTES];
+	key_hash(key, hash);
+	struct portal_db_arg args[] = {
+	    PDB_S(scope), {.type = PDB_STR, .s = (const char *)hash, .len = sizeof hash}};
+	return portal_db_exec(req,
+			      "INSERT INTO throttle_events (scope, key_hash, at) VALUES (?, ?, UTC_TIMESTAMP(3))",
+			      args, 2, NULL, NULL);
+}
+
+int portal_throttle_clear(struct portal_req *req, const char *scope, const char *key)
+{
+	unsigned char hash[PORTAL_HASH_BYTES];
+	key_hash(key, hash);
+	struct portal_db_arg args[] = {
+	    PDB_S(scope), {.type = PDB_STR, .s = (const char *)hash, .len = sizeof hash}};
+	return portal_db_exec(req, "DELETE FROM throttle_events WHERE scope = ? AND key_hash = ?", args,
+			      2, NULL, NULL);
+}
