@@ -24,6 +24,7 @@ CORE_MAINS = core/portald.c core/portalctl.c core/hello_fcgi.c
 CORE_SRCS  = $(filter-out $(CORE_MAINS),$(wildcard core/*.c))
 CORE_OBJS  = $(CORE_SRCS:%.c=$(OUT)/%.o)
 CORE_LIB   = $(OUT)/libportalcore.a
+CTL_OBJS   = $(patsubst %.c,$(OUT)/%.o,$(wildcard core/ctl/*.c))
 
 PLUGINS    = $(notdir $(wildcard plugins/*))
 PLUGIN_SOS = $(PLUGINS:%=$(BIN)/plugins/%.so)
@@ -56,10 +57,14 @@ $(CORE_LIB): $(CORE_OBJS)
 	ar rcs $@ $^
 
 # portald and portalctl load plugins, so they export exactly the SDK
-# (core/sdk.syms) and link all of core.
-$(BIN)/portald $(BIN)/portalctl: $(BIN)/%: $(OUT)/core/%.o $(CORE_LIB)
+# (core/sdk.syms) and link all of core; portalctl's commands are in core/ctl/.
+$(BIN)/portald: $(OUT)/core/portald.o $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -Wl,--dynamic-list=core/sdk.syms -o $@ $< -Wl,--whole-archive $(CORE_LIB) -Wl,--no-whole-archive $(LDLIBS)
+
+$(BIN)/portalctl: $(OUT)/core/portalctl.o $(CTL_OBJS) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -Wl,--dynamic-list=core/sdk.syms -o $@ $< $(CTL_OBJS) -Wl,--whole-archive $(CORE_LIB) -Wl,--no-whole-archive $(LDLIBS)
 
 $(BIN)/hello_fcgi: $(OUT)/core/hello_fcgi.o
 	@mkdir -p $(dir $@)
@@ -100,7 +105,7 @@ bench: deps all
 	@sh tests/bench/run.sh
 
 format:
-	clang-format -i core/*.c core/*.h core/include/portal/*.h plugins/*/*.c tests/unit/*.c tests/unit/*.h tests/fuzz/*.c
+	clang-format -i core/*.c core/*.h core/ctl/*.c core/ctl/*.h core/include/portal/*.h plugins/*/*.c tests/unit/*.c tests/unit/*.h tests/fuzz/*.c
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
@@ -111,3 +116,4 @@ clean:
 	rm -rf build bin
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+.SECONDARY:

@@ -1,49 +1,19 @@
-/* Core's own routes, declared like a plugin's. */
-#include <string.h>
-
+/* Core, declared like a plugin: its routes (one table per core/routes_*.c file)
+ * and its entries of the manager's and the residents' navigation. */
 #include "plugin.h"
-#include "worker.h"
+#include "routes.h"
 
-/* GET /api/v1/plugins: the plugins this deployment enabled. */
-static int plugins_list(struct portal_req *req, struct portal_value *view)
-{
-	struct portal_arena *a = req->arena;
-	const struct plugin_set *set = req->worker->plugins;
-	struct portal_value *items = pv_list(a);
-	for (size_t i = 1; items && i < set->count; i++) {
-		const struct portal_plugin *d = set->items[i].def;
-		struct portal_value *o = pv_object(a);
-		if (!o || pv_set_str(a, o, "name", d->name) ||
-		    pv_set_str(a, o, "version", d->version ? d->version : "") ||
-		    pv_set_str(a, o, "description", d->description ? d->description : "") ||
-		    pv_push(a, items, o))
-			return 500;
-	}
-	if (!items || pv_set(a, view, "items", items))
-		return 500;
-	return 200;
-}
+const struct portal_route *const core_route_tables[] = {
+	routes_misc, routes_session, routes_password, routes_org, routes_employees, routes_outbox,
+	routes_shell, NULL,
+};
 
-/* GET /: the start page. */
-static int home(struct portal_req *req, struct portal_value *view)
-{
-	return pv_set_str(req->arena, view, "base_url", portal_config(req, "base_url")) ? 500 : 200;
-}
-
-/* GET /api/v1/health: whether this worker reaches the database. */
-static int health(struct portal_req *req, struct portal_value *view)
-{
-	struct portal_value *rows;
-	int status = portal_db_query(req, "SELECT 1 AS ok", PORTAL_DB_NOARGS, &rows);
-	if (status)
-		return status;
-	return pv_set_str(req->arena, view, "status", "ok") ? 500 : 200;
-}
-
-static const struct portal_route routes[] = {
-	{"GET", "/plugins", NULL, PORTAL_ACCESS_MANAGER, 0, plugins_list, NULL, NULL},
-	{"GET", "/health", NULL, PORTAL_ACCESS_PUBLIC, 0, health, NULL, NULL},
-	{"GET", NULL, "/", PORTAL_ACCESS_PUBLIC, 0, home, "home", "home.title"},
+static const struct portal_nav nav[] = {
+	{"app", "nav.overview", "/app", 10},
+	{"app", "nav.properties", "/app/properties", 20},
+	{"app", "nav.settings", "/app/settings", 90},
+	{"portal", "nav.overview", "/portal", 10},
+	{"portal", "nav.settings", "/portal/settings", 90},
 	{0},
 };
 
@@ -52,5 +22,5 @@ const struct portal_plugin core_plugin = {
 	.name = "core",
 	.version = "0.1.0",
 	.description = "The portal's core",
-	.routes = routes,
+	.nav = nav,
 };

@@ -63,10 +63,22 @@ static int open_plugin(const struct config *cfg, const char *name, struct plugin
 	return 0;
 }
 
+static int add_table(struct plugin_set *set, struct plugin *p, const struct portal_route *r,
+		     char *err, size_t errlen)
+{
+	for (; r && r->handler; r++)
+		if (router_add(set->router, r, p, p->def->name, err, errlen))
+			return -1;
+	return 0;
+}
+
+/* Core keeps its routes in one table per file (core_route_tables). */
 static int add_routes(struct plugin_set *set, struct plugin *p, char *err, size_t errlen)
 {
-	for (const struct portal_route *r = p->def->routes; r && r->handler; r++)
-		if (router_add(set->router, r, p, p->def->name, err, errlen))
+	if (p->def != &core_plugin)
+		return add_table(set, p, p->def->routes, err, errlen);
+	for (const struct portal_route *const *t = core_route_tables; *t; t++)
+		if (add_table(set, p, *t, err, errlen))
 			return -1;
 	return 0;
 }

@@ -35,7 +35,9 @@ int plugins_init(struct plugin_set *set, char *err, size_t errlen);
 /* Calls fini of the initialised plugins, closes the handles, frees the set. */
 void plugins_free(struct plugin_set *set);
 
-/* Core's own routes (core/core_routes.c). */
+/* Core, declared like a plugin (core/core_routes.c); its routes are in the
+ * tables of core_route_tables, one per file (core/routes_*.c), NULL-terminated. */
 extern const struct portal_plugin core_plugin;
+extern const struct portal_route *const core_route_tables[];
 
 #endif

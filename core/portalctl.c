@@ -1,52 +1,100 @@
-/* portalctl: the operators' tool. Usage:
- *   portalctl [-c FILE] migrate    apply pending migrations of core and the plugins
- *   portalctl [-c FILE] plugins    list the enabled plugins and their versions */
+/* portalctl: the operators' tool. It works on the local deployment with no
+ * flags (var/portal.conf), or on another with -c FILE. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "migrate.h"
-#include "plugin.h"
+#include "crypto.h"
+#include "ctl/ctl.h"
 
-static int usage(void)
+static const char usage_text[] =
+    "usage: portalctl [-c CONFIG] COMMAND\n"
+    "  migrate                                   apply pending migrations\n"
+    "  plugins                                   list the enabled plugins\n"
+    "  plugins enable NAME | plugins disable NAME\n"
+    "  org create --name NAME --admin-email EMAIL [--admin-name NAME]\n"
+    "  org list\n"
+    "  user reset-password EMAIL                 print a password reset link\n"
+    "  throttle reset [--email EMAIL] [--ip ADDRESS]\n"
+    "  demo                                      create the demo organisation once\n";
+
+struct command {
+	const char *name;
+	int (*run)(struct ctl *c, int argc, char **argv);
+};
+
+static const struct command commands[] = {
+	{"migrate", ctl_migrate}, {"plugins", ctl_plugins}, {"org", ctl_org},
+	{"user", ctl_user},       {"throttle", ctl_throttle}, {"demo", ctl_demo},
+};
+
+int ctl_fail(const char *fmt, ...)
 {
-	fprintf(stderr, "usage: portalctl [-c CONFIG] migrate | plugins\n");
-	return 2;
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("portalctl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return 1;
+}
+
+const char *ctl_option(int argc, char **argv, const char *name, const char *const *names, int *bad)
+{
+	const char *found = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "--", 2) != 0) {
+			*bad = -1;
+			continue;
+		}
+		int known = 0;
+		for (const char *const *n = names; *n; n++)
+			known |= strcmp(argv[i] + 2, *n) == 0;
+		if (!known || i + 1 >= argc) {
+			*bad = -1;
+			continue;
+		}
+		if (strcmp(argv[i] + 2, name) == 0)
+			found = argv[i + 1];
+		i++;
+	}
+	return found;
 }
 
 int main(int argc, char **argv)
 {
-	const char *path = "var/portal.conf";
+	struct ctl c = {.config_path = "var/portal.conf"};
 	int opt;
-	while ((opt = getopt(argc, argv, "c:")) != -1) {
-		if (opt != 'c')
-			return usage();
-		path = optarg;
+	while ((opt = getopt(argc, argv, "+c:h")) != -1) {
+		if (opt != 'c') {
+			fputs(usage_text, opt == 'h' ? stdout : stderr);
+			return opt == 'h' ? 0 : 2;
+		}
+		c.config_path = optarg;
 	}
-	if (optind != argc - 1)
-		return usage();
-	const char *cmd = argv[optind];
-	if (strcmp(cmd, "migrate") != 0 && strcmp(cmd, "plugins") != 0)
-		return usage();
+	if (optind >= argc) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	const struct command *cmd = NULL;
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(argv[optind], commands[i].name) == 0)
+			cmd = &commands[i];
+	if (!cmd)
+		return ctl_fail("unknown command \"%s\" (portalctl -h lists them)", argv[optind]);
 
 	char err[512];
-	struct config *cfg = config_load(path, err, sizeof err);
-	struct plugin_set *set = cfg ? plugins_load(cfg, err, sizeof err) : NULL;
-	int rc = 0;
-	if (!set) {
-		fprintf(stderr, "portalctl: %s\n", err);
-		rc = 1;
-	} else if (strcmp(cmd, "migrate") == 0) {
-		if (migrate_run(cfg, set, 1, err, sizeof err)) {
-			fprintf(stderr, "portalctl: %s\n", err);
-			rc = 1;
-		}
-	} else {
-		for (size_t i = 1; i < set->count; i++)
-			printf("%s %s\n", set->items[i].def->name, set->items[i].def->version);
-	}
-	plugins_free(set);
-	config_free(cfg);
+	if (!(c.cfg = config_load(c.config_path, err, sizeof err)))
+		return ctl_fail("%s", err);
+	if (crypto_init())
+		return ctl_fail("libsodium failed to initialise");
+	c.db = db_new(c.cfg);
+	c.arena = arena_new(64 << 20);
+	int rc = c.db && c.arena ? cmd->run(&c, argc - optind - 1, argv + optind + 1)
+				 : ctl_fail("out of memory");
+	arena_free(c.arena);
+	db_free(c.db);
+	config_free(c.cfg);
 	return rc;
 }

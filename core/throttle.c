@@ -6,9 +6,10 @@
 #include "portal/crypto.h"
 #include "portal/portal.h"
 #include "portal/session.h"
+#include "throttle.h"
 
 /* Emails are compared case-insensitively, so they are hashed lower-cased. */
-static void key_hash(const char *key, unsigned char hash[PORTAL_HASH_BYTES])
+void throttle_hash(const char *key, unsigned char hash[PORTAL_HASH_BYTES])
 {
 	char lower[320];
 	size_t n = strlen(key);
@@ -23,7 +24,7 @@ int portal_throttle_check(struct portal_req *req, const char *scope, const char 
 			  int window)
 {
 	unsigned char hash[PORTAL_HASH_BYTES];
-	key_hash(key, hash);
+	throttle_hash(key, hash);
 	struct portal_db_arg args[] = {
 	    PDB_I(window), PDB_S(scope), {.type = PDB_STR, .s = (const char *)hash, .len = sizeof hash},
 	    PDB_I(window), PDB_I(limit - 1 < 0 ? 0 : limit - 1)};
@@ -45,7 +46,7 @@ int portal_throttle_check(struct portal_req *req, const char *scope, const char 
 int portal_throttle_fail(struct portal_req *req, const char *scope, const char *key)
 {
 	unsigned char hash[PORTAL_HASH_BYTES];
-	key_hash(key, hash);
+	throttle_hash(key, hash);
 	struct portal_db_arg args[] = {
 	    PDB_S(scope), {.type = PDB_STR, .s = (const char *)hash, .len = sizeof hash}};
 	return portal_db_exec(req,
@@ -56,7 +57,7 @@ int portal_throttle_fail(struct portal_req *req, const char *scope, const char *
 int portal_throttle_clear(struct portal_req *req, const char *scope, const char *key)
 {
 	unsigned char hash[PORTAL_HASH_BYTES];
-	key_hash(key, hash);
+	throttle_hash(key, hash);
 	struct portal_db_arg args[] = {
 	    PDB_S(scope), {.type = PDB_STR, .s = (const char *)hash, .len = sizeof hash}};
 	return portal_db_exec(req, "DELETE FROM throttle_events WHERE scope = ? AND key_hash = ?", args,

@@ -1,0 +1,76 @@
+#include "accounts.h"
+
+#include <string.h>
+
+bool account_email_valid(const char *email)
+{
+	if (!email)
+		return false;
+	size_t n = strlen(email);
+	const char *at = strchr(email, '@');
+	if (n < 3 || n > 254 || !at || at == email || at != strrchr(email, '@') || !at[1] ||
+	    !strchr(at + 1, '.') || at[1] == '.' || email[n - 1] == '.')
+		return false;
+	for (const char *p = email; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c <= ' ' || c == 0x7f || strchr(",;:<>()[]\\\"'", c))
+			return false;
+	}
+	return true;
+}
+
+size_t account_chars(const char *s)
+{
+	size_t n = 0;
+	for (; s && *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+int account_create_org(struct db *db, struct portal_arena *a, const char *name, const char *locale,
+		       long long *org_id)
+{
+	unsigned long long id = 0;
+	int status = db_run(db, a, "INSERT INTO orgs (name, locale, created_at) VALUES (?, ?, UTC_TIMESTAMP())",
+			    PORTAL_DB_ARGS(PDB_S(name), PDB_S(locale ? locale : "de")), NULL, NULL, &id);
+	*org_id = (long long)id;
+	return status;
+}
+
+int account_create_manager(struct db *db, struct portal_arena *a, long long org_id,
+			   const char *email, const char *name, bool admin, long long *user_id)
+{
+	char *display = NULL;
+	if (!name || !*name) {
+		const char *at = strchr(email, '@');
+		display = portal_strndup(a, email, at ? (size_t)(at - email) : strlen(email));
+		if (!display)
+			return 500;
+	}
+	unsigned long long id = 0;
+	int status = db_run(db, a,
+			    "INSERT INTO users (org_id, role, email, name, admin, created_at)"
+			    " VALUES (?, 'manager', LOWER(?), ?, ?, UTC_TIMESTAMP())",
+			    PORTAL_DB_ARGS(PDB_I(org_id), PDB_S(email), PDB_S(display ? display : name),
+					   PDB_I(admin ? 1 : 0)),
+			    NULL, NULL, &id);
+	*user_id = (long long)id;
+	return status;
+}
+
+int account_issue_token(struct db *db, struct portal_arena *a, long long user_id, const char *kind,
+			int seconds, char token[PORTAL_TOKEN_CHARS + 1])
+{
+	unsigned char hash[PORTAL_HASH_BYTES];
+	portal_token_new(token, hash);
+	struct portal_db_arg args[] = {
+	    {.type = PDB_STR, .s = (const char *)hash, .len = sizeof hash},
+	    PDB_I(user_id),
+	    PDB_S(kind),
+	    PDB_I(seconds),
+	};
+	return db_run(db, a,
+		      "INSERT INTO account_tokens (token_hash, user_id, kind, expires_at, created_at)"
+		      " VALUES (?, ?, ?, UTC_TIMESTAMP() + INTERVAL ? SECOND, UTC_TIMESTAMP())",
+		      args, 4, NULL, NULL, NULL);
+}

@@ -1,0 +1,6 @@
+/* Placeholder: filled by the accounts work (issue 3). */
+#include "routes.h"
+
+const struct portal_route routes_employees[] = {
+	{0},
+};
