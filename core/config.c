@@ -49,6 +49,11 @@ static const struct setting settings[] = {
 	{"max_parts", "100", 1, 10000},
 	{"max_file_bytes", "52428800", 1024, 1073741824},
 	{"arena_bytes", "33554432", 1048576, 1073741824},
+	/* Sign-in throttling: failures per account and per client address within
+	 * the window give 429 until the oldest of them leaves it. */
+	{"login_max_failures_account", "5", 1, 1000000},
+	{"login_max_failures_address", "20", 1, 1000000},
+	{"login_window_seconds", "900", 1, 86400},
 	{NULL, NULL, 0, 0},
 };
 
