@@ -84,9 +84,9 @@ $(OUT)/tests/%: tests/unit/%.c $(CORE_LIB)
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(CORE_LIB) $(LDLIBS)
 
 run: deps all
-	@sh core/scripts/stack.sh run
+	@DEMO=1 sh core/scripts/stack.sh run
 start: deps all
-	@sh core/scripts/stack.sh start
+	@DEMO=1 sh core/scripts/stack.sh start
 stop:
 	@sh core/scripts/stack.sh stop
 

@@ -513,6 +513,19 @@ preflight() {
 	pid_of smtp >/dev/null || ! port_in_use "$SMTP_PORT" || die "port $SMTP_PORT is in use: choose another SMTP_PORT"
 }
 
+# With DEMO=1 (make run and make start), the first start creates the demo
+# organisation and keeps its login in $VAR/demo-login.txt.
+demo_start() {
+	[ "${DEMO:-0}" = 1 ] && [ ! -e "$VAR/demo-login.txt" ] || return 0
+	if login=$("$PORTAL_BIN/portalctl" -c "$VAR/portal.conf" demo); then
+		set -- $login
+		umask 077
+		printf 'demo login: %s  password: %s\n' "$1" "$2" >"$VAR/demo-login.txt"
+	else
+		say "warning: the demo organisation could not be created"
+	fi
+}
+
 cmd_start() {
 	lock
 	# A master that died (kill -9, a crash) may have left workers holding its
@@ -531,6 +544,7 @@ cmd_start() {
 	portald_start
 	write_nginx_conf
 	nginx_start
+	demo_start
 	echo
 	echo "portal: $URL"
 	echo "mail:   sent to smtp://127.0.0.1:$SMTP_PORT, kept in $VAR/mail/new"
