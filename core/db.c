@@ -141,11 +141,11 @@ void db_request_end(struct db *db)
 		db_rollback(db);
 }
 
-static MYSQL_STMT *prepared(struct db *db, const char *sql, int *status)
+static struct cached_stmt *prepared(struct db *db, const char *sql, int *status)
 {
 	for (size_t i = 0; i < db->cached; i++)
 		if (strcmp(db->cache[i].sql, sql) == 0)
-			return db->cache[i].stmt;
+			return &db->cache[i];
 	if (db->cached == STMT_CACHE_SIZE) /* generated SQL should not grow without bound */
 		forget_statements(db);
 	MYSQL_STMT *st = mysql_stmt_init(db->conn);
@@ -164,8 +164,10 @@ static MYSQL_STMT *prepared(struct db *db, const char *sql, int *status)
 		*status = 500;
 		return NULL;
 	}
-	db->cache[db->cached++] = (struct cached_stmt){copy, st};
-	return st;
+	my_bool update_max = 1;
+	mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max);
+	db->cache[db->cached] = (struct cached_stmt){copy, st};
+	return &db->cache[db->cached++];
 }
 
 static int bind_args(MYSQL_STMT *st, const struct portal_db_arg *args, size_t nargs,
@@ -240,9 +242,12 @@ static struct portal_value *row_value(struct portal_arena *a, MYSQL_FIELD *field
 	return row;
 }
 
-static int fetch_rows(struct db *db, MYSQL_STMT *st, struct portal_arena *a, const char *sql,
-		      struct portal_value **rows)
+static int fetch_rows(struct db *db, const struct cached_stmt *cs, struct portal_arena *a,
+		      const char *sql, struct portal_value **rows)
 {
+	MYSQL_STMT *st = cs->stmt;
+	/* Metadata is fetched per execution: the connector may replace the
+	 * statement's fields when a table changed. */
 	MYSQL_RES *meta = mysql_stmt_result_metadata(st);
 	if (!meta)
 		return rows ? (*rows = pv_list(a)) ? 0 : 500 : 0;
@@ -252,13 +257,11 @@ static int fetch_rows(struct db *db, MYSQL_STMT *st, struct portal_arena *a, con
 	MYSQL_BIND bind[MAX_COLUMNS];
 	my_bool nulls[MAX_COLUMNS];
 	unsigned long lens[MAX_COLUMNS];
-	my_bool update_max = 1;
 	struct portal_value *list = pv_list(a);
 	if (ncol > MAX_COLUMNS || !list) {
 		status = 500;
 		goto out;
 	}
-	mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max);
 	if (mysql_stmt_store_result(st)) {
 		status = failure(db, mysql_stmt_errno(st), mysql_stmt_error(st), sql);
 		goto out;
@@ -316,9 +319,10 @@ static int run_once(struct db *db, struct portal_arena *a, const char *sql,
 		return 503;
 	}
 	int status = 0;
-	MYSQL_STMT *st = prepared(db, sql, &status);
-	if (!st)
+	struct cached_stmt *cs = prepared(db, sql, &status);
+	if (!cs)
 		return status;
+	MYSQL_STMT *st = cs->stmt;
 	MYSQL_BIND bind[32];
 	unsigned long lengths[32];
 	if (nargs > 32 || bind_args(st, args, nargs, bind, lengths)) {
@@ -331,7 +335,7 @@ static int run_once(struct db *db, struct portal_arena *a, const char *sql,
 		*affected = mysql_stmt_affected_rows(st);
 	if (insert_id)
 		*insert_id = mysql_stmt_insert_id(st);
-	return fetch_rows(db, st, a, sql, rows);
+	return fetch_rows(db, cs, a, sql, rows);
 }
 
 int db_run(struct db *db, struct portal_arena *a, const char *sql,
