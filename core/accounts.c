@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "properties.h"
+
 bool account_email_valid(const char *email)
 {
 	if (!email)
@@ -34,7 +36,7 @@ int account_create_org(struct db *db, struct portal_arena *a, const char *name, 
 	int status = db_run(db, a, "INSERT INTO orgs (name, locale, created_at) VALUES (?, ?, UTC_TIMESTAMP())",
 			    PORTAL_DB_ARGS(PDB_S(name), PDB_S(locale ? locale : "de")), NULL, NULL, &id);
 	*org_id = (long long)id;
-	return status;
+	return status ? status : property_insert_sample(db, a, *org_id);
 }
 
 int account_create_manager(struct db *db, struct portal_arena *a, long long org_id,

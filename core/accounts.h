@@ -20,7 +20,7 @@ bool account_email_valid(const char *email);
 /* Characters (not bytes) of a UTF-8 string. */
 size_t account_chars(const char *s);
 
-/* A new organisation; 0 or an HTTP status. */
+/* A new organisation with its sample property; 0 or an HTTP status. */
 int account_create_org(struct db *db, struct portal_arena *a, const char *name, const char *locale,
 		       long long *org_id);
 

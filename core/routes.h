@@ -11,5 +11,6 @@ extern const struct portal_route routes_org[];       /* routes_org.c: organisati
 extern const struct portal_route routes_employees[]; /* routes_employees.c */
 extern const struct portal_route routes_outbox[];    /* routes_outbox.c: GET /outbox */
 extern const struct portal_route routes_shell[];     /* routes_shell.c: /app, /portal */
+extern const struct portal_route routes_properties[]; /* routes_properties.c */
 
 #endif

@@ -22,7 +22,13 @@ struct portal_db_arg {
 
 #define PDB_I(v) ((struct portal_db_arg){.type = PDB_INT, .i = (v)})
 #define PDB_D(v) ((struct portal_db_arg){.type = PDB_DOUBLE, .d = (v)})
-#define PDB_S(v) ((struct portal_db_arg){.type = (v) ? PDB_STR : PDB_NULL, .s = (v), .len = (size_t)-1})
+/* A NULL string binds SQL NULL. */
+static inline struct portal_db_arg portal_db_str(const char *s)
+{
+	struct portal_db_arg a = {.type = s ? PDB_STR : PDB_NULL, .s = s, .len = (size_t)-1};
+	return a;
+}
+#define PDB_S(v) portal_db_str(v)
 #define PDB_NUL ((struct portal_db_arg){.type = PDB_NULL})
 /* PORTAL_DB_ARGS(PDB_I(id), PDB_S(name)) expands to the array and its length. */
 #define PORTAL_DB_ARGS(...)                          \

@@ -1,0 +1,23 @@
+/* Properties, shared by their routes, the import and new organisations' sample. */
+#ifndef CORE_PROPERTIES_H
+#define CORE_PROPERTIES_H
+
+#include "db.h"
+#include "portal/crypto.h"
+
+struct property_fields {
+	const char *reference_id; /* NULL or "": generated ("L-<id>") */
+	const char *name, *street, *zip, *city, *country, *notes;
+};
+
+#define SAMPLE_PROPERTY_NAME "Robert-Koch-Straße"
+
+/* Inserts a property of org_id; 0, 409 when the reference ID is taken, or an
+ * HTTP status. The caller owns the transaction. */
+int property_insert(struct db *db, struct portal_arena *a, long long org_id,
+		    const struct property_fields *f, long long *id);
+
+/* The sample every new organisation starts with. */
+int property_insert_sample(struct db *db, struct portal_arena *a, long long org_id);
+
+#endif

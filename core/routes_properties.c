@@ -1,0 +1,383 @@
+/* Properties and units: the API of "Properties and units" in API.md and the
+ * manager's pages. Managers see their organisation's properties, residents the
+ * ones they are active members of; everything else is 404. */
+#include <string.h>
+
+#include "portal/input.h"
+#include "portal/list.h"
+#include "properties.h"
+#include "routes.h"
+#include "worker.h"
+
+#define COLUMNS                                                                                  \
+	"p.id, p.reference_id, p.name, p.street, p.zip, p.city, p.country, p.notes,"            \
+	" p.image_file, (SELECT COUNT(*) FROM memberships m WHERE m.property_id = p.id"        \
+	" AND m.state = 'active') AS residents_count"
+
+/* Who may see property rows: a manager's organisation, a resident's memberships. */
+#define SCOPE_MANAGER " FROM properties p WHERE p.org_id = ?"
+#define SCOPE_RESIDENT                                                                           \
+	" FROM properties p JOIN memberships ms ON ms.property_id = p.id AND ms.user_id = ?"     \
+	" AND ms.state = 'active' WHERE 1 = 1"
+
+static bool is_manager(const struct portal_req *req)
+{
+	return req->caller.role == PORTAL_ROLE_MANAGER;
+}
+
+static struct portal_db_arg scope_arg(const struct portal_req *req)
+{
+	return PDB_I(is_manager(req) ? req->caller.org_id : req->caller.user_id);
+}
+
+/* image_file is internal: the API shows where the image is served instead. */
+static int finish_row(struct portal_req *req, struct portal_value *row)
+{
+	struct portal_arena *a = req->arena;
+	const char *file = pv_get_str(row, "image_file");
+	char *url = file ? portal_sprintf(a, "/api/v1/properties/%lld/image",
+					  pv_get_int(row, "id", 0))
+			 : NULL;
+	struct portal_value *v = url ? pv_string(a, url) : pv_null(a);
+	/* Replace image_file by image_url in place, keeping the member order. */
+	pv_foreach(m, row) {
+		if (strcmp(m->key, "image_file") == 0) {
+			m->key = "image_url";
+			m->value = v;
+		}
+	}
+	return v ? 0 : 500;
+}
+
+/* One property the caller may see, or 404. */
+static int load_property(struct portal_req *req, long long id, struct portal_value **out)
+{
+	struct portal_value *rows;
+	int status = portal_db_query(
+	    req,
+	    is_manager(req) ? "SELECT " COLUMNS SCOPE_MANAGER " AND p.id = ?"
+			    : "SELECT " COLUMNS SCOPE_RESIDENT " AND p.id = ?",
+	    PORTAL_DB_ARGS(scope_arg(req), PDB_I(id)), &rows);
+	if (status)
+		return status;
+	if (rows->u.c.count == 0)
+		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
+	*out = rows->u.c.head->value;
+	return finish_row(req, *out);
+}
+
+/* "%q%" for LIKE, with the wildcards of q taken literally. */
+static char *like_pattern(struct portal_req *req, const char *q)
+{
+	size_t n = strlen(q);
+	char *p = portal_alloc(req->arena, 2 * n + 3), *o = p;
+	if (!p)
+		return NULL;
+	*o++ = '%';
+	for (; *q; q++) {
+		if (*q == '%' || *q == '_' || *q == '\\')
+			*o++ = '\\';
+		*o++ = *q;
+	}
+	*o++ = '%';
+	return p;
+}
+
+/* The SQL of a list query: one of eight fixed texts, never user data. */
+static const char *list_sql(bool manager, bool search, bool after)
+{
+	static const char *const sql[8] = {
+#define LIST(scope, q, c)                                                                          \
+	"SELECT " COLUMNS scope q c " ORDER BY p.name, p.id LIMIT ?"
+#define Q " AND (p.name LIKE ? OR p.street LIKE ? OR p.city LIKE ?)"
+#define C " AND (p.name > ? OR (p.name = ? AND p.id > ?))"
+	    LIST(SCOPE_RESIDENT, "", ""), LIST(SCOPE_RESIDENT, "", C),
+	    LIST(SCOPE_RESIDENT, Q, ""),  LIST(SCOPE_RESIDENT, Q, C),
+	    LIST(SCOPE_MANAGER, "", ""),  LIST(SCOPE_MANAGER, "", C),
+	    LIST(SCOPE_MANAGER, Q, ""),   LIST(SCOPE_MANAGER, Q, C),
+#undef LIST
+#undef Q
+#undef C
+	};
+	return sql[(manager ? 4 : 0) + (search ? 2 : 0) + (after ? 1 : 0)];
+}
+
+/* GET /properties and the page /app/properties. */
+static int properties_list(struct portal_req *req, struct portal_value *view)
+{
+	int limit = portal_list_limit(req);
+	const char *key;
+	long long after_id;
+	if (!limit)
+		return 400;
+	int status = portal_cursor_read(req, &key, &after_id);
+	if (status)
+		return status;
+	const char *q = pv_get_str(req->query, "q");
+	bool search = q && *q;
+	struct portal_db_arg args[8];
+	size_t n = 0;
+	args[n++] = scope_arg(req);
+	if (search) {
+		const char *pattern = like_pattern(req, q);
+		if (!pattern)
+			return 500;
+		for (int i = 0; i < 3; i++)
+			args[n++] = PDB_S(pattern);
+	}
+	if (after_id) {
+		args[n++] = PDB_S(key ? key : "");
+		args[n++] = PDB_S(key ? key : "");
+		args[n++] = PDB_I(after_id);
+	}
+	args[n++] = PDB_I(limit + 1);
+	struct portal_value *rows;
+	status = portal_db_query(req, list_sql(is_manager(req), search, after_id != 0), args, n,
+				 &rows);
+	if (status)
+		return status;
+	pv_foreach(m, rows) {
+		if (finish_row(req, m->value))
+			return 500;
+	}
+	if (portal_list_view(req, view, rows, limit, "name") ||
+	    pv_set_str(req->arena, view, "q", search ? q : ""))
+		return 500;
+	return 200;
+}
+
+static int units_of(struct portal_req *req, long long property_id, struct portal_value **rows)
+{
+	return portal_db_query(req, "SELECT id, name FROM units WHERE property_id = ? ORDER BY name, id",
+			       PORTAL_DB_ARGS(PDB_I(property_id)), rows);
+}
+
+/* GET /properties/{id} and the page /app/properties/{id}. */
+static int property_show(struct portal_req *req, struct portal_value *view)
+{
+	struct portal_value *p, *units;
+	int status = load_property(req, portal_param_id(req, "id"), &p);
+	if (!status)
+		status = units_of(req, pv_get_int(p, "id", 0), &units);
+	if (status)
+		return status;
+	if (pv_set(req->arena, p, "units", units))
+		return 500;
+	/* The API answers the property itself; the page gets it as "property". */
+	if (!req->is_api)
+		return pv_set(req->arena, view, "property", p) ? 500 : 200;
+	*view = *p;
+	return 200;
+}
+
+/* Reads the create/edit fields; on PATCH (partial) only those sent. */
+static int read_fields(struct portal_req *req, bool partial, struct property_fields *f)
+{
+	int status;
+	if ((!partial || portal_body_has(req, "name")) &&
+	    (status = portal_body_str(req, "name", 1, 200, &f->name)))
+		return status;
+	struct {
+		const char *name;
+		size_t max;
+		const char **out;
+	} optional[] = {
+	    {"reference_id", 64, &f->reference_id}, {"street", 200, &f->street},
+	    {"zip", 20, &f->zip},                   {"city", 200, &f->city},
+	    {"country", 100, &f->country},          {"notes", 5000, &f->notes},
+	};
+	for (size_t i = 0; i < sizeof optional / sizeof optional[0]; i++)
+		if ((status = portal_body_str(req, optional[i].name, 0, optional[i].max,
+					      optional[i].out)))
+			return status;
+	return 0;
+}
+
+/* POST /properties, and the page form /app/properties/new. */
+static int property_create(struct portal_req *req, struct portal_value *view)
+{
+	struct property_fields f = {0};
+	int status = read_fields(req, false, &f);
+	if (status)
+		return status;
+	long long id = 0;
+	status = property_insert(req->worker->db, req->arena, req->caller.org_id, &f, &id);
+	if (status == 409)
+		return portal_fail(req, 409, "conflict", "reference_id", "properties.reference_taken");
+	if (status)
+		return status;
+	if (!req->is_api) {
+		bool another;
+		if (portal_body_bool(req, "another", false, &another))
+			another = false;
+		return portal_redirect(req, another ? portal_sprintf(req->arena, "/app/properties/new?created=%lld", id)
+						    : portal_sprintf(req->arena, "/app/properties/%lld", id));
+	}
+	struct portal_value *p;
+	status = load_property(req, id, &p);
+	if (status)
+		return status;
+	*view = *p;
+	return 201;
+}
+
+/* PATCH /properties/{id}, and the page's edit form (POST /app/properties/{id}). */
+static int property_update(struct portal_req *req, struct portal_value *view)
+{
+	long long id = portal_param_id(req, "id");
+	struct portal_value *p;
+	struct property_fields f = {0};
+	int status = load_property(req, id, &p);
+	if (!status)
+		status = read_fields(req, true, &f);
+	if (status)
+		return status;
+	/* Only what was sent changes: COALESCE keeps a column whose value is NULL. */
+	status = portal_db_exec(
+	    req,
+	    "UPDATE properties SET name = COALESCE(?, name), reference_id = COALESCE(?, reference_id),"
+	    " street = COALESCE(?, street), zip = COALESCE(?, zip), city = COALESCE(?, city),"
+	    " country = COALESCE(?, country), notes = COALESCE(?, notes)"
+	    " WHERE id = ? AND org_id = ?",
+	    PORTAL_DB_ARGS(PDB_S(f.name), PDB_S(f.reference_id),
+			   PDB_S(portal_body_has(req, "street") && !f.street ? "" : f.street),
+			   PDB_S(portal_body_has(req, "zip") && !f.zip ? "" : f.zip),
+			   PDB_S(portal_body_has(req, "city") && !f.city ? "" : f.city),
+			   PDB_S(portal_body_has(req, "country") && !f.country ? "" : f.country),
+			   PDB_S(portal_body_has(req, "notes") && !f.notes ? "" : f.notes), PDB_I(id),
+			   PDB_I(req->caller.org_id)),
+	    NULL, NULL);
+	if (status == 409)
+		return portal_fail(req, 409, "conflict", "reference_id", "properties.reference_taken");
+	if (status)
+		return status;
+	if (!req->is_api)
+		return portal_redirect(req, portal_sprintf(req->arena, "/app/properties/%lld", id));
+	if ((status = load_property(req, id, &p)))
+		return status;
+	*view = *p;
+	return 200;
+}
+
+/* DELETE /properties/{id}, and the page's delete form. Everything of the
+ * property (units, memberships, content) goes with it through foreign keys. */
+static int property_delete(struct portal_req *req, struct portal_value *view)
+{
+	unsigned long long n = 0;
+	int status = portal_db_exec(req, "DELETE FROM properties WHERE id = ? AND org_id = ?",
+				    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")),
+						   PDB_I(req->caller.org_id)),
+				    &n, NULL);
+	if (status)
+		return status;
+	if (n == 0)
+		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
+	return req->is_api ? 204 : portal_redirect(req, "/app/properties");
+}
+
+/* GET /properties/{id}/units */
+static int units_list(struct portal_req *req, struct portal_value *view)
+{
+	struct portal_value *p, *units;
+	int status = load_property(req, portal_param_id(req, "id"), &p);
+	if (!status)
+		status = units_of(req, pv_get_int(p, "id", 0), &units);
+	if (status)
+		return status;
+	/* A property's units are few: one page, never a cursor. */
+	return pv_set(req->arena, view, "items", units) || pv_set(req->arena, view, "next", pv_null(req->arena)) ? 500 : 200;
+}
+
+/* POST /properties/{id}/units {name} */
+static int unit_create(struct portal_req *req, struct portal_value *view)
+{
+	struct portal_value *p;
+	const char *name;
+	long long property_id = portal_param_id(req, "id");
+	int status = load_property(req, property_id, &p);
+	if (!status)
+		status = portal_body_str(req, "name", 1, 200, &name);
+	unsigned long long id = 0;
+	if (!status)
+		status = portal_db_exec(req,
+					"INSERT INTO units (org_id, property_id, name, created_at)"
+					" VALUES (?, ?, ?, UTC_TIMESTAMP())",
+					PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_I(property_id),
+						       PDB_S(name)),
+					NULL, &id);
+	if (status)
+		return status;
+	if (!req->is_api)
+		return portal_redirect(req, portal_sprintf(req->arena, "/app/properties/%lld",
+							   property_id));
+	struct portal_arena *a = req->arena;
+	if (pv_set_int(a, view, "id", (long long)id) || pv_set_str(a, view, "name", name) ||
+	    pv_set_int(a, view, "property_id", property_id))
+		return 500;
+	return 201;
+}
+
+/* PATCH /units/{id} {name} */
+static int unit_update(struct portal_req *req, struct portal_value *view)
+{
+	const char *name;
+	long long id = portal_param_id(req, "id");
+	int status = portal_body_str(req, "name", 1, 200, &name);
+	struct portal_value *rows;
+	if (!status)
+		status = portal_db_exec(req, "UPDATE units SET name = ? WHERE id = ? AND org_id = ?",
+					PORTAL_DB_ARGS(PDB_S(name), PDB_I(id), PDB_I(req->caller.org_id)),
+					NULL, NULL);
+	if (!status)
+		status = portal_db_query(req, "SELECT id, name, property_id FROM units WHERE id = ? AND org_id = ?",
+					 PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)), &rows);
+	if (status)
+		return status;
+	if (rows->u.c.count == 0)
+		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
+	*view = *rows->u.c.head->value;
+	return 200;
+}
+
+/* DELETE /units/{id} */
+static int unit_delete(struct portal_req *req, struct portal_value *view)
+{
+	unsigned long long n = 0;
+	int status = portal_db_exec(req, "DELETE FROM units WHERE id = ? AND org_id = ?",
+				    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")),
+						   PDB_I(req->caller.org_id)),
+				    &n, NULL);
+	if (status)
+		return status;
+	return n ? 204 : portal_fail(req, 404, "not_found", NULL, "error.title.404");
+}
+
+/* GET /app/properties/new: the empty form ("created" names the one just saved). */
+static int property_new_form(struct portal_req *req, struct portal_value *view)
+{
+	const char *created = pv_get_str(req->query, "created");
+	return pv_set_bool(req->arena, view, "created", created && *created) ? 500 : 200;
+}
+
+const struct portal_route routes_properties[] = {
+	{"GET", "/properties", "/app/properties", PORTAL_ACCESS_SIGNED_IN, 0, properties_list,
+	 "properties", "nav.properties"},
+	{"POST", "/properties", "/app/properties/new", PORTAL_ACCESS_MANAGER, 0, property_create,
+	 "property_new", "properties.new"},
+	{"GET", NULL, "/app/properties/new", PORTAL_ACCESS_MANAGER, 0, property_new_form,
+	 "property_new", "properties.new"},
+	{"GET", "/properties/{id}", "/app/properties/{id}", PORTAL_ACCESS_SIGNED_IN, 0,
+	 property_show, "property", "property"},
+	{"PATCH", "/properties/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, property_update, NULL, NULL},
+	{"POST", NULL, "/app/properties/{id}", PORTAL_ACCESS_MANAGER, 0, property_update, "property",
+	 "property"},
+	{"DELETE", "/properties/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, property_delete, NULL, NULL},
+	{"POST", NULL, "/app/properties/{id}/delete", PORTAL_ACCESS_MANAGER, 0, property_delete,
+	 "property", "property"},
+	{"GET", "/properties/{id}/units", NULL, PORTAL_ACCESS_SIGNED_IN, 0, units_list, NULL, NULL},
+	{"POST", "/properties/{id}/units", "/app/properties/{id}/units", PORTAL_ACCESS_MANAGER, 0,
+	 unit_create, "property", "property"},
+	{"PATCH", "/units/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, unit_update, NULL, NULL},
+	{"DELETE", "/units/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, unit_delete, NULL, NULL},
+	{0},
+};
