@@ -140,7 +140,8 @@ static int properties_list(struct portal_req *req, struct portal_value *view)
 		if (finish_row(req, m->value))
 			return 500;
 	}
-	if (portal_list_view(req, view, rows, limit, "name") ||
+	if (pv_set_bool(req->arena, view, "any", rows->u.c.count > 0) ||
+	    portal_list_view(req, view, rows, limit, "name") ||
 	    pv_set_str(req->arena, view, "q", search ? q : ""))
 		return 500;
 	return 200;
@@ -228,6 +229,9 @@ static int property_update(struct portal_req *req, struct portal_value *view)
 	struct portal_value *p;
 	struct property_fields f = {0};
 	int status = load_property(req, id, &p);
+	/* A page whose form failed shows the property again around the errors. */
+	if (!status && !req->is_api && pv_set(req->arena, view, "property", p))
+		status = 500;
 	if (!status)
 		status = read_fields(req, true, &f);
 	if (status)
@@ -295,6 +299,8 @@ static int unit_create(struct portal_req *req, struct portal_value *view)
 	const char *name;
 	long long property_id = portal_param_id(req, "id");
 	int status = load_property(req, property_id, &p);
+	if (!status && !req->is_api && pv_set(req->arena, view, "property", p))
+		status = 500;
 	if (!status)
 		status = portal_body_str(req, "name", 1, 200, &name);
 	unsigned long long id = 0;
