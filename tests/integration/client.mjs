@@ -1,0 +1,56 @@
+// A signed-in API client for the tests: creates an organisation with
+// portalctl, activates its first manager through the API, and then sends the
+// session cookie and the CSRF token with every request.
+export class Client {
+  constructor(stack, cookie = '', csrf = '') {
+    this.stack = stack;
+    this.cookie = cookie;
+    this.csrf = csrf;
+  }
+
+  // fetch with the session; a plain object body is sent as JSON.
+  async fetch(path, init = {}) {
+    const headers = { ...(init.headers || {}) };
+    if (this.cookie) headers.Cookie = this.cookie;
+    if (this.csrf && init.method && init.method !== 'GET') headers['X-CSRF-Token'] = this.csrf;
+    let body = init.body;
+    if (body && typeof body === 'object' && !(body instanceof FormData) && !Buffer.isBuffer(body)) {
+      body = JSON.stringify(body);
+      headers['Content-Type'] = 'application/json';
+    }
+    const res = await this.stack.fetch(path, { ...init, headers, body, redirect: 'manual' });
+    const set = res.headers.get('set-cookie');
+    if (set) {
+      const [pair] = set.split(';');
+      this.cookie = pair.endsWith('=') ? '' : pair;
+    }
+    return res;
+  }
+
+  async json(path, init) {
+    const res = await this.fetch(path, init);
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+  }
+}
+
+let counter = 0;
+
+// A new organisation and its admin manager, signed in. Returns the client with
+// org (name), email, password and user (from the activation answer).
+export async function newManager(stack, { name } = {}) {
+  counter += 1;
+  const tag = `${process.pid}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
+  const email = `admin-${tag}@example.org`;
+  const org = name || `Hausverwaltung ${tag}`;
+  const r = stack.portalctl('org', 'create', '--name', org, '--admin-email', email);
+  if (r.status !== 0) throw new Error(`portalctl org create failed: ${r.stderr}`);
+  const token = /activation: \S+\/activate\/(\S+)/.exec(r.stdout)[1];
+  const client = new Client(stack);
+  const password = `Sicheres Passwort ${tag}`;
+  const res = await client.json('/api/v1/activate', { method: 'POST', body: { token, password } });
+  if (res.status !== 200) throw new Error(`activation failed: ${res.status} ${JSON.stringify(res.body)}`);
+  client.csrf = res.body.csrf_token;
+  Object.assign(client, { org, email, password, user: res.body.user });
+  return client;
+}

@@ -1,0 +1,150 @@
+// Properties and units over the API and the manager's pages, and the access
+// rules across two organisations.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStack } from './stack.mjs';
+import { Client, newManager } from './client.mjs';
+
+let stack, a, b;
+before(async () => {
+  stack = await startStack({ env: { SESSION_BURST: '1000', SESSION_RATE: '1000r/s' } });
+  a = await newManager(stack);
+  b = await newManager(stack);
+});
+after(async () => { await stack?.stop(); });
+
+test('a new organisation starts with the sample property', async () => {
+  const res = await a.json('/api/v1/properties');
+  assert.equal(res.status, 200);
+  assert.equal(res.body.items.length, 1);
+  assert.equal(res.body.items[0].name, 'Robert-Koch-Straße');
+  assert.match(res.body.items[0].reference_id, /^L-\d+/);
+  assert.equal(res.body.next, null);
+});
+
+test('create, read, update and delete a property', async () => {
+  const created = await a.json('/api/v1/properties', {
+    method: 'POST', body: { name: 'Lindenallee 5', street: 'Lindenallee 5', zip: '01067', city: 'Dresden', role: 'x', org_id: b.user.org_id },
+  });
+  assert.equal(created.status, 201);
+  const p = created.body;
+  assert.equal(p.name, 'Lindenallee 5');
+  assert.equal(p.zip, '01067');
+  assert.equal(p.residents_count, 0);
+  assert.equal(p.image_url, null);
+  assert.match(p.reference_id, /^L-/);
+
+  const got = await a.json(`/api/v1/properties/${p.id}`);
+  assert.equal(got.status, 200);
+  assert.deepEqual(got.body.units, []);
+
+  const patched = await a.json(`/api/v1/properties/${p.id}`, { method: 'PATCH', body: { city: 'Leipzig' } });
+  assert.equal(patched.status, 200);
+  assert.equal(patched.body.city, 'Leipzig');
+  assert.equal(patched.body.street, 'Lindenallee 5', 'fields not sent stay');
+
+  const unit = await a.json(`/api/v1/properties/${p.id}/units`, { method: 'POST', body: { name: 'EG links' } });
+  assert.equal(unit.status, 201);
+  const units = await a.json(`/api/v1/properties/${p.id}/units`);
+  assert.deepEqual(units.body.items.map((u) => u.name), ['EG links']);
+  assert.equal((await a.json(`/api/v1/units/${unit.body.id}`, { method: 'PATCH', body: { name: 'EG rechts' } })).body.name, 'EG rechts');
+
+  assert.equal((await a.fetch(`/api/v1/properties/${p.id}`, { method: 'DELETE' })).status, 204);
+  assert.equal((await a.json(`/api/v1/properties/${p.id}`)).status, 404);
+  assert.equal(stack.sql(`SELECT COUNT(*) FROM units WHERE property_id = ${p.id}`).trim(), '0');
+});
+
+test('reference IDs: given, unique per organisation, 409 on a duplicate', async () => {
+  const one = await a.json('/api/v1/properties', { method: 'POST', body: { name: 'Haus A', reference_id: 'WE-100' } });
+  assert.equal(one.status, 201);
+  assert.equal(one.body.reference_id, 'WE-100');
+  const dup = await a.json('/api/v1/properties', { method: 'POST', body: { name: 'Haus B', reference_id: 'WE-100' } });
+  assert.equal(dup.status, 409);
+  assert.equal(dup.body.error.code, 'conflict');
+  const other = await b.json('/api/v1/properties', { method: 'POST', body: { name: 'Haus C', reference_id: 'WE-100' } });
+  assert.equal(other.status, 201, 'another organisation may use the same reference ID');
+});
+
+test('validation: the name is required and at most 200 characters', async () => {
+  for (const body of [{}, { name: '' }, { name: '   ' }, { name: 'ß'.repeat(201) }, { name: 5 }]) {
+    const res = await a.json('/api/v1/properties', { method: 'POST', body });
+    assert.equal(res.status, 422, JSON.stringify(body));
+    assert.equal(res.body.error.code, 'validation');
+    assert.equal(res.body.error.field, 'name');
+  }
+  const ok = await a.json('/api/v1/properties', { method: 'POST', body: { name: 'ß'.repeat(200) } });
+  assert.equal(ok.status, 201);
+});
+
+test('search and keyset pagination', async () => {
+  const c = await newManager(stack);
+  for (let i = 0; i < 7; i++) {
+    const city = i % 2 ? 'München' : 'Köln';
+    assert.equal((await c.json('/api/v1/properties', { method: 'POST', body: { name: `Objekt ${i}`, city } })).status, 201);
+  }
+  const seen = [];
+  let after = '';
+  for (let page = 0; page < 10; page++) {
+    const res = await c.json(`/api/v1/properties?limit=3${after ? `&after=${after}` : ''}`);
+    assert.equal(res.status, 200);
+    seen.push(...res.body.items.map((p) => p.name));
+    if (!res.body.next) break;
+    after = res.body.next;
+  }
+  assert.equal(seen.length, 8);
+  assert.deepEqual([...seen].sort(), seen, 'ordered by name');
+  assert.equal(new Set(seen).size, 8);
+
+  const munich = await c.json(`/api/v1/properties?q=${encodeURIComponent('münchen')}`);
+  assert.equal(munich.body.items.length, 3, 'case-insensitive search in the city');
+  const folded = await c.json('/api/v1/properties?q=MUNCHEN');
+  assert.equal(folded.body.items.length, 3, 'umlauts folded as the collation folds them');
+  const none = await c.json('/api/v1/properties?q=%25');
+  assert.equal(none.body.items.length, 0, 'a % in the search is literal');
+  assert.equal((await c.json('/api/v1/properties?after=!!!')).status, 400);
+  assert.equal((await c.json('/api/v1/properties?limit=abc')).status, 400);
+  assert.equal((await c.json('/api/v1/properties?limit=100000')).status, 200);
+});
+
+test('another organisation\'s property is 404 everywhere', async () => {
+  const mine = (await a.json('/api/v1/properties', { method: 'POST', body: { name: 'Nur für A' } })).body;
+  for (const [method, path, body] of [
+    ['GET', `/api/v1/properties/${mine.id}`],
+    ['PATCH', `/api/v1/properties/${mine.id}`, { name: 'x' }],
+    ['DELETE', `/api/v1/properties/${mine.id}`],
+    ['GET', `/api/v1/properties/${mine.id}/units`],
+    ['POST', `/api/v1/properties/${mine.id}/units`, { name: 'x' }],
+  ]) {
+    const res = await b.json(path, { method, body });
+    assert.equal(res.status, 404, `${method} ${path}`);
+  }
+  const list = await b.json(`/api/v1/properties?q=${encodeURIComponent('Nur für A')}`);
+  assert.equal(list.body.items.length, 0);
+  assert.equal((await new Client(stack).json('/api/v1/properties')).status, 401);
+});
+
+test('pages: the list, "create another", and markup shown as text', async () => {
+  const form = (fields) => a.fetch('/app/properties/new', {
+    method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: stack.base },
+    body: new URLSearchParams({ csrf_token: a.csrf, ...fields }).toString(),
+  });
+  const again = await form({ name: '<b>Fett</b>', another: 'on' });
+  assert.equal(again.status, 303);
+  assert.match(again.headers.get('location'), /^\/app\/properties\/new\?created=\d+$/);
+  const empty = await (await a.fetch(again.headers.get('location'))).text();
+  assert.match(empty, /name="another" value="1" checked/);
+  const done = await form({ name: 'Ohne weitere' });
+  assert.match(done.headers.get('location'), /^\/app\/properties\/\d+$/);
+  const bad = await form({ name: '' });
+  assert.equal(bad.status, 422);
+  assert.match(await bad.text(), /role="alert"/);
+
+  const page = await (await a.fetch('/app/properties?q=Fett')).text();
+  assert.ok(page.includes('&lt;b&gt;Fett&lt;/b&gt;'));
+  assert.ok(!page.includes('<b>Fett</b>'));
+  const noToken = await stack.fetch('/app/properties/new', {
+    method: 'POST', redirect: 'manual', body: 'name=x',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: a.cookie },
+  });
+  assert.equal(noToken.status, 403, 'forms need the CSRF token');
+});
