@@ -115,28 +115,60 @@ static struct portal_value *error_view(struct request *rq, struct portal_worker 
 	return view;
 }
 
-/* The layout's navigation: every plugin's entries of the page's area. */
+/* The layout's menu for area: every plugin's entries in their declared order
+ * (a plugin's "Neuer Inhalt" belongs between core's entries), and at most one
+ * current: the page's section (view.nav_section, an href: /app/employees
+ * belongs to the settings) or else the most specific entry the path lies
+ * under, where the area's home (/app) counts only for itself. */
+#define NAV_MAX 64
+
+struct nav_entry {
+	const struct plugin *plugin;
+	const struct portal_nav *nav;
+};
+
+static bool under(const char *path, const char *href)
+{
+	size_t n = strlen(href);
+	return strncmp(path, href, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
 static struct portal_value *nav_view(struct request *rq, struct portal_worker *w,
-				     const char *area)
+				     const char *area, const char *section)
 {
 	struct portal_arena *a = rq->pub.arena;
-	struct portal_value *list = pv_list(a);
-	for (size_t i = 0; list && i < w->plugins->count; i++) {
-		for (const struct portal_nav *n = w->plugins->items[i].def->nav; n && n->label;
-		     n++) {
-			if (strcmp(n->area, area) != 0)
+	struct nav_entry e[NAV_MAX];
+	size_t n = 0, current = NAV_MAX;
+	for (size_t i = 0; i < w->plugins->count; i++) {
+		for (const struct portal_nav *nv = w->plugins->items[i].def->nav;
+		     nv && nv->label && n < NAV_MAX; nv++) {
+			if (strcmp(nv->area, area) != 0)
 				continue;
-			struct portal_value *e = pv_object(a);
-			size_t hl = strlen(n->href);
-			bool current = strncmp(rq->pub.path, n->href, hl) == 0 &&
-				       (rq->pub.path[hl] == '\0' || rq->pub.path[hl] == '/');
-			if (!e || pv_set_str(a, e, "href", n->href) ||
-			    pv_set_str(a, e, "label",
-				       worker_text(w, rq->pub.locale, &w->plugins->items[i],
-						   n->label)) ||
-			    pv_set_bool(a, e, "current", current) || pv_push(a, list, e))
-				return NULL;
+			size_t at = n++; /* insertion sort: stable, and the lists are short */
+			while (at && e[at - 1].nav->order > nv->order) {
+				e[at] = e[at - 1];
+				at--;
+			}
+			e[at] = (struct nav_entry){&w->plugins->items[i], nv};
 		}
+	}
+	const char *path = rq->pub.path;
+	for (size_t i = 0; i < n; i++) {
+		const char *href = e[i].nav->href;
+		bool home = strcmp(href + 1, area) == 0;
+		bool match = section ? strcmp(href, section) == 0
+				     : home ? strcmp(path, href) == 0 : under(path, href);
+		if (match && (current == NAV_MAX || strlen(href) > strlen(e[current].nav->href)))
+			current = i;
+	}
+	struct portal_value *list = pv_list(a);
+	for (size_t i = 0; list && i < n; i++) {
+		struct portal_value *o = pv_object(a);
+		if (!o || pv_set_str(a, o, "href", e[i].nav->href) ||
+		    pv_set_str(a, o, "label",
+			       worker_text(w, rq->pub.locale, e[i].plugin, e[i].nav->label)) ||
+		    pv_set_bool(a, o, "current", i == current) || pv_push(a, list, o))
+			return NULL;
 	}
 	return list;
 }
@@ -150,12 +182,18 @@ static const char *page_area(const char *path)
 	return "";
 }
 
-/* Renders template name of the plugin's set into the layout. */
+/* Renders template name of the plugin's set into the layout. The layout gets
+ * the page's frame: language, title, content, area and menu, and the caller's
+ * organisation (name, logo, brand stylesheet), name and logout token, all from
+ * one query. Two keys of a page's view speak to the layout: nav_section (the
+ * href of the menu entry the page belongs to) and, for a signed-out page of an
+ * organisation (a join page), layout_org {id, name, brand_color, logo_url}. */
 static int render_page(struct request *rq, struct portal_worker *w, size_t set_index,
 		       const char *name, const char *title, struct portal_value *view,
 		       struct buf *out)
 {
 	struct portal_arena *a = rq->pub.arena;
+	const struct portal_caller *caller = &rq->pub.caller;
 	char err[256];
 	const struct locale *loc = worker_locale(w, rq->pub.locale, &w->plugins->items[set_index]);
 	const struct tpl *page = tpl_get(w->templates[set_index], name, err, sizeof err);
@@ -168,13 +206,53 @@ static int render_page(struct request *rq, struct portal_worker *w, size_t set_i
 	int rc = tpl_render(w->templates[set_index], page, view, loc, &content);
 	const char *area = page_area(rq->pub.path);
 	struct portal_value *ctx = pv_object(a);
-	struct portal_value *nav = nav_view(rq, w, area);
+	struct portal_value *nav = nav_view(rq, w, area, pv_get_str(view, "nav_section"));
+
+	/* The organisation. A failed query (the database gone: this may be its 503
+	 * page) leaves the page unbranded rather than failing it. */
+	const struct portal_value *org = NULL;
+	const char *user_name = NULL;
+	if (caller->role != PORTAL_ROLE_NONE && rq->status != 503) {
+		struct portal_value *rows;
+		if (portal_db_query(&rq->pub,
+				    "SELECT o.id, o.name, o.brand_color, u.name AS user_name,"
+				    " IF(o.logo_file IS NULL, NULL,"
+				    " CONCAT('/api/v1/orgs/', o.id, '/logo')) AS logo_url"
+				    " FROM users u JOIN orgs o ON o.id = u.org_id"
+				    " WHERE u.id = ? AND o.id = ?",
+				    PORTAL_DB_ARGS(PDB_I(caller->user_id), PDB_I(caller->org_id)),
+				    &rows) == 0 &&
+		    rows->u.c.count) {
+			org = rows->u.c.head->value;
+			user_name = pv_get_str(org, "user_name");
+		}
+	} else if (caller->role == PORTAL_ROLE_NONE) {
+		const struct portal_value *o = pv_get(view, "layout_org");
+		org = o && o->type == PV_OBJECT ? o : NULL;
+	}
+	long long org_id = pv_get_int(org, "id", 0);
+	const char *color = pv_get_str(org, "brand_color");
+	/* A signed-out visitor is offered the sign-in, except on the pages that
+	 * sign in or lead there. */
+	static const char *const account_pages[] = {"/login", "/activate/", "/password/", "/join/"};
+	bool offer_login = caller->role == PORTAL_ROLE_NONE;
+	for (size_t i = 0; i < sizeof account_pages / sizeof *account_pages; i++)
+		if (strncmp(rq->pub.path, account_pages[i], strlen(account_pages[i])) == 0)
+			offer_login = false;
+
 	if (rc == 0 &&
 	    (!ctx || !nav || pv_set_str(a, ctx, "lang", rq->pub.locale) ||
 	     pv_set_str(a, ctx, "title", worker_text(w, rq->pub.locale, rq->plugin, title)) ||
 	     pv_set(a, ctx, "content", pv_stringn(a, content.data ? content.data : "", content.len)) ||
 	     pv_set_str(a, ctx, "area", area) || pv_set(a, ctx, "nav", nav) ||
-	     pv_set_str(a, ctx, "org_name", "")))
+	     pv_set_str(a, ctx, "org_name", org ? pv_get_str(org, "name") : "") ||
+	     pv_set_str(a, ctx, "brand_color", color ? color : "") ||
+	     pv_set_str(a, ctx, "brand_css",
+			org_id > 0 ? portal_sprintf(a, "/brand/%lld.css", org_id) : "") ||
+	     pv_set_str(a, ctx, "logo_url", org ? pv_get_str(org, "logo_url") : "") ||
+	     pv_set_str(a, ctx, "user_name", user_name ? user_name : "") ||
+	     pv_set_str(a, ctx, "logout_csrf", user_name && rq->csrf_token ? rq->csrf_token : "") ||
+	     pv_set_bool(a, ctx, "offer_login", offer_login)))
 		rc = -1;
 	buf_free(&content);
 	if (rc == 0)

@@ -534,6 +534,154 @@ static void test_folders(void)
 	rmdir(dir2);
 }
 
+/* Compiles text as plain-text template "t" and renders it, like render(). */
+static const char *render_text(const char *text, const struct portal_value *ctx)
+{
+	const struct tpl *t = tpl_compile_text(set, "t", text, strlen(text), err, sizeof err);
+	if (!t) {
+		snprintf(result, sizeof result, "(compile error: %s)", err);
+		return result;
+	}
+	buf_reset(&out);
+	if (tpl_render(set, t, ctx, cur_loc, &out))
+		return "(render error)";
+	return out.len ? out.data : "";
+}
+
+/* Plain text for mail: the syntax of the HTML mode, nothing escaped, nothing
+ * refused for where it stands. */
+static void test_text_mode(void)
+{
+	struct portal_value *o = obj1("v", "<b>\"x\" & 'y'</b> a=`b`");
+	pv_set_str(A, o, "name", "Jörg");
+	CHECK_STR(render_text("Hallo {{name}}: {{v}}", o), "Hallo Jörg: <b>\"x\" & 'y'</b> a=`b`");
+	CHECK_STR(render_text("{{&v}}", o), "<b>\"x\" & 'y'</b> a=`b`");
+	/* What the HTML mode refuses is plain text here. */
+	CHECK_STR(render_text("<script>{{name}}</script><p {{name}}><!-- {{name}} -->", o),
+	          "<script>Jörg</script><p Jörg><!-- Jörg -->");
+	CHECK_STR(render_text("<a href=\"{{v}}\">", obj1("v", "javascript:x")),
+	          "<a href=\"javascript:x\">");
+	CHECK_STR(render_text("{{#name}}<{{/name}}", o), "<");
+	CHECK_STR(render_text("x <", o), "x <");
+	/* The same text in the HTML mode is escaped, or refused. */
+	CHECK_STR(render("{{v}}", o), "&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt; a=`b`");
+	CHECK(compile_error("<script>{{name}}</script>") != NULL);
+	/* NUL would end the text wherever it goes next. */
+	struct portal_value *nul = pv_object(A);
+	pv_set(A, nul, "v", pv_stringn(A, "a\0b", 3));
+	CHECK_STR(render_text("{{v}}|{{&v}}", nul), "a\xEF\xBF\xBD"
+	                                            "b|a\xEF\xBF\xBD"
+	                                            "b");
+	/* Line breaks in values stay: the mail formatter encodes the body. */
+	CHECK_STR(render_text("{{v}}", obj1("v", "a\r\nb\nc")), "a\r\nb\nc");
+	/* Sections, lists, standalone lines, numbers. */
+	struct portal_value *l = pv_object(A);
+	struct portal_value *items = pv_list(A);
+	pv_push(A, items, obj1("t", "<eins>"));
+	pv_push(A, items, obj1("t", "zwei & drei"));
+	pv_set(A, l, "items", items);
+	pv_set_int(A, l, "n", 2);
+	CHECK_STR(render_text(
+	              "{{n}} items:\n{{#items}}\n- {{t}}\n{{/items}}\n{{^items}}none{{/items}}", l),
+	          "2 items:\n- <eins>\n- zwei & drei\n");
+	/* Catalog texts are not escaped either. */
+	char path[] = "/tmp/tpl_text_locale_XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	if (fd >= 0) {
+		close(fd);
+		write_file(path, "mail.greeting = Grüße & \"Küsse\" <3\n");
+		struct locale *loc = locale_load(path, err, sizeof err);
+		CHECK(loc != NULL);
+		cur_loc = loc;
+		CHECK_STR(render_text("{{@mail.greeting}}", NULL), "Grüße & \"Küsse\" <3");
+		CHECK_STR(render("{{@mail.greeting}}", NULL),
+		          "Grüße &amp; &quot;Küsse&quot; &lt;3");
+		cur_loc = NULL;
+		locale_free(loc);
+		unlink(path);
+	}
+	/* Syntax errors are errors in both modes. */
+	const struct tpl *bad = tpl_compile_text(set, "t", "{{#a}}", 6, err, sizeof err);
+	CHECK(bad == NULL && contains(err, "never closed"));
+	CHECK(tpl_compile_text(set, "t", "{{>../x}}", 9, err, sizeof err) == NULL);
+	CHECK(tpl_compile_text(set, "../t", "x", 1, err, sizeof err) == NULL);
+	CHECK(tpl_compile_text(NULL, "t", "x", 1, err, sizeof err) == NULL);
+	/* The same text under the same name is compiled once. */
+	const struct tpl *s1 =
+	    tpl_compile_text(set, "subject", "Neu: {{title}}", 14, err, sizeof err);
+	const struct tpl *s2 =
+	    tpl_compile_text(set, "subject", "Neu: {{title}}", 14, err, sizeof err);
+	const struct tpl *s3 =
+	    tpl_compile_text(set, "subject", "New: {{title}}", 14, err, sizeof err);
+	CHECK(s1 != NULL && s1 == s2 && s3 != NULL && s3 != s1);
+	buf_reset(&out);
+	CHECK(s1 && tpl_render(set, s1, obj1("title", "<Ä>"), NULL, &out) == 0);
+	CHECK_STR(out.data, "Neu: <Ä>");
+	/* A text partial is a text template: it is not escaped, and an HTML template
+	 * of the same name is another template. */
+	CHECK(tpl_compile(set, "part", "<i>{{v}}</i>", 12, err, sizeof err) != NULL);
+	CHECK(tpl_compile_text(set, "part", "[{{v}}]", 7, err, sizeof err) != NULL);
+	CHECK_STR(render_text("a {{>part}} b", obj1("v", "<&>")), "a [<&>] b");
+	CHECK_STR(render("a {{>part}} b", obj1("v", "<&>")), "a <i>&lt;&amp;&gt;</i> b");
+}
+
+/* tpl_get_text reads "<name>.txt" from the folders; tpl_get still reads .html. */
+static void test_text_folders(void)
+{
+	char dir[] = "/tmp/tpl_text_XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	char path[256];
+	snprintf(path, sizeof path, "%s/mail", dir);
+	CHECK(mkdir(path, 0700) == 0);
+	snprintf(path, sizeof path, "%s/mail/hello.txt", dir);
+	write_file(path, "Hallo {{name}},\n{{>mail/footer}}");
+	snprintf(path, sizeof path, "%s/mail/hello.html", dir);
+	write_file(path, "<p>Hallo {{name}},</p>\n{{>mail/footer}}");
+	snprintf(path, sizeof path, "%s/mail/footer.txt", dir);
+	write_file(path, "-- \n{{url}}\n");
+	snprintf(path, sizeof path, "%s/mail/footer.html", dir);
+	write_file(path, "<a href=\"{{url}}\">{{url}}</a>\n");
+	snprintf(path, sizeof path, "%s/mail/nopartial.txt", dir);
+	write_file(path, "{{>mail/gone}}");
+	snprintf(path, sizeof path, "%s/mail/onlyhtml.html", dir);
+	write_file(path, "<p>x</p>");
+
+	struct tpl_set *s = tpl_set_new();
+	CHECK(s && tpl_set_add_dir(s, dir) == 0);
+	const struct tpl *txt = tpl_get_text(s, "mail/hello", err, sizeof err);
+	const struct tpl *html = tpl_get(s, "mail/hello", err, sizeof err);
+	CHECK(txt != NULL && html != NULL && txt != html);
+	CHECK(tpl_get_text(s, "mail/hello", err, sizeof err) == txt);
+	CHECK(tpl_get(s, "mail/hello", err, sizeof err) == html);
+	struct portal_value *v = obj1("name", "A&B <x>");
+	pv_set_str(A, v, "url", "javascript:alert(1)");
+	buf_reset(&out);
+	CHECK(txt && tpl_render(s, txt, v, NULL, &out) == 0);
+	CHECK_STR(out.data, "Hallo A&B <x>,\n-- \njavascript:alert(1)\n");
+	buf_reset(&out);
+	CHECK(html && tpl_render(s, html, v, NULL, &out) == 0);
+	CHECK_STR(out.data,
+	          "<p>Hallo A&amp;B &lt;x&gt;,</p>\n<a href=\"#\">javascript:alert(1)</a>\n");
+	CHECK(tpl_get_text(s, "mail/nopartial", err, sizeof err) == NULL);
+	CHECK(contains(err, "mail/gone"));
+	CHECK(tpl_get_text(s, "mail/onlyhtml", err, sizeof err) == NULL);
+	CHECK(contains(err, "onlyhtml.txt"));
+	CHECK(tpl_get_text(s, "../mail/hello", err, sizeof err) == NULL);
+	CHECK(tpl_get_text(NULL, "mail/hello", err, sizeof err) == NULL);
+	tpl_set_free(s);
+
+	const char *files[] = {"hello.txt",   "hello.html",    "footer.txt",
+	                       "footer.html", "nopartial.txt", "onlyhtml.html"};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(path, sizeof path, "%s/mail/%s", dir, files[i]);
+		CHECK(unlink(path) == 0);
+	}
+	snprintf(path, sizeof path, "%s/mail", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
 /* The keys of a catalog file, one per line, as the loader reads them. */
 static size_t read_keys(const char *path, char keys[][64], size_t max)
 {
@@ -622,6 +770,7 @@ static void test_real_catalogs(void)
 		pv_set_str(A, p, "title", "Seite <1>");
 		pv_set_str(A, p, "content", content);
 		pv_set_str(A, p, "brand_color", "#1f5fa8");
+		pv_set_str(A, p, "brand_css", "/brand/7.css");
 		pv_set_str(A, p, "org_name", "Hausverwaltung \"Muster\"");
 		pv_set_str(A, p, "area", "app");
 		struct portal_value *nav = pv_list(A);
@@ -637,7 +786,9 @@ static void test_real_catalogs(void)
 		buf_reset(&out);
 		CHECK(tpl_render(s, layout, p, de, &out) == 0);
 		CHECK(contains(out.data, "<html lang=\"de\""));
-		CHECK(contains(out.data, "--brand: #1f5fa8"));
+		/* the CSP forbids inline styles: the colour comes as a stylesheet */
+		CHECK(contains(out.data, "<link rel=\"stylesheet\" href=\"/brand/7.css\">"));
+		CHECK(!contains(out.data, "style=\""));
 		CHECK(contains(out.data, "<main id=\"main\""));
 		CHECK(contains(out.data, "href=\"#main\""));
 		CHECK(contains(out.data, "aria-current=\"page\""));
@@ -690,6 +841,8 @@ int main(void)
 	test_compile_errors();
 	test_limits();
 	test_folders();
+	test_text_mode();
+	test_text_folders();
 	test_real_catalogs();
 	tpl_set_free(set);
 	buf_free(&out);
