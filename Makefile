@@ -3,7 +3,7 @@
 # into build/san (binaries in build/san/bin) so it never mixes with a normal build.
 
 CC      ?= cc
-PKGS     = fcgi libmariadb yajl libsodium libcurl
+PKGS     = fcgi libmariadb yajl libsodium libcurl libzip expat
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
            -Wno-unused-parameter -fno-strict-aliasing -MMD -MP \

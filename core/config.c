@@ -42,6 +42,8 @@ static const struct setting settings[] = {
 	{"smtp_password", "", 0, 0},
 	{"smtp_starttls", "0", 0, 1},
 	{"mail_from", "portal@localhost", 0, 0},
+	{"mail_retry_seconds", "30", 1, 3600}, /* the first retry's wait; doubles each time */
+	{"mail_max_attempts", "8", 1, 100},    /* then the mail is 'failed' */
 	{"max_header_bytes", "16384", 1024, 1048576},
 	{"max_body_bytes", "62914560", 1024, 1073741824},
 	{"max_form_bytes", "1048576", 1024, 67108864},

@@ -13,4 +13,12 @@ extern const struct portal_route routes_outbox[];    /* routes_outbox.c: GET /ou
 extern const struct portal_route routes_shell[];     /* routes_shell.c: /app, /portal */
 extern const struct portal_route routes_properties[]; /* routes_properties.c */
 
+/* Throttling scope of failed sign-ins per account (throttle_events.scope). */
+#define SCOPE_LOGIN_EMAIL "login_email"
+
+/* routes_session.c: the answer of every route that signs someone in (sign-in,
+ * activation, reset): a new session, then {user, csrf_token} for the API or a
+ * redirect to the person's home for pages. */
+int session_sign_in(struct portal_req *req, long long user_id, struct portal_value *view);
+
 #endif

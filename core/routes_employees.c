@@ -1,6 +1,332 @@
-/* Placeholder: filled by the accounts work (issue 3). */
+/* Employees: the managers of the caller's organisation. Listing is for every
+ * manager; inviting and removing need the admin flag (the router answers 403
+ * before a handler runs). Pages: /app/employees (list, invite form) and
+ * /app/employees/{id}/remove (the confirmation, which works without script).
+ * Every query is scoped by req->caller.org_id. */
+#include <string.h>
+
+#include "accounts.h"
+#include "portal/mail.h"
+#include "portal/session.h"
 #include "routes.h"
+#include "worker.h"
+
+#define LIST_DEFAULT 50
+#define LIST_MAX 200
+
+/* What employee_of reads, from users. */
+#define EMPLOYEE_SELECT "SELECT id, name, email, admin, password_hash IS NULL AS pending FROM users"
+
+/* Booleans as forms and JSON send them (API.md, "Conventions"): true/false,
+ * 1/0, a checkbox's "on"; absent is false. -1 for anything else. */
+static int bool_of(const struct portal_value *v)
+{
+	if (!v)
+		return 0;
+	if (v->type == PV_BOOL)
+		return v->u.b;
+	if (v->type == PV_INT)
+		return v->u.i == 0 ? 0 : v->u.i == 1 ? 1 : -1;
+	if (v->type != PV_STRING)
+		return -1;
+	static const char *const yes[] = {"true", "1", "on"}, *const no[] = {"false", "0"};
+	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+		if (strcmp(v->u.s.ptr, yes[i]) == 0)
+			return 1;
+	for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+		if (strcmp(v->u.s.ptr, no[i]) == 0)
+			return 0;
+	return -1;
+}
+
+/* A positive decimal of at most 18 digits (no sign, no spaces); 0 otherwise. */
+static long long positive_of(const char *s)
+{
+	size_t n = s ? strspn(s, "0123456789") : 0;
+	if (n == 0 || n > 18 || s[n] != '\0')
+		return 0;
+	long long v = 0;
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (s[i] - '0');
+	return v;
+}
+
+/* Text without surrounding spaces, 1 to max characters, no control characters
+ * (names and addresses end up in mail headers); NULL otherwise. */
+static char *text_clean(struct portal_arena *a, const struct portal_value *v, size_t max)
+{
+	if (!v || v->type != PV_STRING)
+		return NULL;
+	const char *s = v->u.s.ptr;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return NULL;
+	char *c = portal_strndup(a, s, n);
+	return c && n && account_chars(c) <= max ? c : NULL;
+}
+
+/* One employee as the API shows it: {id, name, email, admin}, plus pending (the
+ * invitation is not accepted yet) and self (the caller), which the page needs
+ * and old clients ignore. */
+static struct portal_value *employee_of(struct portal_req *req, const struct portal_value *row)
+{
+	struct portal_arena *a = req->arena;
+	struct portal_value *e = pv_object(a);
+	long long id = pv_get_int(row, "id", 0);
+	if (!e || pv_set_int(a, e, "id", id) || pv_set_str(a, e, "name", pv_get_str(row, "name")) ||
+	    pv_set_str(a, e, "email", pv_get_str(row, "email")) ||
+	    pv_set_bool(a, e, "admin", pv_get_int(row, "admin", 0) != 0) ||
+	    pv_set_bool(a, e, "pending", pv_get_int(row, "pending", 0) != 0) ||
+	    pv_set_bool(a, e, "self", id == req->caller.user_id))
+		return NULL;
+	return e;
+}
+
+/* The list into view: {items, next}; keyset by id, so a page costs the same at
+ * any depth. On pages also what the forms need. 0 or an HTTP status. */
+static int employees_fill(struct portal_req *req, struct portal_value *view)
+{
+	struct portal_arena *a = req->arena;
+	const char *limit_text = pv_get_str(req->query, "limit");
+	const char *after_text = pv_get_str(req->query, "after");
+	long long limit = limit_text ? positive_of(limit_text) : LIST_DEFAULT;
+	long long after = after_text ? positive_of(after_text) : 0;
+	if (!limit || (after_text && !after))
+		return portal_fail(req, 400, "bad_request", limit ? "after" : "limit",
+				   "error.title.400");
+	if (limit > LIST_MAX)
+		limit = LIST_MAX;
+	struct portal_value *rows;
+	int status = portal_db_query(
+	    req, EMPLOYEE_SELECT " WHERE org_id = ? AND role = 'manager' AND id > ?"
+				 " ORDER BY id LIMIT ?",
+	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_I(after), PDB_I(limit + 1)), &rows);
+	if (status)
+		return status;
+	struct portal_value *items = pv_list(a), *next = pv_null(a);
+	long long count = 0, last = 0;
+	pv_foreach(m, rows) {
+		if (count++ == limit) {
+			next = pv_string(a, portal_sprintf(a, "%lld", last));
+			break;
+		}
+		struct portal_value *e = employee_of(req, m->value);
+		if (!items || !e || pv_push(a, items, e))
+			return 500;
+		last = pv_get_int(m->value, "id", 0);
+	}
+	if (!items || !next || pv_set(a, view, "items", items) || pv_set(a, view, "next", next))
+		return 500;
+	if (req->is_api)
+		return 0;
+	/* The layout marks "Einstellungen": employees are a tab of the settings. */
+	if (pv_set_str(a, view, "nav_section", "/app/settings") ||
+	    pv_set_bool(a, view, "can_manage", req->caller.admin) ||
+	    pv_set_bool(a, view, "invited", pv_get_str(req->query, "invited") != NULL) ||
+	    pv_set_bool(a, view, "removed", pv_get_str(req->query, "removed") != NULL))
+		return 500;
+	return 0;
+}
+
+/* A failed invitation: the page shows the list again, the form with what was
+ * typed (the core adds it as "form") and the field marked (invalid: {field: true}). */
+static int employees_fail(struct portal_req *req, struct portal_value *view, int status,
+			  const char *code, const char *field, const char *message)
+{
+	struct portal_arena *a = req->arena;
+	if (!req->is_api && employees_fill(req, view) == 0 && field) {
+		/* Only the error must reach the caller: on exhaustion the form
+		 * shows less, the answer stays the same. */
+		struct portal_value *invalid = pv_object(a);
+		if (!invalid || pv_set_bool(a, invalid, field, true) ||
+		    pv_set(a, view, "invalid", invalid))
+			portal_log("employees: the form is shown without its marked field");
+	}
+	return portal_fail(req, status, code, field, message);
+}
+
+/* GET /api/v1/employees and the page /app/employees. */
+static int employees_list(struct portal_req *req, struct portal_value *view)
+{
+	int status = employees_fill(req, view);
+	return status ? status : 200;
+}
+
+/* The invitation mail: the activation link (single-use, 7 days) in the
+ * organisation's language. */
+static int invitation_mail(struct portal_req *req, const struct portal_value *employee,
+			   const char *token)
+{
+	struct portal_arena *a = req->arena;
+	struct portal_value *rows;
+	int status = portal_db_query(req,
+				     "SELECT o.name AS org_name, o.locale, u.name AS inviter"
+				     " FROM orgs o JOIN users u ON u.org_id = o.id"
+				     " WHERE o.id = ? AND u.id = ?",
+				     PORTAL_DB_ARGS(PDB_I(req->caller.org_id),
+						    PDB_I(req->caller.user_id)),
+				     &rows);
+	if (status)
+		return status;
+	if (rows->u.c.count == 0)
+		return 500;
+	const struct portal_value *o = rows->u.c.head->value;
+	const char *base = portal_config(req, "base_url");
+	size_t bl = strlen(base);
+	while (bl && base[bl - 1] == '/') /* base_url may be written with a slash */
+		bl--;
+	struct portal_value *v = pv_object(a);
+	if (!v || pv_set_str(a, v, "name", pv_get_str(employee, "name")) ||
+	    pv_set_str(a, v, "org_name", pv_get_str(o, "org_name")) ||
+	    pv_set_str(a, v, "inviter", pv_get_str(o, "inviter")) ||
+	    pv_set_str(a, v, "url", portal_sprintf(a, "%.*s/activate/%s", (int)bl, base, token)) ||
+	    pv_set_int(a, v, "days", ACTIVATION_SECONDS / 86400))
+		return 500;
+	struct portal_mail mail = {
+	    .to = pv_get_str(employee, "email"),
+	    .to_name = pv_get_str(employee, "name"),
+	    .locale = pv_get_str(o, "locale"),
+	    .kind = "invitation",
+	    .template = "invitation",
+	    .subject = "mail.invitation.subject",
+	    .org_id = req->caller.org_id,
+	    .view = v,
+	};
+	return portal_mail(req, &mail);
+}
+
+/* POST /api/v1/employees {email, name, admin?} and the page's invite form: the
+ * manager, the activation token and the invitation mail in one transaction, so
+ * there is never an invited account without its mail or a mail without it. */
+static int employees_invite(struct portal_req *req, struct portal_value *view)
+{
+	struct portal_arena *a = req->arena;
+	char *email = text_clean(a, pv_get(req->body, "email"), 254);
+	if (!email || !account_email_valid(email))
+		return employees_fail(req, view, 422, "validation", "email",
+				      "employees.email_invalid");
+	char *name = text_clean(a, pv_get(req->body, "name"), NAME_MAX_CHARS);
+	if (!name)
+		return employees_fail(req, view, 422, "validation", "name",
+				      "employees.name_invalid");
+	int admin = bool_of(pv_get(req->body, "admin"));
+	if (admin < 0)
+		return employees_fail(req, view, 422, "validation", "admin",
+				      "employees.admin_invalid");
+	long long id = 0;
+	char token[PORTAL_TOKEN_CHARS + 1];
+	struct portal_value *rows = NULL;
+	int status = portal_db_begin(req);
+	if (!status)
+		status = account_create_manager(req->worker->db, a, req->caller.org_id, email, name,
+						admin == 1, &id);
+	if (status == 409)
+		return employees_fail(req, view, 409, "conflict", "email", "employees.email_taken");
+	if (!status)
+		status = account_issue_token(req->worker->db, a, id, "activation",
+					     ACTIVATION_SECONDS, token);
+	/* As stored (the address lower-cased by the database). */
+	if (!status)
+		status = portal_db_query(req, EMPLOYEE_SELECT " WHERE id = ? AND org_id = ?",
+					 PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)),
+					 &rows);
+	if (!status && rows->u.c.count == 0)
+		status = 500;
+	struct portal_value *employee = status ? NULL : employee_of(req, rows->u.c.head->value);
+	if (!status && !employee)
+		status = 500;
+	if (!status)
+		status = invitation_mail(req, employee, token);
+	if (status == 422)
+		return employees_fail(req, view, 422, "validation", "email",
+				      "employees.email_invalid");
+	if (!status)
+		status = portal_db_commit(req);
+	if (status)
+		return status; /* the core rolls back an open transaction */
+	if (!req->is_api)
+		return portal_redirect(req, "/app/employees?invited=1");
+	pv_foreach(m, employee)
+		if (pv_set(a, view, m->key, m->value))
+			return 500;
+	return 201;
+}
+
+/* The employee {id} of the caller's organisation, or a 404 (another
+ * organisation's id leaks nothing); the caller themself is a 409: an admin
+ * cannot remove their own account (someone must be left to administer). */
+static int employee_find(struct portal_req *req, long long id, bool lock,
+			 const struct portal_value **row)
+{
+	if (id == req->caller.user_id)
+		return portal_fail(req, 409, "conflict", NULL, "employees.remove_self");
+	struct portal_value *rows;
+	int status = portal_db_query(
+	    req,
+	    lock ? EMPLOYEE_SELECT " WHERE id = ? AND org_id = ? AND role = 'manager' FOR UPDATE"
+		 : EMPLOYEE_SELECT " WHERE id = ? AND org_id = ? AND role = 'manager'",
+	    PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)), &rows);
+	if (status)
+		return status;
+	if (rows->u.c.count == 0)
+		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
+	*row = rows->u.c.head->value;
+	return 0;
+}
+
+/* GET /app/employees/{id}/remove: asks before removing (works without script). */
+static int employees_confirm(struct portal_req *req, struct portal_value *view)
+{
+	const struct portal_value *row = NULL;
+	int status = employee_find(req, portal_param_id(req, "id"), false, &row);
+	if (status)
+		return status;
+	struct portal_value *e = employee_of(req, row);
+	if (!e || pv_set(req->arena, view, "confirm", e) ||
+	    pv_set_str(req->arena, view, "nav_section", "/app/settings"))
+		return 500;
+	return 200;
+}
+
+/* DELETE /api/v1/employees/{id} and the confirmation's POST: the account goes,
+ * and with it at once every session it had (and its open link tokens). */
+static int employees_remove(struct portal_req *req, struct portal_value *view)
+{
+	long long id = portal_param_id(req, "id");
+	const struct portal_value *row = NULL;
+	int status = portal_db_begin(req);
+	if (!status)
+		status = employee_find(req, id, true, &row);
+	if (!status)
+		status = portal_sessions_end_user(req, id);
+	if (!status)
+		status = portal_db_exec(req, "DELETE FROM users WHERE id = ? AND org_id = ?",
+					PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)), NULL,
+					NULL);
+	if (!status)
+		status = portal_db_commit(req);
+	/* The list again, with the reason above it; without it, the reason alone. */
+	if (status == 409 && !req->is_api && employees_fill(req, view))
+		portal_log("employees: the list is not shown with the refusal");
+	if (status)
+		return status;
+	return req->is_api ? 204 : portal_redirect(req, "/app/employees?removed=1");
+}
 
 const struct portal_route routes_employees[] = {
+	{"GET", "/employees", "/app/employees", PORTAL_ACCESS_MANAGER, 0, employees_list,
+	 "employees", "employees.title"},
+	{"POST", "/employees", "/app/employees", PORTAL_ACCESS_ADMIN, 0, employees_invite,
+	 "employees", "employees.title"},
+	{"DELETE", "/employees/{id}", NULL, PORTAL_ACCESS_ADMIN, 0, employees_remove, NULL, NULL},
+	{"GET", NULL, "/app/employees/{id}/remove", PORTAL_ACCESS_ADMIN, 0, employees_confirm,
+	 "employees", "employees.remove_title"},
+	{"POST", NULL, "/app/employees/{id}/remove", PORTAL_ACCESS_ADMIN, 0, employees_remove,
+	 "employees", "employees.remove_title"},
 	{0},
 };

@@ -1,6 +1,276 @@
-/* Placeholder: filled by the accounts work (issue 3). */
+/* Setting a password from a mailed link: activation of an invited employee
+ * (POST /api/v1/activate, the page /activate/{token}) and the forgotten password
+ * (POST /api/v1/password/forgot and /password/reset, the pages of the same paths).
+ *
+ * Link tokens are stored only hashed, expire and are redeemed only by POST:
+ * opening a link shows a form and changes nothing, so a mail scanner that
+ * fetches it consumes nothing. Redeeming consumes the token with a conditional
+ * UPDATE in the transaction that sets the password, so of any number of
+ * parallel redemptions exactly one wins. */
+#include <string.h>
+
+#include "accounts.h"
+#include "portal/crypto.h"
+#include "portal/mail.h"
+#include "portal/session.h"
 #include "routes.h"
+#include "worker.h"
+
+/* Never truncated (argon2id takes any length), but bounded so a request cannot
+ * make a worker hash megabytes; sign-in refuses longer ones as well. */
+#define PASSWORD_MAX_BYTES 1024
+/* Longer than any token we issue; a longer value is malformed, not unknown. */
+#define TOKEN_MAX_BYTES 128
+/* Reset mails per account and hour: a stranger may ask for resets, but not
+ * flood someone's mailbox with them. Further requests still answer 202. */
+#define RESET_MAILS_PER_HOUR 5
+#define SCOPE_RESET_EMAIL "reset_email"
+
+/* Marks a form field to correct (pages show it with aria-invalid) and records
+ * the error; the API answer carries only the error. */
+static int fail_field(struct portal_req *req, struct portal_value *view, const char *field,
+		      const char *message)
+{
+	struct portal_value *invalid = pv_object(req->arena);
+	if (!invalid || pv_set_bool(req->arena, invalid, field, true) ||
+	    pv_set(req->arena, view, "invalid", invalid))
+		return 500;
+	return portal_fail(req, 422, "validation", field, message);
+}
+
+static struct portal_db_arg hash_arg(const unsigned char hash[PORTAL_HASH_BYTES])
+{
+	return (struct portal_db_arg){.type = PDB_STR, .s = (const char *)hash,
+				      .len = PORTAL_HASH_BYTES};
+}
+
+/* The token of the page's path, or of the API's body. */
+static const char *token_of(const struct portal_req *req)
+{
+	const char *token = portal_param_str(req, "token");
+	return token ? token : pv_get_str(req->body, "token");
+}
+
+/* The account a live token of kind belongs to, as {id, email, name}: 0, 404
+ * for an unknown, used or expired token, or a database status. Only reads. */
+static int token_account(struct portal_req *req, const char *token, const char *kind,
+			 struct portal_value **account)
+{
+	if (!portal_token_valid(token))
+		return portal_fail(req, 404, "not_found", NULL, "password.link_dead");
+	unsigned char hash[PORTAL_HASH_BYTES];
+	portal_hash(token, strlen(token), hash);
+	struct portal_value *rows;
+	int status = portal_db_query(
+	    req,
+	    "SELECT u.id, u.email, u.name FROM account_tokens t JOIN users u ON u.id = t.user_id"
+	    " WHERE t.token_hash = ? AND t.kind = ? AND t.used_at IS NULL"
+	    " AND t.expires_at > UTC_TIMESTAMP()",
+	    PORTAL_DB_ARGS(hash_arg(hash), PDB_S(kind)), &rows);
+	if (status)
+		return status;
+	if (rows->u.c.count == 0)
+		return portal_fail(req, 404, "not_found", NULL, "password.link_dead");
+	*account = rows->u.c.head->value;
+	return 0;
+}
+
+/* GET /activate/{token} and GET /password/reset/{token}: the form, for a live
+ * link only (a dead one gets the error page at once rather than after typing). */
+static int token_form(struct portal_req *req, struct portal_value *view, const char *kind)
+{
+	const char *token = token_of(req);
+	struct portal_value *account = NULL;
+	int status = token_account(req, token, kind, &account);
+	if (status)
+		return status;
+	if (pv_set_str(req->arena, view, "token", token) ||
+	    pv_set_str(req->arena, view, "email", pv_get_str(account, "email")))
+		return 500;
+	return 200;
+}
+
+/* POST /api/v1/activate, /api/v1/password/reset {token, password} and the pages'
+ * POST /activate/{token}, /password/reset/{token} {password}: sets the password,
+ * ends every session of the account and signs in anew. */
+static int token_redeem(struct portal_req *req, struct portal_value *view, const char *kind)
+{
+	struct portal_arena *a = req->arena;
+	const char *token = token_of(req);
+	const char *password = pv_get_str(req->body, "password");
+	if (!token || !*token || strlen(token) > TOKEN_MAX_BYTES)
+		return fail_field(req, view, "token", "password.token_missing");
+	/* A page shown again must still post to its link. */
+	if (!req->is_api && pv_set_str(a, view, "token", token))
+		return 500;
+	struct portal_value *account = NULL;
+	int status = token_account(req, token, kind, &account);
+	if (status)
+		return status;
+	if (!req->is_api && pv_set_str(a, view, "email", pv_get_str(account, "email")))
+		return 500;
+	if (!password || account_chars(password) < PASSWORD_MIN_CHARS)
+		return fail_field(req, view, "password", "password.too_short");
+	if (strlen(password) > PASSWORD_MAX_BYTES)
+		return fail_field(req, view, "password", "password.too_long");
+
+	/* argon2id takes a while: before the transaction, so no row stays locked. */
+	char password_hash[PORTAL_PASSWORD_HASH_MAX];
+	if (portal_password_hash(password, password_hash))
+		return 500;
+	long long user_id = pv_get_int(account, "id", 0);
+	const char *email = pv_get_str(account, "email");
+	unsigned char hash[PORTAL_HASH_BYTES];
+	portal_hash(token, strlen(token), hash);
+	unsigned long long consumed = 0;
+	status = portal_db_begin(req);
+	/* The row lock makes parallel redemptions wait here; each then sees the
+	 * token used and changes nothing. */
+	if (!status)
+		status = portal_db_exec(req,
+					"UPDATE account_tokens SET used_at = UTC_TIMESTAMP()"
+					" WHERE token_hash = ? AND kind = ? AND used_at IS NULL"
+					" AND expires_at > UTC_TIMESTAMP()",
+					PORTAL_DB_ARGS(hash_arg(hash), PDB_S(kind)), &consumed,
+					NULL);
+	if (!status && consumed != 1)
+		return portal_fail(req, 404, "not_found", NULL, "password.link_dead");
+	if (!status)
+		status = portal_db_exec(req, "UPDATE users SET password_hash = ? WHERE id = ?",
+					PORTAL_DB_ARGS(PDB_S(password_hash), PDB_I(user_id)), NULL,
+					NULL);
+	/* Older links of the account would otherwise still replace this password. */
+	if (!status)
+		status = portal_db_exec(req,
+					"UPDATE account_tokens SET used_at = UTC_TIMESTAMP()"
+					" WHERE user_id = ? AND used_at IS NULL",
+					PORTAL_DB_ARGS(PDB_I(user_id)), NULL, NULL);
+	/* A new password ends every session, the thief's included. */
+	if (!status)
+		status = portal_sessions_end_user(req, user_id);
+	/* Whoever holds the mailbox may sign in now, even during a guessing attack. */
+	if (!status)
+		status = portal_throttle_clear(req, SCOPE_LOGIN_EMAIL, email);
+	if (!status)
+		status = portal_db_commit(req);
+	if (status)
+		return status; /* the core rolls back an open transaction */
+	return session_sign_in(req, user_id, view);
+}
+
+static int activate_form(struct portal_req *req, struct portal_value *view)
+{
+	return token_form(req, view, "activation");
+}
+
+static int activate(struct portal_req *req, struct portal_value *view)
+{
+	return token_redeem(req, view, "activation");
+}
+
+static int reset_form(struct portal_req *req, struct portal_value *view)
+{
+	return token_form(req, view, "reset");
+}
+
+static int reset(struct portal_req *req, struct portal_value *view)
+{
+	return token_redeem(req, view, "reset");
+}
+
+/* GET /password/forgot: the form, or after sending it the note that a mail is
+ * on its way if the account exists. */
+static int forgot_form(struct portal_req *req, struct portal_value *view)
+{
+	const char *sent = pv_get_str(req->query, "sent");
+	return pv_set_bool(req->arena, view, "sent", sent && strcmp(sent, "1") == 0) ? 500 : 200;
+}
+
+/* Queues the reset mail for account (a row of the lookup below) in the open
+ * transaction. 0 or an HTTP status. */
+static int forgot_mail(struct portal_req *req, const struct portal_value *account)
+{
+	struct portal_arena *a = req->arena;
+	char token[PORTAL_TOKEN_CHARS + 1];
+	int status = account_issue_token(req->worker->db, a, pv_get_int(account, "id", 0), "reset",
+					 RESET_SECONDS, token);
+	if (status)
+		return status;
+	const char *base = portal_config(req, "base_url");
+	struct portal_value *mail_view = pv_object(a);
+	char *url = portal_sprintf(a, "%s/password/reset/%s", base ? base : "", token);
+	if (!mail_view || !url || pv_set_str(a, mail_view, "url", url) ||
+	    pv_set_str(a, mail_view, "name", pv_get_str(account, "name")) ||
+	    pv_set_str(a, mail_view, "org_name", pv_get_str(account, "org_name")) ||
+	    pv_set_int(a, mail_view, "minutes", RESET_SECONDS / 60))
+		return 500;
+	struct portal_mail mail = {
+	    .to = pv_get_str(account, "email"),
+	    .to_name = pv_get_str(account, "name"),
+	    .locale = pv_get_str(account, "locale"),
+	    .kind = "password_reset",
+	    .template = "reset",
+	    .subject = "mail.reset.subject",
+	    .org_id = pv_get_int(account, "org_id", 0),
+	    .view = mail_view,
+	};
+	status = portal_mail(req, &mail);
+	if (status == 422) {
+		/* A stored address the mailer cannot use: nothing to send, and the
+		 * caller must not learn that the account exists. */
+		portal_log("password reset: the address of user %lld is unusable",
+			   pv_get_int(account, "id", 0));
+		return 0;
+	}
+	return status;
+}
+
+/* POST /api/v1/password/forgot and POST /password/forgot {email}: 202 whether
+ * or not the account exists. Both cases look the account up, count the request
+ * and commit one write, so they take about the same time; only an existing
+ * account (within the hourly limit) also gets a token and a queued mail. */
+static int forgot(struct portal_req *req, struct portal_value *view)
+{
+	const char *email = pv_get_str(req->body, "email");
+	if (!account_email_valid(email))
+		return fail_field(req, view, "email", "password.email_invalid");
+	struct portal_value *rows;
+	int status = portal_db_query(
+	    req,
+	    "SELECT u.id, u.email, u.name, u.org_id, o.name AS org_name,"
+	    " COALESCE(u.locale, o.locale) AS locale"
+	    " FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.email = LOWER(?)",
+	    PORTAL_DB_ARGS(PDB_S(email)), &rows);
+	if (status)
+		return status;
+	int wait = portal_throttle_check(req, SCOPE_RESET_EMAIL, email, RESET_MAILS_PER_HOUR,
+					 RESET_SECONDS);
+	if (wait < 0)
+		return -wait;
+	status = portal_db_begin(req);
+	if (!status)
+		status = portal_throttle_fail(req, SCOPE_RESET_EMAIL, email);
+	if (!status && rows->u.c.count && wait == 0)
+		status = forgot_mail(req, rows->u.c.head->value);
+	if (!status)
+		status = portal_db_commit(req);
+	if (status)
+		return status;
+	return req->is_api ? 202 : portal_redirect(req, "/password/forgot?sent=1");
+}
 
 const struct portal_route routes_password[] = {
+	{"POST", "/activate", "/activate/{token}", PORTAL_ACCESS_PUBLIC, PORTAL_ROUTE_NO_CSRF,
+	 activate, "activate", "activate.title"},
+	{"GET", NULL, "/activate/{token}", PORTAL_ACCESS_PUBLIC, 0, activate_form, "activate",
+	 "activate.title"},
+	{"POST", "/password/forgot", "/password/forgot", PORTAL_ACCESS_PUBLIC, PORTAL_ROUTE_NO_CSRF,
+	 forgot, "password_forgot", "password_forgot.title"},
+	{"GET", NULL, "/password/forgot", PORTAL_ACCESS_PUBLIC, 0, forgot_form, "password_forgot",
+	 "password_forgot.title"},
+	{"POST", "/password/reset", "/password/reset/{token}", PORTAL_ACCESS_PUBLIC,
+	 PORTAL_ROUTE_NO_CSRF, reset, "password_reset", "password_reset.title"},
+	{"GET", NULL, "/password/reset/{token}", PORTAL_ACCESS_PUBLIC, 0, reset_form,
+	 "password_reset", "password_reset.title"},
 	{0},
 };

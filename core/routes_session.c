@@ -1,6 +1,230 @@
-/* Placeholder: filled by the accounts work (issue 3). */
+/* Signing in and out, and who the caller is: POST/GET/DELETE /api/v1/session,
+ * GET /api/v1/me, and the pages /login and /logout.
+ *
+ * A wrong email and a wrong password must look alike, in answer and in time:
+ * both look the account up, both run argon2id (against a dummy hash when there
+ * is no password to compare with), both count a failure for the account's key
+ * and the client's address. */
+#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accounts.h"
+#include "portal/crypto.h"
+#include "portal/session.h"
 #include "routes.h"
 
+/* Longer passwords can never have been set (activation and reset refuse them),
+ * and bounding them keeps a request from hashing megabytes. */
+#define PASSWORD_MAX_BYTES 1024
+
+#define SCOPE_LOGIN_IP "login_ip"
+
+/* A positive whole-number setting; the configuration loader checked its range
+ * already, the fallback only guards against a missing entry. */
+static int config_number(const struct portal_req *req, const char *key, int fallback)
+{
+	const char *v = portal_config(req, key);
+	char *end;
+	long n = v && *v ? strtol(v, &end, 10) : 0;
+	return v && *v && !*end && n > 0 && n <= INT_MAX ? (int)n : fallback;
+}
+
+/* Where a person lands after signing in. */
+static const char *home_of(enum portal_role role)
+{
+	return role == PORTAL_ROLE_MANAGER ? "/app" : "/portal";
+}
+
+/* The public part of an account: {id, name, role, org_id, admin}. 0 or a status. */
+static int user_view(struct portal_req *req, long long user_id, struct portal_value **out)
+{
+	struct portal_value *rows;
+	int status = portal_db_query(req,
+				     "SELECT id, name, role, org_id, admin FROM users WHERE id = ?",
+				     PORTAL_DB_ARGS(PDB_I(user_id)), &rows);
+	if (status)
+		return status;
+	/* The session resolved a moment ago, so a missing row means it was just removed. */
+	if (rows->u.c.count == 0)
+		return portal_fail(req, 401, "unauthenticated", NULL, "error.title.401");
+	struct portal_value *u = rows->u.c.head->value;
+	if (pv_set_bool(req->arena, u, "admin", pv_get_int(u, "admin", 0) != 0))
+		return 500;
+	*out = u;
+	return 0;
+}
+
+/* The answer of every route that signs someone in: a new session (a new id,
+ * whatever the caller held before), then {user, csrf_token} for the API or a
+ * redirect to the person's home for pages. */
+int session_sign_in(struct portal_req *req, long long user_id, struct portal_value *view)
+{
+	const char *csrf = NULL;
+	struct portal_value *user = NULL;
+	int status = portal_session_start(req, user_id, &csrf);
+	if (!status)
+		status = user_view(req, user_id, &user);
+	if (status)
+		return status;
+	if (!req->is_api)
+		return portal_redirect(req, home_of(req->caller.role));
+	if (pv_set(req->arena, view, "user", user) ||
+	    pv_set_str(req->arena, view, "csrf_token", csrf))
+		return 500;
+	return 200;
+}
+
+/* Marks a field of a page's form as the one to correct (for aria-invalid), then
+ * records the error. The API answer carries only the error. */
+static int fail_field(struct portal_req *req, struct portal_value *view, const char *field,
+		      const char *message)
+{
+	struct portal_value *invalid = pv_object(req->arena);
+	if (!invalid || pv_set_bool(req->arena, invalid, field, true) ||
+	    pv_set(req->arena, view, "invalid", invalid))
+		return 500;
+	return portal_fail(req, 422, "validation", field, message);
+}
+
+/* 0 while neither the account nor the client's address has too many recent
+ * failures; otherwise 429 with Retry-After (the longer of the two waits), or
+ * an HTTP status when the database failed. */
+static int login_throttled(struct portal_req *req, const char *email, const char *address)
+{
+	int window = config_number(req, "login_window_seconds", 900);
+	int account = portal_throttle_check(req, SCOPE_LOGIN_EMAIL, email,
+					    config_number(req, "login_max_failures_account", 5),
+					    window);
+	if (account < 0)
+		return -account;
+	int by_address = portal_throttle_check(req, SCOPE_LOGIN_IP, address,
+					       config_number(req, "login_max_failures_address", 20),
+					       window);
+	if (by_address < 0)
+		return -by_address;
+	int wait = account > by_address ? account : by_address;
+	if (wait == 0)
+		return 0;
+	char seconds[16];
+	snprintf(seconds, sizeof seconds, "%d", wait);
+	if (portal_set_header(req, "Retry-After", seconds))
+		return 500;
+	return portal_fail(req, 429, "rate_limited", NULL, "login.throttled");
+}
+
+/* POST /api/v1/session and POST /login {email, password}. Only these two fields
+ * are read: role, org_id or admin in the body change nothing. */
+static int session_create(struct portal_req *req, struct portal_value *view)
+{
+	struct portal_arena *a = req->arena;
+	const char *sent = pv_get_str(req->body, "email");
+	const char *password = pv_get_str(req->body, "password");
+	if (!account_email_valid(sent))
+		return fail_field(req, view, "email", "login.email_invalid");
+	if (!password || !*password || strlen(password) > PASSWORD_MAX_BYTES)
+		return fail_field(req, view, "password", "login.password_missing");
+	/* One account per email whatever its case; the throttling key likewise. */
+	char *email = portal_strdup(a, sent);
+	if (!email)
+		return 500;
+	for (char *p = email; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	const char *address = req->client_addr ? req->client_addr : "";
+
+	/* Checked before the password, so that while throttled even the right one
+	 * is refused: guessing learns nothing until the window passes. */
+	int status = login_throttled(req, email, address);
+	if (status)
+		return status;
+
+	struct portal_value *rows;
+	status = portal_db_query(req, "SELECT id, password_hash FROM users WHERE email = LOWER(?)",
+				 PORTAL_DB_ARGS(PDB_S(email)), &rows);
+	if (status)
+		return status;
+	const struct portal_value *row = rows->u.c.count ? rows->u.c.head->value : NULL;
+	/* No account, or one still waiting for activation: compared against the
+	 * dummy hash all the same, so the time does not tell. */
+	const char *stored = row ? pv_get_str(row, "password_hash") : NULL;
+	if (!portal_password_verify(password, stored)) {
+		status = portal_throttle_fail(req, SCOPE_LOGIN_EMAIL, email);
+		if (!status)
+			status = portal_throttle_fail(req, SCOPE_LOGIN_IP, address);
+		if (status)
+			return status;
+		/* A page must show its form again, which the core does for 4xx
+		 * statuses other than 401: the form gets 422 with the same code. */
+		return portal_fail(req, req->is_api ? 401 : 422, "unauthenticated", NULL,
+				   "login.failed");
+	}
+	/* The account's count goes (the victim of a guessing attack gets in once
+	 * it ends); the address's stays, it may be guessing other accounts. */
+	status = portal_throttle_clear(req, SCOPE_LOGIN_EMAIL, email);
+	if (status)
+		return status;
+	return session_sign_in(req, pv_get_int(row, "id", 0), view);
+}
+
+/* GET /login: the form; a visitor who is signed in already goes home. */
+static int login_show(struct portal_req *req, struct portal_value *view)
+{
+	(void)view;
+	if (req->caller.role != PORTAL_ROLE_NONE)
+		return portal_redirect(req, home_of(req->caller.role));
+	return 200;
+}
+
+/* GET /api/v1/session: who is signed in, and the token for unsafe methods. */
+static int session_show(struct portal_req *req, struct portal_value *view)
+{
+	struct portal_value *user = NULL;
+	int status = user_view(req, req->caller.user_id, &user);
+	if (status)
+		return status;
+	const char *csrf = portal_session_csrf(req);
+	if (pv_set(req->arena, view, "user", user) ||
+	    pv_set_str(req->arena, view, "csrf_token", csrf ? csrf : ""))
+		return 500;
+	return 200;
+}
+
+/* DELETE /api/v1/session and POST /logout: the session row goes, so the old
+ * cookie is worthless even if someone kept a copy. The page route is public:
+ * a signed-out visitor pressing the button just lands on the sign-in page. */
+static int session_delete(struct portal_req *req, struct portal_value *view)
+{
+	(void)view;
+	int status = portal_session_end(req);
+	if (status)
+		return status;
+	return req->is_api ? 204 : portal_redirect(req, "/login");
+}
+
+/* GET /api/v1/me: the caller and their memberships. Memberships belong to
+ * residents, which the invites plugin brings; until it does, and for managers
+ * always, the list is empty. */
+static int me_show(struct portal_req *req, struct portal_value *view)
+{
+	struct portal_value *user = NULL, *memberships = pv_list(req->arena);
+	int status = user_view(req, req->caller.user_id, &user);
+	if (status)
+		return status;
+	if (!memberships || pv_set(req->arena, view, "user", user) ||
+	    pv_set(req->arena, view, "memberships", memberships))
+		return 500;
+	return 200;
+}
+
 const struct portal_route routes_session[] = {
+	{"POST", "/session", "/login", PORTAL_ACCESS_PUBLIC, PORTAL_ROUTE_NO_CSRF, session_create,
+	 "login", "login.title"},
+	{"GET", NULL, "/login", PORTAL_ACCESS_PUBLIC, 0, login_show, "login", "login.title"},
+	{"GET", "/session", NULL, PORTAL_ACCESS_SIGNED_IN, 0, session_show, NULL, NULL},
+	{"DELETE", "/session", NULL, PORTAL_ACCESS_SIGNED_IN, 0, session_delete, NULL, NULL},
+	{"POST", NULL, "/logout", PORTAL_ACCESS_PUBLIC, 0, session_delete, NULL, NULL},
+	{"GET", "/me", NULL, PORTAL_ACCESS_SIGNED_IN, 0, me_show, NULL, NULL},
 	{0},
 };

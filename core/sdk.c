@@ -127,10 +127,16 @@ int portal_emit(struct portal_req *req, const char *event, const struct portal_v
 		     l++) {
 			if (strcmp(l->event, event) != 0)
 				continue;
+			/* The listener acts as its own plugin: its state, its templates
+			 * and texts (portal_mail, portal_t). */
+			struct request *rq = request_of(req);
+			const struct plugin *saved_plugin = rq->plugin;
 			void *saved = req->plugin_state;
+			rq->plugin = &set->items[i];
 			req->plugin_state = set->items[i].state;
 			int status = l->on_event(req, event, payload);
 			req->plugin_state = saved;
+			rq->plugin = saved_plugin;
 			if (status)
 				return status;
 		}

@@ -47,8 +47,9 @@ enum node_kind {
 	N_URL_END,   /* ... and ends here: checked as a whole once rendered */
 };
 
-/* How a value is escaped: where it stands, plus ESC_CSS inside style="". */
-enum escape { ESC_TEXT, ESC_QUOTED, ESC_UNQUOTED, ESC_CSS = 4 };
+/* How a value is escaped: where it stands, plus ESC_CSS inside style="";
+ * ESC_NONE in plain-text templates (mail), which no browser reads. */
+enum escape { ESC_TEXT, ESC_QUOTED, ESC_UNQUOTED, ESC_CSS = 4, ESC_NONE = 8 };
 
 struct node {
 	unsigned char kind, esc;
@@ -59,6 +60,8 @@ struct node {
 struct tpl {
 	struct tpl *next; /* in the set, newest first */
 	char *name;
+	bool text;    /* plain text: no escaping, no HTML checks, partials from .txt */
+	char *source; /* tpl_compile_text: the text it came from, to reuse it */
 	struct node *nodes;
 	size_t count;
 	char *pool;
@@ -168,6 +171,7 @@ static void tpl_free(struct tpl *t)
 	if (!t)
 		return;
 	free(t->name);
+	free(t->source);
 	free(t->nodes);
 	free(t->pool);
 	free(t);
@@ -252,6 +256,7 @@ struct compiler {
 	size_t value_lit; /* where the current attribute value starts in lit */
 	struct open_section open[TPL_MAX_NESTING];
 	size_t depth;
+	bool text; /* plain text: the HTML tokenizer stays out of it */
 	char *err;
 	size_t errlen;
 };
@@ -728,7 +733,7 @@ static int feed_literal(struct compiler *c, size_t from, size_t to)
 {
 	for (size_t i = from; i < to; i++) {
 		unsigned char ch = (unsigned char)c->src[i];
-		if (html_step(c, ch))
+		if (!c->text && html_step(c, ch))
 			return -1;
 		if (buf_append(&c->lit, &ch, 1))
 			return fail(c, "out of memory");
@@ -803,7 +808,7 @@ static const char *where(const struct hctx *h)
 static int place_output(struct compiler *c, char sigil, unsigned char *esc)
 {
 	struct hctx *h = &c->h;
-	*esc = ESC_TEXT;
+	*esc = c->text ? ESC_NONE : ESC_TEXT;
 	if (h->state == H_TEXT)
 		return 0;
 	if (sigil == '>' || sigil == '&')
@@ -1076,8 +1081,8 @@ static int compile_finish(struct compiler *c)
 	return 0;
 }
 
-static struct tpl *compile_new(const char *name, const char *text, size_t len, char *err,
-                               size_t errlen)
+static struct tpl *compile_new(const char *name, const char *text, size_t len, bool text_mode,
+                               char *err, size_t errlen)
 {
 	if (!name || !template_name_ok(name, strlen(name))) {
 		set_err(err, errlen, "invalid template name");
@@ -1095,6 +1100,7 @@ static struct tpl *compile_new(const char *name, const char *text, size_t len, c
 	                       .len = text ? len : 0,
 	                       .line = 1,
 	                       .t = t,
+	                       .text = text_mode,
 	                       .err = err,
 	                       .errlen = errlen};
 	int rc = compile_all(c);
@@ -1104,6 +1110,7 @@ static struct tpl *compile_new(const char *name, const char *text, size_t len, c
 		rc = fail(c, "out of memory");
 	buf_free(&c->lit);
 	t->pool = c->pool.data;
+	t->text = text_mode;
 	free(c);
 	if (rc) {
 		tpl_free(t);
@@ -1150,10 +1157,12 @@ int tpl_set_add_dir(struct tpl_set *set, const char *dir)
 	return 0;
 }
 
-static const struct tpl *set_find(const struct tpl_set *set, const char *name)
+/* HTML and text templates of one name are different templates (mail/x.html
+ * and mail/x.txt). */
+static const struct tpl *set_find(const struct tpl_set *set, const char *name, bool text)
 {
 	for (const struct tpl *t = set->head; t; t = t->next) {
-		if (strcmp(t->name, name) == 0)
+		if (t->text == text && strcmp(t->name, name) == 0)
 			return t;
 	}
 	return NULL;
@@ -1178,9 +1187,40 @@ const struct tpl *tpl_compile(struct tpl_set *set, const char *name, const char 
 		set_err(err, errlen, "no template set");
 		return NULL;
 	}
-	struct tpl *t = compile_new(name, text, len, err, errlen);
+	struct tpl *t = compile_new(name, text, len, false, err, errlen);
 	if (!t)
 		return NULL;
+	t->next = set->head;
+	set->head = t;
+	return t;
+}
+
+/* Text templates compiled from strings (mail subjects, once per mail) are
+ * reused when the same text comes again under the same name, so a worker's set
+ * grows with the distinct texts, not with the mails. */
+const struct tpl *tpl_compile_text(struct tpl_set *set, const char *name, const char *text,
+                                   size_t len, char *err, size_t errlen)
+{
+	if (!set) {
+		set_err(err, errlen, "no template set");
+		return NULL;
+	}
+	if (!text)
+		len = 0;
+	for (const struct tpl *t = set->head; t && name; t = t->next) {
+		if (t->text && t->source && strcmp(t->name, name) == 0 &&
+		    strlen(t->source) == len && memcmp(t->source, text, len) == 0)
+			return t;
+	}
+	struct tpl *t = compile_new(name, text, len, true, err, errlen);
+	if (!t)
+		return NULL;
+	/* A text holding a NUL is compiled but never found again: it is not kept. */
+	if (!memchr(text ? text : "", '\0', len) && !(t->source = strndup(text ? text : "", len))) {
+		set_err(err, errlen, "out of memory");
+		tpl_free(t);
+		return NULL;
+	}
 	t->next = set->head;
 	set->head = t;
 	return t;
@@ -1229,40 +1269,42 @@ fail:
 	return -1;
 }
 
-static struct tpl *load(const struct tpl_set *set, const char *name, char *err, size_t errlen)
+static struct tpl *load(const struct tpl_set *set, const char *name, bool text, char *err,
+                        size_t errlen)
 {
 	for (size_t i = 0; i < set->ndirs; i++) {
 		char path[PATH_MAX];
-		int n = snprintf(path, sizeof path, "%s/%s.html", set->dirs[i], name);
+		int n = snprintf(path, sizeof path, "%s/%s.%s", set->dirs[i], name,
+		                 text ? "txt" : "html");
 		if (n < 0 || (size_t)n >= sizeof path) {
 			set_err(err, errlen, "%s: path too long", name);
 			return NULL;
 		}
-		char *text;
+		char *source;
 		size_t len;
-		int rc = read_whole(path, &text, &len, err, errlen);
+		int rc = read_whole(path, &source, &len, err, errlen);
 		if (rc < 0)
 			return NULL;
 		if (rc == 0)
 			continue;
 		char why[256];
-		struct tpl *t = compile_new(name, text, len, why, sizeof why);
-		free(text);
+		struct tpl *t = compile_new(name, source, len, text, why, sizeof why);
+		free(source);
 		if (!t)
 			set_err(err, errlen, "%s: %s", path, why);
 		return t;
 	}
-	set_err(err, errlen, "no template \"%s\"", name);
+	set_err(err, errlen, "no template \"%s.%s\"", name, text ? "txt" : "html");
 	return NULL;
 }
 
 /* Loads name and, so that a missing partial shows at start-up rather than on
  * some request, every partial it names. The template joins the set before its
  * partials are loaded, so partials that name it back find it. */
-static const struct tpl *get_depth(struct tpl_set *set, const char *name, unsigned depth, char *err,
-                                   size_t errlen)
+static const struct tpl *get_depth(struct tpl_set *set, const char *name, bool text, unsigned depth,
+                                   char *err, size_t errlen)
 {
-	const struct tpl *found = set_find(set, name);
+	const struct tpl *found = set_find(set, name, text);
 	if (found)
 		return found;
 	if (!template_name_ok(name, strlen(name))) {
@@ -1274,7 +1316,7 @@ static const struct tpl *get_depth(struct tpl_set *set, const char *name, unsign
 		        TPL_MAX_PARTIAL_DEPTH);
 		return NULL;
 	}
-	struct tpl *t = load(set, name, err, errlen);
+	struct tpl *t = load(set, name, text, err, errlen);
 	if (!t)
 		return NULL;
 	t->next = set->head;
@@ -1283,7 +1325,7 @@ static const struct tpl *get_depth(struct tpl_set *set, const char *name, unsign
 		const char *partial = t->pool + t->nodes[i].off;
 		char why[512];
 		if (t->nodes[i].kind != N_PARTIAL ||
-		    get_depth(set, partial, depth + 1, why, sizeof why))
+		    get_depth(set, partial, text, depth + 1, why, sizeof why))
 			continue;
 		set_err(err, errlen, "%s: %s", name, why);
 		set_unlink(set, t);
@@ -1299,7 +1341,16 @@ const struct tpl *tpl_get(struct tpl_set *set, const char *name, char *err, size
 		set_err(err, errlen, "no template set or name");
 		return NULL;
 	}
-	return get_depth(set, name, 0, err, errlen);
+	return get_depth(set, name, false, 0, err, errlen);
+}
+
+const struct tpl *tpl_get_text(struct tpl_set *set, const char *name, char *err, size_t errlen)
+{
+	if (!set || !name) {
+		set_err(err, errlen, "no template set or name");
+		return NULL;
+	}
+	return get_depth(set, name, true, 0, err, errlen);
 }
 
 /* ------------------------------------------------------------ rendering */
@@ -1491,8 +1542,25 @@ static bool css_safe(const char *s, size_t n)
 	return true;
 }
 
+/* Plain text as it is, but for NUL, which ends strings wherever the text goes
+ * next (the database, a mail): replaced as a browser would. */
+static int put_plain(struct buf *out, const char *s, size_t n)
+{
+	size_t run = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '\0')
+			continue;
+		if (buf_append(out, s + run, i - run) || buf_puts(out, "\xEF\xBF\xBD"))
+			return -1;
+		run = i + 1;
+	}
+	return buf_append(out, s + run, n - run);
+}
+
 static int put_value(struct render *r, const char *s, size_t n, unsigned esc)
 {
+	if (esc & ESC_NONE)
+		return put_plain(r->out, s, n);
 	if ((esc & ESC_CSS) && !css_safe(s, n))
 		return 0;
 	return put_escaped(r->out, s, n, esc & ~(unsigned)ESC_CSS);
@@ -1601,12 +1669,13 @@ static int render_section(struct render *r, struct frame *f, const struct node *
 	return push_frame(r, &child);
 }
 
-static int render_partial(struct render *r, const char *name)
+/* A partial of a text template is a text template too (name.txt). */
+static int render_partial(struct render *r, const char *name, bool text)
 {
 	if (r->partials >= TPL_MAX_PARTIAL_DEPTH)
 		return -1;
-	const struct tpl *t = set_find(r->set, name);
-	if (!t && !(t = tpl_get(r->set, name, NULL, 0)))
+	const struct tpl *t = set_find(r->set, name, text);
+	if (!t && !(t = get_depth(r->set, name, text, 0, NULL, 0)))
 		return -1;
 	r->partials++;
 	struct frame child = {.t = t, .i = 0, .end = t->count, .kind = F_PARTIAL};
@@ -1626,7 +1695,7 @@ static int render_node(struct render *r, struct frame *f, const struct node *n)
 	case N_RAW:
 		scalar_text(lookup(r, str), tmp, sizeof tmp, &s, &len);
 		if (n->kind == N_RAW)
-			return buf_append(r->out, s, len);
+			return f->t->text ? put_plain(r->out, s, len) : buf_append(r->out, s, len);
 		return put_value(r, s, len, n->esc);
 	case N_LOCALE:
 		s = locale_text(r, str);
@@ -1635,7 +1704,7 @@ static int render_node(struct render *r, struct frame *f, const struct node *n)
 	case N_INVERTED:
 		return render_section(r, f, n);
 	case N_PARTIAL:
-		return render_partial(r, str);
+		return render_partial(r, str, f->t->text);
 	case N_URL_BEGIN:
 		r->url_start = r->out->len;
 		return 0;

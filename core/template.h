@@ -65,6 +65,19 @@ const struct tpl *tpl_compile(struct tpl_set *set, const char *name, const char 
  * missing or invalid. The set owns the result. */
 const struct tpl *tpl_get(struct tpl_set *set, const char *name, char *err, size_t errlen);
 
+/* Plain-text templates, for mail: the same syntax, but values, {{@key}} and
+ * partials are inserted as they are (only NUL becomes U+FFFD) and the text is
+ * not read as HTML, so nothing is refused for where it stands. A text template
+ * and an HTML one of the same name are different templates; partials of a text
+ * template are text templates too.
+ * tpl_get_text: as tpl_get, from "<name>.txt".
+ * tpl_compile_text: as tpl_compile, except that the same text compiled again
+ * under the same name returns the template compiled the first time (subjects
+ * are compiled once per mail; the set grows only with distinct texts). */
+const struct tpl *tpl_get_text(struct tpl_set *set, const char *name, char *err, size_t errlen);
+const struct tpl *tpl_compile_text(struct tpl_set *set, const char *name, const char *text,
+				   size_t len, char *err, size_t errlen);
+
 /* Appends the rendering to out. loc may be NULL (then {{@key}} prints key).
  * Returns 0, or -1 (a missing partial, partials nested deeper than 32, more than
  * a few million steps or 32 MiB of output, exhaustion) and then leaves out as it

@@ -52,9 +52,9 @@ CREATE TABLE account_tokens (
   CONSTRAINT account_tokens_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
--- Failed sign-ins per account (scope 'email') and per client address ('ip'),
--- kept here so the limits hold across workers and hosts. key_hash is the
--- SHA-256 of the lower-cased email or of the address.
+-- Throttled events (failed sign-ins per account 'login_email' and per client
+-- address 'login_ip', reset mails 'reset_email', ...), kept here so the limits
+-- hold across workers and hosts. key_hash is the SHA-256 of the lower-cased key.
 CREATE TABLE throttle_events (
   id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
   scope VARCHAR(16) NOT NULL,

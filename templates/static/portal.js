@@ -5,16 +5,6 @@
 "use strict";
 
 (function () {
-	/* On a phone the menu scrolls sideways: bring the current entry into view.
-	 * Only the menu scrolls (scrollIntoView would move the page as well). */
-	var nav = document.querySelector(".site-nav");
-	var current = nav && nav.querySelector('[aria-current="page"]');
-	if (current && nav.scrollWidth > nav.clientWidth) {
-		var navBox = nav.getBoundingClientRect();
-		var box = current.getBoundingClientRect();
-		nav.scrollLeft += box.left - navBox.left - (navBox.width - box.width) / 2;
-	}
-
 	/* <form data-confirm="Really delete?"> asks before sending. */
 	document.addEventListener("submit", function (event) {
 		var form = event.target;
@@ -23,4 +13,14 @@
 			event.preventDefault();
 		}
 	});
+
+	/* The colour picker of the settings shows the chosen value as text while
+	 * choosing; the swatch beside it keeps the saved colour until saved. */
+	var picker = document.querySelector(".color-field input[type=color]");
+	var shown = picker && picker.parentNode.querySelector(".color-field__value");
+	if (picker && shown) {
+		picker.addEventListener("input", function () {
+			shown.textContent = picker.value;
+		});
+	}
 })();

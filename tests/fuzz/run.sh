@@ -14,7 +14,8 @@ mkdir -p "$out" || exit 1
 # The pure core sources; some may not be written yet, so only those that exist.
 sources=
 for f in core/arena.c core/value.c core/buf.c core/utf8.c core/form.c core/cookies.c \
-	core/json.c core/multipart.c core/template.c core/locale.c; do
+	core/json.c core/multipart.c core/template.c core/locale.c core/import_rows.c core/csv.c \
+	core/xlsx.c; do
 	if [ -f "$f" ]; then
 		sources="$sources $f"
 	fi
@@ -41,7 +42,7 @@ for target in tests/fuzz/fuzz_*.c; do
 	# shellcheck disable=SC2086 # word splitting of the source list is wanted
 	if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-std=c11 -D_GNU_SOURCE -Icore -Icore/include $yajl_cflags \
-		-o "$bin" "$target" $sources $yajl_libs -lm >"$log" 2>&1; then
+		-o "$bin" "$target" $sources $yajl_libs -lzip -lexpat -lm >"$log" 2>&1; then
 		ok=no
 	else
 		mkdir -p "$corpus" || ok=no

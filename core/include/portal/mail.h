@@ -9,19 +9,33 @@
 struct portal_req;
 
 struct portal_mail {
-	const char *to;       /* one address; anything with CR, LF, ',' or ';' is refused */
-	const char *to_name;  /* the recipient's display name; may be NULL */
+	const char *to;       /* one plain address local@domain, printable ASCII, at most 254
+			       * bytes; anything with CR, LF, ',', ';', spaces, <>, quotes
+			       * or a second '@' is refused */
+	const char *to_name;  /* the recipient's display name; may be NULL; control characters
+			       * become spaces, cut at 200 characters */
 	const char *locale;   /* "de" or "en"; NULL: "de" */
 	const char *kind;     /* what it is about, as GET /api/v1/outbox shows it: "invitation", ... */
 	const char *template; /* NAME: mail/NAME.txt and mail/NAME.html below the calling
 			       * plugin's templates/ (core: templates/mail/) */
-	const char *subject;  /* locale key of the subject; its text may use {{names}} of view */
+	const char *subject;  /* locale key of the subject; its text is a plain-text template
+			       * that may use {{names}} of view; cut at 300 characters */
 	long long org_id;     /* the organisation it belongs to; 0 for none */
-	const struct portal_value *view; /* what the templates render; base_url is added */
+	const struct portal_value *view; /* what the templates render (read, not kept); base_url
+					  * and settings_url (base_url + "/portal/settings")
+					  * are added from the configuration */
 };
 
-/* Renders both parts in the recipient's language and queues the mail. Returns 0,
- * 422 for an unusable address, or an HTTP status from the database. */
+/* Renders both parts and the subject now, in the recipient's language, with the
+ * calling plugin's templates and catalog (then core's): mail/NAME.txt as plain
+ * text (nothing escaped), mail/NAME.html escaped as every page. Then queues the
+ * mail in the request's open transaction (begin one first, so the mail exists
+ * exactly when the change is committed), with a new Message-ID; the jobs worker
+ * sends it with retries. mail is only read and may be reused for the next mail.
+ * Returns 0; 422 for an unusable address, with the error already recorded on
+ * field "email" (return it as is); 500 for a missing or broken template or
+ * missing kind, template or subject (logged); or an HTTP status from the
+ * database. */
 int portal_mail(struct portal_req *req, const struct portal_mail *mail);
 
 #endif

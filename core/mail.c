@@ -1,0 +1,299 @@
+/* Queueing mail (portal_mail and mail_queue, see portal/mail.h and mail.h):
+ * both parts and the subject are rendered now, in the recipient's language, and
+ * stored whole, so the jobs worker only formats and sends, and a template
+ * changed later never alters a mail already queued. */
+#include "mail.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "db.h"
+#include "mail_format.h"
+#include "parse.h"
+#include "portal/portal.h"
+#include "template.h"
+#include "worker.h"
+
+/* The outbox's column sizes (sql/002_accounts.sql), in characters. */
+#define SUBJECT_MAX_CHARS 300
+#define NAME_MAX_CHARS 200
+#define KIND_MAX_BYTES 40
+#define TEMPLATE_NAME_MAX 128
+
+/* What the catalog's subject text is compiled as; one name for all subjects,
+ * since tpl_compile_text keeps one template per distinct text. */
+#define SUBJECT_TEMPLATE "mail-subject"
+
+static int locale_index(const char *locale)
+{
+	return locale && strcmp(locale, "en") == 0 ? 1 : 0;
+}
+
+/* base_url without its trailing slashes, in the arena. */
+static const char *base_url(struct portal_arena *a, const struct config *cfg)
+{
+	const char *base = config_get(cfg, "base_url");
+	size_t n = strlen(base);
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	return portal_strndup(a, base, n);
+}
+
+/* The host part of base_url, for the right side of Message-IDs: a name as DNS
+ * has it or a bracketed IPv6 address; "localhost" when base_url has neither. */
+static const char *message_id_host(struct portal_arena *a, const struct config *cfg)
+{
+	const char *s = config_get(cfg, "base_url");
+	const char *p = strstr(s, "://");
+	p = p ? p + 3 : s;
+	size_t n = strcspn(p, "/?#");
+	const char *at = memchr(p, '@', n); /* user:password@ is no part of the host */
+	if (at) {
+		n -= (size_t)(at + 1 - p);
+		p = at + 1;
+	}
+	if (n > 0 && p[0] == '[') {
+		const char *close = memchr(p, ']', n);
+		n = close ? (size_t)(close - p) + 1 : 0;
+		for (size_t i = 1; i + 1 < n; i++)
+			if (!strchr("0123456789abcdefABCDEF:.", p[i]))
+				n = 0;
+	} else {
+		n = strcspn(p, ":/?#");
+		for (size_t i = 0; i < n; i++) {
+			char c = p[i];
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			      (c >= '0' && c <= '9') || c == '-' || c == '.'))
+				n = 0;
+		}
+		if (n > 0 && (p[0] == '.' || p[n - 1] == '.' || memmem(p, n, "..", 2)))
+			n = 0;
+	}
+	return n > 0 && n <= 150 ? portal_strndup(a, p, n) : "localhost";
+}
+
+/* A Message-ID without its <>: 128 random bits in hex @ host. */
+static const char *message_id_new(struct portal_arena *a, const struct config *cfg)
+{
+	unsigned char raw[16];
+	char hex[2 * sizeof raw + 1];
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
+	const char *host = message_id_host(a, cfg);
+	return host ? portal_sprintf(a, "%s@%s", hex, host) : NULL;
+}
+
+/* One line of at most max characters for a header-bound column: control
+ * characters (CR and LF among them) become spaces, surrounding spaces go, and
+ * the text is cut between whole UTF-8 characters. NULL on exhaustion. */
+static char *one_line(struct portal_arena *a, const char *s, size_t len, size_t max)
+{
+	while (len > 0 && ((unsigned char)*s <= 0x20 || *s == 0x7F)) {
+		s++;
+		len--;
+	}
+	char *out = portal_strndup(a, s, len);
+	if (!out)
+		return NULL;
+	size_t chars = 0, cut = len;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)out[i];
+		if (c < 0x20 || c == 0x7F)
+			out[i] = ' ';
+		if ((c & 0xC0) != 0x80 && ++chars > max) {
+			cut = i;
+			break;
+		}
+	}
+	while (cut > 0 && (unsigned char)out[cut - 1] == ' ')
+		cut--;
+	out[cut] = '\0';
+	return out;
+}
+
+/* The view the templates see: the caller's, with base_url and settings_url
+ * from the configuration (they win: links in mail go to this deployment). */
+static struct portal_value *mail_view(struct portal_arena *a, const struct config *cfg,
+                                      const struct portal_value *view)
+{
+	struct portal_value *o = pv_object(a);
+	if (!o)
+		return NULL;
+	if (view && view->type == PV_OBJECT) {
+		pv_foreach(m, view)
+		{
+			if (pv_set(a, o, m->key, m->value))
+				return NULL;
+		}
+	}
+	const char *base = base_url(a, cfg);
+	const char *settings = base ? portal_sprintf(a, "%s/portal/settings", base) : NULL;
+	if (!settings || pv_set_str(a, o, "base_url", base) ||
+	    pv_set_str(a, o, "settings_url", settings))
+		return NULL;
+	return o;
+}
+
+/* Renders template (text or HTML) into out; 0, or 500 logged. */
+static int render_part(const struct mail_context *ctx, const char *name, bool text,
+                       const struct portal_value *view, const struct locale *loc, struct buf *out)
+{
+	char err[512];
+	const struct tpl *t = text ? tpl_get_text(ctx->templates, name, err, sizeof err)
+	                           : tpl_get(ctx->templates, name, err, sizeof err);
+	if (!t) {
+		portal_log("mail: %s", err);
+		return 500;
+	}
+	if (tpl_render(ctx->templates, t, view, loc, out) ||
+	    !utf8_valid(out->data ? out->data : "", out->len)) {
+		portal_log("mail: %s.%s does not render", name, text ? "txt" : "html");
+		return 500;
+	}
+	return 0;
+}
+
+/* The subject: the catalog's text for the key, itself a plain-text template. */
+static const char *render_subject(const struct mail_context *ctx, const char *key,
+                                  const struct portal_value *view, const struct locale *loc)
+{
+	char err[512];
+	const char *text = locale_get(loc, key);
+	if (!text)
+		text = key;
+	const struct tpl *t =
+	    tpl_compile_text(ctx->templates, SUBJECT_TEMPLATE, text, strlen(text), err, sizeof err);
+	struct buf out = {0};
+	const char *subject = NULL;
+	if (!t)
+		portal_log("mail: the subject %s: %s", key, err);
+	else if (tpl_render(ctx->templates, t, view, loc, &out) ||
+	         !utf8_valid(out.data ? out.data : "", out.len))
+		portal_log("mail: the subject %s does not render", key);
+	else
+		subject =
+		    one_line(ctx->arena, out.data ? out.data : "", out.len, SUBJECT_MAX_CHARS);
+	buf_free(&out);
+	return subject;
+}
+
+static bool mail_fields_ok(const struct portal_mail *mail)
+{
+	if (!mail->kind || !*mail->kind || strlen(mail->kind) > KIND_MAX_BYTES || !mail->template ||
+	    strlen(mail->template) > TEMPLATE_NAME_MAX || !mail->subject || mail->org_id < 0) {
+		portal_log("mail: kind, template and subject are required (kind at most %d bytes)",
+		           KIND_MAX_BYTES);
+		return false;
+	}
+	if (mail->to_name && !utf8_valid(mail->to_name, strlen(mail->to_name))) {
+		portal_log("mail: the recipient's name is not UTF-8");
+		return false;
+	}
+	return true;
+}
+
+int mail_queue(const struct mail_context *ctx, const struct portal_mail *mail,
+               unsigned long long *id)
+{
+	if (!mail || !mail_address_ok(mail->to))
+		return 422;
+	if (!ctx || !ctx->cfg || !ctx->db || !ctx->arena || !ctx->templates ||
+	    !mail_fields_ok(mail))
+		return 500;
+	if (sodium_init() < 0) /* 0 or 1 once it works: idempotent */
+		return 500;
+	struct portal_arena *a = ctx->arena;
+	const struct locale *loc = ctx->locales[locale_index(mail->locale)];
+	char name[TEMPLATE_NAME_MAX + 8];
+	snprintf(name, sizeof name, "mail/%s", mail->template);
+	struct portal_value *view = mail_view(a, ctx->cfg, mail->view);
+	const char *message_id = message_id_new(a, ctx->cfg);
+	const char *to_name = one_line(a, mail->to_name ? mail->to_name : "",
+	                               mail->to_name ? strlen(mail->to_name) : 0, NAME_MAX_CHARS);
+	if (!view || !message_id || !to_name)
+		return 500;
+	const char *subject = render_subject(ctx, mail->subject, view, loc);
+	if (!subject)
+		return 500;
+	struct buf text = {0}, html = {0};
+	int status = render_part(ctx, name, true, view, loc, &text);
+	if (!status)
+		status = render_part(ctx, name, false, view, loc, &html);
+	if (!status) {
+		struct portal_db_arg args[] = {
+		    mail->org_id > 0 ? PDB_I(mail->org_id) : PDB_NUL,
+		    PDB_S(mail->to),
+		    PDB_S(to_name),
+		    PDB_S(subject),
+		    {.type = PDB_STR, .s = text.data ? text.data : "", .len = text.len},
+		    {.type = PDB_STR, .s = html.data ? html.data : "", .len = html.len},
+		    PDB_S(mail->kind),
+		    PDB_S(message_id),
+		};
+		status = db_run(
+		    ctx->db, a,
+		    "INSERT INTO outbox (org_id, to_addr, to_name, subject, body_text, body_html,"
+		    " kind, status, attempts, message_id, next_attempt_at, created_at)"
+		    " VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, UTC_TIMESTAMP(), "
+		    "UTC_TIMESTAMP())",
+		    args, sizeof args / sizeof args[0], NULL, NULL, id);
+	}
+	buf_free(&text);
+	buf_free(&html);
+	return status;
+}
+
+int portal_mail(struct portal_req *req, const struct portal_mail *mail)
+{
+	struct portal_worker *w = req->worker;
+	const struct request *rq = request_of(req);
+	/* The calling plugin's templates and catalogs (its own, then core's). */
+	size_t i = rq->plugin ? (size_t)(rq->plugin - w->plugins->items) : 0;
+	struct mail_context ctx = {
+	    .cfg = w->cfg,
+	    .db = w->db,
+	    .arena = req->arena,
+	    .templates = w->templates[i],
+	    .locales = {w->locales[i][0], w->locales[i][1]},
+	};
+	int status = mail_queue(&ctx, mail, NULL);
+	if (status == 422)
+		return portal_fail(req, 422, "validation", "email", "error.title.422");
+	return status;
+}
+
+int mail_context_open_core(struct mail_context *ctx, const struct config *cfg, char *err,
+                           size_t errlen)
+{
+	static const char *const langs[2] = {"de", "en"};
+	const char *dir = config_get(cfg, "template_dir");
+	*ctx = (struct mail_context){.cfg = cfg};
+	if (!(ctx->templates = tpl_set_new()) || tpl_set_add_dir(ctx->templates, dir)) {
+		snprintf(err, errlen, "mail: cannot use the templates in %s", dir);
+		mail_context_close(ctx);
+		return -1;
+	}
+	for (int l = 0; l < 2; l++) {
+		char path[4096], why[512];
+		snprintf(path, sizeof path, "%s/locale/%s.txt", dir, langs[l]);
+		if (!(ctx->locales[l] = locale_load(path, why, sizeof why))) {
+			snprintf(err, errlen, "mail: %s: %s", path, why);
+			mail_context_close(ctx);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void mail_context_close(struct mail_context *ctx)
+{
+	if (!ctx)
+		return;
+	tpl_set_free(ctx->templates);
+	/* Filled by mail_context_open_core, so they are ours to free. */
+	locale_free((struct locale *)ctx->locales[0]);
+	locale_free((struct locale *)ctx->locales[1]);
+	*ctx = (struct mail_context){0};
+}
