@@ -76,3 +76,19 @@ int account_issue_token(struct db *db, struct portal_arena *a, long long user_id
 		      " VALUES (?, ?, ?, UTC_TIMESTAMP() + INTERVAL ? SECOND, UTC_TIMESTAMP())",
 		      args, 4, NULL, NULL, NULL);
 }
+
+struct portal_value *account_invitation_view(struct portal_arena *a, const char *base_url,
+					     const char *name, const char *org_name,
+					     const char *inviter, const char *token)
+{
+	size_t bl = strlen(base_url);
+	while (bl && base_url[bl - 1] == '/') /* base_url may be written with a slash */
+		bl--;
+	struct portal_value *v = pv_object(a);
+	if (!v || pv_set_str(a, v, "name", name) || pv_set_str(a, v, "org_name", org_name) ||
+	    (inviter && pv_set_str(a, v, "inviter", inviter)) ||
+	    pv_set_str(a, v, "url", portal_sprintf(a, "%.*s/activate/%s", (int)bl, base_url, token)) ||
+	    pv_set_int(a, v, "days", ACTIVATION_SECONDS / 86400))
+		return NULL;
+	return v;
+}

@@ -34,4 +34,10 @@ int account_create_manager(struct db *db, struct portal_arena *a, long long org_
 int account_issue_token(struct db *db, struct portal_arena *a, long long user_id, const char *kind,
 			int seconds, char token[PORTAL_TOKEN_CHARS + 1]);
 
+/* The view of the invitation mail (templates/mail/invitation.*) with the
+ * activation link; inviter may be NULL. NULL when the arena is exhausted. */
+struct portal_value *account_invitation_view(struct portal_arena *a, const char *base_url,
+					     const char *name, const char *org_name,
+					     const char *inviter, const char *token);
+
 #endif

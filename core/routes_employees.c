@@ -162,7 +162,6 @@ static int employees_list(struct portal_req *req, struct portal_value *view)
 static int invitation_mail(struct portal_req *req, const struct portal_value *employee,
 			   const char *token)
 {
-	struct portal_arena *a = req->arena;
 	struct portal_value *rows;
 	int status = portal_db_query(req,
 				     "SELECT o.name AS org_name, o.locale, u.name AS inviter"
@@ -176,16 +175,10 @@ static int invitation_mail(struct portal_req *req, const struct portal_value *em
 	if (rows->u.c.count == 0)
 		return 500;
 	const struct portal_value *o = rows->u.c.head->value;
-	const char *base = portal_config(req, "base_url");
-	size_t bl = strlen(base);
-	while (bl && base[bl - 1] == '/') /* base_url may be written with a slash */
-		bl--;
-	struct portal_value *v = pv_object(a);
-	if (!v || pv_set_str(a, v, "name", pv_get_str(employee, "name")) ||
-	    pv_set_str(a, v, "org_name", pv_get_str(o, "org_name")) ||
-	    pv_set_str(a, v, "inviter", pv_get_str(o, "inviter")) ||
-	    pv_set_str(a, v, "url", portal_sprintf(a, "%.*s/activate/%s", (int)bl, base, token)) ||
-	    pv_set_int(a, v, "days", ACTIVATION_SECONDS / 86400))
+	struct portal_value *v = account_invitation_view(
+	    req->arena, portal_config(req, "base_url"), pv_get_str(employee, "name"),
+	    pv_get_str(o, "org_name"), pv_get_str(o, "inviter"), token);
+	if (!v)
 		return 500;
 	struct portal_mail mail = {
 	    .to = pv_get_str(employee, "email"),

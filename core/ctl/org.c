@@ -4,9 +4,46 @@
 
 #include "accounts.h"
 #include "ctl/ctl.h"
+#include "mail.h"
+
+/* Queues the invitation of the organisation's first manager in the open
+ * transaction, as POST /employees does for later ones. */
+static int invite(struct ctl *c, long long org_id, const char *org_name, const char *email,
+		  const char *token)
+{
+	char err[512];
+	struct mail_context mc;
+	if (mail_context_open_core(&mc, c->cfg, err, sizeof err)) {
+		fprintf(stderr, "portalctl: %s\n", err);
+		return 500;
+	}
+	mc.db = c->db;
+	mc.arena = c->arena;
+	struct portal_value *rows;
+	int status = db_run(c->db, c->arena, "SELECT name FROM users WHERE email = LOWER(?)",
+			    PORTAL_DB_ARGS(PDB_S(email)), &rows, NULL, NULL);
+	const char *name = !status && rows->u.c.count ? pv_get_str(rows->u.c.head->value, "name") : "";
+	struct portal_value *view = account_invitation_view(
+	    c->arena, config_get(c->cfg, "base_url"), name, org_name, NULL, token);
+	struct portal_mail mail = {
+	    .to = email,
+	    .to_name = name,
+	    .locale = "de",
+	    .kind = "invitation",
+	    .template = "invitation",
+	    .subject = "mail.invitation.subject",
+	    .org_id = org_id,
+	    .view = view,
+	};
+	unsigned long long id;
+	if (!status)
+		status = view ? mail_queue(&mc, &mail, &id) : 500;
+	mail_context_close(&mc);
+	return status;
+}
 
 /* Creates the organisation and its first manager (admin, invited by mail);
- * prints the activation link through *token. */
+ * gives back the activation token. */
 static int create(struct ctl *c, const char *name, const char *email, const char *admin_name,
 		  char token[PORTAL_TOKEN_CHARS + 1], long long *user_id)
 {
@@ -19,6 +56,8 @@ static int create(struct ctl *c, const char *name, const char *email, const char
 	if (!status)
 		status = account_issue_token(c->db, c->arena, *user_id, "activation", ACTIVATION_SECONDS,
 					     token);
+	if (!status)
+		status = invite(c, org_id, name, email, token);
 	if (!status)
 		status = db_commit(c->db);
 	else
