@@ -20,13 +20,16 @@ static int invite(struct ctl *c, long long org_id, const char *org_name, const c
 	mc.db = c->db;
 	mc.arena = c->arena;
 	struct portal_value *rows;
-	int status = db_run(c->db, c->arena, "SELECT name FROM users WHERE email = LOWER(?)",
+	int status = db_run(c->db, c->arena, "SELECT name, email FROM users WHERE email = LOWER(?)",
 			    PORTAL_DB_ARGS(PDB_S(email)), &rows, NULL, NULL);
-	const char *name = !status && rows->u.c.count ? pv_get_str(rows->u.c.head->value, "name") : "";
+	if (!status && rows->u.c.count == 0)
+		status = 500;
+	const struct portal_value *user = status ? NULL : rows->u.c.head->value;
+	const char *name = user ? pv_get_str(user, "name") : "";
 	struct portal_value *view = account_invitation_view(
 	    c->arena, config_get(c->cfg, "base_url"), name, org_name, NULL, token);
 	struct portal_mail mail = {
-	    .to = email,
+	    .to = user ? pv_get_str(user, "email") : email, /* as stored: lower-cased */
 	    .to_name = name,
 	    .locale = "de",
 	    .kind = "invitation",
