@@ -4,20 +4,15 @@
  * Every query of a signed-in caller is scoped by req->caller.org_id. The two
  * public routes (the logo and /brand/{id}.css) name the organisation in the path
  * and show only what its login and join pages show anyway. */
-#include <errno.h>
-#include <fcntl.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "accounts.h"
+#include "portal/files.h"
 #include "routes.h"
 #include "worker.h"
 
 #define LOGO_MAX_BYTES (2u * 1024 * 1024)
-#define SHA256_HEX (2 * crypto_hash_sha256_BYTES)
 
 /* A colour as the API takes it: "#rrggbb". Stored lower-case, so the stylesheet
  * and the form's <input type=color> see one spelling. */
@@ -157,140 +152,29 @@ static int org_update(struct portal_req *req, struct portal_value *view)
 	return org_show(req, view);
 }
 
-/* What the first bytes say the file is; NULL for anything but PNG and JPEG.
- * The client's Content-Type and file name are never asked: an SVG (script in an
- * image) or a renamed executable must not be served as a logo. */
-static const char *logo_type(int fd)
-{
-	static const unsigned char png[8] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
-	static const unsigned char jpeg[3] = {0xFF, 0xD8, 0xFF};
-	unsigned char head[8];
-	ssize_t n = pread(fd, head, sizeof head, 0);
-	if (n == (ssize_t)sizeof head && memcmp(head, png, sizeof png) == 0)
-		return "image/png";
-	if (n >= (ssize_t)sizeof jpeg && memcmp(head, jpeg, sizeof jpeg) == 0)
-		return "image/jpeg";
-	return NULL;
-}
-
-static void hex_of(const unsigned char *bytes, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[bytes[i] >> 4];
-		out[2 * i + 1] = digits[bytes[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-/* Copies the upload (open at fd) into files_dir under its SHA-256: a temporary
- * file in the same folder, synced, then renamed, so a reader never sees half a
- * logo. The rename target may exist (the same picture uploaded before): the
- * content is the same. *created tells whether the name is new, so that a
- * failure later removes only what this request added. 0 or an HTTP status. */
-static int logo_store(struct portal_req *req, int fd, char sha[SHA256_HEX + 1], bool *created)
-{
-	const char *dir = portal_config(req, "files_dir");
-	char *tmp = portal_sprintf(req->arena, "%s/.logo-XXXXXX", dir);
-	if (!tmp)
-		return 500;
-	int out = mkstemp(tmp);
-	if (out < 0) {
-		portal_log("logo: cannot create a file in files_dir: %s", strerror(errno));
-		return errno == ENOSPC ? 503 : 500;
-	}
-	/* nginx reads it through /_files/: the folder's group (setgid) may read. */
-	int err = fchmod(out, 0640) ? errno : 0;
-	crypto_hash_sha256_state st;
-	crypto_hash_sha256_init(&st);
-	char chunk[65536];
-	off_t at = 0;
-	while (!err) {
-		ssize_t n = pread(fd, chunk, sizeof chunk, at);
-		if (n < 0) {
-			err = errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		at += n;
-		crypto_hash_sha256_update(&st, (const unsigned char *)chunk, (unsigned long long)n);
-		for (ssize_t done = 0; !err && done < n;) {
-			ssize_t w = write(out, chunk + done, (size_t)(n - done));
-			if (w < 0 && errno != EINTR)
-				err = errno;
-			else if (w > 0)
-				done += w;
-		}
-	}
-	if (!err && fsync(out))
-		err = errno;
-	if (close(out) && !err)
-		err = errno;
-	unsigned char digest[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256_final(&st, digest);
-	hex_of(digest, sizeof digest, sha);
-	char *final = portal_sprintf(req->arena, "%s/%s", dir, sha);
-	if (!err && !final)
-		err = ENOMEM;
-	if (!err) {
-		*created = access(final, F_OK) != 0;
-		if (rename(tmp, final))
-			err = errno;
-	}
-	if (err) {
-		unlink(tmp);
-		portal_log("logo: cannot store the file: %s", strerror(err));
-		return err == ENOSPC || err == EDQUOT ? 503 : 500;
-	}
-	/* The rename itself must survive a crash before the row points to it. */
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		if (fsync(dfd))
-			portal_log("logo: fsync of files_dir: %s", strerror(errno));
-		close(dfd);
-	}
-	return 0;
-}
-
 /* POST /api/v1/org/logo (multipart `file`, PNG or JPEG, at most 2 MiB); the
  * page's upload form posts to /app/settings/logo. Answers the organisation. */
 static int org_logo(struct portal_req *req, struct portal_value *view)
 {
-	const struct portal_upload *up = req->uploads;
-	while (up && strcmp(up->field, "file") != 0)
-		up = up->next;
-	if (!up || up->size == 0)
+	const struct portal_upload *up = portal_upload_of(req, "file");
+	if (!up)
 		return org_fail(req, view, 422, "validation", "file", "org.logo_missing");
 	if (up->size > LOGO_MAX_BYTES)
 		return org_fail(req, view, 413, "too_large", "file", "org.logo_too_large");
-	int fd = open(up->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		portal_log("logo: cannot open the upload: %s", strerror(errno));
-		return 500;
-	}
-	const char *type = logo_type(fd);
-	if (!type) {
-		close(fd);
+	const char *type = portal_image_type(up);
+	if (!type)
 		return org_fail(req, view, 415, "unsupported_media_type", "file",
 				"org.logo_type");
-	}
-	char sha[SHA256_HEX + 1];
+	char sha[PORTAL_FILE_NAME_CHARS + 1];
 	bool created = false;
-	int status = logo_store(req, fd, sha, &created);
-	close(fd);
+	int status = portal_file_store(req, up, sha, &created);
 	if (status)
 		return status;
 	status = portal_db_exec(req, "UPDATE orgs SET logo_file = ?, logo_type = ? WHERE id = ?",
 				PORTAL_DB_ARGS(PDB_S(sha), PDB_S(type), PDB_I(req->caller.org_id)),
 				NULL, NULL);
 	if (status) {
-		/* No file without a row; a file another organisation uses stays. */
-		char *path = created ? portal_sprintf(req->arena, "%s/%s",
-						      portal_config(req, "files_dir"), sha)
-				     : NULL;
-		if (path && unlink(path))
-			portal_log("logo: cannot remove %s: %s", sha, strerror(errno));
+		portal_file_discard(req, sha, created); /* no file without a row */
 		return status;
 	}
 	/* The previous logo's file stays: another organisation may use the same
@@ -311,16 +195,11 @@ static int org_logo_file(struct portal_req *req, struct portal_value *view)
 	if (status)
 		return status;
 	const struct portal_value *o = rows->u.c.count ? rows->u.c.head->value : NULL;
-	const char *file = pv_get_str(o, "logo_file"), *type = pv_get_str(o, "logo_type");
-	/* Only names this file wrote and types it allowed: a row changed by hand
-	 * must not turn into a path or a content type. */
-	if (!file || strlen(file) != SHA256_HEX || strspn(file, "0123456789abcdef") != SHA256_HEX ||
-	    !type || (strcmp(type, "image/png") != 0 && strcmp(type, "image/jpeg") != 0))
+	const char *type = pv_get_str(o, "logo_type");
+	/* Only types this file allowed: a row changed by hand must not choose one. */
+	if (!type || (strcmp(type, "image/png") != 0 && strcmp(type, "image/jpeg") != 0))
 		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
-	char *location = portal_sprintf(req->arena, "/_files/%s", file);
-	if (!location || portal_set_header(req, "X-Accel-Redirect", location))
-		return 500;
-	return portal_respond_raw(req, type, "", 0);
+	return portal_file_send(req, pv_get_str(o, "logo_file"), type, NULL);
 }
 
 /* GET /brand/{id}.css: the organisation's colour as a CSS variable. A

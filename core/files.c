@@ -1,0 +1,161 @@
+/* Stored files (portal/files.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "portal/files.h"
+#include "portal/portal.h"
+
+const struct portal_upload *portal_upload_of(const struct portal_req *req, const char *name)
+{
+	for (const struct portal_upload *up = req->uploads; up; up = up->next)
+		if (strcmp(up->field, name) == 0)
+			return up->size ? up : NULL;
+	return NULL;
+}
+
+/* The client's Content-Type and file name are never asked: an SVG (script in an
+ * image) or a renamed executable must not be served as a picture. */
+const char *portal_image_type(const struct portal_upload *up)
+{
+	static const unsigned char png[8] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
+	static const unsigned char jpeg[3] = {0xFF, 0xD8, 0xFF};
+	unsigned char head[8];
+	int fd = open(up->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	ssize_t n = pread(fd, head, sizeof head, 0);
+	close(fd);
+	if (n == (ssize_t)sizeof head && memcmp(head, png, sizeof png) == 0)
+		return "image/png";
+	if (n >= (ssize_t)sizeof jpeg && memcmp(head, jpeg, sizeof jpeg) == 0)
+		return "image/jpeg";
+	return NULL;
+}
+
+static bool stored_name(const char *name)
+{
+	return name && strlen(name) == PORTAL_FILE_NAME_CHARS &&
+	       strspn(name, "0123456789abcdef") == PORTAL_FILE_NAME_CHARS;
+}
+
+/* Copies fd into out while hashing; 0 or an errno. */
+static int copy_hashing(int fd, int out, unsigned char digest[crypto_hash_sha256_BYTES])
+{
+	crypto_hash_sha256_state st;
+	crypto_hash_sha256_init(&st);
+	char chunk[65536];
+	int err = 0;
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? errno : 0;
+			break;
+		}
+		crypto_hash_sha256_update(&st, (const unsigned char *)chunk, (unsigned long long)n);
+		for (ssize_t done = 0; !err && done < n;) {
+			ssize_t w = write(out, chunk + done, (size_t)(n - done));
+			if (w < 0 && errno != EINTR)
+				err = errno;
+			else if (w > 0)
+				done += w;
+		}
+		if (err)
+			break;
+	}
+	crypto_hash_sha256_final(&st, digest);
+	return err;
+}
+
+int portal_file_store(struct portal_req *req, const struct portal_upload *up,
+		      char name[PORTAL_FILE_NAME_CHARS + 1], bool *created)
+{
+	const char *dir = portal_config(req, "files_dir");
+	char *tmp = portal_sprintf(req->arena, "%s/.upload-XXXXXX", dir);
+	int in = open(up->path, O_RDONLY | O_CLOEXEC);
+	int out = tmp && in >= 0 ? mkstemp(tmp) : -1;
+	int err = out < 0 ? (errno ? errno : ENOMEM) : 0;
+	/* nginx reads it through /_files/: the folder's group (setgid) may read. */
+	if (!err && fchmod(out, 0640))
+		err = errno;
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	if (!err)
+		err = copy_hashing(in, out, digest);
+	if (!err && fsync(out))
+		err = errno;
+	if (out >= 0 && close(out) && !err)
+		err = errno;
+	if (in >= 0)
+		close(in);
+	char *final = NULL;
+	if (!err) {
+		sodium_bin2hex(name, PORTAL_FILE_NAME_CHARS + 1, digest, sizeof digest);
+		if (!(final = portal_sprintf(req->arena, "%s/%s", dir, name)))
+			err = ENOMEM;
+	}
+	if (!err) {
+		/* The same content may be there already (the same picture twice). */
+		*created = access(final, F_OK) != 0;
+		if (rename(tmp, final))
+			err = errno;
+	}
+	if (err) {
+		if (out >= 0)
+			unlink(tmp);
+		portal_log("files: cannot store an upload: %s", strerror(err));
+		return err == ENOSPC || err == EDQUOT ? 503 : 500;
+	}
+	/* The rename itself must survive a crash before a row points to it. */
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		if (fsync(dfd))
+			portal_log("files: fsync of files_dir: %s", strerror(errno));
+		close(dfd);
+	}
+	return 0;
+}
+
+void portal_file_discard(struct portal_req *req, const char *name, bool created)
+{
+	char *path = created && stored_name(name)
+			 ? portal_sprintf(req->arena, "%s/%s", portal_config(req, "files_dir"), name)
+			 : NULL;
+	if (path && unlink(path))
+		portal_log("files: cannot remove %s: %s", name, strerror(errno));
+}
+
+int portal_file_send(struct portal_req *req, const char *name, const char *content_type,
+		     const char *download_name)
+{
+	/* Only names portal_file_store wrote: a row changed by hand must not turn
+	 * into a path. */
+	if (!stored_name(name))
+		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
+	char *location = portal_sprintf(req->arena, "/_files/%s", name);
+	if (!location || portal_set_header(req, "X-Accel-Redirect", location))
+		return 500;
+	if (download_name) {
+		/* RFC 6266 with RFC 5987 for any name: quotes and CR/LF cannot escape. */
+		char *enc = portal_alloc(req->arena, strlen(download_name) * 3 + 1), *o = enc;
+		if (!enc)
+			return 500;
+		for (const unsigned char *p = (const unsigned char *)download_name; *p; p++) {
+			if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			    (*p >= '0' && *p <= '9') || strchr("-._~", *p))
+				*o++ = (char)*p;
+			else
+				o += sprintf(o, "%%%02X", *p);
+		}
+		*o = '\0';
+		char *cd = portal_sprintf(req->arena, "attachment; filename*=UTF-8''%s", enc);
+		if (!cd || portal_set_header(req, "Content-Disposition", cd))
+			return 500;
+	}
+	return portal_respond_raw(req, content_type, "", 0);
+}

@@ -1,0 +1,37 @@
+/* Uploaded files kept by the portal: stored under the configured files_dir,
+ * named by their SHA-256 (never by the client's name), and sent by nginx from
+ * its internal /_files/ location once the handler said yes. */
+#ifndef PORTAL_FILES_H
+#define PORTAL_FILES_H
+
+#include <stdbool.h>
+
+#define PORTAL_FILE_NAME_CHARS 64 /* hex SHA-256 */
+
+struct portal_req;
+struct portal_upload;
+
+/* The upload of form field name, NULL when none was sent (or it was empty). */
+const struct portal_upload *portal_upload_of(const struct portal_req *req, const char *name);
+
+/* "image/png" or "image/jpeg" when the content (not the client's name or type)
+ * is one, else NULL: an SVG or a renamed program is neither. */
+const char *portal_image_type(const struct portal_upload *up);
+
+/* Copies the upload into files_dir under its SHA-256 (a temporary file, synced,
+ * renamed, the folder synced), so a reader never sees half a file. *created
+ * says whether the name is new: pass it to portal_file_discard when what should
+ * point to the file fails. Returns 0, 503 when the disk is full, or 500. */
+int portal_file_store(struct portal_req *req, const struct portal_upload *up,
+		      char name[PORTAL_FILE_NAME_CHARS + 1], bool *created);
+
+/* Removes a file portal_file_store created in this request (created true). */
+void portal_file_discard(struct portal_req *req, const char *name, bool created);
+
+/* Answers with the stored file: nginx sends it (X-Accel-Redirect) with the
+ * content type given, as an attachment named download_name or inline when
+ * that is NULL. A name that is not a stored file's is 404. Returns the status. */
+int portal_file_send(struct portal_req *req, const char *name, const char *content_type,
+		     const char *download_name);
+
+#endif
