@@ -3,6 +3,7 @@
  * ones they are active members of; everything else is 404. */
 #include <string.h>
 
+#include "portal/files.h"
 #include "portal/input.h"
 #include "portal/list.h"
 #include "properties.h"
@@ -358,6 +359,64 @@ static int unit_delete(struct portal_req *req, struct portal_value *view)
 	return n ? 204 : portal_fail(req, 404, "not_found", NULL, "error.title.404");
 }
 
+#define IMAGE_MAX_BYTES (5u * 1024 * 1024)
+
+/* POST /properties/{id}/image (multipart "file", PNG or JPEG, at most 5 MiB),
+ * and the page's upload form: the picture residents see of their building. */
+static int property_image(struct portal_req *req, struct portal_value *view)
+{
+	long long id = portal_param_id(req, "id");
+	struct portal_value *p;
+	int status = load_property(req, id, &p);
+	if (!status && !req->is_api && pv_set(req->arena, view, "property", p))
+		status = 500;
+	if (status)
+		return status;
+	const struct portal_upload *up = portal_upload_of(req, "file");
+	if (!up)
+		return portal_fail(req, 422, "validation", "file", "properties.image_missing");
+	if (up->size > IMAGE_MAX_BYTES)
+		return portal_fail(req, 413, "too_large", "file", "properties.image_too_large");
+	const char *type = portal_image_type(up);
+	if (!type)
+		return portal_fail(req, 415, "unsupported_media_type", "file", "properties.image_type");
+	char name[PORTAL_FILE_NAME_CHARS + 1];
+	bool created = false;
+	if ((status = portal_file_store(req, up, name, &created)))
+		return status;
+	status = portal_db_exec(req, "UPDATE properties SET image_file = ?, image_type = ? WHERE id = ? AND org_id = ?",
+				PORTAL_DB_ARGS(PDB_S(name), PDB_S(type), PDB_I(id), PDB_I(req->caller.org_id)),
+				NULL, NULL);
+	if (status) {
+		portal_file_discard(req, name, created);
+		return status;
+	}
+	if (!req->is_api)
+		return portal_redirect(req, portal_sprintf(req->arena, "/app/properties/%lld", id));
+	if ((status = load_property(req, id, &p)))
+		return status;
+	*view = *p;
+	return 200;
+}
+
+/* GET /properties/{id}/image: for whoever may see the property. */
+static int property_image_file(struct portal_req *req, struct portal_value *view)
+{
+	struct portal_value *p, *rows;
+	long long id = portal_param_id(req, "id");
+	int status = load_property(req, id, &p);
+	if (!status)
+		status = portal_db_query(req, "SELECT image_file, image_type FROM properties WHERE id = ?",
+					 PORTAL_DB_ARGS(PDB_I(id)), &rows);
+	if (status)
+		return status;
+	const struct portal_value *r = rows->u.c.count ? rows->u.c.head->value : NULL;
+	const char *type = pv_get_str(r, "image_type");
+	if (!type || (strcmp(type, "image/png") != 0 && strcmp(type, "image/jpeg") != 0))
+		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
+	return portal_file_send(req, pv_get_str(r, "image_file"), type, NULL);
+}
+
 /* GET /app/properties/new: the empty form ("created" names the one just saved). */
 static int property_new_form(struct portal_req *req, struct portal_value *view)
 {
@@ -380,6 +439,10 @@ const struct portal_route routes_properties[] = {
 	{"DELETE", "/properties/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, property_delete, NULL, NULL},
 	{"POST", NULL, "/app/properties/{id}/delete", PORTAL_ACCESS_MANAGER, 0, property_delete,
 	 "property", "property"},
+	{"POST", "/properties/{id}/image", "/app/properties/{id}/image", PORTAL_ACCESS_MANAGER, 0,
+	 property_image, "property", "property"},
+	{"GET", "/properties/{id}/image", NULL, PORTAL_ACCESS_SIGNED_IN, 0, property_image_file, NULL,
+	 NULL},
 	{"GET", "/properties/{id}/units", NULL, PORTAL_ACCESS_SIGNED_IN, 0, units_list, NULL, NULL},
 	{"POST", "/properties/{id}/units", "/app/properties/{id}/units", PORTAL_ACCESS_MANAGER, 0,
 	 unit_create, "property", "property"},

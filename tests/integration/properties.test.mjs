@@ -148,3 +148,29 @@ test('pages: the list, "create another", and markup shown as text', async () => 
   });
   assert.equal(noToken.status, 403, 'forms need the CSRF token');
 });
+
+test('the property image: PNG or JPEG by content, 5 MiB, seen by who may see the property', async () => {
+  const p = (await a.json('/api/v1/properties', { method: 'POST', body: { name: 'Mit Bild' } })).body;
+  const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(1000, 1)]);
+  const upload = (bytes, name = 'haus.png', client = a, id = p.id) => {
+    const form = new FormData();
+    form.append('file', new Blob([bytes]), name);
+    return client.json(`/api/v1/properties/${id}/image`, { method: 'POST', body: form });
+  };
+  const ok = await upload(png);
+  assert.equal(ok.status, 200);
+  assert.equal(ok.body.image_url, `/api/v1/properties/${p.id}/image`);
+  const img = await a.fetch(ok.body.image_url);
+  assert.equal(img.status, 200);
+  assert.equal(img.headers.get('content-type'), 'image/png');
+  assert.ok(Buffer.from(await img.arrayBuffer()).equals(png));
+  assert.equal((await b.fetch(ok.body.image_url)).status, 404, 'another organisation');
+  assert.equal((await upload(png, 'x.png', b)).status, 404);
+
+  assert.equal((await upload(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'), 'x.png')).status, 415);
+  assert.equal((await upload(Buffer.from('\x7fELF\x02\x01\x01'), 'bild.jpg')).status, 415);
+  assert.equal((await upload(Buffer.concat([png, Buffer.alloc(5 << 20)]))).status, 413);
+  const missing = await a.json(`/api/v1/properties/${p.id}/image`, { method: 'POST', body: new FormData() });
+  assert.equal(missing.status, 422);
+  assert.equal(missing.body.error.field, 'file');
+});
