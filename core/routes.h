@@ -21,4 +21,9 @@ extern const struct portal_route routes_properties[]; /* routes_properties.c */
  * redirect to the person's home for pages. */
 int session_sign_in(struct portal_req *req, long long user_id, struct portal_value *view);
 
+/* routes_properties.c: the property cards of the residents' home: the caller's
+ * (a resident's active memberships), or, for a manager's preview, the one
+ * property only_id of their organisation. 0 or an HTTP status. */
+int property_cards(struct portal_req *req, long long only_id, struct portal_value **rows);
+
 #endif

@@ -417,6 +417,42 @@ static int property_image_file(struct portal_req *req, struct portal_value *view
 	return portal_file_send(req, pv_get_str(r, "image_file"), type, NULL);
 }
 
+int property_cards(struct portal_req *req, long long only_id, struct portal_value **rows)
+{
+	int status = only_id ? portal_db_query(req, "SELECT " COLUMNS SCOPE_MANAGER " AND p.id = ?",
+					       PORTAL_DB_ARGS(scope_arg(req), PDB_I(only_id)), rows)
+			     : portal_db_query(req, "SELECT " COLUMNS SCOPE_RESIDENT " ORDER BY p.name, p.id",
+					       PORTAL_DB_ARGS(scope_arg(req)), rows);
+	pv_foreach(m, status ? NULL : *rows) {
+		if (finish_row(req, m->value))
+			return 500;
+	}
+	return status;
+}
+
+/* GET /app/properties/{id}/preview: exactly the residents' home as a plain
+ * resident of this property sees it, read-only, under a banner that says so. */
+static int property_preview(struct portal_req *req, struct portal_value *view)
+{
+	struct portal_value *cards, *rows;
+	long long id = portal_param_id(req, "id");
+	int status = property_cards(req, id, &cards);
+	if (!status && cards->u.c.count == 0)
+		status = portal_fail(req, 404, "not_found", NULL, "error.title.404");
+	if (!status)
+		status = portal_db_query(req, "SELECT name FROM orgs WHERE id = ?",
+					 PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), &rows);
+	if (status)
+		return status;
+	struct portal_arena *a = req->arena;
+	if (pv_set(a, view, "properties", cards) || pv_set_bool(a, view, "preview", true) ||
+	    pv_set(a, view, "property", cards->u.c.head->value) ||
+	    pv_set_str(a, view, "org_name", rows->u.c.count ? pv_get_str(rows->u.c.head->value, "name") : "") ||
+	    pv_set_str(a, view, "user_name", ""))
+		return 500;
+	return 200;
+}
+
 /* GET /app/properties/new: the empty form ("created" names the one just saved). */
 static int property_new_form(struct portal_req *req, struct portal_value *view)
 {
@@ -425,14 +461,17 @@ static int property_new_form(struct portal_req *req, struct portal_value *view)
 }
 
 const struct portal_route routes_properties[] = {
-	{"GET", "/properties", "/app/properties", PORTAL_ACCESS_SIGNED_IN, 0, properties_list,
-	 "properties", "nav.properties"},
+	/* The API serves residents too; the pages under /app are the managers'. */
+	{"GET", "/properties", NULL, PORTAL_ACCESS_SIGNED_IN, 0, properties_list, NULL, NULL},
+	{"GET", NULL, "/app/properties", PORTAL_ACCESS_MANAGER, 0, properties_list, "properties",
+	 "nav.properties"},
 	{"POST", "/properties", "/app/properties/new", PORTAL_ACCESS_MANAGER, 0, property_create,
 	 "property_new", "properties.new"},
 	{"GET", NULL, "/app/properties/new", PORTAL_ACCESS_MANAGER, 0, property_new_form,
 	 "property_new", "properties.new"},
-	{"GET", "/properties/{id}", "/app/properties/{id}", PORTAL_ACCESS_SIGNED_IN, 0,
-	 property_show, "property", "property"},
+	{"GET", "/properties/{id}", NULL, PORTAL_ACCESS_SIGNED_IN, 0, property_show, NULL, NULL},
+	{"GET", NULL, "/app/properties/{id}", PORTAL_ACCESS_MANAGER, 0, property_show, "property",
+	 "property"},
 	{"PATCH", "/properties/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, property_update, NULL, NULL},
 	{"POST", NULL, "/app/properties/{id}", PORTAL_ACCESS_MANAGER, 0, property_update, "property",
 	 "property"},
@@ -443,6 +482,8 @@ const struct portal_route routes_properties[] = {
 	 property_image, "property", "property"},
 	{"GET", "/properties/{id}/image", NULL, PORTAL_ACCESS_SIGNED_IN, 0, property_image_file, NULL,
 	 NULL},
+	{"GET", NULL, "/app/properties/{id}/preview", PORTAL_ACCESS_MANAGER, 0, property_preview,
+	 "property_preview", "properties.preview"},
 	{"GET", "/properties/{id}/units", NULL, PORTAL_ACCESS_SIGNED_IN, 0, units_list, NULL, NULL},
 	{"POST", "/properties/{id}/units", "/app/properties/{id}/units", PORTAL_ACCESS_MANAGER, 0,
 	 unit_create, "property", "property"},

@@ -88,12 +88,17 @@ static int shell_app(struct portal_req *req, struct portal_value *view)
 	return pv_set(req->arena, view, "links", links) ? 500 : 200;
 }
 
-/* GET /portal: the residents' home. Until the content plugins fill it, it
- * greets and says kindly that nothing has been shared yet. */
+/* GET /portal: the residents' home: their properties; until the content
+ * plugins fill it, it says kindly that nothing has been shared yet. */
 static int shell_portal(struct portal_req *req, struct portal_value *view)
 {
+	struct portal_value *cards;
 	int status = shell_names(req, view);
-	return status ? status : 200;
+	if (!status)
+		status = property_cards(req, 0, &cards);
+	if (status)
+		return status;
+	return pv_set(req->arena, view, "properties", cards) ? 500 : 200;
 }
 
 const struct portal_route routes_shell[] = {

@@ -68,6 +68,20 @@ int session_resolve(struct request *rq)
 	return status;
 }
 
+/* Ends the caller's session on the server; the cookie is the caller's concern. */
+static int end_session(struct portal_req *req)
+{
+	struct request *rq = request_of(req);
+	int status = 0;
+	if (rq->session_id)
+		status = portal_db_exec(req, "DELETE FROM sessions WHERE id = ?",
+					PORTAL_DB_ARGS(PDB_I(rq->session_id)), NULL, NULL);
+	rq->session_id = 0;
+	rq->csrf_token = NULL;
+	req->caller = (struct portal_caller){0};
+	return status;
+}
+
 int portal_session_start(struct portal_req *req, long long user_id, const char **csrf_token)
 {
 	struct request *rq = request_of(req);
@@ -77,8 +91,9 @@ int portal_session_start(struct portal_req *req, long long user_id, const char *
 		return 500;
 	portal_token_new(token, hash);
 	portal_token_new(csrf, unused);
-	/* A new id at every sign-in: the caller's old session (if any) ends. */
-	int status = rq->session_id ? portal_session_end(req) : 0;
+	/* A new id at every sign-in: the caller's old session (if any) ends; its
+	 * cookie is simply replaced by the new one. */
+	int status = end_session(req);
 	struct portal_db_arg args[] = {
 	    {.type = PDB_STR, .s = (const char *)hash, .len = sizeof hash},
 	    PDB_I(user_id),
@@ -120,14 +135,7 @@ const char *portal_session_csrf(const struct portal_req *req)
 
 int portal_session_end(struct portal_req *req)
 {
-	struct request *rq = request_of(req);
-	int status = 0;
-	if (rq->session_id)
-		status = portal_db_exec(req, "DELETE FROM sessions WHERE id = ?",
-					PORTAL_DB_ARGS(PDB_I(rq->session_id)), NULL, NULL);
-	rq->session_id = 0;
-	rq->csrf_token = NULL;
-	req->caller = (struct portal_caller){0};
+	int status = end_session(req);
 	return status ? status : set_cookie(req, "", true);
 }
 

@@ -54,3 +54,26 @@ export async function newManager(stack, { name } = {}) {
   Object.assign(client, { org, email, password, user: res.body.user });
   return client;
 }
+
+// A resident of the manager's organisation, an active member of propertyIds,
+// signed in. Until residents can sign up (the invites plugin) the account is
+// made with SQL and given a password through a reset link.
+export async function newResident(stack, manager, propertyIds, { state = 'active', group = 'resident' } = {}) {
+  counter += 1;
+  const email = `resident-${process.pid}-${counter}@example.org`;
+  stack.sql(`INSERT INTO users (org_id, role, email, name, created_at) VALUES (${manager.user.org_id}, 'resident', '${email}', 'Rita Resident', UTC_TIMESTAMP())`);
+  const id = Number(stack.sql(`SELECT id FROM users WHERE email = '${email}'`).trim());
+  for (const p of propertyIds) {
+    stack.sql(`INSERT INTO memberships (property_id, user_id, org_id, resident_group, state, joined_at) VALUES (${p}, ${id}, ${manager.user.org_id}, '${group}', '${state}', UTC_TIMESTAMP())`);
+  }
+  const r = stack.portalctl('user', 'reset-password', email);
+  const token = /\/password\/reset\/(\S+)/.exec(r.stdout)[1];
+  const client = new Client(stack);
+  const password = 'Bewohner Passwort 123';
+  const res = await client.json('/api/v1/password/reset', { method: 'POST', body: { token, password } });
+  if (res.status !== 200) throw new Error(`reset failed: ${res.status}`);
+  const signed = await client.json('/api/v1/session', { method: 'POST', body: { email, password } });
+  client.csrf = signed.body.csrf_token;
+  Object.assign(client, { email, password, user: signed.body.user, id });
+  return client;
+}

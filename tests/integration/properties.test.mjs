@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack } from './stack.mjs';
-import { Client, newManager } from './client.mjs';
+import { Client, newManager, newResident } from './client.mjs';
 
 let stack, a, b;
 before(async () => {
@@ -173,4 +173,40 @@ test('the property image: PNG or JPEG by content, 5 MiB, seen by who may see the
   const missing = await a.json(`/api/v1/properties/${p.id}/image`, { method: 'POST', body: new FormData() });
   assert.equal(missing.status, 422);
   assert.equal(missing.body.error.field, 'file');
+});
+
+test('residents see only the properties they are active members of', async () => {
+  const mine = (await a.json('/api/v1/properties', { method: 'POST', body: { name: 'Wohnanlage Süd' } })).body;
+  const other = (await a.json('/api/v1/properties', { method: 'POST', body: { name: 'Wohnanlage Nord' } })).body;
+  const pendingOne = (await a.json('/api/v1/properties', { method: 'POST', body: { name: 'Wartend' } })).body;
+  const r = await newResident(stack, a, [mine.id]);
+  stack.sql(`INSERT INTO memberships (property_id, user_id, org_id, state, joined_at) VALUES (${pendingOne.id}, ${r.id}, ${a.user.org_id}, 'pending', UTC_TIMESTAMP())`);
+  const list = await r.json('/api/v1/properties');
+  assert.deepEqual(list.body.items.map((p) => p.name), ['Wohnanlage Süd']);
+  assert.equal((await r.json(`/api/v1/properties/${mine.id}`)).status, 200);
+  assert.equal((await r.json(`/api/v1/properties/${mine.id}/units`)).status, 200);
+  for (const id of [other.id, pendingOne.id]) {
+    assert.equal((await r.json(`/api/v1/properties/${id}`)).status, 404, 'not a member, or pending');
+  }
+  assert.equal((await r.json('/api/v1/properties', { method: 'POST', body: { name: 'x' } })).status, 404);
+  assert.equal((await r.json(`/api/v1/properties/${mine.id}`, { method: 'PATCH', body: { name: 'x' } })).status, 404);
+  assert.equal((await r.fetch('/app/properties')).status, 404);
+  const home = await (await r.fetch('/portal')).text();
+  assert.ok(home.includes('Wohnanlage Süd'));
+  assert.ok(!home.includes('Wohnanlage Nord'));
+  assert.equal(Number((await a.json(`/api/v1/properties/${mine.id}`)).body.residents_count), 1);
+});
+
+test('the preview shows a manager the residents\' home of one property, read-only', async () => {
+  const p = (await a.json('/api/v1/properties', { method: 'POST', body: { name: 'Vorschau-Haus <i>', city: 'Bonn', zip: '53111' } })).body;
+  const page = await a.fetch(`/app/properties/${p.id}/preview`);
+  assert.equal(page.status, 200);
+  const html = await page.text();
+  assert.match(html, /role="note"/);
+  assert.match(html, /Vorschau/);
+  assert.ok(html.includes('Vorschau-Haus &lt;i&gt;'));
+  assert.ok(html.includes('53111 Bonn'));
+  assert.match(html, /<div class="preview" inert>/);
+  assert.doesNotMatch(html.split('<div class="preview" inert>')[1], /<form/, 'nothing to submit in the preview');
+  assert.equal((await b.fetch(`/app/properties/${p.id}/preview`)).status, 404);
 });
