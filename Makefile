@@ -7,7 +7,7 @@ PKGS     = fcgi libmariadb yajl libsodium libcurl libzip expat
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
            -Wno-unused-parameter -fno-strict-aliasing -MMD -MP \
-           -Icore -Icore/include $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+           -Icore -Icore/include $(shell pkg-config --cflags $(PKGS) libqrencode libpng 2>/dev/null)
 LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldl -lm
 
 ifeq ($(SAN),1)
@@ -27,6 +27,8 @@ CORE_LIB   = $(OUT)/libportalcore.a
 CTL_OBJS   = $(patsubst %.c,$(OUT)/%.o,$(wildcard core/ctl/*.c))
 
 PLUGINS    = $(notdir $(wildcard plugins/*))
+# Libraries a plugin needs beyond the SDK: PLUGIN_LIBS_<name>.
+PLUGIN_LIBS_invites = $(shell pkg-config --libs libqrencode libpng 2>/dev/null)
 PLUGIN_SOS = $(PLUGINS:%=$(BIN)/plugins/%.so)
 
 # Plugins that exist only for the tests: a wrong ABI, a wrong name, a clash, a slow route.
@@ -73,7 +75,7 @@ $(BIN)/hello_fcgi: $(OUT)/core/hello_fcgi.o
 .SECONDEXPANSION:
 $(BIN)/plugins/%.so: $$(addprefix $(OUT)/,$$(addsuffix .pic.o,$$(basename $$(wildcard plugins/$$*/*.c))))
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -shared -o $@ $^
+	$(CC) $(LDFLAGS) -shared -o $@ $^ $(PLUGIN_LIBS_$*)
 
 $(BIN)/test-plugins/%.so: tests/plugins/%.c
 	@mkdir -p $(dir $@)

@@ -36,6 +36,9 @@ static const struct setting settings[] = {
 	{"db_user", "portal", 0, 0},
 	{"db_password", "", 0, 0},
 	{"base_url", "http://127.0.0.1:8080", 0, 0},
+	/* 64 hex digits: links that must be shown again (a property's invite link)
+	 * are derived from it, so the database holds only their hashes. */
+	{"secret_key", "", 0, 0},
 	{"socket_group", "", 0, 0},
 	{"smtp_url", "smtp://127.0.0.1:2525", 0, 0},
 	{"smtp_user", "", 0, 0},

@@ -4,6 +4,7 @@
 
 #include "crypto.h"
 #include "portal/crypto.h"
+#include "portal/portal.h"
 
 /* Work factors of argon2id: libsodium's "interactive" (64 MiB, 2 passes),
  * about a tenth of a second here; sign-in is throttled besides. */
@@ -74,4 +75,20 @@ bool portal_secure_equal(const char *a, const char *b)
 	if (la != lb)
 		return false;
 	return la == 0 || sodium_memcmp(a, b, la) == 0;
+}
+
+int portal_token_derive(const struct portal_req *req, const char *purpose,
+			char token[PORTAL_TOKEN_CHARS + 1])
+{
+	const char *hex = portal_config(req, "secret_key");
+	unsigned char key[crypto_auth_hmacsha256_KEYBYTES], mac[crypto_auth_hmacsha256_BYTES];
+	size_t len = 0;
+	if (!hex || strlen(hex) != 2 * sizeof key ||
+	    sodium_hex2bin(key, sizeof key, hex, strlen(hex), NULL, &len, NULL) || len != sizeof key)
+		return -1;
+	crypto_auth_hmacsha256(mac, (const unsigned char *)purpose, strlen(purpose), key);
+	sodium_memzero(key, sizeof key);
+	sodium_bin2base64(token, PORTAL_TOKEN_CHARS + 1, mac, sizeof mac,
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return 0;
 }

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct portal_req;
+
 #define PORTAL_TOKEN_CHARS 43 /* 256 random bits, base64url without padding */
 #define PORTAL_HASH_BYTES 32  /* SHA-256 */
 
@@ -29,6 +31,13 @@ int portal_password_hash(const char *password, char out[PORTAL_PASSWORD_HASH_MAX
  * compares against a fixed dummy hash, so a missing account costs the same time
  * as a wrong password, and returns false. */
 bool portal_password_verify(const char *password, const char *stored);
+
+/* A token derived from the deployment's secret_key and purpose (e.g.
+ * "invite:42:3"): the same inputs give the same token, so a link can be shown
+ * again while the database keeps only portal_hash of it. Returns 0, or -1 when
+ * no usable secret_key (64 hex digits) is configured. */
+int portal_token_derive(const struct portal_req *req, const char *purpose,
+			char token[PORTAL_TOKEN_CHARS + 1]);
 
 /* Constant-time comparison of two NUL-terminated strings. */
 bool portal_secure_equal(const char *a, const char *b);
