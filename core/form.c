@@ -56,10 +56,8 @@ static void decode(char *dst, const char *s, size_t len)
 	}
 }
 
-/* Adds name = value to obj; the second value of a name turns it into a list so
- * that no value is silently dropped (checkbox groups, repeated ids). */
-static int add_field(struct portal_arena *a, struct portal_value *obj, const char *name,
-		     const char *value, size_t vlen)
+int form_field_add(struct portal_arena *a, struct portal_value *obj, const char *name,
+		   const char *value, size_t vlen)
 {
 	struct portal_value *v = pv_stringn(a, value, vlen);
 	if (!v)
@@ -116,7 +114,7 @@ static int parse_pair(struct portal_arena *a, const char *s, size_t len,
 	rc = decode_part(a, raw_value, raw_value_len, lim->max_value, &value, &value_len, why);
 	if (rc)
 		return rc;
-	if (add_field(a, obj, name, value, value_len))
+	if (form_field_add(a, obj, name, value, value_len))
 		return fail(why, 413, "form data exceeds the request's memory");
 	return 0;
 }

@@ -5,7 +5,6 @@
 #include <curl/curl.h>
 #include <dirent.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,7 +13,7 @@
 
 #include "arena.h"
 #include "db.h"
-#include "log.h"
+#include "worker.h"
 #include "outbox.h"
 #include "portal/portal.h"
 
@@ -100,17 +99,7 @@ static void run_job(const struct job *job, struct job_context *jc)
 
 void jobs_main(const struct config *cfg, struct plugin_set *plugins, struct slot *slot)
 {
-	log_set_role("jobs");
-	/* A worker never outlives its master (kill -9 of the master included). */
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	struct sigaction sa = {.sa_handler = on_term};
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	child_start("jobs", on_term);
 	/* After the fork, in the only process that sends: libcurl's global state is
 	 * per process. Without it the outbox fails each attempt and says so. */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "arena.h"
 #include "db.h"
 
 #define MAX_FILES 512
@@ -89,55 +90,34 @@ static int exec_sql(MYSQL *conn, const char *sql, const char *what, char *err, s
 	return 0;
 }
 
-static int applied(MYSQL *conn, const char *key, int *done, char *err, size_t errlen)
+/* Whether key was applied: 0 with *done set, or -1 with a line in err. */
+static int applied(struct db *db, struct portal_arena *arena, const char *key, int *done,
+		   char *err, size_t errlen)
 {
-	MYSQL_STMT *st = mysql_stmt_init(conn);
-	const char *q = "SELECT 1 FROM schema_migrations WHERE name = ?";
-	MYSQL_BIND b;
-	memset(&b, 0, sizeof b);
-	unsigned long len = strlen(key);
-	b.buffer_type = MYSQL_TYPE_STRING;
-	b.buffer = (void *)key;
-	b.buffer_length = len;
-	b.length = &len;
-	int rc = -1;
-	if (st && !mysql_stmt_prepare(st, q, strlen(q)) && !mysql_stmt_bind_param(st, &b) &&
-	    !mysql_stmt_execute(st) && !mysql_stmt_store_result(st)) {
-		*done = mysql_stmt_num_rows(st) > 0;
-		rc = 0;
-	} else {
-		snprintf(err, errlen, "migrations: %s", st ? mysql_stmt_error(st) : "out of memory");
+	struct portal_value *rows;
+	if (db_run(db, arena, "SELECT 1 FROM schema_migrations WHERE name = ?",
+		   PORTAL_DB_ARGS(PDB_S(key)), &rows, NULL, NULL)) {
+		snprintf(err, errlen, "migrations: cannot read schema_migrations");
+		return -1;
 	}
-	if (st)
-		mysql_stmt_close(st);
-	return rc;
+	*done = rows->u.c.count > 0;
+	return 0;
 }
 
-static int record(MYSQL *conn, const char *key, char *err, size_t errlen)
+static int record(struct db *db, struct portal_arena *arena, const char *key, char *err,
+		  size_t errlen)
 {
-	MYSQL_STMT *st = mysql_stmt_init(conn);
-	const char *q = "INSERT INTO schema_migrations (name, applied_at) VALUES (?, UTC_TIMESTAMP())";
-	MYSQL_BIND b;
-	memset(&b, 0, sizeof b);
-	unsigned long len = strlen(key);
-	b.buffer_type = MYSQL_TYPE_STRING;
-	b.buffer = (void *)key;
-	b.buffer_length = len;
-	b.length = &len;
-	int rc = -1;
-	if (st && !mysql_stmt_prepare(st, q, strlen(q)) && !mysql_stmt_bind_param(st, &b) &&
-	    !mysql_stmt_execute(st))
-		rc = 0;
-	else
-		snprintf(err, errlen, "migrations: %s", st ? mysql_stmt_error(st) : "out of memory");
-	if (st)
-		mysql_stmt_close(st);
-	return rc;
+	if (db_run(db, arena, "INSERT INTO schema_migrations (name, applied_at) VALUES (?, UTC_TIMESTAMP())",
+		   PORTAL_DB_ARGS(PDB_S(key)), NULL, NULL, NULL)) {
+		snprintf(err, errlen, "migrations: cannot record %s", key);
+		return -1;
+	}
+	return 0;
 }
 
 /* Applies the pending files of one folder; owner names them in schema_migrations. */
-static int migrate_dir(MYSQL *conn, const char *owner, const char *dir, int verbose, char *err,
-		       size_t errlen)
+static int migrate_dir(struct db *db, struct portal_arena *arena, const char *owner,
+		       const char *dir, int verbose, char *err, size_t errlen)
 {
 	char *names[MAX_FILES];
 	size_t count;
@@ -149,16 +129,16 @@ static int migrate_dir(MYSQL *conn, const char *owner, const char *dir, int verb
 		snprintf(key, sizeof key, "%s/%s", owner, names[i]);
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
 		int done = 0;
-		if ((rc = applied(conn, key, &done, err, errlen)) || done)
+		if ((rc = applied(db, arena, key, &done, err, errlen)) || done)
 			continue;
 		char *sql = read_file(path, err, errlen);
 		if (!sql) {
 			rc = -1;
 			continue;
 		}
-		rc = exec_sql(conn, sql, key, err, errlen);
+		rc = exec_sql(db_handle(db), sql, key, err, errlen);
 		free(sql);
-		if (rc == 0 && (rc = record(conn, key, err, errlen)) == 0 && verbose)
+		if (rc == 0 && (rc = record(db, arena, key, err, errlen)) == 0 && verbose)
 			printf("migrated %s\n", key);
 	}
 	for (size_t i = 0; i < count; i++)
@@ -170,8 +150,10 @@ int migrate_run(const struct config *cfg, const struct plugin_set *set, int verb
 		size_t errlen)
 {
 	struct db *db = db_new(cfg);
-	if (!db || db_connect(db, true, err, errlen)) {
+	struct portal_arena *arena = arena_new(1 << 20);
+	if (!db || !arena || db_connect(db, true, err, errlen)) {
 		db_free(db);
+		arena_free(arena);
 		return -1;
 	}
 	MYSQL *conn = db_handle(db);
@@ -185,12 +167,13 @@ int migrate_run(const struct config *cfg, const struct plugin_set *set, int verb
 			      ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
 			      "schema_migrations", err, errlen);
 	if (rc == 0)
-		rc = migrate_dir(conn, "core", config_get(cfg, "sql_dir"), verbose, err, errlen);
+		rc = migrate_dir(db, arena, "core", config_get(cfg, "sql_dir"), verbose, err, errlen);
 	for (size_t i = 1; rc == 0 && i < set->count; i++) {
 		char dir[4096];
 		snprintf(dir, sizeof dir, "%s/sql", set->items[i].share_dir);
-		rc = migrate_dir(conn, set->items[i].def->name, dir, verbose, err, errlen);
+		rc = migrate_dir(db, arena, set->items[i].def->name, dir, verbose, err, errlen);
 	}
 	db_free(db); /* closing the connection releases the lock */
+	arena_free(arena);
 	return rc;
 }

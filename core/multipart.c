@@ -395,24 +395,6 @@ static int emit(struct mp *m, const char *p, size_t n)
 	return 0;
 }
 
-/* Adds name = value to obj, a repeated name making a list (as form_parse). */
-static int add_field(struct portal_arena *a, struct portal_value *obj, const char *name,
-		     const char *value, size_t len)
-{
-	struct portal_value *v = pv_stringn(a, value, len);
-	if (!v)
-		return -1;
-	struct portal_value *old = pv_get(obj, name);
-	if (!old)
-		return pv_set(a, obj, name, v);
-	if (old->type == PV_LIST)
-		return pv_push(a, old, v);
-	struct portal_value *list = pv_list(a);
-	if (!list || pv_push(a, list, old) || pv_push(a, list, v))
-		return -1;
-	return pv_set(a, obj, name, list);
-}
-
 static int text_end(struct mp *m)
 {
 	const char *s = m->text.data ? m->text.data : "";
@@ -422,7 +404,7 @@ static int text_end(struct mp *m)
 		return fail(m, 400, "NUL byte in a multipart field");
 	if (!utf8_valid(s, len))
 		return fail(m, 400, "multipart field is not valid UTF-8");
-	if (add_field(m->a, m->obj, m->name, s, len))
+	if (form_field_add(m->a, m->obj, m->name, s, len))
 		return no_memory(m);
 	return 0;
 }

@@ -34,6 +34,12 @@ bool utf8_valid(const char *s, size_t len);
 int form_parse(struct portal_arena *a, const char *s, size_t len,
 	       const struct parse_limits *lim, struct portal_value *obj, const char **why);
 
+/* Adds name = value to obj; the second value of a name turns it into a list so
+ * that no value is silently dropped (checkbox groups, repeated ids). Used by
+ * form_parse and multipart_parse. Returns 0 or -1 on exhaustion. */
+int form_field_add(struct portal_arena *a, struct portal_value *obj, const char *name,
+		   const char *value, size_t vlen);
+
 /* A Cookie header: "a=1; b=2". Malformed pairs are skipped (browsers send odd
  * ones); the first of duplicate names wins. Never fails except on exhaustion (-1). */
 int cookies_parse(struct portal_arena *a, const char *header, struct portal_value *obj);

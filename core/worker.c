@@ -29,6 +29,22 @@ static void die(const char *what)
 	_exit(3);
 }
 
+void child_start(const char *role, void (*term_handler)(int))
+{
+	log_set_role(role);
+	/* A child never outlives its master (kill -9 of the master included). */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	struct sigaction sa = {.sa_handler = term_handler};
+	sigaction(SIGTERM, &sa, NULL);
+	/* The master handles these for the whole pool. */
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 const struct locale *worker_locale(const struct portal_worker *w, const char *locale,
 				   const struct plugin *plugin)
 {
@@ -230,17 +246,7 @@ void worker_main(const struct config *cfg, struct plugin_set *plugins, int liste
 	struct portal_worker w = {.cfg = cfg, .plugins = plugins, .slot = slot, .number = number};
 	char role[32];
 	snprintf(role, sizeof role, "worker %d", number);
-	log_set_role(role);
-	/* A worker never outlives its master (kill -9 of the master included). */
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	struct sigaction sa = {.sa_handler = on_term};
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	child_start(role, on_term);
 	setup(&w);
 
 	FCGX_Request fr;

@@ -50,6 +50,11 @@ static inline struct request *request_of(const struct portal_req *req)
 	return (struct request *)req;
 }
 
+/* The start of every child of the master (request and jobs workers): its log
+ * role, death with the master, SIGTERM to term_handler, the master's signals ignored
+ * and the signal mask cleared. */
+void child_start(const char *role, void (*term_handler)(int));
+
 /* Serves requests until told to stop or max_requests is reached; then exits. */
 void worker_main(const struct config *cfg, struct plugin_set *plugins, int listen_fd,
 		 struct slot *slot, int number) __attribute__((noreturn));
