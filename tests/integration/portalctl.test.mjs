@@ -93,6 +93,11 @@ test('throttle reset clears sign-in throttling, by email, by address, or all', a
 
 test('plugins disable and enable reload the pool without a failed request', async () => {
   assert.equal(stack.portalctl('plugins').stdout.trim(), 'example 1.0.0');
+  const m = await newManager(stack);
+  const listed = await m.json('/api/v1/plugins');
+  assert.equal(listed.status, 200);
+  assert.deepEqual(listed.body.items.map((p) => [p.name, p.version]), [['example', '1.0.0']]);
+  assert.ok(listed.body.items[0].description);
   let running = true;
   const statuses = {};
   const load = (async () => {
@@ -110,6 +115,7 @@ test('plugins disable and enable reload the pool without a failed request', asyn
     gone = (await stack.fetch('/api/v1/example')).status === 404;
   }
   assert.ok(gone, 'the disabled plugin\'s route answers 404');
+  assert.deepEqual((await m.json('/api/v1/plugins')).body.items, [], 'GET /plugins lists only the enabled ones');
   assert.equal(stack.portalctl('plugins', 'disable', 'example').status, 1, 'already disabled');
   assert.equal(stack.portalctl('plugins', 'enable', 'example').status, 0);
   let back = false;
