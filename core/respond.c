@@ -305,6 +305,13 @@ static void respond_page(struct request *rq, struct portal_worker *w, int status
 	const char *csrf = rq->csrf_token;
 	struct buf b = {0};
 	int rc = pv_set_str(a, view, "csrf_token", csrf ? csrf : "");
+	/* Which plugins run ({{#enabled.invites}}): a core page links to a
+	 * plugin's pages only when they exist. */
+	struct portal_value *enabled = pv_object(a);
+	for (size_t i = 1; rc == 0 && enabled && i < w->plugins->count; i++)
+		rc = pv_set_bool(a, enabled, w->plugins->items[i].def->name, true);
+	if (rc == 0)
+		rc = !enabled || pv_set(a, view, "enabled", enabled);
 	if (rc == 0 && status >= 400) {
 		struct portal_value *err = error_view(rq, w, status);
 		rc = !err || pv_set(a, view, "error", pv_get(err, "error")) ||

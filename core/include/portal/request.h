@@ -73,7 +73,9 @@ int portal_respond_raw(struct portal_req *req, const char *content_type, const v
  * unsafe request fails with a 4xx other than 401/404 is rendered again through
  * its template, with "error" ({code, message, field}) and "form" (the fields
  * sent) in the view, so the form shows what to correct. Every page's view
- * also has "csrf_token" for its forms. */
+ * also has "csrf_token" for its forms and "enabled" ({"invites": true, ...}:
+ * the running plugins, so a page links to another plugin's pages only when
+ * they exist). */
 int portal_redirect(struct portal_req *req, const char *location);
 
 /* The text of a locale key in the request's language (the key itself if unknown). */
