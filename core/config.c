@@ -22,7 +22,7 @@ static const struct setting settings[] = {
 	{"max_requests", "10000", 1, 100000000},
 	{"request_timeout", "30", 1, 3600},
 	{"shutdown_timeout", "10", 1, 600},
-	{"plugins", "example", 0, 0},
+	{"plugins", "example invites", 0, 0},
 	{"plugin_dir", "bin/plugins", 0, 0},
 	{"plugin_share", "plugins", 0, 0},
 	{"template_dir", "templates", 0, 0},
@@ -59,6 +59,12 @@ static const struct setting settings[] = {
 	{"login_max_failures_account", "5", 1, 1000000},
 	{"login_max_failures_address", "20", 1, 1000000},
 	{"login_window_seconds", "900", 1, 86400},
+	/* Sign-ups through a property's public invite link (plugin invites): every
+	 * attempt counts per client address and per email; past either limit
+	 * within the window the answer is 429 until the oldest attempt leaves it. */
+	{"join_max_per_address", "20", 1, 1000000},
+	{"join_max_per_email", "5", 1, 1000000},
+	{"join_window_seconds", "3600", 1, 604800},
 	{NULL, NULL, 0, 0},
 };
 

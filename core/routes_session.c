@@ -203,16 +203,48 @@ static int session_delete(struct portal_req *req, struct portal_value *view)
 	return req->is_api ? 204 : portal_redirect(req, "/login");
 }
 
-/* GET /api/v1/me: the caller and their memberships. Memberships belong to
- * residents, which the invites plugin brings; until it does, and for managers
- * always, the list is empty. */
+/* A resident's memberships, pending ones too (so an app can say what waits
+ * for approval): [{property: {id, name}, group, state}] by property name. Only
+ * properties of the caller's organisation, whatever rows exist. 0 or a status. */
+static int memberships_view(struct portal_req *req, struct portal_value *list)
+{
+	struct portal_arena *a = req->arena;
+	struct portal_value *rows;
+	int status = portal_db_query(
+	    req,
+	    "SELECT p.id, p.name, m.resident_group, m.state FROM memberships m"
+	    " JOIN properties p ON p.id = m.property_id AND p.org_id = m.org_id"
+	    " WHERE m.user_id = ? AND m.org_id = ? ORDER BY p.name, p.id",
+	    PORTAL_DB_ARGS(PDB_I(req->caller.user_id), PDB_I(req->caller.org_id)), &rows);
+	if (status)
+		return status;
+	pv_foreach(m, rows) {
+		struct portal_value *property = pv_object(a), *item = pv_object(a);
+		if (!property || !item ||
+		    pv_set_int(a, property, "id", pv_get_int(m->value, "id", 0)) ||
+		    pv_set_str(a, property, "name", pv_get_str(m->value, "name")) ||
+		    pv_set(a, item, "property", property) ||
+		    pv_set_str(a, item, "group", pv_get_str(m->value, "resident_group")) ||
+		    pv_set_str(a, item, "state", pv_get_str(m->value, "state")) ||
+		    pv_push(a, list, item))
+			return 500;
+	}
+	return 0;
+}
+
+/* GET /api/v1/me: the caller and their memberships; a manager belongs to the
+ * whole organisation and has none. */
 static int me_show(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_value *user = NULL, *memberships = pv_list(req->arena);
 	int status = user_view(req, req->caller.user_id, &user);
+	if (!status && !memberships)
+		status = 500;
+	if (!status && req->caller.role == PORTAL_ROLE_RESIDENT)
+		status = memberships_view(req, memberships);
 	if (status)
 		return status;
-	if (!memberships || pv_set(req->arena, view, "user", user) ||
+	if (pv_set(req->arena, view, "user", user) ||
 	    pv_set(req->arena, view, "memberships", memberships))
 		return 500;
 	return 200;

@@ -88,17 +88,91 @@ static int shell_app(struct portal_req *req, struct portal_value *view)
 	return pv_set(req->arena, view, "links", links) ? 500 : 200;
 }
 
-/* GET /portal: the residents' home: their properties; until the content
- * plugins fill it, it says kindly that nothing has been shared yet. */
+/* The id of ?property=ID, or 0 when absent or malformed (then the home shows
+ * its usual order: a bad value in a bookmark is no reason for an error). */
+static long long chosen_property(const struct portal_req *req)
+{
+	const char *s = pv_get_str(req->query, "property");
+	long long id = 0;
+	if (!s || !*s || strlen(s) > 18)
+		return 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return 0;
+		id = id * 10 + (*s - '0');
+	}
+	return id;
+}
+
+/* The property switcher: a link per card in name order, the shown one marked
+ * current; cards becomes the same cards with the shown one first. NULL
+ * switcher when there is nothing to switch. 0 or 500. */
+static int portal_switcher(struct portal_req *req, struct portal_value **cards,
+			   struct portal_value **switcher)
+{
+	struct portal_arena *a = req->arena;
+	long long chosen = chosen_property(req), first = 0;
+	pv_foreach(m, *cards) {
+		long long id = pv_get_int(m->value, "id", 0);
+		if (!first || id == chosen)
+			first = id;
+		if (id == chosen)
+			break;
+	}
+	struct portal_value *ordered = pv_list(a), *links = pv_list(a);
+	if (!ordered || !links)
+		return 500;
+	pv_foreach(m, *cards) {
+		if (pv_get_int(m->value, "id", 0) == first && pv_push(a, ordered, m->value))
+			return 500;
+	}
+	pv_foreach(m, *cards) {
+		long long id = pv_get_int(m->value, "id", 0);
+		struct portal_value *link = pv_object(a);
+		if ((id != first && pv_push(a, ordered, m->value)) || !link ||
+		    pv_set_int(a, link, "id", id) ||
+		    pv_set_str(a, link, "name", pv_get_str(m->value, "name")) ||
+		    pv_set_bool(a, link, "current", id == first) || pv_push(a, links, link))
+			return 500;
+	}
+	*cards = ordered;
+	*switcher = links->u.c.count > 1 ? links : NULL;
+	return 0;
+}
+
+/* GET /portal: the residents' home: every property they are an active member
+ * of, the one chosen with ?property=ID first, with links to switch when there
+ * are several; until the content plugins fill it, it says kindly that nothing
+ * has been shared yet. A pending membership grants nothing, so someone whose
+ * every membership still waits for approval sees only that it waits. */
 static int shell_portal(struct portal_req *req, struct portal_value *view)
 {
-	struct portal_value *cards;
+	struct portal_arena *a = req->arena;
+	struct portal_value *cards, *pending, *switcher = NULL;
 	int status = shell_names(req, view);
 	if (!status)
 		status = property_cards(req, 0, &cards);
+	if (!status)
+		status = portal_db_query(
+		    req,
+		    "SELECT p.id, p.name FROM memberships m"
+		    " JOIN properties p ON p.id = m.property_id AND p.org_id = m.org_id"
+		    " WHERE m.user_id = ? AND m.org_id = ? AND m.state = 'pending'"
+		    " ORDER BY p.name, p.id",
+		    PORTAL_DB_ARGS(PDB_I(req->caller.user_id), PDB_I(req->caller.org_id)),
+		    &pending);
 	if (status)
 		return status;
-	return pv_set(req->arena, view, "properties", cards) ? 500 : 200;
+	bool waiting = cards->u.c.count == 0 && pending->u.c.count > 0;
+	if (!waiting && portal_switcher(req, &cards, &switcher))
+		return 500;
+	if (pv_set_bool(a, view, "waiting", waiting) || pv_set(a, view, "pending", pending) ||
+	    pv_set_bool(a, view, "has_pending", pending->u.c.count > 0) ||
+	    (!waiting && pv_set(a, view, "properties", cards)) ||
+	    pv_set_bool(a, view, "has_switcher", switcher != NULL) ||
+	    (switcher && pv_set(a, view, "switcher", switcher)))
+		return 500;
+	return 200;
 }
 
 const struct portal_route routes_shell[] = {

@@ -24,3 +24,15 @@
 		});
 	}
 })();
+
+/* invites: <button data-print hidden> prints the page (the poster). It is
+ * shown only here, since without this script it could do nothing. */
+(function () {
+	var buttons = document.querySelectorAll("[data-print]");
+	for (var i = 0; i < buttons.length; i++) {
+		buttons[i].hidden = false;
+		buttons[i].addEventListener("click", function () {
+			window.print();
+		});
+	}
+})();

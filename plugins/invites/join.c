@@ -1,0 +1,564 @@
+/* The sign-up that a property's invite link opens: GET /join/{token} names the
+ * property and its organisation, POST /join/{token} makes a resident account
+ * (or adds the property to the caller's existing one) and signs in.
+ *
+ * The link hangs in hallways, so anyone may hold it:
+ * - it shows only the property and the organisation, never a person;
+ * - every attempt that gets as far as the accounts counts against the client's
+ *   address and the email (scopes join_ip and join_email, limits in the
+ *   configuration), and a wrong password also against the account's sign-in
+ *   count, so this door is no way around the sign-in throttling;
+ * - a new email and a known one cost the same argon2id work;
+ * - an account the link may not extend (a manager's, another organisation's
+ *   resident) is refused only after its password matched: a stranger gets the
+ *   same 401 for every existing email, whoever it belongs to.
+ * Membership, event and session are written in one transaction that holds the
+ * link's row: a link rotated or a property deleted meanwhile adds nobody. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <portal/crypto.h>
+#include <portal/input.h>
+#include <portal/session.h>
+
+#include "invites.h"
+
+#define NAME_MAX_CHARS 100
+#define EMAIL_MAX_BYTES 254
+#define PASSWORD_MIN_CHARS 10
+/* Never truncated, but bounded so a request cannot make a worker hash
+ * megabytes; the core's sign-in refuses longer passwords as well. */
+#define PASSWORD_MAX_BYTES 1024
+
+#define SCOPE_JOIN_IP "join_ip"
+#define SCOPE_JOIN_EMAIL "join_email"
+/* The core's scope of failed sign-ins per account (core/routes.h): a wrong
+ * password here counts there, and its lock holds here too. */
+#define SCOPE_LOGIN_EMAIL "login_email"
+
+/* The groups a resident may choose, in the order the page offers them. */
+static const struct join_group {
+	const char *value;
+	const char *label; /* locale key */
+} join_groups[] = {
+    {"resident", "join.group.resident"},
+    {"tenant", "join.group.tenant"},
+    {"owner", "join.group.owner"},
+};
+#define JOIN_GROUPS (sizeof join_groups / sizeof join_groups[0])
+
+/* The throttles a sign-up passes: each limits the attempts (or, for the
+ * account, the failed sign-ins) of one key within a window, both settings of
+ * portal.conf. */
+enum join_key { KEY_ADDRESS, KEY_EMAIL };
+
+static const struct join_limit {
+	const char *scope;
+	enum join_key key;
+	const char *max_setting;
+	int max_fallback;
+	const char *window_setting;
+	int window_fallback;
+	bool count_attempt; /* every attempt counts; else only failures (the sign-in's) */
+} join_limits[] = {
+    {SCOPE_JOIN_IP, KEY_ADDRESS, "join_max_per_address", 20, "join_window_seconds", 3600, true},
+    {SCOPE_JOIN_EMAIL, KEY_EMAIL, "join_max_per_email", 5, "join_window_seconds", 3600, true},
+    {SCOPE_LOGIN_EMAIL, KEY_EMAIL, "login_max_failures_account", 5, "login_window_seconds", 900,
+     false},
+};
+
+/* What a sign-up sends, validated. */
+struct join_input {
+	bool existing;            /* the form for people who have an account already */
+	const char *display_name; /* NULL with existing */
+	const char *email;        /* lower-cased */
+	const char *password;
+	const char *group;
+};
+
+/* A positive whole-number setting; config_load checked its range already, the
+ * fallback only guards against a missing entry. */
+static int config_number(const struct portal_req *req, const char *key, int fallback)
+{
+	const char *v = portal_config(req, key);
+	char *end;
+	long n = v && *v ? strtol(v, &end, 10) : 0;
+	return v && *v && !*end && n > 0 && n <= INT_MAX ? (int)n : fallback;
+}
+
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+/* One usable address: local@domain.tld of printable ASCII (the outbox sends
+ * nothing else), without the characters that separate or quote addresses. */
+static bool email_valid(const char *email)
+{
+	size_t n = strlen(email);
+	const char *at = strchr(email, '@');
+	if (n < 3 || n > EMAIL_MAX_BYTES || !at || at == email || at != strrchr(email, '@') ||
+	    !strchr(at + 1, '.') || at[1] == '.' || email[n - 1] == '.')
+		return false;
+	for (const char *p = email; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c <= ' ' || c >= 0x7f || strchr(",;:<>()[]\\\"'", c))
+			return false;
+	}
+	return true;
+}
+
+/* A name is shown in lists and mail headers: no control characters at all. */
+static bool name_printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+static struct portal_db_arg hash_arg(const unsigned char hash[PORTAL_HASH_BYTES])
+{
+	return (struct portal_db_arg){.type = PDB_STR, .s = (const char *)hash,
+				      .len = PORTAL_HASH_BYTES};
+}
+
+/* Marks the field to correct in the form that was sent (the page sets
+ * aria-invalid on it) and records the error with a message that says what is
+ * expected. */
+static int join_invalid(struct portal_req *req, struct portal_value *view, const char *field,
+			const char *message)
+{
+	struct portal_value *invalid = pv_object(req->arena);
+	bool other_form = pv_truthy(pv_get(view, "other_form"));
+	if (!invalid || pv_set_bool(req->arena, invalid, field, true) ||
+	    pv_set(req->arena, view, other_form ? "invalid_other" : "invalid", invalid))
+		return 500;
+	return portal_fail(req, 422, "validation", field, message);
+}
+
+#define LINK_SQL                                                                                 \
+	"SELECT l.property_id, l.org_id, l.approval_required, p.name AS property_name,"          \
+	" o.name AS org_name, o.brand_color,"                                                    \
+	" IF(o.logo_file IS NULL, NULL, CONCAT('/api/v1/orgs/', o.id, '/logo')) AS logo_url"     \
+	" FROM invite_links l JOIN properties p ON p.id = l.property_id AND p.org_id = l.org_id" \
+	" JOIN orgs o ON o.id = l.org_id WHERE l.token_hash = ?"
+
+/* The live link of the path's token as one row of LINK_SQL, or 404 for a dead
+ * one: malformed, unknown, rotated (its hash is gone) or of a deleted property.
+ * lock: inside a transaction, hold the link and its property until the commit,
+ * so a rotation or deletion waits for this sign-up or comes first. */
+static int link_find(struct portal_req *req, bool lock, const struct portal_value **link)
+{
+	const char *token = portal_param_str(req, "token");
+	if (!portal_token_valid(token))
+		return portal_fail(req, 404, "not_found", NULL, "join.link_dead");
+	unsigned char hash[PORTAL_HASH_BYTES];
+	portal_hash(token, strlen(token), hash);
+	struct portal_value *rows;
+	int status = portal_db_query(req, lock ? LINK_SQL " LOCK IN SHARE MODE" : LINK_SQL,
+				     PORTAL_DB_ARGS(hash_arg(hash)), &rows);
+	if (status)
+		return status;
+	if (rows->u.c.count == 0)
+		return portal_fail(req, 404, "not_found", NULL, "join.link_dead");
+	*link = rows->u.c.head->value;
+	return 0;
+}
+
+/* {id, name} of the link's property. NULL when the arena is exhausted. */
+static struct portal_value *property_of(struct portal_arena *a, const struct portal_value *link)
+{
+	struct portal_value *p = pv_object(a);
+	if (!p || pv_set_int(a, p, "id", pv_get_int(link, "property_id", 0)) ||
+	    pv_set_str(a, p, "name", pv_get_str(link, "property_name")))
+		return NULL;
+	return p;
+}
+
+/* The organisation as the API shows it ({name, brand_color, logo_url}) or, with
+ * id, as the layout brands a signed-out page (layout_org). */
+static struct portal_value *org_of(struct portal_arena *a, const struct portal_value *link,
+				   bool with_id)
+{
+	struct portal_value *o = pv_object(a);
+	if (!o || (with_id && pv_set_int(a, o, "id", pv_get_int(link, "org_id", 0))) ||
+	    pv_set_str(a, o, "name", pv_get_str(link, "org_name")) ||
+	    pv_set_str(a, o, "brand_color", pv_get_str(link, "brand_color")) ||
+	    pv_set_str(a, o, "logo_url", pv_get_str(link, "logo_url")))
+		return NULL;
+	return o;
+}
+
+/* What the page needs beyond the API's answer: the branding, the token for the
+ * forms' action, the groups with the chosen one checked and, after a failed
+ * attempt, what was typed into which of the two forms (the password never). */
+static int page_view(struct portal_req *req, struct portal_value *view,
+		     const struct portal_value *link)
+{
+	struct portal_arena *a = req->arena;
+	/* Read as portal_body_bool reads it, without recording an error: join_read
+	 * does that for a malformed value. */
+	const struct portal_value *existing = pv_get(req->body, "existing");
+	const char *flag = existing && existing->type == PV_STRING ? existing->u.s.ptr : "";
+	bool other_form = (existing && existing->type == PV_BOOL && existing->u.b) ||
+			  !strcmp(flag, "1") || !strcmp(flag, "true") || !strcmp(flag, "on");
+	const char *chosen = pv_get_str(req->body, "group");
+	if (!chosen || !*chosen)
+		chosen = join_groups[0].value;
+	struct portal_value *groups = pv_list(a), *typed = pv_object(a);
+	struct portal_value *layout_org = org_of(a, link, true);
+	if (!groups || !typed || !layout_org)
+		return 500;
+	for (size_t i = 0; i < JOIN_GROUPS; i++) {
+		struct portal_value *g = pv_object(a);
+		if (!g || pv_set_str(a, g, "value", join_groups[i].value) ||
+		    pv_set_str(a, g, "label", portal_t(req, join_groups[i].label)) ||
+		    pv_set_bool(a, g, "checked", strcmp(chosen, join_groups[i].value) == 0) ||
+		    pv_push(a, groups, g))
+			return 500;
+	}
+	const char *name = pv_get_str(req->body, "display_name");
+	const char *email = pv_get_str(req->body, "email");
+	if ((name && pv_set_str(a, typed, "display_name", name)) ||
+	    (email && pv_set_str(a, typed, "email", email)))
+		return 500;
+	if (pv_set(a, view, "layout_org", layout_org) ||
+	    pv_set_str(a, view, "token", portal_param_str(req, "token")) ||
+	    pv_set(a, view, "groups", groups) || pv_set_bool(a, view, "other_form", other_form) ||
+	    pv_set(a, view, other_form ? "typed_other" : "typed", typed))
+		return 500;
+	return 0;
+}
+
+/* The view of both routes: {property: {id, name}, org: {name, brand_color,
+ * logo_url}}, and for the page what page_view adds. */
+static int link_view(struct portal_req *req, struct portal_value *view,
+		     const struct portal_value *link)
+{
+	struct portal_arena *a = req->arena;
+	struct portal_value *property = property_of(a, link), *org = org_of(a, link, false);
+	if (!property || !org || pv_set(a, view, "property", property) ||
+	    pv_set(a, view, "org", org))
+		return 500;
+	return req->is_api ? 0 : page_view(req, view, link);
+}
+
+/* GET /api/v1/join/{token} and the page /join/{token}: reads only, so a mail
+ * scanner or a curious neighbour opening the link changes nothing. */
+int join_show(struct portal_req *req, struct portal_value *view)
+{
+	const struct portal_value *link = NULL;
+	int status = link_find(req, false, &link);
+	if (!status)
+		status = link_view(req, view, link);
+	return status ? status : 200;
+}
+
+/* The body's fields, each checked in the order the form asks for them. */
+static int join_read(struct portal_req *req, struct portal_value *view, struct join_input *in)
+{
+	int status = portal_body_bool(req, "existing", false, &in->existing);
+	if (status)
+		return status == 422 ? join_invalid(req, view, "existing", "error.invalid_field")
+				     : status;
+	in->display_name = NULL;
+	if (!in->existing) {
+		status = portal_body_str(req, "display_name", 1, NAME_MAX_CHARS, &in->display_name);
+		if (status == 422 || (!status && !name_printable(in->display_name)))
+			return join_invalid(req, view, "display_name", "join.name_invalid");
+		if (status)
+			return status;
+	}
+
+	status = portal_body_str(req, "email", 1, EMAIL_MAX_BYTES, &in->email);
+	if (status == 422 || (!status && !email_valid(in->email)))
+		return join_invalid(req, view, "email", "join.email_invalid");
+	if (status)
+		return status;
+	/* One account per email whatever its case; the throttling keys likewise. */
+	char *email = portal_strdup(req->arena, in->email);
+	if (!email)
+		return 500;
+	for (char *p = email; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	in->email = email;
+
+	/* Taken as typed: spaces at either end belong to the password. */
+	const struct portal_value *pw = pv_get(req->body, "password");
+	in->password = pw && pw->type == PV_STRING ? pw->u.s.ptr : NULL;
+	if (!in->password || utf8_chars(in->password) < PASSWORD_MIN_CHARS)
+		return join_invalid(req, view, "password",
+				    in->existing ? "join.password_missing" : "password.too_short");
+	if (strlen(in->password) > PASSWORD_MAX_BYTES)
+		return join_invalid(req, view, "password", "password.too_long");
+
+	const struct portal_value *g = pv_get(req->body, "group");
+	in->group = NULL;
+	if (!g || g->type == PV_NULL || (g->type == PV_STRING && g->u.s.len == 0))
+		in->group = join_groups[0].value;
+	for (size_t i = 0; !in->group && g->type == PV_STRING && i < JOIN_GROUPS; i++)
+		if (strcmp(g->u.s.ptr, join_groups[i].value) == 0)
+			in->group = join_groups[i].value;
+	if (!in->group)
+		return join_invalid(req, view, "group", "join.group_invalid");
+	return 0;
+}
+
+/* 0 while every limit has room; otherwise 429 with Retry-After (the longest
+ * wait), or an HTTP status when the database failed. */
+static int join_throttled(struct portal_req *req, const struct join_input *in)
+{
+	const char *address = req->client_addr ? req->client_addr : "";
+	int wait = 0;
+	for (size_t i = 0; i < sizeof join_limits / sizeof join_limits[0]; i++) {
+		const struct join_limit *l = &join_limits[i];
+		int w = portal_throttle_check(
+		    req, l->scope, l->key == KEY_ADDRESS ? address : in->email,
+		    config_number(req, l->max_setting, l->max_fallback),
+		    config_number(req, l->window_setting, l->window_fallback));
+		if (w < 0)
+			return -w;
+		if (w > wait)
+			wait = w;
+	}
+	if (wait == 0)
+		return 0;
+	char seconds[16];
+	snprintf(seconds, sizeof seconds, "%d", wait);
+	if (portal_set_header(req, "Retry-After", seconds))
+		return 500;
+	return portal_fail(req, 429, "rate_limited", NULL, "join.throttled");
+}
+
+/* Counts this attempt against the limits that count every attempt. Outside
+ * any transaction: a sign-up that fails later must not take its count back. */
+static int join_count_attempt(struct portal_req *req, const struct join_input *in)
+{
+	const char *address = req->client_addr ? req->client_addr : "";
+	for (size_t i = 0; i < sizeof join_limits / sizeof join_limits[0]; i++) {
+		const struct join_limit *l = &join_limits[i];
+		if (!l->count_attempt)
+			continue;
+		int status = portal_throttle_fail(req, l->scope,
+						  l->key == KEY_ADDRESS ? address : in->email);
+		if (status)
+			return status;
+	}
+	return 0;
+}
+
+/* Makes user_id a member of the link's property (pending when the property
+ * wants to approve sign-ups) and emits "resident.joined", in the open
+ * transaction; a member already keeps the membership they have (its group and
+ * state as they are, no event). Puts {property, group, state} in *membership. */
+static int join_membership(struct portal_req *req, const struct portal_value *link,
+			   long long user_id, const char *group, struct portal_value **membership)
+{
+	struct portal_arena *a = req->arena;
+	long long property_id = pv_get_int(link, "property_id", 0);
+	const char *state = pv_get_int(link, "approval_required", 0) ? "pending" : "active";
+	int status = portal_db_exec(req,
+				    "INSERT INTO memberships (property_id, user_id, org_id,"
+				    " resident_group, state, joined_at)"
+				    " VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP())",
+				    PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(user_id),
+						   PDB_I(pv_get_int(link, "org_id", 0)),
+						   PDB_S(group), PDB_S(state)),
+				    NULL, NULL);
+	bool created = status == 0;
+	if (status == 409) { /* a member already: only this statement failed */
+		struct portal_value *rows;
+		status = portal_db_query(req,
+					 "SELECT resident_group, state FROM memberships"
+					 " WHERE property_id = ? AND user_id = ?",
+					 PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(user_id)), &rows);
+		/* The row that was just in the way cannot vanish under our lock. */
+		if (!status && rows->u.c.count == 0)
+			status = 500;
+		if (!status) {
+			group = pv_get_str(rows->u.c.head->value, "resident_group");
+			state = pv_get_str(rows->u.c.head->value, "state");
+		}
+	}
+	if (status)
+		return status;
+	if (created) {
+		struct portal_value *payload = pv_object(a);
+		if (!payload || pv_set_int(a, payload, "property_id", property_id) ||
+		    pv_set_int(a, payload, "user_id", user_id) ||
+		    pv_set_str(a, payload, "state", state) ||
+		    pv_set_str(a, payload, "group", group))
+			return 500;
+		if ((status = portal_emit(req, "resident.joined", payload)))
+			return status;
+	}
+	struct portal_value *m = pv_object(a), *property = property_of(a, link);
+	if (!m || !property || pv_set(a, m, "property", property) ||
+	    pv_set_str(a, m, "group", group) || pv_set_str(a, m, "state", state))
+		return 500;
+	*membership = m;
+	return 0;
+}
+
+/* Signs user_id in and commits everything the sign-up wrote in the open
+ * transaction; then the API's 201 {user, csrf_token, membership}, or the page's
+ * way on: the property in the portal, or the portal's waiting notice. */
+static int join_finish(struct portal_req *req, struct portal_value *view, long long user_id,
+		       struct portal_value *membership)
+{
+	struct portal_arena *a = req->arena;
+	const char *csrf = NULL;
+	struct portal_value *rows;
+	int status = portal_session_start(req, user_id, &csrf);
+	if (!status)
+		status = portal_db_query(req,
+					 "SELECT id, name, role, org_id, admin FROM users"
+					 " WHERE id = ?",
+					 PORTAL_DB_ARGS(PDB_I(user_id)), &rows);
+	if (!status && rows->u.c.count == 0)
+		status = 500; /* inserted or found in this very transaction */
+	if (!status)
+		status = portal_db_commit(req);
+	if (status)
+		return status; /* the core rolls back an open transaction */
+	if (!req->is_api) {
+		const char *state = pv_get_str(membership, "state");
+		long long id = pv_get_int(pv_get(membership, "property"), "id", 0);
+		const char *to = state && strcmp(state, "active") == 0
+				     ? portal_sprintf(a, "/portal?property=%lld", id)
+				     : "/portal";
+		return to ? portal_redirect(req, to) : 500;
+	}
+	struct portal_value *user = rows->u.c.head->value;
+	if (pv_set_bool(a, user, "admin", pv_get_int(user, "admin", 0) != 0) ||
+	    pv_set(a, view, "user", user) || pv_set_str(a, view, "csrf_token", csrf) ||
+	    pv_set(a, view, "membership", membership))
+		return 500;
+	return 201;
+}
+
+/* A new resident account of the link's organisation. 409 when the email was
+ * taken between the lookup and the insert (a parallel sign-up): the caller
+ * looks again, with the transaction rolled back. */
+static int join_new_account(struct portal_req *req, struct portal_value *view,
+			    const struct join_input *in)
+{
+	/* argon2id takes a while: before the transaction, so no row stays locked. */
+	char password_hash[PORTAL_PASSWORD_HASH_MAX];
+	if (portal_password_hash(in->password, password_hash))
+		return 500;
+	const struct portal_value *link = NULL;
+	struct portal_value *membership = NULL;
+	unsigned long long user_id = 0;
+	int status = portal_db_begin(req);
+	if (!status)
+		status = link_find(req, true, &link);
+	if (!status)
+		status = portal_db_exec(req,
+					"INSERT INTO users (org_id, role, email, name,"
+					" password_hash, created_at)"
+					" VALUES (?, 'resident', ?, ?, ?, UTC_TIMESTAMP())",
+					PORTAL_DB_ARGS(PDB_I(pv_get_int(link, "org_id", 0)),
+						       PDB_S(in->email), PDB_S(in->display_name),
+						       PDB_S(password_hash)),
+					NULL, &user_id);
+	if (status == 409) {
+		int rolled = portal_db_rollback(req);
+		return rolled ? rolled : 409;
+	}
+	if (!status)
+		status = join_membership(req, link, (long long)user_id, in->group, &membership);
+	if (status)
+		return status;
+	return join_finish(req, view, (long long)user_id, membership);
+}
+
+/* The email has an account (or, from the form for existing accounts, maybe
+ * none: account NULL): the password decides, as at sign-in. */
+static int join_existing_account(struct portal_req *req, struct portal_value *view,
+				 const struct join_input *in, const struct portal_value *account)
+{
+	/* No account, or one without a password yet: compared against the dummy
+	 * hash all the same, so the time does not tell. */
+	const char *stored = account ? pv_get_str(account, "password_hash") : NULL;
+	if (!portal_password_verify(in->password, stored)) {
+		int status = portal_throttle_fail(req, SCOPE_LOGIN_EMAIL, in->email);
+		if (status)
+			return status;
+		/* A page shows its form again only for 4xx other than 401, so the
+		 * form gets 422 with the same code, as the sign-in page does. */
+		return portal_fail(req, req->is_api ? 401 : 422, "unauthenticated", NULL,
+				   "join.login_failed");
+	}
+	const struct portal_value *link = NULL;
+	struct portal_value *membership = NULL;
+	long long user_id = pv_get_int(account, "id", 0);
+	const char *role = pv_get_str(account, "role");
+	int status = portal_db_begin(req);
+	if (!status)
+		status = link_find(req, true, &link);
+	if (status)
+		return status;
+	/* Only the account's owner gets this far: telling them why is safe. */
+	if (!role || strcmp(role, "resident") != 0 ||
+	    pv_get_int(account, "org_id", 0) != pv_get_int(link, "org_id", 0))
+		return portal_fail(req, 409, "conflict", NULL, "join.account_elsewhere");
+	status = join_membership(req, link, user_id, in->group, &membership);
+	/* A successful sign-in: the account's failed attempts go, as at /login. */
+	if (!status)
+		status = portal_throttle_clear(req, SCOPE_LOGIN_EMAIL, in->email);
+	if (status)
+		return status;
+	return join_finish(req, view, user_id, membership);
+}
+
+/* POST /api/v1/join/{token} {display_name, email, password, group?, existing?}
+ * and the page's two forms. existing (the form for people with an account)
+ * asks no display name and never creates an account: an unknown email is a
+ * wrong pair, 401. Fields a caller may not set (role, org_id, state) are not
+ * read. */
+int join_submit(struct portal_req *req, struct portal_value *view)
+{
+	const struct portal_value *link = NULL;
+	struct join_input in;
+	int status = link_find(req, false, &link);
+	/* The page needs the link's view to show its form again after a failure;
+	 * the API's answer is only the sign-up's. */
+	if (!status && !req->is_api)
+		status = link_view(req, view, link);
+	if (!status)
+		status = join_read(req, view, &in);
+	/* Checked before any password is looked at: while throttled, even the
+	 * right one is refused, so guessing learns nothing until the window passes. */
+	if (!status)
+		status = join_throttled(req, &in);
+	if (!status)
+		status = join_count_attempt(req, &in);
+	if (status)
+		return status;
+	/* Twice at most: a parallel sign-up may take a new email between our
+	 * lookup and our insert; then it is an existing account. */
+	for (int round = 0; round < 2; round++) {
+		struct portal_value *rows;
+		status = portal_db_query(req,
+					 "SELECT id, org_id, role, password_hash FROM users"
+					 " WHERE email = ?",
+					 PORTAL_DB_ARGS(PDB_S(in.email)), &rows);
+		if (status)
+			return status;
+		const struct portal_value *account = rows->u.c.count ? rows->u.c.head->value : NULL;
+		if (account || in.existing)
+			return join_existing_account(req, view, &in, account);
+		status = join_new_account(req, view, &in);
+		if (status != 409)
+			return status;
+	}
+	return portal_fail(req, 409, "conflict", NULL, "join.try_again");
+}

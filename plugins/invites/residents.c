@@ -1,0 +1,594 @@
+/* The property's contacts (Kontakte): its residents and the queue of sign-ups
+ * waiting for approval, for the managers of the property's organisation
+ * ("Residents and invitations" in API.md). A resident is shown by display name,
+ * group, state and the day they joined, never by email: managers reach residents
+ * through the portal, and a list of addresses is what leaks first. The email is
+ * read only to tell a rejected person so, and never enters a view.
+ *
+ * Access is not cached anywhere: every route of the portal reads memberships on
+ * each request, so removing a membership takes the property away at once, also
+ * from the resident's open sessions, without touching the sessions themselves
+ * (the resident may belong to other properties). Every query is scoped by the
+ * caller's organisation; a property or member of another one is a 404. */
+#include <portal/input.h>
+#include <portal/list.h>
+#include <portal/mail.h>
+#include <string.h>
+
+#include "invites.h"
+
+/* The queue above the list shows this many; the rest are a page of their own
+ * (?state=pending). */
+#define QUEUE_MAX 50
+
+/* A search term longer than any display name (200 characters, 4 bytes each)
+ * could match nothing: it is refused (400) rather than made into a pattern. */
+#define Q_MAX_BYTES 800
+
+static const char *const groups[] = {"resident", "tenant", "owner"};
+static const char *const states[] = {"active", "pending"};
+#define COUNT(table) (sizeof(table) / sizeof *(table))
+
+/* What a resident is in every answer of this file: {id, display_name, group,
+ * state, joined_at}. users.org_id repeats the scope so that a membership row
+ * pointing across organisations could still show nobody. */
+#define RESIDENT_SELECT                                                                          \
+	"SELECT u.id, u.name AS display_name, m.resident_group AS `group`, m.state,"            \
+	" m.joined_at FROM memberships m JOIN users u ON u.id = m.user_id AND u.org_id = m.org_id" \
+	" WHERE m.property_id = ? AND m.org_id = ?"
+
+/* One statement for every combination of filters: an absent filter is bound as
+ * NULL and drops out, so the text never depends on input. Ordered by display
+ * name then id, the keyset the cursor continues from. */
+static const char list_sql[] =
+    RESIDENT_SELECT " AND (? IS NULL OR m.resident_group = ?) AND (? IS NULL OR m.state = ?)"
+		    " AND (? IS NULL OR u.name LIKE ?)"
+		    " AND (? = 0 OR u.name > ? OR (u.name = ? AND u.id > ?))"
+		    " ORDER BY u.name, u.id LIMIT ?";
+
+struct filters {
+	const char *q;       /* as typed, for the page; NULL: no search */
+	const char *pattern; /* q as a LIKE pattern */
+	const char *group;   /* one of groups, or NULL */
+	const char *state;   /* one of states, or NULL */
+};
+
+static int index_of(const char *const *table, size_t n, const char *s)
+{
+	for (size_t i = 0; s && i < n; i++)
+		if (strcmp(table[i], s) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* "%q%" for LIKE, with the wildcards of q taken literally. NULL when out of memory. */
+static char *like_pattern(struct portal_req *req, const char *q)
+{
+	size_t n = strlen(q);
+	char *p = portal_alloc(req->arena, 2 * n + 3), *o = p;
+	if (!p)
+		return NULL;
+	*o++ = '%';
+	for (; *q; q++) {
+		if (*q == '%' || *q == '_' || *q == '\\')
+			*o++ = '\\';
+		*o++ = *q;
+	}
+	*o++ = '%';
+	return p;
+}
+
+/* A query filter that must be one of table's values: absent or empty is no
+ * filter (*out NULL); anything else, a repeated key included, is a malformed
+ * query, 400 on that name, as a malformed limit or cursor is. */
+static int query_choice(struct portal_req *req, const char *name, const char *const *table,
+			size_t n, const char **out)
+{
+	const struct portal_value *v = pv_get(req->query, name);
+	*out = NULL;
+	if (!v || (v->type == PV_STRING && v->u.s.len == 0))
+		return 0;
+	int i = v->type == PV_STRING ? index_of(table, n, v->u.s.ptr) : -1;
+	if (i < 0)
+		return portal_fail(req, 400, "bad_request", name, "residents.filter_invalid");
+	*out = table[i];
+	return 0;
+}
+
+static int filters_read(struct portal_req *req, struct filters *f)
+{
+	int status = query_choice(req, "group", groups, COUNT(groups), &f->group);
+	if (!status)
+		status = query_choice(req, "state", states, COUNT(states), &f->state);
+	if (status)
+		return status;
+	const struct portal_value *q = pv_get(req->query, "q");
+	f->q = f->pattern = NULL;
+	if (q && q->type != PV_STRING)
+		return portal_fail(req, 400, "bad_request", "q", "error.title.400");
+	if (!q || q->u.s.len == 0)
+		return 0;
+	if (q->u.s.len > Q_MAX_BYTES)
+		return portal_fail(req, 400, "bad_request", "q", "error.title.400");
+	f->q = q->u.s.ptr;
+	return (f->pattern = like_pattern(req, f->q)) ? 0 : 500;
+}
+
+/* The property {id} of the caller's organisation, with what a rejection mail
+ * names: {id, name, org_name}; or a 404 that says nothing about other
+ * organisations. */
+static int property_find(struct portal_req *req, struct portal_value **out)
+{
+	struct portal_value *rows;
+	int status = portal_db_query(
+	    req,
+	    "SELECT p.id, p.name, o.name AS org_name FROM properties p"
+	    " JOIN orgs o ON o.id = p.org_id WHERE p.id = ? AND p.org_id = ?",
+	    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id)), &rows);
+	if (status)
+		return status;
+	if (rows->u.c.count == 0)
+		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
+	*out = rows->u.c.head->value;
+	return 0;
+}
+
+/* The member {user_id} of the property, or a 404 (not a member, or not of this
+ * organisation's property: the same answer). */
+static int resident_find(struct portal_req *req, long long property_id,
+			 struct portal_value **out)
+{
+	struct portal_value *rows;
+	int status = portal_db_query(req, RESIDENT_SELECT " AND m.user_id = ?",
+				     PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(req->caller.org_id),
+						    PDB_I(portal_param_id(req, "user_id"))),
+				     &rows);
+	if (status)
+		return status;
+	if (rows->u.c.count == 0)
+		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
+	*out = rows->u.c.head->value;
+	return 0;
+}
+
+/* One page of the property's members matching f, in state (NULL: any; the
+ * page's default differs from the API's, so it is passed apart from f), after
+ * the cursor (after_id 0: from the start), at most limit rows. */
+static int residents_query(struct portal_req *req, long long property_id,
+			   const struct filters *f, const char *state, const char *after_key,
+			   long long after_id, int limit, struct portal_value **rows)
+{
+	const char *key = after_key ? after_key : "";
+	return portal_db_query(
+	    req, list_sql,
+	    PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(req->caller.org_id), PDB_S(f->group),
+			   PDB_S(f->group), PDB_S(state), PDB_S(state), PDB_S(f->pattern),
+			   PDB_S(f->pattern), PDB_I(after_id), PDB_S(key), PDB_S(key),
+			   PDB_I(after_id), PDB_I(limit)),
+	    rows);
+}
+
+/* The date a page shows for joined_at ("2026-12-01T18:00:00Z"): 01.12.2026 in
+ * German, the ISO date in English. */
+static const char *joined_date(struct portal_req *req, const char *at)
+{
+	if (!at || strlen(at) < 10)
+		return "";
+	if (strcmp(req->locale, "de") == 0)
+		return portal_sprintf(req->arena, "%.2s.%.2s.%.4s", at + 8, at + 5, at);
+	return portal_strndup(req->arena, at, 10);
+}
+
+/* What the page needs beside the API's fields: pending, the date to show and
+ * the options of the group select. */
+static int page_item(struct portal_req *req, struct portal_value *item)
+{
+	struct portal_arena *a = req->arena;
+	const char *group = pv_get_str(item, "group");
+	const char *state = pv_get_str(item, "state");
+	const char *date = joined_date(req, pv_get_str(item, "joined_at"));
+	struct portal_value *options = pv_list(a);
+	bool pending = state && strcmp(state, "pending") == 0;
+	if (!options || !date || pv_set_bool(a, item, "pending", pending) ||
+	    pv_set_str(a, item, "joined_date", date) || pv_set(a, item, "options", options))
+		return 500;
+	for (size_t i = 0; i < COUNT(groups); i++) {
+		struct portal_value *o = pv_object(a);
+		if (!o || pv_set_str(a, o, "value", groups[i]) ||
+		    pv_set_bool(a, o, "selected", group && !strcmp(group, groups[i])) ||
+		    pv_push(a, options, o))
+			return 500;
+	}
+	return 0;
+}
+
+static int page_items(struct portal_req *req, struct portal_value *rows)
+{
+	pv_foreach(m, rows) {
+		if (page_item(req, m->value))
+			return 500;
+	}
+	return 0;
+}
+
+/* Percent-encoding for a query value (RFC 3986 unreserved characters stay). */
+static int url_append(struct portal_req *req, char **url, const char *name, const char *value)
+{
+	if (!value || !*value)
+		return 0;
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(value);
+	char *enc = portal_alloc(req->arena, 3 * n + 1), *o = enc;
+	if (!enc)
+		return 500;
+	for (const unsigned char *s = (const unsigned char *)value; *s; s++) {
+		if ((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		    (*s >= '0' && *s <= '9') || strchr("-._~", *s)) {
+			*o++ = (char)*s;
+		} else {
+			*o++ = '%';
+			*o++ = hex[*s >> 4];
+			*o++ = hex[*s & 15];
+		}
+	}
+	*o = '\0';
+	char *joined = portal_sprintf(req->arena, "%s%s%s=%s", *url, strchr(*url, '?') ? "&" : "?",
+				      name, enc);
+	if (!joined)
+		return 500;
+	*url = joined;
+	return 0;
+}
+
+/* The page's counts for the whole property, whatever the filters: active
+ * members per group ({group, n} in the order of groups) and those waiting. */
+static int counts_fill(struct portal_req *req, struct portal_value *view, long long property_id)
+{
+	struct portal_arena *a = req->arena;
+	struct portal_value *rows;
+	int status = portal_db_query(
+	    req,
+	    "SELECT m.resident_group AS `group`, m.state, COUNT(*) AS n FROM memberships m"
+	    " JOIN users u ON u.id = m.user_id AND u.org_id = m.org_id"
+	    " WHERE m.property_id = ? AND m.org_id = ? GROUP BY m.resident_group, m.state",
+	    PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(req->caller.org_id)), &rows);
+	if (status)
+		return status;
+	long long active[COUNT(groups)] = {0}, pending = 0, total = 0;
+	pv_foreach(m, rows) {
+		long long n = pv_get_int(m->value, "n", 0);
+		int g = index_of(groups, COUNT(groups), pv_get_str(m->value, "group"));
+		const char *state = pv_get_str(m->value, "state");
+		if (state && strcmp(state, "pending") == 0) {
+			pending += n;
+		} else if (g >= 0) {
+			active[g] += n;
+			total += n;
+		}
+	}
+	struct portal_value *list = pv_list(a);
+	if (!list)
+		return 500;
+	for (size_t i = 0; i < COUNT(groups); i++) {
+		struct portal_value *o = pv_object(a);
+		if (!o || pv_set_str(a, o, "group", groups[i]) ||
+		    pv_set_int(a, o, "n", active[i]) || pv_push(a, list, o))
+			return 500;
+	}
+	if (pv_set(a, view, "group_counts", list) || pv_set_int(a, view, "active_count", total) ||
+	    pv_set_int(a, view, "pending_count", pending))
+		return 500;
+	return 0;
+}
+
+/* After a change the page says what happened; only these words are read. */
+static const char *const done_notices[][2] = {
+    {"accepted", "residents.done_accepted"},
+    {"rejected", "residents.done_rejected"},
+    {"updated", "residents.done_updated"},
+    {"removed", "residents.done_removed"},
+};
+
+/* The pending queue above the list (unless a state is asked for: then the list
+ * itself is that state), with the same search and group filter. */
+static int queue_fill(struct portal_req *req, struct portal_value *view, long long property_id,
+		      const struct filters *f)
+{
+	struct portal_arena *a = req->arena;
+	struct portal_value *rows;
+	int status = residents_query(req, property_id, f, "pending", NULL, 0, QUEUE_MAX + 1, &rows);
+	if (status)
+		return status;
+	bool more = rows->u.c.count > QUEUE_MAX;
+	if (more) {
+		struct pv_member *m = rows->u.c.head;
+		for (int i = 1; i < QUEUE_MAX; i++)
+			m = m->next;
+		m->next = NULL;
+		rows->u.c.tail = m;
+		rows->u.c.count = QUEUE_MAX;
+	}
+	char *more_url = portal_sprintf(a, "/app/properties/%lld/residents", property_id);
+	if (!more_url || url_append(req, &more_url, "q", f->q) ||
+	    url_append(req, &more_url, "group", f->group) ||
+	    url_append(req, &more_url, "state", "pending"))
+		return 500;
+	if (page_items(req, rows) || pv_set(a, view, "queue", rows) ||
+	    pv_set_bool(a, view, "has_queue", rows->u.c.count > 0) ||
+	    pv_set_str(a, view, "queue_more_url", more ? more_url : ""))
+		return 500;
+	return 0;
+}
+
+/* The list into view: {items, next} for the API; on pages also the property,
+ * the queue, the counts, the filters as sent and the link to the next page.
+ * 0 or an HTTP status (recorded). */
+static int residents_fill(struct portal_req *req, struct portal_value *view,
+			  struct portal_value *property)
+{
+	struct portal_arena *a = req->arena;
+	long long property_id = pv_get_int(property, "id", 0);
+	struct filters f = {0};
+	const char *after_key;
+	long long after_id;
+	int limit = portal_list_limit(req);
+	if (!limit)
+		return 400;
+	int status = portal_cursor_read(req, &after_key, &after_id);
+	if (!status)
+		status = filters_read(req, &f);
+	if (status)
+		return status;
+	/* On the page the pending wait in their queue above the list; the API
+	 * lists everyone unless asked for one state. */
+	const char *state = f.state ? f.state : req->is_api ? NULL : "active";
+	struct portal_value *rows;
+	status = residents_query(req, property_id, &f, state, after_key, after_id, limit + 1,
+				 &rows);
+	if (status)
+		return status;
+	if (!req->is_api && page_items(req, rows))
+		return 500;
+	if (portal_list_view(req, view, rows, limit, "display_name"))
+		return 500;
+	if (req->is_api)
+		return 0;
+
+	const char *next = pv_get_str(view, "next");
+	char *next_url = portal_sprintf(a, "/app/properties/%lld/residents", property_id);
+	if (!next_url || url_append(req, &next_url, "q", f.q) ||
+	    url_append(req, &next_url, "group", f.group) ||
+	    url_append(req, &next_url, "state", f.state) ||
+	    url_append(req, &next_url, "limit", pv_get_str(req->query, "limit")) ||
+	    url_append(req, &next_url, "after", next))
+		return 500;
+	const char *notice = "";
+	const char *done = pv_get_str(req->query, "done");
+	for (size_t i = 0; done && i < COUNT(done_notices); i++)
+		if (strcmp(done, done_notices[i][0]) == 0)
+			notice = portal_t(req, done_notices[i][1]);
+	struct portal_value *filter_options = pv_list(a);
+	if (!filter_options)
+		return 500;
+	for (size_t i = 0; i < COUNT(groups); i++) {
+		struct portal_value *o = pv_object(a);
+		if (!o || pv_set_str(a, o, "value", groups[i]) ||
+		    pv_set_bool(a, o, "selected", f.group && !strcmp(f.group, groups[i])) ||
+		    pv_push(a, filter_options, o))
+			return 500;
+	}
+	if (pv_set(a, view, "property", property) || pv_set_str(a, view, "q", f.q ? f.q : "") ||
+	    pv_set(a, view, "filter_options", filter_options) ||
+	    pv_set_bool(a, view, "filtered", f.q || f.group) ||
+	    pv_set_bool(a, view, "narrowed", f.q || f.group || f.state) ||
+	    pv_set_str(a, view, "state", f.state ? f.state : "") ||
+	    pv_set_bool(a, view, "showing_pending", f.state && !strcmp(f.state, "pending")) ||
+	    pv_set_bool(a, view, "any", rows->u.c.count > 0) ||
+	    pv_set_str(a, view, "next_url", next ? next_url : "") ||
+	    pv_set_str(a, view, "notice", notice))
+		return 500;
+	if (!f.state && (status = queue_fill(req, view, property_id, &f)))
+		return status;
+	return counts_fill(req, view, property_id);
+}
+
+/* A page whose action failed (409, 422) is rendered again by the core with the
+ * reason; it shows the contacts around it, so the manager sees the list they
+ * acted on. The API answers the error alone. */
+static int fail_again(struct portal_req *req, struct portal_value *view,
+		      struct portal_value *property, int status)
+{
+	if (req->is_api || !property || status < 400 || status >= 500 || status == 401 ||
+	    status == 404)
+		return status;
+	int fill = residents_fill(req, view, property);
+	/* Without the list the reason alone is shown, by the error page. */
+	if (fill)
+		return portal_fail(req, fill, NULL, NULL, NULL);
+	return status;
+}
+
+/* Where a page goes after a change: the contacts, saying what was done. */
+static int page_done(struct portal_req *req, long long property_id, const char *done)
+{
+	return portal_redirect(req, portal_sprintf(req->arena,
+						   "/app/properties/%lld/residents?done=%s",
+						   property_id, done));
+}
+
+/* GET /properties/{id}/residents and the page /app/properties/{id}/residents. */
+int residents_list(struct portal_req *req, struct portal_value *view)
+{
+	struct portal_value *property;
+	int status = property_find(req, &property);
+	if (!status)
+		status = residents_fill(req, view, property);
+	return status ? status : 200;
+}
+
+/* POST /properties/{id}/residents/{user_id}/accept: a pending member becomes
+ * active and sees the property from their next request on. Accepting someone
+ * already active answers 200 with them unchanged: two managers working the
+ * same queue, or a second click, want the same outcome, and nothing is lost. */
+int residents_accept(struct portal_req *req, struct portal_value *view)
+{
+	struct portal_value *property = NULL, *resident = NULL;
+	int status = property_find(req, &property);
+	long long property_id = pv_get_int(property, "id", 0);
+	if (!status)
+		status = portal_db_exec(
+		    req,
+		    "UPDATE memberships SET state = 'active' WHERE property_id = ? AND user_id = ?"
+		    " AND org_id = ? AND state = 'pending'",
+		    PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(portal_param_id(req, "user_id")),
+				   PDB_I(req->caller.org_id)),
+		    NULL, NULL);
+	if (!status)
+		status = resident_find(req, property_id, &resident);
+	if (status)
+		return fail_again(req, view, property, status);
+	if (!req->is_api)
+		return page_done(req, property_id, "accepted");
+	*view = *resident;
+	return 200;
+}
+
+/* The mail telling a person they were not accepted, in their language (the
+ * organisation's unless they chose one), queued in the open transaction. An
+ * address the outbox refuses (an account made before addresses were checked)
+ * cannot be mailed: the rejection still happens, logged, rather than leaving
+ * the person in the queue for good. */
+static int rejected_mail(struct portal_req *req, const struct portal_value *property,
+			 const struct portal_value *person)
+{
+	struct portal_arena *a = req->arena;
+	struct portal_value *v = pv_object(a);
+	if (!v || pv_set_str(a, v, "display_name", pv_get_str(person, "name")) ||
+	    pv_set_str(a, v, "property_name", pv_get_str(property, "name")) ||
+	    pv_set_str(a, v, "org_name", pv_get_str(property, "org_name")))
+		return 500;
+	struct portal_mail mail = {
+	    .to = pv_get_str(person, "email"),
+	    .to_name = pv_get_str(person, "name"),
+	    .locale = pv_get_str(person, "locale"),
+	    .kind = "membership",
+	    .template = "rejected",
+	    .subject = "residents.mail_rejected_subject",
+	    .org_id = req->caller.org_id,
+	    .view = v,
+	};
+	int status = portal_mail(req, &mail);
+	if (status == 422) {
+		portal_log("residents: user %lld rejected without mail: address refused",
+			   pv_get_int(person, "id", 0));
+		return 0;
+	}
+	return status;
+}
+
+/* POST /properties/{id}/residents/{user_id}/reject: the pending membership is
+ * deleted and the person is told by mail, in one transaction (no mail without
+ * the rejection, no rejection without its mail). An active member is a 409:
+ * taking access away is "Entfernen", which mails nobody. The account stays:
+ * the person may belong to other properties, or ask again. */
+int residents_reject(struct portal_req *req, struct portal_value *view)
+{
+	struct portal_value *property = NULL, *rows = NULL;
+	long long user_id = portal_param_id(req, "user_id");
+	int status = property_find(req, &property);
+	long long property_id = pv_get_int(property, "id", 0);
+	if (!status)
+		status = portal_db_begin(req);
+	if (!status)
+		status = portal_db_query(
+		    req,
+		    "SELECT u.id, u.name, u.email, COALESCE(u.locale, o.locale) AS locale, m.state"
+		    " FROM memberships m JOIN users u ON u.id = m.user_id AND u.org_id = m.org_id"
+		    " JOIN orgs o ON o.id = m.org_id"
+		    " WHERE m.property_id = ? AND m.user_id = ? AND m.org_id = ? FOR UPDATE",
+		    PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(user_id), PDB_I(req->caller.org_id)),
+		    &rows);
+	const struct portal_value *person =
+	    !status && rows->u.c.count ? rows->u.c.head->value : NULL;
+	if (!status && !person)
+		status = portal_fail(req, 404, "not_found", NULL, "error.title.404");
+	const char *state = pv_get_str(person, "state");
+	if (!status && (!state || strcmp(state, "pending") != 0))
+		status = portal_fail(req, 409, "conflict", NULL, "residents.reject_active");
+	if (!status)
+		status = portal_db_exec(
+		    req,
+		    "DELETE FROM memberships WHERE property_id = ? AND user_id = ? AND org_id = ?"
+		    " AND state = 'pending'",
+		    PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(user_id), PDB_I(req->caller.org_id)),
+		    NULL, NULL);
+	if (!status)
+		status = rejected_mail(req, property, person);
+	if (!status)
+		status = portal_db_commit(req);
+	if (status) {
+		/* Release the row lock before the page reads the list again. */
+		if (property && portal_db_rollback(req))
+			portal_log("residents: rollback after a failed rejection failed");
+		return fail_again(req, view, property, status);
+	}
+	return req->is_api ? 204 : page_done(req, property_id, "rejected");
+}
+
+/* PATCH /properties/{id}/residents/{user_id} {group}, and the page's small
+ * form (POST /app/properties/{id}/residents/{user_id}): the resident's group,
+ * which decides the documents they see. */
+int residents_update(struct portal_req *req, struct portal_value *view)
+{
+	struct portal_value *property = NULL, *resident = NULL;
+	int status = property_find(req, &property);
+	long long property_id = pv_get_int(property, "id", 0);
+	/* Who is asked about comes first: a stranger's id is 404 whatever the body. */
+	if (!status)
+		status = resident_find(req, property_id, &resident);
+	const char *group = pv_get_str(req->body, "group");
+	if (!status && index_of(groups, COUNT(groups), group) < 0)
+		status = portal_fail(req, 422, "validation", "group", "residents.group_invalid");
+	if (!status)
+		status = portal_db_exec(
+		    req,
+		    "UPDATE memberships SET resident_group = ?"
+		    " WHERE property_id = ? AND user_id = ? AND org_id = ?",
+		    PORTAL_DB_ARGS(PDB_S(group), PDB_I(property_id),
+				   PDB_I(portal_param_id(req, "user_id")),
+				   PDB_I(req->caller.org_id)),
+		    NULL, NULL);
+	/* As stored now (removed meanwhile: 404). */
+	if (!status)
+		status = resident_find(req, property_id, &resident);
+	if (status)
+		return fail_again(req, view, property, status);
+	if (!req->is_api)
+		return page_done(req, property_id, "updated");
+	*view = *resident;
+	return 200;
+}
+
+/* DELETE /properties/{id}/residents/{user_id}, and the page's confirmed
+ * "Entfernen": the membership goes (pending or active), so the property is
+ * gone for the resident from their next request on, in every open session.
+ * The account stays, even without memberships left: they may join again. */
+int residents_remove(struct portal_req *req, struct portal_value *view)
+{
+	struct portal_value *property = NULL;
+	unsigned long long n = 0;
+	int status = property_find(req, &property);
+	long long property_id = pv_get_int(property, "id", 0);
+	if (!status)
+		status = portal_db_exec(
+		    req,
+		    "DELETE FROM memberships WHERE property_id = ? AND user_id = ? AND org_id = ?",
+		    PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(portal_param_id(req, "user_id")),
+				   PDB_I(req->caller.org_id)),
+		    &n, NULL);
+	if (!status && n == 0)
+		status = portal_fail(req, 404, "not_found", NULL, "error.title.404");
+	if (status)
+		return fail_again(req, view, property, status);
+	return req->is_api ? 204 : page_done(req, property_id, "removed");
+}
