@@ -5,7 +5,7 @@
 
 const struct portal_route *const core_route_tables[] = {
 	routes_misc, routes_session, routes_password, routes_org, routes_employees, routes_outbox,
-	routes_shell, routes_properties, routes_import, NULL,
+	routes_shell, routes_properties, routes_import, routes_notifications, NULL,
 };
 
 static const struct portal_nav nav[] = {

@@ -6,6 +6,7 @@
 #include "portal/files.h"
 #include "portal/input.h"
 #include "portal/list.h"
+#include "home.h"
 #include "properties.h"
 #include "routes.h"
 #include "worker.h"
@@ -445,6 +446,8 @@ static int property_preview(struct portal_req *req, struct portal_value *view)
 	if (!status)
 		status = portal_db_query(req, "SELECT name FROM orgs WHERE id = ?",
 					 PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), &rows);
+	if (!status)
+		status = home_sections(req, cards, view);
 	if (status)
 		return status;
 	struct portal_arena *a = req->arena;

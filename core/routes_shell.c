@@ -3,6 +3,7 @@
  * the layout's; these fill only the page itself. */
 #include <string.h>
 
+#include "home.h"
 #include "routes.h"
 #include "worker.h"
 
@@ -166,6 +167,8 @@ static int shell_portal(struct portal_req *req, struct portal_value *view)
 	bool waiting = cards->u.c.count == 0 && pending->u.c.count > 0;
 	if (!waiting && portal_switcher(req, &cards, &switcher))
 		return 500;
+	if (!waiting && (status = home_sections(req, cards, view)))
+		return status;
 	if (pv_set_bool(a, view, "waiting", waiting) || pv_set(a, view, "pending", pending) ||
 	    pv_set_bool(a, view, "has_pending", pending->u.c.count > 0) ||
 	    (!waiting && pv_set(a, view, "properties", cards)) ||

@@ -69,6 +69,18 @@ struct portal_listener {
 	int (*on_event)(struct portal_req *req, const char *event, const struct portal_value *payload);
 };
 
+/* A section of the residents' home (/portal), also shown in a manager's
+ * preview of a property. fill gets the ids of the properties whose content
+ * the home shows (a resident's active ones, or the one previewed: then the
+ * caller is a manager, and fill must change nothing, e.g. record no reads) and
+ * fills view for template (the plugin's); it returns 0 to show the section,
+ * 204 to leave it out (nothing to show), or an HTTP status on failure. */
+struct portal_home_section {
+	const char *template;
+	int (*fill)(struct portal_req *req, const long long *property_ids, size_t count,
+		    struct portal_value *view);
+};
+
 struct portal_plugin {
 	uint32_t abi_version; /* PORTAL_ABI_VERSION */
 	uint32_t struct_size; /* sizeof(struct portal_plugin) when built */
@@ -82,7 +94,10 @@ struct portal_plugin {
 	 * Returns 0, or non-zero to stop the worker from starting. May be NULL. */
 	int (*init)(void **state);
 	void (*fini)(void *state); /* when the worker exits; may be NULL */
-	void *reserved[8];         /* room to grow without breaking the ABI */
+	/* Sections of the residents' home, terminated by template NULL; may be NULL.
+	 * (Added in place of a reserved slot: plugins built before see NULL.) */
+	const struct portal_home_section *home;
+	void *reserved[7]; /* room to grow without breaking the ABI */
 };
 
 #define PORTAL_PLUGIN_V1 PORTAL_ABI_VERSION, (uint32_t)sizeof(struct portal_plugin)

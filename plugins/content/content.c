@@ -1,0 +1,37 @@
+/* The content plugin: announcements, appointments, FAQ and contacts for one,
+ * several or all properties. Each part declares its routes and home sections
+ * in its own header (a macro of table entries); this file only joins them. */
+#include "announcements.h"
+#include "appointments.h"
+#include "faq_contacts.h"
+
+static const struct portal_route routes[] = {
+	ANNOUNCEMENT_ROUTES
+	APPOINTMENT_ROUTES
+	FAQ_CONTACT_ROUTES
+	{0},
+};
+
+/* The residents' home, in this order. */
+static const struct portal_home_section home[] = {
+	ANNOUNCEMENT_HOME
+	APPOINTMENT_HOME
+	FAQ_CONTACT_HOME
+	{0},
+};
+
+static const struct portal_nav nav[] = {
+	{"app", "content.nav", "/app/content", 30},
+	{"portal", "content.nav_calendar", "/portal/calendar", 30},
+	{0},
+};
+
+const struct portal_plugin portal_plugin_v1 = {
+	PORTAL_PLUGIN_V1,
+	.name = "content",
+	.version = "1.0.0",
+	.description = "Announcements, appointments, FAQ and contacts for residents",
+	.routes = routes,
+	.nav = nav,
+	.home = home,
+};
