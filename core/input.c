@@ -2,6 +2,8 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "accounts.h"
+#include "mail_format.h"
 #include "portal/input.h"
 #include "portal/portal.h"
 
@@ -85,6 +87,11 @@ int portal_body_id(struct portal_req *req, const char *name, bool required, long
 		return invalid(req, name);
 	*out = id;
 	return 0;
+}
+
+bool portal_email_valid(const char *email)
+{
+	return account_email_valid(email) && mail_address_ok(email);
 }
 
 bool portal_body_has(const struct portal_req *req, const char *name)

@@ -96,23 +96,6 @@ static size_t utf8_chars(const char *s)
 	return n;
 }
 
-/* One usable address: local@domain.tld of printable ASCII (the outbox sends
- * nothing else), without the characters that separate or quote addresses. */
-static bool email_valid(const char *email)
-{
-	size_t n = strlen(email);
-	const char *at = strchr(email, '@');
-	if (n < 3 || n > EMAIL_MAX_BYTES || !at || at == email || at != strrchr(email, '@') ||
-	    !strchr(at + 1, '.') || at[1] == '.' || email[n - 1] == '.')
-		return false;
-	for (const char *p = email; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c <= ' ' || c >= 0x7f || strchr(",;:<>()[]\\\"'", c))
-			return false;
-	}
-	return true;
-}
-
 /* A name is shown in lists and mail headers: no control characters at all. */
 static bool name_printable(const char *s)
 {
@@ -277,7 +260,7 @@ static int join_read(struct portal_req *req, struct portal_value *view, struct j
 	}
 
 	status = portal_body_str(req, "email", 1, EMAIL_MAX_BYTES, &in->email);
-	if (status == 422 || (!status && !email_valid(in->email)))
+	if (status == 422 || (!status && !portal_email_valid(in->email)))
 		return join_invalid(req, view, "email", "join.email_invalid");
 	if (status)
 		return status;

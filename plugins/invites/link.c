@@ -20,8 +20,6 @@
 
 #define EMAILS_MAX 500           /* distinct addresses a request may name */
 #define EMAIL_ENTRIES_MAX 5000   /* entries before dropping duplicates: bounds the work */
-#define EMAIL_MAX_BYTES 254      /* RFC 5321, and the users table */
-#define EMAIL_LOCAL_MAX_BYTES 64 /* RFC 5321 4.5.3.1.1 */
 #define INVALID_SHOWN_MAX 300    /* bytes of an invalid entry echoed back */
 #define MESSAGE_MAX_CHARS 2000
 #define DEFAULT_MESSAGE_PARAGRAPHS 3 /* invites.default_message_1 .. _3 */
@@ -409,51 +407,6 @@ int invite_poster(struct portal_req *req, struct portal_value *view)
 
 /* ------------------------------------------------------------------ email invitations */
 
-static bool is_alnum(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-/* An address the portal can both keep as an account's email (core's rule for
- * sign-ups: one '@', a dot in the domain, no spaces or , ; : < > ( ) [ ] \ " ')
- * and send to (the outbox's rule: plain ASCII dot-atoms, a DNS host name). A
- * plugin cannot call core's checks, so this is both in one; an address either
- * would refuse is reported as invalid instead of failing the whole request. */
-static bool email_valid(const char *s)
-{
-	size_t n = strlen(s);
-	const char *at = strchr(s, '@');
-	if (n < 3 || n > EMAIL_MAX_BYTES || !at || at != strrchr(s, '@'))
-		return false;
-	size_t local = (size_t)(at - s);
-	if (local == 0 || local > EMAIL_LOCAL_MAX_BYTES || s[0] == '.' || at[-1] == '.')
-		return false;
-	for (size_t i = 0; i < local; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '.' ? s[i - 1] == '.' : !(is_alnum(c) || strchr("!#$%&*+-/=?^_`{|}~", c)))
-			return false;
-	}
-	const char *d = at + 1;
-	size_t label = 0, dots = 0;
-	if (!*d || *d == '.' || s[n - 1] == '.')
-		return false;
-	for (; *d; d++) {
-		unsigned char c = (unsigned char)*d;
-		if (c == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-			dots++;
-		} else if (is_alnum(c) || c == '-') {
-			if (++label > 63)
-				return false;
-		} else {
-			return false;
-		}
-	}
-	return dots > 0;
-}
-
 /* What separates addresses pasted from a spreadsheet or a mail program: line
  * breaks, commas, semicolons, spaces and tabs; returns the separator's length
  * at s (2 for a no-break space from a spreadsheet cell), or 0. */
@@ -507,7 +460,7 @@ static int recipients_add(struct portal_arena *a, struct recipients *r, const ch
 		return 0;
 	}
 	r->seen[r->nseen++] = key;
-	if (email_valid(key)) {
+	if (portal_email_valid(key)) {
 		r->valid[r->nvalid++] = key;
 		return 0;
 	}

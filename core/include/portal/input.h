@@ -23,6 +23,11 @@ int portal_body_bool(struct portal_req *req, const char *name, bool dflt, bool *
  * an error only when required. */
 int portal_body_id(struct portal_req *req, const char *name, bool required, long long *out);
 
+/* An address the portal can keep as an account's email and send mail to:
+ * one local@domain of plain ASCII, at most 254 bytes, nothing that separates
+ * or quotes addresses. */
+bool portal_email_valid(const char *email);
+
 /* Whether the body has the field at all (PATCH: only what is sent changes). */
 bool portal_body_has(const struct portal_req *req, const char *name);
 
