@@ -13,6 +13,7 @@ static const struct portal_nav nav[] = {
 	{"app", "nav.properties", "/app/properties", 20},
 	{"app", "nav.settings", "/app/settings", 90},
 	{"portal", "nav.overview", "/portal", 10},
+	{"portal", "nav.settings", "/portal/settings", 90},
 	{0},
 };
 

@@ -1,10 +1,59 @@
-/* Placeholder until faq_contacts.c exists: its routes and home sections. */
+/* FAQ (Fragen & Antworten) and contacts (Ansprechpartner): the handlers of
+ * faq_contacts.c, and their routes and home sections as table entries for
+ * content.c. Both kinds share one implementation driven by a description of
+ * each kind's columns. */
 #ifndef CONTENT_FAQ_CONTACTS_H
 #define CONTENT_FAQ_CONTACTS_H
 
 #include <portal/portal.h>
 
-#define FAQ_CONTACT_ROUTES
-#define FAQ_CONTACT_HOME
+int faq_list(struct portal_req *req, struct portal_value *view);
+int faq_create(struct portal_req *req, struct portal_value *view);
+int faq_update(struct portal_req *req, struct portal_value *view);
+int faq_delete(struct portal_req *req, struct portal_value *view);
+int faq_move(struct portal_req *req, struct portal_value *view);
+int faq_home(struct portal_req *req, const long long *property_ids, size_t count,
+	     struct portal_value *view);
+
+int contacts_list(struct portal_req *req, struct portal_value *view);
+int contacts_create(struct portal_req *req, struct portal_value *view);
+int contacts_update(struct portal_req *req, struct portal_value *view);
+int contacts_delete(struct portal_req *req, struct portal_value *view);
+int contacts_move(struct portal_req *req, struct portal_value *view);
+int contacts_home(struct portal_req *req, const long long *property_ids, size_t count,
+		  struct portal_value *view);
+
+/* The API serves residents too (reading); the pages are the managers'. A page's
+ * writes re-render the list page, so a failed form shows the list around it. */
+#define FAQ_CONTACT_ROUTES                                                                        \
+	{"GET", "/faq", NULL, PORTAL_ACCESS_SIGNED_IN, 0, faq_list, NULL, NULL},                  \
+	{"GET", NULL, "/app/content/faq", PORTAL_ACCESS_MANAGER, 0, faq_list,                     \
+	 "faq", "faq.title"},                                                                     \
+	{"POST", "/faq", "/app/content/faq", PORTAL_ACCESS_MANAGER, 0, faq_create,                \
+	 "faq", "faq.title"},                                                                     \
+	{"PATCH", "/faq/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, faq_update, NULL, NULL},           \
+	{"POST", NULL, "/app/content/faq/{id}", PORTAL_ACCESS_MANAGER, 0, faq_update,             \
+	 "faq", "faq.title"},                                                                     \
+	{"DELETE", "/faq/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, faq_delete, NULL, NULL},          \
+	{"POST", NULL, "/app/content/faq/{id}/delete", PORTAL_ACCESS_MANAGER, 0,                  \
+	 faq_delete, "faq", "faq.title"},                                                         \
+	{"POST", NULL, "/app/content/faq/{id}/move", PORTAL_ACCESS_MANAGER, 0,                    \
+	 faq_move, "faq", "faq.title"},                                                           \
+	{"GET", "/contacts", NULL, PORTAL_ACCESS_SIGNED_IN, 0, contacts_list, NULL, NULL},        \
+	{"GET", NULL, "/app/content/contacts", PORTAL_ACCESS_MANAGER, 0, contacts_list,           \
+	 "contacts", "contacts.title"},                                                           \
+	{"POST", "/contacts", "/app/content/contacts", PORTAL_ACCESS_MANAGER, 0, contacts_create, \
+	 "contacts", "contacts.title"},                                                           \
+	{"PATCH", "/contacts/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, contacts_update, NULL, NULL}, \
+	{"POST", NULL, "/app/content/contacts/{id}", PORTAL_ACCESS_MANAGER, 0, contacts_update,   \
+	 "contacts", "contacts.title"},                                                           \
+	{"DELETE", "/contacts/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, contacts_delete, NULL, NULL}, \
+	{"POST", NULL, "/app/content/contacts/{id}/delete", PORTAL_ACCESS_MANAGER, 0,             \
+	 contacts_delete, "contacts", "contacts.title"},                                          \
+	{"POST", NULL, "/app/content/contacts/{id}/move", PORTAL_ACCESS_MANAGER, 0,               \
+	 contacts_move, "contacts", "contacts.title"},
+
+/* The residents' home: the FAQ, then the contacts, of the shown properties. */
+#define FAQ_CONTACT_HOME {"home_faq", faq_home}, {"home_contacts", contacts_home},
 
 #endif

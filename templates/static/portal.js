@@ -36,3 +36,53 @@
 		});
 	}
 })();
+
+/* content: announcements: "Senden an" narrows the property checkboxes as one
+ * types (the field stays hidden without this script, and the whole list shows;
+ * ticked properties never disappear), and the attachment field takes files
+ * dropped onto its box. */
+(function () {
+	var boxes = document.querySelectorAll("[data-target-filter]");
+	for (var i = 0; i < boxes.length; i++) {
+		(function (box) {
+			var input = box.querySelector("[data-target-filter-input]");
+			var field = box.querySelector(".announcement-targets__filter");
+			var items = box.querySelectorAll("[data-target-name]");
+			if (!input || !field) {
+				return;
+			}
+			field.hidden = false;
+			input.addEventListener("input", function () {
+				var q = input.value.toLowerCase();
+				for (var k = 0; k < items.length; k++) {
+					var name = items[k].getAttribute("data-target-name").toLowerCase();
+					var ticked = items[k].querySelector("input:checked");
+					items[k].hidden = q !== "" && name.indexOf(q) < 0 && !ticked;
+				}
+			});
+		})(boxes[i]);
+	}
+	var drops = document.querySelectorAll("[data-drop]");
+	for (var j = 0; j < drops.length; j++) {
+		(function (drop) {
+			var file = drop.querySelector("input[type=file]");
+			if (!file) {
+				return;
+			}
+			drop.addEventListener("dragover", function (event) {
+				event.preventDefault();
+				drop.classList.add("is-dragging");
+			});
+			drop.addEventListener("dragleave", function () {
+				drop.classList.remove("is-dragging");
+			});
+			drop.addEventListener("drop", function (event) {
+				event.preventDefault();
+				drop.classList.remove("is-dragging");
+				if (event.dataTransfer && event.dataTransfer.files.length) {
+					file.files = event.dataTransfer.files;
+				}
+			});
+		})(drops[j]);
+	}
+})();

@@ -92,11 +92,11 @@ test('throttle reset clears sign-in throttling, by email, by address, or all', a
 });
 
 test('plugins disable and enable reload the pool without a failed request', async () => {
-  assert.equal(stack.portalctl('plugins').stdout.trim(), 'example 1.0.0\ninvites 1.0.0');
+  assert.equal(stack.portalctl('plugins').stdout.trim(), 'example 1.0.0\ninvites 1.0.0\ncontent 1.0.0');
   const m = await newManager(stack);
   const listed = await m.json('/api/v1/plugins');
   assert.equal(listed.status, 200);
-  assert.deepEqual(listed.body.items.map((p) => [p.name, p.version]), [['example', '1.0.0'], ['invites', '1.0.0']]);
+  assert.deepEqual(listed.body.items.map((p) => [p.name, p.version]), [['example', '1.0.0'], ['invites', '1.0.0'], ['content', '1.0.0']]);
   assert.ok(listed.body.items[0].description);
   let running = true;
   const statuses = {};
@@ -108,14 +108,14 @@ test('plugins disable and enable reload the pool without a failed request', asyn
   })();
   const off = stack.portalctl('plugins', 'disable', 'example');
   assert.equal(off.status, 0, off.stderr);
-  assert.match(readFileSync(stack.conf, 'utf8'), /^plugins = invites$/m);
+  assert.match(readFileSync(stack.conf, 'utf8'), /^plugins = invites content$/m);
   let gone = false;
   for (let i = 0; i < 50 && !gone; i++) {
     await sleep(100);
     gone = (await stack.fetch('/api/v1/example')).status === 404;
   }
   assert.ok(gone, 'the disabled plugin\'s route answers 404');
-  assert.deepEqual((await m.json('/api/v1/plugins')).body.items.map((p) => p.name), ['invites'],
+  assert.deepEqual((await m.json('/api/v1/plugins')).body.items.map((p) => p.name), ['invites', 'content'],
     'GET /plugins lists only the enabled ones');
   assert.equal(stack.portalctl('plugins', 'disable', 'example').status, 1, 'already disabled');
   assert.equal(stack.portalctl('plugins', 'enable', 'example').status, 0);
@@ -127,7 +127,7 @@ test('plugins disable and enable reload the pool without a failed request', asyn
   assert.ok(back);
   const missing = stack.portalctl('plugins', 'enable', 'no_such_plugin');
   assert.equal(missing.status, 1);
-  assert.match(readFileSync(stack.conf, 'utf8'), /^plugins = invites example$/m, 'a failed enable changes nothing');
+  assert.match(readFileSync(stack.conf, 'utf8'), /^plugins = invites content example$/m, 'a failed enable changes nothing');
   running = false;
   await load;
   assert.deepEqual(Object.keys(statuses), ['200'], JSON.stringify(statuses));

@@ -1,0 +1,1082 @@
+/* Announcements (Mitteilungen): a manager writes to one, several or all of the
+ * organisation's properties; every registered resident with an active
+ * membership in a targeted property gets one mail (one per person, however
+ * many of the properties they live in), through the outbox, in the same
+ * transaction as the announcement. Residents see the announcements of their
+ * active properties; opening one in the portal records a read, which the
+ * manager sees as a count and a list of names.
+ *
+ * Access: every query is scoped by the caller's organisation, and for a
+ * resident also by their active memberships; what a caller may not see is 404.
+ * The body is plain text: pages get it as paragraphs of text and link parts
+ * (announcement_paragraphs), so templates escape every byte of it. */
+#include <portal/files.h>
+#include <portal/input.h>
+#include <portal/list.h>
+#include <portal/mail.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "announcements.h"
+
+#define TITLE_MAX_CHARS 200
+#define BODY_MAX_CHARS 20000
+#define FILES_MAX 10
+#define FILE_MAX_BYTES (10u * 1024 * 1024)
+#define FILE_NAME_MAX_BYTES 255
+#define TARGETS_MAX 1000 /* property ids in one request */
+#define HOME_MAX 5
+#define HOME_PROPERTIES_MAX 1000
+/* The mail carries the text up to here, then links to the rest: portal_mail
+ * renders and stores each mail whole, so with 10,000 recipients every
+ * character costs 10,000 times (a 20,000-character text took 5.7 s). */
+#define MAIL_BODY_MAX_CHARS 1000
+
+static bool is_manager(const struct portal_req *req)
+{
+	return req->caller.role == PORTAL_ROLE_MANAGER;
+}
+
+static int not_found(struct portal_req *req)
+{
+	return portal_fail(req, 404, "not_found", NULL, "error.title.404");
+}
+
+/* Who may see announcement a: the manager's organisation, or a resident with an
+ * active membership in one of its properties (all of them: any of the org's).
+ * Binds: org_id, user_id (0 for a manager), user_id. */
+#define VISIBLE                                                                               \
+	" a.org_id = ? AND (? = 0 OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = ?" \
+	" AND m.org_id = a.org_id AND m.state = 'active' AND (a.all_properties = 1 OR EXISTS" \
+	" (SELECT 1 FROM announcement_targets t WHERE t.announcement_id = a.id"               \
+	" AND t.property_id = m.property_id))))"
+
+#define COLUMNS                                                                                \
+	"a.id, a.title, a.body, a.published_at, a.updated_at, a.all_properties, a.recipients," \
+	" COALESCE(u.name, '') AS author_name"
+
+static long long resident_id(const struct portal_req *req)
+{
+	return is_manager(req) ? 0 : req->caller.user_id;
+}
+
+/* ------------------------------------------------------------ body rendering */
+
+/* Characters that end a URL in running text: what cannot stand in one
+ * unescaped, and the quotes and brackets people put around one. */
+static bool url_char(unsigned char c)
+{
+	return c > 0x20 && c != 0x7F && !strchr("<>\"'`{}|\\^", c);
+}
+
+/* A part of a paragraph: {text, link} where link is "" or the URL (then text
+ * is the URL too). Both keys are always set, so a template's section on one
+ * never finds the other in an outer context. */
+static int part_push(struct portal_req *req, struct portal_value *parts, const char *s, size_t len,
+                     bool link)
+{
+	struct portal_arena *a = req->arena;
+	struct portal_value *part = pv_object(a);
+	struct portal_value *text = pv_stringn(a, s, len);
+	if (!part || !text || pv_set(a, part, "text", text) ||
+	    pv_set(a, part, "link", link ? text : pv_string(a, "")) || pv_push(a, parts, part))
+		return 500;
+	return 0;
+}
+
+/* One paragraph's text into parts, http(s) URLs as links. A URL's trailing
+ * punctuation belongs to the sentence, not to the address. */
+static int paragraph_parts(struct portal_req *req, const char *s, size_t len,
+                           struct portal_value *parts)
+{
+	size_t start = 0, i = 0;
+	while (i < len) {
+		size_t scheme = 0;
+		if (len - i >= 8 && strncasecmp(s + i, "https://", 8) == 0)
+			scheme = 8;
+		else if (len - i >= 7 && strncasecmp(s + i, "http://", 7) == 0)
+			scheme = 7;
+		if (!scheme ||
+		    (i > 0 && url_char((unsigned char)s[i - 1]) && !strchr("([", s[i - 1]))) {
+			i++;
+			continue;
+		}
+		size_t end = i + scheme;
+		while (end < len && url_char((unsigned char)s[end]))
+			end++;
+		while (end > i + scheme && strchr(".,;:!?)]", s[end - 1]))
+			end--;
+		if (end == i + scheme) {
+			i = end;
+			continue;
+		}
+		if (i > start && part_push(req, parts, s + start, i - start, false))
+			return 500;
+		if (part_push(req, parts, s + i, end - i, true))
+			return 500;
+		start = i = end;
+	}
+	if (len > start && part_push(req, parts, s + start, len - start, false))
+		return 500;
+	return 0;
+}
+
+static bool blank_line(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return false;
+	return true;
+}
+
+/* The body as [{parts: [{text, link}]}]: paragraphs split at blank lines; the
+ * single line breaks inside one stay in the text (CSS shows them). */
+static int announcement_paragraphs(struct portal_req *req, const char *body,
+                                   struct portal_value **out)
+{
+	struct portal_arena *a = req->arena;
+	struct portal_value *list = pv_list(a);
+	if (!list)
+		return 500;
+	const char *p = body ? body : "";
+	const char *para = NULL, *para_end = NULL;
+	for (;;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		bool blank = blank_line(p, len);
+		if (!blank) {
+			if (!para)
+				para = p;
+			para_end = p + len;
+		}
+		if ((blank || !nl) && para) {
+			size_t n = (size_t)(para_end - para);
+			while (n > 0 && (para[n - 1] == '\r' || para[n - 1] == ' '))
+				n--;
+			struct portal_value *o = pv_object(a), *parts = pv_list(a);
+			if (!o || !parts || paragraph_parts(req, para, n, parts) ||
+			    pv_set(a, o, "parts", parts) || pv_push(a, list, o))
+				return 500;
+			para = NULL;
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	*out = list;
+	return 0;
+}
+
+/* ------------------------------------------------------------ reading input */
+
+struct targets {
+	bool all;
+	long long ids[TARGETS_MAX];
+	size_t count;
+};
+
+static int targets_fail(struct portal_req *req)
+{
+	return portal_fail(req, 422, "validation", "property_ids", "announcements.targets_invalid");
+}
+
+/* A decimal id > 0 from a string or a number; 0 when it is none. */
+static long long id_of(const struct portal_value *v)
+{
+	if (v->type == PV_INT)
+		return v->u.i > 0 ? v->u.i : 0;
+	if (v->type != PV_STRING || v->u.s.len == 0 || v->u.s.len > 18)
+		return 0;
+	long long id = 0;
+	for (const char *s = v->u.s.ptr; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return 0;
+		id = id * 10 + (*s - '0');
+	}
+	return id;
+}
+
+static int target_add(struct portal_req *req, struct targets *t, const struct portal_value *v)
+{
+	long long id = id_of(v);
+	if (!id)
+		return targets_fail(req);
+	for (size_t i = 0; i < t->count; i++)
+		if (t->ids[i] == id)
+			return 0; /* the same property twice is still one target */
+	if (t->count == TARGETS_MAX)
+		return targets_fail(req);
+	t->ids[t->count++] = id;
+	return 0;
+}
+
+/* property_ids: a JSON list of ids or "all"; in forms the field repeated, or
+ * the single value all. Empty or absent is a 422 on the field; whether the
+ * ids are the organisation's is checked when the targets are written. */
+static int targets_read(struct portal_req *req, struct targets *t)
+{
+	const struct portal_value *v = pv_get(req->body, "property_ids");
+	t->all = false;
+	t->count = 0;
+	if (!v)
+		return targets_fail(req);
+	if (v->type == PV_STRING && strcmp(v->u.s.ptr, "all") == 0) {
+		t->all = true;
+		return 0;
+	}
+	if (v->type == PV_LIST) {
+		pv_foreach(m, v)
+		{
+			const struct portal_value *item = m->value;
+			if (item->type == PV_STRING && strcmp(item->u.s.ptr, "all") == 0) {
+				t->all = true;
+				return 0;
+			}
+			int status = target_add(req, t, item);
+			if (status)
+				return status;
+		}
+	} else {
+		int status = target_add(req, t, v);
+		if (status)
+			return status;
+	}
+	return t->count ? 0 : targets_fail(req);
+}
+
+/* How many non-empty files were sent (a form's empty file field sends one
+ * empty part). */
+static size_t uploads_count(const struct portal_req *req)
+{
+	size_t n = 0;
+	for (const struct portal_upload *up = req->uploads; up; up = up->next)
+		n += strcmp(up->field, "files") == 0 && up->size > 0;
+	return n;
+}
+
+/* Uploads of field files, checked before anything is stored: how many and how
+ * large (413). */
+static int uploads_check(struct portal_req *req)
+{
+	size_t n = 0;
+	for (const struct portal_upload *up = req->uploads; up; up = up->next) {
+		if (strcmp(up->field, "files") != 0 || up->size == 0)
+			continue;
+		if (++n > FILES_MAX || up->size > FILE_MAX_BYTES)
+			return portal_fail(req, 413, "too_large", "files",
+			                   "announcements.files_too_large");
+	}
+	return 0;
+}
+
+/* The client's file name as a display name: cut to the column between whole
+ * UTF-8 characters, control characters dropped, never empty. */
+static const char *display_name(struct portal_req *req, const char *name)
+{
+	if (!name || !*name)
+		return "file";
+	size_t n = strlen(name);
+	if (n > FILE_NAME_MAX_BYTES) {
+		n = FILE_NAME_MAX_BYTES;
+		while (n > 0 && ((unsigned char)name[n] & 0xC0) == 0x80)
+			n--;
+	}
+	char *out = portal_strndup(req->arena, name, n);
+	if (!out)
+		return NULL;
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7F)
+			*p = ' ';
+	return out;
+}
+
+/* Files stored by this request, to remove again if the transaction fails. */
+struct stored {
+	char name[PORTAL_FILE_NAME_CHARS + 1];
+	bool created;
+};
+
+/* Stores each upload of field files and its row; on failure the files this
+ * request created are removed by the caller through stored. */
+static int attachments_store(struct portal_req *req, long long announcement_id,
+                             struct stored *stored, size_t *nstored)
+{
+	for (const struct portal_upload *up = req->uploads; up; up = up->next) {
+		if (strcmp(up->field, "files") != 0 || up->size == 0)
+			continue;
+		struct stored *s = &stored[*nstored];
+		int status = portal_file_store(req, up, s->name, &s->created);
+		if (status)
+			return status;
+		(*nstored)++;
+		const char *name = display_name(req, up->filename);
+		/* The client's type is not trusted: what is no image downloads as
+		 * bytes, always as an attachment. */
+		const char *type = portal_image_type(up);
+		if (!name)
+			return 500;
+		status = portal_db_exec(
+		    req,
+		    "INSERT INTO announcement_attachments (announcement_id, org_id, name, size,"
+		    " content_type, file) VALUES (?, ?, ?, ?, ?, ?)",
+		    PORTAL_DB_ARGS(PDB_I(announcement_id), PDB_I(req->caller.org_id), PDB_S(name),
+		                   PDB_I((long long)up->size),
+		                   PDB_S(type ? type : "application/octet-stream"), PDB_S(s->name)),
+		    NULL, NULL);
+		if (status)
+			return status;
+	}
+	return 0;
+}
+
+static void stored_discard(struct portal_req *req, const struct stored *stored, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		portal_file_discard(req, stored[i].name, stored[i].created);
+}
+
+/* Writes the targets; an id that is not a property of the caller's
+ * organisation inserts nothing and is a 422 on property_ids. */
+static int targets_write(struct portal_req *req, long long id, const struct targets *t)
+{
+	int status =
+	    portal_db_exec(req, "DELETE FROM announcement_targets WHERE announcement_id = ?",
+	                   PORTAL_DB_ARGS(PDB_I(id)), NULL, NULL);
+	for (size_t i = 0; !status && !t->all && i < t->count; i++) {
+		unsigned long long n = 0;
+		status = portal_db_exec(
+		    req,
+		    "INSERT INTO announcement_targets (announcement_id, property_id)"
+		    " SELECT ?, p.id FROM properties p WHERE p.id = ? AND p.org_id = ?",
+		    PORTAL_DB_ARGS(PDB_I(id), PDB_I(t->ids[i]), PDB_I(req->caller.org_id)), &n,
+		    NULL);
+		if (!status && n != 1)
+			status = targets_fail(req);
+	}
+	return status;
+}
+
+/* ------------------------------------------------------------ mail fan-out */
+
+/* body cut after MAIL_BODY_MAX_CHARS characters, between whole UTF-8
+ * characters, at the last space before when there is one; *cut says whether
+ * anything was left out. NULL on exhaustion. */
+static const char *mail_excerpt(struct portal_req *req, const char *body, bool *cut)
+{
+	size_t chars = 0, i = 0, space = 0;
+	*cut = false;
+	for (; body[i]; i++) {
+		if (((unsigned char)body[i] & 0xC0) == 0x80)
+			continue;
+		if (chars++ == MAIL_BODY_MAX_CHARS) {
+			*cut = true;
+			break;
+		}
+		if (body[i] == ' ' || body[i] == '\n')
+			space = i;
+	}
+	if (!*cut)
+		return body;
+	return portal_strndup(req->arena, body, space > i / 2 ? space : i);
+}
+
+/* Mails every registered resident with an active membership in a targeted
+ * property, once each, unless they turned announcement mails off. One query
+ * finds them all; each mail is queued in the open transaction. changes is
+ * NULL for a new announcement, else what an edit changed. *sent: how many. */
+static int recipients_mail(struct portal_req *req, long long id, const char *title,
+                           const char *body, bool all, const struct portal_value *changes,
+                           long long *sent)
+{
+	struct portal_arena *a = req->arena;
+	struct portal_value *rows, *org;
+	int status = portal_db_query(req, "SELECT name FROM orgs WHERE id = ?",
+	                             PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), &org);
+	if (!status)
+		status = portal_db_query(
+		    req,
+		    "SELECT DISTINCT u.id, u.email, u.name, COALESCE(u.locale, o.locale) AS locale"
+		    " FROM users u JOIN orgs o ON o.id = u.org_id"
+		    " JOIN memberships m ON m.user_id = u.id AND m.org_id = u.org_id"
+		    " AND m.state = 'active'"
+		    " LEFT JOIN notification_settings ns ON ns.user_id = u.id"
+		    " WHERE u.org_id = ? AND u.role = 'resident'"
+		    " AND COALESCE(ns.announcements, 1) = 1"
+		    " AND (? = 1 OR m.property_id IN (SELECT t.property_id FROM "
+		    "announcement_targets t"
+		    " WHERE t.announcement_id = ?))",
+		    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_I(all ? 1 : 0), PDB_I(id)),
+		    &rows);
+	if (status)
+		return status;
+	/* The view is the same for everyone: the person appears only in the
+	 * headers, so the mail says nothing one resident may not know of another. */
+	struct portal_value *v = pv_object(a);
+	bool cut;
+	const char *excerpt = mail_excerpt(req, body, &cut);
+	const char *org_name = org->u.c.count ? pv_get_str(org->u.c.head->value, "name") : "";
+	const char *url = portal_sprintf(a, "/portal/announcements/%lld", id);
+	if (!v || !url || !excerpt || pv_set_str(a, v, "title", title) ||
+	    pv_set_str(a, v, "body", excerpt) || pv_set_bool(a, v, "cut", cut) ||
+	    pv_set_str(a, v, "org_name", org_name ? org_name : "") ||
+	    pv_set_str(a, v, "path", url) || pv_set_bool(a, v, "updated", changes != NULL))
+		return 500;
+	if (changes && pv_set(a, v, "changes", (struct portal_value *)changes))
+		return 500;
+	struct portal_mail mail = {
+	    .kind = "announcements",
+	    .template = "announcement",
+	    .subject =
+	        changes ? "announcements.mail_subject_updated" : "announcements.mail_subject",
+	    .org_id = req->caller.org_id,
+	    .view = v,
+	};
+	long long n = 0;
+	pv_foreach(m, rows)
+	{
+		mail.to = pv_get_str(m->value, "email");
+		mail.to_name = pv_get_str(m->value, "name");
+		mail.locale = pv_get_str(m->value, "locale");
+		status = portal_mail(req, &mail);
+		if (status == 422) {
+			/* An address the outbox refuses cannot be mailed; the others
+			 * still are. portal_mail recorded an error: it is not ours. */
+			portal_log("announcements: user %lld not mailed: address refused",
+			           pv_get_int(m->value, "id", 0));
+			continue;
+		}
+		if (status)
+			return status;
+		n++;
+	}
+	*sent = n;
+	return 0;
+}
+
+/* ------------------------------------------------------------ reading rows */
+
+/* The day a page shows for a time ("2026-12-01T18:00:00Z"): 01.12.2026 in
+ * German, the ISO date in English; the <time> element keeps the exact time. */
+static const char *page_date(struct portal_req *req, const char *at)
+{
+	if (!at || strlen(at) < 10)
+		return "";
+	if (strcmp(req->locale, "de") == 0)
+		return portal_sprintf(req->arena, "%.2s.%.2s.%.4s", at + 8, at + 5, at);
+	return portal_strndup(req->arena, at, 10);
+}
+
+/* Adds properties, attachments (and for managers reads) to the rows of one
+ * page: one query each for all of them, not one per row. */
+static int rows_complete(struct portal_req *req, struct portal_value *rows, bool page)
+{
+	struct portal_arena *a = req->arena;
+	if (rows->u.c.count == 0)
+		return 0;
+	long long lo = 0, hi = 0;
+	pv_foreach(m, rows)
+	{
+		long long id = pv_get_int(m->value, "id", 0);
+		if (!lo || id < lo)
+			lo = id;
+		if (id > hi)
+			hi = id;
+	}
+	long long uid = resident_id(req);
+	struct portal_value *props, *files, *reads = NULL;
+	/* A resident sees only their own properties among the targets; an
+	 * announcement to all shows them all of theirs. */
+	int status = portal_db_query(
+	    req,
+	    "SELECT a.id AS announcement_id, p.id, p.name FROM announcements a"
+	    " JOIN properties p ON p.org_id = a.org_id AND (a.all_properties = 1 AND ? <> 0"
+	    " OR EXISTS (SELECT 1 FROM announcement_targets t WHERE t.announcement_id = a.id"
+	    " AND t.property_id = p.id))"
+	    " WHERE a.org_id = ? AND a.id BETWEEN ? AND ? AND (? = 0 OR EXISTS (SELECT 1"
+	    " FROM memberships m WHERE m.user_id = ? AND m.property_id = p.id"
+	    " AND m.state = 'active')) ORDER BY p.name, p.id",
+	    PORTAL_DB_ARGS(PDB_I(uid), PDB_I(req->caller.org_id), PDB_I(lo), PDB_I(hi), PDB_I(uid),
+	                   PDB_I(uid)),
+	    &props);
+	if (!status)
+		status = portal_db_query(
+		    req,
+		    "SELECT announcement_id, id, name, size FROM announcement_attachments"
+		    " WHERE org_id = ? AND announcement_id BETWEEN ? AND ? ORDER BY id",
+		    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_I(lo), PDB_I(hi)), &files);
+	if (!status && !uid)
+		status = portal_db_query(
+		    req,
+		    "SELECT r.announcement_id, COUNT(*) AS n FROM announcement_reads r"
+		    " JOIN announcements a ON a.id = r.announcement_id"
+		    " WHERE a.org_id = ? AND a.id BETWEEN ? AND ? GROUP BY r.announcement_id",
+		    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_I(lo), PDB_I(hi)), &reads);
+	if (status)
+		return status;
+	pv_foreach(m, rows)
+	{
+		struct portal_value *row = m->value;
+		long long id = pv_get_int(row, "id", 0);
+		struct portal_value *plist = pv_list(a), *flist = pv_list(a),
+		                    *author = pv_object(a);
+		if (!plist || !flist || !author)
+			return 500;
+		pv_foreach(p, props)
+		{
+			if (pv_get_int(p->value, "announcement_id", 0) != id)
+				continue;
+			struct portal_value *o = pv_object(a);
+			if (!o || pv_set_int(a, o, "id", pv_get_int(p->value, "id", 0)) ||
+			    pv_set_str(a, o, "name", pv_get_str(p->value, "name")) ||
+			    pv_push(a, plist, o))
+				return 500;
+		}
+		pv_foreach(f, files)
+		{
+			if (pv_get_int(f->value, "announcement_id", 0) != id)
+				continue;
+			struct portal_value *o = pv_object(a);
+			long long fid = pv_get_int(f->value, "id", 0);
+			const char *url = portal_sprintf(
+			    a, "/api/v1/announcements/%lld/attachments/%lld", id, fid);
+			if (!o || !url || pv_set_int(a, o, "id", fid) ||
+			    pv_set_str(a, o, "name", pv_get_str(f->value, "name")) ||
+			    pv_set_int(a, o, "size", pv_get_int(f->value, "size", 0)) ||
+			    pv_set_str(a, o, "url", url) || pv_push(a, flist, o))
+				return 500;
+		}
+		long long nreads = 0;
+		pv_foreach(r, reads)
+		{
+			if (pv_get_int(r->value, "announcement_id", 0) == id)
+				nreads = pv_get_int(r->value, "n", 0);
+		}
+		bool all = pv_get_int(row, "all_properties", 0) != 0;
+		if (pv_set_str(a, author, "name", pv_get_str(row, "author_name")) ||
+		    pv_set(a, row, "author", author) || pv_set(a, row, "properties", plist) ||
+		    pv_set(a, row, "attachments", flist) ||
+		    pv_set_bool(a, row, "all_properties", all))
+			return 500;
+		/* Counts are the managers'; a resident learns nothing of the others. */
+		if (uid) {
+			struct pv_member **link = &row->u.c.head, *prev = NULL;
+			while (*link) {
+				if (strcmp((*link)->key, "recipients") == 0) {
+					if (row->u.c.tail == *link)
+						row->u.c.tail = prev;
+					*link = (*link)->next;
+					row->u.c.count--;
+					continue;
+				}
+				prev = *link;
+				link = &(*link)->next;
+			}
+		} else if (pv_set_int(a, row, "reads", nreads)) {
+			return 500;
+		}
+		struct portal_value *paras;
+		const char *date = page_date(req, pv_get_str(row, "published_at"));
+		if (page && (!date || pv_set_str(a, row, "date", date) ||
+		             announcement_paragraphs(req, pv_get_str(row, "body"), &paras) ||
+		             pv_set(a, row, "paragraphs", paras) ||
+		             pv_set(a, row, "has_attachments", pv_bool(a, flist->u.c.count > 0))))
+			return 500;
+	}
+	return 0;
+}
+
+/* One announcement the caller may see, complete, or 404. */
+static int announcement_load(struct portal_req *req, long long id, bool page,
+                             struct portal_value **out)
+{
+	struct portal_value *rows;
+	long long uid = resident_id(req);
+	int status = portal_db_query(
+	    req,
+	    "SELECT " COLUMNS " FROM announcements a LEFT JOIN users u ON u.id = a.author_id"
+	    " WHERE a.id = ? AND" VISIBLE,
+	    PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id), PDB_I(uid), PDB_I(uid)), &rows);
+	if (status)
+		return status;
+	if (rows->u.c.count == 0)
+		return not_found(req);
+	if ((status = rows_complete(req, rows, page)))
+		return status;
+	*out = rows->u.c.head->value;
+	return 0;
+}
+
+/* ------------------------------------------------------------ pages' helpers */
+
+/* The organisation's properties for the "Senden an" checkboxes, those in the
+ * body (a form sent again) checked; q narrows the list without script. */
+static int property_choices(struct portal_req *req, struct portal_value *view,
+                            const struct targets *chosen)
+{
+	struct portal_arena *a = req->arena;
+	struct portal_value *rows;
+	int status = portal_db_query(
+	    req, "SELECT id, name, city FROM properties WHERE org_id = ? ORDER BY name, id",
+	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), &rows);
+	if (status)
+		return status;
+	pv_foreach(m, rows)
+	{
+		long long id = pv_get_int(m->value, "id", 0);
+		bool checked = false;
+		for (size_t i = 0; chosen && i < chosen->count; i++)
+			checked = checked || chosen->ids[i] == id;
+		if (pv_set_bool(a, m->value, "checked", checked))
+			return 500;
+	}
+	if (pv_set(a, view, "choices", rows) ||
+	    pv_set_bool(a, view, "all_checked", chosen && chosen->all))
+		return 500;
+	return 0;
+}
+
+/* The targets a form sent, read without failing: for checking the boxes again. */
+static void targets_of_form(struct portal_req *req, struct targets *t)
+{
+	const struct portal_value *v = pv_get(req->body, "property_ids");
+	t->all = false;
+	t->count = 0;
+	if (!v)
+		return;
+	if (v->type == PV_LIST) {
+		pv_foreach(m, v)
+		{
+			if (m->value->type == PV_STRING && strcmp(m->value->u.s.ptr, "all") == 0)
+				t->all = true;
+			else if (id_of(m->value) && t->count < TARGETS_MAX)
+				t->ids[t->count++] = id_of(m->value);
+		}
+	} else if (v->type == PV_STRING && strcmp(v->u.s.ptr, "all") == 0) {
+		t->all = true;
+	} else if (id_of(v)) {
+		t->ids[t->count++] = id_of(v);
+	}
+}
+
+/* GET /app/content: "Neuer Inhalt", links to each kind of content. */
+int announcement_hub(struct portal_req *req, struct portal_value *view)
+{
+	return 200;
+}
+
+/* GET /app/content/announcement/new */
+int announcement_new_form(struct portal_req *req, struct portal_value *view)
+{
+	int status = property_choices(req, view, NULL);
+	if (status)
+		return status;
+	return pv_set_bool(req->arena, view, "notify", true) ? 500 : 200;
+}
+
+/* ------------------------------------------------------------ handlers */
+
+/* POST /announcements and the form of /app/content/announcement/new: the
+ * announcement, its targets, attachments and every mail in one transaction. */
+int announcement_create(struct portal_req *req, struct portal_value *view)
+{
+	struct portal_arena *a = req->arena;
+	struct targets *t = portal_alloc(a, sizeof *t);
+	if (!t)
+		return 500;
+	const char *title, *body;
+	bool notify;
+	int status = 0;
+	if (!req->is_api) {
+		/* A form sent again shows the choices it made. */
+		targets_of_form(req, t);
+		status = property_choices(req, view, t);
+		bool n = true;
+		/* A malformed value is refused below; here it only shows ticked. */
+		if (!status && portal_body_bool(req, "notify", false, &n))
+			n = true;
+		if (!status && pv_set_bool(a, view, "notify", n))
+			status = 500;
+	}
+	if (!status)
+		status = portal_body_str(req, "title", 1, TITLE_MAX_CHARS, &title);
+	if (!status)
+		status = portal_body_str(req, "body", 1, BODY_MAX_CHARS, &body);
+	if (!status)
+		status = targets_read(req, t);
+	/* A page's checkbox sends nothing when unticked: absent is off there. */
+	if (!status)
+		status = portal_body_bool(req, "notify", req->is_api, &notify);
+	if (!status)
+		status = uploads_check(req);
+	if (status)
+		return status;
+
+	struct stored *stored = portal_alloc(a, FILES_MAX * sizeof *stored);
+	size_t nstored = 0;
+	unsigned long long id = 0;
+	long long sent = 0;
+	if (!stored)
+		return 500;
+	status = portal_db_begin(req);
+	if (!status)
+		status = portal_db_exec(
+		    req,
+		    "INSERT INTO announcements (org_id, title, body, all_properties, author_id,"
+		    " recipients, published_at, updated_at)"
+		    " VALUES (?, ?, ?, ?, ?, 0, UTC_TIMESTAMP(), UTC_TIMESTAMP())",
+		    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_S(title), PDB_S(body),
+		                   PDB_I(t->all ? 1 : 0), PDB_I(req->caller.user_id)),
+		    NULL, &id);
+	if (!status)
+		status = targets_write(req, (long long)id, t);
+	if (!status)
+		status = attachments_store(req, (long long)id, stored, &nstored);
+	if (!status && notify)
+		status = recipients_mail(req, (long long)id, title, body, t->all, NULL, &sent);
+	if (!status && sent)
+		status =
+		    portal_db_exec(req, "UPDATE announcements SET recipients = ? WHERE id = ?",
+		                   PORTAL_DB_ARGS(PDB_I(sent), PDB_I((long long)id)), NULL, NULL);
+	if (!status)
+		status = portal_db_commit(req);
+	if (status) {
+		if (portal_db_rollback(req))
+			portal_log("announcements: rollback after a failed create failed");
+		stored_discard(req, stored, nstored);
+		return status;
+	}
+	if (!req->is_api)
+		return portal_redirect(
+		    req, portal_sprintf(a, "/app/content/announcements/%llu?done=published", id));
+	struct portal_value *row;
+	if ((status = announcement_load(req, (long long)id, false, &row)))
+		return status;
+	*view = *row;
+	return 201;
+}
+
+/* The page's "after" link, or "". */
+static int next_link(struct portal_req *req, struct portal_value *view)
+{
+	const char *next = pv_get_str(view, "next");
+	const char *url =
+	    next ? portal_sprintf(req->arena, "/app/content/announcements?after=%s", next) : "";
+	return !url || pv_set_str(req->arena, view, "next_url", url) ? 500 : 0;
+}
+
+/* GET /announcements (managers: the organisation's; residents: those of their
+ * active properties) and the managers' page /app/content/announcements. */
+int announcement_list(struct portal_req *req, struct portal_value *view)
+{
+	int limit = portal_list_limit(req);
+	const char *key;
+	long long after = 0, property = 0;
+	if (!limit)
+		return 400;
+	int status = portal_cursor_read(req, &key, &after);
+	if (status)
+		return status;
+	const struct portal_value *pq = pv_get(req->query, "property_id");
+	if (pq && !(property = id_of(pq)))
+		return portal_fail(req, 400, "bad_request", "property_id", "error.title.400");
+	long long uid = resident_id(req);
+	struct portal_value *rows;
+	/* Ids grow with publishing time: the newest first is the highest id, and
+	 * the id alone is the keyset. */
+	status = portal_db_query(
+	    req,
+	    "SELECT " COLUMNS " FROM announcements a LEFT JOIN users u ON u.id = a.author_id"
+	    " WHERE" VISIBLE " AND (? = 0 OR a.id < ?)"
+	    " AND (? = 0 OR (EXISTS (SELECT 1 FROM properties p WHERE p.id = ? AND p.org_id = "
+	    "a.org_id)"
+	    " AND (a.all_properties = 1 OR EXISTS (SELECT 1 FROM announcement_targets t"
+	    " WHERE t.announcement_id = a.id AND t.property_id = ?))"
+	    " AND (? = 0 OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = ?"
+	    " AND m.property_id = ? AND m.state = 'active'))))"
+	    " ORDER BY a.id DESC LIMIT ?",
+	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_I(uid), PDB_I(uid), PDB_I(after),
+	                   PDB_I(after), PDB_I(property), PDB_I(property), PDB_I(property),
+	                   PDB_I(uid), PDB_I(uid), PDB_I(property), PDB_I(limit + 1)),
+	    &rows);
+	if (status)
+		return status;
+	if ((status = rows_complete(req, rows, !req->is_api)))
+		return status;
+	if (portal_list_view(req, view, rows, limit, NULL))
+		return 500;
+	if (req->is_api)
+		return 200;
+	return next_link(req, view) || pv_set_bool(req->arena, view, "any", rows->u.c.count > 0)
+	           ? 500
+	           : 200;
+}
+
+/* The readers of an announcement, for its manager: names and when. */
+static int readers_fill(struct portal_req *req, long long id, struct portal_value *row)
+{
+	struct portal_value *rows;
+	int status = portal_db_query(
+	    req,
+	    "SELECT u.name, r.read_at FROM announcement_reads r JOIN users u ON u.id = r.user_id"
+	    " JOIN announcements a ON a.id = r.announcement_id AND a.org_id = u.org_id"
+	    " WHERE r.announcement_id = ? AND a.org_id = ? ORDER BY r.read_at, u.id",
+	    PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)), &rows);
+	if (status)
+		return status;
+	pv_foreach(m, rows)
+	{
+		const char *date = page_date(req, pv_get_str(m->value, "read_at"));
+		if (!date || pv_set_str(req->arena, m->value, "date", date))
+			return 500;
+	}
+	return pv_set(req->arena, row, "readers", rows) ? 500 : 0;
+}
+
+/* What the detail page needs beside the announcement: the edit form's choices. */
+static int detail_page(struct portal_req *req, struct portal_value *view, struct portal_value *row)
+{
+	struct portal_arena *a = req->arena;
+	struct targets *t = portal_alloc(a, sizeof *t);
+	if (!t)
+		return 500;
+	t->all = pv_get(row, "all_properties") && pv_get(row, "all_properties")->u.b;
+	pv_foreach(m, pv_get(row, "properties"))
+	{
+		if (t->count < TARGETS_MAX)
+			t->ids[t->count++] = pv_get_int(m->value, "id", 0);
+	}
+	const char *done = pv_get_str(req->query, "done");
+	const char *notice = "";
+	if (done && strcmp(done, "published") == 0)
+		notice = portal_t(req, "announcements.done_published");
+	else if (done && strcmp(done, "updated") == 0)
+		notice = portal_t(req, "announcements.done_updated");
+	int status = property_choices(req, view, t);
+	if (status)
+		return status;
+	return pv_set(a, view, "announcement", row) || pv_set_str(a, view, "notice", notice) ? 500
+	                                                                                     : 0;
+}
+
+/* GET /announcements/{id}, /app/content/announcements/{id} (managers) and
+ * /portal/announcements/{id} (residents: opening it records the read, once
+ * per person however often). */
+int announcement_show(struct portal_req *req, struct portal_value *view)
+{
+	long long id = portal_param_id(req, "id");
+	struct portal_value *row;
+	int status = announcement_load(req, id, !req->is_api, &row);
+	if (status)
+		return status;
+	if (!is_manager(req)) {
+		status = portal_db_exec(
+		    req,
+		    "INSERT IGNORE INTO announcement_reads (announcement_id, user_id, read_at)"
+		    " VALUES (?, ?, UTC_TIMESTAMP())",
+		    PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.user_id)), NULL, NULL);
+	} else {
+		status = readers_fill(req, id, row);
+		if (!status && !req->is_api)
+			status = detail_page(req, view, row);
+	}
+	if (status)
+		return status;
+	if (req->is_api) {
+		*view = *row;
+		return 200;
+	}
+	return is_manager(req) ? 200 : (pv_set(req->arena, view, "announcement", row) ? 500 : 200);
+}
+
+/* Appends a changed field's locale key to changes. */
+static int change_add(struct portal_req *req, struct portal_value *changes, const char *key)
+{
+	struct portal_value *o = pv_object(req->arena);
+	return !o || pv_set_str(req->arena, o, "what", portal_t(req, key)) ||
+	               pv_push(req->arena, changes, o)
+	           ? 500
+	           : 0;
+}
+
+/* PATCH /announcements/{id} and the detail page's edit form: the create
+ * fields that are sent change; renotify mails the recipients again (as they
+ * are now) with what changed. */
+int announcement_update(struct portal_req *req, struct portal_value *view)
+{
+	struct portal_arena *a = req->arena;
+	long long id = portal_param_id(req, "id");
+	struct portal_value *row;
+	int status = announcement_load(req, id, !req->is_api, &row);
+	if (!status && !req->is_api) {
+		status = readers_fill(req, id, row);
+		if (!status)
+			status = detail_page(req, view, row);
+	}
+	if (status)
+		return status;
+	const char *title = NULL, *body = NULL;
+	struct targets *t = portal_alloc(a, sizeof *t);
+	/* The page's form always sends its boxes: none ticked is no recipient. */
+	bool renotify = false, retarget = !req->is_api || portal_body_has(req, "property_ids");
+	if (!t)
+		return 500;
+	if ((status = portal_body_str(req, "title", req->is_api ? 0 : 1, TITLE_MAX_CHARS, &title)))
+		return status;
+	if (portal_body_has(req, "title") && !title)
+		return portal_fail(req, 422, "validation", "title", "error.title.422");
+	if ((status = portal_body_str(req, "body", req->is_api ? 0 : 1, BODY_MAX_CHARS, &body)))
+		return status;
+	if (portal_body_has(req, "body") && !body)
+		return portal_fail(req, 422, "validation", "body", "error.title.422");
+	if (retarget && (status = targets_read(req, t)))
+		return status;
+	if ((status = portal_body_bool(req, "renotify", false, &renotify)) ||
+	    (status = uploads_check(req)))
+		return status;
+
+	struct portal_value *changes = pv_list(a);
+	const char *old_title = pv_get_str(row, "title"), *old_body = pv_get_str(row, "body");
+	if (!changes ||
+	    (title && strcmp(title, old_title) &&
+	     change_add(req, changes, "announcements.changed_title")) ||
+	    (body && strcmp(body, old_body) &&
+	     change_add(req, changes, "announcements.changed_body")) ||
+	    (retarget && change_add(req, changes, "announcements.changed_targets")))
+		return 500;
+	if (uploads_count(req) && change_add(req, changes, "announcements.changed_files"))
+		return 500;
+	bool all = retarget ? t->all : pv_get(row, "all_properties")->u.b;
+	struct stored *stored = portal_alloc(a, FILES_MAX * sizeof *stored);
+	size_t nstored = 0;
+	long long sent = 0;
+	if (!stored)
+		return 500;
+	status = portal_db_begin(req);
+	if (!status)
+		status = portal_db_exec(
+		    req,
+		    "UPDATE announcements SET title = COALESCE(?, title), body = COALESCE(?, body),"
+		    " all_properties = ?, updated_at = UTC_TIMESTAMP() WHERE id = ? AND org_id = ?",
+		    PORTAL_DB_ARGS(PDB_S(title), PDB_S(body), PDB_I(all ? 1 : 0), PDB_I(id),
+		                   PDB_I(req->caller.org_id)),
+		    NULL, NULL);
+	if (!status && retarget)
+		status = targets_write(req, id, t);
+	if (!status)
+		status = attachments_store(req, id, stored, &nstored);
+	if (!status && renotify) {
+		status = recipients_mail(req, id, title ? title : old_title, body ? body : old_body,
+		                         all, changes, &sent);
+		if (!status)
+			status = portal_db_exec(
+			    req,
+			    "UPDATE announcements SET recipients = ? WHERE id = ? AND org_id = ?",
+			    PORTAL_DB_ARGS(PDB_I(sent), PDB_I(id), PDB_I(req->caller.org_id)), NULL,
+			    NULL);
+	}
+	if (!status)
+		status = portal_db_commit(req);
+	if (status) {
+		if (portal_db_rollback(req))
+			portal_log("announcements: rollback after a failed update failed");
+		stored_discard(req, stored, nstored);
+		return status;
+	}
+	if (!req->is_api)
+		return portal_redirect(
+		    req, portal_sprintf(a, "/app/content/announcements/%lld?done=updated", id));
+	if ((status = announcement_load(req, id, false, &row)))
+		return status;
+	*view = *row;
+	return 200;
+}
+
+/* DELETE /announcements/{id} and the detail page's confirmed delete. Targets,
+ * reads and attachment rows go through foreign keys; the stored files stay,
+ * since another row may name the same content. */
+int announcement_delete(struct portal_req *req, struct portal_value *view)
+{
+	unsigned long long n = 0;
+	int status = portal_db_exec(
+	    req, "DELETE FROM announcements WHERE id = ? AND org_id = ?",
+	    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id)), &n, NULL);
+	if (status)
+		return status;
+	if (n == 0)
+		return not_found(req);
+	return req->is_api ? 204 : portal_redirect(req, "/app/content/announcements");
+}
+
+/* GET /announcements/{id}/attachments/{attachment_id}: for whoever may see
+ * the announcement, as an attachment under its original name. */
+int announcement_attachment(struct portal_req *req, struct portal_value *view)
+{
+	long long uid = resident_id(req);
+	struct portal_value *rows;
+	int status = portal_db_query(
+	    req,
+	    "SELECT f.name, f.content_type, f.file FROM announcement_attachments f"
+	    " JOIN announcements a ON a.id = f.announcement_id AND a.org_id = f.org_id"
+	    " WHERE f.id = ? AND a.id = ? AND" VISIBLE,
+	    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "attachment_id")),
+	                   PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id), PDB_I(uid),
+	                   PDB_I(uid)),
+	    &rows);
+	if (status)
+		return status;
+	if (rows->u.c.count == 0)
+		return not_found(req);
+	const struct portal_value *f = rows->u.c.head->value;
+	return portal_file_send(req, pv_get_str(f, "file"), pv_get_str(f, "content_type"),
+	                        pv_get_str(f, "name"));
+}
+
+/* The residents' home: the newest announcements of the properties shown. In a
+ * manager's preview the same list, and nothing is recorded. */
+int announcement_home_fill(struct portal_req *req, const long long *property_ids, size_t count,
+                           struct portal_value *view)
+{
+	struct portal_arena *a = req->arena;
+	if (count == 0)
+		return 204;
+	if (count > HOME_PROPERTIES_MAX)
+		count = HOME_PROPERTIES_MAX;
+	/* One placeholder per property: the text depends only on the count. */
+	char *in = portal_alloc(a, 2 * count + 1), *o = in;
+	struct portal_db_arg *args = portal_alloc(a, (count + 3) * sizeof *args);
+	if (!in || !args)
+		return 500;
+	size_t n = 0;
+	args[n++] = PDB_I(req->caller.org_id);
+	for (size_t i = 0; i < count; i++) {
+		*o++ = i ? ',' : '?';
+		if (i)
+			*o++ = '?';
+		args[n++] = PDB_I(property_ids[i]);
+	}
+	*o = '\0';
+	args[n++] = PDB_I(HOME_MAX);
+	const char *sql = portal_sprintf(
+	    a,
+	    "SELECT a.id, a.title, a.body, a.published_at FROM announcements a WHERE a.org_id = ?"
+	    " AND (a.all_properties = 1 OR EXISTS (SELECT 1 FROM announcement_targets t"
+	    " JOIN properties p ON p.id = t.property_id AND p.org_id = a.org_id"
+	    " WHERE t.announcement_id = a.id AND t.property_id IN (%s)))"
+	    " ORDER BY a.id DESC LIMIT ?",
+	    in);
+	struct portal_value *rows;
+	if (!sql)
+		return 500;
+	int status = portal_db_query(req, sql, args, n, &rows);
+	if (status)
+		return status;
+	if (rows->u.c.count == 0)
+		return 204;
+	pv_foreach(m, rows)
+	{
+		const char *date = page_date(req, pv_get_str(m->value, "published_at"));
+		if (!date || pv_set_str(a, m->value, "date", date))
+			return 500;
+	}
+	return pv_set(a, view, "items", rows) ? 500 : 0;
+}
