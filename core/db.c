@@ -12,6 +12,7 @@
 
 #define STMT_CACHE_SIZE 256
 #define MAX_COLUMNS 64
+#define MAX_ARGS 4096
 
 struct cached_stmt {
 	char *sql;
@@ -323,9 +324,12 @@ static int run_once(struct db *db, struct portal_arena *a, const char *sql,
 	if (!cs)
 		return status;
 	MYSQL_STMT *st = cs->stmt;
-	MYSQL_BIND bind[32];
-	unsigned long lengths[32];
-	if (nargs > 32 || bind_args(st, args, nargs, bind, lengths)) {
+	/* Multi-row inserts bind hundreds of arguments: the arrays come from the
+	 * request's arena. */
+	MYSQL_BIND *bind = nargs ? portal_alloc(a, nargs * sizeof *bind) : NULL;
+	unsigned long *lengths = nargs ? portal_alloc(a, nargs * sizeof *lengths) : NULL;
+	if (nargs > MAX_ARGS || (nargs && (!bind || !lengths)) ||
+	    bind_args(st, args, nargs, bind, lengths)) {
 		portal_log("database: wrong arguments for statement: %.80s", sql);
 		return 500;
 	}

@@ -245,11 +245,11 @@ int mail_queue(const struct mail_context *ctx, const struct portal_mail *mail,
 	return status;
 }
 
-int portal_mail(struct portal_req *req, const struct portal_mail *mail)
+/* The calling plugin's templates and catalogs (its own, then core's). */
+static struct mail_context request_context(struct portal_req *req)
 {
 	struct portal_worker *w = req->worker;
 	const struct request *rq = request_of(req);
-	/* The calling plugin's templates and catalogs (its own, then core's). */
 	size_t i = rq->plugin ? (size_t)(rq->plugin - w->plugins->items) : 0;
 	struct mail_context ctx = {
 	    .cfg = w->cfg,
@@ -258,6 +258,110 @@ int portal_mail(struct portal_req *req, const struct portal_mail *mail)
 	    .templates = w->templates[i],
 	    .locales = {w->locales[i][0], w->locales[i][1]},
 	};
+	return ctx;
+}
+
+/* A mail rendered for one language, shared by its recipients. */
+struct rendered {
+	bool done;
+	const char *subject;
+	struct buf text, html;
+};
+
+static int render_for(const struct mail_context *ctx, const struct portal_mail *mail, int lang,
+		      struct rendered *r)
+{
+	const struct locale *loc = ctx->locales[lang];
+	char name[TEMPLATE_NAME_MAX + 8];
+	snprintf(name, sizeof name, "mail/%s", mail->template);
+	struct portal_value *view = mail_view(ctx->arena, ctx->cfg, mail->view);
+	if (!view || !(r->subject = render_subject(ctx, mail->subject, view, loc)))
+		return 500;
+	int status = render_part(ctx, name, true, view, loc, &r->text);
+	if (!status)
+		status = render_part(ctx, name, false, view, loc, &r->html);
+	r->done = status == 0;
+	return status;
+}
+
+/* Rows per INSERT: few round trips, statements of a few hundred kilobytes. */
+#define BATCH_ROWS 50
+#define ROW_ARGS 8
+
+/* INSERT of n rows (n <= BATCH_ROWS): one of few fixed texts, cached as
+ * prepared statements like any other. */
+static const char *batch_sql(struct portal_arena *a, size_t n)
+{
+	struct buf b = {0};
+	buf_puts(&b, "INSERT INTO outbox (org_id, to_addr, to_name, subject, body_text, body_html,"
+		     " kind, status, attempts, message_id, next_attempt_at, created_at) VALUES ");
+	for (size_t i = 0; i < n; i++)
+		buf_puts(&b, i ? ", (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())"
+			       : "(?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())");
+	const char *sql = b.failed ? NULL : portal_strndup(a, b.data, b.len);
+	buf_free(&b);
+	return sql;
+}
+
+int portal_mail_many(struct portal_req *req, const struct portal_mail *mail,
+		     const struct portal_recipient *recipients, size_t count, size_t *queued)
+{
+	struct mail_context ctx = request_context(req);
+	struct portal_arena *a = req->arena;
+	struct rendered r[2] = {{0}};
+	struct portal_db_arg *args = portal_alloc(a, BATCH_ROWS * ROW_ARGS * sizeof *args);
+	size_t n = 0, done = 0;
+	const char *full_batch = NULL;
+	int status = !mail || !mail_fields_ok(mail) || !args || sodium_init() < 0 ? 500 : 0;
+	for (size_t i = 0; !status && i <= count; i++) {
+		if (i < count) {
+			const struct portal_recipient *p = &recipients[i];
+			if (!mail_address_ok(p->to)) {
+				portal_log("mail: recipient %zu of a mail to many skipped: address refused", i);
+				continue;
+			}
+			int lang = locale_index(p->locale);
+			if (!r[lang].done && (status = render_for(&ctx, mail, lang, &r[lang])))
+				break;
+			const char *message_id = message_id_new(a, ctx.cfg);
+			const char *to_name = one_line(a, p->name ? p->name : "",
+						       p->name ? strlen(p->name) : 0, NAME_MAX_CHARS);
+			if (!message_id || !to_name) {
+				status = 500;
+				break;
+			}
+			struct portal_db_arg *row = &args[n * ROW_ARGS];
+			row[0] = mail->org_id > 0 ? PDB_I(mail->org_id) : PDB_NUL;
+			row[1] = PDB_S(p->to);
+			row[2] = PDB_S(to_name);
+			row[3] = PDB_S(r[lang].subject);
+			row[4] = (struct portal_db_arg){.type = PDB_STR, .s = r[lang].text.data ? r[lang].text.data : "", .len = r[lang].text.len};
+			row[5] = (struct portal_db_arg){.type = PDB_STR, .s = r[lang].html.data ? r[lang].html.data : "", .len = r[lang].html.len};
+			row[6] = PDB_S(mail->kind);
+			row[7] = PDB_S(message_id);
+			n++;
+		}
+		if (n && (n == BATCH_ROWS || i == count)) {
+			if (n == BATCH_ROWS && !full_batch)
+				full_batch = batch_sql(a, n);
+			const char *sql = n == BATCH_ROWS ? full_batch : batch_sql(a, n);
+			status = sql ? db_run(ctx.db, a, sql, args, n * ROW_ARGS, NULL, NULL, NULL) : 500;
+			done += status ? 0 : n;
+			n = 0;
+		}
+	}
+	for (int l = 0; l < 2; l++) {
+		buf_free(&r[l].text);
+		buf_free(&r[l].html);
+	}
+	if (queued)
+		*queued = done;
+	return status;
+}
+
+int portal_mail(struct portal_req *req, const struct portal_mail *mail)
+{
+	struct mail_context ctx = request_context(req);
 	int status = mail_queue(&ctx, mail, NULL);
 	if (status == 422)
 		return portal_fail(req, 422, "validation", "email", "error.title.422");

@@ -431,26 +431,21 @@ static int recipients_mail(struct portal_req *req, long long id, const char *tit
 	    .org_id = req->caller.org_id,
 	    .view = v,
 	};
-	long long n = 0;
+	/* One rendering per language and a few statements for all of them:
+	 * thousands of residents are queued within the request. */
+	struct portal_recipient *to = portal_alloc(a, (rows->u.c.count + 1) * sizeof *to);
+	size_t n = 0, queued = 0;
+	if (!to)
+		return 500;
 	pv_foreach(m, rows)
 	{
-		mail.to = pv_get_str(m->value, "email");
-		mail.to_name = pv_get_str(m->value, "name");
-		mail.locale = pv_get_str(m->value, "locale");
-		status = portal_mail(req, &mail);
-		if (status == 422) {
-			/* An address the outbox refuses cannot be mailed; the others
-			 * still are. portal_mail recorded an error: it is not ours. */
-			portal_log("announcements: user %lld not mailed: address refused",
-			           pv_get_int(m->value, "id", 0));
-			continue;
-		}
-		if (status)
-			return status;
-		n++;
+		to[n++] = (struct portal_recipient){pv_get_str(m->value, "email"),
+						    pv_get_str(m->value, "name"),
+						    pv_get_str(m->value, "locale")};
 	}
-	*sent = n;
-	return 0;
+	status = portal_mail_many(req, &mail, to, n, &queued);
+	*sent = (long long)queued;
+	return status;
 }
 
 /* ------------------------------------------------------------ reading rows */

@@ -96,11 +96,12 @@ echo "bench: creating an organisation with 10,000 properties"
 activation=$("$PORTAL_BIN/portalctl" -c "$VAR/portal.conf" org create --name Bench \
 	--admin-email bench@example.org) || die "portalctl org create failed"
 token=${activation##*/}
-COOKIE=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' \
+COOKIE=$(curl -s -D - -o "$VAR/activate.json" -H 'Content-Type: application/json' \
 	-d "{\"token\":\"$token\",\"password\":\"bench password 123\"}" \
 	"http://127.0.0.1:$PORT/api/v1/activate" |
 	sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | tail -n 1)
-[ -n "$COOKIE" ] || die "could not sign in"
+CSRF=$(sed -n 's/.*"csrf_token":"\([^"]*\)".*/\1/p' "$VAR/activate.json")
+[ -n "$COOKIE" ] && [ -n "$CSRF" ] || die "could not sign in"
 mariadb --defaults-file="$VAR/mariadb.cnf" -u "$(id -un)" portal -e "
 	INSERT INTO properties (org_id, reference_id, name, street, zip, city, country, notes, created_at)
 	SELECT o.id, CONCAT('B-', s.seq), CONCAT('Objekt ', LPAD(s.seq, 5, '0')),
@@ -108,6 +109,18 @@ mariadb --defaults-file="$VAR/mariadb.cnf" -u "$(id -un)" portal -e "
 	       ELT(1 + s.seq % 5, 'Berlin', 'Köln', 'München', 'Hamburg', 'Dresden'),
 	       'Deutschland', '', UTC_TIMESTAMP()
 	FROM seq_1_to_10000 s JOIN orgs o ON o.name = 'Bench'" || die "could not insert the portfolio"
+
+# 10,000 residents, one in each property, for the announcement's fan-out.
+mariadb --defaults-file="$VAR/mariadb.cnf" -u "$(id -un)" portal -e "
+	INSERT INTO users (org_id, role, email, name, created_at)
+	SELECT o.id, 'resident', CONCAT('bewohner', s.seq, '@example.org'), CONCAT('Bewohner ', s.seq),
+	       UTC_TIMESTAMP()
+	FROM seq_1_to_10000 s JOIN orgs o ON o.name = 'Bench';
+	INSERT INTO memberships (property_id, user_id, org_id, state, joined_at)
+	SELECT p.id, u.id, u.org_id, 'active', UTC_TIMESTAMP()
+	FROM users u JOIN properties p ON p.org_id = u.org_id
+	 AND p.reference_id = CONCAT('B-', SUBSTRING(u.email, 9, LOCATE('@', u.email) - 9))
+	WHERE u.email LIKE 'bewohner%@example.org'" || die "could not insert the residents"
 
 # name and path of each run; hello first: it is what the others are compared to
 RUNS="hello:/_bench/hello
@@ -182,6 +195,18 @@ echo "$rows" | awk '
 			printf "%-30s %10.0f %9s %9s %9s %9s  %s\n", f[2], f[3], f[4], f[5], ratio, f[6], f[7]
 		}
 	}'
+
+# Publishing to every property of an organisation with 10,000 residents: the
+# request queues one mail each in its transaction (the jobs worker sends them).
+publish=$(curl -s -o "$VAR/publish.json" -w '%{http_code} %{time_total}' \
+	-H "Cookie: $COOKIE" -H "X-CSRF-Token: $CSRF" -H 'Content-Type: application/json' \
+	-d '{"title":"Wasserabstellung","body":"Am Montag wird das Wasser von 9 bis 12 Uhr abgestellt.","property_ids":"all"}' \
+	"$BASE/api/v1/announcements")
+queued=$(mariadb --defaults-file="$VAR/mariadb.cnf" -u "$(id -un)" -N portal \
+	-e "SELECT COUNT(*) FROM outbox WHERE kind = 'announcements'")
+echo
+echo "Announcement to all properties with 10,000 residents: HTTP ${publish% *}," \
+	"$(awk -v t="${publish#* }" 'BEGIN { printf "%.2f", t }') s, $queued mails queued"
 
 echo
 echo "Resident memory (VmRSS) after the runs (portald's children: request workers and the jobs worker):"

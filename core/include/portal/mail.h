@@ -38,4 +38,20 @@ struct portal_mail {
  * database. */
 int portal_mail(struct portal_req *req, const struct portal_mail *mail);
 
+/* One recipient of portal_mail_many. */
+struct portal_recipient {
+	const char *to;
+	const char *name;   /* may be NULL */
+	const char *locale; /* "de" or "en"; NULL: "de" */
+};
+
+/* The same mail to many people (an announcement to every resident): rendered
+ * once per language, queued with few statements. mail's to, to_name and locale
+ * are ignored; each recipient gets their own Message-ID. A recipient whose
+ * address is unusable is skipped (and logged). *queued (may be NULL) counts
+ * the mails queued. Returns 0 or an HTTP status (then nothing is certain:
+ * roll the transaction back). */
+int portal_mail_many(struct portal_req *req, const struct portal_mail *mail,
+		     const struct portal_recipient *recipients, size_t count, size_t *queued);
+
 #endif
