@@ -202,7 +202,10 @@ static int forgot_mail(struct portal_req *req, const struct portal_value *accoun
 	if (!mail_view || !url || pv_set_str(a, mail_view, "url", url) ||
 	    pv_set_str(a, mail_view, "name", pv_get_str(account, "name")) ||
 	    pv_set_str(a, mail_view, "org_name", pv_get_str(account, "org_name")) ||
-	    pv_set_int(a, mail_view, "minutes", RESET_SECONDS / 60))
+	    pv_set_int(a, mail_view, "minutes", RESET_SECONDS / 60) ||
+	    /* like every mail to a resident, it links to their mail settings */
+	    pv_set_bool(a, mail_view, "resident",
+			strcmp(pv_get_str(account, "role") ? pv_get_str(account, "role") : "", "resident") == 0))
 		return 500;
 	struct portal_mail mail = {
 	    .to = pv_get_str(account, "email"),
@@ -237,7 +240,7 @@ static int forgot(struct portal_req *req, struct portal_value *view)
 	struct portal_value *rows;
 	int status = portal_db_query(
 	    req,
-	    "SELECT u.id, u.email, u.name, u.org_id, o.name AS org_name,"
+	    "SELECT u.id, u.email, u.name, u.org_id, u.role, o.name AS org_name,"
 	    " COALESCE(u.locale, o.locale) AS locale"
 	    " FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.email = LOWER(?)",
 	    PORTAL_DB_ARGS(PDB_S(email)), &rows);
