@@ -66,7 +66,7 @@ int account_issue_token(struct db *db, struct portal_arena *a, long long user_id
 	unsigned char hash[PORTAL_HASH_BYTES];
 	portal_token_new(token, hash);
 	struct portal_db_arg args[] = {
-	    {.type = PDB_STR, .s = (const char *)hash, .len = sizeof hash},
+	    PDB_B(hash, sizeof hash),
 	    PDB_I(user_id),
 	    PDB_S(kind),
 	    PDB_I(seconds),

@@ -40,8 +40,7 @@ static int fail_field(struct portal_req *req, struct portal_value *view, const c
 
 static struct portal_db_arg hash_arg(const unsigned char hash[PORTAL_HASH_BYTES])
 {
-	return (struct portal_db_arg){.type = PDB_STR, .s = (const char *)hash,
-				      .len = PORTAL_HASH_BYTES};
+	return PDB_B(hash, PORTAL_HASH_BYTES);
 }
 
 /* The token of the page's path, or of the API's body. */

@@ -38,7 +38,7 @@ int session_resolve(struct request *rq)
 	unsigned char hash[PORTAL_HASH_BYTES];
 	portal_hash(token, strlen(token), hash);
 	struct portal_value *rows;
-	struct portal_db_arg arg = {.type = PDB_STR, .s = (const char *)hash, .len = sizeof hash};
+	struct portal_db_arg arg = PDB_B(hash, sizeof hash);
 	int status = portal_db_query(
 	    req,
 	    "SELECT s.id, s.csrf_token, u.id AS user_id, u.org_id, u.role, u.admin,"
@@ -95,7 +95,7 @@ int portal_session_start(struct portal_req *req, long long user_id, const char *
 	 * cookie is simply replaced by the new one. */
 	int status = end_session(req);
 	struct portal_db_arg args[] = {
-	    {.type = PDB_STR, .s = (const char *)hash, .len = sizeof hash},
+	    PDB_B(hash, sizeof hash),
 	    PDB_I(user_id),
 	    PDB_S(csrf),
 	};

@@ -26,7 +26,7 @@ int portal_throttle_check(struct portal_req *req, const char *scope, const char 
 	unsigned char hash[PORTAL_HASH_BYTES];
 	throttle_hash(key, hash);
 	struct portal_db_arg args[] = {
-	    PDB_I(window), PDB_S(scope), {.type = PDB_STR, .s = (const char *)hash, .len = sizeof hash},
+	    PDB_I(window), PDB_S(scope), PDB_B(hash, sizeof hash),
 	    PDB_I(window), PDB_I(limit - 1 < 0 ? 0 : limit - 1)};
 	struct portal_value *rows;
 	/* The limit-th newest failure inside the window decides: while it lies
@@ -48,7 +48,7 @@ int portal_throttle_fail(struct portal_req *req, const char *scope, const char *
 	unsigned char hash[PORTAL_HASH_BYTES];
 	throttle_hash(key, hash);
 	struct portal_db_arg args[] = {
-	    PDB_S(scope), {.type = PDB_STR, .s = (const char *)hash, .len = sizeof hash}};
+	    PDB_S(scope), PDB_B(hash, sizeof hash)};
 	return portal_db_exec(req,
 			      "INSERT INTO throttle_events (scope, key_hash, at) VALUES (?, ?, UTC_TIMESTAMP(3))",
 			      args, 2, NULL, NULL);
@@ -59,7 +59,7 @@ int portal_throttle_clear(struct portal_req *req, const char *scope, const char 
 	unsigned char hash[PORTAL_HASH_BYTES];
 	throttle_hash(key, hash);
 	struct portal_db_arg args[] = {
-	    PDB_S(scope), {.type = PDB_STR, .s = (const char *)hash, .len = sizeof hash}};
+	    PDB_S(scope), PDB_B(hash, sizeof hash)};
 	return portal_db_exec(req, "DELETE FROM throttle_events WHERE scope = ? AND key_hash = ?", args,
 			      2, NULL, NULL);
 }

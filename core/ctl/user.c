@@ -30,7 +30,7 @@ static int clear(struct ctl *c, const char *key)
 {
 	unsigned char hash[PORTAL_HASH_BYTES];
 	throttle_hash(key, hash);
-	struct portal_db_arg arg = {.type = PDB_STR, .s = (const char *)hash, .len = sizeof hash};
+	struct portal_db_arg arg = PDB_B(hash, sizeof hash);
 	unsigned long long n = 0;
 	int status = db_run(c->db, c->arena, "DELETE FROM throttle_events WHERE key_hash = ?", &arg, 1,
 			    NULL, &n, NULL);

@@ -868,8 +868,7 @@ static int feed_hash_arg(struct portal_req *req, long long user_id, long long ge
 	if (status)
 		return status;
 	portal_hash(token, strlen(token), hash);
-	*arg = (struct portal_db_arg){
-	    .type = PDB_STR, .s = (const char *)hash, .len = PORTAL_HASH_BYTES};
+	*arg = PDB_B(hash, PORTAL_HASH_BYTES);
 	return 0;
 }
 
@@ -974,8 +973,7 @@ int appointment_feed_ics(struct portal_req *req, struct portal_value *view)
 		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
 	unsigned char hash[PORTAL_HASH_BYTES];
 	portal_hash(token, strlen(token), hash);
-	struct portal_db_arg hash_arg = {
-	    .type = PDB_STR, .s = (const char *)hash, .len = PORTAL_HASH_BYTES};
+	struct portal_db_arg hash_arg = PDB_B(hash, PORTAL_HASH_BYTES);
 	struct portal_value *rows;
 	int status =
 	    portal_db_query(req,

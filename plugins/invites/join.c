@@ -107,8 +107,7 @@ static bool name_printable(const char *s)
 
 static struct portal_db_arg hash_arg(const unsigned char hash[PORTAL_HASH_BYTES])
 {
-	return (struct portal_db_arg){.type = PDB_STR, .s = (const char *)hash,
-				      .len = PORTAL_HASH_BYTES};
+	return PDB_B(hash, PORTAL_HASH_BYTES);
 }
 
 /* Marks the field to correct in the form that was sent (the page sets

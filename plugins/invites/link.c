@@ -69,8 +69,7 @@ static int link_hash(struct portal_req *req, long long property_id, long long ge
 	if (status)
 		return status;
 	portal_hash(token, strlen(token), hash);
-	*arg = (struct portal_db_arg){
-	    .type = PDB_STR, .s = (const char *)hash, .len = PORTAL_HASH_BYTES};
+	*arg = PDB_B(hash, PORTAL_HASH_BYTES);
 	return 0;
 }
 

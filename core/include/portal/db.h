@@ -30,6 +30,8 @@ static inline struct portal_db_arg portal_db_str(const char *s)
 }
 #define PDB_S(v) portal_db_str(v)
 #define PDB_NUL ((struct portal_db_arg){.type = PDB_NULL})
+/* Bytes that are not text, e.g. a SHA-256 for a BINARY(32) column. */
+#define PDB_B(ptr, n) ((struct portal_db_arg){.type = PDB_STR, .s = (const char *)(ptr), .len = (n)})
 /* PORTAL_DB_ARGS(PDB_I(id), PDB_S(name)) expands to the array and its length. */
 #define PORTAL_DB_ARGS(...)                          \
 	(const struct portal_db_arg[]){__VA_ARGS__}, \
