@@ -22,7 +22,7 @@ static const struct setting settings[] = {
 	{"max_requests", "10000", 1, 100000000},
 	{"request_timeout", "30", 1, 3600},
 	{"shutdown_timeout", "10", 1, 600},
-	{"plugins", "example invites content", 0, 0},
+	{"plugins", "invites content", 0, 0},
 	{"plugin_dir", "bin/plugins", 0, 0},
 	{"plugin_share", "plugins", 0, 0},
 	{"template_dir", "templates", 0, 0},

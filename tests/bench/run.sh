@@ -49,6 +49,7 @@ SMTP_PORT=$2
 stack() {
 	env VAR="$VAR" PORT="$PORT" SMTP_PORT="$SMTP_PORT" WORKERS="$WORKERS" \
 		MAX_REQUESTS=100000000 PORTAL_BIN="$PORTAL_BIN" BENCH_HELLO_SOCKET="$HELLO_SOCKET" \
+		PLUGINS="example invites content" \
 		sh core/scripts/stack.sh "$@"
 }
 

@@ -135,7 +135,8 @@ export async function startStack(opts = {}) {
     SMTP_PORT: String(smtpPort),
     WORKERS: String(opts.workers ?? 2),
     PORTAL_BIN: process.env.PORTAL_BIN || path.join(repo, 'bin'),
-    ...(opts.plugins ? { PLUGINS: opts.plugins } : {}),
+    // The tests also speak to the example plugin, which deployments leave off.
+    PLUGINS: opts.plugins || 'example invites content',
     ...(opts.env || {}),
   };
   const base = `http://127.0.0.1:${port}`;
