@@ -624,8 +624,11 @@ static int property_choices(struct portal_req *req, struct portal_value *view,
 		if (pv_set_bool(a, m->value, "checked", checked))
 			return 500;
 	}
+	/* the shape templates/targets.html reads, as every content form gives it */
 	if (pv_set(a, view, "choices", rows) ||
-	    pv_set_bool(a, view, "all_checked", chosen && chosen->all))
+	    pv_set_bool(a, view, "all_checked", chosen && chosen->all) ||
+	    pv_set_str(a, view, "targets_id", "target") ||
+	    pv_set_str(a, view, "targets_legend", "announcements.send_to"))
 		return 500;
 	return 0;
 }

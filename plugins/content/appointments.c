@@ -435,7 +435,8 @@ static int targets_write(struct portal_req *req, long long id, const struct targ
 /* One mail per resident of the targeted properties (DISTINCT: one per person
  * also when they live in two), unless they turned appointment mails off (no
  * settings row: on), in their language, queued in the open transaction. */
-static int notify_residents(struct portal_req *req, long long id, const struct portal_value *item)
+static int notify_residents(struct portal_req *req, long long id, const struct portal_value *item,
+                            bool changed)
 {
 	struct portal_value *rows;
 	int status = portal_db_query(
@@ -467,7 +468,8 @@ static int notify_residents(struct portal_req *req, long long id, const struct p
 	/* the mail shows Berlin times whichever rendering the request has */
 	if ((status = item_display(req, view)))
 		return status;
-	if (pv_set_str(a, view, "calendar_url", portal_sprintf(a, "%s/portal/calendar", base)))
+	if (pv_set_str(a, view, "calendar_url", portal_sprintf(a, "%s/portal/calendar", base)) ||
+	    pv_set_bool(a, view, "changed", changed))
 		return 500;
 	pv_foreach(m, rows)
 	{
@@ -482,7 +484,8 @@ static int notify_residents(struct portal_req *req, long long id, const struct p
 		    .locale = locale && strcmp(locale, "en") == 0 ? "en" : "de",
 		    .kind = "appointments",
 		    .template = "appointment",
-		    .subject = "appointments.mail_subject",
+		    .subject =
+		        changed ? "appointments.mail_subject_changed" : "appointments.mail_subject",
 		    .org_id = req->caller.org_id,
 		    .view = view,
 		};
@@ -502,12 +505,14 @@ static int notify_residents(struct portal_req *req, long long id, const struct p
 /* -------------------------------------------------------------- the form */
 
 /* The organisation's properties for the recipients' checkboxes, each marked
- * when the failed form had chosen it. */
-static int form_properties(struct portal_req *req, struct portal_value *view)
+ * when the failed form had chosen it; with no form sent yet, when the stored
+ * appointment (item, or NULL) targets it, so the edit page opens as saved. */
+static int form_properties(struct portal_req *req, const struct portal_value *item,
+                           struct portal_value *view)
 {
 	struct portal_value *rows;
 	int status = portal_db_query(req,
-	                             "SELECT id, name FROM properties WHERE org_id = ?"
+	                             "SELECT id, name, city FROM properties WHERE org_id = ?"
 	                             " ORDER BY name, id LIMIT 1000",
 	                             PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), &rows);
 	if (status)
@@ -532,17 +537,29 @@ static int form_properties(struct portal_req *req, struct portal_value *view)
 				all = all || strcmp(c->value->u.s.ptr, "all") == 0;
 			}
 		}
+		if (!chosen && item) {
+			pv_foreach(t, pv_get(item, "properties"))
+			{
+				checked = checked || pv_get_int(t->value, "id", 0) ==
+				                         pv_get_int(m->value, "id", 0);
+			}
+		}
 		if (pv_set_bool(a, m->value, "checked", checked))
 			return 500;
 	}
-	if (pv_set(a, view, "properties", rows) || pv_set_bool(a, view, "all_checked", all))
+	if (!chosen && item)
+		all = pv_truthy(pv_get(item, "all_properties"));
+	/* the shape templates/targets.html reads, as every content form gives it */
+	if (pv_set(a, view, "choices", rows) || pv_set_bool(a, view, "all_checked", all) ||
+	    pv_set_str(a, view, "targets_id", "appointment-targets") ||
+	    pv_set_str(a, view, "targets_legend", "appointments.recipients"))
 		return 500;
 	return 0;
 }
 
 int appointment_new_form(struct portal_req *req, struct portal_value *view)
 {
-	int status = form_properties(req, view);
+	int status = form_properties(req, NULL, view);
 	return status ? status : 200;
 }
 
@@ -584,7 +601,7 @@ int appointment_create(struct portal_req *req, struct portal_value *view)
 {
 	int status;
 	/* a page that fails is rendered again: it needs its checkboxes */
-	if (!req->is_api && (status = form_properties(req, view)))
+	if (!req->is_api && (status = form_properties(req, NULL, view)))
 		return status;
 	struct fields f;
 	struct targets t;
@@ -619,7 +636,7 @@ int appointment_create(struct portal_req *req, struct portal_value *view)
 	if (!status)
 		status = load_one(req, &s, (long long)id, item);
 	if (!status && notify)
-		status = notify_residents(req, (long long)id, item);
+		status = notify_residents(req, (long long)id, item, false);
 	if (!status)
 		status = portal_db_commit(req);
 	if (status)
@@ -704,13 +721,56 @@ int appointment_list(struct portal_req *req, struct portal_value *view)
 		return 500;
 	if (!req->is_api &&
 	    (pv_set_bool(req->arena, view, "created", pv_get_str(req->query, "created") != NULL) ||
-	     pv_set_bool(req->arena, view, "deleted", pv_get_str(req->query, "deleted") != NULL)))
+	     pv_set_bool(req->arena, view, "deleted", pv_get_str(req->query, "deleted") != NULL) ||
+	     pv_set_bool(req->arena, view, "updated", pv_get_str(req->query, "updated") != NULL)))
 		return 500;
 	return 200;
 }
 
 /* ------------------------------------------------------- update, delete */
 
+/* The edit page's view: the appointment, its recipients ticked, and the
+ * fields as the form shows them (Berlin wall-clock time); a failed save
+ * replaces form with what was sent (core's doing). */
+static int edit_view(struct portal_req *req, struct portal_value *item, struct portal_value *view)
+{
+	struct portal_arena *a = req->arena;
+	struct portal_value *form = pv_object(a);
+	const char *ends = pv_get_str(item, "ends_at") ? pv_get_str(item, "ends_local") : "";
+	pv_foreach(m, item)
+	{
+		if (pv_set(a, view, m->key, m->value))
+			return 500;
+	}
+	int status = form_properties(req, item, view);
+	if (status)
+		return status;
+	if (!form || pv_set_str(a, form, "title", pv_get_str(item, "title")) ||
+	    pv_set_str(a, form, "body", pv_get_str(item, "body")) ||
+	    pv_set_str(a, form, "location", pv_get_str(item, "location")) ||
+	    pv_set_str(a, form, "starts_at", pv_get_str(item, "starts_local")) ||
+	    pv_set_str(a, form, "ends_at", ends) || pv_set(a, view, "form", form))
+		return 500;
+	return 0;
+}
+
+/* GET /app/content/appointments/{id}: the edit page (404 outside the
+ * caller's organisation, as load_one answers). */
+int appointment_edit_form(struct portal_req *req, struct portal_value *view)
+{
+	struct scope s = {.org_id = req->caller.org_id, .everything = true, .ids = ""};
+	struct portal_value *item = pv_object(req->arena);
+	if (!item)
+		return 500;
+	int status = load_one(req, &s, portal_param_id(req, "id"), item);
+	if (!status)
+		status = edit_view(req, item, view);
+	return status ? status : 200;
+}
+
+/* PATCH /appointments/{id} and the edit page's form: the fields sent change;
+ * renotify (off unless asked) mails the residents of the recipients as they
+ * are after the change, as "Empfänger benachrichtigen" does on create. */
 int appointment_update(struct portal_req *req, struct portal_value *view)
 {
 	long long id = portal_param_id(req, "id");
@@ -719,13 +779,19 @@ int appointment_update(struct portal_req *req, struct portal_value *view)
 	if (!current)
 		return 500;
 	int status = load_one(req, &s, id, current);
+	/* a page that fails is rendered again: it needs the appointment and boxes */
+	if (!status && !req->is_api)
+		status = edit_view(req, current, view);
 	if (status)
 		return status;
 	struct fields f;
 	struct targets t = {0};
-	bool retarget = portal_body_has(req, "property_ids");
+	bool renotify = false;
+	/* the page's form always sends its boxes: none ticked is no recipient */
+	bool retarget = !req->is_api || portal_body_has(req, "property_ids");
 	if ((status = fields_read(req, false, &f)) ||
-	    (retarget && (status = targets_read(req, &t))))
+	    (retarget && (status = targets_read(req, &t))) ||
+	    (status = portal_body_bool(req, "renotify", false, &renotify)))
 		return status;
 	time_t starts, ends;
 	bool has_ends = f.has_ends;
@@ -761,10 +827,23 @@ int appointment_update(struct portal_req *req, struct portal_value *view)
 	    NULL, NULL);
 	if (!status && retarget)
 		status = targets_write(req, id, &t);
+	struct portal_value *item = renotify ? pv_object(req->arena) : NULL;
+	if (!status && renotify && !item)
+		status = 500;
+	if (!status && renotify)
+		status = load_one(req, &s, id, item);
+	if (!status && renotify)
+		status = notify_residents(req, id, item, true);
 	if (!status)
 		status = portal_db_commit(req);
-	if (!status)
-		status = load_one(req, &s, id, view);
+	if (status) {
+		if (portal_db_rollback(req))
+			portal_log("appointments: rollback after a failed update failed");
+		return status;
+	}
+	if (!req->is_api)
+		return portal_redirect(req, "/app/content/appointments?updated=1");
+	status = load_one(req, &s, id, view);
 	return status ? status : 200;
 }
 

@@ -9,6 +9,7 @@ int appointment_create(struct portal_req *req, struct portal_value *view);
 int appointment_new_form(struct portal_req *req, struct portal_value *view);
 int appointment_list(struct portal_req *req, struct portal_value *view);
 int appointment_show(struct portal_req *req, struct portal_value *view);
+int appointment_edit_form(struct portal_req *req, struct portal_value *view);
 int appointment_update(struct portal_req *req, struct portal_value *view);
 int appointment_delete(struct portal_req *req, struct portal_value *view);
 int appointment_calendar_page(struct portal_req *req, struct portal_value *view);
@@ -32,6 +33,10 @@ int appointment_home(struct portal_req *req, const long long *property_ids, size
 	 NULL, NULL},                                                                        \
 	{"PATCH", "/appointments/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, appointment_update, \
 	 NULL, NULL},                                                                        \
+	{"GET", NULL, "/app/content/appointments/{id}", PORTAL_ACCESS_MANAGER, 0,            \
+	 appointment_edit_form, "appointment_edit", "appointments.edit_title"},              \
+	{"POST", NULL, "/app/content/appointments/{id}", PORTAL_ACCESS_MANAGER, 0,           \
+	 appointment_update, "appointment_edit", "appointments.edit_title"},                 \
 	{"DELETE", "/appointments/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, appointment_delete, \
 	 NULL, NULL},                                                                        \
 	{"POST", NULL, "/app/content/appointment/{id}/delete", PORTAL_ACCESS_MANAGER, 0,    \

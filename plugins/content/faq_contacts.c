@@ -244,16 +244,20 @@ static long long parse_id(const char *s)
 	return id;
 }
 
-/* The organisation's properties ({id, name}), for the pages' recipient choices. */
+/* The organisation's properties ({id, name, city}), for the pages' recipient choices. */
 static int org_properties(struct portal_req *req, struct portal_value **rows)
 {
 	return portal_db_query(req,
-			       "SELECT id, name FROM properties WHERE org_id = ? ORDER BY name, id",
+			       "SELECT id, name, city FROM properties WHERE org_id = ?"
+			       " ORDER BY name, id",
 			       PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), rows);
 }
 
 /* The page's extras: for each entry, the recipient choices of its edit form
- * ([{id, name, checked, item_id}]); the properties of the create form. */
+ * ([{id, name, city, checked, item_id}]); the choices of the create form. Both
+ * in the shape templates/targets.html reads; each picker needs its own
+ * targets_id, and an entry sets every key so none falls through to the
+ * create form's. */
 static int page_view(struct portal_req *req, const struct kind *k, struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
@@ -274,12 +278,18 @@ static int page_view(struct portal_req *req, const struct kind *k, struct portal
 			struct portal_value *c = pv_object(a);
 			if (!c || pv_set_int(a, c, "id", pid) ||
 			    pv_set_str(a, c, "name", pv_get_str(p->value, "name")) ||
+			    pv_set_str(a, c, "city", pv_get_str(p->value, "city")) ||
 			    pv_set_bool(a, c, "checked", checked) ||
 			    pv_set_int(a, c, "item_id", pv_get_int(row, "id", 0)) ||
 			    pv_push(a, choices, c))
 				return 500;
 		}
-		if (pv_set(a, row, "choices", choices) ||
+		const char *targets_id =
+		    portal_sprintf(a, "%s-%lld-targets", k->name, pv_get_int(row, "id", 0));
+		if (!targets_id || pv_set(a, row, "choices", choices) ||
+		    pv_set_bool(a, row, "all_checked", pv_truthy(pv_get(row, "all_properties"))) ||
+		    pv_set_str(a, row, "targets_id", targets_id) ||
+		    pv_set_bool(a, row, "targets_required", false) ||
 		    pv_set_bool(a, row, "first", m == items->u.c.head) ||
 		    pv_set_bool(a, row, "last", m->next == NULL))
 			return 500;
@@ -291,7 +301,10 @@ static int page_view(struct portal_req *req, const struct kind *k, struct portal
 		      !strcmp(saved, "deleted")))
 		notice = portal_sprintf(a, "%s.%s", k->name, saved);
 	const char *next = pv_get_str(view, "next");
-	if (pv_set(a, view, "properties", props) ||
+	if (pv_set(a, view, "choices", props) || pv_set_bool(a, view, "all_checked", false) ||
+	    pv_set_str(a, view, "targets_id", portal_sprintf(a, "%s-targets", k->name)) ||
+	    pv_set_str(a, view, "targets_legend", portal_sprintf(a, "%s.recipients", k->name)) ||
+	    pv_set_bool(a, view, "targets_required", true) ||
 	    pv_set_bool(a, view, "any", items && items->u.c.count > 0) ||
 	    pv_set_str(a, view, "notice", notice ? portal_t(req, notice) : "") ||
 	    pv_set_str(a, view, "next_url",

@@ -498,3 +498,74 @@ test('pages: "Neuer Termin" in Berlin time, the list, the calendar and the home'
   assert.doesNotMatch(homeR3, /Sommer/);
   assert.match(homeR3, /Winter/);
 });
+
+test('the edit page: the stored fields in Berlin time, saved like PATCH, renotify once per person, delete', async () => {
+  clean();
+  const x = await create(a, { title: 'Begehung', body: 'Alt', location: 'Hof', starts_at: '2027-05-03T08:00:00Z', ends_at: '2027-05-03T09:00:00Z', property_ids: [p1] });
+  let res = await a.fetch(`/app/content/appointments/${x.id}`);
+  assert.equal(res.status, 200);
+  let html = await res.text();
+  assert.match(html, new RegExp(`action="/app/content/appointments/${x.id}"`));
+  assert.match(html, /value="2027-05-03T10:00"/, '08:00Z is 10:00 CEST');
+  assert.match(html, /value="2027-05-03T11:00"/);
+  assert.match(html, /value="Begehung"/);
+  assert.match(html, new RegExp(`value="${p1}" checked`), 'the stored recipients are ticked');
+  assert.doesNotMatch(html, new RegExp(`value="${p2}" checked`));
+  assert.doesNotMatch(html, /name="renotify"[^>]*checked/, 'notifying again is off by default');
+  assert.match(html, /<details[^>]*>[\s\S]*action="\/app\/content\/appointment\/\d+\/delete"/, 'delete asks once more');
+  assert.match(await (await a.fetch('/app/content/appointments')).text(), new RegExp(`href="/app/content/appointments/${x.id}"`), 'linked from the list');
+
+  assert.equal((await b.fetch(`/app/content/appointments/${x.id}`)).status, 404, "another organisation's");
+  assert.equal((await submit(b, `/app/content/appointments/${x.id}`, { title: 'fremd', starts_at: '2027-05-03T10:00', property_ids: 'all' })).status, 404);
+  assert.equal((await r1.fetch(`/app/content/appointments/${x.id}`)).status, 404);
+
+  // a failed save comes back with what was sent
+  res = await submit(a, `/app/content/appointments/${x.id}`, { title: 'Kaputt', starts_at: '2027-05-03T10:00', ends_at: '2027-05-03T09:00', property_ids: [String(p2)] });
+  assert.equal(res.status, 422);
+  html = await res.text();
+  assert.match(html, /notice--error/);
+  assert.match(html, /value="Kaputt"/);
+  assert.match(html, new RegExp(`value="${p2}" checked`));
+  assert.doesNotMatch(html, new RegExp(`value="${p1}" checked`));
+
+  const prior = outbox(a.user.org_id);
+  const before = prior.length;
+  const count = (list, r) => list.filter((m) => m === r.email).length;
+  res = await submit(a, `/app/content/appointments/${x.id}`, { title: 'Begehung neu', starts_at: '2027-05-04T10:00', ends_at: '', location: '', body: 'Neu', property_ids: [String(p1), String(p2)] });
+  assert.equal(res.status, 303);
+  let got = (await a.json(`/api/v1/appointments/${x.id}`)).body;
+  assert.equal(got.title, 'Begehung neu');
+  assert.equal(got.starts_at, '2027-05-04T08:00:00Z', 'Berlin wall-clock time stored as UTC');
+  assert.equal(got.ends_at, null, 'an emptied end is cleared');
+  assert.equal(got.location, '');
+  assert.deepEqual(got.properties.map((p) => p.id).sort(), [p1, p2].sort());
+  assert.equal(outbox(a.user.org_id).length, before, 'no mail without renotify');
+
+  res = await submit(a, `/app/content/appointments/${x.id}`, { title: 'Begehung verlegt', starts_at: '2027-05-05T10:00', property_ids: [String(p1), String(p2)], renotify: 'true' });
+  assert.equal(res.status, 303);
+  const rows = outbox(a.user.org_id);
+  assert.equal(rows.length, before + 3);
+  // r12 lives in both and gets one; rOff turned them off; rPending is pending
+  for (const r of [r1, r12, r2]) assert.equal(count(rows, r) - count(prior, r), 1, r.email);
+  for (const r of [rOff, rPending, r3, rb]) assert.equal(count(rows, r), count(prior, r), r.email);
+  const en = await stack.waitForMail((m) => (m.headers.to || '').includes(r2.email) && decodeWords(m.headers.subject || '').includes('Begehung verlegt'));
+  assert.equal(en.length, 1);
+  assert.equal(decodeWords(en[0].headers.subject), 'Appointment changed: Begehung verlegt', "in the resident's language");
+
+  // the API: renotify false sends none, true one per person
+  const mid = outbox(a.user.org_id).length;
+  res = await a.json(`/api/v1/appointments/${x.id}`, { method: 'PATCH', body: { location: 'Keller', renotify: false } });
+  assert.equal(res.status, 200);
+  assert.equal(res.body.location, 'Keller');
+  assert.equal(outbox(a.user.org_id).length, mid);
+  res = await a.json(`/api/v1/appointments/${x.id}`, { method: 'PATCH', body: { property_ids: 'all', renotify: true } });
+  assert.equal(res.status, 200);
+  const after = outbox(a.user.org_id);
+  assert.equal(after.length, mid + 4, 'r1, r12, r2 and r3 once each');
+  assert.deepEqual(outbox(b.user.org_id), []);
+
+  // deleting from the edit page
+  res = await submit(a, `/app/content/appointment/${x.id}/delete`, {});
+  assert.equal(res.status, 303);
+  assert.equal((await a.fetch(`/app/content/appointments/${x.id}`)).status, 404);
+});
