@@ -1,5 +1,6 @@
 /* Tokens, hashes and passwords with libsodium. */
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "crypto.h"
@@ -90,5 +91,20 @@ int portal_token_derive(const struct portal_req *req, const char *purpose,
 	sodium_memzero(key, sizeof key);
 	sodium_bin2base64(token, PORTAL_TOKEN_CHARS + 1, mac, sizeof mac,
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return 0;
+}
+
+int portal_link_token(const struct portal_req *req, const char *kind, long long id,
+		      long long generation, char token[PORTAL_TOKEN_CHARS + 1],
+		      unsigned char hash[PORTAL_HASH_BYTES])
+{
+	char purpose[128];
+	snprintf(purpose, sizeof purpose, "%s:%lld:%lld", kind, id, generation);
+	if (portal_token_derive(req, purpose, token)) {
+		portal_log("%s links cannot be made: no usable secret_key", kind);
+		return 500;
+	}
+	if (hash)
+		portal_hash(token, strlen(token), hash);
 	return 0;
 }

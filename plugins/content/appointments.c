@@ -929,26 +929,15 @@ int appointment_property_ics(struct portal_req *req, struct portal_value *view)
 static int feed_token(struct portal_req *req, long long user_id, long long generation,
                       char token[PORTAL_TOKEN_CHARS + 1])
 {
-	const char *purpose = portal_sprintf(req->arena, "calendar:%lld:%lld", user_id, generation);
-	if (!purpose)
-		return 500;
-	if (portal_token_derive(req, purpose, token)) {
-		portal_log("appointments: no usable secret_key: calendar feeds cannot be made");
-		return 500;
-	}
-	return 0;
+	return portal_link_token(req, "calendar", user_id, generation, token, NULL);
 }
 
 static int feed_hash_arg(struct portal_req *req, long long user_id, long long generation,
                          unsigned char hash[PORTAL_HASH_BYTES], struct portal_db_arg *arg)
 {
 	char token[PORTAL_TOKEN_CHARS + 1];
-	int status = feed_token(req, user_id, generation, token);
-	if (status)
-		return status;
-	portal_hash(token, strlen(token), hash);
 	*arg = PDB_B(hash, PORTAL_HASH_BYTES);
-	return 0;
+	return portal_link_token(req, "calendar", user_id, generation, token, hash);
 }
 
 /* The caller's feed generation, made on first use: generation 1 follows from

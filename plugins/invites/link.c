@@ -49,15 +49,7 @@ static const char *base_url(struct portal_req *req)
 static int link_token(struct portal_req *req, long long property_id, long long generation,
                       char token[PORTAL_TOKEN_CHARS + 1])
 {
-	const char *purpose =
-	    portal_sprintf(req->arena, "invite:%lld:%lld", property_id, generation);
-	if (!purpose)
-		return 500;
-	if (portal_token_derive(req, purpose, token)) {
-		portal_log("invites: no usable secret_key: invite links cannot be made");
-		return 500;
-	}
-	return 0;
+	return portal_link_token(req, "invite", property_id, generation, token, NULL);
 }
 
 /* The hash join.c looks the token up by, as a binary argument. */
@@ -65,12 +57,8 @@ static int link_hash(struct portal_req *req, long long property_id, long long ge
                      unsigned char hash[PORTAL_HASH_BYTES], struct portal_db_arg *arg)
 {
 	char token[PORTAL_TOKEN_CHARS + 1];
-	int status = link_token(req, property_id, generation, token);
-	if (status)
-		return status;
-	portal_hash(token, strlen(token), hash);
 	*arg = PDB_B(hash, PORTAL_HASH_BYTES);
-	return 0;
+	return portal_link_token(req, "invite", property_id, generation, token, hash);
 }
 
 /* The property of the caller's organisation and its link (generation 0 when
