@@ -52,7 +52,7 @@ $(OUT)/%.o: %.c
 
 $(OUT)/plugins/%.pic.o: plugins/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fPIC -c $< -o $@
+	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
 
 $(CORE_LIB): $(CORE_OBJS)
 	@rm -f $@

@@ -1,9 +1,15 @@
 #include "plugin.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_PLUGINS 64
 #define NAME_MAX_LEN 32
@@ -23,12 +29,93 @@ static int valid_name(const char *name, size_t len)
 /* The oldest struct a plugin may have been built with: up to fini. */
 #define MIN_STRUCT_SIZE (offsetof(struct portal_plugin, fini) + sizeof(void (*)(void *)))
 
-static int open_plugin(const struct config *cfg, const char *name, struct plugin *p,
-		       char *err, size_t errlen)
+/* A folder of this process's copies: "<tmp_dir>/plugins.<pid>.<n>". */
+#define COPY_PREFIX "plugins."
+
+static int copy_file(const char *from, const char *to)
 {
+	int in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -1;
+	int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int rc = out < 0 ? -1 : 0;
+	char chunk[65536];
+	ssize_t n;
+	while (!rc && (n = read(in, chunk, sizeof chunk)) != 0) {
+		if (n < 0 || write(out, chunk, (size_t)n) != n)
+			rc = -1;
+	}
+	close(in);
+	if (out >= 0 && close(out))
+		rc = -1;
+	return rc;
+}
+
+static void remove_copies(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
 	char path[4096];
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+			unlink(path);
+		}
+	closedir(d);
+	rmdir(dir);
+}
+
+/* Copies a process that is gone (killed before it could clean up) left behind. */
+static void remove_stale_copies(const char *tmp_dir)
+{
+	DIR *d = opendir(tmp_dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	char path[4096];
+	while ((e = readdir(d))) {
+		int pid;
+		if (sscanf(e->d_name, COPY_PREFIX "%d.", &pid) != 1 || pid == getpid() ||
+		    kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", tmp_dir, e->d_name);
+		remove_copies(path);
+	}
+	closedir(d);
+}
+
+/* Each load copies the plugin files to a folder of its own and opens the
+ * copies: dlopen of a path it already opened hands back the loaded object, so
+ * without a new path a reload would keep running the code of a rebuilt file. */
+static int make_copy_dir(const struct config *cfg, struct plugin_set *set, char *err,
+			 size_t errlen)
+{
+	static unsigned loads;
+	const char *tmp_dir = config_get(cfg, "tmp_dir");
+	char dir[4096];
+	remove_stale_copies(tmp_dir);
+	snprintf(dir, sizeof dir, "%s/" COPY_PREFIX "%d.%u", tmp_dir, (int)getpid(), ++loads);
+	if (mkdir(dir, 0700) || !(set->copy_dir = strdup(dir))) {
+		snprintf(err, errlen, "plugins: cannot make %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	set->owner = getpid();
+	return 0;
+}
+
+static int open_plugin(const struct config *cfg, const struct plugin_set *set, const char *name,
+		       struct plugin *p, char *err, size_t errlen)
+{
+	char path[4096], copy[4096];
 	snprintf(path, sizeof path, "%s/%s.so", config_get(cfg, "plugin_dir"), name);
-	p->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	snprintf(copy, sizeof copy, "%s/%s.so", set->copy_dir, name);
+	if (copy_file(path, copy)) {
+		snprintf(err, errlen, "plugin %s: cannot load %s: %s", name, path, strerror(errno));
+		return -1;
+	}
+	p->handle = dlopen(copy, RTLD_NOW | RTLD_LOCAL);
 	if (!p->handle) {
 		snprintf(err, errlen, "plugin %s: cannot load %s: %s", name, path, dlerror());
 		return -1;
@@ -95,6 +182,8 @@ struct plugin_set *plugins_load(const struct config *cfg, char *err, size_t errl
 		plugins_free(set);
 		return NULL;
 	}
+	if (make_copy_dir(cfg, set, err, errlen))
+		goto fail;
 	set->items[set->count++].def = &core_plugin;
 	if (add_routes(set, &set->items[0], err, errlen))
 		goto fail;
@@ -125,7 +214,7 @@ struct plugin_set *plugins_load(const struct config *cfg, char *err, size_t errl
 			goto fail;
 		}
 		struct plugin *p = &set->items[set->count++];
-		if (open_plugin(cfg, name, p, err, errlen) || add_routes(set, p, err, errlen))
+		if (open_plugin(cfg, set, name, p, err, errlen) || add_routes(set, p, err, errlen))
 			goto fail;
 	}
 	return set;
@@ -164,5 +253,9 @@ void plugins_free(struct plugin_set *set)
 			dlclose(set->items[i].handle);
 	}
 	free(set->items);
+	/* Forked workers share the copies; the process that made them removes them. */
+	if (set->copy_dir && set->owner == getpid())
+		remove_copies(set->copy_dir);
+	free(set->copy_dir);
 	free(set);
 }

@@ -5,6 +5,7 @@
 #define CORE_PLUGIN_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "config.h"
 #include "portal/portal.h"
@@ -22,6 +23,8 @@ struct plugin_set {
 	struct plugin *items; /* items[0] is core */
 	size_t count;
 	struct router *router;
+	char *copy_dir; /* the copies of the plugin files this set runs */
+	pid_t owner;    /* the process that made copy_dir */
 };
 
 /* Loads core and the plugins the configuration names, in that order. Refuses a

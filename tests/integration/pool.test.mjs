@@ -2,10 +2,13 @@
 // malformed floods, plugin refusals, a database restart, and shutdown.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdirSync, symlinkSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, symlinkSync, copyFileSync, renameSync, existsSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import net from 'node:net';
-import { startStack } from './stack.mjs';
+import os from 'node:os';
+import path from 'node:path';
+import { startStack, repo } from './stack.mjs';
+import { newManager } from './client.mjs';
 
 const BIN = process.env.PORTAL_BIN || new URL('../../bin', import.meta.url).pathname;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -64,7 +67,8 @@ before(async () => {
   // the test plugins live beside the real ones in a folder of this stack's
   const dir = `${stack.var}/test-plugins`;
   mkdirSync(dir, { recursive: true });
-  symlinkSync(`${BIN}/plugins/example.so`, `${dir}/example.so`);
+  // a copy, not a link: a test below replaces it with a rebuilt one
+  copyFileSync(`${BIN}/plugins/example.so`, `${dir}/example.so`);
   for (const name of ['slow', 'wrong_abi', 'wrong_name', 'clash', 'failinit']) {
     symlinkSync(`${BIN}/test-plugins/${name}.so`, `${dir}/${name}.so`);
   }
@@ -118,6 +122,55 @@ test('SIGHUP with a changed plugin list takes effect with no failed request', as
   assert.equal((await stack.fetch('/api/v1/example')).status, 200);
   const counts = await load.stop();
   assert.deepEqual(Object.keys(counts), ['200'], JSON.stringify(counts));
+});
+
+// Builds the example plugin from a copy of its sources with another version
+// string and puts it in place of the running one, as `make install` would.
+function rebuildExample(version) {
+  const src = mkdtempSync(path.join(os.tmpdir(), 'portal-example-'));
+  try {
+    const files = spawnSync('sh', ['-c', `cp ${repo}/plugins/example/*.c ${src}/ && ls ${src}`], { encoding: 'utf8' });
+    assert.equal(files.status, 0, files.stderr);
+    const main = `${src}/example.c`;
+    const text = readFileSync(main, 'utf8');
+    assert.match(text, /\.version = "[^"]*"/);
+    writeFileSync(main, text.replace(/\.version = "[^"]*"/, `.version = "${version}"`));
+    const out = `${stack.var}/test-plugins/example.so.new`;
+    const cc = spawnSync('sh', ['-c', `cc -shared -fPIC -fvisibility=hidden -I${repo}/core/include -o ${out} ${src}/*.c`], { encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
+    renameSync(out, `${stack.var}/test-plugins/example.so`);
+  } finally {
+    rmSync(src, { recursive: true, force: true });
+  }
+}
+
+test('SIGHUP after a plugin was rebuilt runs the new build, with no failed request', async () => {
+  const manager = await newManager(stack);
+  const versionOf = async () => {
+    const res = await manager.json('/api/v1/plugins');
+    assert.equal(res.status, 200);
+    return res.body.items.find((p) => p.name === 'example').version;
+  };
+  const before = await versionOf();
+  const load = traffic('/api/v1/example');
+  let counts;
+  try {
+    await sleep(200);
+    rebuildExample('9.9.9-rebuilt');
+    await reload();
+    assert.equal(await versionOf(), '9.9.9-rebuilt');
+  } finally {
+    rebuildExample(before);
+    await reload();
+    counts = await load.stop();
+  }
+  assert.equal(await versionOf(), before);
+  assert.deepEqual(Object.keys(counts), ['200'], JSON.stringify(counts));
+  // each generation ran from copies of its own, and the drained ones are gone
+  const copies = readFileSync(stack.conf, 'utf8').match(/^tmp_dir\s*=\s*(.*)$/m)[1];
+  const folders = () => spawnSync('sh', ['-c', `ls -d ${copies}/plugins.* 2>/dev/null | wc -l`], { encoding: 'utf8' }).stdout.trim();
+  for (let i = 0; i < 20 && folders() !== '1'; i++) await sleep(100);
+  assert.equal(folders(), '1', 'one folder of copies: the running generation');
 });
 
 test('a reload with a broken plugin keeps the running workers', async () => {

@@ -102,6 +102,11 @@ struct portal_plugin {
 
 #define PORTAL_PLUGIN_V1 PORTAL_ABI_VERSION, (uint32_t)sizeof(struct portal_plugin)
 
+/* The one symbol a plugin exports; plugins are built with hidden visibility,
+ * so everything else of theirs stays their own. */
+#define PORTAL_EXPORT __attribute__((visibility("default")))
+extern PORTAL_EXPORT const struct portal_plugin portal_plugin_v1;
+
 /* Emits an event to every enabled plugin listening for it, in this request.
  * Returns 0, or the first listener's failure status. */
 int portal_emit(struct portal_req *req, const char *event, const struct portal_value *payload);
