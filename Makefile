@@ -6,7 +6,7 @@ CC      ?= cc
 PKGS     = fcgi libmariadb yajl libsodium libcurl libzip expat
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
-           -Wno-unused-parameter -fno-strict-aliasing -MMD -MP \
+           -Wno-unused-parameter -Wno-missing-field-initializers -fno-strict-aliasing -MMD -MP \
            -Icore -Icore/include $(shell pkg-config --cflags $(PKGS) libqrencode libpng 2>/dev/null)
 LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldl -lm
 

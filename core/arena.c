@@ -125,7 +125,7 @@ int portal_on_free(struct portal_arena *a, void (*fn)(void *), void *arg)
 {
 	struct cleanup *c = portal_alloc(a, sizeof *c);
 	if (!c)
-		return -1;
+		return 500;
 	c->fn = fn;
 	c->arg = arg;
 	c->next = a->cleanups;

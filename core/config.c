@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "datetime.h"
+
 /* Every key the portal knows, with its default (NULL: none) and, for numbers,
  * the range config_load accepts. Later features add their settings here. */
 struct setting {
@@ -22,7 +24,9 @@ static const struct setting settings[] = {
 	{"max_requests", "10000", 1, 100000000},
 	{"request_timeout", "30", 1, 3600},
 	{"shutdown_timeout", "10", 1, 600},
-	{"plugins", "invites content", 0, 0},
+	/* The enabled plugins, in order; none unless named (the scripts that
+	 * write portal.conf name the deployment's). */
+	{"plugins", "", 0, 0},
 	{"plugin_dir", "bin/plugins", 0, 0},
 	{"plugin_share", "plugins", 0, 0},
 	{"template_dir", "templates", 0, 0},
@@ -36,6 +40,8 @@ static const struct setting settings[] = {
 	{"db_user", "portal", 0, 0},
 	{"db_password", "", 0, 0},
 	{"base_url", "http://127.0.0.1:8080", 0, 0},
+	/* The zone of every local time people read, and of daily jobs (tzdata). */
+	{"time_zone", "Europe/Berlin", 0, 0},
 	/* 64 hex digits: links that must be shown again (a property's invite link)
 	 * are derived from it, so the database holds only their hashes. */
 	{"secret_key", "", 0, 0},
@@ -59,18 +65,14 @@ static const struct setting settings[] = {
 	{"login_max_failures_account", "5", 1, 1000000},
 	{"login_max_failures_address", "20", 1, 1000000},
 	{"login_window_seconds", "900", 1, 86400},
-	/* Sign-ups through a property's public invite link (plugin invites): every
-	 * attempt counts per client address and per email; past either limit
-	 * within the window the answer is 429 until the oldest attempt leaves it. */
-	{"join_max_per_address", "20", 1, 1000000},
-	{"join_max_per_email", "5", 1, 1000000},
-	{"join_window_seconds", "3600", 1, 604800},
 	{NULL, NULL, 0, 0},
 };
 
 struct config {
 	char *path;
 	char *values[sizeof settings / sizeof settings[0]];
+	struct config_entry *plugin_entries; /* "<plugin>.<key> = value" lines */
+	size_t plugin_count;
 };
 
 static int setting_index(const char *key)
@@ -101,6 +103,54 @@ static int check_number(const struct setting *st, const char *v)
 	return (errno || end == v || *end || n < st->min || n > st->max) ? -1 : 0;
 }
 
+static bool name_ok(const char *s, size_t len)
+{
+	if (len == 0 || len > 48)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
+/* A plugin's setting: kept for the loader, which knows what the plugin
+ * declares (a later line of the same key wins, as for core's). */
+static int plugin_line(struct config *cfg, const char *key, const char *value, int lineno,
+		       char *err, size_t errlen)
+{
+	const char *dot = strchr(key, '.');
+	if (!name_ok(key, (size_t)(dot - key)) || !name_ok(dot + 1, strlen(dot + 1))) {
+		snprintf(err, errlen, "%s:%d: \"%s\" is not a setting name", cfg->path, lineno, key);
+		return -1;
+	}
+	struct config_entry *e = NULL;
+	for (size_t i = 0; i < cfg->plugin_count && !e; i++)
+		if (strcmp(cfg->plugin_entries[i].key, key) == 0)
+			e = &cfg->plugin_entries[i];
+	if (!e) {
+		struct config_entry *grown =
+		    realloc(cfg->plugin_entries, (cfg->plugin_count + 1) * sizeof *grown);
+		if (!grown) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		cfg->plugin_entries = grown;
+		e = &grown[cfg->plugin_count++];
+		*e = (struct config_entry){0};
+		if (!(e->key = strdup(key))) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	free(e->value);
+	e->line = lineno;
+	if (!(e->value = strdup(value))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_line(struct config *cfg, char *line, int lineno, char *err, size_t errlen)
 {
 	char *s = trim(line);
@@ -113,6 +163,8 @@ static int parse_line(struct config *cfg, char *line, int lineno, char *err, siz
 	}
 	*eq = '\0';
 	char *key = trim(s), *value = trim(eq + 1);
+	if (strchr(key, '.'))
+		return plugin_line(cfg, key, value, lineno, err, errlen);
 	int i = setting_index(key);
 	if (i < 0) {
 		snprintf(err, errlen, "%s:%d: unknown setting \"%s\"", cfg->path, lineno, key);
@@ -157,6 +209,11 @@ struct config *config_load(const char *path, char *err, size_t errlen)
 		}
 	}
 	fclose(f);
+	if (!rc && !datetime_zone_valid(config_get(cfg, "time_zone"))) {
+		snprintf(err, errlen, "%s: time_zone \"%s\" is not a time zone of the system (tzdata)",
+			 path, config_get(cfg, "time_zone"));
+		rc = -1;
+	}
 	if (rc) {
 		config_free(cfg);
 		return NULL;
@@ -170,6 +227,11 @@ void config_free(struct config *cfg)
 		return;
 	for (size_t i = 0; i < sizeof cfg->values / sizeof cfg->values[0]; i++)
 		free(cfg->values[i]);
+	for (size_t i = 0; i < cfg->plugin_count; i++) {
+		free(cfg->plugin_entries[i].key);
+		free(cfg->plugin_entries[i].value);
+	}
+	free(cfg->plugin_entries);
 	free(cfg->path);
 	free(cfg);
 }
@@ -197,4 +259,10 @@ long config_int(const struct config *cfg, const char *key)
 const char *config_path(const struct config *cfg)
 {
 	return cfg->path;
+}
+
+const struct config_entry *config_plugin_entries(const struct config *cfg, size_t *count)
+{
+	*count = cfg->plugin_count;
+	return cfg->plugin_entries;
 }

@@ -1,5 +1,6 @@
 /* Core, declared like a plugin: its routes (one table per core/routes_*.c file)
  * and its entries of the manager's and the residents' navigation. */
+#include "jobs.h"
 #include "plugin.h"
 #include "routes.h"
 
@@ -23,4 +24,5 @@ const struct portal_plugin core_plugin = {
 	.version = "0.1.0",
 	.description = "The portal's core",
 	.nav = nav,
+	.jobs = core_jobs,
 };

@@ -44,7 +44,7 @@ bool portal_token_valid(const char *token)
 int portal_password_hash(const char *password, char out[PORTAL_PASSWORD_HASH_MAX])
 {
 	_Static_assert(crypto_pwhash_STRBYTES <= PORTAL_PASSWORD_HASH_MAX, "hash size");
-	return crypto_pwhash_str(out, password, strlen(password), PW_OPS, PW_MEM) == 0 ? 0 : -1;
+	return crypto_pwhash_str(out, password, strlen(password), PW_OPS, PW_MEM) == 0 ? 0 : 500;
 }
 
 /* An unknown account is verified against a real hash of the same cost. Made by
@@ -86,7 +86,7 @@ int portal_token_derive(const struct portal_req *req, const char *purpose,
 	size_t len = 0;
 	if (!hex || strlen(hex) != 2 * sizeof key ||
 	    sodium_hex2bin(key, sizeof key, hex, strlen(hex), NULL, &len, NULL) || len != sizeof key)
-		return -1;
+		return 500;
 	crypto_auth_hmacsha256(mac, (const unsigned char *)purpose, strlen(purpose), key);
 	sodium_memzero(key, sizeof key);
 	sodium_bin2base64(token, PORTAL_TOKEN_CHARS + 1, mac, sizeof mac,

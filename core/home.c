@@ -29,10 +29,10 @@ static int render_section(struct portal_req *req, const struct plugin *p,
 		return status;
 	size_t i = (size_t)(p - w->plugins->items);
 	char err[256];
-	const struct tpl *t = tpl_get(w->templates[i], s->template, err, sizeof err);
+	const struct tpl *t = tpl_get(w->templates[i], s->template_name, err, sizeof err);
 	struct buf html = {0};
 	if (!t || tpl_render(w->templates[i], t, view, worker_locale(w, req->locale, p), &html)) {
-		portal_log("home section %s/%s: %s", p->def->name, s->template, t ? "rendering failed" : err);
+		portal_log("home section %s/%s: %s", p->def->name, s->template_name, t ? "rendering failed" : err);
 		buf_free(&html);
 		return 500;
 	}
@@ -58,7 +58,7 @@ int home_sections(struct portal_req *req, const struct portal_value *cards,
 	}
 	const struct plugin_set *set = req->worker->plugins;
 	for (size_t i = 0; n && i < set->count; i++) {
-		for (const struct portal_home_section *s = set->items[i].def->home; s && s->template;
+		for (const struct portal_home_section *s = set->items[i].def->home; s && s->template_name;
 		     s++) {
 			int status = render_section(req, &set->items[i], s, ids, n, sections);
 			if (status)

@@ -1,100 +1,346 @@
-/* Validated body fields for handlers (portal/input.h). */
+/* Declared input (portal/input.h): the check before a handler runs, and the
+ * reading of what it left. JSON gives typed values, forms and multipart give
+ * strings; each type accepts both shapes and stores one: ids and integers as
+ * PV_INT, booleans as PV_BOOL, lists of ids as a PV_LIST of PV_INT or the
+ * string "all", everything else as a normalised string. */
+#include "input.h"
+
 #include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "accounts.h"
+#include "datetime.h"
 #include "mail_format.h"
 #include "portal/input.h"
 #include "portal/portal.h"
+#include "portal/text.h"
+#include "worker.h"
 
-static int invalid(struct portal_req *req, const char *name)
+#define IDS_MAX_DEFAULT 1000
+#define ID_MAX_DIGITS 18
+
+static int invalid(struct portal_req *req, const struct portal_input *in)
 {
-	return portal_fail(req, 422, "validation", name, "error.invalid_field");
+	return portal_fail(req, 422, "validation", in->name,
+			   in->message ? in->message : "error.invalid_field");
 }
 
-static size_t chars(const char *s, size_t len)
+/* A positive id from a number or a string of digits; 0 when it is none. */
+static long long id_of(const struct portal_value *v)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++)
-		n += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return n;
+	if (v->type == PV_INT)
+		return v->u.i > 0 ? v->u.i : 0;
+	const char *s = pv_str(v);
+	if (!s || !*s || strlen(s) > ID_MAX_DIGITS)
+		return 0;
+	long long id = 0;
+	for (; *s; s++) {
+		if (!isdigit((unsigned char)*s))
+			return 0;
+		id = id * 10 + (*s - '0');
+	}
+	return id;
 }
 
-int portal_body_str(struct portal_req *req, const char *name, size_t min_chars,
-		    size_t max_chars, const char **out)
+static bool is_all(const struct portal_value *v)
 {
-	const struct portal_value *v = pv_get(req->body, name);
-	*out = NULL;
-	if (v && v->type != PV_STRING && v->type != PV_NULL)
-		return invalid(req, name);
-	const char *s = v && v->type == PV_STRING ? v->u.s.ptr : "";
-	size_t len = v && v->type == PV_STRING ? v->u.s.len : 0;
+	const char *s = pv_str(v);
+	return s && strcmp(s, "all") == 0;
+}
+
+/* The ids of v (a list, or one value), or "all" where allowed. */
+static int read_ids(struct portal_req *req, const struct portal_input *in,
+		    const struct portal_value *v, bool allow_all, struct portal_value **out)
+{
+	struct portal_arena *a = req->arena;
+	size_t max = in->max > 0 ? (size_t)in->max : IDS_MAX_DEFAULT;
+	struct portal_value *list = pv_list(a);
+	if (!list)
+		return 500;
+	const struct pv_member single = {.value = (struct portal_value *)v};
+	const struct pv_member *m = v->type == PV_LIST ? v->u.c.head : &single;
+	for (; m; m = m->next) {
+		if (allow_all && is_all(m->value)) {
+			*out = pv_string(a, "all");
+			return *out ? 0 : 500;
+		}
+		long long id = id_of(m->value);
+		if (!id)
+			return invalid(req, in);
+		bool seen = false;
+		pv_foreach(s, list) seen |= s->value->u.i == id;
+		if (seen)
+			continue; /* the same id twice is still one */
+		if (pv_count(list) == max)
+			return invalid(req, in);
+		if (pv_push(a, list, pv_int(a, id)))
+			return 500;
+	}
+	if (pv_count(list) == 0 && (in->flags & PORTAL_IN_REQUIRED))
+		return invalid(req, in);
+	*out = list;
+	return 0;
+}
+
+/* Every id of ids names a property of the caller's organisation: one query. */
+static int properties_of_org(struct portal_req *req, const struct portal_input *in,
+			     const struct portal_value *ids)
+{
+	if (!pv_count(ids))
+		return 0;
+	struct portal_buf json = {.arena = req->arena};
+	portal_buf_puts(&json, "[");
+	pv_foreach(m, ids) portal_buf_printf(&json, "%s%lld", m == ids->u.c.head ? "" : ",",
+					     m->value->u.i);
+	if (portal_buf_puts(&json, "]"))
+		return 500;
+	struct portal_value *row;
+	int status = portal_db_one(
+	    req,
+	    "SELECT COUNT(*) AS n FROM properties WHERE org_id = ? AND id IN"
+	    " (SELECT id FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) AS j)",
+	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_S(json.data)), &row);
+	if (status)
+		return status;
+	return pv_get_int(row, "n", 0) == (long long)pv_count(ids) ? 0 : invalid(req, in);
+}
+
+/* Text without surrounding white space, of min..max characters, without
+ * control characters (line breaks and tabs only where multiline). */
+static int read_string(struct portal_req *req, const struct portal_input *in, const char *s,
+		       struct portal_value **out)
+{
+	size_t len = strlen(s);
 	while (len && isspace((unsigned char)*s))
 		s++, len--;
 	while (len && isspace((unsigned char)s[len - 1]))
 		len--;
-	size_t n = chars(s, len);
-	if (n == 0)
-		return min_chars ? invalid(req, name) : 0;
-	if (n < min_chars || n > max_chars)
-		return invalid(req, name);
-	if (!(*out = portal_strndup(req->arena, s, len)))
+	bool multiline = in->flags & PORTAL_IN_MULTILINE;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		bool line_break = c == '\n' || c == '\r' || c == '\t';
+		if ((c < 0x20 && !(multiline && line_break)) || c == 0x7f)
+			return invalid(req, in);
+	}
+	char *copy = portal_strndup(req->arena, s, len);
+	if (!copy)
 		return 500;
+	size_t n = portal_utf8_chars(copy);
+	if ((long long)n < in->min || (long long)n > in->max)
+		return invalid(req, in);
+	*out = pv_stringn(req->arena, copy, len);
+	return *out ? 0 : 500;
+}
+
+static bool is_date(const char *s)
+{
+	int y, m, d;
+	char extra;
+	return strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) == 3 &&
+	       s[4] == '-' && s[7] == '-' && isdigit((unsigned char)s[0]) &&
+	       isdigit((unsigned char)s[5]) && isdigit((unsigned char)s[8]) &&
+	       portal_time_from_local(y, m, d, 12, 0) >= 0;
+}
+
+/* RFC 3339 with a zone, or a form's local "YYYY-MM-DDTHH:MM[:SS]". */
+static long long read_instant(const char *s)
+{
+	long long t = portal_time_parse(s);
+	int y, mo, d, h, mi, sec = 0;
+	char extra;
+	size_t n = strlen(s);
+	if (t >= 0 || (n != 16 && n != 19))
+		return t;
+	int got = sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &sec, &extra);
+	if (got != (n == 16 ? 5 : 6) || s[4] != '-' || s[10] != 'T' || s[13] != ':')
+		return -1;
+	return portal_time_from_local(y, mo, d, h, mi);
+}
+
+static int read_scalar(struct portal_req *req, const struct portal_input *in,
+		       const struct portal_value *v, struct portal_value **out)
+{
+	struct portal_arena *a = req->arena;
+	const char *s = pv_str(v);
+	switch (in->type) {
+	case PORTAL_IN_ID: {
+		long long id = id_of(v);
+		return id ? ((*out = pv_int(a, id)) ? 0 : 500) : invalid(req, in);
+	}
+	case PORTAL_IN_INT: {
+		long long n = v->type == PV_INT ? v->u.i : 0;
+		if (s) {
+			const char *p = s + (*s == '-');
+			if (!*p || strlen(p) > ID_MAX_DIGITS)
+				return invalid(req, in);
+			for (; *p; p++)
+				if (!isdigit((unsigned char)*p))
+					return invalid(req, in);
+			n = strtoll(s, NULL, 10);
+		} else if (v->type != PV_INT) {
+			return invalid(req, in);
+		}
+		if (n < in->min || n > in->max)
+			return invalid(req, in);
+		return (*out = pv_int(a, n)) ? 0 : 500;
+	}
+	case PORTAL_IN_BOOL: {
+		bool b;
+		if (v->type == PV_BOOL)
+			b = v->u.b;
+		else if (s && (!strcmp(s, "true") || !strcmp(s, "1") || !strcmp(s, "on")))
+			b = true;
+		else if (s && (!strcmp(s, "false") || !strcmp(s, "0")))
+			b = false;
+		else
+			return invalid(req, in);
+		return (*out = pv_bool(a, b)) ? 0 : 500;
+	}
+	case PORTAL_IN_STRING:
+		return s ? read_string(req, in, s, out) : invalid(req, in);
+	case PORTAL_IN_ENUM:
+		for (const char *const *c = in->choices; s && *c; c++)
+			if (strcmp(*c, s) == 0)
+				return (*out = pv_string(a, s)) ? 0 : 500;
+		return invalid(req, in);
+	case PORTAL_IN_DATE:
+		return s && is_date(s) ? ((*out = pv_string(a, s)) ? 0 : 500) : invalid(req, in);
+	case PORTAL_IN_DATETIME: {
+		long long t = s ? read_instant(s) : -1;
+		return t >= 0 ? ((*out = pv_string(a, portal_time_rfc3339(req, t))) ? 0 : 500)
+			      : invalid(req, in);
+	}
+	case PORTAL_IN_EMAIL: {
+		char *lower = s ? portal_strdup(a, s) : NULL;
+		for (char *p = lower; p && *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		if (!lower || !portal_email_valid(lower))
+			return s && !lower ? 500 : invalid(req, in);
+		return (*out = pv_string(a, lower)) ? 0 : 500;
+	}
+	case PORTAL_IN_IDS:
+		return read_ids(req, in, v, in->flags & PORTAL_IN_ALL, out);
+	case PORTAL_IN_PROPERTIES: {
+		int status = read_ids(req, in, v, true, out);
+		return status ? status : properties_of_org(req, in, *out);
+	}
+	}
+	return invalid(req, in);
+}
+
+/* A form's empty value, JSON null and "" are absent, or null where nullable. */
+static bool blank(const struct portal_value *v)
+{
+	return v->type == PV_NULL || (v->type == PV_STRING && v->u.s.len == 0) ||
+	       (v->type == PV_LIST && v->u.c.count == 0);
+}
+
+static int check_one(struct portal_req *req, const struct portal_input *in,
+		     const struct portal_value *raw, struct portal_value *typed)
+{
+	struct portal_arena *a = req->arena;
+	const struct portal_value *v = pv_get(raw, in->name);
+	/* A scalar sent twice in a form: the last one counts, as browsers mean it. */
+	if (v && v->type == PV_LIST && in->type != PORTAL_IN_IDS && in->type != PORTAL_IN_PROPERTIES)
+		v = v->u.c.tail ? v->u.c.tail->value : v;
+	if (!v || blank(v)) {
+		if (in->flags & PORTAL_IN_REQUIRED)
+			return invalid(req, in);
+		if (v && (in->flags & PORTAL_IN_NULLABLE))
+			return pv_set(a, typed, in->name, pv_null(a));
+		return 0;
+	}
+	struct portal_value *out = NULL;
+	int status = read_scalar(req, in, v, &out);
+	return status ? status : pv_set(a, typed, in->name, out);
+}
+
+int input_check(struct portal_req *req, const struct portal_input *inputs)
+{
+	struct portal_arena *a = req->arena;
+	struct portal_value *body = pv_object(a), *query = pv_object(a);
+	if (!body || !query)
+		return 500;
+	/* The list keys are the core's (portal/list.h). */
+	static const char *const list_keys[] = {"limit", "after"};
+	for (size_t i = 0; i < 2; i++) {
+		struct portal_value *v = pv_get(req->query, list_keys[i]);
+		if (v && pv_set(a, query, list_keys[i], v))
+			return 500;
+	}
+	for (const struct portal_input *in = inputs; in && in->name; in++) {
+		bool from_query = in->flags & PORTAL_IN_QUERY;
+		int status = check_one(req, in, from_query ? req->query : req->body,
+				       from_query ? query : body);
+		if (status)
+			return status;
+	}
+	req->body = body;
+	req->query = query;
 	return 0;
 }
 
-int portal_body_bool(struct portal_req *req, const char *name, bool dflt, bool *out)
+static const struct portal_value *input_of(const struct portal_req *req, const char *name)
 {
 	const struct portal_value *v = pv_get(req->body, name);
-	*out = dflt;
-	if (!v || v->type == PV_NULL)
-		return 0;
-	if (v->type == PV_BOOL) {
-		*out = v->u.b;
-		return 0;
-	}
-	if (v->type == PV_STRING) {
-		const char *s = v->u.s.ptr;
-		if (!strcmp(s, "true") || !strcmp(s, "1") || !strcmp(s, "on")) {
-			*out = true;
-			return 0;
-		}
-		if (!strcmp(s, "false") || !strcmp(s, "0")) {
-			*out = false;
-			return 0;
-		}
-	}
-	return invalid(req, name);
+	return v ? v : pv_get(req->query, name);
 }
 
-int portal_body_id(struct portal_req *req, const char *name, bool required, long long *out)
+const char *portal_in_str(const struct portal_req *req, const char *name)
 {
-	const struct portal_value *v = pv_get(req->body, name);
-	*out = 0;
-	if (!v || v->type == PV_NULL || (v->type == PV_STRING && v->u.s.len == 0))
-		return required ? invalid(req, name) : 0;
-	long long id = 0;
-	if (v->type == PV_INT) {
-		id = v->u.i;
-	} else if (v->type == PV_STRING && v->u.s.len <= 18) {
-		for (const char *p = v->u.s.ptr; *p; p++) {
-			if (!isdigit((unsigned char)*p))
-				return invalid(req, name);
-			id = id * 10 + (*p - '0');
-		}
+	return pv_str(input_of(req, name));
+}
+
+long long portal_in_int(const struct portal_req *req, const char *name, long long dflt)
+{
+	const struct portal_value *v = input_of(req, name);
+	return v && v->type == PV_INT ? v->u.i : dflt;
+}
+
+bool portal_in_bool(const struct portal_req *req, const char *name, bool dflt)
+{
+	const struct portal_value *v = input_of(req, name);
+	return v && v->type == PV_BOOL ? v->u.b : dflt;
+}
+
+long long portal_in_time(const struct portal_req *req, const char *name)
+{
+	long long t = portal_time_parse(portal_in_str(req, name));
+	return t < 0 ? 0 : t;
+}
+
+bool portal_in_has(const struct portal_req *req, const char *name)
+{
+	return input_of(req, name) != NULL;
+}
+
+bool portal_in_null(const struct portal_req *req, const char *name)
+{
+	const struct portal_value *v = input_of(req, name);
+	return v && v->type == PV_NULL;
+}
+
+struct portal_ids portal_in_ids(const struct portal_req *req, const char *name)
+{
+	struct portal_ids ids = {0};
+	const struct portal_value *v = input_of(req, name);
+	if (!v || (v->type != PV_LIST && !is_all(v)))
+		return ids;
+	if (is_all(v)) {
+		ids.all = true;
+		return ids;
 	}
-	if (id <= 0)
-		return invalid(req, name);
-	*out = id;
-	return 0;
+	long long *out = portal_alloc(req->arena, (pv_count(v) + 1) * sizeof *out);
+	if (!out)
+		return ids;
+	pv_foreach(m, v) out[ids.count++] = m->value->u.i;
+	ids.ids = out;
+	return ids;
 }
 
 bool portal_email_valid(const char *email)
 {
 	return account_email_valid(email) && mail_address_ok(email);
-}
-
-bool portal_body_has(const struct portal_req *req, const char *name)
-{
-	return pv_get(req->body, name) != NULL;
 }

@@ -1,32 +1,28 @@
-/* The jobs worker: one process beside the request workers that runs the
- * periodic work of the deployment (the outbox, clean-ups). */
+/* Jobs: core's and the plugins' work on a schedule (struct portal_job). The
+ * jobs worker, one process beside the request workers, runs each job when a
+ * new period of its schedule begins, one at a time; portalctl runs one by
+ * hand. Each run is recorded in the table jobs (sql/013). */
 #ifndef CORE_JOBS_H
 #define CORE_JOBS_H
 
-#include <stdbool.h>
+#include <stddef.h>
 
 #include "config.h"
 #include "plugin.h"
 #include "scoreboard.h"
 
-struct db;
-struct portal_arena;
+struct portal_worker;
 
-/* What a job runs with. The database connection lives as long as the worker
- * (a transaction left open by a job is rolled back after it); the arena is new
- * for each run of a job and freed after it. */
-struct job_context {
-	const struct config *cfg;
-	struct plugin_set *plugins;
-	struct db *db;
-	struct portal_arena *arena;
-};
-
-/* Whether SIGTERM asked the jobs worker to stop: long jobs check it between
- * units of work (one mail) and return early. */
-bool jobs_stopping(void);
+/* Core's own jobs (the outbox, clean-ups), core_plugin's table. */
+extern const struct portal_job core_jobs[];
 
 void jobs_main(const struct config *cfg, struct plugin_set *plugins, struct slot *slot)
     __attribute__((noreturn));
+
+/* Runs job now, whatever its schedule, in w (set up as a worker is), and
+ * records the run. Returns the job's status (0 for success); why gets a line
+ * on failure. */
+int jobs_run_now(struct portal_worker *w, const struct plugin_job *job, char *why,
+		 size_t whylen);
 
 #endif

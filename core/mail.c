@@ -181,8 +181,8 @@ static const char *render_subject(const struct mail_context *ctx, const char *ke
 
 static bool mail_fields_ok(const struct portal_mail *mail)
 {
-	if (!mail->kind || !*mail->kind || strlen(mail->kind) > KIND_MAX_BYTES || !mail->template ||
-	    strlen(mail->template) > TEMPLATE_NAME_MAX || !mail->subject || mail->org_id < 0) {
+	if (!mail->kind || !*mail->kind || strlen(mail->kind) > KIND_MAX_BYTES || !mail->template_name ||
+	    strlen(mail->template_name) > TEMPLATE_NAME_MAX || !mail->subject || mail->org_id < 0) {
 		portal_log("mail: kind, template and subject are required (kind at most %d bytes)",
 		           KIND_MAX_BYTES);
 		return false;
@@ -207,7 +207,7 @@ int mail_queue(const struct mail_context *ctx, const struct portal_mail *mail,
 	struct portal_arena *a = ctx->arena;
 	const struct locale *loc = ctx->locales[locale_index(mail->locale)];
 	char name[TEMPLATE_NAME_MAX + 8];
-	snprintf(name, sizeof name, "mail/%s", mail->template);
+	snprintf(name, sizeof name, "mail/%s", mail->template_name);
 	struct portal_value *view = mail_view(a, ctx->cfg, mail->view);
 	const char *message_id = message_id_new(a, ctx->cfg);
 	const char *to_name = one_line(a, mail->to_name ? mail->to_name : "",
@@ -273,7 +273,7 @@ static int render_for(const struct mail_context *ctx, const struct portal_mail *
 {
 	const struct locale *loc = ctx->locales[lang];
 	char name[TEMPLATE_NAME_MAX + 8];
-	snprintf(name, sizeof name, "mail/%s", mail->template);
+	snprintf(name, sizeof name, "mail/%s", mail->template_name);
 	struct portal_value *view = mail_view(ctx->arena, ctx->cfg, mail->view);
 	if (!view || !(r->subject = render_subject(ctx, mail->subject, view, loc)))
 		return 500;

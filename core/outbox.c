@@ -20,6 +20,7 @@
 #include "db.h"
 #include "mail_format.h"
 #include "portal/portal.h"
+#include "worker.h"
 
 #define BATCH_SIZE 10
 #define BATCHES_PER_RUN 20
@@ -31,6 +32,14 @@
 #define MAX_BACKOFF_SECONDS 3600
 #define ERROR_MAX 200
 
+/* What a run works with: the jobs worker's connection and settings, and the
+ * run's arena (each mail's bodies get an arena of their own). */
+struct outbox_ctx {
+	const struct config *cfg;
+	struct db *db;
+	struct portal_arena *arena;
+};
+
 static long long monotonic_seconds(void)
 {
 	struct timespec ts;
@@ -40,7 +49,7 @@ static long long monotonic_seconds(void)
 
 /* Claims up to BATCH_SIZE due rows: their ids into ids, their number into *n.
  * Returns 0 or the database's status. */
-static int claim(struct job_context *jc, long long ids[BATCH_SIZE], size_t *n)
+static int claim(struct outbox_ctx *jc, long long ids[BATCH_SIZE], size_t *n)
 {
 	*n = 0;
 	struct portal_value *rows = NULL;
@@ -75,7 +84,7 @@ static int claim(struct job_context *jc, long long ids[BATCH_SIZE], size_t *n)
 
 /* Hands a claimed row back for the next run (this worker is stopping or its
  * lease is nearly over). */
-static void release(struct job_context *jc, long long id)
+static void release(struct outbox_ctx *jc, long long id)
 {
 	int status = db_run(jc->db, jc->arena,
 	                    "UPDATE outbox SET next_attempt_at = UTC_TIMESTAMP()"
@@ -180,7 +189,7 @@ static long long backoff_seconds(long base, long long attempts)
 
 /* Records a failed attempt: due again after the back-off, or 'failed' for good
  * after mail_max_attempts (or at once when permanent). */
-static void mark_failed(struct job_context *jc, struct portal_arena *a, long long id,
+static void mark_failed(struct outbox_ctx *jc, struct portal_arena *a, long long id,
                         long long attempts, const char *why, bool permanent)
 {
 	long max = config_int(jc->cfg, "mail_max_attempts");
@@ -205,7 +214,7 @@ static void mark_failed(struct job_context *jc, struct portal_arena *a, long lon
 }
 
 /* Sends one claimed row; the bodies live in an arena of their own. */
-static void send_one(struct job_context *jc, long long id)
+static void send_one(struct outbox_ctx *jc, long long id)
 {
 	struct portal_arena *a = arena_new((size_t)config_int(jc->cfg, "arena_bytes"));
 	if (!a) {
@@ -263,22 +272,26 @@ static void send_one(struct job_context *jc, long long id)
 	arena_free(a);
 }
 
-void outbox_run(struct job_context *jc)
+int outbox_run(struct portal_req *req)
 {
-	for (int batch = 0; batch < BATCHES_PER_RUN && !jobs_stopping(); batch++) {
+	struct outbox_ctx ctx = {.cfg = req->worker->cfg, .db = req->worker->db, .arena = req->arena};
+	struct outbox_ctx *jc = &ctx;
+	for (int batch = 0; batch < BATCHES_PER_RUN && !portal_job_stopping(); batch++) {
 		long long ids[BATCH_SIZE];
 		size_t n;
 		long long claimed_at = monotonic_seconds();
-		if (claim(jc, ids, &n))
-			return; /* logged by db; tried again on the next run */
+		int status = claim(jc, ids, &n);
+		if (status)
+			return status; /* tried again on the next run */
 		for (size_t i = 0; i < n; i++) {
 			bool late = monotonic_seconds() - claimed_at > SEND_DEADLINE_SECONDS;
-			if (jobs_stopping() || late)
+			if (portal_job_stopping() || late)
 				release(jc, ids[i]);
 			else
 				send_one(jc, ids[i]);
 		}
 		if (n < BATCH_SIZE)
-			return;
+			return 0;
 	}
+	return 0;
 }

@@ -1,10 +1,11 @@
+/* Loading, initialising and freeing a set of plugins; their tables are
+ * checked in plugin_check.c. */
 #include "plugin.h"
 
-#include <dirent.h>
+#include "routes.h"
+
 #include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,84 +27,11 @@ static int valid_name(const char *name, size_t len)
 	return 1;
 }
 
-/* The oldest struct a plugin may have been built with: up to fini. */
+/* The oldest struct a plugin may have been built with: up to fini. The
+ * members after it took reserved slots, so the size is that of the first SDK
+ * (checked here so that a change of it cannot pass unnoticed). */
+_Static_assert(sizeof(struct portal_plugin) == 136, "struct portal_plugin changed its size");
 #define MIN_STRUCT_SIZE (offsetof(struct portal_plugin, fini) + sizeof(void (*)(void *)))
-
-/* A folder of this process's copies: "<tmp_dir>/plugins.<pid>.<n>". */
-#define COPY_PREFIX "plugins."
-
-static int copy_file(const char *from, const char *to)
-{
-	int in = open(from, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return -1;
-	int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	int rc = out < 0 ? -1 : 0;
-	char chunk[65536];
-	ssize_t n;
-	while (!rc && (n = read(in, chunk, sizeof chunk)) != 0) {
-		if (n < 0 || write(out, chunk, (size_t)n) != n)
-			rc = -1;
-	}
-	close(in);
-	if (out >= 0 && close(out))
-		rc = -1;
-	return rc;
-}
-
-static void remove_copies(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	char path[4096];
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-			unlink(path);
-		}
-	closedir(d);
-	rmdir(dir);
-}
-
-/* Copies a process that is gone (killed before it could clean up) left behind. */
-static void remove_stale_copies(const char *tmp_dir)
-{
-	DIR *d = opendir(tmp_dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	char path[4096];
-	while ((e = readdir(d))) {
-		int pid;
-		if (sscanf(e->d_name, COPY_PREFIX "%d.", &pid) != 1 || pid == getpid() ||
-		    kill(pid, 0) == 0 || errno != ESRCH)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", tmp_dir, e->d_name);
-		remove_copies(path);
-	}
-	closedir(d);
-}
-
-/* Each load copies the plugin files to a folder of its own and opens the
- * copies: dlopen of a path it already opened hands back the loaded object, so
- * without a new path a reload would keep running the code of a rebuilt file. */
-static int make_copy_dir(const struct config *cfg, struct plugin_set *set, char *err,
-			 size_t errlen)
-{
-	static unsigned loads;
-	const char *tmp_dir = config_get(cfg, "tmp_dir");
-	char dir[4096];
-	remove_stale_copies(tmp_dir);
-	snprintf(dir, sizeof dir, "%s/" COPY_PREFIX "%d.%u", tmp_dir, (int)getpid(), ++loads);
-	if (mkdir(dir, 0700) || !(set->copy_dir = strdup(dir))) {
-		snprintf(err, errlen, "plugins: cannot make %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	set->owner = getpid();
-	return 0;
-}
 
 static int open_plugin(const struct config *cfg, const struct plugin_set *set, const char *name,
 		       struct plugin *p, char *err, size_t errlen)
@@ -111,7 +39,7 @@ static int open_plugin(const struct config *cfg, const struct plugin_set *set, c
 	char path[4096], copy[4096];
 	snprintf(path, sizeof path, "%s/%s.so", config_get(cfg, "plugin_dir"), name);
 	snprintf(copy, sizeof copy, "%s/%s.so", set->copy_dir, name);
-	if (copy_file(path, copy)) {
+	if (plugin_copy_file(path, copy)) {
 		snprintf(err, errlen, "plugin %s: cannot load %s: %s", name, path, strerror(errno));
 		return -1;
 	}
@@ -141,31 +69,32 @@ static int open_plugin(const struct config *cfg, const struct plugin_set *set, c
 		return -1;
 	}
 	p->def = def;
-	char share[4096];
+	char share[4096], sql[4200];
 	snprintf(share, sizeof share, "%s/%s", config_get(cfg, "plugin_share"), name);
 	if (!(p->share_dir = strdup(share))) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	/* Without it the plugin's tables would be missing at its first request. */
+	struct stat st;
+	snprintf(sql, sizeof sql, "%s/sql", share);
+	if (stat(sql, &st) || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen,
+			 "plugin %s: no folder %s (its migrations; a plugin without tables has an "
+			 "empty one)",
+			 name, sql);
+		return -1;
+	}
 	return 0;
 }
 
-static int add_table(struct plugin_set *set, struct plugin *p, const struct portal_route *r,
-		     char *err, size_t errlen)
+static int add_routes(struct plugin_set *set, struct plugin *p, const struct config *cfg,
+		      char *err, size_t errlen)
 {
-	for (; r && r->handler; r++)
+	if (plugin_check(set, p, cfg, err, errlen))
+		return -1;
+	for (const struct portal_route *r = p->routes; r->handler; r++)
 		if (router_add(set->router, r, p, p->def->name, err, errlen))
-			return -1;
-	return 0;
-}
-
-/* Core keeps its routes in one table per file (core_route_tables). */
-static int add_routes(struct plugin_set *set, struct plugin *p, char *err, size_t errlen)
-{
-	if (p->def != &core_plugin)
-		return add_table(set, p, p->def->routes, err, errlen);
-	for (const struct portal_route *const *t = core_route_tables; *t; t++)
-		if (add_table(set, p, *t, err, errlen))
 			return -1;
 	return 0;
 }
@@ -182,10 +111,10 @@ struct plugin_set *plugins_load(const struct config *cfg, char *err, size_t errl
 		plugins_free(set);
 		return NULL;
 	}
-	if (make_copy_dir(cfg, set, err, errlen))
+	if (plugin_copies_make(cfg, set, err, errlen))
 		goto fail;
 	set->items[set->count++].def = &core_plugin;
-	if (add_routes(set, &set->items[0], err, errlen))
+	if (add_routes(set, &set->items[0], cfg, err, errlen))
 		goto fail;
 
 	const char *list = config_get(cfg, "plugins");
@@ -214,26 +143,60 @@ struct plugin_set *plugins_load(const struct config *cfg, char *err, size_t errl
 			goto fail;
 		}
 		struct plugin *p = &set->items[set->count++];
-		if (open_plugin(cfg, set, name, p, err, errlen) || add_routes(set, p, err, errlen))
+		if (open_plugin(cfg, set, name, p, err, errlen) || add_routes(set, p, cfg, err, errlen))
 			goto fail;
 	}
+	/* Core's routes whose inputs are the kinds of mail of all plugins. */
+	if (!(set->notification_inputs = notifications_inputs(set))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (struct portal_route *r = set->items[0].routes; r->handler; r++)
+		if (r->inputs == NOTIFICATION_INPUTS)
+			r->inputs = set->notification_inputs;
 	return set;
 fail:
 	plugins_free(set);
 	return NULL;
 }
 
-int plugins_init(struct plugin_set *set, char *err, size_t errlen)
+int plugins_init(struct plugin_set *set, const struct config *cfg, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < set->count; i++) {
 		struct plugin *p = &set->items[i];
-		if (p->def->init && p->def->init(&p->state) != 0) {
-			snprintf(err, errlen, "plugin %s: init failed", p->def->name);
+		const struct portal_plugin *d = p->def;
+		struct portal_context ctx = {
+		    .plugin = d->name,
+		    .share_dir = p->share_dir,
+		    .files_dir = config_get(cfg, "files_dir"),
+		    .tmp_dir = config_get(cfg, "tmp_dir"),
+		    .settings = &p->settings,
+		};
+		int rc = d->init ? d->init(&ctx, &p->state) : d->init_v1 ? d->init_v1(&p->state) : 0;
+		if (rc) {
+			snprintf(err, errlen, "plugin %s: init failed", d->name);
 			return -1;
 		}
 		p->initialised = 1;
 	}
 	return 0;
+}
+
+const struct plugin_job *plugins_job(const struct plugin_set *set, const char *name)
+{
+	for (size_t i = 0; i < set->job_count; i++)
+		if (strcmp(set->jobs[i].def->name, name) == 0)
+			return &set->jobs[i];
+	return NULL;
+}
+
+const char *portal_context_setting(const struct portal_context *ctx, const char *key)
+{
+	const struct portal_plugin_settings *s = ctx ? ctx->settings : NULL;
+	for (size_t i = 0; s && key && i < s->count; i++)
+		if (strcmp(s->decl[i].key, key) == 0)
+			return s->values[i];
+	return NULL;
 }
 
 void plugins_free(struct plugin_set *set)
@@ -248,14 +211,20 @@ void plugins_free(struct plugin_set *set)
 	}
 	router_free(set->router);
 	for (size_t i = 0; set->items && i < set->count; i++) {
-		free(set->items[i].share_dir);
-		if (set->items[i].handle)
-			dlclose(set->items[i].handle);
+		struct plugin *p = &set->items[i];
+		free(p->share_dir);
+		free(p->routes);
+		free(p->settings.values);
+		if (p->handle)
+			dlclose(p->handle);
 	}
+	free(set->jobs);
+	free(set->notifications);
+	free((void *)set->notification_inputs);
 	free(set->items);
 	/* Forked workers share the copies; the process that made them removes them. */
 	if (set->copy_dir && set->owner == getpid())
-		remove_copies(set->copy_dir);
+		plugin_copies_remove(set->copy_dir);
 	free(set->copy_dir);
 	free(set);
 }

@@ -17,7 +17,9 @@ static const char usage_text[] =
     "  org list\n"
     "  user reset-password EMAIL                 print a password reset link\n"
     "  throttle reset [--email EMAIL] [--ip ADDRESS]\n"
-    "  demo                                      create the demo organisation once\n";
+    "  demo                                      create the demo organisation once\n"
+    "  jobs list                                 each job: schedule, last run, outcome, next run\n"
+    "  jobs run NAME                             run a job now (e.g. digest)\n";
 
 struct command {
 	const char *name;
@@ -27,6 +29,7 @@ struct command {
 static const struct command commands[] = {
 	{"migrate", ctl_migrate}, {"plugins", ctl_plugins}, {"org", ctl_org},
 	{"user", ctl_user},       {"throttle", ctl_throttle}, {"demo", ctl_demo},
+	{"jobs", ctl_jobs},
 };
 
 int ctl_fail(const char *fmt, ...)

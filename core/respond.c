@@ -291,7 +291,7 @@ static void respond_error(struct request *rq, struct portal_worker *w, int statu
 static bool form_again(const struct request *rq, int status)
 {
 	const struct portal_route *r = rq->match.route;
-	return !rq->pub.is_api && r && r->template && status >= 400 && status < 500 &&
+	return !rq->pub.is_api && r && r->page_template && status >= 400 && status < 500 &&
 	       status != 401 && status != 404 && status != 405 &&
 	       strcmp(rq->pub.method, "GET") != 0 && strcmp(rq->pub.method, "HEAD") != 0;
 }
@@ -318,7 +318,7 @@ static void respond_page(struct request *rq, struct portal_worker *w, int status
 		     pv_set(a, view, "form", rq->pub.body);
 	}
 	if (rc == 0)
-		rc = render_page(rq, w, set_index, route->template, route->title ? route->title : "",
+		rc = render_page(rq, w, set_index, route->page_template, route->title ? route->title : "",
 				 view, &b);
 	if (rc == 0)
 		write_body(rq, status, "text/html; charset=utf-8", &b);
@@ -351,7 +351,7 @@ void respond(struct request *rq, struct portal_worker *w, struct portal_value *v
 		write_head(rq, 204, NULL, 0);
 		return;
 	}
-	if (!rq->pub.is_api && rq->match.route->template) {
+	if (!rq->pub.is_api && rq->match.route->page_template) {
 		respond_page(rq, w, status, view);
 		return;
 	}

@@ -15,6 +15,15 @@ extern const struct portal_route routes_properties[]; /* routes_properties.c */
 extern const struct portal_route routes_import[];     /* routes_import.c: the property import */
 extern const struct portal_route routes_notifications[]; /* routes_notifications.c */
 
+/* routes_notifications.c: the switches of PATCH /me/notifications are one
+ * boolean input per kind of mail, known once the plugins are loaded: its
+ * routes declare NOTIFICATION_INPUTS, which plugins_load replaces with
+ * notifications_inputs(set) (calloc'ed, freed with the set). */
+extern const struct portal_input notification_inputs_marker[];
+#define NOTIFICATION_INPUTS notification_inputs_marker
+struct plugin_set;
+const struct portal_input *notifications_inputs(const struct plugin_set *set);
+
 /* Throttling scope of failed sign-ins per account (throttle_events.scope). */
 #define SCOPE_LOGIN_EMAIL "login_email"
 

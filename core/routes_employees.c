@@ -185,7 +185,7 @@ static int invitation_mail(struct portal_req *req, const struct portal_value *em
 	    .to_name = pv_get_str(employee, "name"),
 	    .locale = pv_get_str(o, "locale"),
 	    .kind = "invitation",
-	    .template = "invitation",
+	    .template_name = "invitation",
 	    .subject = "mail.invitation.subject",
 	    .org_id = req->caller.org_id,
 	    .view = v,

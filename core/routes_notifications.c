@@ -1,34 +1,53 @@
 /* A resident's notification settings: GET, PATCH /me/notifications and the
- * page /portal/settings. One switch per kind of mail; a resident who never
- * touched one has it on (sql/012: no row, or a column's default). Plugins that
- * mail residents read the table; every such mail links to the page. */
+ * page /portal/settings. One switch per kind of mail that a running plugin
+ * declares (struct portal_notification); a resident who never touched one has
+ * it on (no row in notification_settings). Every mail to residents links to
+ * the page. */
+#include <stdlib.h>
 #include <string.h>
 
-#include "portal/input.h"
+#include "portal/text.h"
 #include "routes.h"
+#include "worker.h"
 
-/* The kinds, in the order of API.md; each is a column of notification_settings. */
-static const char *const kinds[] = {"announcements", "appointments", "documents", "tickets",
-				    "board"};
-#define KINDS (sizeof kinds / sizeof kinds[0])
+static const struct portal_input show_inputs[] = {
+    {"saved", PORTAL_IN_BOOL, PORTAL_IN_QUERY},
+    {0},
+};
 
-/* The caller's settings into view as booleans, every kind on without a row. */
+/* Every running plugin's kinds, in the order the plugins load, as
+ * {kind, label, hint, on} in the caller's language, each on unless a row
+ * turned it off. */
 static int settings_load(struct portal_req *req, struct portal_value *view)
 {
-	struct portal_value *rows;
+	struct portal_arena *a = req->arena;
+	struct portal_value *rows, *kinds = pv_list(a);
 	int status = portal_db_query(
 	    req,
-	    "SELECT n.announcements, n.appointments, n.documents, n.tickets, n.board"
-	    " FROM notification_settings n JOIN users u ON u.id = n.user_id"
+	    "SELECT n.kind, n.enabled FROM notification_settings n JOIN users u ON u.id = n.user_id"
 	    " WHERE n.user_id = ? AND u.org_id = ?",
 	    PORTAL_DB_ARGS(PDB_I(req->caller.user_id), PDB_I(req->caller.org_id)), &rows);
 	if (status)
 		return status;
-	const struct portal_value *row = rows->u.c.count ? rows->u.c.head->value : NULL;
-	for (size_t i = 0; i < KINDS; i++)
-		if (pv_set_bool(req->arena, view, kinds[i], pv_get_int(row, kinds[i], 1) != 0))
+	const struct plugin_set *set = req->worker->plugins;
+	for (size_t i = 0; kinds && i < set->notification_count; i++) {
+		const struct portal_notification *n = set->notifications[i].def;
+		const struct plugin *p = set->notifications[i].owner;
+		bool on = true;
+		pv_foreach(m, rows) {
+			if (strcmp(pv_get_str(m->value, "kind"), n->kind) == 0)
+				on = pv_get_int(m->value, "enabled", 1) != 0;
+		}
+		struct portal_value *k = pv_object(a);
+		const char *hint = n->hint ? worker_text(req->worker, req->locale, p, n->hint) : NULL;
+		if (!k || pv_set_str(a, k, "kind", n->kind) ||
+		    pv_set_str(a, k, "label", worker_text(req->worker, req->locale, p, n->label)) ||
+		    pv_set_str(a, k, "hint", hint) || pv_set_bool(a, k, "on", on) ||
+		    pv_push(a, kinds, k) || pv_set_bool(a, view, n->kind, on))
 			return 500;
-	return 0;
+	}
+	/* The API answers the switches by name; the page lists them. */
+	return req->is_api || (kinds && !pv_set(a, view, "kinds", kinds)) ? 0 : 500;
 }
 
 /* GET /me/notifications and the page /portal/settings ("saved" after a change). */
@@ -37,46 +56,43 @@ static int notifications_show(struct portal_req *req, struct portal_value *view)
 	int status = settings_load(req, view);
 	if (status)
 		return status;
-	if (!req->is_api) {
-		const char *saved = pv_get_str(req->query, "saved");
-		if (pv_set_bool(req->arena, view, "saved", saved && strcmp(saved, "1") == 0))
-			return 500;
-	}
+	if (!req->is_api && pv_set_bool(req->arena, view, "saved", portal_in_bool(req, "saved", false)))
+		return 500;
 	return 200;
 }
 
-/* PATCH /me/notifications: only the kinds sent change, unknown fields are
- * ignored. The page's form (POST /portal/settings) sends every kind as a
- * checkbox, so there a kind that is absent means off. */
+/* PATCH /me/notifications: only the kinds sent change. The page's form (POST
+ * /portal/settings) sends every kind as a checkbox, so there a kind that is
+ * absent means off. One statement for all kinds; rows only for a user of the
+ * caller's organisation. */
 static int notifications_update(struct portal_req *req, struct portal_value *view)
 {
-	struct portal_db_arg set[KINDS];
-	int status;
-	for (size_t i = 0; i < KINDS; i++) {
-		bool on;
-		bool sent = !req->is_api || portal_body_has(req, kinds[i]);
-		if ((status = portal_body_bool(req, kinds[i], false, &on))) {
-			/* The page shows the switches again around the error. */
-			if (!req->is_api && settings_load(req, view))
-				return 500;
-			return status;
-		}
-		set[i] = sent ? PDB_I(on ? 1 : 0) : PDB_NUL;
+	struct portal_arena *a = req->arena;
+	const struct plugin_set *set = req->worker->plugins;
+	struct portal_buf sql = {.arena = a};
+	struct portal_db_arg *args = portal_alloc(a, 3 * set->notification_count * sizeof *args + 1);
+	size_t nargs = 0;
+	if (!args)
+		return 500;
+	portal_buf_puts(&sql, "INSERT INTO notification_settings (user_id, kind, enabled) SELECT u.id, k.kind, k.enabled FROM users u JOIN (");
+	for (size_t i = 0; i < set->notification_count; i++) {
+		const char *kind = set->notifications[i].def->kind;
+		if (req->is_api && !portal_in_has(req, kind))
+			continue;
+		portal_buf_puts(&sql, nargs ? " UNION ALL SELECT ?, ?" : "SELECT ? AS kind, ? AS enabled");
+		args[nargs++] = PDB_S(kind);
+		args[nargs++] = PDB_I(portal_in_bool(req, kind, false) ? 1 : 0);
 	}
-	/* A kind not sent keeps its value: on (1) in a new row, the row's otherwise.
-	 * The row is only made for a user of the caller's organisation. */
-	status = portal_db_exec(
-	    req,
-	    "INSERT INTO notification_settings"
-	    " (user_id, announcements, appointments, documents, tickets, board)"
-	    " SELECT u.id, COALESCE(?, 1), COALESCE(?, 1), COALESCE(?, 1), COALESCE(?, 1),"
-	    " COALESCE(?, 1) FROM users u WHERE u.id = ? AND u.org_id = ?"
-	    " ON DUPLICATE KEY UPDATE announcements = COALESCE(?, announcements),"
-	    " appointments = COALESCE(?, appointments), documents = COALESCE(?, documents),"
-	    " tickets = COALESCE(?, tickets), board = COALESCE(?, board)",
-	    PORTAL_DB_ARGS(set[0], set[1], set[2], set[3], set[4], PDB_I(req->caller.user_id),
-			   PDB_I(req->caller.org_id), set[0], set[1], set[2], set[3], set[4]),
-	    NULL, NULL);
+	portal_buf_puts(&sql, ") k WHERE u.id = ? AND u.org_id = ?"
+			      " ON DUPLICATE KEY UPDATE enabled = VALUES(enabled)");
+	if (sql.failed)
+		return 500;
+	int status = 0;
+	if (nargs) {
+		args[nargs++] = PDB_I(req->caller.user_id);
+		args[nargs++] = PDB_I(req->caller.org_id);
+		status = portal_db_exec(req, sql.data, args, nargs, NULL, NULL);
+	}
 	if (status)
 		return status;
 	if (!req->is_api)
@@ -84,12 +100,24 @@ static int notifications_update(struct portal_req *req, struct portal_value *vie
 	return (status = settings_load(req, view)) ? status : 200;
 }
 
+/* The switches are inputs known once the plugins are loaded: each kind a
+ * boolean. */
+const struct portal_input *notifications_inputs(const struct plugin_set *set)
+{
+	struct portal_input *in = calloc(set->notification_count + 1, sizeof *in);
+	for (size_t i = 0; in && i < set->notification_count; i++)
+		in[i] = (struct portal_input){set->notifications[i].def->kind, PORTAL_IN_BOOL};
+	return in;
+}
+
+const struct portal_input notification_inputs_marker[] = {{0}};
+
 const struct portal_route routes_notifications[] = {
 	{"GET", "/me/notifications", "/portal/settings", PORTAL_ACCESS_RESIDENT, 0,
-	 notifications_show, "notifications", "notifications.title"},
+	 notifications_show, "notifications", "notifications.title", show_inputs},
 	{"PATCH", "/me/notifications", NULL, PORTAL_ACCESS_RESIDENT, 0, notifications_update,
-	 NULL, NULL},
+	 NULL, NULL, NOTIFICATION_INPUTS},
 	{"POST", NULL, "/portal/settings", PORTAL_ACCESS_RESIDENT, 0, notifications_update,
-	 "notifications", "notifications.title"},
+	 "notifications", "notifications.title", NOTIFICATION_INPUTS, notifications_show},
 	{0},
 };

@@ -211,7 +211,7 @@ static int forgot_mail(struct portal_req *req, const struct portal_value *accoun
 	    .to_name = pv_get_str(account, "name"),
 	    .locale = pv_get_str(account, "locale"),
 	    .kind = "password_reset",
-	    .template = "reset",
+	    .template_name = "reset",
 	    .subject = "mail.reset.subject",
 	    .org_id = pv_get_int(account, "org_id", 0),
 	    .view = mail_view,
@@ -245,10 +245,11 @@ static int forgot(struct portal_req *req, struct portal_value *view)
 	    PORTAL_DB_ARGS(PDB_S(email)), &rows);
 	if (status)
 		return status;
-	int wait = portal_throttle_check(req, SCOPE_RESET_EMAIL, email, RESET_MAILS_PER_HOUR,
-					 RESET_SECONDS);
-	if (wait < 0)
-		return -wait;
+	int wait;
+	status = portal_throttle_check(req, SCOPE_RESET_EMAIL, email, RESET_MAILS_PER_HOUR,
+				       RESET_SECONDS, &wait);
+	if (status && status != 429)
+		return status;
 	status = portal_db_begin(req);
 	if (!status)
 		status = portal_throttle_fail(req, SCOPE_RESET_EMAIL, email);

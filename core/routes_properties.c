@@ -118,8 +118,8 @@ static int properties_list(struct portal_req *req, struct portal_value *view)
 	int status = portal_cursor_read(req, &key, &after_id);
 	if (status)
 		return status;
-	const char *q = pv_get_str(req->query, "q");
-	bool search = q && *q;
+	const char *q = portal_in_str(req, "q");
+	bool search = q != NULL;
 	struct portal_db_arg args[8];
 	size_t n = 0;
 	args[n++] = scope_arg(req);
@@ -176,46 +176,68 @@ static int property_show(struct portal_req *req, struct portal_value *view)
 	return 200;
 }
 
-/* Reads the create/edit fields; on PATCH (partial) only those sent. */
-static int read_fields(struct portal_req *req, bool partial, struct property_fields *f)
+/* The create and edit fields; an optional one sent empty (or null) clears it. */
+#define PROPERTY_FIELDS(name_flags)                                                  \
+	{"name", PORTAL_IN_STRING, name_flags, 1, 200},                              \
+	    {"reference_id", PORTAL_IN_STRING, PORTAL_IN_NULLABLE, 0, 64},           \
+	    {"street", PORTAL_IN_STRING, PORTAL_IN_NULLABLE, 0, 200},                \
+	    {"zip", PORTAL_IN_STRING, PORTAL_IN_NULLABLE, 0, 20},                    \
+	    {"city", PORTAL_IN_STRING, PORTAL_IN_NULLABLE, 0, 200},                  \
+	    {"country", PORTAL_IN_STRING, PORTAL_IN_NULLABLE, 0, 100},               \
+	    {"notes", PORTAL_IN_STRING, PORTAL_IN_NULLABLE | PORTAL_IN_MULTILINE, 0, 5000}
+
+static const struct portal_input create_inputs[] = {
+    PROPERTY_FIELDS(PORTAL_IN_REQUIRED),
+    {"another", PORTAL_IN_BOOL}, /* the page's "save and create another" */
+    {0},
+};
+static const struct portal_input update_inputs[] = {PROPERTY_FIELDS(0), {0}};
+static const struct portal_input list_inputs[] = {
+    {"q", PORTAL_IN_STRING, PORTAL_IN_QUERY, 0, 200},
+    {0},
+};
+static const struct portal_input unit_inputs[] = {
+    {"name", PORTAL_IN_STRING, PORTAL_IN_REQUIRED, 1, 200},
+    {0},
+};
+static const struct portal_input new_form_inputs[] = {
+    {"created", PORTAL_IN_ID, PORTAL_IN_QUERY},
+    {0},
+};
+
+static void read_fields(const struct portal_req *req, struct property_fields *f)
 {
-	int status;
-	if ((!partial || portal_body_has(req, "name")) &&
-	    (status = portal_body_str(req, "name", 1, 200, &f->name)))
-		return status;
-	struct {
-		const char *name;
-		size_t max;
-		const char **out;
-	} optional[] = {
-	    {"reference_id", 64, &f->reference_id}, {"street", 200, &f->street},
-	    {"zip", 20, &f->zip},                   {"city", 200, &f->city},
-	    {"country", 100, &f->country},          {"notes", 5000, &f->notes},
+	*f = (struct property_fields){
+	    .name = portal_in_str(req, "name"),
+	    .reference_id = portal_in_str(req, "reference_id"),
+	    .street = portal_in_str(req, "street"),
+	    .zip = portal_in_str(req, "zip"),
+	    .city = portal_in_str(req, "city"),
+	    .country = portal_in_str(req, "country"),
+	    .notes = portal_in_str(req, "notes"),
 	};
-	for (size_t i = 0; i < sizeof optional / sizeof optional[0]; i++)
-		if ((status = portal_body_str(req, optional[i].name, 0, optional[i].max,
-					      optional[i].out)))
-			return status;
-	return 0;
+}
+
+/* PATCH: a field sent changes (an empty one to ""), one not sent stays (NULL). */
+static struct portal_db_arg patched(const struct portal_req *req, const char *name)
+{
+	const char *v = portal_in_str(req, name);
+	return PDB_S(v ? v : portal_in_has(req, name) ? "" : NULL);
 }
 
 /* POST /properties, and the page form /app/properties/new. */
 static int property_create(struct portal_req *req, struct portal_value *view)
 {
-	struct property_fields f = {0};
-	int status = read_fields(req, false, &f);
-	if (status)
-		return status;
+	struct property_fields f;
+	read_fields(req, &f);
 	long long id = 0;
-	status = property_insert(req->worker->db, req->arena, req->caller.org_id, &f, &id);
+	int status = property_insert(req->worker->db, req->arena, req->caller.org_id, &f, &id);
 	if (status == 409)
 		return portal_fail(req, 409, "conflict", "reference_id", "properties.reference_taken");
 	if (status)
 		return status;
 	if (!req->is_api) {
-		bool another;
-		if (portal_body_bool(req, "another", false, &another))
-			another = false;
+		bool another = portal_in_bool(req, "another", false);
 		return portal_redirect(req, another ? portal_sprintf(req->arena, "/app/properties/new?created=%lld", id)
 						    : portal_sprintf(req->arena, "/app/properties/%lld", id));
 	}
@@ -232,28 +254,23 @@ static int property_update(struct portal_req *req, struct portal_value *view)
 {
 	long long id = portal_param_id(req, "id");
 	struct portal_value *p;
-	struct property_fields f = {0};
 	int status = load_property(req, id, &p);
 	/* A page whose form failed shows the property again around the errors. */
 	if (!status && !req->is_api && pv_set(req->arena, view, "property", p))
 		status = 500;
-	if (!status)
-		status = read_fields(req, true, &f);
 	if (status)
 		return status;
-	/* Only what was sent changes: COALESCE keeps a column whose value is NULL. */
+	/* Only what was sent changes: COALESCE keeps a column whose value is NULL.
+	 * The name and reference ID cannot be cleared. */
 	status = portal_db_exec(
 	    req,
 	    "UPDATE properties SET name = COALESCE(?, name), reference_id = COALESCE(?, reference_id),"
 	    " street = COALESCE(?, street), zip = COALESCE(?, zip), city = COALESCE(?, city),"
 	    " country = COALESCE(?, country), notes = COALESCE(?, notes)"
 	    " WHERE id = ? AND org_id = ?",
-	    PORTAL_DB_ARGS(PDB_S(f.name), PDB_S(f.reference_id),
-			   PDB_S(portal_body_has(req, "street") && !f.street ? "" : f.street),
-			   PDB_S(portal_body_has(req, "zip") && !f.zip ? "" : f.zip),
-			   PDB_S(portal_body_has(req, "city") && !f.city ? "" : f.city),
-			   PDB_S(portal_body_has(req, "country") && !f.country ? "" : f.country),
-			   PDB_S(portal_body_has(req, "notes") && !f.notes ? "" : f.notes), PDB_I(id),
+	    PORTAL_DB_ARGS(PDB_S(portal_in_str(req, "name")), PDB_S(portal_in_str(req, "reference_id")),
+			   patched(req, "street"), patched(req, "zip"), patched(req, "city"),
+			   patched(req, "country"), patched(req, "notes"), PDB_I(id),
 			   PDB_I(req->caller.org_id)),
 	    NULL, NULL);
 	if (status == 409)
@@ -301,13 +318,11 @@ static int units_list(struct portal_req *req, struct portal_value *view)
 static int unit_create(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_value *p;
-	const char *name;
+	const char *name = portal_in_str(req, "name");
 	long long property_id = portal_param_id(req, "id");
 	int status = load_property(req, property_id, &p);
 	if (!status && !req->is_api && pv_set(req->arena, view, "property", p))
 		status = 500;
-	if (!status)
-		status = portal_body_str(req, "name", 1, 200, &name);
 	unsigned long long id = 0;
 	if (!status)
 		status = portal_db_exec(req,
@@ -331,12 +346,10 @@ static int unit_create(struct portal_req *req, struct portal_value *view)
 /* PATCH /units/{id} {name} */
 static int unit_update(struct portal_req *req, struct portal_value *view)
 {
-	const char *name;
+	const char *name = portal_in_str(req, "name");
 	long long id = portal_param_id(req, "id");
-	int status = portal_body_str(req, "name", 1, 200, &name);
 	struct portal_value *rows;
-	if (!status)
-		status = portal_db_exec(req, "UPDATE units SET name = ? WHERE id = ? AND org_id = ?",
+	int status = portal_db_exec(req, "UPDATE units SET name = ? WHERE id = ? AND org_id = ?",
 					PORTAL_DB_ARGS(PDB_S(name), PDB_I(id), PDB_I(req->caller.org_id)),
 					NULL, NULL);
 	if (!status)
@@ -462,25 +475,26 @@ static int property_preview(struct portal_req *req, struct portal_value *view)
 /* GET /app/properties/new: the empty form ("created" names the one just saved). */
 static int property_new_form(struct portal_req *req, struct portal_value *view)
 {
-	const char *created = pv_get_str(req->query, "created");
-	return pv_set_bool(req->arena, view, "created", created && *created) ? 500 : 200;
+	return pv_set_bool(req->arena, view, "created", portal_in_has(req, "created")) ? 500 : 200;
 }
 
 const struct portal_route routes_properties[] = {
 	/* The API serves residents too; the pages under /app are the managers'. */
-	{"GET", "/properties", NULL, PORTAL_ACCESS_SIGNED_IN, 0, properties_list, NULL, NULL},
+	{"GET", "/properties", NULL, PORTAL_ACCESS_SIGNED_IN, 0, properties_list, NULL, NULL,
+	 list_inputs},
 	{"GET", NULL, "/app/properties", PORTAL_ACCESS_MANAGER, 0, properties_list, "properties",
-	 "nav.properties"},
+	 "nav.properties", list_inputs},
 	{"POST", "/properties", "/app/properties/new", PORTAL_ACCESS_MANAGER, 0, property_create,
-	 "property_new", "properties.new"},
+	 "property_new", "properties.new", create_inputs},
 	{"GET", NULL, "/app/properties/new", PORTAL_ACCESS_MANAGER, 0, property_new_form,
-	 "property_new", "properties.new"},
+	 "property_new", "properties.new", new_form_inputs},
 	{"GET", "/properties/{id}", NULL, PORTAL_ACCESS_SIGNED_IN, 0, property_show, NULL, NULL},
 	{"GET", NULL, "/app/properties/{id}", PORTAL_ACCESS_MANAGER, 0, property_show, "property",
 	 "property"},
-	{"PATCH", "/properties/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, property_update, NULL, NULL},
+	{"PATCH", "/properties/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, property_update, NULL, NULL,
+	 update_inputs},
 	{"POST", NULL, "/app/properties/{id}", PORTAL_ACCESS_MANAGER, 0, property_update, "property",
-	 "property"},
+	 "property", update_inputs, property_show},
 	{"DELETE", "/properties/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, property_delete, NULL, NULL},
 	{"POST", NULL, "/app/properties/{id}/delete", PORTAL_ACCESS_MANAGER, 0, property_delete,
 	 "property", "property"},
@@ -492,8 +506,9 @@ const struct portal_route routes_properties[] = {
 	 "property_preview", "properties.preview"},
 	{"GET", "/properties/{id}/units", NULL, PORTAL_ACCESS_SIGNED_IN, 0, units_list, NULL, NULL},
 	{"POST", "/properties/{id}/units", "/app/properties/{id}/units", PORTAL_ACCESS_MANAGER, 0,
-	 unit_create, "property", "property"},
-	{"PATCH", "/units/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, unit_update, NULL, NULL},
+	 unit_create, "property", "property", unit_inputs, property_show},
+	{"PATCH", "/units/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, unit_update, NULL, NULL,
+	 unit_inputs},
 	{"DELETE", "/units/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, unit_delete, NULL, NULL},
 	{0},
 };

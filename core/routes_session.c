@@ -95,16 +95,17 @@ static int fail_field(struct portal_req *req, struct portal_value *view, const c
 static int login_throttled(struct portal_req *req, const char *email, const char *address)
 {
 	int window = config_number(req, "login_window_seconds", 900);
-	int account = portal_throttle_check(req, SCOPE_LOGIN_EMAIL, email,
-					    config_number(req, "login_max_failures_account", 5),
-					    window);
-	if (account < 0)
-		return -account;
-	int by_address = portal_throttle_check(req, SCOPE_LOGIN_IP, address,
-					       config_number(req, "login_max_failures_address", 20),
-					       window);
-	if (by_address < 0)
-		return -by_address;
+	int account, by_address;
+	int status = portal_throttle_check(req, SCOPE_LOGIN_EMAIL, email,
+					   config_number(req, "login_max_failures_account", 5),
+					   window, &account);
+	if (status && status != 429)
+		return status;
+	status = portal_throttle_check(req, SCOPE_LOGIN_IP, address,
+				       config_number(req, "login_max_failures_address", 20), window,
+				       &by_address);
+	if (status && status != 429)
+		return status;
 	int wait = account > by_address ? account : by_address;
 	if (wait == 0)
 		return 0;

@@ -1,5 +1,6 @@
 /* The SDK calls a handler makes on its request (portal/request.h, portal/db.h,
  * portal/portal.h). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
@@ -29,7 +30,8 @@ const char *portal_param_str(const struct portal_req *req, const char *name)
 
 const char *portal_header(const struct portal_req *req, const char *cgi_name)
 {
-	return FCGX_GetParam(cgi_name, request_of(req)->fcgi->envp);
+	const FCGX_Request *fcgi = request_of(req)->fcgi;
+	return fcgi ? FCGX_GetParam(cgi_name, fcgi->envp) : NULL; /* a job has none */
 }
 
 static bool header_safe(const char *s)
@@ -43,8 +45,8 @@ static bool header_safe(const char *s)
 int portal_set_header(struct portal_req *req, const char *name, const char *value)
 {
 	if (!name || !value || !header_safe(name) || !header_safe(value) || strchr(name, ':'))
-		return -1;
-	return buf_printf(&request_of(req)->headers, "%s: %s\r\n", name, value);
+		return 500;
+	return buf_printf(&request_of(req)->headers, "%s: %s\r\n", name, value) ? 500 : 0;
 }
 
 int portal_fail(struct portal_req *req, int status, const char *code, const char *field,
@@ -88,6 +90,18 @@ int portal_db_query(struct portal_req *req, const char *sql, const struct portal
 	return db_run(req->worker->db, req->arena, sql, args, nargs, rows, NULL, NULL);
 }
 
+int portal_db_one(struct portal_req *req, const char *sql, const struct portal_db_arg *args,
+		  size_t nargs, struct portal_value **row)
+{
+	struct portal_value *rows;
+	int status = portal_db_query(req, sql, args, nargs, &rows);
+	if (status)
+		return status;
+	if (!(*row = pv_first(rows)))
+		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
+	return 0;
+}
+
 int portal_db_exec(struct portal_req *req, const char *sql, const struct portal_db_arg *args,
 		   size_t nargs, unsigned long long *affected, unsigned long long *insert_id)
 {
@@ -117,6 +131,18 @@ const char *portal_t(const struct portal_req *req, const char *key)
 const char *portal_config(const struct portal_req *req, const char *key)
 {
 	return config_get(req->worker->cfg, key);
+}
+
+const char *portal_setting(const struct portal_req *req, const char *key)
+{
+	struct portal_context ctx = {.settings = &request_of(req)->plugin->settings};
+	return portal_context_setting(&ctx, key);
+}
+
+long long portal_setting_int(const struct portal_req *req, const char *key)
+{
+	const char *v = portal_setting(req, key);
+	return v ? strtoll(v, NULL, 10) : 0;
 }
 
 int portal_emit(struct portal_req *req, const char *event, const struct portal_value *payload)

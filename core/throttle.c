@@ -21,8 +21,9 @@ void throttle_hash(const char *key, unsigned char hash[PORTAL_HASH_BYTES])
 }
 
 int portal_throttle_check(struct portal_req *req, const char *scope, const char *key, int limit,
-			  int window)
+			  int window, int *retry_after)
 {
+	*retry_after = 0;
 	unsigned char hash[PORTAL_HASH_BYTES];
 	throttle_hash(key, hash);
 	struct portal_db_arg args[] = {
@@ -39,8 +40,11 @@ int portal_throttle_check(struct portal_req *req, const char *scope, const char 
 	    " AND at > UTC_TIMESTAMP(3) - INTERVAL ? SECOND ORDER BY at DESC LIMIT 1 OFFSET ?",
 	    args, 5, &rows);
 	if (status)
-		return -status;
-	return rows->u.c.count ? (int)pv_get_int(rows->u.c.head->value, "wait", 1) : 0;
+		return status;
+	if (!pv_first(rows))
+		return 0;
+	*retry_after = (int)pv_get_int(pv_first(rows), "wait", 1);
+	return 429;
 }
 
 int portal_throttle_fail(struct portal_req *req, const char *scope, const char *key)

@@ -62,9 +62,9 @@ static int append(struct portal_arena *a, struct portal_value *c, const char *ke
 {
 	struct pv_member *m = portal_alloc(a, sizeof *m);
 	if (!m)
-		return -1;
+		return 500;
 	if (key && !(m->key = portal_strdup(a, key)))
-		return -1;
+		return 500;
 	m->value = value;
 	if (c->u.c.tail)
 		c->u.c.tail->next = m;
@@ -79,7 +79,7 @@ int pv_set(struct portal_arena *a, struct portal_value *obj, const char *key,
 	   struct portal_value *value)
 {
 	if (!obj || obj->type != PV_OBJECT || !key || !value)
-		return -1;
+		return 500;
 	pv_foreach(m, obj) {
 		if (strcmp(m->key, key) == 0) {
 			m->value = value;
@@ -107,7 +107,7 @@ int pv_set_bool(struct portal_arena *a, struct portal_value *obj, const char *ke
 int pv_push(struct portal_arena *a, struct portal_value *list, struct portal_value *value)
 {
 	if (!list || list->type != PV_LIST || !value)
-		return -1;
+		return 500;
 	return append(a, list, NULL, value);
 }
 
@@ -124,14 +124,49 @@ struct portal_value *pv_get(const struct portal_value *obj, const char *key)
 
 const char *pv_get_str(const struct portal_value *obj, const char *key)
 {
-	const struct portal_value *v = pv_get(obj, key);
-	return v && v->type == PV_STRING ? v->u.s.ptr : NULL;
+	return pv_str(pv_get(obj, key));
 }
 
 long long pv_get_int(const struct portal_value *obj, const char *key, long long dflt)
 {
 	const struct portal_value *v = pv_get(obj, key);
 	return v && v->type == PV_INT ? v->u.i : dflt;
+}
+
+size_t pv_count(const struct portal_value *v)
+{
+	return v && (v->type == PV_LIST || v->type == PV_OBJECT) ? v->u.c.count : 0;
+}
+
+struct portal_value *pv_first(const struct portal_value *list)
+{
+	return list && list->type == PV_LIST && list->u.c.head ? list->u.c.head->value : NULL;
+}
+
+const char *pv_str(const struct portal_value *v)
+{
+	return v && v->type == PV_STRING ? v->u.s.ptr : NULL;
+}
+
+bool pv_remove(struct portal_value *obj, const char *key)
+{
+	if (!obj || obj->type != PV_OBJECT || !key)
+		return false;
+	struct pv_member *prev = NULL;
+	pv_foreach(m, obj) {
+		if (strcmp(m->key, key) == 0) {
+			if (prev)
+				prev->next = m->next;
+			else
+				obj->u.c.head = m->next;
+			if (obj->u.c.tail == m)
+				obj->u.c.tail = prev;
+			obj->u.c.count--;
+			return true;
+		}
+		prev = m;
+	}
+	return false;
 }
 
 bool pv_truthy(const struct portal_value *v)

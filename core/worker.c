@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "datetime.h"
 #include "db.h"
+#include "input.h"
 #include "log.h"
 #include "session.h"
 
@@ -62,11 +64,11 @@ const char *worker_text(const struct portal_worker *w, const char *locale,
 }
 
 /* A plugin's catalogs are core's plus its own locale/<lang>.txt, if it has one. */
-static void load_locales(struct portal_worker *w, size_t i)
+static int load_locales(struct portal_worker *w, size_t i, char *err, size_t errlen)
 {
 	static const char *const langs[2] = {"de", "en"};
 	const struct plugin *p = &w->plugins->items[i];
-	char core[4096], own[4096], err[512];
+	char core[4096], own[4096];
 	for (int l = 0; l < 2; l++) {
 		snprintf(core, sizeof core, "%s/locale/%s.txt",
 			 config_get(w->cfg, "template_dir"), langs[l]);
@@ -74,15 +76,17 @@ static void load_locales(struct portal_worker *w, size_t i)
 			 langs[l]);
 		const char *paths[2] = {core, own};
 		size_t n = p->share_dir && access(own, F_OK) == 0 ? 2 : 1;
-		if (!(w->locales[i][l] = locale_load_files(paths, n, err, sizeof err)))
-			die(err);
+		if (!(w->locales[i][l] = locale_load_files(paths, n, err, errlen)))
+			return -1;
 	}
+	return 0;
 }
 
-static void setup(struct portal_worker *w)
+int worker_setup(struct portal_worker *w, char *err, size_t errlen)
 {
-	char err[512], path[4096];
+	char path[4096];
 	const struct config *cfg = w->cfg;
+	datetime_set_zone(config_get(cfg, "time_zone"));
 	w->limits = (struct parse_limits){
 		.max_fields = (size_t)config_int(cfg, "max_fields"),
 		.max_parts = (size_t)config_int(cfg, "max_parts"),
@@ -92,25 +96,40 @@ static void setup(struct portal_worker *w)
 		.max_depth = 32,
 		.max_header = 4096,
 	};
-	if (!(w->db = db_new(cfg)))
-		die("out of memory");
 	size_t n = w->plugins->count;
-	if (!(w->templates = calloc(n, sizeof *w->templates)) ||
-	    !(w->locales = calloc(n, sizeof *w->locales)))
-		die("out of memory");
+	if (!(w->db = db_new(cfg)) || !(w->templates = calloc(n, sizeof *w->templates)) ||
+	    !(w->locales = calloc(n, sizeof *w->locales))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	for (size_t i = 0; i < n; i++) {
-		load_locales(w, i);
+		if (load_locales(w, i, err, errlen))
+			return -1;
 		const struct plugin *p = &w->plugins->items[i];
-		if (!(w->templates[i] = tpl_set_new()))
-			die("out of memory");
+		if (!(w->templates[i] = tpl_set_new())) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
 		if (p->share_dir) {
 			snprintf(path, sizeof path, "%s/templates", p->share_dir);
 			tpl_set_add_dir(w->templates[i], path);
 		}
 		tpl_set_add_dir(w->templates[i], config_get(cfg, "template_dir"));
 	}
-	if (plugins_init(w->plugins, err, sizeof err))
-		die(err);
+	return plugins_init(w->plugins, cfg, err, errlen);
+}
+
+void worker_teardown(struct portal_worker *w)
+{
+	for (size_t i = 0; w->templates && w->locales && i < w->plugins->count; i++) {
+		tpl_set_free(w->templates[i]);
+		locale_free(w->locales[i][0]);
+		locale_free(w->locales[i][1]);
+	}
+	free(w->templates);
+	free(w->locales);
+	plugins_free(w->plugins);
+	db_free(w->db);
 }
 
 /* Refuses callers of the wrong role before any handler runs: signed out 401,
@@ -187,6 +206,24 @@ static void safe_path(const struct request *rq, char *out, size_t outlen)
 	out[o < outlen ? o : outlen - 1] = '\0';
 }
 
+/* The route's declared input; when a page's is refused, the route's form
+ * handler fills the view so the form can be shown again around the error. */
+static int check_inputs(struct request *rq, struct portal_value *view)
+{
+	int status = input_check(&rq->pub, rq->match.route->inputs);
+	portal_handler form = rq->match.route->form;
+	if (status && !rq->pub.is_api && form && view) {
+		struct request saved = *rq;
+		form(&rq->pub, view);
+		rq->status = saved.status;
+		rq->error_code = saved.error_code;
+		rq->error_field = saved.error_field;
+		rq->error_message = saved.error_message;
+		rq->location = NULL;
+	}
+	return status;
+}
+
 static int route_request(struct request *rq, struct portal_worker *w)
 {
 	enum route_result r =
@@ -227,6 +264,8 @@ static void serve(struct portal_worker *w, FCGX_Request *fr)
 		status = check_origin(&rq, w);
 	if (!status && unsafe_method(rq.pub.method) && !(rq.match.route->flags & PORTAL_ROUTE_NO_CSRF))
 		status = session_check_csrf(&rq);
+	if (!status && rq.match.route->inputs)
+		status = check_inputs(&rq, view);
 	if (!status)
 		status = view ? rq.match.route->handler(&rq.pub, view) : 500;
 	if (status == 401 && !rq.pub.is_api && strcmp(rq.pub.method, "GET") == 0)
@@ -247,7 +286,9 @@ void worker_main(const struct config *cfg, struct plugin_set *plugins, int liste
 	char role[32];
 	snprintf(role, sizeof role, "worker %d", number);
 	child_start(role, on_term);
-	setup(&w);
+	char err[512];
+	if (worker_setup(&w, err, sizeof err))
+		die(err);
 
 	FCGX_Request fr;
 	if (FCGX_InitRequest(&fr, listen_fd, 0))
@@ -262,14 +303,6 @@ void worker_main(const struct config *cfg, struct plugin_set *plugins, int liste
 		slot->served++;
 		__atomic_store_n(&slot->busy_ms, 0, __ATOMIC_RELAXED);
 	}
-	for (size_t i = 0; i < plugins->count; i++) {
-		tpl_set_free(w.templates[i]);
-		locale_free(w.locales[i][0]);
-		locale_free(w.locales[i][1]);
-	}
-	free(w.templates);
-	free(w.locales);
-	plugins_free(plugins);
-	db_free(w.db);
+	worker_teardown(&w);
 	_exit(0);
 }

@@ -33,7 +33,7 @@ static int invite(struct ctl *c, long long org_id, const char *org_name, const c
 	    .to_name = name,
 	    .locale = "de",
 	    .kind = "invitation",
-	    .template = "invitation",
+	    .template_name = "invitation",
 	    .subject = "mail.invitation.subject",
 	    .org_id = org_id,
 	    .view = view,

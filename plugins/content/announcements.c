@@ -399,9 +399,8 @@ static int recipients_mail(struct portal_req *req, long long id, const char *tit
 		    " FROM users u JOIN orgs o ON o.id = u.org_id"
 		    " JOIN memberships m ON m.user_id = u.id AND m.org_id = u.org_id"
 		    " AND m.state = 'active'"
-		    " LEFT JOIN notification_settings ns ON ns.user_id = u.id"
 		    " WHERE u.org_id = ? AND u.role = 'resident'"
-		    " AND COALESCE(ns.announcements, 1) = 1"
+		    " AND " PORTAL_MAIL_WANTED("u.id", "announcements")
 		    " AND (? = 1 OR m.property_id IN (SELECT t.property_id FROM "
 		    "announcement_targets t"
 		    " WHERE t.announcement_id = ?))",
@@ -425,7 +424,7 @@ static int recipients_mail(struct portal_req *req, long long id, const char *tit
 		return 500;
 	struct portal_mail mail = {
 	    .kind = "announcements",
-	    .template = "announcement",
+	    .template_name = "announcement",
 	    .subject =
 	        changes ? "announcements.mail_subject_updated" : "announcements.mail_subject",
 	    .org_id = req->caller.org_id,

@@ -446,9 +446,8 @@ static int notify_residents(struct portal_req *req, long long id, const struct p
 	    " JOIN users u ON u.id = m.user_id AND u.org_id = m.org_id"
 	    " JOIN orgs o ON o.id = u.org_id"
 	    " JOIN appointments a ON a.id = ? AND a.org_id = m.org_id"
-	    " LEFT JOIN notification_settings s ON s.user_id = u.id"
 	    " WHERE m.org_id = ? AND m.state = 'active' AND u.role = 'resident'"
-	    " AND COALESCE(s.appointments, 1) = 1"
+	    " AND " PORTAL_MAIL_WANTED("u.id", "appointments")
 	    " AND (a.all_properties = 1 OR m.property_id IN (SELECT t.property_id"
 	    " FROM appointment_targets t WHERE t.appointment_id = a.id))"
 	    " ORDER BY u.id",
@@ -483,7 +482,7 @@ static int notify_residents(struct portal_req *req, long long id, const struct p
 		    .to_name = pv_get_str(r, "name"),
 		    .locale = locale && strcmp(locale, "en") == 0 ? "en" : "de",
 		    .kind = "appointments",
-		    .template = "appointment",
+		    .template_name = "appointment",
 		    .subject =
 		        changed ? "appointments.mail_subject_changed" : "appointments.mail_subject",
 		    .org_id = req->caller.org_id,

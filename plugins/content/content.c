@@ -26,6 +26,13 @@ static const struct portal_nav nav[] = {
 	{0},
 };
 
+/* The kinds of mail this plugin sends residents, each a switch of theirs. */
+static const struct portal_notification notifications[] = {
+	{"announcements", "content.notify_announcements", "content.notify_announcements_hint"},
+	{"appointments", "content.notify_appointments", "content.notify_appointments_hint"},
+	{0},
+};
+
 const struct portal_plugin portal_plugin_v1 = {
 	PORTAL_PLUGIN_V1,
 	.name = "content",
@@ -34,4 +41,5 @@ const struct portal_plugin portal_plugin_v1 = {
 	.routes = routes,
 	.nav = nav,
 	.home = home,
+	.notifications = notifications,
 };

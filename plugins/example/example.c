@@ -111,6 +111,12 @@ static const struct portal_nav nav[] = {
 	{0},
 };
 
+/* A kind of mail residents can turn off. */
+static const struct portal_notification notifications[] = {
+	{"example", "example.notify", "example.notify_hint"},
+	{0},
+};
+
 const struct portal_plugin portal_plugin_v1 = {
 	PORTAL_PLUGIN_V1,
 	.name = "example",
@@ -119,4 +125,5 @@ const struct portal_plugin portal_plugin_v1 = {
 	.routes = routes,
 	.nav = nav,
 	.listeners = listeners,
+	.notifications = notifications,
 };

@@ -46,10 +46,22 @@ static const struct portal_route routes[] = {
 	{0},
 };
 
+/* Sign-ups through a property's public invite link: every attempt counts per
+ * client address and per email; past either limit within the window the
+ * answer is 429 until the oldest attempt leaves it. In portal.conf as
+ * "invites.join_max_per_address = 20". */
+static const struct portal_setting settings[] = {
+	{"join_max_per_address", "20", 1, 1000000},
+	{"join_max_per_email", "5", 1, 1000000},
+	{"join_window_seconds", "3600", 1, 604800},
+	{0},
+};
+
 const struct portal_plugin portal_plugin_v1 = {
 	PORTAL_PLUGIN_V1,
 	.name = "invites",
 	.version = "1.0.0",
 	.description = "Invite links and QR codes per property, resident sign-up, contacts",
 	.routes = routes,
+	.settings = settings,
 };

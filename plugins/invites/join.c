@@ -57,15 +57,14 @@ enum join_key { KEY_ADDRESS, KEY_EMAIL };
 static const struct join_limit {
 	const char *scope;
 	enum join_key key;
-	const char *max_setting;
-	int max_fallback;
-	const char *window_setting;
-	int window_fallback;
+	bool core;               /* the limit is core's setting (the sign-in's), else ours */
+	const char *max_setting; /* the most attempts (or failures) ... */
+	const char *window_setting; /* ... within this many seconds */
 	bool count_attempt; /* every attempt counts; else only failures (the sign-in's) */
 } join_limits[] = {
-    {SCOPE_JOIN_IP, KEY_ADDRESS, "join_max_per_address", 20, "join_window_seconds", 3600, true},
-    {SCOPE_JOIN_EMAIL, KEY_EMAIL, "join_max_per_email", 5, "join_window_seconds", 3600, true},
-    {SCOPE_LOGIN_EMAIL, KEY_EMAIL, "login_max_failures_account", 5, "login_window_seconds", 900,
+    {SCOPE_JOIN_IP, KEY_ADDRESS, false, "join_max_per_address", "join_window_seconds", true},
+    {SCOPE_JOIN_EMAIL, KEY_EMAIL, false, "join_max_per_email", "join_window_seconds", true},
+    {SCOPE_LOGIN_EMAIL, KEY_EMAIL, true, "login_max_failures_account", "login_window_seconds",
      false},
 };
 
@@ -78,14 +77,10 @@ struct join_input {
 	const char *group;
 };
 
-/* A positive whole-number setting; config_load checked its range already, the
- * fallback only guards against a missing entry. */
-static int config_number(const struct portal_req *req, const char *key, int fallback)
+/* A limit's number: core's setting or ours, both checked at load. */
+static int limit_setting(const struct portal_req *req, bool core, const char *key)
 {
-	const char *v = portal_config(req, key);
-	char *end;
-	long n = v && *v ? strtol(v, &end, 10) : 0;
-	return v && *v && !*end && n > 0 && n <= INT_MAX ? (int)n : fallback;
+	return (int)(core ? strtol(portal_config(req, key), NULL, 10) : portal_setting_int(req, key));
 }
 
 static size_t utf8_chars(const char *s)
@@ -301,12 +296,13 @@ static int join_throttled(struct portal_req *req, const struct join_input *in)
 	int wait = 0;
 	for (size_t i = 0; i < sizeof join_limits / sizeof join_limits[0]; i++) {
 		const struct join_limit *l = &join_limits[i];
-		int w = portal_throttle_check(
+		int w;
+		int status = portal_throttle_check(
 		    req, l->scope, l->key == KEY_ADDRESS ? address : in->email,
-		    config_number(req, l->max_setting, l->max_fallback),
-		    config_number(req, l->window_setting, l->window_fallback));
-		if (w < 0)
-			return -w;
+		    limit_setting(req, l->core, l->max_setting),
+		    limit_setting(req, l->core, l->window_setting), &w);
+		if (status && status != 429)
+			return status;
 		if (w > wait)
 			wait = w;
 	}

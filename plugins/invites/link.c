@@ -614,7 +614,7 @@ int invite_email(struct portal_req *req, struct portal_value *view)
 	struct portal_mail mail = {
 	    .locale = pv_get_str(org, "locale"),
 	    .kind = "invitation",
-	    .template = "invitation_resident",
+	    .template_name = "invitation_resident",
 	    .subject = "invites.mail_subject",
 	    .org_id = req->caller.org_id,
 	    .view = mail_view,

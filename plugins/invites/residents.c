@@ -472,7 +472,7 @@ static int rejected_mail(struct portal_req *req, const struct portal_value *prop
 	    .to_name = pv_get_str(person, "name"),
 	    .locale = pv_get_str(person, "locale"),
 	    .kind = "membership",
-	    .template = "rejected",
+	    .template_name = "rejected",
 	    .subject = "residents.mail_rejected_subject",
 	    .org_id = req->caller.org_id,
 	    .view = v,

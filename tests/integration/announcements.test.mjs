@@ -39,7 +39,7 @@ test('one mail per person: two properties, a resident of both, of one, of a thir
   const third = await resident(a, [p3.id]);
   const quiet = await resident(a, [p1.id]);
   const pending = await newResident(stack, a, [p1.id], { state: 'pending' });
-  stack.sql(`INSERT INTO notification_settings (user_id, announcements) VALUES (${quiet.id}, 0)`);
+  stack.sql(`INSERT INTO notification_settings (user_id, kind, enabled) VALUES (${quiet.id}, 'announcements', 0)`);
 
   const res = await publish(a, { title: 'Wasser abgestellt', body: 'Am Montag.', property_ids: [p1.id, p2.id] });
   assert.equal(res.status, 201, JSON.stringify(res.body));

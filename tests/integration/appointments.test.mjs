@@ -35,7 +35,7 @@ before(async () => {
   rOff = await newResident(stack, a, [p1]);
   rPending = await newResident(stack, a, [p2], { state: 'pending' });
   rb = await newResident(stack, b, [q1]);
-  stack.sql(`INSERT INTO notification_settings (user_id, appointments) VALUES (${rOff.id}, 0)`);
+  stack.sql(`INSERT INTO notification_settings (user_id, kind, enabled) VALUES (${rOff.id}, 'appointments', 0)`);
   stack.sql(`UPDATE users SET locale = 'en' WHERE id = ${r2.id}`);
 });
 after(async () => { await stack?.stop(); });

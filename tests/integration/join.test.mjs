@@ -157,12 +157,9 @@ function expectError(res, status, code, field) {
 
 before(async () => {
   stack = await startStack({ plugins: 'example invites', env: { SESSION_BURST: '1000', SESSION_RATE: '1000r/s' } });
-  const dir = `${stack.var}/test-plugins`;
-  mkdirSync(dir, { recursive: true });
-  for (const name of ['example', 'invites']) symlinkSync(`${BIN}/plugins/${name}.so`, `${dir}/${name}.so`);
-  symlinkSync(`${BIN}/test-plugins/joined.so`, `${dir}/joined.so`);
+  const { pluginDir, shareDir } = stack.testPlugins(['joined'], ['example', 'invites']);
   // Generous limits for every test but the one about them, which sets its own.
-  setConf({ plugin_dir: dir, plugins: 'example invites joined', join_max_per_address: 100000, join_max_per_email: 100000 });
+  setConf({ plugin_dir: pluginDir, plugin_share: shareDir, plugins: 'example invites joined', 'invites.join_max_per_address': 100000, 'invites.join_max_per_email': 100000 });
   await reload();
   m = await newManager(stack);
   other = await newManager(stack);
@@ -581,7 +578,7 @@ test('wrong passwords here count as failed sign-ins, and the sign-in lock holds 
 });
 
 test('throttling per address and per email: 429 with Retry-After, cleared by portalctl throttle reset', async () => {
-  setConf({ join_max_per_address: 4, join_max_per_email: 2, join_window_seconds: 600 });
+  setConf({ 'invites.join_max_per_address': 4, 'invites.join_max_per_email': 2, 'invites.join_window_seconds': 600 });
   await reload();
   try {
     assert.equal(stack.portalctl('throttle', 'reset').status, 0);
@@ -628,7 +625,7 @@ test('throttling per address and per email: 429 with Retry-After, cleared by por
     assert.equal(stack.portalctl('throttle', 'reset').status, 0);
     assert.equal((await attempt(unique('zehn'))).status, 201);
   } finally {
-    setConf({ join_max_per_address: 100000, join_max_per_email: 100000 });
+    setConf({ 'invites.join_max_per_address': 100000, 'invites.join_max_per_email': 100000 });
     await reload();
   }
 });

@@ -2,7 +2,7 @@
 // malformed floods, plugin refusals, a database restart, and shutdown.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, symlinkSync, copyFileSync, renameSync, existsSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, renameSync, existsSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
@@ -64,15 +64,10 @@ function traffic(path, concurrency = 4) {
 
 before(async () => {
   stack = await startStack({ workers: 2 });
-  // the test plugins live beside the real ones in a folder of this stack's
-  const dir = `${stack.var}/test-plugins`;
-  mkdirSync(dir, { recursive: true });
-  // a copy, not a link: a test below replaces it with a rebuilt one
-  copyFileSync(`${BIN}/plugins/example.so`, `${dir}/example.so`);
-  for (const name of ['slow', 'wrong_abi', 'wrong_name', 'clash', 'failinit']) {
-    symlinkSync(`${BIN}/test-plugins/${name}.so`, `${dir}/${name}.so`);
-  }
-  setConf({ plugin_dir: dir, plugins: 'example slow', request_timeout: 2 });
+  // the test plugins beside the example, a copy of which a test below
+  // replaces with a rebuilt one
+  const { pluginDir, shareDir } = stack.testPlugins(['slow', 'wrong_abi', 'wrong_name', 'clash', 'failinit'], ['example'], { copies: ['example'] });
+  setConf({ plugin_dir: pluginDir, plugin_share: shareDir, plugins: 'example slow', request_timeout: 2 });
   await reload();
 });
 after(async () => { await stack?.stop(); });

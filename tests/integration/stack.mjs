@@ -150,6 +150,34 @@ export async function startStack(opts = {}) {
     smtpPort,
     env,
 
+    // Folders of this stack's own for tests that run the test plugins
+    // (tests/plugins/*.c) beside real ones: pluginDir holds links to the
+    // built files (copies for the names in `copies`, which a test may
+    // replace), shareDir links to the real plugins' folders and gives each
+    // test plugin an empty sql/ (the loader refuses a plugin without one).
+    // Returns { pluginDir, shareDir } for plugin_dir and plugin_share.
+    testPlugins(testNames, realNames = [], { copies = [] } = {}) {
+      const bin = env.PORTAL_BIN;
+      const pluginDir = path.join(dir, 'test-plugins');
+      const shareDir = path.join(dir, 'share');
+      fs.mkdirSync(pluginDir, { recursive: true });
+      fs.mkdirSync(shareDir, { recursive: true });
+      const place = (from, to) => {
+        fs.rmSync(to, { force: true });
+        if (copies.includes(path.basename(to, '.so'))) fs.copyFileSync(from, to);
+        else fs.symlinkSync(from, to);
+      };
+      for (const name of realNames) {
+        place(path.join(bin, 'plugins', `${name}.so`), path.join(pluginDir, `${name}.so`));
+        if (!fs.existsSync(path.join(shareDir, name))) fs.symlinkSync(path.join(repo, 'plugins', name), path.join(shareDir, name));
+      }
+      for (const name of testNames) {
+        place(path.join(bin, 'test-plugins', `${name}.so`), path.join(pluginDir, `${name}.so`));
+        fs.mkdirSync(path.join(shareDir, name, 'sql'), { recursive: true });
+      }
+      return { pluginDir, shareDir };
+    },
+
     // stack.sh with this stack's environment: { code, stdout, stderr }.
     script: (command) => runScript(env, command),
 

@@ -30,7 +30,7 @@ static int mailer_send(struct portal_req *req, struct portal_value *view)
 	    .to_name = name,
 	    .locale = pv_get_str(req->body, "locale"),
 	    .kind = "test",
-	    .template = "hello",
+	    .template_name = "hello",
 	    .subject = "mailer.subject",
 	    .org_id = pv_get_int(req->body, "org_id", 0),
 	    .view = v,

@@ -5,6 +5,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct portal_arena;
 
 /* Zeroed memory owned by the arena; NULL when the arena's limit is reached. */
@@ -17,7 +21,11 @@ char *portal_sprintf(struct portal_arena *arena, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Runs fn(arg) when the arena is freed (last registered runs first): for what is
- * not memory, such as temporary files. Returns 0, or -1 on exhaustion. */
+ * not memory, such as temporary files. Returns 0, or 500 on exhaustion. */
 int portal_on_free(struct portal_arena *arena, void (*fn)(void *), void *arg);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

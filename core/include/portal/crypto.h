@@ -6,6 +6,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct portal_req;
 
 #define PORTAL_TOKEN_CHARS 43 /* 256 random bits, base64url without padding */
@@ -23,7 +27,7 @@ void portal_hash(const char *text, size_t len, unsigned char hash[PORTAL_HASH_BY
 bool portal_token_valid(const char *token);
 
 /* argon2id hash of password into out (PORTAL_PASSWORD_HASH_MAX bytes,
- * NUL-terminated). Returns 0, or -1 when out of memory. */
+ * NUL-terminated). Returns 0, or 500 when out of memory. */
 #define PORTAL_PASSWORD_HASH_MAX 128
 int portal_password_hash(const char *password, char out[PORTAL_PASSWORD_HASH_MAX]);
 
@@ -34,8 +38,8 @@ bool portal_password_verify(const char *password, const char *stored);
 
 /* A token derived from the deployment's secret_key and purpose (e.g.
  * "invite:42:3"): the same inputs give the same token, so a link can be shown
- * again while the database keeps only portal_hash of it. Returns 0, or -1 when
- * no usable secret_key (64 hex digits) is configured. */
+ * again while the database keeps only portal_hash of it. Returns 0, or 500
+ * when no usable secret_key (64 hex digits) is configured. */
 int portal_token_derive(const struct portal_req *req, const char *purpose,
 			char token[PORTAL_TOKEN_CHARS + 1]);
 
@@ -48,5 +52,9 @@ int portal_link_token(const struct portal_req *req, const char *kind, long long 
 
 /* Constant-time comparison of two NUL-terminated strings. */
 bool portal_secure_equal(const char *a, const char *b);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -8,6 +8,10 @@
 
 #include "value.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct portal_req;
 
 enum portal_db_type { PDB_NULL, PDB_INT, PDB_DOUBLE, PDB_STR };
@@ -48,6 +52,12 @@ static inline struct portal_db_arg portal_db_str(const char *s)
 int portal_db_query(struct portal_req *req, const char *sql, const struct portal_db_arg *args,
 		    size_t nargs, struct portal_value **rows);
 
+/* A query for one row: *row is it, or 404 "not_found" is recorded and
+ * returned when there is none (an object of another organisation is not
+ * found either: scope the query by the caller's org_id). */
+int portal_db_one(struct portal_req *req, const char *sql, const struct portal_db_arg *args,
+		  size_t nargs, struct portal_value **row);
+
 /* For statements without a result. affected and insert_id may be NULL. */
 int portal_db_exec(struct portal_req *req, const char *sql, const struct portal_db_arg *args,
 		   size_t nargs, unsigned long long *affected, unsigned long long *insert_id);
@@ -56,5 +66,9 @@ int portal_db_exec(struct portal_req *req, const char *sql, const struct portal_
 int portal_db_begin(struct portal_req *req);
 int portal_db_commit(struct portal_req *req);
 int portal_db_rollback(struct portal_req *req);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -6,6 +6,10 @@
 
 #include <stdbool.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define PORTAL_FILE_NAME_CHARS 64 /* hex SHA-256 */
 
 struct portal_req;
@@ -33,5 +37,9 @@ void portal_file_discard(struct portal_req *req, const char *name, bool created)
  * that is NULL. A name that is not a stored file's is 404. Returns the status. */
 int portal_file_send(struct portal_req *req, const char *name, const char *content_type,
 		     const char *download_name);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,34 +1,112 @@
-/* Reading validated fields of a request body (JSON, form or multipart alike).
- * Each returns 0, or 422 "validation" recorded on the field, so a handler can
- * write `if ((status = portal_body_str(...))) return status;`. */
+/* Declared input. A route lists what it reads from the body (JSON,
+ * urlencoded or multipart alike) and the query; before the handler runs, the
+ * pipeline checks every declared member in the order given, answers 422
+ * "validation" with the member's name as field on the first bad one, and
+ * leaves in req->body and req->query only the declared members, as typed
+ * values. The handler reads them with the portal_in_* calls below.
+ *
+ *     static const struct portal_input item_inputs[] = {
+ *             {"name", PORTAL_IN_STRING, PORTAL_IN_REQUIRED, 1, 100},
+ *             {"property_ids", PORTAL_IN_PROPERTIES, PORTAL_IN_REQUIRED},
+ *             {"notify", PORTAL_IN_BOOL},
+ *             {"status", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = statuses},
+ *             {0},
+ *     };
+ *
+ * The query's "limit" and "after" (portal/list.h) pass on every route. */
 #ifndef PORTAL_INPUT_H
 #define PORTAL_INPUT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct portal_req;
 
-/* A string of min_chars..max_chars characters (UTF-8 characters, not bytes),
- * with surrounding white space removed. Absent or null: *out = NULL, which is
- * an error only when min_chars > 0 ("" counts as absent). */
-int portal_body_str(struct portal_req *req, const char *name, size_t min_chars,
-		    size_t max_chars, const char **out);
+enum portal_input_type {
+	/* An id > 0: a JSON number or a string of digits. */
+	PORTAL_IN_ID = 1,
+	/* Ids: a JSON list (in forms the field repeated), duplicates dropped,
+	 * at most max of them (0: 1000); with PORTAL_IN_ALL also "all". */
+	PORTAL_IN_IDS,
+	/* Properties of the caller's organisation: ids as PORTAL_IN_IDS or
+	 * "all", each checked to be the organisation's (one query); a foreign or
+	 * unknown id is a 422 on the member. */
+	PORTAL_IN_PROPERTIES,
+	/* Text of min to max characters (UTF-8 characters, not bytes), white
+	 * space around it removed; no control characters but, with
+	 * PORTAL_IN_MULTILINE, line breaks and tabs. "" counts as absent. */
+	PORTAL_IN_STRING,
+	/* One of choices (NULL-terminated). */
+	PORTAL_IN_ENUM,
+	/* JSON true/false; in forms "true"/"false", "1"/"0" or a checkbox's
+	 * "on" (a form's absent checkbox is false only where the handler says
+	 * so: absent is absent). */
+	PORTAL_IN_BOOL,
+	/* A calendar day, "2026-12-24". */
+	PORTAL_IN_DATE,
+	/* An instant: RFC 3339 with a zone ("2026-12-01T18:00:00Z",
+	 * "...+01:00"), or a form's datetime-local ("2026-12-01T19:00") read in
+	 * the deployment's time_zone. Read back as RFC 3339 in UTC. */
+	PORTAL_IN_DATETIME,
+	/* An address portal_email_valid accepts; read back lower-cased. */
+	PORTAL_IN_EMAIL,
+	/* A whole number from min to max (a JSON number or a string of digits). */
+	PORTAL_IN_INT,
+};
 
-/* A boolean: JSON true/false, or in forms "true"/"false", "1"/"0", "on".
- * Absent: *out = dflt. */
-int portal_body_bool(struct portal_req *req, const char *name, bool dflt, bool *out);
+enum portal_input_flags {
+	PORTAL_IN_REQUIRED = 1u << 0,  /* absent, null or "": 422 */
+	PORTAL_IN_QUERY = 1u << 1,     /* from the query string, not the body */
+	PORTAL_IN_NULLABLE = 1u << 2,  /* null (a form's "") is kept, as "set to none" */
+	PORTAL_IN_ALL = 1u << 3,       /* PORTAL_IN_IDS: "all" is allowed */
+	PORTAL_IN_MULTILINE = 1u << 4, /* PORTAL_IN_STRING: line breaks allowed */
+};
 
-/* An integer id (a JSON number or a string of digits), > 0. Absent: *out = 0,
- * an error only when required. */
-int portal_body_id(struct portal_req *req, const char *name, bool required, long long *out);
+struct portal_input {
+	const char *name;
+	enum portal_input_type type;
+	unsigned flags;
+	long long min, max;         /* STRING: characters; INT: the range; IDS: max count */
+	const char *const *choices; /* ENUM */
+	const char *message;        /* locale key of the 422's message; NULL: a general one */
+};
+
+/* Reading checked input (body, or query for PORTAL_IN_QUERY members).
+ * portal_in_str: STRING, ENUM, EMAIL, DATE and DATETIME (RFC 3339 UTC); NULL
+ *   when absent or null.
+ * portal_in_int: ID and INT; dflt when absent or null.
+ * portal_in_bool: dflt when absent or null.
+ * portal_in_time: DATETIME as seconds since the epoch; 0 when absent.
+ * portal_in_has: whether the member was sent at all (PATCH changes only what
+ *   is sent; a NULLABLE member sent as null is sent: portal_in_null).
+ * portal_in_ids: IDS and PROPERTIES; count 0 and all false when absent. */
+const char *portal_in_str(const struct portal_req *req, const char *name);
+long long portal_in_int(const struct portal_req *req, const char *name, long long dflt);
+bool portal_in_bool(const struct portal_req *req, const char *name, bool dflt);
+long long portal_in_time(const struct portal_req *req, const char *name);
+bool portal_in_has(const struct portal_req *req, const char *name);
+bool portal_in_null(const struct portal_req *req, const char *name);
+
+struct portal_ids {
+	bool all;              /* "all" was sent: ids is empty */
+	size_t count;
+	const long long *ids;  /* in the order sent, without duplicates */
+};
+struct portal_ids portal_in_ids(const struct portal_req *req, const char *name);
 
 /* An address the portal can keep as an account's email and send mail to:
  * one local@domain of plain ASCII, at most 254 bytes, nothing that separates
  * or quotes addresses. */
 bool portal_email_valid(const char *email);
 
-/* Whether the body has the field at all (PATCH: only what is sent changes). */
-bool portal_body_has(const struct portal_req *req, const char *name);
+#ifdef __cplusplus
+}
+#endif
+
+#include "input_legacy.h"
 
 #endif

@@ -3,6 +3,10 @@
 #ifndef PORTAL_LIST_H
 #define PORTAL_LIST_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct portal_req;
 struct portal_value;
 
@@ -27,5 +31,9 @@ int portal_cursor_read(struct portal_req *req, const char **key, long long *id);
  * more than you show). Returns 0 or 500. */
 int portal_list_view(struct portal_req *req, struct portal_value *view, struct portal_value *items,
 		     int limit, const char *key_field);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

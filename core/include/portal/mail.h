@@ -6,6 +6,10 @@
 
 #include "value.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct portal_req;
 
 struct portal_mail {
@@ -16,7 +20,7 @@ struct portal_mail {
 			       * become spaces, cut at 200 characters */
 	const char *locale;   /* "de" or "en"; NULL: "de" */
 	const char *kind;     /* what it is about, as GET /api/v1/outbox shows it: "invitation", ... */
-	const char *template; /* NAME: mail/NAME.txt and mail/NAME.html below the calling
+	const char *template_name; /* NAME: mail/NAME.txt and mail/NAME.html below the calling
 			       * plugin's templates/ (core: templates/mail/) */
 	const char *subject;  /* locale key of the subject; its text is a plain-text template
 			       * that may use {{names}} of view; cut at 300 characters */
@@ -38,6 +42,14 @@ struct portal_mail {
  * database. */
 int portal_mail(struct portal_req *req, const struct portal_mail *mail);
 
+/* An SQL condition for choosing recipients: the user whose id is in column
+ * user_column did not turn off mails of kind (a kind the plugin declares in
+ * its notifications table; both arguments string literals):
+ *     "... WHERE m.property_id = ? AND " PORTAL_MAIL_WANTED("u.id", "announcements") */
+#define PORTAL_MAIL_WANTED(user_column, kind)                                                 \
+	"NOT EXISTS (SELECT 1 FROM notification_settings wanted_ WHERE wanted_.user_id = "    \
+	user_column " AND wanted_.kind = '" kind "' AND wanted_.enabled = 0)"
+
 /* One recipient of portal_mail_many. */
 struct portal_recipient {
 	const char *to;
@@ -53,5 +65,9 @@ struct portal_recipient {
  * roll the transaction back). */
 int portal_mail_many(struct portal_req *req, const struct portal_mail *mail,
 		     const struct portal_recipient *recipients, size_t count, size_t *queued);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

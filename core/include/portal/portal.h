@@ -2,10 +2,22 @@
  *
  *     const struct portal_plugin portal_plugin_v1 = { PORTAL_PLUGIN_V1, ... };
  *
- * with declarative tables (routes, navigation, event listeners) and two hooks.
- * The loader refuses a plugin whose abi_version differs, whose struct_size is too
- * small, whose name differs from its file, or whose routes clash with another's.
- * Copy plugins/example to start a new one. */
+ * with declarative tables (routes with their inputs, navigation, event
+ * listeners, home sections, jobs, settings, kinds of mail) and two hooks. The
+ * loader refuses a plugin whose abi_version differs, whose struct_size is too
+ * small, whose name differs from its file, whose tables are malformed (a bad
+ * schedule, a setting's bad value) or clash with another's, or that lacks its
+ * sql/ folder. Copy plugins/example to start a new one; README.md beside this
+ * header is the guide.
+ *
+ * Return convention, throughout the SDK: a call that can fail returns an HTTP
+ * status, 0 for success, so a handler can pass a failure on as it is
+ * (`if ((status = portal_db_exec(...))) return status;`). Calls that are
+ * themselves an answer (portal_fail, portal_redirect, portal_respond_raw,
+ * portal_file_send) return the status to answer with, and handlers return the
+ * status of their answer (200, 201, 204, ...). Pointers that may be NULL say
+ * so; what a call returns lives in the request's arena unless it says
+ * otherwise. */
 #ifndef PORTAL_PORTAL_H
 #define PORTAL_PORTAL_H
 
@@ -14,8 +26,13 @@
 
 #include "arena.h"
 #include "db.h"
+#include "input.h"
 #include "request.h"
 #include "value.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define PORTAL_ABI_VERSION 1u
 
@@ -40,9 +57,15 @@ enum portal_route_flags {
 };
 
 /* One handler, two renderings: api_path is served under /api/v1 as JSON,
- * page_path as HTML through template inside the layout. Either may be NULL.
- * Patterns use {name} segments: "id" and "*_id" must be positive integers
- * (anything else is a 404), other names are tokens of [A-Za-z0-9_.-]{1,128}. */
+ * page_path as HTML through page_template inside the layout. Either may be
+ * NULL. Patterns use {name} segments: "id" and "*_id" must be positive
+ * integers (anything else is a 404), other names are tokens of
+ * [A-Za-z0-9_.-]{1,128}.
+ *
+ * inputs declares what the route reads from the body and the query (see
+ * portal/input.h): the pipeline checks them before the handler runs and
+ * answers 422 on the first bad one; the handler sees only what is declared.
+ * NULL: the route reads no input. */
 struct portal_route {
 	const char *method;
 	const char *api_path;
@@ -50,8 +73,13 @@ struct portal_route {
 	enum portal_access access;
 	unsigned flags;
 	portal_handler handler;
-	const char *template; /* file name below the plugin's templates/, without .html */
-	const char *title;    /* locale key of the page title */
+	const char *page_template; /* file below the plugin's templates/, without .html */
+	const char *title;         /* locale key of the page title */
+	const struct portal_input *inputs; /* terminated by name NULL; may be NULL */
+	/* Pages: when the inputs were refused, fills the view so that the page's
+	 * form can be shown again around the error (the choices of a select, say);
+	 * usually the handler of the page's GET. May be NULL. */
+	portal_handler form;
 };
 
 /* An entry of the manager menu (area "app") or the resident menu ("portal"). */
@@ -73,34 +101,108 @@ struct portal_listener {
  * preview of a property. fill gets the ids of the properties whose content
  * the home shows (a resident's active ones, or the one previewed: then the
  * caller is a manager, and fill must change nothing, e.g. record no reads) and
- * fills view for template (the plugin's); it returns 0 to show the section,
- * 204 to leave it out (nothing to show), or an HTTP status on failure. */
+ * fills view for template_name (the plugin's); it returns 0 to show the
+ * section, 204 to leave it out (nothing to show), or an HTTP status. */
 struct portal_home_section {
-	const char *template;
+	const char *template_name;
 	int (*fill)(struct portal_req *req, const long long *property_ids, size_t count,
 		    struct portal_value *view);
 };
 
+enum portal_job_flags {
+	/* Runs on every host (work on local files); other jobs run once per
+	 * period in the whole deployment, claimed in the database. */
+	PORTAL_JOB_EACH_HOST = 1u << 0,
+};
+
+/* Work the jobs worker does on a schedule, one job at a time:
+ *   "every 30s", "every 15m", "every 2h"  periods counted from the epoch;
+ *   "daily 06:30"                        in the deployment's time_zone.
+ * Each period runs once, as soon as the jobs worker is free after it began (a
+ * period missed while the portal was down runs when it is up again, once).
+ * run gets a request without a caller, in a fresh arena, with the database
+ * and the whole SDK (portal_mail included; pass each mail's org_id and the
+ * recipient's locale); a transaction left open is rolled back. It returns 0,
+ * or an HTTP status for a failure (logged; portalctl jobs list shows it), and
+ * should return early when portal_job_stopping() says so. A run may overlap a
+ * run started by hand (portalctl jobs run): claim rows, not the job. */
+struct portal_job {
+	const char *name; /* [a-z0-9_-]{1,48}, unique in the deployment */
+	const char *schedule;
+	int (*run)(struct portal_req *req);
+	unsigned flags;
+};
+
+/* A setting of the plugin's own, in portal.conf as "<plugin>.<key> = value".
+ * The loader refuses (portald -t, and a reload keeps the running generation)
+ * a key the plugin does not declare and a value it does not accept, with one
+ * line naming them. */
+struct portal_setting {
+	const char *key;  /* [a-z0-9_]{1,48} */
+	const char *dflt; /* when the file does not set it; NULL: unset */
+	/* Both 0: text. Otherwise a whole number from min to max. */
+	long long min, max;
+	/* Further checks of the plugin: NULL when value is usable, else a short
+	 * reason ("is not a time zone"). May be NULL. */
+	const char *(*check)(const char *value);
+};
+
+/* A kind of mail to residents that each of them can turn off: the plugin's
+ * switch of GET/PATCH /api/v1/me/notifications and the settings page. */
+struct portal_notification {
+	const char *kind;  /* [a-z_]{1,32}: the key in the API */
+	const char *label; /* locale key of the switch's label */
+	const char *hint;  /* locale key of the line that says what it sends; may be NULL */
+};
+
+/* What init gets: the plugin's place in the deployment. Valid during init;
+ * copy what you keep. */
+struct portal_context {
+	const char *plugin;    /* its name */
+	const char *share_dir; /* its sql/, templates/ and locale/ (read only) */
+	const char *files_dir; /* the deployment's stored files (portal/files.h) */
+	const char *tmp_dir;   /* for temporary files */
+	const struct portal_plugin_settings *settings; /* for portal_context_setting */
+};
+
+/* The plugin's setting key (declared in its table), or its default; NULL when
+ * neither. portal_setting (portal/request.h) reads the same in a request. */
+const char *portal_context_setting(const struct portal_context *ctx, const char *key);
+
 struct portal_plugin {
 	uint32_t abi_version; /* PORTAL_ABI_VERSION */
 	uint32_t struct_size; /* sizeof(struct portal_plugin) when built */
-	const char *name;     /* must equal the file name: <name>/<name>.so */
+	const char *name;     /* must equal the file name: <name>.so */
 	const char *version;
 	const char *description;
-	const struct portal_route *routes;       /* terminated by an entry with handler NULL */
+	const struct portal_route *routes;       /* terminated by handler NULL */
 	const struct portal_nav *nav;            /* terminated by label NULL; may be NULL */
 	const struct portal_listener *listeners; /* terminated by event NULL; may be NULL */
-	/* Once per worker after fork; *state is handed back in req->plugin_state.
-	 * Returns 0, or non-zero to stop the worker from starting. May be NULL. */
-	int (*init)(void **state);
-	void (*fini)(void *state); /* when the worker exits; may be NULL */
-	/* Sections of the residents' home, terminated by template NULL; may be NULL.
-	 * (Added in place of a reserved slot: plugins built before see NULL.) */
+	/* The first SDK's init, kept for plugins built with it; leave it NULL and
+	 * use init below. */
+	int (*init_v1)(void **state);
+	void (*fini)(void *state); /* when the process exits; may be NULL */
+	/* Sections of the residents' home, terminated by template_name NULL; may be NULL. */
 	const struct portal_home_section *home;
-	void *reserved[7]; /* room to grow without breaking the ABI */
+	/* The members below took reserved slots; plugins built before them read
+	 * as NULL or 0 there. */
+	const struct portal_job *jobs;                   /* terminated by name NULL; may be NULL */
+	const struct portal_setting *settings;           /* terminated by key NULL; may be NULL */
+	const struct portal_notification *notifications; /* terminated by kind NULL; may be NULL */
+	/* Once in every process that serves (each request worker and the jobs
+	 * worker, after fork); *state is handed back in req->plugin_state. Returns
+	 * 0, or non-zero to stop the process from starting. May be NULL. */
+	int (*init)(const struct portal_context *ctx, void **state);
+	/* sizeof(struct portal_route) when built (PORTAL_PLUGIN_V1 sets it), so
+	 * routes of an older, shorter layout are still read right; 0: the first
+	 * SDK's layout, without inputs and form. */
+	size_t route_size;
+	void *reserved[2]; /* room to grow without breaking the ABI */
 };
 
-#define PORTAL_PLUGIN_V1 PORTAL_ABI_VERSION, (uint32_t)sizeof(struct portal_plugin)
+#define PORTAL_PLUGIN_V1                                                    \
+	PORTAL_ABI_VERSION, (uint32_t)sizeof(struct portal_plugin),         \
+	    .route_size = sizeof(struct portal_route)
 
 /* The one symbol a plugin exports; plugins are built with hidden visibility,
  * so everything else of theirs stays their own. */
@@ -111,7 +213,15 @@ extern PORTAL_EXPORT const struct portal_plugin portal_plugin_v1;
  * Returns 0, or the first listener's failure status. */
 int portal_emit(struct portal_req *req, const char *event, const struct portal_value *payload);
 
-/* Logs one line with the worker's prefix; never pass secrets. */
+/* Logs one line with the process's prefix; never pass secrets. */
 void portal_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* In a job: whether the jobs worker was asked to stop (return soon, the next
+ * period or run continues). Always false in a request. */
+bool portal_job_stopping(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -8,6 +8,10 @@
 #include "arena.h"
 #include "value.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A file part of a multipart body, streamed to a temporary file that is removed
  * when the request ends. */
 struct portal_upload {
@@ -36,8 +40,8 @@ struct portal_req {
 	bool is_api;         /* path under /api/v1: rendered as JSON */
 	const char *client_addr; /* the address nginx saw */
 	const char *locale;  /* "de" or "en" */
-	struct portal_value *query;   /* object of strings; a repeated key is a list */
-	struct portal_value *body;    /* object: form, JSON or multipart fields; never NULL */
+	struct portal_value *query;   /* the route's declared query members, typed (portal/input.h) */
+	struct portal_value *body;    /* the route's declared body members, typed; never NULL */
 	struct portal_value *cookies; /* object of strings */
 	struct portal_value *params;  /* path parameters: ints for ids, strings otherwise */
 	struct portal_upload *uploads;
@@ -55,7 +59,7 @@ const char *portal_param_str(const struct portal_req *req, const char *name);
 /* Request headers as FastCGI passed them (HTTP_X_CSRF_TOKEN, CONTENT_TYPE); NULL if absent. */
 const char *portal_header(const struct portal_req *req, const char *cgi_name);
 
-/* Response. A header containing CR or LF is refused with -1. */
+/* Response. A header containing CR or LF is refused with 500. */
 int portal_set_header(struct portal_req *req, const char *name, const char *value);
 
 /* Records an error for the response ({"error": {code, message, field}} or the error
@@ -81,7 +85,18 @@ int portal_redirect(struct portal_req *req, const char *location);
 /* The text of a locale key in the request's language (the key itself if unknown). */
 const char *portal_t(const struct portal_req *req, const char *key);
 
-/* A configuration value ("key = value" in portal.conf), NULL if unset. */
+/* A setting of the deployment ("key = value" in portal.conf: base_url,
+ * time_zone, ...), NULL if unset. */
 const char *portal_config(const struct portal_req *req, const char *key);
+
+/* A setting of the calling plugin ("<plugin>.<key> = value", declared in its
+ * settings table), or its default; NULL when neither. portal_setting_int: a
+ * whole-number setting (the loader checked its range). */
+const char *portal_setting(const struct portal_req *req, const char *key);
+long long portal_setting_int(const struct portal_req *req, const char *key);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

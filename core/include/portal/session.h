@@ -3,6 +3,10 @@
 #ifndef PORTAL_SESSION_H
 #define PORTAL_SESSION_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct portal_req;
 
 /* Signs user_id in: a new session (a new id at every sign-in), its cookie on the
@@ -20,11 +24,16 @@ int portal_sessions_end_user(struct portal_req *req, long long user_id);
 
 /* Throttling, kept in the database so it holds across workers and hosts.
  * portal_throttle_check: 0 when fewer than limit failures of (scope, key) lie
- * within window seconds, else the seconds until one expires (for Retry-After);
- * negative: an HTTP status error. key is hashed, never stored as is. */
+ * within window seconds; else 429 with *retry_after the seconds until the
+ * oldest of them leaves the window (for Retry-After); or another HTTP status
+ * on failure. key is hashed, never stored as is. */
 int portal_throttle_check(struct portal_req *req, const char *scope, const char *key, int limit,
-			  int window);
+			  int window, int *retry_after);
 int portal_throttle_fail(struct portal_req *req, const char *scope, const char *key);
 int portal_throttle_clear(struct portal_req *req, const char *scope, const char *key);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -7,6 +7,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct portal_arena;
 
 enum pv_type { PV_NULL, PV_BOOL, PV_INT, PV_DOUBLE, PV_STRING, PV_LIST, PV_OBJECT };
@@ -47,8 +51,8 @@ struct portal_value *pv_stringn(struct portal_arena *a, const char *s, size_t le
 struct portal_value *pv_list(struct portal_arena *a);
 struct portal_value *pv_object(struct portal_arena *a);
 
-/* Adds or replaces obj[key] (key copied); returns 0, or -1 on exhaustion or when
- * obj is not an object or value is NULL. */
+/* Adds or replaces obj[key] (key copied); returns 0, or 500 on exhaustion or
+ * when obj is not an object or value is NULL. */
 int pv_set(struct portal_arena *a, struct portal_value *obj, const char *key,
 	   struct portal_value *value);
 int pv_set_str(struct portal_arena *a, struct portal_value *obj, const char *key,
@@ -57,7 +61,7 @@ int pv_set_int(struct portal_arena *a, struct portal_value *obj, const char *key
 	       long long i);
 int pv_set_bool(struct portal_arena *a, struct portal_value *obj, const char *key, bool b);
 
-/* Appends to a list; returns 0, or -1 as pv_set. */
+/* Appends to a list; returns 0, or 500 as pv_set. */
 int pv_push(struct portal_arena *a, struct portal_value *list, struct portal_value *value);
 
 /* Lookups return NULL (or the default) when absent or of another type. */
@@ -65,10 +69,23 @@ struct portal_value *pv_get(const struct portal_value *obj, const char *key);
 const char *pv_get_str(const struct portal_value *obj, const char *key);
 long long pv_get_int(const struct portal_value *obj, const char *key, long long dflt);
 
+/* Reading without reaching into the union. pv_count: the items of a list or
+ * members of an object, else 0. pv_first: a list's first item, NULL when
+ * empty (the row of a query for one row). pv_str: the text of a string value,
+ * else NULL. pv_remove: takes obj[key] out; returns whether it was there. */
+size_t pv_count(const struct portal_value *v);
+struct portal_value *pv_first(const struct portal_value *list);
+const char *pv_str(const struct portal_value *v);
+bool pv_remove(struct portal_value *obj, const char *key);
+
 /* Mustache truthiness: null, false, 0, "" and empty lists are false. */
 bool pv_truthy(const struct portal_value *v);
 
 #define pv_foreach(m, container) \
 	for (struct pv_member *m = (container) ? (container)->u.c.head : NULL; m; m = m->next)
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
