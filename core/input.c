@@ -107,16 +107,24 @@ static int properties_of_org(struct portal_req *req, const struct portal_input *
 	return pv_get_int(row, "n", 0) == (long long)pv_count(ids) ? 0 : invalid(req, in);
 }
 
+/* Moves *s past leading white space; returns the length without the
+ * trailing white space. */
+static size_t trim(const char **s)
+{
+	size_t len = strlen(*s);
+	while (len && isspace((unsigned char)**s))
+		(*s)++, len--;
+	while (len && isspace((unsigned char)(*s)[len - 1]))
+		len--;
+	return len;
+}
+
 /* Text without surrounding white space, of min..max characters, without
  * control characters (line breaks and tabs only where multiline). */
 static int read_string(struct portal_req *req, const struct portal_input *in, const char *s,
 		       struct portal_value **out)
 {
-	size_t len = strlen(s);
-	while (len && isspace((unsigned char)*s))
-		s++, len--;
-	while (len && isspace((unsigned char)s[len - 1]))
-		len--;
+	size_t len = trim(&s);
 	bool multiline = in->flags & PORTAL_IN_MULTILINE;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -213,7 +221,8 @@ static int read_scalar(struct portal_req *req, const struct portal_input *in,
 			      : invalid(req, in);
 	}
 	case PORTAL_IN_EMAIL: {
-		char *lower = s ? portal_strdup(a, s) : NULL;
+		size_t len = s ? trim(&s) : 0; /* pasted addresses come with spaces */
+		char *lower = s ? portal_strndup(a, s, len) : NULL;
 		for (char *p = lower; p && *p; p++)
 			*p = (char)tolower((unsigned char)*p);
 		if (!lower || !portal_email_valid(lower))
