@@ -170,5 +170,10 @@ const char *portal_time_text_of(struct portal_req *req, const char *rfc3339,
 				enum portal_time_style style)
 {
 	long long t = portal_time_parse(rfc3339);
+	int y, m, d;
+	char extra;
+	if (t < 0 && rfc3339 && strlen(rfc3339) == 10 &&
+	    sscanf(rfc3339, "%4d-%2d-%2d%c", &y, &m, &d, &extra) == 3)
+		t = portal_time_from_local(y, m, d, 12, 0); /* a day: its local noon */
 	return t < 0 ? "" : portal_time_text(req, t, style);
 }

@@ -88,20 +88,17 @@ static int read_ids(struct portal_req *req, const struct portal_input *in,
 static int properties_of_org(struct portal_req *req, const struct portal_input *in,
 			     const struct portal_value *ids)
 {
-	if (!pv_count(ids))
+	size_t n = pv_count(ids), i = 0;
+	long long *list = n ? portal_alloc(req->arena, n * sizeof *list) : NULL;
+	if (!n)
 		return 0;
-	struct portal_buf json = {.arena = req->arena};
-	portal_buf_puts(&json, "[");
-	pv_foreach(m, ids) portal_buf_printf(&json, "%s%lld", m == ids->u.c.head ? "" : ",",
-					     m->value->u.i);
-	if (portal_buf_puts(&json, "]"))
+	if (!list)
 		return 500;
+	pv_foreach(m, ids) list[i++] = m->value->u.i;
 	struct portal_value *row;
 	int status = portal_db_one(
-	    req,
-	    "SELECT COUNT(*) AS n FROM properties WHERE org_id = ? AND id IN"
-	    " (SELECT id FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) AS j)",
-	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_S(json.data)), &row);
+	    req, "SELECT COUNT(*) AS n FROM properties WHERE org_id = ? AND id IN " PORTAL_DB_ID_LIST,
+	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), portal_db_ids(req, list, n)), &row);
 	if (status)
 		return status;
 	return pv_get_int(row, "n", 0) == (long long)pv_count(ids) ? 0 : invalid(req, in);
@@ -255,7 +252,11 @@ static int check_one(struct portal_req *req, const struct portal_input *in,
 	if (v && v->type == PV_LIST && in->type != PORTAL_IN_IDS && in->type != PORTAL_IN_PROPERTIES)
 		v = v->u.c.tail ? v->u.c.tail->value : v;
 	if (!v || blank(v)) {
-		if (in->flags & PORTAL_IN_REQUIRED)
+		/* Text that may not be empty cannot be sent empty, required or not
+		 * (a PATCH that would clear a name). */
+		bool no_empty = v && in->type == PORTAL_IN_STRING && in->min > 0 &&
+				!(in->flags & PORTAL_IN_NULLABLE);
+		if ((in->flags & PORTAL_IN_REQUIRED) || no_empty)
 			return invalid(req, in);
 		if (v && (in->flags & PORTAL_IN_NULLABLE))
 			return pv_set(a, typed, in->name, pv_null(a));
@@ -344,7 +345,13 @@ struct portal_ids portal_in_ids(const struct portal_req *req, const char *name)
 	long long *out = portal_alloc(req->arena, (pv_count(v) + 1) * sizeof *out);
 	if (!out)
 		return ids;
-	pv_foreach(m, v) out[ids.count++] = m->value->u.i;
+	/* Only checked ids: a form handler that runs on the body as sent after a
+	 * refusal finds none there. */
+	pv_foreach(m, v) {
+		if (m->value->type != PV_INT || m->value->u.i <= 0)
+			return (struct portal_ids){0};
+		out[ids.count++] = m->value->u.i;
+	}
 	ids.ids = out;
 	return ids;
 }

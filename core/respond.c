@@ -315,7 +315,7 @@ static void respond_page(struct request *rq, struct portal_worker *w, int status
 	if (rc == 0 && status >= 400) {
 		struct portal_value *err = error_view(rq, w, status);
 		rc = !err || pv_set(a, view, "error", pv_get(err, "error")) ||
-		     pv_set(a, view, "form", rq->pub.body);
+		     pv_set(a, view, "form", rq->sent_body ? rq->sent_body : rq->pub.body);
 	}
 	if (rc == 0)
 		rc = render_page(rq, w, set_index, route->page_template, route->title ? route->title : "",

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "portal/text.h"
 #include "template.h"
 #include "worker.h"
 
@@ -88,6 +89,16 @@ int portal_db_query(struct portal_req *req, const char *sql, const struct portal
 		    size_t nargs, struct portal_value **rows)
 {
 	return db_run(req->worker->db, req->arena, sql, args, nargs, rows, NULL, NULL);
+}
+
+struct portal_db_arg portal_db_ids(struct portal_req *req, const long long *ids, size_t count)
+{
+	struct portal_buf json = {.arena = req->arena};
+	portal_buf_puts(&json, "[");
+	for (size_t i = 0; i < count; i++)
+		portal_buf_printf(&json, "%s%lld", i ? "," : "", ids[i]);
+	portal_buf_puts(&json, "]");
+	return PDB_S(json.failed ? NULL : json.data);
 }
 
 int portal_db_one(struct portal_req *req, const char *sql, const struct portal_db_arg *args,

@@ -210,6 +210,7 @@ static void safe_path(const struct request *rq, char *out, size_t outlen)
  * handler fills the view so the form can be shown again around the error. */
 static int check_inputs(struct request *rq, struct portal_value *view)
 {
+	rq->sent_body = rq->pub.body;
 	int status = input_check(&rq->pub, rq->match.route->inputs);
 	portal_handler form = rq->match.route->form;
 	if (status && !rq->pub.is_api && form && view) {

@@ -43,6 +43,7 @@ struct request {
 	long long session_id; /* 0: signed out */
 	const char *csrf_token;
 	struct buf headers;   /* extra response header lines */
+	struct portal_value *sent_body; /* the body as sent, for a form shown again */
 };
 
 static inline struct request *request_of(const struct portal_req *req)

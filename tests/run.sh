@@ -174,17 +174,21 @@ stage_fuzz() {
 
 # --- node tests (integration, browser) ---------------------------------------------
 
-# stage_node NAME FOLDER: every FOLDER/*.test.mjs with node's test runner, one file
-# at a time (each starts its own stack); counts from the TAP summary.
+# stage_node NAME FOLDER...: every FOLDER/*.test.mjs with node's test runner, one
+# file at a time (each starts its own stack); counts from the TAP summary.
 stage_node() {
-	stage=$1 folder=$2
-	banner "$stage tests ($folder)"
+	stage=$1
+	shift
+	folders=$*
+	banner "$stage tests ($folders)"
 	set --
-	for f in "$folder"/*.test.mjs; do
-		[ -f "$f" ] && set -- "$@" "$f"
+	for folder in $folders; do
+		for f in "$folder"/*.test.mjs; do
+			[ -f "$f" ] && set -- "$@" "$f"
+		done
 	done
 	if [ $# = 0 ]; then
-		broken "$stage" "no test files ($folder/*.test.mjs)"
+		broken "$stage" "no test files ($folders)"
 		return 0
 	fi
 	command -v node >/dev/null || {
@@ -221,7 +225,8 @@ all)
 	stage_unit
 	stage_unit_sanitized
 	stage_fuzz
-	stage_node integration tests/integration
+	# each plugin's own tests run with the integration tests
+	stage_node integration tests/integration plugins/*/tests
 	stage_node browser tests/browser
 	;;
 *)

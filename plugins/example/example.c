@@ -1,23 +1,25 @@
-/* The example plugin: copy this folder to start your own.
+/* The example plugin: copy this folder to start your own (the guide is
+ * core/include/portal/README.md).
  *
  * A plugin is one shared object, built from the .c files of its folder, plus
- * its sql/ migrations and its templates/. It includes only <portal/...> headers
- * and exports exactly one symbol, portal_plugin_v1 (at the bottom).
- *
- * What it shows:
- *  - one handler rendered two ways: GET /example is a page (templates/example.html
- *    inside the layout), GET /api/v1/example the same view as JSON;
- *  - reading the database with a prepared statement (GET /api/v1/example/items/{id});
- *  - writing in a transaction and emitting an event (POST /api/v1/example/items),
- *    and listening to an event (on_item_created);
- *  - validation with the API's error shape (422 and the field's name). */
-#include <portal/portal.h>
-#include <string.h>
+ * its sql/ migrations, templates/ and locale/. It includes only <portal/...>
+ * headers and exports exactly one symbol, portal_plugin_v1 (at the bottom),
+ * whose tables say everything the core needs to know:
+ *  - routes: one handler, two renderings (GET /api/v1/example/items is JSON,
+ *    GET /app/example the same view as a page), who may call it, and the
+ *    input it reads, checked before the handler runs (items.c);
+ *  - an event listener, a job and a setting (this file);
+ *  - a section of the residents' home and a kind of mail they can turn off
+ *    (items.c).
+ * Every row it keeps carries the organisation's id, and every query is
+ * scoped by the caller's: one organisation never sees another's items. */
+#include <stdlib.h>
 
-#define NAME_MAX_CHARS 100
+#include "example.h"
 
-/* GET /example and GET /api/v1/example. A handler only fills the view: the core
- * decides whether it becomes JSON or HTML. */
+/* GET /example and GET /api/v1/example: a page anyone may open, without the
+ * database. A handler only fills the view: the core decides whether it
+ * becomes JSON or HTML. */
 static int example_show(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
@@ -28,76 +30,76 @@ static int example_show(struct portal_req *req, struct portal_value *view)
 	return 200;
 }
 
-/* GET /api/v1/example/items/{id} and the page /example/items/{id}. The router
- * already refused an id that is not a positive integer (404). */
-static int example_item(struct portal_req *req, struct portal_value *view)
-{
-	struct portal_value *rows;
-	int status = portal_db_query(req, "SELECT id, name, created_at FROM example_items WHERE id = ?",
-				     PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id"))), &rows);
-	if (status)
-		return status;
-	if (rows->u.c.count == 0)
-		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
-	return pv_set(req->arena, view, "item", rows->u.c.head->value) ? 500 : 200;
-}
-
-/* Counts UTF-8 characters, for limits users understand. */
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
-
-/* POST /api/v1/example/items {name}: stores an item and emits
- * "example.item_created" inside the same transaction, so a listener's writes
- * and ours are committed together or not at all. */
-static int example_create(struct portal_req *req, struct portal_value *view)
-{
-	struct portal_arena *a = req->arena;
-	const char *name = pv_get_str(req->body, "name");
-	if (!name || !*name || utf8_chars(name) > NAME_MAX_CHARS)
-		return portal_fail(req, 422, "validation", "name", "example.name_invalid");
-	unsigned long long id = 0;
-	int status = portal_db_begin(req);
-	if (!status)
-		status = portal_db_exec(req, "INSERT INTO example_items (name, created_at) VALUES (?, UTC_TIMESTAMP())",
-					PORTAL_DB_ARGS(PDB_S(name)), NULL, &id);
-	struct portal_value *item = pv_object(a);
-	if (!status && (!item || pv_set_int(a, item, "id", (long long)id) ||
-			pv_set_str(a, item, "name", name)))
-		status = 500;
-	if (!status)
-		status = portal_emit(req, "example.item_created", item);
-	if (!status)
-		status = portal_db_commit(req);
-	if (status)
-		return status; /* the core rolls back an open transaction */
-	return pv_set(a, view, "item", item) ? 500 : 201;
-}
-
-/* The listener: keeps a count of created items per day. */
+/* The listener: counts the items created per organisation and day, inside
+ * the creating request's transaction (both are committed, or neither). */
 static int on_item_created(struct portal_req *req, const char *event,
 			   const struct portal_value *payload)
 {
 	(void)event;
-	(void)payload;
 	return portal_db_exec(req,
-			      "INSERT INTO example_daily (day, items) VALUES (UTC_DATE(), 1) "
-			      "ON DUPLICATE KEY UPDATE items = items + 1",
-			      PORTAL_DB_NOARGS, NULL, NULL);
+			      "INSERT INTO example_daily (org_id, day, items) VALUES (?, UTC_DATE(), 1)"
+			      " ON DUPLICATE KEY UPDATE items = items + 1",
+			      PORTAL_DB_ARGS(PDB_I(pv_get_int(payload, "org_id", 0))), NULL, NULL);
 }
 
-/* Routes: method, path under /api/v1, page path, who may call, flags, handler,
- * template (below templates/, without .html) and the locale key of the title. */
+/* The job: items done longer ago than the setting keep_days are removed, a
+ * slice at a time, across all organisations (a job has no caller). It runs
+ * once a day in the whole deployment, however many hosts run pools. */
+static int remove_done_items(struct portal_req *req)
+{
+	const struct example_state *st = req->plugin_state;
+	unsigned long long removed = 0, slice;
+	int status;
+	do {
+		status = portal_db_exec(req,
+					"DELETE FROM example_items WHERE done_at IS NOT NULL"
+					" AND done_at < UTC_TIMESTAMP() - INTERVAL ? DAY LIMIT 1000",
+					PORTAL_DB_ARGS(PDB_I(st->keep_days)), &slice, NULL);
+		removed += status ? 0 : slice;
+	} while (!status && slice == 1000 && !portal_job_stopping());
+	if (removed)
+		portal_log("example: removed %llu done items", removed);
+	return status;
+}
+
+/* Once in every process that serves: what the handlers and the job need
+ * for the process's life, from the plugin's settings. */
+static int example_init(const struct portal_context *ctx, void **state)
+{
+	struct example_state *st = calloc(1, sizeof *st);
+	if (!st)
+		return -1;
+	st->keep_days = strtoll(portal_context_setting(ctx, "keep_days"), NULL, 10);
+	*state = st;
+	return 0;
+}
+
+static void example_fini(void *state)
+{
+	free(state);
+}
+
+/* Routes: method, path under /api/v1, page path, who may call, flags,
+ * handler, template (below templates/, without .html), the locale key of the
+ * page's title, its inputs, and for a page's form the handler that fills it
+ * again when its input was refused. */
 static const struct portal_route routes[] = {
 	{"GET", "/example", "/example", PORTAL_ACCESS_PUBLIC, 0, example_show, "example",
 	 "example.title"},
-	{"GET", "/example/items/{id}", "/example/items/{id}", PORTAL_ACCESS_PUBLIC, 0,
-	 example_item, "item", "example.title"},
-	{"POST", "/example/items", NULL, PORTAL_ACCESS_PUBLIC, 0, example_create, NULL, NULL},
+	{"GET", "/example/items", "/app/example", PORTAL_ACCESS_MANAGER, 0, example_items_list,
+	 "items", "example.title", example_list_inputs},
+	{"POST", "/example/items", "/app/example", PORTAL_ACCESS_MANAGER, 0, example_item_create,
+	 "items", "example.title", example_create_inputs, example_items_list},
+	{"GET", "/example/items/{id}", "/app/example/items/{id}", PORTAL_ACCESS_MANAGER, 0,
+	 example_item_show, "item", "example.title"},
+	{"PATCH", "/example/items/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, example_item_update, NULL,
+	 NULL, example_update_inputs},
+	{"POST", NULL, "/app/example/items/{id}", PORTAL_ACCESS_MANAGER, 0, example_item_update,
+	 "item", "example.title", example_update_inputs, example_item_show},
+	{"DELETE", "/example/items/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, example_item_delete, NULL,
+	 NULL},
+	{"POST", NULL, "/app/example/items/{id}/delete", PORTAL_ACCESS_MANAGER, 0,
+	 example_item_delete, "item", "example.title"},
 	{0},
 };
 
@@ -106,12 +108,28 @@ static const struct portal_listener listeners[] = {
 	{0},
 };
 
-static const struct portal_nav nav[] = {
-	{"portal", "example.title", "/example", 90},
+static const struct portal_job jobs[] = {
+	{"example-cleanup", "daily 03:30", remove_done_items},
 	{0},
 };
 
-/* A kind of mail residents can turn off. */
+/* In portal.conf as "example.keep_days = 30"; portald -t refuses other values. */
+static const struct portal_setting settings[] = {
+	{"keep_days", "30", 1, 3650},
+	{0},
+};
+
+static const struct portal_nav nav[] = {
+	{"app", "example.title", "/app/example", 80},
+	{0},
+};
+
+static const struct portal_home_section home[] = {
+	{"home_example", example_home},
+	{0},
+};
+
+/* A kind of mail residents can turn off (GET /api/v1/me/notifications). */
 static const struct portal_notification notifications[] = {
 	{"example", "example.notify", "example.notify_hint"},
 	{0},
@@ -120,10 +138,15 @@ static const struct portal_notification notifications[] = {
 const struct portal_plugin portal_plugin_v1 = {
 	PORTAL_PLUGIN_V1,
 	.name = "example",
-	.version = "1.0.0",
-	.description = "An example to copy: one page, one table, one event",
+	.version = "2.0.0",
+	.description = "An example to copy: items per organisation, shown to residents",
 	.routes = routes,
 	.nav = nav,
 	.listeners = listeners,
+	.init = example_init,
+	.fini = example_fini,
+	.home = home,
+	.jobs = jobs,
+	.settings = settings,
 	.notifications = notifications,
 };

@@ -127,7 +127,7 @@ mariadb --defaults-file="$VAR/mariadb.cnf" -u "$(id -un)" portal -e "
 RUNS="hello:/_bench/hello
 static:/static/portal.css
 example:/api/v1/example
-item:/api/v1/example/items/1
+pk-select:/brand/1.css
 portfolio-list:/api/v1/properties
 portfolio-search:/api/v1/properties?q=K%C3%B6ln+9
 portfolio-page:/api/v1/properties?q=Objekt&limit=50"

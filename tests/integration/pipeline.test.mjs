@@ -5,9 +5,16 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import net from 'node:net';
 import { startStack } from './stack.mjs';
+import { newManager } from './client.mjs';
 
 let stack;
-before(async () => { stack = await startStack(); });
+let manager; // the example's items are a manager's, of one organisation
+let propertyId;
+before(async () => {
+  stack = await startStack();
+  manager = await newManager(stack);
+  propertyId = (await manager.json('/api/v1/properties')).body.items[0].id;
+});
 after(async () => { await stack?.stop(); });
 
 async function json(res) {
@@ -75,14 +82,17 @@ test('security headers on pages and API answers', async () => {
 });
 
 test('typed path parameters: a non-numeric or zero id is a 404', async () => {
-  const ok = await stack.fetch('/api/v1/example/items/1');
+  const created = await manager.json('/api/v1/example/items', { method: 'POST', body: { name: 'Eins', property_ids: 'all' } });
+  assert.equal(created.status, 201);
+  const id = created.body.item.id;
+  const ok = await manager.fetch(`/api/v1/example/items/${id}`);
   assert.equal(ok.status, 200);
-  assert.equal((await json(ok)).item.id, 1);
-  for (const id of ['0', 'abc', '-1', '01', '1.5', '99999999999999999999']) {
-    await expectError(await stack.fetch(`/api/v1/example/items/${id}`), 404, 'not_found');
+  assert.equal((await json(ok)).item.id, id);
+  for (const bad of ['0', 'abc', '-1', '01', '1.5', '99999999999999999999']) {
+    await expectError(await manager.fetch(`/api/v1/example/items/${bad}`), 404, 'not_found');
   }
-  await expectError(await stack.fetch('/api/v1/example/items/987654'), 404, 'not_found');
-  const page = await stack.fetch('/example/items/abc');
+  await expectError(await manager.fetch('/api/v1/example/items/987654'), 404, 'not_found');
+  const page = await manager.fetch('/app/example/items/abc');
   assert.equal(page.status, 404);
   assert.match(page.headers.get('content-type'), /^text\/html/);
 });
@@ -99,49 +109,69 @@ test('a route refuses callers of the wrong role before its handler runs', async 
   await expectError(await stack.fetch('/api/v1/plugins'), 401, 'unauthenticated');
 });
 
-test('JSON, urlencoded and multipart bodies reach the handler alike', async () => {
-  const a = await stack.fetch('/api/v1/example/items', {
-    method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ name: 'Müllabfuhr </script><b>' }),
+test('JSON, urlencoded and multipart bodies reach the handler alike, as typed input', async () => {
+  const a = await manager.fetch('/api/v1/example/items', {
+    method: 'POST', body: { name: 'Müllabfuhr </script><b>', property_ids: [propertyId], due_on: '2026-12-24' },
   });
   assert.equal(a.status, 201);
   const created = await json(a);
   assert.equal(created.item.name, 'Müllabfuhr </script><b>');
+  assert.equal(created.item.due_on, '2026-12-24');
 
-  const b = await stack.fetch('/api/v1/example/items', {
+  const b = await manager.fetch('/api/v1/example/items', {
     method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: 'name=Treppenhaus+%C3%BCber',
+    body: `name=Treppenhaus+%C3%BCber&property_ids=${propertyId}&priority=high&notify=on`,
   });
   assert.equal(b.status, 201);
-  assert.equal((await json(b)).item.name, 'Treppenhaus über');
+  const typed = (await json(b)).item;
+  assert.equal(typed.name, 'Treppenhaus über');
+  assert.equal(typed.priority, 'high');
 
   const form = new FormData();
   form.append('name', 'Mit Anhang');
+  form.append('property_ids', 'all');
   form.append('file', new Blob([Buffer.alloc(200000, 7)]), 'bild.png');
-  const c = await stack.fetch('/api/v1/example/items', { method: 'POST', body: form });
+  const c = await manager.fetch('/api/v1/example/items', { method: 'POST', body: form });
   assert.equal(c.status, 201);
+  assert.equal((await json(c)).item.all_properties, true);
   // the uploaded part went to a temporary file that is gone after the request
   assert.deepEqual(readdirSync(`${stack.var}/tmp`).filter((f) => f.startsWith('upload-')), []);
 
   // what was stored comes back escaped: "</" never appears raw in JSON or HTML
-  const got = await stack.fetch(`/api/v1/example/items/${created.item.id}`);
+  const got = await manager.fetch(`/api/v1/example/items/${created.item.id}`);
   const text = await got.text();
   assert.ok(!text.includes('</script>'));
   assert.equal(JSON.parse(text).item.name, 'Müllabfuhr </script><b>');
-  const page = await (await stack.fetch(`/example/items/${created.item.id}`)).text();
+  const page = await (await manager.fetch(`/app/example/items/${created.item.id}`)).text();
   assert.ok(page.includes('Müllabfuhr &lt;/script&gt;&lt;b&gt;'));
   assert.ok(!page.includes('<b>'));
 });
 
-test('validation errors name the field', async () => {
-  const res = await stack.fetch('/api/v1/example/items', {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: '' }),
-  });
-  await expectError(res, 422, 'validation', 'name');
-  const long = await stack.fetch('/api/v1/example/items', {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'ä'.repeat(101) }),
-  });
-  await expectError(long, 422, 'validation', 'name');
+test('validation errors name the field, the same way for JSON, urlencoded and multipart', async () => {
+  const cases = [
+    [{ name: '' }, 'name'],
+    [{ name: 'ä'.repeat(101) }, 'name'],
+    [{ name: 'a\u0001b' }, 'name'],
+    [{ name: 'ok' }, 'property_ids'],
+    [{ name: 'ok', property_ids: 'none' }, 'property_ids'],
+    [{ name: 'ok', property_ids: '999999' }, 'property_ids'],
+    [{ name: 'ok', property_ids: 'all', priority: 'urgent' }, 'priority'],
+    [{ name: 'ok', property_ids: 'all', due_on: '24.12.2026' }, 'due_on'],
+    [{ name: 'ok', property_ids: 'all', notify: 'vielleicht' }, 'notify'],
+  ];
+  for (const [fields, field] of cases) {
+    const urlencoded = new URLSearchParams(fields).toString();
+    const multipart = new FormData();
+    for (const [k, v] of Object.entries(fields)) multipart.append(k, v);
+    for (const body of [fields, urlencoded, multipart]) {
+      const init = { method: 'POST', body };
+      if (typeof body === 'string') init.headers = { 'Content-Type': 'application/x-www-form-urlencoded' };
+      await expectError(await manager.fetch('/api/v1/example/items', init), 422, 'validation', field);
+    }
+  }
+  // JSON types that forms cannot send are refused too
+  await expectError(await manager.fetch('/api/v1/example/items', { method: 'POST', body: { name: 5, property_ids: 'all' } }), 422, 'validation', 'name');
+  await expectError(await manager.fetch('/api/v1/example/items', { method: 'POST', body: { name: 'x', property_ids: [true] } }), 422, 'validation', 'property_ids');
 });
 
 test('malformed input gets 400, 413 or 415 in the error shape', async () => {
@@ -183,7 +213,7 @@ test('request headers over the limit are refused', async () => {
 });
 
 test('a body over nginx\'s limit is 413 in the API\'s shape', async () => {
-  const res = await stack.fetch('/api/v1/example/items', {
+  const res = await manager.fetch('/api/v1/example/items', {
     method: 'POST', headers: { 'Content-Type': 'application/json' }, body: Buffer.alloc(61 << 20, 32),
   });
   await expectError(res, 413, 'too_large');
@@ -200,14 +230,12 @@ test('a body whose Content-Length lies never reaches or hangs a worker', async (
 });
 
 test('a foreign Origin on an unsafe method is refused', async () => {
-  const res = await stack.fetch('/api/v1/example/items', {
-    method: 'POST', headers: { 'Content-Type': 'application/json', Origin: 'https://evil.example' },
-    body: JSON.stringify({ name: 'x' }),
+  const res = await manager.fetch('/api/v1/example/items', {
+    method: 'POST', headers: { Origin: 'https://evil.example' }, body: { name: 'x', property_ids: 'all' },
   });
   await expectError(res, 403, 'csrf');
-  const same = await stack.fetch('/api/v1/example/items', {
-    method: 'POST', headers: { 'Content-Type': 'application/json', Origin: stack.base },
-    body: JSON.stringify({ name: 'x' }),
+  const same = await manager.fetch('/api/v1/example/items', {
+    method: 'POST', headers: { Origin: stack.base }, body: { name: 'x', property_ids: 'all' },
   });
   assert.equal(same.status, 201);
 });
@@ -216,9 +244,7 @@ test('one log line per request, and no secret in the log', async () => {
   const secret = 'Zq8xY2secretTokenValue0123456789abcdef';
   await stack.fetch(`/api/v1/example?token=${secret}`, { headers: { Cookie: `session=${secret}` } });
   await stack.fetch(`/api/v1/unknown/${secret}`);
-  await stack.fetch('/api/v1/example/items', {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: secret }),
-  });
+  await manager.fetch('/api/v1/example/items', { method: 'POST', body: { name: secret, property_ids: 'all' } });
   await new Promise((r) => setTimeout(r, 200));
   const log = stack.log();
   assert.match(log, /GET \/api\/v1\/example 200 \d+ms worker=\d+/);
@@ -230,6 +256,7 @@ test('migrations are recorded once each', async () => {
   const out = stack.sql('SELECT name FROM schema_migrations ORDER BY name');
   assert.match(out, /core\/001_core\.sql/);
   assert.match(out, /example\/001_example\.sql/);
+  assert.match(out, /example\/002_org\.sql/);
   const again = stack.portalctl('migrate');
   assert.equal(again.status, 0);
   assert.equal(again.stdout.trim(), '');

@@ -79,7 +79,7 @@ test('the pool runs the configured request workers and one jobs worker', async (
 });
 
 test('kill -9 of a worker under load: replaced within a second, later requests succeed', async () => {
-  const load = traffic('/api/v1/example/items/1');
+  const load = traffic('/api/v1/health');
   await sleep(300);
   const before = stack.workerPids();
   const victim = (await (await stack.fetch('/api/v1/slow/pid')).json()).pid;
@@ -92,7 +92,7 @@ test('kill -9 of a worker under load: replaced within a second, later requests s
   const counts = await load.stop();
   const failed = Object.entries(counts).filter(([s]) => s !== '200').reduce((n, [, c]) => n + c, 0);
   assert.ok(failed <= 4, `only requests in flight may fail: ${JSON.stringify(counts)}`);
-  for (let i = 0; i < 10; i++) assert.equal((await stack.fetch('/api/v1/example/items/1')).status, 200);
+  for (let i = 0; i < 10; i++) assert.equal((await stack.fetch('/api/v1/health')).status, 200);
   assert.match(stack.log(), new RegExp(`pid ${victim}\\) killed by signal 9`));
 });
 
@@ -124,7 +124,7 @@ test('SIGHUP with a changed plugin list takes effect with no failed request', as
 function rebuildExample(version) {
   const src = mkdtempSync(path.join(os.tmpdir(), 'portal-example-'));
   try {
-    const files = spawnSync('sh', ['-c', `cp ${repo}/plugins/example/*.c ${src}/ && ls ${src}`], { encoding: 'utf8' });
+    const files = spawnSync('sh', ['-c', `cp -R ${repo}/plugins/example/. ${src}/`], { encoding: 'utf8' });
     assert.equal(files.status, 0, files.stderr);
     const main = `${src}/example.c`;
     const text = readFileSync(main, 'utf8');
@@ -154,9 +154,9 @@ test('SIGHUP after a plugin was rebuilt runs the new build, with no failed reque
     rebuildExample('9.9.9-rebuilt');
     await reload();
     assert.equal(await versionOf(), '9.9.9-rebuilt');
-  } finally {
     rebuildExample(before);
     await reload();
+  } finally {
     counts = await load.stop();
   }
   assert.equal(await versionOf(), before);
@@ -253,11 +253,11 @@ test('a thousand malformed requests leave every worker alive', async () => {
 });
 
 test('a MariaDB restart costs at most the requests in flight', async () => {
-  assert.equal((await stack.fetch('/api/v1/example/items/1')).status, 200);
+  assert.equal((await stack.fetch('/api/v1/health')).status, 200);
   const pid = stack.pidOf('mariadb');
   process.kill(pid, 'SIGKILL');
   for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) await sleep(100);
-  const down = await stack.fetch('/api/v1/example/items/1');
+  const down = await stack.fetch('/api/v1/health');
   assert.equal(down.status, 503);
   assert.ok(down.headers.get('retry-after'));
   const text = await down.text();
@@ -265,7 +265,7 @@ test('a MariaDB restart costs at most the requests in flight', async () => {
   assert.doesNotMatch(text, /SELECT|mysql|mariadb|socket/i);
   stack.startAgain(); // starts only what is not running: MariaDB
   for (let i = 0; i < 20; i++) {
-    const r = await stack.fetch('/api/v1/example/items/1');
+    const r = await stack.fetch('/api/v1/health');
     assert.equal(r.status, 200, `request ${i} after the restart`);
   }
 });

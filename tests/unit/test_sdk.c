@@ -94,6 +94,8 @@ static void test_times(struct portal_req *req)
 	/* The local day, not the UTC one: 23:30 UTC on the 31st is New Year in Berlin. */
 	req->locale = "de";
 	CHECK_STR(portal_time_text_of(req, "2026-12-31T23:30:00Z", PORTAL_TIME_DATE), "01.01.2027");
+	CHECK_STR(portal_time_text_of(req, "2026-12-24", PORTAL_TIME_DATE), "24.12.2026");
+	CHECK_STR(portal_time_text_of(req, "2026-02-30", PORTAL_TIME_DATE), "");
 	CHECK_STR(portal_time_text_of(req, "garbage", PORTAL_TIME_DATE), "");
 	CHECK_STR(portal_time_text_of(req, NULL, PORTAL_TIME_DATE), "");
 	CHECK_STR(portal_time_rfc3339(req, t), "2026-12-24T17:30:00Z");
@@ -177,6 +179,15 @@ static void test_inputs(struct portal_arena *a)
 	CHECK(check_str(a, "id", "1234567890123456789", &req) == 422);
 	CHECK(check(a, "id", pv_bool(a, true), &req) == 422);
 	CHECK(check_str(a, "id", "", &req) == 0 && !portal_in_has(req, "id")); /* "" is absent */
+	/* ... but text that may not be empty cannot be sent empty, required or not */
+	{
+		static const struct portal_input patch[] = {{"name", PORTAL_IN_STRING, 0, 1, 10}, {0}};
+		struct portal_req *r = request(a);
+		pv_set_str(a, r->body, "name", " ");
+		CHECK(input_check(r, patch) == 422);
+		r = request(a);
+		CHECK(input_check(r, patch) == 0 && !portal_in_has(r, "name"));
+	}
 
 	/* a list of ids, duplicates dropped, "all" wins, at most max */
 	struct portal_value *list = pv_list(a);

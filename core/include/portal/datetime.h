@@ -30,8 +30,9 @@ struct portal_local_time {
  * language; "" when out of memory. */
 const char *portal_time_text(struct portal_req *req, long long utc, enum portal_time_style style);
 
-/* The same for an RFC 3339 text, as database rows and the API carry times;
- * "" for NULL or malformed text. */
+/* The same for an RFC 3339 text, as database rows and the API carry times,
+ * or for a calendar day ("2026-12-24", a DATE column); "" for NULL or
+ * malformed text. */
 const char *portal_time_text_of(struct portal_req *req, const char *rfc3339,
 				enum portal_time_style style);
 

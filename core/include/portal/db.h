@@ -42,6 +42,13 @@ static inline struct portal_db_arg portal_db_str(const char *s)
 	    sizeof((const struct portal_db_arg[]){__VA_ARGS__}) / sizeof(struct portal_db_arg)
 #define PORTAL_DB_NOARGS NULL, 0
 
+/* A list of ids as one argument, so that a statement's text (and its prepared
+ * form) does not depend on how many there are:
+ *     "SELECT ... WHERE p.id IN " PORTAL_DB_ID_LIST, ... portal_db_ids(req, ids, n)
+ * A NULL string (out of memory) binds NULL, which matches nothing. */
+#define PORTAL_DB_ID_LIST "(SELECT id FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) AS id_list_)"
+struct portal_db_arg portal_db_ids(struct portal_req *req, const long long *ids, size_t count);
+
 /* All calls return 0 on success or an HTTP status a handler can return as is:
  * 503 when the database is unreachable (the worker reconnects on its next
  * request), 409 on a duplicate key, 500 otherwise (logged, never shown).

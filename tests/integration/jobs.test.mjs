@@ -1,0 +1,169 @@
+// Jobs, settings and the init context of plugins (portal/portal.h): a job
+// runs each period of its schedule, once in the whole deployment even with
+// two pools on one database; portalctl jobs list shows it; init runs with its
+// context in every serving process (the jobs worker too); settings and
+// schedules a plugin does not accept are refused with one line, and a reload
+// with one keeps the running generation.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync, existsSync, openSync, closeSync } from 'node:fs';
+import { startStack, isAlive } from './stack.mjs';
+
+const BIN = process.env.PORTAL_BIN || new URL('../../bin', import.meta.url).pathname;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+let stack;
+
+function setConf(file, changes) {
+  let text = readFileSync(file, 'utf8');
+  for (const [key, value] of Object.entries(changes)) {
+    const line = `${key} = ${value}`;
+    const re = new RegExp(`^${key.replace('.', '\\.')}\\s*=.*$`, 'm');
+    text = re.test(text) ? text.replace(re, line) : `${text.trimEnd()}\n${line}\n`;
+  }
+  writeFileSync(file, text);
+}
+
+function withoutConf(file, key) {
+  writeFileSync(file, readFileSync(file, 'utf8').replace(new RegExp(`^${key.replace('.', '\\.')}\\s*=.*\\n`, 'm'), ''));
+}
+
+async function reload() {
+  const count = () => stack.log().split('\n').filter((l) => l.includes('reloaded: generation')).length;
+  const before = count();
+  const oldPids = stack.workerPids();
+  process.kill(stack.pidOf('portald'), 'SIGHUP');
+  for (let i = 0; i < 100; i++) {
+    await sleep(100);
+    if (count() > before && !stack.workerPids().some((p) => oldPids.includes(p))) return;
+  }
+  throw new Error(`reload did not complete:\n${stack.log().slice(-2000)}`);
+}
+
+// portald -t with the stack's configuration changed by changes: its status
+// and the lines it printed.
+function check(changes) {
+  const conf = `${stack.var}/check.conf`;
+  writeFileSync(conf, readFileSync(stack.conf, 'utf8'));
+  setConf(conf, changes);
+  const r = spawnSync(`${BIN}/portald`, ['-t', '-c', conf], { encoding: 'utf8' });
+  return { status: r.status, lines: r.stderr.trim().split('\n').filter(Boolean) };
+}
+
+const runs = () => stack.sql('SELECT period FROM ticker_runs ORDER BY period').trim().split('\n').filter(Boolean).map(Number);
+
+before(async () => {
+  stack = await startStack({ workers: 2, plugins: 'example' });
+  const { pluginDir, shareDir } = stack.testPlugins(['ticker', 'bad_schedule'], ['example']);
+  // the test plugin's table, as its own migration
+  writeFileSync(`${shareDir}/ticker/sql/001_ticker.sql`,
+    'CREATE TABLE ticker_runs (period BIGINT NOT NULL PRIMARY KEY, label VARCHAR(32) NOT NULL,' +
+    ' at DATETIME(3) NOT NULL) ENGINE=InnoDB;\n');
+  setConf(stack.conf, { plugin_dir: pluginDir, plugin_share: shareDir, plugins: 'example ticker', 'ticker.label': 'erster' });
+  await reload();
+});
+after(async () => { await stack?.stop(); });
+
+test('init runs with its context in every request worker and in the jobs worker', async () => {
+  await sleep(500);
+  const lines = stack.log().split('\n').filter((l) => l.includes('ticker init:'));
+  assert.ok(lines.some((l) => / jobs: ticker init:/.test(l)), 'the jobs worker ran init');
+  assert.ok(lines.filter((l) => / worker \d+: ticker init:/.test(l)).length >= 2, 'each request worker ran init');
+  assert.match(lines[0], new RegExp(`plugin=ticker label=erster share=${stack.var}/share/ticker`));
+});
+
+test('a job runs once each period of its schedule; portalctl jobs list shows it', async () => {
+  await sleep(5000);
+  const periods = runs();
+  assert.ok(periods.length >= 2, `runs: ${periods}`);
+  assert.equal(new Set(periods).size, periods.length);
+  assert.equal(stack.sql("SELECT DISTINCT label FROM ticker_runs").trim(), 'erster', 'the job reads its setting');
+  const list = stack.portalctl('jobs', 'list');
+  assert.equal(list.status, 0, list.stderr);
+  assert.match(list.stdout, /^JOB\s+SCHEDULE\s+OUTCOME\s+LAST RUN\s+NEXT RUN\s+PLUGIN$/m);
+  assert.match(list.stdout, /^ticker\s+every 2s\s+ok\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d|due now)\s+ticker$/m);
+  assert.match(list.stdout, /^outbox\s+every 1s\s+/m, 'core\'s jobs use the same mechanism');
+  assert.match(list.stdout, /^example-cleanup\s+daily 03:30\s+\S+\s+.*\s+example$/m);
+  assert.match(list.stdout, /\(times in Europe\/Berlin\)/);
+  assert.doesNotMatch(stack.log(), /job ticker failed/);
+});
+
+test('two pools on one database run each period of a job once', async () => {
+  // A second portald (master, workers, its own jobs worker) with a copy of
+  // the configuration: its own socket and pid file, the same database.
+  const conf2 = `${stack.var}/portal2.conf`;
+  writeFileSync(conf2, readFileSync(stack.conf, 'utf8'));
+  setConf(conf2, { listen: `${stack.var}/run/portald2.sock`, pid_file: `${stack.var}/run/portald2.pid` });
+  const logFd = openSync(`${stack.var}/log/portald2.log`, 'a');
+  const child = spawn(`${BIN}/portald`, ['-c', conf2], { stdio: ['ignore', logFd, logFd], detached: true });
+  closeSync(logFd);
+  const log2 = () => readFileSync(`${stack.var}/log/portald2.log`, 'utf8');
+  try {
+    for (let i = 0; i < 100 && !existsSync(`${stack.var}/run/portald2.sock`); i++) await sleep(100);
+    assert.ok(isAlive(child.pid), `the second pool died: ${log2()}`);
+    const from = Math.floor(Date.now() / 2000) + 1;
+    await sleep(9000);
+    const to = Math.floor(Date.now() / 2000) - 1;
+    const periods = runs().filter((p) => p >= from && p <= to);
+    // every period ran, and none twice (the table's key would have refused it
+    // and the job would have failed)
+    assert.deepEqual(periods, Array.from({ length: to - from + 1 }, (_, i) => from + i));
+    assert.doesNotMatch(stack.log() + log2(), /job ticker failed/);
+    assert.match(log2(), /ticker init:/);
+    // the claims name the process that ran the last period
+    assert.match(stack.sql("SELECT claimed_by FROM jobs WHERE name = 'ticker'"), /:\d+/);
+  } finally {
+    process.kill(child.pid, 'SIGTERM');
+    for (let i = 0; i < 100 && isAlive(child.pid); i++) await sleep(100);
+  }
+});
+
+test('settings and schedules a plugin does not accept are refused with one line', () => {
+  let r = check({ 'ticker.label': 'bad' });
+  assert.notEqual(r.status, 0);
+  assert.equal(r.lines.length, 1, r.lines.join('\n'));
+  assert.match(r.lines[0], /check\.conf:\d+: ticker\.label must not be "bad"/);
+
+  r = check({ 'ticker.colour': 'blue' });
+  assert.notEqual(r.status, 0);
+  assert.equal(r.lines.length, 1);
+  assert.match(r.lines[0], /ticker\.colour is not a setting of plugin ticker/);
+
+  r = check({ 'example.keep_days': '0' });
+  assert.equal(r.lines.length, 1);
+  assert.match(r.lines[0], /example\.keep_days must be a whole number from 1 to 3650/);
+  r = check({ 'example.keep_days': '30 days' });
+  assert.match(r.lines[0], /example\.keep_days must be a whole number/);
+
+  r = check({ plugins: 'example ticker bad_schedule' });
+  assert.notEqual(r.status, 0);
+  assert.equal(r.lines.length, 1);
+  assert.match(r.lines[0], /plugin bad_schedule: job nightly: schedule "every night" is none of/);
+
+  r = check({ time_zone: 'Mars/Olympus_Mons' });
+  assert.equal(r.lines.length, 1);
+  assert.match(r.lines[0], /time_zone "Mars\/Olympus_Mons" is not a time zone/);
+
+  // a setting of a plugin that is not enabled is left alone
+  r = check({ 'content.whatever': '1' });
+  assert.equal(r.status, 0, r.lines.join('\n'));
+  assert.equal(check({}).status, 0);
+});
+
+test('a reload with a refused setting keeps the running workers; a good one takes effect', async () => {
+  const pids = stack.workerPids();
+  setConf(stack.conf, { 'ticker.label': 'bad' });
+  process.kill(stack.pidOf('portald'), 'SIGHUP');
+  await sleep(800);
+  assert.match(stack.log(), /reload refused, keeping the running workers: .*ticker\.label must not be "bad"/);
+  assert.deepEqual(stack.workerPids(), pids);
+  assert.equal((await stack.fetch('/api/v1/example')).status, 200);
+  setConf(stack.conf, { 'ticker.label': 'zweiter' });
+  await reload();
+  await sleep(4500);
+  assert.match(stack.sql("SELECT label FROM ticker_runs ORDER BY period DESC LIMIT 1"), /zweiter/);
+  withoutConf(stack.conf, 'ticker.label');
+  await reload();
+  await sleep(4500);
+  assert.match(stack.sql("SELECT label FROM ticker_runs ORDER BY period DESC LIMIT 1"), /tick/, 'the default');
+});
