@@ -2,8 +2,9 @@
  * of respawning in a tight loop. */
 #include <portal/portal.h>
 
-static int fail(void **state)
+static int fail(const struct portal_context *ctx, void **state)
 {
+	(void)ctx;
 	(void)state;
 	return -1;
 }
