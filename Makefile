@@ -6,9 +6,14 @@ CC      ?= cc
 PKGS     = fcgi libmariadb yajl libsodium libcurl libzip expat
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
-           -Wno-unused-parameter -Wno-missing-field-initializers -fno-strict-aliasing -MMD -MP \
-           -Icore -Icore/include $(shell pkg-config --cflags $(PKGS) libqrencode libpng 2>/dev/null)
+           -Wno-unused-parameter -Wno-missing-field-initializers -fno-strict-aliasing -MMD -MP
 LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldl -lm
+# Core sees its private headers and its libraries. A plugin sees only the SDK
+# (core/include) and what its own folder links, as it would when built outside
+# this tree against an installed SDK (portal.pc); hidden visibility leaves
+# portal_plugin_v1 its only export.
+CORE_CFLAGS = -Icore -Icore/include $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+SDK_CFLAGS  = -Icore/include -fPIC -fvisibility=hidden
 
 ifeq ($(SAN),1)
 OUT      = build/san
@@ -27,9 +32,18 @@ CORE_LIB   = $(OUT)/libportalcore.a
 CTL_OBJS   = $(patsubst %.c,$(OUT)/%.o,$(wildcard core/ctl/*.c))
 
 PLUGINS    = $(notdir $(wildcard plugins/*))
-# Libraries a plugin needs beyond the SDK: PLUGIN_LIBS_<name>.
-PLUGIN_LIBS_invites = $(shell pkg-config --libs libqrencode libpng 2>/dev/null)
 PLUGIN_SOS = $(PLUGINS:%=$(BIN)/plugins/%.so)
+
+# A plugin that links more than the SDK names its pkg-config packages in its
+# folder's plugin.mk (PLUGIN_PKGS = ...); read here into PLUGIN_CFLAGS_<name>
+# and PLUGIN_LIBS_<name>.
+define read_plugin_mk
+PLUGIN_PKGS :=
+-include plugins/$(1)/plugin.mk
+PLUGIN_CFLAGS_$(1) := $$(if $$(PLUGIN_PKGS),$$(shell pkg-config --cflags $$(PLUGIN_PKGS) 2>/dev/null))
+PLUGIN_LIBS_$(1) := $$(if $$(PLUGIN_PKGS),$$(shell pkg-config --libs $$(PLUGIN_PKGS) 2>/dev/null))
+endef
+$(foreach plugin,$(PLUGINS),$(eval $(call read_plugin_mk,$(plugin))))
 
 # Plugins that exist only for the tests: a wrong ABI, a wrong name, a clash, a slow route.
 TEST_PLUGIN_SOS = $(patsubst tests/plugins/%.c,$(BIN)/test-plugins/%.so,$(wildcard tests/plugins/*.c))
@@ -40,7 +54,7 @@ UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
 FUZZ_SRCS  = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps run start stop test unit unit-bins fuzz bench format lint clean
+.PHONY: all deps run start stop test unit unit-bins fuzz bench format lint clean install
 all: $(BIN)/portald $(BIN)/portalctl $(BIN)/hello_fcgi $(PLUGIN_SOS) $(TEST_PLUGIN_SOS) $(UNIT_BINS)
 
 deps:
@@ -48,11 +62,12 @@ deps:
 
 $(OUT)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(CORE_CFLAGS) -c $< -o $@
 
+# The stem is <plugin>/<file>.
 $(OUT)/plugins/%.pic.o: plugins/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+	$(CC) $(CFLAGS) $(SDK_CFLAGS) $(PLUGIN_CFLAGS_$(firstword $(subst /, ,$*))) -c $< -o $@
 
 $(CORE_LIB): $(CORE_OBJS)
 	@rm -f $@
@@ -79,11 +94,46 @@ $(BIN)/plugins/%.so: $$(addprefix $(OUT)/,$$(addsuffix .pic.o,$$(basename $$(wil
 
 $(BIN)/test-plugins/%.so: tests/plugins/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fPIC $(LDFLAGS) -shared -o $@ $<
+	$(CC) $(CFLAGS) $(SDK_CFLAGS) $(LDFLAGS) -shared -o $@ $<
 
 $(OUT)/tests/%: tests/unit/%.c $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(CORE_LIB) $(LDLIBS)
+	$(CC) $(CFLAGS) $(CORE_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(CORE_LIB) $(LDLIBS)
+
+# make install [PREFIX=/usr/local] [DESTDIR=staging folder]: the programs, the
+# plugins with their sql/, templates/ and locale/, core's templates and SQL, the
+# SDK headers with portal.pc (for plugins built elsewhere) and an example
+# configuration naming the installed folders. Needs root only when the folders
+# need it.
+PREFIX         ?= /usr/local
+BINDIR         ?= $(PREFIX)/bin
+LIBDIR         ?= $(PREFIX)/lib
+INCLUDEDIR     ?= $(PREFIX)/include
+DATADIR        ?= $(PREFIX)/share/portal
+PLUGINDIR      ?= $(LIBDIR)/portal/plugins
+PLUGINSHAREDIR ?= $(DATADIR)/plugins
+PKGCONFIGDIR   ?= $(LIBDIR)/pkgconfig
+ABI_VERSION     = $(shell sed -n 's/^\#define PORTAL_ABI_VERSION \([0-9]*\)u$$/\1/p' core/include/portal/portal.h)
+INSTALL_PATHS   = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+                      -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' \
+                      -e 's|@PLUGINDIR@|$(PLUGINDIR)|g' -e 's|@PLUGINSHAREDIR@|$(PLUGINSHAREDIR)|g' \
+                      -e 's|@ABI_VERSION@|$(ABI_VERSION)|g'
+
+install: $(BIN)/portald $(BIN)/portalctl $(PLUGIN_SOS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(INCLUDEDIR)/portal $(DESTDIR)$(DATADIR) \
+	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(PLUGINSHAREDIR)
+	install -m 755 $(BIN)/portald $(BIN)/portalctl $(DESTDIR)$(BINDIR)/
+	install -m 755 $(PLUGIN_SOS) $(DESTDIR)$(PLUGINDIR)/
+	install -m 644 core/include/portal/*.h $(DESTDIR)$(INCLUDEDIR)/portal/
+	cp -R templates sql $(DESTDIR)$(DATADIR)/
+	for plugin in $(PLUGINS); do \
+	  install -d $(DESTDIR)$(PLUGINSHAREDIR)/$$plugin && \
+	  for folder in plugins/$$plugin/*/; do \
+	    [ ! -d "$$folder" ] || cp -R "$${folder%/}" $(DESTDIR)$(PLUGINSHAREDIR)/$$plugin/ || exit 1; \
+	  done; \
+	done
+	$(INSTALL_PATHS) core/portal.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/portal.pc
+	$(INSTALL_PATHS) core/portal.conf.example.in >$(DESTDIR)$(DATADIR)/portal.conf.example
 
 run: deps all
 	@DEMO=1 sh core/scripts/stack.sh run

@@ -26,10 +26,11 @@ struct portal_db_arg {
 
 #define PDB_I(v) ((struct portal_db_arg){.type = PDB_INT, .i = (v)})
 #define PDB_D(v) ((struct portal_db_arg){.type = PDB_DOUBLE, .d = (v)})
-/* A NULL string binds SQL NULL. */
+/* A NULL string binds SQL NULL. (Members in order, without designators: this
+ * header is also read as C++, which has them only from C++20.) */
 static inline struct portal_db_arg portal_db_str(const char *s)
 {
-	struct portal_db_arg a = {.type = s ? PDB_STR : PDB_NULL, .s = s, .len = (size_t)-1};
+	struct portal_db_arg a = {s ? PDB_STR : PDB_NULL, 0, 0, s, (size_t)-1};
 	return a;
 }
 #define PDB_S(v) portal_db_str(v)
