@@ -10,21 +10,23 @@
  * resident also by their active memberships; what a caller may not see is 404.
  * The body is plain text: pages get it as paragraphs of text and link parts
  * (announcement_paragraphs), so templates escape every byte of it. */
+#include <portal/datetime.h>
 #include <portal/files.h>
 #include <portal/input.h>
 #include <portal/list.h>
 #include <portal/mail.h>
+#include <portal/text.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "announcements.h"
+#include "forms.h"
 
 #define TITLE_MAX_CHARS 200
 #define BODY_MAX_CHARS 20000
 #define FILES_MAX 10
 #define FILE_MAX_BYTES (10u * 1024 * 1024)
 #define FILE_NAME_MAX_BYTES 255
-#define TARGETS_MAX 1000 /* property ids in one request */
 #define HOME_MAX 5
 #define HOME_PROPERTIES_MAX 1000
 /* The mail carries the text up to here, then links to the rest: portal_mail
@@ -169,80 +171,42 @@ static int announcement_paragraphs(struct portal_req *req, const char *body,
 
 /* ------------------------------------------------------------ reading input */
 
-struct targets {
-	bool all;
-	long long ids[TARGETS_MAX];
-	size_t count;
+#define TARGETS_MESSAGE "announcements.targets_invalid"
+
+/* The create fields; title, body and targets with flags (a PATCH may leave
+ * them out, but not empty them). */
+#define ANNOUNCEMENT_FIELDS(flags)                                                         \
+	{"title", PORTAL_IN_STRING, flags, 1, TITLE_MAX_CHARS},                            \
+	    {"body", PORTAL_IN_STRING, flags | PORTAL_IN_MULTILINE, 1, BODY_MAX_CHARS},    \
+	    {"property_ids", PORTAL_IN_PROPERTIES, flags, .message = TARGETS_MESSAGE}
+
+const struct portal_input announcement_create_inputs[] = {
+    ANNOUNCEMENT_FIELDS(PORTAL_IN_REQUIRED),
+    {"notify", PORTAL_IN_BOOL},
+    {0},
 };
-
-static int targets_fail(struct portal_req *req)
-{
-	return portal_fail(req, 422, "validation", "property_ids", "announcements.targets_invalid");
-}
-
-/* A decimal id > 0 from a string or a number; 0 when it is none. */
-static long long id_of(const struct portal_value *v)
-{
-	if (v->type == PV_INT)
-		return v->u.i > 0 ? v->u.i : 0;
-	if (v->type != PV_STRING || v->u.s.len == 0 || v->u.s.len > 18)
-		return 0;
-	long long id = 0;
-	for (const char *s = v->u.s.ptr; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return 0;
-		id = id * 10 + (*s - '0');
-	}
-	return id;
-}
-
-static int target_add(struct portal_req *req, struct targets *t, const struct portal_value *v)
-{
-	long long id = id_of(v);
-	if (!id)
-		return targets_fail(req);
-	for (size_t i = 0; i < t->count; i++)
-		if (t->ids[i] == id)
-			return 0; /* the same property twice is still one target */
-	if (t->count == TARGETS_MAX)
-		return targets_fail(req);
-	t->ids[t->count++] = id;
-	return 0;
-}
-
-/* property_ids: a JSON list of ids or "all"; in forms the field repeated, or
- * the single value all. Empty or absent is a 422 on the field; whether the
- * ids are the organisation's is checked when the targets are written. */
-static int targets_read(struct portal_req *req, struct targets *t)
-{
-	const struct portal_value *v = pv_get(req->body, "property_ids");
-	t->all = false;
-	t->count = 0;
-	if (!v)
-		return targets_fail(req);
-	if (v->type == PV_STRING && strcmp(v->u.s.ptr, "all") == 0) {
-		t->all = true;
-		return 0;
-	}
-	if (v->type == PV_LIST) {
-		pv_foreach(m, v)
-		{
-			const struct portal_value *item = m->value;
-			if (item->type == PV_STRING && strcmp(item->u.s.ptr, "all") == 0) {
-				t->all = true;
-				return 0;
-			}
-			int status = target_add(req, t, item);
-			if (status)
-				return status;
-		}
-	} else {
-		int status = target_add(req, t, v);
-		if (status)
-			return status;
-	}
-	return t->count ? 0 : targets_fail(req);
-}
+const struct portal_input announcement_patch_inputs[] = {
+    ANNOUNCEMENT_FIELDS(PORTAL_IN_NULLABLE),
+    {"renotify", PORTAL_IN_BOOL},
+    {0},
+};
+/* The detail page's edit form sends every field; its boxes with none ticked
+ * would be no recipient at all. */
+const struct portal_input announcement_edit_inputs[] = {
+    ANNOUNCEMENT_FIELDS(PORTAL_IN_REQUIRED),
+    {"renotify", PORTAL_IN_BOOL},
+    {0},
+};
+const struct portal_input announcement_list_inputs[] = {
+    {"property_id", PORTAL_IN_ID, PORTAL_IN_QUERY},
+    {0},
+};
+/* What the detail page says after the redirect of a publish or an edit. */
+static const char *const done_choices[] = {"published", "updated", NULL};
+const struct portal_input announcement_detail_inputs[] = {
+    {"done", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = done_choices},
+    {0},
+};
 
 /* How many non-empty files were sent (a form's empty file field sends one
  * empty part). */
@@ -335,24 +299,20 @@ static void stored_discard(struct portal_req *req, const struct stored *stored, 
 		portal_file_discard(req, stored[i].name, stored[i].created);
 }
 
-/* Writes the targets; an id that is not a property of the caller's
- * organisation inserts nothing and is a 422 on property_ids. */
-static int targets_write(struct portal_req *req, long long id, const struct targets *t)
+/* Writes the targets (property_ids, checked to be the organisation's; the
+ * insert stays scoped by it all the same). */
+static int targets_write(struct portal_req *req, long long id, const struct portal_ids *t)
 {
 	int status =
 	    portal_db_exec(req, "DELETE FROM announcement_targets WHERE announcement_id = ?",
 	                   PORTAL_DB_ARGS(PDB_I(id)), NULL, NULL);
-	for (size_t i = 0; !status && !t->all && i < t->count; i++) {
-		unsigned long long n = 0;
+	for (size_t i = 0; !status && !t->all && i < t->count; i++)
 		status = portal_db_exec(
 		    req,
 		    "INSERT INTO announcement_targets (announcement_id, property_id)"
 		    " SELECT ?, p.id FROM properties p WHERE p.id = ? AND p.org_id = ?",
-		    PORTAL_DB_ARGS(PDB_I(id), PDB_I(t->ids[i]), PDB_I(req->caller.org_id)), &n,
+		    PORTAL_DB_ARGS(PDB_I(id), PDB_I(t->ids[i]), PDB_I(req->caller.org_id)), NULL,
 		    NULL);
-		if (!status && n != 1)
-			status = targets_fail(req);
-	}
 	return status;
 }
 
@@ -390,8 +350,8 @@ static int recipients_mail(struct portal_req *req, long long id, const char *tit
 {
 	struct portal_arena *a = req->arena;
 	struct portal_value *rows, *org;
-	int status = portal_db_query(req, "SELECT name FROM orgs WHERE id = ?",
-	                             PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), &org);
+	int status = portal_db_one(req, "SELECT name FROM orgs WHERE id = ?",
+	                           PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), &org);
 	if (!status)
 		status = portal_db_query(
 		    req,
@@ -413,7 +373,7 @@ static int recipients_mail(struct portal_req *req, long long id, const char *tit
 	struct portal_value *v = pv_object(a);
 	bool cut;
 	const char *excerpt = mail_excerpt(req, body, &cut);
-	const char *org_name = org->u.c.count ? pv_get_str(org->u.c.head->value, "name") : "";
+	const char *org_name = pv_get_str(org, "name");
 	const char *url = portal_sprintf(a, "/portal/announcements/%lld", id);
 	if (!v || !url || !excerpt || pv_set_str(a, v, "title", title) ||
 	    pv_set_str(a, v, "body", excerpt) || pv_set_bool(a, v, "cut", cut) ||
@@ -432,7 +392,7 @@ static int recipients_mail(struct portal_req *req, long long id, const char *tit
 	};
 	/* One rendering per language and a few statements for all of them:
 	 * thousands of residents are queued within the request. */
-	struct portal_recipient *to = portal_alloc(a, (rows->u.c.count + 1) * sizeof *to);
+	struct portal_recipient *to = portal_alloc(a, (pv_count(rows) + 1) * sizeof *to);
 	size_t n = 0, queued = 0;
 	if (!to)
 		return 500;
@@ -449,23 +409,12 @@ static int recipients_mail(struct portal_req *req, long long id, const char *tit
 
 /* ------------------------------------------------------------ reading rows */
 
-/* The day a page shows for a time ("2026-12-01T18:00:00Z"): 01.12.2026 in
- * German, the ISO date in English; the <time> element keeps the exact time. */
-static const char *page_date(struct portal_req *req, const char *at)
-{
-	if (!at || strlen(at) < 10)
-		return "";
-	if (strcmp(req->locale, "de") == 0)
-		return portal_sprintf(req->arena, "%.2s.%.2s.%.4s", at + 8, at + 5, at);
-	return portal_strndup(req->arena, at, 10);
-}
-
 /* Adds properties, attachments (and for managers reads) to the rows of one
  * page: one query each for all of them, not one per row. */
 static int rows_complete(struct portal_req *req, struct portal_value *rows, bool page)
 {
 	struct portal_arena *a = req->arena;
-	if (rows->u.c.count == 0)
+	if (pv_count(rows) == 0)
 		return 0;
 	long long lo = 0, hi = 0;
 	pv_foreach(m, rows)
@@ -552,28 +501,17 @@ static int rows_complete(struct portal_req *req, struct portal_value *rows, bool
 		    pv_set_bool(a, row, "all_properties", all))
 			return 500;
 		/* Counts are the managers'; a resident learns nothing of the others. */
-		if (uid) {
-			struct pv_member **link = &row->u.c.head, *prev = NULL;
-			while (*link) {
-				if (strcmp((*link)->key, "recipients") == 0) {
-					if (row->u.c.tail == *link)
-						row->u.c.tail = prev;
-					*link = (*link)->next;
-					row->u.c.count--;
-					continue;
-				}
-				prev = *link;
-				link = &(*link)->next;
-			}
-		} else if (pv_set_int(a, row, "reads", nreads)) {
+		if (uid)
+			pv_remove(row, "recipients");
+		else if (pv_set_int(a, row, "reads", nreads))
 			return 500;
-		}
 		struct portal_value *paras;
-		const char *date = page_date(req, pv_get_str(row, "published_at"));
-		if (page && (!date || pv_set_str(a, row, "date", date) ||
+		const char *date =
+		    portal_time_text_of(req, pv_get_str(row, "published_at"), PORTAL_TIME_DATE);
+		if (page && (pv_set_str(a, row, "date", date) ||
 		             announcement_paragraphs(req, pv_get_str(row, "body"), &paras) ||
 		             pv_set(a, row, "paragraphs", paras) ||
-		             pv_set(a, row, "has_attachments", pv_bool(a, flist->u.c.count > 0))))
+		             pv_set(a, row, "has_attachments", pv_bool(a, pv_count(flist) > 0))))
 			return 500;
 	}
 	return 0;
@@ -583,76 +521,28 @@ static int rows_complete(struct portal_req *req, struct portal_value *rows, bool
 static int announcement_load(struct portal_req *req, long long id, bool page,
                              struct portal_value **out)
 {
-	struct portal_value *rows;
 	long long uid = resident_id(req);
-	int status = portal_db_query(
+	int status = portal_db_one(
 	    req,
 	    "SELECT " COLUMNS " FROM announcements a LEFT JOIN users u ON u.id = a.author_id"
 	    " WHERE a.id = ? AND" VISIBLE,
-	    PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id), PDB_I(uid), PDB_I(uid)), &rows);
+	    PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id), PDB_I(uid), PDB_I(uid)), out);
 	if (status)
 		return status;
-	if (rows->u.c.count == 0)
-		return not_found(req);
-	if ((status = rows_complete(req, rows, page)))
-		return status;
-	*out = rows->u.c.head->value;
-	return 0;
+	/* completed as a page of one */
+	struct portal_value *rows = pv_list(req->arena);
+	if (!rows || pv_push(req->arena, rows, *out))
+		return 500;
+	return rows_complete(req, rows, page);
 }
 
 /* ------------------------------------------------------------ pages' helpers */
 
-/* The organisation's properties for the "Senden an" checkboxes, those in the
- * body (a form sent again) checked; q narrows the list without script. */
+/* The "Senden an" checkboxes (templates/targets.html), chosen ticked. */
 static int property_choices(struct portal_req *req, struct portal_value *view,
-                            const struct targets *chosen)
+                            const struct portal_ids *chosen)
 {
-	struct portal_arena *a = req->arena;
-	struct portal_value *rows;
-	int status = portal_db_query(
-	    req, "SELECT id, name, city FROM properties WHERE org_id = ? ORDER BY name, id",
-	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), &rows);
-	if (status)
-		return status;
-	pv_foreach(m, rows)
-	{
-		long long id = pv_get_int(m->value, "id", 0);
-		bool checked = false;
-		for (size_t i = 0; chosen && i < chosen->count; i++)
-			checked = checked || chosen->ids[i] == id;
-		if (pv_set_bool(a, m->value, "checked", checked))
-			return 500;
-	}
-	/* the shape templates/targets.html reads, as every content form gives it */
-	if (pv_set(a, view, "choices", rows) ||
-	    pv_set_bool(a, view, "all_checked", chosen && chosen->all) ||
-	    pv_set_str(a, view, "targets_id", "target") ||
-	    pv_set_str(a, view, "targets_legend", "announcements.send_to"))
-		return 500;
-	return 0;
-}
-
-/* The targets a form sent, read without failing: for checking the boxes again. */
-static void targets_of_form(struct portal_req *req, struct targets *t)
-{
-	const struct portal_value *v = pv_get(req->body, "property_ids");
-	t->all = false;
-	t->count = 0;
-	if (!v)
-		return;
-	if (v->type == PV_LIST) {
-		pv_foreach(m, v)
-		{
-			if (m->value->type == PV_STRING && strcmp(m->value->u.s.ptr, "all") == 0)
-				t->all = true;
-			else if (id_of(m->value) && t->count < TARGETS_MAX)
-				t->ids[t->count++] = id_of(m->value);
-		}
-	} else if (v->type == PV_STRING && strcmp(v->u.s.ptr, "all") == 0) {
-		t->all = true;
-	} else if (id_of(v)) {
-		t->ids[t->count++] = id_of(v);
-	}
+	return content_choices(req, view, chosen, "target", "announcements.send_to");
 }
 
 /* GET /app/content: "Neuer Inhalt", links to each kind of content. */
@@ -677,32 +567,17 @@ int announcement_new_form(struct portal_req *req, struct portal_value *view)
 int announcement_create(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
-	struct targets *t = portal_alloc(a, sizeof *t);
-	if (!t)
-		return 500;
-	const char *title, *body;
-	bool notify;
+	const char *title = portal_in_str(req, "title"), *body = portal_in_str(req, "body");
+	struct portal_ids targets = portal_in_ids(req, "property_ids");
+	/* A page's checkbox sends nothing when unticked: absent is off there. */
+	bool notify = portal_in_bool(req, "notify", req->is_api);
 	int status = 0;
+	/* A page refused below (its files) is shown again with the choices it made. */
 	if (!req->is_api) {
-		/* A form sent again shows the choices it made. */
-		targets_of_form(req, t);
-		status = property_choices(req, view, t);
-		bool n = true;
-		/* A malformed value is refused below; here it only shows ticked. */
-		if (!status && portal_body_bool(req, "notify", false, &n))
-			n = true;
-		if (!status && pv_set_bool(a, view, "notify", n))
+		status = property_choices(req, view, &targets);
+		if (!status && pv_set_bool(a, view, "notify", notify))
 			status = 500;
 	}
-	if (!status)
-		status = portal_body_str(req, "title", 1, TITLE_MAX_CHARS, &title);
-	if (!status)
-		status = portal_body_str(req, "body", 1, BODY_MAX_CHARS, &body);
-	if (!status)
-		status = targets_read(req, t);
-	/* A page's checkbox sends nothing when unticked: absent is off there. */
-	if (!status)
-		status = portal_body_bool(req, "notify", req->is_api, &notify);
 	if (!status)
 		status = uploads_check(req);
 	if (status)
@@ -722,14 +597,14 @@ int announcement_create(struct portal_req *req, struct portal_value *view)
 		    " recipients, published_at, updated_at)"
 		    " VALUES (?, ?, ?, ?, ?, 0, UTC_TIMESTAMP(), UTC_TIMESTAMP())",
 		    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_S(title), PDB_S(body),
-		                   PDB_I(t->all ? 1 : 0), PDB_I(req->caller.user_id)),
+		                   PDB_I(targets.all ? 1 : 0), PDB_I(req->caller.user_id)),
 		    NULL, &id);
 	if (!status)
-		status = targets_write(req, (long long)id, t);
+		status = targets_write(req, (long long)id, &targets);
 	if (!status)
 		status = attachments_store(req, (long long)id, stored, &nstored);
 	if (!status && notify)
-		status = recipients_mail(req, (long long)id, title, body, t->all, NULL, &sent);
+		status = recipients_mail(req, (long long)id, title, body, targets.all, NULL, &sent);
 	if (!status && sent)
 		status =
 		    portal_db_exec(req, "UPDATE announcements SET recipients = ? WHERE id = ?",
@@ -767,15 +642,12 @@ int announcement_list(struct portal_req *req, struct portal_value *view)
 {
 	int limit = portal_list_limit(req);
 	const char *key;
-	long long after = 0, property = 0;
+	long long after = 0, property = portal_in_int(req, "property_id", 0);
 	if (!limit)
 		return 400;
 	int status = portal_cursor_read(req, &key, &after);
 	if (status)
 		return status;
-	const struct portal_value *pq = pv_get(req->query, "property_id");
-	if (pq && !(property = id_of(pq)))
-		return portal_fail(req, 400, "bad_request", "property_id", "error.title.400");
 	long long uid = resident_id(req);
 	struct portal_value *rows;
 	/* Ids grow with publishing time: the newest first is the highest id, and
@@ -803,7 +675,7 @@ int announcement_list(struct portal_req *req, struct portal_value *view)
 		return 500;
 	if (req->is_api)
 		return 200;
-	return next_link(req, view) || pv_set_bool(req->arena, view, "any", rows->u.c.count > 0)
+	return next_link(req, view) || pv_set_bool(req->arena, view, "any", pv_count(rows) > 0)
 	           ? 500
 	           : 200;
 }
@@ -822,8 +694,9 @@ static int readers_fill(struct portal_req *req, long long id, struct portal_valu
 		return status;
 	pv_foreach(m, rows)
 	{
-		const char *date = page_date(req, pv_get_str(m->value, "read_at"));
-		if (!date || pv_set_str(req->arena, m->value, "date", date))
+		const char *date =
+		    portal_time_text_of(req, pv_get_str(m->value, "read_at"), PORTAL_TIME_DATE);
+		if (pv_set_str(req->arena, m->value, "date", date))
 			return 500;
 	}
 	return pv_set(req->arena, row, "readers", rows) ? 500 : 0;
@@ -833,22 +706,13 @@ static int readers_fill(struct portal_req *req, long long id, struct portal_valu
 static int detail_page(struct portal_req *req, struct portal_value *view, struct portal_value *row)
 {
 	struct portal_arena *a = req->arena;
-	struct targets *t = portal_alloc(a, sizeof *t);
-	if (!t)
-		return 500;
-	t->all = pv_get(row, "all_properties") && pv_get(row, "all_properties")->u.b;
-	pv_foreach(m, pv_get(row, "properties"))
-	{
-		if (t->count < TARGETS_MAX)
-			t->ids[t->count++] = pv_get_int(m->value, "id", 0);
-	}
-	const char *done = pv_get_str(req->query, "done");
-	const char *notice = "";
-	if (done && strcmp(done, "published") == 0)
-		notice = portal_t(req, "announcements.done_published");
-	else if (done && strcmp(done, "updated") == 0)
-		notice = portal_t(req, "announcements.done_updated");
-	int status = property_choices(req, view, t);
+	struct portal_ids stored;
+	const char *done = portal_in_str(req, "done");
+	const char *key = done ? portal_sprintf(a, "announcements.done_%s", done) : NULL;
+	const char *notice = key ? portal_t(req, key) : "";
+	int status = content_stored_targets(req, row, &stored);
+	if (!status)
+		status = property_choices(req, view, &stored);
 	if (status)
 		return status;
 	return pv_set(a, view, "announcement", row) || pv_set_str(a, view, "notice", notice) ? 500
@@ -911,23 +775,13 @@ int announcement_update(struct portal_req *req, struct portal_value *view)
 	}
 	if (status)
 		return status;
-	const char *title = NULL, *body = NULL;
-	struct targets *t = portal_alloc(a, sizeof *t);
-	/* The page's form always sends its boxes: none ticked is no recipient. */
-	bool renotify = false, retarget = !req->is_api || portal_body_has(req, "property_ids");
-	if (!t)
-		return 500;
-	if ((status = portal_body_str(req, "title", req->is_api ? 0 : 1, TITLE_MAX_CHARS, &title)))
-		return status;
-	if (portal_body_has(req, "title") && !title)
-		return portal_fail(req, 422, "validation", "title", "error.title.422");
-	if ((status = portal_body_str(req, "body", req->is_api ? 0 : 1, BODY_MAX_CHARS, &body)))
-		return status;
-	if (portal_body_has(req, "body") && !body)
-		return portal_fail(req, 422, "validation", "body", "error.title.422");
-	if (retarget && (status = targets_read(req, t)))
-		return status;
-	if ((status = portal_body_bool(req, "renotify", false, &renotify)) ||
+	const char *title = portal_in_str(req, "title"), *body = portal_in_str(req, "body");
+	struct portal_ids targets = portal_in_ids(req, "property_ids");
+	bool renotify = portal_in_bool(req, "renotify", false);
+	bool retarget = portal_in_has(req, "property_ids");
+	if ((status = content_not_emptied(req, "title", NULL)) ||
+	    (status = content_not_emptied(req, "body", NULL)) ||
+	    (status = content_not_emptied(req, "property_ids", TARGETS_MESSAGE)) ||
 	    (status = uploads_check(req)))
 		return status;
 
@@ -942,7 +796,7 @@ int announcement_update(struct portal_req *req, struct portal_value *view)
 		return 500;
 	if (uploads_count(req) && change_add(req, changes, "announcements.changed_files"))
 		return 500;
-	bool all = retarget ? t->all : pv_get(row, "all_properties")->u.b;
+	bool all = retarget ? targets.all : pv_truthy(pv_get(row, "all_properties"));
 	struct stored *stored = portal_alloc(a, FILES_MAX * sizeof *stored);
 	size_t nstored = 0;
 	long long sent = 0;
@@ -958,7 +812,7 @@ int announcement_update(struct portal_req *req, struct portal_value *view)
 		                   PDB_I(req->caller.org_id)),
 		    NULL, NULL);
 	if (!status && retarget)
-		status = targets_write(req, id, t);
+		status = targets_write(req, id, &targets);
 	if (!status)
 		status = attachments_store(req, id, stored, &nstored);
 	if (!status && renotify) {
@@ -1009,8 +863,8 @@ int announcement_delete(struct portal_req *req, struct portal_value *view)
 int announcement_attachment(struct portal_req *req, struct portal_value *view)
 {
 	long long uid = resident_id(req);
-	struct portal_value *rows;
-	int status = portal_db_query(
+	struct portal_value *f;
+	int status = portal_db_one(
 	    req,
 	    "SELECT f.name, f.content_type, f.file FROM announcement_attachments f"
 	    " JOIN announcements a ON a.id = f.announcement_id AND a.org_id = f.org_id"
@@ -1018,12 +872,9 @@ int announcement_attachment(struct portal_req *req, struct portal_value *view)
 	    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "attachment_id")),
 	                   PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id), PDB_I(uid),
 	                   PDB_I(uid)),
-	    &rows);
+	    &f);
 	if (status)
 		return status;
-	if (rows->u.c.count == 0)
-		return not_found(req);
-	const struct portal_value *f = rows->u.c.head->value;
 	return portal_file_send(req, pv_get_str(f, "file"), pv_get_str(f, "content_type"),
 	                        pv_get_str(f, "name"));
 }
@@ -1039,19 +890,16 @@ int announcement_home_fill(struct portal_req *req, const long long *property_ids
 	if (count > HOME_PROPERTIES_MAX)
 		count = HOME_PROPERTIES_MAX;
 	/* One placeholder per property: the text depends only on the count. */
-	char *in = portal_alloc(a, 2 * count + 1), *o = in;
+	struct portal_buf in = {.arena = a};
 	struct portal_db_arg *args = portal_alloc(a, (count + 3) * sizeof *args);
-	if (!in || !args)
+	if (!args)
 		return 500;
 	size_t n = 0;
 	args[n++] = PDB_I(req->caller.org_id);
 	for (size_t i = 0; i < count; i++) {
-		*o++ = i ? ',' : '?';
-		if (i)
-			*o++ = '?';
+		portal_buf_puts(&in, i ? ",?" : "?");
 		args[n++] = PDB_I(property_ids[i]);
 	}
-	*o = '\0';
 	args[n++] = PDB_I(HOME_MAX);
 	const char *sql = portal_sprintf(
 	    a,
@@ -1060,19 +908,20 @@ int announcement_home_fill(struct portal_req *req, const long long *property_ids
 	    " JOIN properties p ON p.id = t.property_id AND p.org_id = a.org_id"
 	    " WHERE t.announcement_id = a.id AND t.property_id IN (%s)))"
 	    " ORDER BY a.id DESC LIMIT ?",
-	    in);
+	    in.data);
 	struct portal_value *rows;
-	if (!sql)
+	if (in.failed || !sql)
 		return 500;
 	int status = portal_db_query(req, sql, args, n, &rows);
 	if (status)
 		return status;
-	if (rows->u.c.count == 0)
+	if (pv_count(rows) == 0)
 		return 204;
 	pv_foreach(m, rows)
 	{
-		const char *date = page_date(req, pv_get_str(m->value, "published_at"));
-		if (!date || pv_set_str(a, m->value, "date", date))
+		const char *date = portal_time_text_of(req, pv_get_str(m->value, "published_at"),
+		                                       PORTAL_TIME_DATE);
+		if (pv_set_str(a, m->value, "date", date))
 			return 500;
 	}
 	return pv_set(a, view, "items", rows) ? 500 : 0;

@@ -3,8 +3,9 @@
  * ("Empfänger benachrichtigen", off by default), shown in the residents'
  * calendar and home, and published as iCalendar feeds.
  *
- * Times are stored and exchanged in UTC; people see and type Europe/Berlin
- * wall-clock time, converted by ical.c's rules (not the host's TZ). Who sees
+ * Times are stored and exchanged in UTC; people see and type the local time
+ * of the deployment (portal/datetime.h), while the feeds carry Europe/Berlin
+ * time by ical.c's rules, as their VTIMEZONE says. Who sees
  * what is one rule for every route: an appointment of the caller's
  * organisation that is for all properties, or for one of the properties in
  * the caller's scope (a resident's active memberships, or the one property
@@ -12,28 +13,32 @@
  * the public feed, of the resident the token belongs to. */
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <portal/crypto.h>
+#include <portal/datetime.h>
 #include <portal/input.h>
 #include <portal/list.h>
 #include <portal/mail.h>
+#include <portal/text.h>
 
 #include "appointments.h"
+#include "forms.h"
 #include "ical.h"
 
 #define TITLE_MAX_CHARS 200
 #define BODY_MAX_CHARS 10000
 #define LOCATION_MAX_CHARS 200
-#define TARGETS_MAX 1000          /* property ids a request may name */
 #define SCOPE_PROPERTIES_MAX 1000 /* a resident's active properties considered */
 #define HOME_COUNT 3
 #define MONTH_MAX_ITEMS 500              /* appointments one month of the calendar shows */
 #define ICS_MAX_ITEMS 2000               /* events in one feed */
 #define ICS_PAST_SECONDS (366LL * 86400) /* feeds carry the past year and the future */
-#define SQL_TIME_BYTES 80                /* room for any int, though years stay 4 digits */
+
+/* An instant bound as seconds since the epoch, as a UTC DATETIME (the
+ * connection speaks UTC; FROM_UNIXTIME would stop in 2038). */
+#define SQL_AT "TIMESTAMPADD(SECOND, ?, '1970-01-01')"
 
 /* Which properties' appointments a caller sees: all of the organisation's
  * (a manager), or those for all properties plus those targeting one of ids
@@ -42,6 +47,7 @@ struct scope {
 	long long org_id;
 	bool everything;
 	const char *ids;
+	const char *name; /* of the one property asked for, to name its calendar */
 };
 
 /* The appointment as the query below reads it. */
@@ -50,20 +56,21 @@ struct scope {
 	" a.created_at, a.updated_at FROM appointments a"
 
 /* The visibility rule (org, everything, ids, ids), an optional id, the range
- * (from twice, to twice: overlapping it), the cursor (key twice, key, id). */
+ * (from twice, to twice: overlapping it), the cursor (id, key twice, id). */
 static const char list_sql[] = APPOINTMENT_COLUMNS
     " WHERE a.org_id = ? AND (? = 1 OR (a.all_properties = 1 AND ? <> '')"
     " OR EXISTS (SELECT 1 FROM appointment_targets t WHERE t.appointment_id = a.id"
     " AND FIND_IN_SET(t.property_id, ?)))"
     " AND (? = 0 OR a.id = ?)"
-    " AND (? IS NULL OR COALESCE(a.ends_at, a.starts_at) >= ?)"
-    " AND (? IS NULL OR a.starts_at < ?)"
-    " AND (? IS NULL OR a.starts_at > ? OR (a.starts_at = ? AND a.id > ?))"
+    " AND (? IS NULL OR COALESCE(a.ends_at, a.starts_at) >= " SQL_AT ")"
+    " AND (? IS NULL OR a.starts_at < " SQL_AT ")"
+    " AND (? = 0 OR a.starts_at > " SQL_AT " OR (a.starts_at = " SQL_AT " AND a.id > ?))"
     " ORDER BY a.starts_at, a.id LIMIT ?";
 
+/* Instants are seconds since the epoch; 0 is "none". */
 struct range {
-	const char *from, *to; /* SQL DATETIME text, or NULL */
-	const char *after_key; /* the cursor's starts_at as SQL DATETIME, or NULL */
+	long long from, to;
+	long long after_key; /* the cursor's starts_at */
 	long long after_id;
 	long long id; /* one appointment, or 0 */
 	int limit;
@@ -71,22 +78,10 @@ struct range {
 
 /* ------------------------------------------------------------------ helpers */
 
-static void sql_time(time_t t, char out[SQL_TIME_BYTES])
+/* An instant for SQL_AT, NULL for none. */
+static struct portal_db_arg at_arg(long long t)
 {
-	struct tm tm;
-	if (!gmtime_r(&t, &tm)) {
-		snprintf(out, SQL_TIME_BYTES, "1970-01-01 00:00:00");
-		return;
-	}
-	snprintf(out, SQL_TIME_BYTES, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900,
-	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-static const char *sql_time_dup(struct portal_req *req, time_t t)
-{
-	char text[SQL_TIME_BYTES];
-	sql_time(t, text);
-	return portal_strdup(req->arena, text);
+	return t ? PDB_I(t) : PDB_NUL;
 }
 
 /* base_url without trailing slashes. */
@@ -111,46 +106,6 @@ static const char *base_host(struct portal_req *req)
 	return portal_strndup(req->arena, p, n);
 }
 
-/* Berlin's wall-clock text of a UTC instant: "dd.mm.yyyy" and "HH:MM". */
-static int set_local(struct portal_req *req, struct portal_value *obj, const char *prefix,
-                     time_t utc)
-{
-	struct tm t;
-	berlin_from_utc(utc, &t);
-	struct portal_arena *a = req->arena;
-	const char *date =
-	    portal_sprintf(a, "%02d.%02d.%04d", t.tm_mday, t.tm_mon + 1, t.tm_year + 1900);
-	const char *clock = portal_sprintf(a, "%02d:%02d", t.tm_hour, t.tm_min);
-	const char *input = portal_sprintf(a, "%04d-%02d-%02dT%02d:%02d", t.tm_year + 1900,
-	                                   t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min);
-	const char *k_date = portal_sprintf(a, "%s_date", prefix);
-	const char *k_time = portal_sprintf(a, "%s_time", prefix);
-	const char *k_input = portal_sprintf(a, "%s_local", prefix);
-	if (!date || !clock || !input || !k_date || !k_time || !k_input ||
-	    pv_set_str(a, obj, k_date, date) || pv_set_str(a, obj, k_time, clock) ||
-	    pv_set_str(a, obj, k_input, input))
-		return 500;
-	return 0;
-}
-
-/* A time field of the body: RFC 3339 on the API, a datetime-local value in
- * Berlin time on the pages. *given false when absent (or null / ""). */
-static int read_time(struct portal_req *req, const char *field, time_t *out, bool *given)
-{
-	const char *text;
-	*given = false;
-	int status = portal_body_str(req, field, 0, 64, &text);
-	if (status)
-		return status;
-	if (!text)
-		return 0;
-	int bad = req->is_api ? ical_parse_rfc3339(text, out) : ical_parse_berlin_local(text, out);
-	if (bad)
-		return portal_fail(req, 422, "validation", field, "appointments.error_time");
-	*given = true;
-	return 0;
-}
-
 /* ---------------------------------------------------------------- scopes */
 
 /* A resident's active properties of their organisation as a FIND_IN_SET list. */
@@ -165,20 +120,11 @@ static int resident_ids(struct portal_req *req, long long user_id, long long org
 	    PORTAL_DB_ARGS(PDB_I(user_id), PDB_I(org_id), PDB_I(SCOPE_PROPERTIES_MAX)), &rows);
 	if (status)
 		return status;
-	size_t cap = rows->u.c.count * 21 + 1, len = 0;
-	char *list = portal_alloc(req->arena, cap);
-	if (!list)
-		return 500;
-	pv_foreach(m, rows)
-	{
-		int n = snprintf(list + len, cap - len, "%s%lld", len ? "," : "",
-		                 pv_get_int(m->value, "property_id", 0));
-		if (n < 0 || (size_t)n >= cap - len)
-			return 500;
-		len += (size_t)n;
-	}
-	*ids = list;
-	return 0;
+	struct portal_buf list = {.arena = req->arena};
+	pv_foreach(m, rows) portal_buf_printf(&list, "%s%lld", list.len ? "," : "",
+	                                      pv_get_int(m->value, "property_id", 0));
+	*ids = list.data ? list.data : "";
+	return list.failed ? 500 : 0;
 }
 
 /* The caller's scope; with property_id, only that property (404 when the
@@ -186,57 +132,44 @@ static int resident_ids(struct portal_req *req, long long user_id, long long org
 static int caller_scope(struct portal_req *req, long long property_id, struct scope *out)
 {
 	*out = (struct scope){.org_id = req->caller.org_id, .ids = ""};
-	int status;
-	if (req->caller.role == PORTAL_ROLE_MANAGER) {
-		if (!property_id) {
-			out->everything = true;
-			return 0;
-		}
-		struct portal_value *rows;
-		status = portal_db_query(
-		    req, "SELECT id FROM properties WHERE id = ? AND org_id = ?",
-		    PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(req->caller.org_id)), &rows);
-		if (status)
-			return status;
-		if (rows->u.c.count == 0)
-			return portal_fail(req, 404, "not_found", NULL, "error.title.404");
-		out->ids = portal_sprintf(req->arena, "%lld", property_id);
-		return out->ids ? 0 : 500;
-	}
-	if (req->caller.role != PORTAL_ROLE_RESIDENT)
+	bool manager = req->caller.role == PORTAL_ROLE_MANAGER;
+	if (!manager && req->caller.role != PORTAL_ROLE_RESIDENT)
 		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
-	if ((status = resident_ids(req, req->caller.user_id, req->caller.org_id, &out->ids)))
-		return status;
-	if (!property_id)
+	if (!property_id && manager) {
+		out->everything = true;
 		return 0;
-	/* the property must be one of the resident's active ones */
-	char needle[32];
-	snprintf(needle, sizeof needle, "%lld", property_id);
-	size_t nlen = strlen(needle);
-	for (const char *p = out->ids; *p;) {
-		size_t len = strcspn(p, ",");
-		if (len == nlen && memcmp(p, needle, nlen) == 0) {
-			out->ids = portal_strdup(req->arena, needle);
-			return out->ids ? 0 : 500;
-		}
-		p += len;
-		if (*p == ',')
-			p++;
 	}
-	return portal_fail(req, 404, "not_found", NULL, "error.title.404");
+	if (!property_id)
+		return resident_ids(req, req->caller.user_id, req->caller.org_id, &out->ids);
+	/* a resident's must be one of their active ones */
+	long long uid = manager ? 0 : req->caller.user_id;
+	struct portal_value *property;
+	int status = portal_db_one(
+	    req,
+	    "SELECT p.name FROM properties p WHERE p.id = ? AND p.org_id = ? AND (? = 0 OR EXISTS"
+	    " (SELECT 1 FROM memberships m WHERE m.property_id = p.id AND m.user_id = ?"
+	    " AND m.state = 'active'))",
+	    PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(req->caller.org_id), PDB_I(uid), PDB_I(uid)),
+	    &property);
+	if (status)
+		return status;
+	out->name = pv_get_str(property, "name");
+	out->ids = portal_sprintf(req->arena, "%lld", property_id);
+	return out->ids ? 0 : 500;
 }
+
+/* list_sql's arguments for a scope and a range. */
+#define VISIBLE_ARGS(s, r)                                                                        \
+	PORTAL_DB_ARGS(PDB_I((s)->org_id), PDB_I((s)->everything ? 1 : 0), PDB_S((s)->ids),       \
+	               PDB_S((s)->ids), PDB_I((r)->id), PDB_I((r)->id), at_arg((r)->from),        \
+	               at_arg((r)->from), at_arg((r)->to), at_arg((r)->to), PDB_I((r)->after_id), \
+	               PDB_I((r)->after_key), PDB_I((r)->after_key), PDB_I((r)->after_id),        \
+	               PDB_I((r)->limit))
 
 static int query_visible(struct portal_req *req, const struct scope *s, const struct range *r,
                          struct portal_value **rows)
 {
-	return portal_db_query(req, list_sql,
-	                       PORTAL_DB_ARGS(PDB_I(s->org_id), PDB_I(s->everything ? 1 : 0),
-	                                      PDB_S(s->ids), PDB_S(s->ids), PDB_I(r->id),
-	                                      PDB_I(r->id), PDB_S(r->from), PDB_S(r->from),
-	                                      PDB_S(r->to), PDB_S(r->to), PDB_S(r->after_key),
-	                                      PDB_S(r->after_key), PDB_S(r->after_key),
-	                                      PDB_I(r->after_id), PDB_I(r->limit)),
-	                       rows);
+	return portal_db_query(req, list_sql, VISIBLE_ARGS(s, r), rows);
 }
 
 /* --------------------------------------------------------------- items */
@@ -273,25 +206,31 @@ static int item_properties(struct portal_req *req, const struct scope *s, struct
 	return 0;
 }
 
-/* Adds what pages show (Berlin times) to a row. */
+/* Adds what pages and mails show to a row: its local days and times. */
 static int item_display(struct portal_req *req, struct portal_value *item)
 {
-	time_t starts, ends;
-	const char *ends_at = pv_get_str(item, "ends_at");
-	if (ical_parse_rfc3339(pv_get_str(item, "starts_at"), &starts))
+	struct portal_arena *a = req->arena;
+	const char *starts = pv_get_str(item, "starts_at"), *ends = pv_get_str(item, "ends_at");
+	const char *starts_date = portal_time_text_of(req, starts, PORTAL_TIME_DATE);
+	if (pv_set_str(a, item, "starts_date", starts_date) ||
+	    pv_set_str(a, item, "starts_time", portal_time_text_of(req, starts, PORTAL_TIME_CLOCK)))
 		return 500;
-	int status = set_local(req, item, "starts", starts);
-	if (!status && ends_at) {
-		if (ical_parse_rfc3339(ends_at, &ends))
-			return 500;
-		status = set_local(req, item, "ends", ends);
-		/* "18:00 – 20:00" reads better than repeating the day */
-		if (!status && pv_set_bool(req->arena, item, "same_day",
-		                           strcmp(pv_get_str(item, "starts_date"),
-		                                  pv_get_str(item, "ends_date")) == 0))
-			status = 500;
-	}
-	return status;
+	if (!ends)
+		return 0;
+	const char *ends_date = portal_time_text_of(req, ends, PORTAL_TIME_DATE);
+	/* "18:00 – 20:00" reads better than repeating the day */
+	if (pv_set_str(a, item, "ends_date", ends_date) ||
+	    pv_set_str(a, item, "ends_time", portal_time_text_of(req, ends, PORTAL_TIME_CLOCK)) ||
+	    pv_set_bool(a, item, "same_day", strcmp(starts_date, ends_date) == 0))
+		return 500;
+	return 0;
+}
+
+static int item_finish(struct portal_req *req, const struct scope *s, struct portal_value *item,
+                       bool display)
+{
+	int status = item_properties(req, s, item);
+	return !status && display ? item_display(req, item) : status;
 }
 
 static int items_finish(struct portal_req *req, const struct scope *s, struct portal_value *rows,
@@ -299,120 +238,79 @@ static int items_finish(struct portal_req *req, const struct scope *s, struct po
 {
 	pv_foreach(m, rows)
 	{
-		int status = item_properties(req, s, m->value);
-		if (!status && display)
-			status = item_display(req, m->value);
+		int status = item_finish(req, s, m->value, display);
 		if (status)
 			return status;
 	}
 	return 0;
 }
 
-/* One appointment the caller may see into view, or 404. */
+/* One appointment the caller may see, complete, or 404. */
 static int load_one(struct portal_req *req, const struct scope *s, long long id,
-                    struct portal_value *view)
+                    struct portal_value **item)
 {
 	struct range r = {.id = id, .limit = 1};
-	struct portal_value *rows;
-	int status = query_visible(req, s, &r, &rows);
-	if (status)
-		return status;
-	if (rows->u.c.count == 0)
-		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
-	struct portal_value *item = rows->u.c.head->value;
-	if ((status = items_finish(req, s, rows, !req->is_api)))
-		return status;
-	pv_foreach(m, item)
-	{
-		if (pv_set(req->arena, view, m->key, m->value))
-			return 500;
-	}
-	return 0;
+	int status = portal_db_one(req, list_sql, VISIBLE_ARGS(s, &r), item);
+	return status ? status : item_finish(req, s, *item, !req->is_api);
 }
+
+/* ------------------------------------------------------------------ input */
+
+#define TARGETS_MESSAGE "appointments.error_properties"
+#define TITLE_MESSAGE "appointments.error_title"
+#define TIME_MESSAGE "appointments.error_time"
+
+/* The create fields; title, start and targets with flags (a PATCH may leave
+ * them out, but not empty them). An optional field sent empty is cleared. */
+#define APPOINTMENT_FIELDS(flags)                                                          \
+	{"title", PORTAL_IN_STRING, flags, 1, TITLE_MAX_CHARS, .message = TITLE_MESSAGE},  \
+	    {"body", PORTAL_IN_STRING, PORTAL_IN_NULLABLE | PORTAL_IN_MULTILINE, 0,        \
+	     BODY_MAX_CHARS},                                                              \
+	    {"location", PORTAL_IN_STRING, PORTAL_IN_NULLABLE, 0, LOCATION_MAX_CHARS},     \
+	    {"starts_at", PORTAL_IN_DATETIME, flags, .message = TIME_MESSAGE},             \
+	    {"ends_at", PORTAL_IN_DATETIME, PORTAL_IN_NULLABLE, .message = TIME_MESSAGE}
+
+const struct portal_input appointment_create_inputs[] = {
+    APPOINTMENT_FIELDS(PORTAL_IN_REQUIRED),
+    {"property_ids", PORTAL_IN_PROPERTIES, PORTAL_IN_REQUIRED, .message = TARGETS_MESSAGE},
+    {"notify", PORTAL_IN_BOOL},
+    {0},
+};
+const struct portal_input appointment_patch_inputs[] = {
+    APPOINTMENT_FIELDS(PORTAL_IN_NULLABLE),
+    {"property_ids", PORTAL_IN_PROPERTIES, PORTAL_IN_NULLABLE, .message = TARGETS_MESSAGE},
+    {"renotify", PORTAL_IN_BOOL},
+    {0},
+};
+/* The edit page's form always sends its boxes: none ticked is no recipient. */
+const struct portal_input appointment_edit_inputs[] = {
+    APPOINTMENT_FIELDS(PORTAL_IN_NULLABLE),
+    {"property_ids", PORTAL_IN_PROPERTIES, PORTAL_IN_REQUIRED, .message = TARGETS_MESSAGE},
+    {"renotify", PORTAL_IN_BOOL},
+    {0},
+};
+/* The list: from and to (RFC 3339) on the API; the page's notices after a change. */
+const struct portal_input appointment_list_inputs[] = {
+    {"from", PORTAL_IN_DATETIME, PORTAL_IN_QUERY, .message = TIME_MESSAGE},
+    {"to", PORTAL_IN_DATETIME, PORTAL_IN_QUERY, .message = TIME_MESSAGE},
+    {"created", PORTAL_IN_BOOL, PORTAL_IN_QUERY},
+    {"updated", PORTAL_IN_BOOL, PORTAL_IN_QUERY},
+    {"deleted", PORTAL_IN_BOOL, PORTAL_IN_QUERY},
+    {0},
+};
+/* The calendar: "YYYY-MM" (else the current month) and the layout. */
+static const char *const calendar_views[] = {"list", "month", NULL};
+const struct portal_input appointment_calendar_inputs[] = {
+    {"month", PORTAL_IN_STRING, PORTAL_IN_QUERY, 0, 7},
+    {"view", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = calendar_views},
+    {0},
+};
 
 /* ------------------------------------------------------------ recipients */
 
-struct targets {
-	bool all;
-	long long *ids;
-	size_t count;
-};
-
-static int targets_fail(struct portal_req *req)
-{
-	return portal_fail(req, 422, "validation", "property_ids", "appointments.error_properties");
-}
-
-/* One id of property_ids: a JSON number or a string of digits. */
-static int target_id(const struct portal_value *v, long long *out)
-{
-	if (v->type == PV_INT) {
-		*out = v->u.i;
-		return *out > 0 ? 0 : -1;
-	}
-	if (v->type != PV_STRING || v->u.s.len == 0 || v->u.s.len > 18)
-		return -1;
-	long long id = 0;
-	for (size_t i = 0; i < v->u.s.len; i++) {
-		char c = v->u.s.ptr[i];
-		if (c < '0' || c > '9')
-			return -1;
-		id = id * 10 + (c - '0');
-	}
-	*out = id;
-	return id > 0 ? 0 : -1;
-}
-
-/* property_ids: a list of ids of the caller's organisation, or "all" (a form
- * sends the field once per checked box; "all" among them wins). Empty, a
- * foreign or unknown id, or anything else: 422 on the field. */
-static int targets_read(struct portal_req *req, struct targets *out)
-{
-	*out = (struct targets){0};
-	const struct portal_value *v = pv_get(req->body, "property_ids");
-	if (!v)
-		return targets_fail(req);
-	const struct portal_value *single = v->type == PV_LIST ? NULL : v;
-	size_t n = single ? 1 : v->u.c.count;
-	if (n == 0 || n > TARGETS_MAX)
-		return targets_fail(req);
-	out->ids = portal_alloc(req->arena, n * sizeof *out->ids);
-	if (!out->ids)
-		return 500;
-	const struct pv_member *m = single ? NULL : v->u.c.head;
-	for (size_t i = 0; i < n; i++, m = m ? m->next : NULL) {
-		const struct portal_value *item = single ? single : m->value;
-		if (item->type == PV_STRING && strcmp(item->u.s.ptr, "all") == 0) {
-			out->all = true;
-			continue;
-		}
-		long long id;
-		if (target_id(item, &id))
-			return targets_fail(req);
-		bool seen = false;
-		for (size_t j = 0; j < out->count && !seen; j++)
-			seen = out->ids[j] == id;
-		if (!seen)
-			out->ids[out->count++] = id;
-	}
-	if (out->all) {
-		out->count = 0;
-		return 0;
-	}
-	for (size_t i = 0; i < out->count; i++) {
-		struct portal_value *rows;
-		int status = portal_db_query(
-		    req, "SELECT id FROM properties WHERE id = ? AND org_id = ?",
-		    PORTAL_DB_ARGS(PDB_I(out->ids[i]), PDB_I(req->caller.org_id)), &rows);
-		if (status)
-			return status;
-		if (rows->u.c.count == 0)
-			return targets_fail(req);
-	}
-	return 0;
-}
-
-static int targets_write(struct portal_req *req, long long id, const struct targets *t)
+/* Writes the targets (property_ids, checked to be the organisation's; the
+ * insert stays scoped by it all the same). */
+static int targets_write(struct portal_req *req, long long id, const struct portal_ids *t)
 {
 	int status =
 	    portal_db_exec(req,
@@ -464,7 +362,7 @@ static int notify_residents(struct portal_req *req, long long id, const struct p
 		if (pv_set(a, view, m->key, m->value))
 			return 500;
 	}
-	/* the mail shows Berlin times whichever rendering the request has */
+	/* the mail shows local times whichever rendering the request has */
 	if ((status = item_display(req, view)))
 		return status;
 	if (pv_set_str(a, view, "calendar_url", portal_sprintf(a, "%s/portal/calendar", base)) ||
@@ -503,55 +401,26 @@ static int notify_residents(struct portal_req *req, long long id, const struct p
 
 /* -------------------------------------------------------------- the form */
 
-/* The organisation's properties for the recipients' checkboxes, each marked
- * when the failed form had chosen it; with no form sent yet, when the stored
- * appointment (item, or NULL) targets it, so the edit page opens as saved. */
-static int form_properties(struct portal_req *req, const struct portal_value *item,
+/* The recipients' checkboxes (templates/targets.html), chosen ticked. */
+static int form_properties(struct portal_req *req, const struct portal_ids *chosen,
                            struct portal_value *view)
 {
-	struct portal_value *rows;
-	int status = portal_db_query(req,
-	                             "SELECT id, name, city FROM properties WHERE org_id = ?"
-	                             " ORDER BY name, id LIMIT 1000",
-	                             PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), &rows);
-	if (status)
-		return status;
+	return content_choices(req, view, chosen, "appointment-targets", "appointments.recipients");
+}
+
+/* A page refused after its input was read shows the fields sent again (core
+ * puts them in form), but those hold the times as RFC 3339 in UTC: here they
+ * are in the local form the datetime-local fields take. */
+static int sent_times(struct portal_req *req, struct portal_value *view)
+{
 	struct portal_arena *a = req->arena;
-	const struct portal_value *chosen = pv_get(req->body, "property_ids");
-	bool all = false;
-	pv_foreach(m, rows)
-	{
-		bool checked = false;
-		char id[32];
-		snprintf(id, sizeof id, "%lld", pv_get_int(m->value, "id", 0));
-		if (chosen && chosen->type == PV_STRING) {
-			checked = strcmp(chosen->u.s.ptr, id) == 0;
-			all = all || strcmp(chosen->u.s.ptr, "all") == 0;
-		} else if (chosen && chosen->type == PV_LIST) {
-			pv_foreach(c, chosen)
-			{
-				if (c->value->type != PV_STRING)
-					continue;
-				checked = checked || strcmp(c->value->u.s.ptr, id) == 0;
-				all = all || strcmp(c->value->u.s.ptr, "all") == 0;
-			}
-		}
-		if (!chosen && item) {
-			pv_foreach(t, pv_get(item, "properties"))
-			{
-				checked = checked || pv_get_int(t->value, "id", 0) ==
-				                         pv_get_int(m->value, "id", 0);
-			}
-		}
-		if (pv_set_bool(a, m->value, "checked", checked))
-			return 500;
-	}
-	if (!chosen && item)
-		all = pv_truthy(pv_get(item, "all_properties"));
-	/* the shape templates/targets.html reads, as every content form gives it */
-	if (pv_set(a, view, "choices", rows) || pv_set_bool(a, view, "all_checked", all) ||
-	    pv_set_str(a, view, "targets_id", "appointment-targets") ||
-	    pv_set_str(a, view, "targets_legend", "appointments.recipients"))
+	struct portal_value *times = pv_object(a);
+	const char *starts = portal_in_str(req, "starts_at"), *ends = portal_in_str(req, "ends_at");
+	if (!times ||
+	    pv_set_str(a, times, "starts_at",
+	               portal_time_text_of(req, starts, PORTAL_TIME_INPUT)) ||
+	    pv_set_str(a, times, "ends_at", portal_time_text_of(req, ends, PORTAL_TIME_INPUT)) ||
+	    pv_set(a, view, "sent_times", times))
 		return 500;
 	return 0;
 }
@@ -565,53 +434,48 @@ int appointment_new_form(struct portal_req *req, struct portal_value *view)
 /* --------------------------------------------------------------- create */
 
 struct fields {
-	const char *title, *body, *location;
-	time_t starts, ends;
-	bool has_title, has_body, has_location, has_starts, has_ends, clear_ends;
+	const char *title, *body, *location; /* NULL: not sent */
+	long long starts, ends;              /* 0: not sent */
+	bool clear_ends;                     /* ends_at sent empty */
 };
 
-/* The create and update fields; on create title and starts_at are required. */
-static int fields_read(struct portal_req *req, bool create, struct fields *f)
+/* An optional text: what was sent, "" when sent empty, NULL when not sent. */
+static const char *optional_text(const struct portal_req *req, const char *name)
 {
-	*f = (struct fields){0};
-	int status = portal_body_str(req, "title", create ? 1 : 0, TITLE_MAX_CHARS, &f->title);
-	if (status)
-		return status;
-	if (!create && portal_body_has(req, "title") && !f->title)
-		return portal_fail(req, 422, "validation", "title", "appointments.error_title");
-	f->has_title = f->title != NULL;
-	if ((status = portal_body_str(req, "body", 0, BODY_MAX_CHARS, &f->body)))
-		return status;
-	f->has_body = portal_body_has(req, "body");
-	if ((status = portal_body_str(req, "location", 0, LOCATION_MAX_CHARS, &f->location)))
-		return status;
-	f->has_location = portal_body_has(req, "location");
-	if ((status = read_time(req, "starts_at", &f->starts, &f->has_starts)))
-		return status;
-	if ((create || portal_body_has(req, "starts_at")) && !f->has_starts)
-		return portal_fail(req, 422, "validation", "starts_at", "appointments.error_time");
-	if ((status = read_time(req, "ends_at", &f->ends, &f->has_ends)))
-		return status;
-	f->clear_ends = !f->has_ends && portal_body_has(req, "ends_at");
-	return 0;
+	return portal_in_null(req, name) ? "" : portal_in_str(req, name);
+}
+
+/* The create and update fields. */
+static void fields_read(struct portal_req *req, struct fields *f)
+{
+	*f = (struct fields){
+	    .title = portal_in_str(req, "title"),
+	    .body = optional_text(req, "body"),
+	    .location = optional_text(req, "location"),
+	    .starts = portal_in_time(req, "starts_at"),
+	    .ends = portal_in_time(req, "ends_at"),
+	    .clear_ends = portal_in_null(req, "ends_at"),
+	};
+}
+
+static int ends_before_starts(struct portal_req *req)
+{
+	return portal_fail(req, 422, "validation", "ends_at", "appointments.error_ends_at");
 }
 
 int appointment_create(struct portal_req *req, struct portal_value *view)
 {
-	int status;
-	/* a page that fails is rendered again: it needs its checkboxes */
-	if (!req->is_api && (status = form_properties(req, NULL, view)))
-		return status;
 	struct fields f;
-	struct targets t;
-	bool notify;
-	if ((status = fields_read(req, true, &f)))
+	struct portal_ids targets = portal_in_ids(req, "property_ids");
+	bool notify = portal_in_bool(req, "notify", false);
+	fields_read(req, &f);
+	int status = 0;
+	/* a page that fails is rendered again: it needs its checkboxes */
+	if (!req->is_api &&
+	    ((status = form_properties(req, &targets, view)) || (status = sent_times(req, view))))
 		return status;
-	if (f.has_ends && f.ends < f.starts)
-		return portal_fail(req, 422, "validation", "ends_at", "appointments.error_ends_at");
-	if ((status = targets_read(req, &t)) ||
-	    (status = portal_body_bool(req, "notify", false, &notify)))
-		return status;
+	if (f.ends && f.ends < f.starts)
+		return ends_before_starts(req);
 
 	unsigned long long id = 0;
 	if ((status = portal_db_begin(req)))
@@ -620,20 +484,17 @@ int appointment_create(struct portal_req *req, struct portal_value *view)
 	    req,
 	    "INSERT INTO appointments (org_id, title, body, location, starts_at, ends_at,"
 	    " all_properties, author_id, created_at, updated_at)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())",
+	    " VALUES (?, ?, ?, ?, " SQL_AT ", " SQL_AT ", ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())",
 	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_S(f.title), PDB_S(f.body ? f.body : ""),
-	                   PDB_S(f.location ? f.location : ""), PDB_S(sql_time_dup(req, f.starts)),
-	                   f.has_ends ? PDB_S(sql_time_dup(req, f.ends)) : PDB_NUL,
-	                   PDB_I(t.all ? 1 : 0), PDB_I(req->caller.user_id)),
+	                   PDB_S(f.location ? f.location : ""), PDB_I(f.starts), at_arg(f.ends),
+	                   PDB_I(targets.all ? 1 : 0), PDB_I(req->caller.user_id)),
 	    NULL, &id);
 	if (!status)
-		status = targets_write(req, (long long)id, &t);
+		status = targets_write(req, (long long)id, &targets);
 	struct scope s = {.org_id = req->caller.org_id, .everything = true, .ids = ""};
-	struct portal_value *item = pv_object(req->arena);
-	if (!status && !item)
-		status = 500;
+	struct portal_value *item = NULL;
 	if (!status)
-		status = load_one(req, &s, (long long)id, item);
+		status = load_one(req, &s, (long long)id, &item);
 	if (!status && notify)
 		status = notify_residents(req, (long long)id, item, false);
 	if (!status)
@@ -642,11 +503,7 @@ int appointment_create(struct portal_req *req, struct portal_value *view)
 		return status;
 	if (!req->is_api)
 		return portal_redirect(req, "/app/content/appointments?created=1");
-	pv_foreach(m, item)
-	{
-		if (pv_set(req->arena, view, m->key, m->value))
-			return 500;
-	}
+	*view = *item;
 	return 201;
 }
 
@@ -655,47 +512,33 @@ int appointment_create(struct portal_req *req, struct portal_value *view)
 int appointment_show(struct portal_req *req, struct portal_value *view)
 {
 	struct scope s;
+	struct portal_value *item;
 	int status = caller_scope(req, 0, &s);
 	if (!status)
-		status = load_one(req, &s, portal_param_id(req, "id"), view);
-	return status ? status : 200;
+		status = load_one(req, &s, portal_param_id(req, "id"), &item);
+	if (status)
+		return status;
+	*view = *item;
+	return 200;
 }
 
-/* A query time (RFC 3339) as SQL DATETIME text, NULL when absent; 422 on the
- * field when malformed. */
-static int query_time(struct portal_req *req, const char *name, const char **out)
-{
-	const char *text = pv_get_str(req->query, name);
-	*out = NULL;
-	if (!text || !*text)
-		return 0;
-	time_t t;
-	if (ical_parse_rfc3339(text, &t))
-		return portal_fail(req, 422, "validation", name, "appointments.error_time");
-	*out = sql_time_dup(req, t);
-	return *out ? 0 : 500;
-}
-
-/* The cursor's key (the last item's starts_at) back into SQL text. */
+/* The cursor's key (the last item's starts_at) back into an instant. */
 static int cursor_range(struct portal_req *req, struct range *r)
 {
 	const char *key;
 	int status = portal_cursor_read(req, &key, &r->after_id);
-	if (status)
+	if (status || !r->after_id)
 		return status;
-	if (!r->after_id)
-		return 0;
-	time_t t;
-	if (!key || ical_parse_rfc3339(key, &t))
+	r->after_key = portal_time_parse(key);
+	if (r->after_key < 0)
 		return portal_fail(req, 400, "bad_request", "after", "error.title.400");
-	r->after_key = sql_time_dup(req, t);
-	return r->after_key ? 0 : 500;
+	return 0;
 }
 
 int appointment_list(struct portal_req *req, struct portal_value *view)
 {
 	struct scope s;
-	struct range r = {0};
+	struct range r = {.from = portal_in_time(req, "from"), .to = portal_in_time(req, "to")};
 	int status = caller_scope(req, 0, &s);
 	if (status)
 		return status;
@@ -705,12 +548,11 @@ int appointment_list(struct portal_req *req, struct portal_value *view)
 	if (!limit)
 		return 400;
 	r.limit = limit + 1;
-	if ((status = query_time(req, "from", &r.from)) ||
-	    (status = query_time(req, "to", &r.to)) || (status = cursor_range(req, &r)))
+	if ((status = cursor_range(req, &r)))
 		return status;
 	/* the manager's page shows what is still to come unless asked otherwise */
 	if (!req->is_api && !r.from)
-		r.from = sql_time_dup(req, time(NULL));
+		r.from = time(NULL);
 	struct portal_value *rows;
 	if ((status = query_visible(req, &s, &r, &rows)))
 		return status;
@@ -719,36 +561,38 @@ int appointment_list(struct portal_req *req, struct portal_value *view)
 	if (portal_list_view(req, view, rows, limit, "starts_at"))
 		return 500;
 	if (!req->is_api &&
-	    (pv_set_bool(req->arena, view, "created", pv_get_str(req->query, "created") != NULL) ||
-	     pv_set_bool(req->arena, view, "deleted", pv_get_str(req->query, "deleted") != NULL) ||
-	     pv_set_bool(req->arena, view, "updated", pv_get_str(req->query, "updated") != NULL)))
+	    (pv_set_bool(req->arena, view, "created", portal_in_bool(req, "created", false)) ||
+	     pv_set_bool(req->arena, view, "deleted", portal_in_bool(req, "deleted", false)) ||
+	     pv_set_bool(req->arena, view, "updated", portal_in_bool(req, "updated", false))))
 		return 500;
 	return 200;
 }
 
 /* ------------------------------------------------------- update, delete */
 
-/* The edit page's view: the appointment, its recipients ticked, and the
- * fields as the form shows them (Berlin wall-clock time); a failed save
- * replaces form with what was sent (core's doing). */
-static int edit_view(struct portal_req *req, struct portal_value *item, struct portal_value *view)
+/* The edit page's view: the appointment, the recipients of chosen ticked,
+ * and the fields as the form shows them (local wall-clock time); a failed
+ * save replaces form with what was sent (core's doing). */
+static int edit_view(struct portal_req *req, struct portal_value *item,
+                     const struct portal_ids *chosen, struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
 	struct portal_value *form = pv_object(a);
-	const char *ends = pv_get_str(item, "ends_at") ? pv_get_str(item, "ends_local") : "";
 	pv_foreach(m, item)
 	{
 		if (pv_set(a, view, m->key, m->value))
 			return 500;
 	}
-	int status = form_properties(req, item, view);
+	int status = form_properties(req, chosen, view);
 	if (status)
 		return status;
+	const char *starts = pv_get_str(item, "starts_at"), *ends = pv_get_str(item, "ends_at");
 	if (!form || pv_set_str(a, form, "title", pv_get_str(item, "title")) ||
 	    pv_set_str(a, form, "body", pv_get_str(item, "body")) ||
 	    pv_set_str(a, form, "location", pv_get_str(item, "location")) ||
-	    pv_set_str(a, form, "starts_at", pv_get_str(item, "starts_local")) ||
-	    pv_set_str(a, form, "ends_at", ends) || pv_set(a, view, "form", form))
+	    pv_set_str(a, form, "starts_at", portal_time_text_of(req, starts, PORTAL_TIME_INPUT)) ||
+	    pv_set_str(a, form, "ends_at", portal_time_text_of(req, ends, PORTAL_TIME_INPUT)) ||
+	    pv_set(a, view, "form", form))
 		return 500;
 	return 0;
 }
@@ -758,12 +602,13 @@ static int edit_view(struct portal_req *req, struct portal_value *item, struct p
 int appointment_edit_form(struct portal_req *req, struct portal_value *view)
 {
 	struct scope s = {.org_id = req->caller.org_id, .everything = true, .ids = ""};
-	struct portal_value *item = pv_object(req->arena);
-	if (!item)
-		return 500;
-	int status = load_one(req, &s, portal_param_id(req, "id"), item);
+	struct portal_value *item;
+	struct portal_ids stored;
+	int status = load_one(req, &s, portal_param_id(req, "id"), &item);
 	if (!status)
-		status = edit_view(req, item, view);
+		status = content_stored_targets(req, item, &stored);
+	if (!status)
+		status = edit_view(req, item, &stored, view);
 	return status ? status : 200;
 }
 
@@ -774,63 +619,49 @@ int appointment_update(struct portal_req *req, struct portal_value *view)
 {
 	long long id = portal_param_id(req, "id");
 	struct scope s = {.org_id = req->caller.org_id, .everything = true, .ids = ""};
-	struct portal_value *current = pv_object(req->arena);
-	if (!current)
-		return 500;
-	int status = load_one(req, &s, id, current);
+	struct portal_value *current;
+	struct portal_ids targets = portal_in_ids(req, "property_ids");
+	bool retarget = portal_in_has(req, "property_ids");
+	bool renotify = portal_in_bool(req, "renotify", false);
+	struct fields f;
+	fields_read(req, &f);
+	int status = load_one(req, &s, id, &current);
 	/* a page that fails is rendered again: it needs the appointment and boxes */
-	if (!status && !req->is_api)
-		status = edit_view(req, current, view);
+	if (!status && !req->is_api && !(status = edit_view(req, current, &targets, view)))
+		status = sent_times(req, view);
+	if (!status)
+		status = content_not_emptied(req, "title", TITLE_MESSAGE);
+	if (!status)
+		status = content_not_emptied(req, "starts_at", TIME_MESSAGE);
+	if (!status)
+		status = content_not_emptied(req, "property_ids", TARGETS_MESSAGE);
 	if (status)
 		return status;
-	struct fields f;
-	struct targets t = {0};
-	bool renotify = false;
-	/* the page's form always sends its boxes: none ticked is no recipient */
-	bool retarget = !req->is_api || portal_body_has(req, "property_ids");
-	if ((status = fields_read(req, false, &f)) ||
-	    (retarget && (status = targets_read(req, &t))) ||
-	    (status = portal_body_bool(req, "renotify", false, &renotify)))
-		return status;
-	time_t starts, ends;
-	bool has_ends = f.has_ends;
-	if (f.has_starts)
-		starts = f.starts;
-	else if (ical_parse_rfc3339(pv_get_str(current, "starts_at"), &starts))
-		return 500;
-	if (f.has_ends)
-		ends = f.ends;
-	else if (!f.clear_ends && pv_get_str(current, "ends_at")) {
-		if (ical_parse_rfc3339(pv_get_str(current, "ends_at"), &ends))
-			return 500;
-		has_ends = true;
-	}
-	if (has_ends && ends < starts)
-		return portal_fail(req, 422, "validation", "ends_at", "appointments.error_ends_at");
+	long long starts =
+	    f.starts ? f.starts : portal_time_parse(pv_get_str(current, "starts_at"));
+	long long ends = f.ends;
+	if (!ends && !f.clear_ends && pv_get_str(current, "ends_at"))
+		ends = portal_time_parse(pv_get_str(current, "ends_at"));
+	if (ends && ends < starts)
+		return ends_before_starts(req);
 
 	if ((status = portal_db_begin(req)))
 		return status;
 	status = portal_db_exec(
 	    req,
 	    "UPDATE appointments SET title = COALESCE(?, title), body = COALESCE(?, body),"
-	    " location = COALESCE(?, location), starts_at = ?, ends_at = ?,"
+	    " location = COALESCE(?, location), starts_at = " SQL_AT ", ends_at = " SQL_AT ","
 	    " all_properties = IF(?, ?, all_properties), updated_at = UTC_TIMESTAMP()"
 	    " WHERE id = ? AND org_id = ?",
-	    PORTAL_DB_ARGS(PDB_S(f.has_title ? f.title : NULL),
-	                   f.has_body ? PDB_S(f.body ? f.body : "") : PDB_NUL,
-	                   f.has_location ? PDB_S(f.location ? f.location : "") : PDB_NUL,
-	                   PDB_S(sql_time_dup(req, starts)),
-	                   has_ends ? PDB_S(sql_time_dup(req, ends)) : PDB_NUL,
-	                   PDB_I(retarget ? 1 : 0), PDB_I(t.all ? 1 : 0), PDB_I(id),
-	                   PDB_I(req->caller.org_id)),
+	    PORTAL_DB_ARGS(PDB_S(f.title), PDB_S(f.body), PDB_S(f.location), PDB_I(starts),
+	                   at_arg(ends), PDB_I(retarget ? 1 : 0), PDB_I(targets.all ? 1 : 0),
+	                   PDB_I(id), PDB_I(req->caller.org_id)),
 	    NULL, NULL);
 	if (!status && retarget)
-		status = targets_write(req, id, &t);
-	struct portal_value *item = renotify ? pv_object(req->arena) : NULL;
-	if (!status && renotify && !item)
-		status = 500;
+		status = targets_write(req, id, &targets);
+	struct portal_value *item = NULL;
 	if (!status && renotify)
-		status = load_one(req, &s, id, item);
+		status = load_one(req, &s, id, &item);
 	if (!status && renotify)
 		status = notify_residents(req, id, item, true);
 	if (!status)
@@ -842,8 +673,10 @@ int appointment_update(struct portal_req *req, struct portal_value *view)
 	}
 	if (!req->is_api)
 		return portal_redirect(req, "/app/content/appointments?updated=1");
-	status = load_one(req, &s, id, view);
-	return status ? status : 200;
+	if ((status = load_one(req, &s, id, &item)))
+		return status;
+	*view = *item;
+	return 200;
 }
 
 int appointment_delete(struct portal_req *req, struct portal_value *view)
@@ -865,17 +698,16 @@ int appointment_delete(struct portal_req *req, struct portal_value *view)
 /* The calendar of a scope as text/calendar: the past year and the future. */
 static int respond_ics(struct portal_req *req, const struct scope *s, const char *name)
 {
-	struct range r = {.limit = ICS_MAX_ITEMS};
-	r.from = sql_time_dup(req, time(NULL) - (time_t)ICS_PAST_SECONDS);
+	struct range r = {.limit = ICS_MAX_ITEMS, .from = time(NULL) - ICS_PAST_SECONDS};
 	struct portal_value *rows;
 	int status = query_visible(req, s, &r, &rows);
 	if (status)
 		return status;
 	const char *host = base_host(req);
-	if (!host || !r.from)
+	if (!host)
 		return 500;
-	struct ical_buf b = {0};
-	int bad = ical_begin(&b, "-//Portal//Termine//DE", name ? name : "");
+	struct portal_buf b = {.arena = req->arena};
+	ical_begin(&b, "-//Portal//Termine//DE", name ? name : "");
 	pv_foreach(m, rows)
 	{
 		const struct portal_value *row = m->value;
@@ -885,40 +717,22 @@ static int respond_ics(struct portal_req *req, const struct scope *s, const char
 		    .title = pv_get_str(row, "title"),
 		    .body = pv_get_str(row, "body"),
 		    .location = pv_get_str(row, "location"),
-		    .ends = (time_t)-1,
+		    .starts = (time_t)portal_time_parse(pv_get_str(row, "starts_at")),
+		    .ends = ends_at ? (time_t)portal_time_parse(ends_at) : (time_t)-1,
+		    .stamp = (time_t)portal_time_parse(pv_get_str(row, "updated_at")),
 		};
-		if (bad || ical_parse_rfc3339(pv_get_str(row, "starts_at"), &e.starts) ||
-		    ical_parse_rfc3339(pv_get_str(row, "updated_at"), &e.stamp) ||
-		    (ends_at && ical_parse_rfc3339(ends_at, &e.ends)) || ical_event(&b, &e, host)) {
-			bad = -1;
-			break;
-		}
+		ical_event(&b, &e, host);
 	}
-	if (bad || ical_end(&b)) {
-		ical_free(&b);
+	if (ical_end(&b))
 		return 500;
-	}
-	status = portal_respond_raw(req, "text/calendar; charset=utf-8", b.data, b.len);
-	ical_free(&b);
-	return status;
+	return portal_respond_raw(req, "text/calendar; charset=utf-8", b.data, b.len);
 }
 
 int appointment_property_ics(struct portal_req *req, struct portal_value *view)
 {
-	long long property_id = portal_param_id(req, "id");
 	struct scope s;
-	int status = caller_scope(req, property_id, &s);
-	if (status)
-		return status;
-	struct portal_value *rows;
-	status =
-	    portal_db_query(req, "SELECT name FROM properties WHERE id = ? AND org_id = ?",
-	                    PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(req->caller.org_id)), &rows);
-	if (status)
-		return status;
-	if (rows->u.c.count == 0)
-		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
-	return respond_ics(req, &s, pv_get_str(rows->u.c.head->value, "name"));
+	int status = caller_scope(req, portal_param_id(req, "id"), &s);
+	return status ? status : respond_ics(req, &s, s.name);
 }
 
 /* ------------------------------------------------------------ the feed */
@@ -957,7 +771,7 @@ static int feed_generation(struct portal_req *req, bool lock, long long *generat
 		    " ON DUPLICATE KEY UPDATE user_id = calendar_feeds.user_id",
 		    PORTAL_DB_ARGS(hash_arg, PDB_I(user_id), PDB_I(req->caller.org_id)), NULL,
 		    NULL);
-	struct portal_value *rows = NULL;
+	struct portal_value *rows = NULL, *row;
 	if (!status)
 		status = portal_db_query(req,
 		                         lock ? "SELECT f.generation FROM calendar_feeds f JOIN "
@@ -970,11 +784,11 @@ static int feed_generation(struct portal_req *req, bool lock, long long *generat
 		                         &rows);
 	if (status)
 		return status;
-	if (rows->u.c.count == 0) {
+	if (!(row = pv_first(rows))) {
 		portal_log("appointments: the calendar feed of user %lld was not stored", user_id);
 		return 500;
 	}
-	*generation = pv_get_int(rows->u.c.head->value, "generation", 0);
+	*generation = pv_get_int(row, "generation", 0);
 	return 0;
 }
 
@@ -1041,18 +855,15 @@ int appointment_feed_ics(struct portal_req *req, struct portal_value *view)
 	unsigned char hash[PORTAL_HASH_BYTES];
 	portal_hash(token, strlen(token), hash);
 	struct portal_db_arg hash_arg = PDB_B(hash, PORTAL_HASH_BYTES);
-	struct portal_value *rows;
+	struct portal_value *row;
 	int status =
-	    portal_db_query(req,
-	                    "SELECT u.id, u.org_id, o.name AS org_name FROM calendar_feeds f"
-	                    " JOIN users u ON u.id = f.user_id JOIN orgs o ON o.id = u.org_id"
-	                    " WHERE f.token_hash = ? AND u.role = 'resident'",
-	                    PORTAL_DB_ARGS(hash_arg), &rows);
+	    portal_db_one(req,
+	                  "SELECT u.id, u.org_id, o.name AS org_name FROM calendar_feeds f"
+	                  " JOIN users u ON u.id = f.user_id JOIN orgs o ON o.id = u.org_id"
+	                  " WHERE f.token_hash = ? AND u.role = 'resident'",
+	                  PORTAL_DB_ARGS(hash_arg), &row);
 	if (status)
 		return status;
-	if (rows->u.c.count == 0)
-		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
-	const struct portal_value *row = rows->u.c.head->value;
 	struct scope s = {.org_id = pv_get_int(row, "org_id", 0), .ids = ""};
 	if ((status = resident_ids(req, pv_get_int(row, "id", 0), s.org_id, &s.ids)))
 		return status;
@@ -1061,14 +872,14 @@ int appointment_feed_ics(struct portal_req *req, struct portal_value *view)
 
 /* ------------------------------------------------------ calendar, home */
 
-/* "YYYY-MM" of the query, else the current month in Berlin. */
+/* "YYYY-MM" of the query, else the current local month. */
 static void calendar_month(struct portal_req *req, int *year, int *month)
 {
-	struct tm now;
-	berlin_from_utc(time(NULL), &now);
-	*year = now.tm_year + 1900;
-	*month = now.tm_mon + 1;
-	const char *q = pv_get_str(req->query, "month");
+	struct portal_local_time now;
+	portal_time_local(time(NULL), &now);
+	*year = now.year;
+	*month = now.month;
+	const char *q = portal_in_str(req, "month");
 	int y, m;
 	char tail;
 	if (q && strlen(q) == 7 && sscanf(q, "%4d-%2d%c", &y, &m, &tail) == 2 && y >= 1970 &&
@@ -1078,22 +889,25 @@ static void calendar_month(struct portal_req *req, int *year, int *month)
 	}
 }
 
+/* Whether an instant (RFC 3339) falls on a local day. */
+static bool on_day(const char *at, int year, int month, int day)
+{
+	struct portal_local_time t;
+	portal_time_local(portal_time_parse(at), &t);
+	return t.year == year && t.month == month && t.day == day;
+}
+
 /* The month as weeks of Monday..Sunday cells, each with its appointments. */
 static int calendar_weeks(struct portal_req *req, int year, int month,
                           const struct portal_value *items, struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
-	struct tm today;
-	berlin_from_utc(time(NULL), &today);
-	time_t first;
-	if (berlin_to_utc(year, month, 1, 12, 0, &first))
-		return 500;
-	struct tm t;
-	berlin_from_utc(first, &t);
-	int lead = (t.tm_wday + 6) % 7; /* cells before the 1st: the week starts on Monday */
+	struct portal_local_time first, now;
+	portal_time_local(portal_time_from_local(year, month, 1, 12, 0), &first);
+	portal_time_local(time(NULL), &now);
+	int lead = first.weekday; /* cells before the 1st: the week starts on Monday */
 	int days = 31;
-	time_t probe;
-	while (days > 28 && berlin_to_utc(year, month, days, 12, 0, &probe))
+	while (days > 28 && portal_time_from_local(year, month, days, 12, 0) < 0)
 		days--;
 	struct portal_value *weeks = pv_list(a), *week = NULL;
 	if (!weeks)
@@ -1111,21 +925,15 @@ static int calendar_weeks(struct portal_req *req, int year, int month,
 		int day = cell - lead + 1;
 		if (day < 1 || day > days)
 			continue;
-		bool is_today = today.tm_year + 1900 == year && today.tm_mon + 1 == month &&
-		                today.tm_mday == day;
 		pv_foreach(m, items)
 		{
-			time_t starts;
-			struct tm st;
-			if (ical_parse_rfc3339(pv_get_str(m->value, "starts_at"), &starts))
-				return 500;
-			berlin_from_utc(starts, &st);
-			if (st.tm_year + 1900 == year && st.tm_mon + 1 == month &&
-			    st.tm_mday == day && pv_push(a, list, m->value))
+			if (on_day(pv_get_str(m->value, "starts_at"), year, month, day) &&
+			    pv_push(a, list, m->value))
 				return 500;
 		}
-		if (pv_set_int(a, c, "day", day) || pv_set_bool(a, c, "today", is_today) ||
-		    pv_set(a, c, "items", list) || pv_set_bool(a, c, "busy", list->u.c.count > 0))
+		bool today = now.year == year && now.month == month && now.day == day;
+		if (pv_set_int(a, c, "day", day) || pv_set_bool(a, c, "today", today) ||
+		    pv_set(a, c, "items", list) || pv_set_bool(a, c, "busy", pv_count(list) > 0))
 			return 500;
 	}
 	return pv_set(a, view, "weeks", weeks) ? 500 : 0;
@@ -1142,22 +950,17 @@ int appointment_calendar_page(struct portal_req *req, struct portal_value *view)
 	calendar_month(req, &year, &month);
 	int next_year = month == 12 ? year + 1 : year, next_month = month == 12 ? 1 : month + 1;
 	int prev_year = month == 1 ? year - 1 : year, prev_month = month == 1 ? 12 : month - 1;
-	time_t from, to;
-	if (berlin_to_utc(year, month, 1, 0, 0, &from) ||
-	    berlin_to_utc(next_year, next_month, 1, 0, 0, &to))
-		return 500;
-	struct range r = {
-	    .limit = MONTH_MAX_ITEMS, .from = sql_time_dup(req, from), .to = sql_time_dup(req, to)};
+	struct range r = {.limit = MONTH_MAX_ITEMS,
+	                  .from = portal_time_from_local(year, month, 1, 0, 0),
+	                  .to = portal_time_from_local(next_year, next_month, 1, 0, 0)};
 	struct portal_value *rows;
-	if (!r.from || !r.to)
+	if (r.from < 0 || r.to < 0)
 		return 500;
 	if ((status = query_visible(req, &s, &r, &rows)) ||
 	    (status = items_finish(req, &s, rows, true)))
 		return status;
 	/* the layout: "list" or "month"; none lets narrow screens show the list */
-	const char *mode = pv_get_str(req->query, "view");
-	if (mode && strcmp(mode, "list") != 0 && strcmp(mode, "month") != 0)
-		mode = NULL;
+	const char *mode = portal_in_str(req, "view");
 	const char *suffix = mode ? portal_sprintf(a, "&view=%s", mode) : "";
 	long long generation;
 	const char *feed;
@@ -1165,7 +968,7 @@ int appointment_calendar_page(struct portal_req *req, struct portal_value *view)
 	    (status = feed_url(req, generation, &feed)))
 		return status;
 	if (!suffix || calendar_weeks(req, year, month, rows, view) ||
-	    pv_set(a, view, "items", rows) || pv_set_bool(a, view, "any", rows->u.c.count > 0) ||
+	    pv_set(a, view, "items", rows) || pv_set_bool(a, view, "any", pv_count(rows) > 0) ||
 	    pv_set_int(a, view, "month", month) || pv_set_int(a, view, "year", year) ||
 	    pv_set_str(a, view, "mode", mode ? mode : "auto") ||
 	    pv_set_str(a, view, "month_param", portal_sprintf(a, "%04d-%02d", year, month)) ||
@@ -1184,25 +987,18 @@ int appointment_home(struct portal_req *req, const long long *property_ids, size
                      struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
-	size_t cap = count * 21 + 1, len = 0;
-	char *ids = portal_alloc(a, cap);
-	if (!ids)
+	struct portal_buf ids = {.arena = a};
+	for (size_t i = 0; i < count; i++)
+		portal_buf_printf(&ids, "%s%lld", i ? "," : "", property_ids[i]);
+	if (ids.failed)
 		return 500;
-	for (size_t i = 0; i < count; i++) {
-		int n = snprintf(ids + len, cap - len, "%s%lld", len ? "," : "", property_ids[i]);
-		if (n < 0 || (size_t)n >= cap - len)
-			return 500;
-		len += (size_t)n;
-	}
-	struct scope s = {.org_id = req->caller.org_id, .ids = ids};
-	struct range r = {.limit = HOME_COUNT, .from = sql_time_dup(req, time(NULL))};
+	struct scope s = {.org_id = req->caller.org_id, .ids = ids.data ? ids.data : ""};
+	struct range r = {.limit = HOME_COUNT, .from = time(NULL)};
 	struct portal_value *rows;
-	if (!r.from)
-		return 500;
 	int status = query_visible(req, &s, &r, &rows);
 	if (status)
 		return status;
-	if (rows->u.c.count == 0)
+	if (pv_count(rows) == 0)
 		return 204;
 	pv_foreach(m, rows)
 	{

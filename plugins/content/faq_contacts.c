@@ -10,19 +10,69 @@
 
 #include <portal/input.h>
 #include <portal/list.h>
+#include <portal/text.h>
 
 #include "faq_contacts.h"
+#include "forms.h"
 
-/* At most this many target properties per entry: bounds the checks per write. */
-#define MAX_TARGETS 1000
 /* The home shows at most this many entries per section. */
 #define HOME_MAX 200
 
-struct field {
-	const char *name;
-	size_t min, max; /* characters; min 0: optional, stored as '' when absent */
-	/* What the value must also be (NULL: any text): false is a 422 on the field. */
-	bool (*valid)(const char *value);
+/* A kind's input: its text fields (flags: required on create; a PATCH may
+ * leave them out but not empty them), then position and targets. */
+#define FAQ_FIELDS(flags)                                                               \
+	{"question", PORTAL_IN_STRING, flags, 1, 300},                                  \
+	    {"answer", PORTAL_IN_STRING, flags | PORTAL_IN_MULTILINE, 1, 5000}
+/* An optional field sent empty is cleared (NULLABLE: null is "set to none"). */
+#define CONTACT_FIELDS(flags)                                                           \
+	{"name", PORTAL_IN_STRING, flags, 1, 200},                                      \
+	    {"role", PORTAL_IN_STRING, flags, 1, 200},                                  \
+	    {"phone", PORTAL_IN_STRING, PORTAL_IN_NULLABLE, 0, 50},                     \
+	    {"email", PORTAL_IN_EMAIL, PORTAL_IN_NULLABLE},                             \
+	    {"note", PORTAL_IN_STRING, PORTAL_IN_NULLABLE | PORTAL_IN_MULTILINE, 0, 1000}
+/* The position is an INT column; "all" or ids of the organisation's properties,
+ * refused with the kind's message. */
+#define ENTRY_PLACE(flags, targets_message)                                             \
+	{"position", PORTAL_IN_INT, 0, -2147483647LL, 2147483647LL},                    \
+	    {"property_ids", PORTAL_IN_PROPERTIES, flags, .message = targets_message}
+#define FAQ_TARGETS_MESSAGE "faq.property_ids_invalid"
+#define CONTACT_TARGETS_MESSAGE "contacts.property_ids_invalid"
+
+#define FAQ_NFIELDS 2
+#define CONTACT_NFIELDS 5
+#define MAX_FIELDS 5
+
+const struct portal_input faq_create_inputs[] = {
+    FAQ_FIELDS(PORTAL_IN_REQUIRED),
+    ENTRY_PLACE(PORTAL_IN_REQUIRED, FAQ_TARGETS_MESSAGE),
+    {0},
+};
+const struct portal_input faq_update_inputs[] = {
+    FAQ_FIELDS(PORTAL_IN_NULLABLE),
+    ENTRY_PLACE(PORTAL_IN_NULLABLE, FAQ_TARGETS_MESSAGE),
+    {0},
+};
+const struct portal_input contacts_create_inputs[] = {
+    CONTACT_FIELDS(PORTAL_IN_REQUIRED),
+    ENTRY_PLACE(PORTAL_IN_REQUIRED, CONTACT_TARGETS_MESSAGE),
+    {0},
+};
+const struct portal_input contacts_update_inputs[] = {
+    CONTACT_FIELDS(PORTAL_IN_NULLABLE),
+    ENTRY_PLACE(PORTAL_IN_NULLABLE, CONTACT_TARGETS_MESSAGE),
+    {0},
+};
+/* The list: one property's entries; the page's notice after a change. */
+static const char *const notices[] = {"created", "updated", "deleted", NULL};
+const struct portal_input faq_contacts_list_inputs[] = {
+    {"property_id", PORTAL_IN_ID, PORTAL_IN_QUERY},
+    {"saved", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = notices},
+    {0},
+};
+static const char *const directions[] = {"up", "down", NULL};
+const struct portal_input faq_contacts_move_inputs[] = {
+    {"direction", PORTAL_IN_ENUM, PORTAL_IN_REQUIRED, .choices = directions},
+    {0},
 };
 
 struct kind {
@@ -31,17 +81,17 @@ struct kind {
 	const char *targets; /* <table>_targets: (fk, property_id) */
 	const char *fk;
 	const char *columns; /* of the entry, with alias x */
-	const struct field *fields;
+	const char *targets_message; /* locale key of a 422 on property_ids */
+	/* The text fields: the first nfields of the create inputs. */
+	const struct portal_input *fields;
 	size_t nfields;
+	/* What a field must also be beyond its input type (NULL: nothing): false
+	 * is a 422 on the field. */
+	bool (*valid)(const char *field, const char *value);
 	/* (org_id, all_properties, position, fields...) */
 	const char *insert_sql;
 	/* all_properties, position, fields... (NULL keeps the column), id, org_id */
 	const char *update_sql;
-};
-
-static const struct field faq_fields[] = {
-    {"question", 1, 300, NULL},
-    {"answer", 1, 5000, NULL},
 };
 
 /* A phone number residents can dial from the tel: link: digits and the usual
@@ -58,27 +108,10 @@ static bool valid_phone(const char *s)
 	return digits > 0;
 }
 
-/* An address for the mailto: link: one @ with text on both sides, no spaces or
- * controls (it is not mailed by the portal, only shown). */
-static bool valid_email(const char *s)
+static bool contact_valid(const char *field, const char *value)
 {
-	const char *at = strchr(s, '@');
-	if (!at || at == s || !at[1] || strchr(at + 1, '@'))
-		return false;
-	for (; *s; s++)
-		if ((unsigned char)*s <= ' ' || *s == 0x7f || strchr("<>\\\",", *s))
-			return false;
-	return true;
+	return strcmp(field, "phone") != 0 || valid_phone(value);
 }
-
-static const struct field contact_fields[] = {
-    {"name", 1, 200, NULL},		{"role", 1, 200, NULL},
-    {"phone", 0, 50, valid_phone},	{"email", 0, 254, valid_email},
-    {"note", 0, 1000, NULL},
-};
-
-#define NFIELDS(f) (sizeof(f) / sizeof((f)[0]))
-#define MAX_FIELDS 5
 
 static const struct kind faq_kind = {
     "faq",
@@ -86,8 +119,10 @@ static const struct kind faq_kind = {
     "faq_targets",
     "faq_id",
     "x.id, x.question, x.answer, x.position, x.all_properties",
-    faq_fields,
-    NFIELDS(faq_fields),
+    FAQ_TARGETS_MESSAGE,
+    faq_create_inputs,
+    FAQ_NFIELDS,
+    NULL,
     "INSERT INTO faq (org_id, all_properties, position, question, answer) VALUES (?, ?, ?, ?, ?)",
     "UPDATE faq SET all_properties = COALESCE(?, all_properties), position = COALESCE(?, position),"
     " question = COALESCE(?, question), answer = COALESCE(?, answer) WHERE id = ? AND org_id = ?",
@@ -99,8 +134,10 @@ static const struct kind contact_kind = {
     "contact_targets",
     "contact_id",
     "x.id, x.name, x.role, x.phone, x.email, x.note, x.position, x.all_properties",
-    contact_fields,
-    NFIELDS(contact_fields),
+    CONTACT_TARGETS_MESSAGE,
+    contacts_create_inputs,
+    CONTACT_NFIELDS,
+    contact_valid,
     "INSERT INTO contacts (org_id, all_properties, position, name, role, phone, email, note)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     "UPDATE contacts SET all_properties = COALESCE(?, all_properties),"
@@ -162,7 +199,7 @@ static int add_targets(struct portal_req *req, const struct kind *k, struct port
 	struct portal_arena *a = req->arena;
 	bool manager = is_manager(req);
 	struct portal_value *targets = NULL;
-	if (manager && rows->u.c.count) {
+	if (manager && pv_count(rows)) {
 		const char *sql = portal_sprintf(
 		    a,
 		    "SELECT t.%s AS item_id, p.id, p.name FROM %s t JOIN %s x ON x.id = t.%s"
@@ -209,39 +246,22 @@ static int load_item(struct portal_req *req, const struct kind *k, long long id,
 		     struct portal_value **out)
 {
 	const char *sql = select_sql(req, k, false, false, true, false);
-	struct portal_value *rows;
 	if (!sql)
 		return 500;
-	int status =
-	    is_manager(req)
-		? portal_db_query(req, sql, PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_I(id)),
-				  &rows)
-		: portal_db_query(req, sql,
-				  PORTAL_DB_ARGS(PDB_I(req->caller.org_id),
-						 PDB_I(req->caller.user_id), PDB_I(id)),
-				  &rows);
+	long long org_id = req->caller.org_id;
+	int status = is_manager(req)
+			 ? portal_db_one(req, sql, PORTAL_DB_ARGS(PDB_I(org_id), PDB_I(id)), out)
+			 : portal_db_one(req, sql,
+					 PORTAL_DB_ARGS(PDB_I(org_id), PDB_I(req->caller.user_id),
+							PDB_I(id)),
+					 out);
 	if (status)
 		return status;
-	if (rows->u.c.count == 0)
-		return not_found(req);
-	if ((status = add_targets(req, k, rows)))
-		return status;
-	*out = rows->u.c.head->value;
-	return 0;
-}
-
-/* A positive id of digits, or 0 when s is anything else. */
-static long long parse_id(const char *s)
-{
-	long long id = 0;
-	if (!s || !*s || strlen(s) > 18)
-		return 0;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return 0;
-		id = id * 10 + (*s - '0');
-	}
-	return id;
+	/* add_targets completes a list: here one of one */
+	struct portal_value *rows = pv_list(req->arena);
+	if (!rows || pv_push(req->arena, rows, *out))
+		return 500;
+	return add_targets(req, k, rows);
 }
 
 /* The organisation's properties ({id, name, city}), for the pages' recipient choices. */
@@ -267,14 +287,13 @@ static int page_view(struct portal_req *req, const struct kind *k, struct portal
 		return status;
 	pv_foreach(m, items) {
 		struct portal_value *row = m->value, *choices = pv_list(a);
-		const struct portal_value *ids = pv_get(row, "property_ids");
+		const struct portal_value *targets = pv_get(row, "properties");
 		if (!choices)
 			return 500;
 		pv_foreach(p, props) {
 			long long pid = pv_get_int(p->value, "id", 0);
 			bool checked = false;
-			if (ids && ids->type == PV_LIST)
-				pv_foreach(i, ids) checked = checked || i->value->u.i == pid;
+			pv_foreach(t, targets) checked |= pv_get_int(t->value, "id", 0) == pid;
 			struct portal_value *c = pv_object(a);
 			if (!c || pv_set_int(a, c, "id", pid) ||
 			    pv_set_str(a, c, "name", pv_get_str(p->value, "name")) ||
@@ -290,22 +309,19 @@ static int page_view(struct portal_req *req, const struct kind *k, struct portal
 		    pv_set_bool(a, row, "all_checked", pv_truthy(pv_get(row, "all_properties"))) ||
 		    pv_set_str(a, row, "targets_id", targets_id) ||
 		    pv_set_bool(a, row, "targets_required", false) ||
-		    pv_set_bool(a, row, "first", m == items->u.c.head) ||
+		    pv_set_bool(a, row, "first", m->value == pv_first(items)) ||
 		    pv_set_bool(a, row, "last", m->next == NULL))
 			return 500;
 	}
-	const char *saved = pv_get_str(req->query, "saved");
-	const char *notice = NULL;
-	/* Only known notices: the query names a locale key, never free text. */
-	if (saved && (!strcmp(saved, "created") || !strcmp(saved, "updated") ||
-		      !strcmp(saved, "deleted")))
-		notice = portal_sprintf(a, "%s.%s", k->name, saved);
+	/* Only known notices (an enum): the query names a locale key, never free text. */
+	const char *saved = portal_in_str(req, "saved");
+	const char *notice = saved ? portal_sprintf(a, "%s.%s", k->name, saved) : NULL;
 	const char *next = pv_get_str(view, "next");
 	if (pv_set(a, view, "choices", props) || pv_set_bool(a, view, "all_checked", false) ||
 	    pv_set_str(a, view, "targets_id", portal_sprintf(a, "%s-targets", k->name)) ||
 	    pv_set_str(a, view, "targets_legend", portal_sprintf(a, "%s.recipients", k->name)) ||
 	    pv_set_bool(a, view, "targets_required", true) ||
-	    pv_set_bool(a, view, "any", items && items->u.c.count > 0) ||
+	    pv_set_bool(a, view, "any", pv_count(items) > 0) ||
 	    pv_set_str(a, view, "notice", notice ? portal_t(req, notice) : "") ||
 	    pv_set_str(a, view, "next_url",
 		       next ? portal_sprintf(a, "/app/content/%s?after=%s", k->name, next) : ""))
@@ -313,10 +329,31 @@ static int page_view(struct portal_req *req, const struct kind *k, struct portal
 	return 0;
 }
 
+/* The page of rows as a list view: the cursor is the last shown entry's
+ * (position, id), its position lent to the entry as a text key for it. */
+static int list_view(struct portal_req *req, struct portal_value *view, struct portal_value *rows,
+		     int limit)
+{
+	struct portal_value *last = NULL;
+	size_t i = 0;
+	pv_foreach(m, rows) {
+		if (++i == (size_t)limit && pv_count(rows) > i)
+			last = m->value;
+	}
+	const char *position = last ? portal_sprintf(req->arena, "%lld",
+						     pv_get_int(last, "position", 0))
+				    : NULL;
+	if (last && (!position || pv_set_str(req->arena, last, "cursor_key", position)))
+		return 500;
+	int status = portal_list_view(req, view, rows, limit, "cursor_key");
+	if (last)
+		pv_remove(last, "cursor_key");
+	return status;
+}
+
 /* GET /<kind> (property_id, limit, after) and the page /app/content/<kind>. */
 static int item_list(struct portal_req *req, const struct kind *k, struct portal_value *view)
 {
-	struct portal_arena *a = req->arena;
 	int limit = portal_list_limit(req);
 	const char *key;
 	long long after_id;
@@ -325,10 +362,7 @@ static int item_list(struct portal_req *req, const struct kind *k, struct portal
 	int status = portal_cursor_read(req, &key, &after_id);
 	if (status)
 		return status;
-	const char *filter = pv_get_str(req->query, "property_id");
-	long long property_id = 0;
-	if (filter && *filter && !(property_id = parse_id(filter)))
-		return portal_fail(req, 400, "bad_request", "property_id", "error.title.400");
+	long long property_id = portal_in_int(req, "property_id", 0);
 	long long after_pos = 0;
 	if (after_id) {
 		char *end;
@@ -355,147 +389,16 @@ static int item_list(struct portal_req *req, const struct kind *k, struct portal
 	struct portal_value *rows;
 	if ((status = portal_db_query(req, sql, args, n, &rows)))
 		return status;
-	/* The cursor is the last shown entry's (position, id). */
-	struct portal_value *next = pv_null(a);
-	if (rows->u.c.count > (size_t)limit) {
-		struct pv_member *m = rows->u.c.head;
-		for (int i = 1; i < limit; i++)
-			m = m->next;
-		m->next = NULL;
-		rows->u.c.tail = m;
-		rows->u.c.count = (size_t)limit;
-		const char *pos = portal_sprintf(a, "%lld", pv_get_int(m->value, "position", 0));
-		const char *c = pos ? portal_cursor(req, pos, pv_get_int(m->value, "id", 0)) : NULL;
-		if (!c || !(next = pv_string(a, c)))
-			return 500;
-	}
-	if ((status = add_targets(req, k, rows)))
+	if ((status = list_view(req, view, rows, limit)) || (status = add_targets(req, k, rows)))
 		return status;
-	if (pv_set(a, view, "items", rows) || pv_set(a, view, "next", next))
-		return 500;
 	if (!req->is_api && (status = page_view(req, k, view)))
 		return status;
 	return 200;
 }
 
-static int bad_position(struct portal_req *req)
-{
-	return portal_fail(req, 422, "validation", "position", "error.invalid_field");
-}
-
-/* position: an integer (JSON number, or digits with an optional sign from a
- * form); absent or "" leaves *set false. 0 or 422. */
-static int read_position(struct portal_req *req, bool *set, long long *out)
-{
-	const struct portal_value *v = pv_get(req->body, "position");
-	*set = false;
-	if (!v || v->type == PV_NULL || (v->type == PV_STRING && v->u.s.len == 0))
-		return 0;
-	long long n = 0;
-	if (v->type == PV_INT) {
-		n = v->u.i;
-	} else if (v->type == PV_STRING && v->u.s.len <= 11) {
-		const char *s = v->u.s.ptr;
-		bool negative = *s == '-';
-		s += negative;
-		if (!*s)
-			return bad_position(req);
-		for (; *s; s++) {
-			if (*s < '0' || *s > '9')
-				return bad_position(req);
-			n = n * 10 + (*s - '0');
-		}
-		n = negative ? -n : n;
-	} else {
-		return bad_position(req);
-	}
-	/* The column is an INT. */
-	if (n < -2147483647LL || n > 2147483647LL)
-		return bad_position(req);
-	*set = true;
-	*out = n;
-	return 0;
-}
-
-struct targets {
-	bool all;
-	size_t count;
-	long long ids[MAX_TARGETS];
-};
-
-/* The message is the kind's: "<kind>.property_ids_invalid". */
-static int bad_targets(struct portal_req *req, const struct kind *k)
-{
-	const char *key = portal_sprintf(req->arena, "%s.property_ids_invalid", k->name);
-	return portal_fail(req, 422, "validation", "property_ids",
-			   key ? key : "error.invalid_field");
-}
-
-/* One member of property_ids: "all", an id (number or digits), else 422. */
-static int add_target(struct portal_req *req, const struct kind *k, const struct portal_value *v,
-		      struct targets *t)
-{
-	long long id = 0;
-	if (v->type == PV_STRING && strcmp(v->u.s.ptr, "all") == 0) {
-		t->all = true;
-		return 0;
-	}
-	if (v->type == PV_INT)
-		id = v->u.i;
-	else if (v->type == PV_STRING)
-		id = parse_id(v->u.s.ptr);
-	if (id <= 0)
-		return bad_targets(req, k);
-	for (size_t i = 0; i < t->count; i++)
-		if (t->ids[i] == id)
-			return 0;
-	if (t->count == MAX_TARGETS)
-		return bad_targets(req, k);
-	t->ids[t->count++] = id;
-	return 0;
-}
-
-/* property_ids: "all", or a non-empty list of the organisation's property ids
- * (a form repeats the field, one value per checkbox; "all" among them wins).
- * Empty, malformed or naming a property of another organisation: 422. */
-static int read_targets(struct portal_req *req, const struct kind *k, struct targets *t)
-{
-	const struct portal_value *v = pv_get(req->body, "property_ids");
-	int status;
-	t->all = false;
-	t->count = 0;
-	if (!v)
-		return bad_targets(req, k);
-	if (v->type == PV_LIST) {
-		pv_foreach(m, v) {
-			if ((status = add_target(req, k, m->value, t)))
-				return status;
-		}
-	} else if ((status = add_target(req, k, v, t))) {
-		return status;
-	}
-	if (t->all) {
-		t->count = 0;
-		return 0;
-	}
-	if (t->count == 0)
-		return bad_targets(req, k);
-	for (size_t i = 0; i < t->count; i++) {
-		struct portal_value *rows;
-		status = portal_db_query(
-		    req, "SELECT id FROM properties WHERE id = ? AND org_id = ?",
-		    PORTAL_DB_ARGS(PDB_I(t->ids[i]), PDB_I(req->caller.org_id)), &rows);
-		if (status)
-			return status;
-		if (rows->u.c.count == 0)
-			return bad_targets(req, k);
-	}
-	return 0;
-}
-
 /* Replaces the entry's targets (inside the caller's transaction). */
 static int write_targets(struct portal_req *req, const struct kind *k, long long id,
-			 const struct targets *t)
+			 const struct portal_ids *t)
 {
 	const char *del =
 	    portal_sprintf(req->arena, "DELETE FROM %s WHERE %s = ?", k->targets, k->fk);
@@ -510,22 +413,22 @@ static int write_targets(struct portal_req *req, const struct kind *k, long long
 	return status;
 }
 
-/* The kind's text fields: all of them on create, those sent on PATCH. */
-static int read_fields(struct portal_req *req, const struct kind *k, bool partial,
+/* The kind's text fields: all of them on create, those sent on PATCH (NULL:
+ * kept); an optional one sent empty is cleared, a required one refused. */
+static int read_fields(struct portal_req *req, const struct kind *k, bool create,
 		       const char **values)
 {
 	for (size_t i = 0; i < k->nfields; i++) {
-		const struct field *f = &k->fields[i];
-		values[i] = NULL;
-		if (partial && !portal_body_has(req, f->name))
-			continue;
-		int status = portal_body_str(req, f->name, f->min, f->max, &values[i]);
+		const struct portal_input *f = &k->fields[i];
+		values[i] = portal_in_str(req, f->name);
+		/* a required one may be left out of a PATCH, not emptied */
+		int status = f->flags & PORTAL_IN_REQUIRED ? content_not_emptied(req, f->name, NULL)
+							   : 0;
 		if (status)
 			return status;
-		if (values[i] && f->valid && !f->valid(values[i]))
+		if (values[i] && k->valid && !k->valid(f->name, values[i]))
 			return portal_fail(req, 422, "validation", f->name, "error.invalid_field");
-		/* An optional field sent empty is cleared, not kept. */
-		if (!values[i] && (!partial || portal_body_has(req, f->name)))
+		if (!values[i] && (create || portal_in_has(req, f->name)))
 			values[i] = "";
 	}
 	return 0;
@@ -569,45 +472,40 @@ static int page_prepare(struct portal_req *req, const struct kind *k, struct por
 static int item_create(struct portal_req *req, const struct kind *k, struct portal_value *view)
 {
 	const char *values[MAX_FIELDS];
-	struct targets *t = portal_alloc(req->arena, sizeof *t);
-	bool has_position;
-	long long position = 0;
-	int status = t ? page_prepare(req, k, view) : 500;
+	struct portal_ids targets = portal_in_ids(req, "property_ids");
+	long long position = portal_in_int(req, "position", 0);
+	int status = page_prepare(req, k, view);
 	if (!status)
-		status = read_fields(req, k, false, values);
-	if (!status)
-		status = read_position(req, &has_position, &position);
-	if (!status)
-		status = read_targets(req, k, t);
+		status = read_fields(req, k, true, values);
 	if (!status)
 		status = portal_db_begin(req);
 	if (status)
 		return status;
 	/* Without a position a new entry goes last. */
-	if (!has_position) {
-		struct portal_value *rows;
+	if (!portal_in_has(req, "position")) {
+		struct portal_value *row;
 		const char *sql = portal_sprintf(
 		    req->arena,
 		    "SELECT COALESCE(MAX(position), 0) + 1 AS next FROM %s WHERE org_id = ?",
 		    k->table);
 		if (!sql)
 			return 500;
-		if ((status = portal_db_query(req, sql, PORTAL_DB_ARGS(PDB_I(req->caller.org_id)),
-					      &rows)))
+		if ((status = portal_db_one(req, sql, PORTAL_DB_ARGS(PDB_I(req->caller.org_id)),
+					    &row)))
 			return status;
-		position = pv_get_int(rows->u.c.head ? rows->u.c.head->value : NULL, "next", 1);
+		position = pv_get_int(row, "next", 1);
 	}
 	struct portal_db_arg args[3 + MAX_FIELDS];
 	size_t n = 0;
 	args[n++] = PDB_I(req->caller.org_id);
-	args[n++] = PDB_I(t->all ? 1 : 0);
+	args[n++] = PDB_I(targets.all ? 1 : 0);
 	args[n++] = PDB_I(position);
 	for (size_t i = 0; i < k->nfields; i++)
 		args[n++] = PDB_S(values[i]);
 	unsigned long long id = 0;
 	status = portal_db_exec(req, k->insert_sql, args, n, NULL, &id);
 	if (!status)
-		status = write_targets(req, k, (long long)id, t);
+		status = write_targets(req, k, (long long)id, &targets);
 	if (!status)
 		status = portal_db_commit(req);
 	if (status)
@@ -620,26 +518,25 @@ static int item_update(struct portal_req *req, const struct kind *k, struct port
 {
 	long long id = portal_param_id(req, "id");
 	const char *values[MAX_FIELDS];
-	struct targets *t = portal_alloc(req->arena, sizeof *t);
+	struct portal_ids targets = portal_in_ids(req, "property_ids");
 	struct portal_value *item;
-	bool has_position, has_targets = portal_body_has(req, "property_ids");
-	long long position = 0;
-	int status = t ? page_prepare(req, k, view) : 500;
+	bool has_position = portal_in_has(req, "position");
+	bool has_targets = portal_in_has(req, "property_ids");
+	long long position = portal_in_int(req, "position", 0);
+	int status = page_prepare(req, k, view);
 	if (!status)
 		status = load_item(req, k, id, &item);
 	if (!status)
-		status = read_fields(req, k, true, values);
+		status = read_fields(req, k, false, values);
 	if (!status)
-		status = read_position(req, &has_position, &position);
-	if (!status && has_targets)
-		status = read_targets(req, k, t);
+		status = content_not_emptied(req, "property_ids", k->targets_message);
 	if (!status)
 		status = portal_db_begin(req);
 	if (status)
 		return status;
 	struct portal_db_arg args[4 + MAX_FIELDS];
 	size_t n = 0;
-	args[n++] = has_targets ? PDB_I(t->all ? 1 : 0) : PDB_NUL;
+	args[n++] = has_targets ? PDB_I(targets.all ? 1 : 0) : PDB_NUL;
 	args[n++] = has_position ? PDB_I(position) : PDB_NUL;
 	for (size_t i = 0; i < k->nfields; i++)
 		args[n++] = PDB_S(values[i]);
@@ -647,7 +544,7 @@ static int item_update(struct portal_req *req, const struct kind *k, struct port
 	args[n++] = PDB_I(req->caller.org_id);
 	status = portal_db_exec(req, k->update_sql, args, n, NULL, NULL);
 	if (!status && has_targets)
-		status = write_targets(req, k, id, t);
+		status = write_targets(req, k, id, &targets);
 	if (!status)
 		status = portal_db_commit(req);
 	if (status)
@@ -684,12 +581,8 @@ static int item_delete(struct portal_req *req, const struct kind *k, struct port
 static int item_move(struct portal_req *req, const struct kind *k, struct portal_value *view)
 {
 	long long id = portal_param_id(req, "id");
-	const char *direction = NULL;
+	bool up = strcmp(portal_in_str(req, "direction"), "up") == 0;
 	int status = page_prepare(req, k, view);
-	if (!status)
-		status = portal_body_str(req, "direction", 2, 4, &direction);
-	if (!status && strcmp(direction, "up") != 0 && strcmp(direction, "down") != 0)
-		status = portal_fail(req, 422, "validation", "direction", "error.invalid_field");
 	const char *select = portal_sprintf(
 	    req->arena,
 	    "SELECT id, position FROM %s WHERE org_id = ? ORDER BY position, id FOR UPDATE",
@@ -706,7 +599,7 @@ static int item_move(struct portal_req *req, const struct kind *k, struct portal
 					 &rows);
 	if (status)
 		return status;
-	size_t n = rows->u.c.count, at = n;
+	size_t n = pv_count(rows), at = n;
 	long long *ids = portal_alloc(req->arena, (n + 1) * sizeof *ids);
 	long long *pos = portal_alloc(req->arena, (n + 1) * sizeof *pos);
 	if (!ids || !pos)
@@ -721,7 +614,6 @@ static int item_move(struct portal_req *req, const struct kind *k, struct portal
 	}
 	if (at == n)
 		return not_found(req);
-	bool up = strcmp(direction, "up") == 0;
 	/* The first cannot go up nor the last down: nothing to change. */
 	if ((up && at > 0) || (!up && at + 1 < n)) {
 		size_t other = up ? at - 1 : at + 1;
@@ -757,21 +649,19 @@ static int item_home(struct portal_req *req, const struct kind *k, const long lo
 	struct portal_arena *a = req->arena;
 	if (count == 0)
 		return 204;
-	char *marks = portal_alloc(a, 2 * count);
+	struct portal_buf marks = {.arena = a};
 	struct portal_db_arg *args = portal_alloc(a, (count + 2) * sizeof *args);
-	if (!marks || !args)
+	if (!args)
 		return 500;
-	for (size_t i = 0; i < count; i++) {
-		marks[2 * i] = '?';
-		marks[2 * i + 1] = i + 1 < count ? ',' : '\0';
-	}
+	for (size_t i = 0; i < count; i++)
+		portal_buf_puts(&marks, i ? ",?" : "?");
 	const char *sql = portal_sprintf(
 	    a,
 	    "SELECT %s FROM %s x WHERE x.org_id = ? AND (x.all_properties = 1 OR EXISTS (SELECT 1"
 	    " FROM %s t WHERE t.%s = x.id AND t.property_id IN (%s))) ORDER BY x.position, x.id"
 	    " LIMIT %d",
-	    k->columns, k->table, k->targets, k->fk, marks, HOME_MAX);
-	if (!sql)
+	    k->columns, k->table, k->targets, k->fk, marks.data, HOME_MAX);
+	if (marks.failed || !sql)
 		return 500;
 	args[0] = PDB_I(req->caller.org_id);
 	for (size_t i = 0; i < count; i++)
@@ -780,7 +670,7 @@ static int item_home(struct portal_req *req, const struct kind *k, const long lo
 	int status = portal_db_query(req, sql, args, count + 1, &rows);
 	if (status)
 		return status;
-	if (rows->u.c.count == 0)
+	if (pv_count(rows) == 0)
 		return 204;
 	return pv_set(a, view, "items", rows) ? 500 : 0;
 }

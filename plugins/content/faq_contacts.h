@@ -23,35 +23,47 @@ int contacts_move(struct portal_req *req, struct portal_value *view);
 int contacts_home(struct portal_req *req, const long long *property_ids, size_t count,
 		  struct portal_value *view);
 
+/* What the routes read (faq_contacts.c). */
+extern const struct portal_input faq_create_inputs[];
+extern const struct portal_input faq_update_inputs[];
+extern const struct portal_input contacts_create_inputs[];
+extern const struct portal_input contacts_update_inputs[];
+extern const struct portal_input faq_contacts_list_inputs[];
+extern const struct portal_input faq_contacts_move_inputs[];
+
 /* The API serves residents too (reading); the pages are the managers'. A page's
  * writes re-render the list page, so a failed form shows the list around it. */
-#define FAQ_CONTACT_ROUTES                                                                        \
-	{"GET", "/faq", NULL, PORTAL_ACCESS_SIGNED_IN, 0, faq_list, NULL, NULL},                  \
-	{"GET", NULL, "/app/content/faq", PORTAL_ACCESS_MANAGER, 0, faq_list,                     \
-	 "faq", "faq.title"},                                                                     \
-	{"POST", "/faq", "/app/content/faq", PORTAL_ACCESS_MANAGER, 0, faq_create,                \
-	 "faq", "faq.title"},                                                                     \
-	{"PATCH", "/faq/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, faq_update, NULL, NULL},           \
-	{"POST", NULL, "/app/content/faq/{id}", PORTAL_ACCESS_MANAGER, 0, faq_update,             \
-	 "faq", "faq.title"},                                                                     \
-	{"DELETE", "/faq/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, faq_delete, NULL, NULL},          \
-	{"POST", NULL, "/app/content/faq/{id}/delete", PORTAL_ACCESS_MANAGER, 0,                  \
-	 faq_delete, "faq", "faq.title"},                                                         \
-	{"POST", NULL, "/app/content/faq/{id}/move", PORTAL_ACCESS_MANAGER, 0,                    \
-	 faq_move, "faq", "faq.title"},                                                           \
-	{"GET", "/contacts", NULL, PORTAL_ACCESS_SIGNED_IN, 0, contacts_list, NULL, NULL},        \
-	{"GET", NULL, "/app/content/contacts", PORTAL_ACCESS_MANAGER, 0, contacts_list,           \
-	 "contacts", "contacts.title"},                                                           \
-	{"POST", "/contacts", "/app/content/contacts", PORTAL_ACCESS_MANAGER, 0, contacts_create, \
-	 "contacts", "contacts.title"},                                                           \
-	{"PATCH", "/contacts/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, contacts_update, NULL, NULL}, \
-	{"POST", NULL, "/app/content/contacts/{id}", PORTAL_ACCESS_MANAGER, 0, contacts_update,   \
-	 "contacts", "contacts.title"},                                                           \
+#define FAQ_CONTACT_ROUTES                                                                         \
+	{"GET", "/faq", NULL, PORTAL_ACCESS_SIGNED_IN, 0, faq_list, NULL, NULL,                    \
+	 faq_contacts_list_inputs},                                                                \
+	{"GET", NULL, "/app/content/faq", PORTAL_ACCESS_MANAGER, 0, faq_list, "faq", "faq.title",  \
+	 faq_contacts_list_inputs},                                                                \
+	{"POST", "/faq", "/app/content/faq", PORTAL_ACCESS_MANAGER, 0, faq_create, "faq",          \
+	 "faq.title", faq_create_inputs, faq_list},                                                \
+	{"PATCH", "/faq/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, faq_update, NULL, NULL,             \
+	 faq_update_inputs},                                                                       \
+	{"POST", NULL, "/app/content/faq/{id}", PORTAL_ACCESS_MANAGER, 0, faq_update, "faq",       \
+	 "faq.title", faq_update_inputs, faq_list},                                                \
+	{"DELETE", "/faq/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, faq_delete, NULL, NULL},           \
+	{"POST", NULL, "/app/content/faq/{id}/delete", PORTAL_ACCESS_MANAGER, 0, faq_delete,       \
+	 "faq", "faq.title"},                                                                      \
+	{"POST", NULL, "/app/content/faq/{id}/move", PORTAL_ACCESS_MANAGER, 0, faq_move, "faq",    \
+	 "faq.title", faq_contacts_move_inputs, faq_list},                                         \
+	{"GET", "/contacts", NULL, PORTAL_ACCESS_SIGNED_IN, 0, contacts_list, NULL, NULL,          \
+	 faq_contacts_list_inputs},                                                                \
+	{"GET", NULL, "/app/content/contacts", PORTAL_ACCESS_MANAGER, 0, contacts_list,            \
+	 "contacts", "contacts.title", faq_contacts_list_inputs},                                  \
+	{"POST", "/contacts", "/app/content/contacts", PORTAL_ACCESS_MANAGER, 0, contacts_create,  \
+	 "contacts", "contacts.title", contacts_create_inputs, contacts_list},                     \
+	{"PATCH", "/contacts/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, contacts_update, NULL, NULL,   \
+	 contacts_update_inputs},                                                                  \
+	{"POST", NULL, "/app/content/contacts/{id}", PORTAL_ACCESS_MANAGER, 0, contacts_update,    \
+	 "contacts", "contacts.title", contacts_update_inputs, contacts_list},                     \
 	{"DELETE", "/contacts/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, contacts_delete, NULL, NULL}, \
-	{"POST", NULL, "/app/content/contacts/{id}/delete", PORTAL_ACCESS_MANAGER, 0,             \
-	 contacts_delete, "contacts", "contacts.title"},                                          \
-	{"POST", NULL, "/app/content/contacts/{id}/move", PORTAL_ACCESS_MANAGER, 0,               \
-	 contacts_move, "contacts", "contacts.title"},
+	{"POST", NULL, "/app/content/contacts/{id}/delete", PORTAL_ACCESS_MANAGER, 0,              \
+	 contacts_delete, "contacts", "contacts.title"},                                           \
+	{"POST", NULL, "/app/content/contacts/{id}/move", PORTAL_ACCESS_MANAGER, 0,                \
+	 contacts_move, "contacts", "contacts.title", faq_contacts_move_inputs, contacts_list},
 
 /* The residents' home: the FAQ, then the contacts, of the shown properties. */
 #define FAQ_CONTACT_HOME {"home_faq", faq_home}, {"home_contacts", contacts_home},

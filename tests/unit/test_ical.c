@@ -1,14 +1,35 @@
 /* The iCalendar writer of the content plugin (plugins/content/ical.c): folding
  * at 75 octets without splitting UTF-8, TEXT escaping, CRLF line ends, the
- * calendar's frame and VTIMEZONE, and Europe/Berlin's summer time rule both
- * ways. The plugin's file is compiled in here: it depends on nothing else. */
+ * calendar's frame and VTIMEZONE, Europe/Berlin's summer time rule, and a
+ * failed buffer failing the calendar. The plugin's file is compiled in here:
+ * it needs only the SDK's string buffer, which core's library holds. */
 #include "harness.h"
+
+#include <stdlib.h>
 
 #include "../../plugins/content/ical.c"
 
+#include "arena.h"
+
+#define ARENA_BYTES (1u << 20)
+
+static struct portal_arena *arena;
+
+/* Seconds since 1970 of a UTC calendar time. */
+static time_t utc(int year, int month, int day, int hour, int minute, int second)
+{
+	struct tm t = {.tm_year = year - 1900,
+	               .tm_mon = month - 1,
+	               .tm_mday = day,
+	               .tm_hour = hour,
+	               .tm_min = minute,
+	               .tm_sec = second};
+	return timegm(&t);
+}
+
 /* Every line of b ends in CRLF, holds at most 75 octets, has no bare CR or LF,
  * and no continuation line begins inside a UTF-8 sequence. */
-static int check_lines(const struct ical_buf *b)
+static int check_lines(const struct portal_buf *b)
 {
 	size_t start = 0;
 	for (size_t i = 0; i < b->len; i++) {
@@ -31,7 +52,7 @@ static int check_lines(const struct ical_buf *b)
 }
 
 /* The text of b with folds undone (CRLF + space removed). */
-static char *unfold(const struct ical_buf *b)
+static char *unfold(const struct portal_buf *b)
 {
 	char *out = malloc(b->len + 1), *o = out;
 	for (size_t i = 0; out && i < b->len; i++) {
@@ -49,19 +70,17 @@ static char *unfold(const struct ical_buf *b)
 
 static void test_short_line(void)
 {
-	struct ical_buf b = {0};
+	struct portal_buf b = {.arena = arena};
 	CHECK(ical_line(&b, "VERSION", "2.0") == 0);
 	CHECK_STR(b.data, "VERSION:2.0\r\n");
-	ical_free(&b);
 }
 
 static void test_escaping(void)
 {
-	struct ical_buf b = {0};
+	struct portal_buf b = {.arena = arena};
 	CHECK(ical_text_line(&b, "SUMMARY", "a\\b,c;d\ne\r\nf\rg\x01h") == 0);
 	CHECK_STR(b.data, "SUMMARY:a\\\\b\\,c\\;d\\ne\\nf\\ngh\r\n");
 	CHECK(check_lines(&b) == 0);
-	ical_free(&b);
 }
 
 static void test_folding_ascii(void)
@@ -69,7 +88,7 @@ static void test_folding_ascii(void)
 	char value[301];
 	memset(value, 'x', 300);
 	value[300] = '\0';
-	struct ical_buf b = {0};
+	struct portal_buf b = {.arena = arena};
 	CHECK(ical_line(&b, "DESCRIPTION", value) == 0);
 	CHECK(check_lines(&b) == 0);
 	/* first line exactly 75 octets, then a fold */
@@ -79,7 +98,6 @@ static void test_folding_ascii(void)
 	snprintf(want, sizeof want, "DESCRIPTION:%s\r\n", value);
 	CHECK_STR(text, want);
 	free(text);
-	ical_free(&b);
 }
 
 static void test_folding_utf8(void)
@@ -91,7 +109,7 @@ static void test_folding_utf8(void)
 			strcat(value, "a");
 		for (int i = 0; i < 60; i++)
 			strcat(value, i % 2 ? "\xe2\x82\xac" : "\xc3\xa4");
-		struct ical_buf b = {0};
+		struct portal_buf b = {.arena = arena};
 		CHECK(ical_text_line(&b, "SUMMARY", value) == 0);
 		CHECK(check_lines(&b) == 0);
 		char *text = unfold(&b);
@@ -99,92 +117,51 @@ static void test_folding_utf8(void)
 		snprintf(want, sizeof want, "SUMMARY:%s\r\n", value);
 		CHECK_STR(text, want);
 		free(text);
-		ical_free(&b);
 	}
 }
 
 static void test_berlin_offsets(void)
 {
 	/* 2026: summer time from 29 March 01:00 UTC to 25 October 01:00 UTC */
-	CHECK(berlin_offset(ical_utc_time(2026, 3, 29, 0, 59, 59)) == 3600);
-	CHECK(berlin_offset(ical_utc_time(2026, 3, 29, 1, 0, 0)) == 7200);
-	CHECK(berlin_offset(ical_utc_time(2026, 10, 25, 0, 59, 59)) == 7200);
-	CHECK(berlin_offset(ical_utc_time(2026, 10, 25, 1, 0, 0)) == 3600);
-	CHECK(berlin_offset(ical_utc_time(2026, 7, 1, 12, 0, 0)) == 7200);
-	CHECK(berlin_offset(ical_utc_time(2026, 12, 1, 12, 0, 0)) == 3600);
+	CHECK(berlin_offset(utc(2026, 3, 29, 0, 59, 59)) == 3600);
+	CHECK(berlin_offset(utc(2026, 3, 29, 1, 0, 0)) == 7200);
+	CHECK(berlin_offset(utc(2026, 10, 25, 0, 59, 59)) == 7200);
+	CHECK(berlin_offset(utc(2026, 10, 25, 1, 0, 0)) == 3600);
+	CHECK(berlin_offset(utc(2026, 7, 1, 12, 0, 0)) == 7200);
+	CHECK(berlin_offset(utc(2026, 12, 1, 12, 0, 0)) == 3600);
 	/* 2027: 28 March and 31 October */
-	CHECK(berlin_offset(ical_utc_time(2027, 3, 28, 1, 0, 0)) == 7200);
-	CHECK(berlin_offset(ical_utc_time(2027, 3, 27, 12, 0, 0)) == 3600);
-	CHECK(berlin_offset(ical_utc_time(2027, 10, 31, 0, 30, 0)) == 7200);
-	CHECK(berlin_offset(ical_utc_time(2027, 11, 1, 0, 0, 0)) == 3600);
+	CHECK(berlin_offset(utc(2027, 3, 28, 1, 0, 0)) == 7200);
+	CHECK(berlin_offset(utc(2027, 3, 27, 12, 0, 0)) == 3600);
+	CHECK(berlin_offset(utc(2027, 10, 31, 0, 30, 0)) == 7200);
+	CHECK(berlin_offset(utc(2027, 11, 1, 0, 0, 0)) == 3600);
 
 	struct tm t;
-	berlin_from_utc(ical_utc_time(2026, 7, 1, 16, 30, 0), &t);
+	berlin_from_utc(utc(2026, 7, 1, 16, 30, 0), &t);
 	CHECK(t.tm_year == 126 && t.tm_mon == 6 && t.tm_mday == 1 && t.tm_hour == 18 &&
 	      t.tm_min == 30 && t.tm_isdst == 1 && t.tm_wday == 3);
-	berlin_from_utc(ical_utc_time(2026, 12, 31, 23, 30, 0), &t);
+	berlin_from_utc(utc(2026, 12, 31, 23, 30, 0), &t);
 	CHECK(t.tm_year == 127 && t.tm_mon == 0 && t.tm_mday == 1 && t.tm_hour == 0 &&
 	      t.tm_isdst == 0);
 }
 
-static void test_berlin_to_utc(void)
-{
-	time_t t;
-	CHECK(berlin_to_utc(2026, 7, 1, 18, 30, &t) == 0);
-	CHECK(t == ical_utc_time(2026, 7, 1, 16, 30, 0));
-	CHECK(berlin_to_utc(2026, 12, 1, 18, 0, &t) == 0);
-	CHECK(t == ical_utc_time(2026, 12, 1, 17, 0, 0));
-	/* the spring gap moves on an hour; autumn's double hour is the first */
-	CHECK(berlin_to_utc(2026, 3, 29, 2, 30, &t) == 0);
-	CHECK(t == ical_utc_time(2026, 3, 29, 1, 30, 0));
-	CHECK(berlin_to_utc(2026, 10, 25, 2, 30, &t) == 0);
-	CHECK(t == ical_utc_time(2026, 10, 25, 0, 30, 0));
-	CHECK(berlin_to_utc(2026, 10, 25, 3, 0, &t) == 0);
-	CHECK(t == ical_utc_time(2026, 10, 25, 2, 0, 0));
-	CHECK(berlin_to_utc(2026, 2, 29, 12, 0, &t) == -1);
-	CHECK(berlin_to_utc(2028, 2, 29, 12, 0, &t) == 0);
-	CHECK(berlin_to_utc(2026, 13, 1, 12, 0, &t) == -1);
-	CHECK(berlin_to_utc(2026, 1, 1, 24, 0, &t) == -1);
-}
-
-static void test_parsing(void)
-{
-	time_t t;
-	CHECK(ical_parse_rfc3339("2026-12-01T18:00:00Z", &t) == 0);
-	CHECK(t == ical_utc_time(2026, 12, 1, 18, 0, 0));
-	CHECK(ical_parse_rfc3339("2026-12-01T19:00:00.5+01:00", &t) == 0);
-	CHECK(t == ical_utc_time(2026, 12, 1, 18, 0, 0));
-	CHECK(ical_parse_rfc3339("2026-12-01T18:00:00", &t) == -1);
-	CHECK(ical_parse_rfc3339("2026-12-01", &t) == -1);
-	CHECK(ical_parse_rfc3339("2026-02-30T18:00:00Z", &t) == -1);
-	CHECK(ical_parse_rfc3339("2026-12-01T18:00:00Zx", &t) == -1);
-	CHECK(ical_parse_rfc3339("", &t) == -1);
-	CHECK(ical_parse_berlin_local("2026-07-01T18:30", &t) == 0);
-	CHECK(t == ical_utc_time(2026, 7, 1, 16, 30, 0));
-	CHECK(ical_parse_berlin_local("2026-12-01T18:30", &t) == 0);
-	CHECK(t == ical_utc_time(2026, 12, 1, 17, 30, 0));
-	CHECK(ical_parse_berlin_local("2026-12-01T18:30Z", &t) == -1);
-	CHECK(ical_parse_berlin_local("18:30", &t) == -1);
-}
-
 static void test_calendar(void)
 {
-	struct ical_buf b = {0};
+	struct portal_buf b = {.arena = arena};
 	struct ical_event summer = {
 	    .id = 7,
 	    .title = "Hof; Fest, mit \"Grill\"",
 	    .body = "Zeile 1\nZeile 2",
 	    .location = "Innenhof",
-	    .starts = ical_utc_time(2026, 7, 1, 16, 0, 0),
-	    .ends = ical_utc_time(2026, 7, 1, 18, 0, 0),
-	    .stamp = ical_utc_time(2026, 6, 1, 9, 5, 3),
+	    .starts = utc(2026, 7, 1, 16, 0, 0),
+	    .ends = utc(2026, 7, 1, 18, 0, 0),
+	    .stamp = utc(2026, 6, 1, 9, 5, 3),
 	};
 	struct ical_event winter = {
 	    .id = 8,
 	    .title = "Ablesung",
-	    .starts = ical_utc_time(2026, 12, 1, 8, 0, 0),
+	    .starts = utc(2026, 12, 1, 8, 0, 0),
 	    .ends = (time_t)-1,
-	    .stamp = ical_utc_time(2026, 6, 1, 9, 5, 3),
+	    .stamp = utc(2026, 6, 1, 9, 5, 3),
 	};
 	CHECK(ical_begin(&b, "-//Portal//Termine//DE", "Haus, am See") == 0);
 	CHECK(ical_event(&b, &summer, "portal.example.org") == 0);
@@ -215,18 +192,34 @@ static void test_calendar(void)
 	for (const char *p = b.data; (p = strstr(p, "BEGIN:VEVENT\r\n")); p++)
 		events++;
 	CHECK(events == 2);
-	ical_free(&b);
+}
+
+/* Out of memory midway: every later write does nothing, and the end says so. */
+static void test_failure(void)
+{
+	struct portal_arena *small = arena_new(4096);
+	struct portal_buf b = {.arena = small};
+	struct ical_event e = {.id = 1, .title = "Ablesung", .ends = (time_t)-1};
+	CHECK(small != NULL);
+	CHECK(ical_begin(&b, "-//Portal//Termine//DE", "Haus") == 0);
+	int failed = 0;
+	for (int i = 0; i < 100; i++)
+		failed |= ical_event(&b, &e, "portal.example.org") != 0;
+	CHECK(failed);
+	CHECK(ical_end(&b) == 500);
+	arena_free(small);
 }
 
 int main(void)
 {
+	arena = arena_new(ARENA_BYTES);
 	test_short_line();
 	test_escaping();
 	test_folding_ascii();
 	test_folding_utf8();
 	test_berlin_offsets();
-	test_berlin_to_utc();
-	test_parsing();
 	test_calendar();
+	test_failure();
+	arena_free(arena);
 	HARNESS_END();
 }
