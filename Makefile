@@ -92,9 +92,15 @@ $(BIN)/plugins/%.so: $$(addprefix $(OUT)/,$$(addsuffix .pic.o,$$(basename $$(wil
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -shared -o $@ $^ $(PLUGIN_LIBS_$*)
 
-$(BIN)/test-plugins/%.so: tests/plugins/%.c
+# Compiled apart so that their dependency files land under build/ with the
+# others, and a changed SDK header rebuilds them too.
+$(OUT)/tests/plugins/%.pic.o: tests/plugins/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SDK_CFLAGS) $(LDFLAGS) -shared -o $@ $<
+	$(CC) $(CFLAGS) $(SDK_CFLAGS) -c $< -o $@
+
+$(BIN)/test-plugins/%.so: $(OUT)/tests/plugins/%.pic.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -shared -o $@ $<
 
 $(OUT)/tests/%: tests/unit/%.c $(CORE_LIB)
 	@mkdir -p $(dir $@)

@@ -66,7 +66,7 @@ before(async () => {
   stack = await startStack({ workers: 2 });
   // the test plugins beside the example, a copy of which a test below
   // replaces with a rebuilt one
-  const { pluginDir, shareDir } = stack.testPlugins(['slow', 'wrong_abi', 'wrong_name', 'clash', 'failinit'], ['example'], { copies: ['example'] });
+  const { pluginDir, shareDir } = stack.testPlugins(['slow', 'wrong_abi', 'wrong_name', 'clash', 'failinit', 'sdk1'], ['example'], { copies: ['example'] });
   setConf({ plugin_dir: pluginDir, plugin_share: shareDir, plugins: 'example slow', request_timeout: 2 });
   await reload();
 });
@@ -194,8 +194,19 @@ test('workers that die at start are respawned with back-off, not in a tight loop
   assert.equal((await stack.fetch('/api/v1/example')).status, 200);
 });
 
-test('the loader refuses a wrong ABI, a wrong name and a clash with one clear line', () => {
-  const cases = { wrong_abi: /ABI/, wrong_name: /calls itself "someone_else"/, clash: /clashes/ };
+test('a plugin built with the first SDK still loads: its routes of the first layout and its init', async () => {
+  setConf({ plugins: 'example slow sdk1' });
+  await reload();
+  const hello = await (await stack.fetch('/api/v1/sdk1/hello')).json();
+  assert.deepEqual(hello, { hello: 'sdk1', initialised: true });
+  assert.deepEqual(await (await stack.fetch('/api/v1/sdk1/answer')).json(), { answer: '42' });
+  setConf({ plugins: 'example slow' });
+  await reload();
+});
+
+test('the loader refuses a file that is no plugin, a wrong ABI, a wrong name and a clash with one clear line', () => {
+  writeFileSync(`${stack.var}/test-plugins/notaplugin.so`, 'this is text, not a shared object\n');
+  const cases = { notaplugin: /cannot load .*notaplugin\.so/, wrong_abi: /ABI/, wrong_name: /calls itself "someone_else"/, clash: /clashes/ };
   for (const [name, reason] of Object.entries(cases)) {
     const conf = `${stack.var}/check-${name}.conf`;
     writeFileSync(conf, readFileSync(stack.conf, 'utf8').replace(/^plugins\s*=.*$/m, `plugins = example ${name}`));
@@ -204,7 +215,7 @@ test('the loader refuses a wrong ABI, a wrong name and a clash with one clear li
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, r.stderr);
     assert.match(lines[0], reason);
-    assert.match(lines[0], new RegExp(name === 'wrong_name' ? 'wrong_name' : name));
+    assert.match(lines[0], new RegExp(name));
   }
   const good = spawnSync(`${BIN}/portald`, ['-t', '-c', stack.conf], { encoding: 'utf8' });
   assert.equal(good.status, 0, good.stderr);

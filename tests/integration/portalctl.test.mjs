@@ -92,7 +92,7 @@ test('throttle reset clears sign-in throttling, by email, by address, or all', a
 });
 
 test('plugins disable and enable reload the pool without a failed request', async () => {
-  assert.equal(stack.portalctl('plugins').stdout.trim(), 'example 1.0.0\ninvites 1.0.0\ncontent 1.0.0');
+  assert.equal(stack.portalctl('plugins').stdout.trim(), 'example 2.0.0\ninvites 1.0.0\ncontent 1.0.0');
   const m = await newManager(stack);
   const listed = await m.json('/api/v1/plugins');
   assert.equal(listed.status, 200);
