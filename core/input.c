@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "accounts.h"
 #include "datetime.h"
@@ -243,14 +244,25 @@ static bool blank(const struct portal_value *v)
 	       (v->type == PV_LIST && v->u.c.count == 0);
 }
 
-static int check_one(struct portal_req *req, const struct portal_input *in,
+/* Whether the body came as JSON, which says what it sends: there a list is
+ * never a scalar's value. */
+static bool body_is_json(const struct portal_req *req)
+{
+	const char *type = portal_header(req, "CONTENT_TYPE");
+	return type && strncasecmp(type, "application/json", 16) == 0;
+}
+
+static int check_one(struct portal_req *req, const struct portal_input *in, bool json,
 		     const struct portal_value *raw, struct portal_value *typed)
 {
 	struct portal_arena *a = req->arena;
 	const struct portal_value *v = pv_get(raw, in->name);
 	/* A scalar sent twice in a form: the last one counts, as browsers mean it. */
-	if (v && v->type == PV_LIST && in->type != PORTAL_IN_IDS && in->type != PORTAL_IN_PROPERTIES)
+	if (v && v->type == PV_LIST && in->type != PORTAL_IN_IDS && in->type != PORTAL_IN_PROPERTIES) {
+		if (json)
+			return invalid(req, in);
 		v = v->u.c.tail ? v->u.c.tail->value : v;
+	}
 	if (!v || blank(v)) {
 		/* Text that may not be empty cannot be sent empty, required or not
 		 * (a PATCH that would clear a name). */
@@ -280,10 +292,11 @@ int input_check(struct portal_req *req, const struct portal_input *inputs)
 		if (v && pv_set(a, query, list_keys[i], v))
 			return 500;
 	}
+	bool json = body_is_json(req);
 	for (const struct portal_input *in = inputs; in && in->name; in++) {
 		bool from_query = in->flags & PORTAL_IN_QUERY;
-		int status = check_one(req, in, from_query ? req->query : req->body,
-				       from_query ? query : body);
+		int status = check_one(req, in, json && !from_query,
+				       from_query ? req->query : req->body, from_query ? query : body);
 		if (status)
 			return status;
 	}

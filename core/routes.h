@@ -32,6 +32,15 @@ const struct portal_input *notifications_inputs(const struct plugin_set *set);
  * redirect to the person's home for pages. */
 int session_sign_in(struct portal_req *req, long long user_id, struct portal_value *view);
 
+/* routes_misc.c: pages of the core mark the field of a form to correct
+ * ("invalid": {field: true} in the view, which the templates turn into
+ * aria-invalid). page_mark_invalid marks field (NULL: none); 0 or 500.
+ * page_mark_refused, in a route's form handler, marks the member the declared
+ * inputs refused; alone it is the form handler of a page that needs nothing
+ * else to show its form again. */
+int page_mark_invalid(struct portal_req *req, struct portal_value *view, const char *field);
+int page_mark_refused(struct portal_req *req, struct portal_value *view);
+
 /* routes_properties.c: the property cards of the residents' home: the caller's
  * (a resident's active memberships), or, for a manager's preview, the one
  * property only_id of their organisation. 0 or an HTTP status. */

@@ -3,72 +3,31 @@
  * before a handler runs). Pages: /app/employees (list, invite form) and
  * /app/employees/{id}/remove (the confirmation, which works without script).
  * Every query is scoped by req->caller.org_id. */
-#include <string.h>
-
 #include "accounts.h"
+#include "portal/list.h"
 #include "portal/mail.h"
 #include "portal/session.h"
 #include "routes.h"
 #include "worker.h"
 
-#define LIST_DEFAULT 50
-#define LIST_MAX 200
-
 /* What employee_of reads, from users. */
 #define EMPLOYEE_SELECT "SELECT id, name, email, admin, password_hash IS NULL AS pending FROM users"
 
-/* Booleans as forms and JSON send them (API.md, "Conventions"): true/false,
- * 1/0, a checkbox's "on"; absent is false. -1 for anything else. */
-static int bool_of(const struct portal_value *v)
-{
-	if (!v)
-		return 0;
-	if (v->type == PV_BOOL)
-		return v->u.b;
-	if (v->type == PV_INT)
-		return v->u.i == 0 ? 0 : v->u.i == 1 ? 1 : -1;
-	if (v->type != PV_STRING)
-		return -1;
-	static const char *const yes[] = {"true", "1", "on"}, *const no[] = {"false", "0"};
-	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
-		if (strcmp(v->u.s.ptr, yes[i]) == 0)
-			return 1;
-	for (size_t i = 0; i < sizeof no / sizeof *no; i++)
-		if (strcmp(v->u.s.ptr, no[i]) == 0)
-			return 0;
-	return -1;
-}
-
-/* A positive decimal of at most 18 digits (no sign, no spaces); 0 otherwise. */
-static long long positive_of(const char *s)
-{
-	size_t n = s ? strspn(s, "0123456789") : 0;
-	if (n == 0 || n > 18 || s[n] != '\0')
-		return 0;
-	long long v = 0;
-	for (size_t i = 0; i < n; i++)
-		v = v * 10 + (s[i] - '0');
-	return v;
-}
-
-/* Text without surrounding spaces, 1 to max characters, no control characters
- * (names and addresses end up in mail headers); NULL otherwise. */
-static char *text_clean(struct portal_arena *a, const struct portal_value *v, size_t max)
-{
-	if (!v || v->type != PV_STRING)
-		return NULL;
-	const char *s = v->u.s.ptr;
-	while (*s == ' ' || *s == '\t')
-		s++;
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return NULL;
-	char *c = portal_strndup(a, s, n);
-	return c && n && account_chars(c) <= max ? c : NULL;
-}
+/* Names and addresses end up in mail headers: the pipeline refuses control
+ * characters in both. A form's unticked admin box is absent: no admin. */
+static const struct portal_input invite_inputs[] = {
+    {"email", PORTAL_IN_EMAIL, PORTAL_IN_REQUIRED, .message = "employees.email_invalid"},
+    {"name", PORTAL_IN_STRING, PORTAL_IN_REQUIRED, 1, NAME_MAX_CHARS,
+     .message = "employees.name_invalid"},
+    {"admin", PORTAL_IN_BOOL, .message = "employees.admin_invalid"},
+    {0},
+};
+/* The notices after the page's own redirects. */
+static const struct portal_input list_inputs[] = {
+    {"invited", PORTAL_IN_BOOL, PORTAL_IN_QUERY},
+    {"removed", PORTAL_IN_BOOL, PORTAL_IN_QUERY},
+    {0},
+};
 
 /* One employee as the API shows it: {id, name, email, admin}, plus pending (the
  * invitation is not accepted yet) and self (the caller), which the page needs
@@ -92,62 +51,62 @@ static struct portal_value *employee_of(struct portal_req *req, const struct por
 static int employees_fill(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
-	const char *limit_text = pv_get_str(req->query, "limit");
-	const char *after_text = pv_get_str(req->query, "after");
-	long long limit = limit_text ? positive_of(limit_text) : LIST_DEFAULT;
-	long long after = after_text ? positive_of(after_text) : 0;
-	if (!limit || (after_text && !after))
-		return portal_fail(req, 400, "bad_request", limit ? "after" : "limit",
-				   "error.title.400");
-	if (limit > LIST_MAX)
-		limit = LIST_MAX;
-	struct portal_value *rows;
-	int status = portal_db_query(
+	int limit = portal_list_limit(req);
+	const char *unused_key;
+	long long after;
+	if (!limit)
+		return 400;
+	int status = portal_cursor_read(req, &unused_key, &after);
+	if (status)
+		return status;
+	struct portal_value *rows, *items = pv_list(a);
+	status = portal_db_query(
 	    req, EMPLOYEE_SELECT " WHERE org_id = ? AND role = 'manager' AND id > ?"
 				 " ORDER BY id LIMIT ?",
 	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_I(after), PDB_I(limit + 1)), &rows);
 	if (status)
 		return status;
-	struct portal_value *items = pv_list(a), *next = pv_null(a);
-	long long count = 0, last = 0;
 	pv_foreach(m, rows) {
-		if (count++ == limit) {
-			next = pv_string(a, portal_sprintf(a, "%lld", last));
-			break;
-		}
 		struct portal_value *e = employee_of(req, m->value);
 		if (!items || !e || pv_push(a, items, e))
 			return 500;
-		last = pv_get_int(m->value, "id", 0);
 	}
-	if (!items || !next || pv_set(a, view, "items", items) || pv_set(a, view, "next", next))
+	if (!items || portal_list_view(req, view, items, limit, NULL))
 		return 500;
 	if (req->is_api)
 		return 0;
 	/* The layout marks "Einstellungen": employees are a tab of the settings. */
 	if (pv_set_str(a, view, "nav_section", "/app/settings") ||
 	    pv_set_bool(a, view, "can_manage", req->caller.admin) ||
-	    pv_set_bool(a, view, "invited", pv_get_str(req->query, "invited") != NULL) ||
-	    pv_set_bool(a, view, "removed", pv_get_str(req->query, "removed") != NULL))
+	    pv_set_bool(a, view, "invited", portal_in_bool(req, "invited", false)) ||
+	    pv_set_bool(a, view, "removed", portal_in_bool(req, "removed", false)))
 		return 500;
 	return 0;
 }
 
-/* A failed invitation: the page shows the list again, the form with what was
- * typed (the core adds it as "form") and the field marked (invalid: {field: true}). */
+/* The page again after a failed invitation: the list, the form with what was
+ * typed (the core adds it as "form") and the field marked. Only the error
+ * must reach the caller: on exhaustion the form shows less, the answer stays
+ * the same. */
+static void employees_form_again(struct portal_req *req, struct portal_value *view,
+				 const char *field)
+{
+	if (!req->is_api && employees_fill(req, view) == 0 && page_mark_invalid(req, view, field))
+		portal_log("employees: the form is shown without its marked field");
+}
+
 static int employees_fail(struct portal_req *req, struct portal_value *view, int status,
 			  const char *code, const char *field, const char *message)
 {
-	struct portal_arena *a = req->arena;
-	if (!req->is_api && employees_fill(req, view) == 0 && field) {
-		/* Only the error must reach the caller: on exhaustion the form
-		 * shows less, the answer stays the same. */
-		struct portal_value *invalid = pv_object(a);
-		if (!invalid || pv_set_bool(a, invalid, field, true) ||
-		    pv_set(a, view, "invalid", invalid))
-			portal_log("employees: the form is shown without its marked field");
-	}
+	employees_form_again(req, view, field);
 	return portal_fail(req, status, code, field, message);
+}
+
+/* The form handler of the invitation form: the member the inputs refused. */
+static int employees_refused(struct portal_req *req, struct portal_value *view)
+{
+	employees_form_again(req, view, NULL);
+	return page_mark_refused(req, view);
 }
 
 /* GET /api/v1/employees and the page /app/employees. */
@@ -172,9 +131,9 @@ static int invitation_mail(struct portal_req *req, const struct portal_value *em
 				     &rows);
 	if (status)
 		return status;
-	if (rows->u.c.count == 0)
-		return 500;
-	const struct portal_value *o = rows->u.c.head->value;
+	const struct portal_value *o = pv_first(rows);
+	if (!o)
+		return 500; /* the caller's own organisation and account */
 	struct portal_value *v = account_invitation_view(
 	    req->arena, portal_config(req, "base_url"), pv_get_str(employee, "name"),
 	    pv_get_str(o, "org_name"), pv_get_str(o, "inviter"), token);
@@ -199,25 +158,14 @@ static int invitation_mail(struct portal_req *req, const struct portal_value *em
 static int employees_invite(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
-	char *email = text_clean(a, pv_get(req->body, "email"), 254);
-	if (!email || !account_email_valid(email))
-		return employees_fail(req, view, 422, "validation", "email",
-				      "employees.email_invalid");
-	char *name = text_clean(a, pv_get(req->body, "name"), NAME_MAX_CHARS);
-	if (!name)
-		return employees_fail(req, view, 422, "validation", "name",
-				      "employees.name_invalid");
-	int admin = bool_of(pv_get(req->body, "admin"));
-	if (admin < 0)
-		return employees_fail(req, view, 422, "validation", "admin",
-				      "employees.admin_invalid");
 	long long id = 0;
 	char token[PORTAL_TOKEN_CHARS + 1];
 	struct portal_value *rows = NULL;
 	int status = portal_db_begin(req);
 	if (!status)
-		status = account_create_manager(req->worker->db, a, req->caller.org_id, email, name,
-						admin == 1, &id);
+		status = account_create_manager(req->worker->db, a, req->caller.org_id,
+						portal_in_str(req, "email"), portal_in_str(req, "name"),
+						portal_in_bool(req, "admin", false), &id);
 	if (status == 409)
 		return employees_fail(req, view, 409, "conflict", "email", "employees.email_taken");
 	if (!status)
@@ -228,11 +176,9 @@ static int employees_invite(struct portal_req *req, struct portal_value *view)
 		status = portal_db_query(req, EMPLOYEE_SELECT " WHERE id = ? AND org_id = ?",
 					 PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)),
 					 &rows);
-	if (!status && rows->u.c.count == 0)
-		status = 500;
-	struct portal_value *employee = status ? NULL : employee_of(req, rows->u.c.head->value);
+	struct portal_value *employee = status ? NULL : employee_of(req, pv_first(rows));
 	if (!status && !employee)
-		status = 500;
+		status = 500; /* inserted in this very transaction */
 	if (!status)
 		status = invitation_mail(req, employee, token);
 	if (status == 422)
@@ -258,18 +204,14 @@ static int employee_find(struct portal_req *req, long long id, bool lock,
 {
 	if (id == req->caller.user_id)
 		return portal_fail(req, 409, "conflict", NULL, "employees.remove_self");
-	struct portal_value *rows;
-	int status = portal_db_query(
+	struct portal_value *found = NULL;
+	int status = portal_db_one(
 	    req,
 	    lock ? EMPLOYEE_SELECT " WHERE id = ? AND org_id = ? AND role = 'manager' FOR UPDATE"
 		 : EMPLOYEE_SELECT " WHERE id = ? AND org_id = ? AND role = 'manager'",
-	    PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)), &rows);
-	if (status)
-		return status;
-	if (rows->u.c.count == 0)
-		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
-	*row = rows->u.c.head->value;
-	return 0;
+	    PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)), &found);
+	*row = found;
+	return status;
 }
 
 /* GET /app/employees/{id}/remove: asks before removing (works without script). */
@@ -313,9 +255,9 @@ static int employees_remove(struct portal_req *req, struct portal_value *view)
 
 const struct portal_route routes_employees[] = {
 	{"GET", "/employees", "/app/employees", PORTAL_ACCESS_MANAGER, 0, employees_list,
-	 "employees", "employees.title"},
+	 "employees", "employees.title", list_inputs},
 	{"POST", "/employees", "/app/employees", PORTAL_ACCESS_ADMIN, 0, employees_invite,
-	 "employees", "employees.title"},
+	 "employees", "employees.title", invite_inputs, employees_refused},
 	{"DELETE", "/employees/{id}", NULL, PORTAL_ACCESS_ADMIN, 0, employees_remove, NULL, NULL},
 	{"GET", NULL, "/app/employees/{id}/remove", PORTAL_ACCESS_ADMIN, 0, employees_confirm,
 	 "employees", "employees.remove_title"},

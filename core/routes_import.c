@@ -6,7 +6,6 @@
  * reported with its spreadsheet row number and not written, never half. */
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -15,11 +14,33 @@
 #include "import.h"
 #include "portal/crypto.h"
 #include "portal/files.h"
+#include "portal/text.h"
 #include "properties.h"
 #include "routes.h"
 #include "worker.h"
 
 #define PREVIEW_ROWS 5
+/* A column's index as the preview's selects send it; -1 for none. */
+#define COLUMN_NONE -1
+#define COLUMN_MAX 255 /* the readers refuse a table of more columns */
+#define EXTENSION_MAX_BYTES 7 /* ".xlsx"; a longer one is read as none */
+#define FILE_NAME_MAX_CHARS 255
+
+/* The preview's form: the kept upload, the extension of the file's name (it
+ * tells the readers the format) and the chosen column of each field. */
+#define COLUMN_INPUT(field) {"column_" field, PORTAL_IN_INT, 0, COLUMN_NONE, COLUMN_MAX}
+static const struct portal_input import_inputs[] = {
+    {"upload", PORTAL_IN_STRING, 0, 1, PORTAL_TOKEN_CHARS, .message = "import.upload_gone"},
+    {"extension", PORTAL_IN_STRING, 0, 1, FILE_NAME_MAX_CHARS},
+    COLUMN_INPUT("name"),
+    COLUMN_INPUT("reference_id"),
+    COLUMN_INPUT("street"),
+    COLUMN_INPUT("zip"),
+    COLUMN_INPUT("city"),
+    COLUMN_INPUT("country"),
+    COLUMN_INPUT("notes"),
+    {0},
+};
 
 static const size_t field_max[IMPORT_FIELD__MAX] = {200, 64, 200, 20, 200, 100, 5000};
 static const char *const field_label[IMPORT_FIELD__MAX] = {
@@ -31,14 +52,6 @@ struct outcome {
 	struct portal_value *errors; /* [{row, message}] */
 	struct buf rejected;         /* the rejected rows as CSV, with their errors */
 };
-
-static size_t chars(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
 
 /* Postcodes stored as numbers lose their leading zero; only German ones are
  * five digits (Austria and Switzerland have four). */
@@ -82,7 +95,7 @@ static int import_row(struct portal_req *req, const struct import_row *row,
 	char zip[6];
 	for (int f = 0; f < IMPORT_FIELD__MAX; f++) {
 		v[f] = import_cell(row, columns[f]);
-		if (chars(v[f]) > field_max[f])
+		if (portal_utf8_chars(v[f]) > field_max[f])
 			return reject(req, o, row,
 				      portal_sprintf(req->arena, "%s: %s", portal_t(req, field_label[f]),
 						     portal_t(req, "import.too_long")));
@@ -112,14 +125,14 @@ static int import_row(struct portal_req *req, const struct import_row *row,
 		if (!status && n == 0)
 			status = portal_db_query(req, "SELECT id FROM properties WHERE org_id = ? AND reference_id = ?",
 						 PORTAL_DB_ARGS(PDB_I(org), PDB_S(f.reference_id)), &rows);
-		if (!status && (n > 0 || rows->u.c.count > 0)) {
+		if (!status && (n > 0 || pv_count(rows) > 0)) {
 			o->updated++;
 			return 0;
 		}
 	} else {
 		status = portal_db_query(req, "SELECT id FROM properties WHERE org_id = ? AND name = ? AND street = ?",
 					 PORTAL_DB_ARGS(PDB_I(org), PDB_S(f.name), PDB_S(f.street)), &rows);
-		if (!status && rows->u.c.count > 0) {
+		if (!status && pv_count(rows) > 0) {
 			o->skipped++;
 			return 0;
 		}
@@ -158,10 +171,8 @@ static int choose_columns(struct portal_req *req, const struct import_table *t,
 	for (int f = 0; f < IMPORT_FIELD__MAX; f++) {
 		char key[64];
 		snprintf(key, sizeof key, "column_%s", import_field_key(f));
-		const char *chosen = pv_get_str(req->body, key);
-		if (chosen && *chosen) {
-			long c = strtol(chosen, NULL, 10);
-			columns[f] = c >= 0 && c < 256 ? (int)c : -1;
+		if (portal_in_has(req, key)) {
+			columns[f] = (int)portal_in_int(req, key, COLUMN_NONE);
 			chosen_any = true;
 		}
 	}
@@ -322,12 +333,13 @@ static int import_preview(struct portal_req *req, struct portal_value *view)
  * the preview's form. */
 static int import_page(struct portal_req *req, struct portal_value *view)
 {
-	const char *token = pv_get_str(req->body, "upload");
-	const char *ext = pv_get_str(req->body, "extension");
+	const char *token = portal_in_str(req, "upload");
+	const char *ext = portal_in_str(req, "extension");
 	char *kept = token ? kept_path(req, token) : NULL;
 	if (!kept || access(kept, R_OK) != 0)
 		return portal_fail(req, 422, "validation", "file", "import.upload_gone");
-	char *name = portal_sprintf(req->arena, "upload%s", ext && strlen(ext) < 8 ? ext : "");
+	bool known = ext && strlen(ext) <= EXTENSION_MAX_BYTES;
+	char *name = portal_sprintf(req->arena, "upload%s", known ? ext : "");
 	struct import_table *t;
 	struct outcome o = {0};
 	int status = read_table(req, kept, name, &t);
@@ -379,7 +391,7 @@ const struct portal_route routes_import[] = {
 	{"POST", NULL, "/app/properties/import/preview", PORTAL_ACCESS_MANAGER, 0, import_preview,
 	 "import_preview", "import.title"},
 	{"POST", NULL, "/app/properties/import", PORTAL_ACCESS_MANAGER, 0, import_page,
-	 "import_result", "import.title"},
+	 "import_result", "import.title", import_inputs},
 	{"GET", NULL, "/app/properties/import/rejected/{token}", PORTAL_ACCESS_MANAGER, 0,
 	 import_rejected, NULL, NULL},
 	{0},

@@ -1,4 +1,6 @@
-/* Core routes that belong to no feature: the start page, the plugin list, health. */
+/* Core routes that belong to no feature: the start page, the plugin list,
+ * health; and the marking of a page's field to correct, which every core page
+ * with a form shares. */
 #include <string.h>
 
 #include "plugin.h"
@@ -39,6 +41,23 @@ static int health(struct portal_req *req, struct portal_value *view)
 	if (status)
 		return status;
 	return pv_set_str(req->arena, view, "status", "ok") ? 500 : 200;
+}
+
+int page_mark_invalid(struct portal_req *req, struct portal_value *view, const char *field)
+{
+	struct portal_arena *a = req->arena;
+	struct portal_value *invalid = field ? pv_object(a) : NULL;
+	if (field && (!invalid || pv_set_bool(a, invalid, field, true) ||
+		      pv_set(a, view, "invalid", invalid)))
+		return 500;
+	return 0;
+}
+
+/* The pipeline recorded the refused member as the error's field before it
+ * called the form handler. */
+int page_mark_refused(struct portal_req *req, struct portal_value *view)
+{
+	return page_mark_invalid(req, view, request_of(req)->error_field);
 }
 
 const struct portal_route routes_misc[] = {

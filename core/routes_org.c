@@ -13,14 +13,34 @@
 #include "worker.h"
 
 #define LOGO_MAX_BYTES (2u * 1024 * 1024)
+#define COLOR_CHARS 7 /* "#rrggbb" */
+
+static const char *const locales[] = {"de", "en", NULL};
+
+/* PATCH changes what is sent; none of these can be cleared, so null (a form's
+ * empty field) is refused by the handler, with the field marked. Names appear
+ * in mail headers and in the layout: the pipeline refuses control characters. */
+static const struct portal_input update_inputs[] = {
+    {"name", PORTAL_IN_STRING, PORTAL_IN_NULLABLE, 1, NAME_MAX_CHARS,
+     .message = "org.name_invalid"},
+    {"brand_color", PORTAL_IN_STRING, PORTAL_IN_NULLABLE, COLOR_CHARS, COLOR_CHARS,
+     .message = "org.color_invalid"},
+    {"locale", PORTAL_IN_ENUM, PORTAL_IN_NULLABLE, .choices = locales,
+     .message = "org.locale_invalid"},
+    {0},
+};
+static const struct portal_input show_inputs[] = {
+    {"saved", PORTAL_IN_BOOL, PORTAL_IN_QUERY},
+    {0},
+};
 
 /* A colour as the API takes it: "#rrggbb". Stored lower-case, so the stylesheet
  * and the form's <input type=color> see one spelling. */
 static bool color_valid(const char *s)
 {
-	if (!s || strlen(s) != 7 || s[0] != '#')
+	if (!s || strlen(s) != COLOR_CHARS || s[0] != '#')
 		return false;
-	for (int i = 1; i < 7; i++)
+	for (int i = 1; i < COLOR_CHARS; i++)
 		if (!strchr("0123456789abcdefABCDEF", s[i]))
 			return false;
 	return true;
@@ -35,40 +55,17 @@ static char *color_lower(struct portal_arena *a, const char *s)
 	return c;
 }
 
-/* A name without surrounding spaces, 1 to 200 characters and no control
- * characters (names appear in mail headers and in the layout); NULL otherwise. */
-static char *name_clean(struct portal_arena *a, const char *s)
-{
-	if (!s)
-		return NULL;
-	while (*s == ' ' || *s == '\t')
-		s++;
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return NULL;
-	char *c = portal_strndup(a, s, n);
-	if (!c || n == 0 || account_chars(c) > NAME_MAX_CHARS)
-		return NULL;
-	return c;
-}
-
 /* Fills view with the caller's organisation as the API shows it, and on pages
  * with what the settings form needs. 0 or an HTTP status. */
 static int org_fill(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
-	struct portal_value *rows;
-	int status = portal_db_query(
+	struct portal_value *o;
+	int status = portal_db_one(
 	    req, "SELECT id, name, brand_color, logo_file, locale FROM orgs WHERE id = ?",
-	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), &rows);
+	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), &o);
 	if (status)
 		return status;
-	if (rows->u.c.count == 0)
-		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
-	const struct portal_value *o = rows->u.c.head->value;
 	long long id = pv_get_int(o, "id", 0);
 	const char *locale = pv_get_str(o, "locale");
 	char *url = portal_sprintf(a, "/api/v1/orgs/%lld/logo", id);
@@ -86,28 +83,37 @@ static int org_fill(struct portal_req *req, struct portal_value *view)
 	bool en = locale && strcmp(locale, "en") == 0;
 	if (pv_set_bool(a, view, "can_edit", req->caller.admin) ||
 	    pv_set_bool(a, view, "locale_de", !en) || pv_set_bool(a, view, "locale_en", en) ||
-	    pv_set_bool(a, view, "saved", pv_get_str(req->query, "saved") != NULL))
+	    pv_set_bool(a, view, "saved", portal_in_bool(req, "saved", false)))
 		return 500;
 	return 0;
 }
 
-/* A failed change: the page is shown again with the organisation, what the
- * caller typed as the name, and the field marked (invalid: {field: true}).
- * Only the error must reach the caller: if the arena runs out while adding
- * these, the form shows less, and the answer is the same. */
+/* The page again after a failed change: the organisation, what the caller
+ * typed as the name, and the field marked. Only the error must reach the
+ * caller: if the arena runs out while adding these, the form shows less, and
+ * the answer is the same. */
+static void org_form_again(struct portal_req *req, struct portal_value *view, const char *field)
+{
+	if (req->is_api || org_fill(req, view))
+		return;
+	const char *typed = portal_in_str(req, "name");
+	if ((typed && pv_set_str(req->arena, view, "name", typed)) ||
+	    page_mark_invalid(req, view, field))
+		portal_log("settings: the form is shown without what was typed");
+}
+
 static int org_fail(struct portal_req *req, struct portal_value *view, int status,
 		    const char *code, const char *field, const char *message)
 {
-	if (!req->is_api && org_fill(req, view) == 0) {
-		struct portal_arena *a = req->arena;
-		const char *typed = pv_get_str(req->body, "name");
-		struct portal_value *invalid = field ? pv_object(a) : NULL;
-		if ((typed && pv_set_str(a, view, "name", typed)) ||
-		    (invalid && (pv_set_bool(a, invalid, field, true) ||
-				 pv_set(a, view, "invalid", invalid))))
-			portal_log("settings: the form is shown without what was typed");
-	}
+	org_form_again(req, view, field);
 	return portal_fail(req, status, code, field, message);
+}
+
+/* The form handler of the settings form: the member the inputs refused. */
+static int org_refused(struct portal_req *req, struct portal_value *view)
+{
+	org_form_again(req, view, NULL);
+	return page_mark_refused(req, view);
 }
 
 /* GET /api/v1/org and the page /app/settings (read-only for managers without
@@ -119,26 +125,16 @@ static int org_show(struct portal_req *req, struct portal_value *view)
 }
 
 /* PATCH /api/v1/org {name?, brand_color?, locale?}; the page's form posts to
- * /app/settings. Other fields (id, logo, admin, ...) are ignored. */
+ * /app/settings. */
 static int org_update(struct portal_req *req, struct portal_value *view)
 {
-	struct portal_arena *a = req->arena;
-	const struct portal_value *v;
-	const char *name = NULL, *color = NULL, *locale = NULL;
-	if ((v = pv_get(req->body, "name")) &&
-	    (v->type != PV_STRING || !(name = name_clean(a, v->u.s.ptr))))
-		return org_fail(req, view, 422, "validation", "name", "org.name_invalid");
-	if ((v = pv_get(req->body, "brand_color")) &&
-	    (v->type != PV_STRING || !color_valid(v->u.s.ptr) ||
-	     !(color = color_lower(a, v->u.s.ptr))))
+	for (const struct portal_input *in = update_inputs; in->name; in++)
+		if (portal_in_null(req, in->name))
+			return org_fail(req, view, 422, "validation", in->name, in->message);
+	const char *color = portal_in_str(req, "brand_color");
+	if (color && !(color_valid(color) && (color = color_lower(req->arena, color))))
 		return org_fail(req, view, 422, "validation", "brand_color", "org.color_invalid");
-	if ((v = pv_get(req->body, "locale"))) {
-		if (v->type != PV_STRING ||
-		    (strcmp(v->u.s.ptr, "de") != 0 && strcmp(v->u.s.ptr, "en") != 0))
-			return org_fail(req, view, 422, "validation", "locale",
-					"org.locale_invalid");
-		locale = v->u.s.ptr;
-	}
+	const char *name = portal_in_str(req, "name"), *locale = portal_in_str(req, "locale");
 	int status = portal_db_exec(
 	    req,
 	    "UPDATE orgs SET name = COALESCE(?, name), brand_color = COALESCE(?, brand_color),"
@@ -189,12 +185,11 @@ static int org_logo(struct portal_req *req, struct portal_value *view)
  * location with the protective headers of that location. */
 static int org_logo_file(struct portal_req *req, struct portal_value *view)
 {
-	struct portal_value *rows;
-	int status = portal_db_query(req, "SELECT logo_file, logo_type FROM orgs WHERE id = ?",
-				     PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id"))), &rows);
+	struct portal_value *o;
+	int status = portal_db_one(req, "SELECT logo_file, logo_type FROM orgs WHERE id = ?",
+				   PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id"))), &o);
 	if (status)
 		return status;
-	const struct portal_value *o = rows->u.c.count ? rows->u.c.head->value : NULL;
 	const char *type = pv_get_str(o, "logo_type");
 	/* Only types this file allowed: a row changed by hand must not choose one. */
 	if (!type || (strcmp(type, "image/png") != 0 && strcmp(type, "image/jpeg") != 0))
@@ -207,15 +202,12 @@ static int org_logo_file(struct portal_req *req, struct portal_value *view)
  * valid colours are ever stored, and this checks once more before sending. */
 static int org_brand_css(struct portal_req *req, struct portal_value *view)
 {
-	struct portal_value *rows;
-	int status = portal_db_query(req, "SELECT brand_color FROM orgs WHERE id = ?",
-				     PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id"))), &rows);
+	struct portal_value *o;
+	int status = portal_db_one(req, "SELECT brand_color FROM orgs WHERE id = ?",
+				   PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id"))), &o);
 	if (status)
 		return status;
-	const struct portal_value *o = rows->u.c.count ? rows->u.c.head->value : NULL;
 	const char *color = pv_get_str(o, "brand_color");
-	if (!color)
-		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
 	if (!color_valid(color))
 		color = "#1f5fa8";
 	char css[64];
@@ -225,10 +217,10 @@ static int org_brand_css(struct portal_req *req, struct portal_value *view)
 
 const struct portal_route routes_org[] = {
 	{"GET", "/org", "/app/settings", PORTAL_ACCESS_MANAGER, 0, org_show, "settings",
-	 "settings.title"},
-	{"PATCH", "/org", NULL, PORTAL_ACCESS_ADMIN, 0, org_update, NULL, NULL},
+	 "settings.title", show_inputs},
+	{"PATCH", "/org", NULL, PORTAL_ACCESS_ADMIN, 0, org_update, NULL, NULL, update_inputs},
 	{"POST", NULL, "/app/settings", PORTAL_ACCESS_ADMIN, 0, org_update, "settings",
-	 "settings.title"},
+	 "settings.title", update_inputs, org_refused},
 	{"POST", "/org/logo", "/app/settings/logo", PORTAL_ACCESS_ADMIN, 0, org_logo, "settings",
 	 "settings.title"},
 	{"GET", "/orgs/{id}/logo", NULL, PORTAL_ACCESS_PUBLIC, 0, org_logo_file, NULL, NULL},

@@ -3,28 +3,17 @@
  * and why not). Keyset pagination on the id: "after" is the last id of the
  * previous page, so every page costs the same. */
 #include <limits.h>
-#include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 
+#include "portal/list.h"
 #include "routes.h"
 
-#define LIST_DEFAULT 50
-#define LIST_MAX 200
+static const char *const statuses[] = {"queued", "sent", "failed", NULL};
 
-static int bad_request(struct portal_req *req, const char *field)
-{
-	return portal_fail(req, 400, "bad_request", field, "error.title.400");
-}
-
-/* A query parameter given once: its string, or NULL when absent; *repeated
- * is set when it came as a list (twice in the query). */
-static const char *query_once(const struct portal_req *req, const char *key, bool *repeated)
-{
-	const struct portal_value *v = pv_get(req->query, key);
-	*repeated = v && v->type != PV_STRING;
-	return v && v->type == PV_STRING ? v->u.s.ptr : NULL;
-}
+static const struct portal_input list_inputs[] = {
+    {"status", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = statuses},
+    {0},
+};
 
 /* A positive decimal number of at most 18 digits, no sign, no leading zero. */
 static long long positive_number(const char *s)
@@ -38,29 +27,30 @@ static long long positive_number(const char *s)
 	return v;
 }
 
+/* The cursor is opaque to clients; here it is the last id they saw. 0 when
+ * there is none; 400 recorded for a malformed one (-1). */
+static long long cursor_of(struct portal_req *req)
+{
+	const char *after = portal_in_str(req, "after");
+	long long id = after ? positive_number(after) : 0;
+	/* Sent twice, it is no string: malformed as well. */
+	if (portal_in_has(req, "after") && id <= 0) {
+		portal_fail(req, 400, "bad_request", "after", "error.title.400");
+		return -1;
+	}
+	return id;
+}
+
 static int outbox_list(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
-	bool twice[3];
-	const char *status = query_once(req, "status", &twice[0]);
-	const char *limit_s = query_once(req, "limit", &twice[1]);
-	const char *after_s = query_once(req, "after", &twice[2]);
-	if (twice[0] || (status && strcmp(status, "queued") != 0 && strcmp(status, "sent") != 0 &&
-	                 strcmp(status, "failed") != 0))
-		return bad_request(req, "status");
-	long long limit = limit_s ? positive_number(limit_s) : LIST_DEFAULT;
-	/* Larger values are clamped, however many digits they have. */
-	if (limit_s && limit == 0 && limit_s[0] > '0' &&
-	    strspn(limit_s, "0123456789") == strlen(limit_s))
-		limit = LIST_MAX;
-	if (twice[1] || limit <= 0)
-		return bad_request(req, "limit");
-	if (limit > LIST_MAX)
-		limit = LIST_MAX;
-	/* The cursor is opaque to clients; here it is the last id they saw. */
-	long long after = after_s ? positive_number(after_s) : 0;
-	if (twice[2] || (after_s && after <= 0))
-		return bad_request(req, "after");
+	const char *status = portal_in_str(req, "status");
+	int limit = portal_list_limit(req);
+	if (!limit)
+		return 400;
+	long long after = cursor_of(req);
+	if (after < 0)
+		return 400;
 
 	/* One more row than asked tells whether there is a next page. */
 	long long before = after ? after : LLONG_MAX;
@@ -86,23 +76,24 @@ static int outbox_list(struct portal_req *req, struct portal_value *view)
 	if (rc)
 		return rc;
 
-	struct portal_value *items = pv_list(a);
+	struct portal_value *items = pv_list(a), *next = pv_null(a);
 	long long last = 0, n = 0;
-	const struct pv_member *m = rows->u.c.head;
-	for (; m && n < limit; m = m->next, n++) {
+	pv_foreach(m, rows) {
+		if (n++ == limit) {
+			const char *cursor = portal_sprintf(a, "%lld", last);
+			next = cursor ? pv_string(a, cursor) : NULL;
+			break;
+		}
 		last = pv_get_int(m->value, "id", 0);
-		if (pv_push(a, items, m->value))
+		if (!items || pv_push(a, items, m->value))
 			return 500;
 	}
-	const char *cursor = m ? portal_sprintf(a, "%lld", last) : NULL;
-	struct portal_value *next = cursor ? pv_string(a, cursor) : pv_null(a);
-	if ((m && !cursor) || !items || !next || pv_set(a, view, "items", items) ||
-	    pv_set(a, view, "next", next))
+	if (!items || !next || pv_set(a, view, "items", items) || pv_set(a, view, "next", next))
 		return 500;
 	return 200;
 }
 
 const struct portal_route routes_outbox[] = {
-    {"GET", "/outbox", NULL, PORTAL_ACCESS_ADMIN, 0, outbox_list, NULL, NULL},
+    {"GET", "/outbox", NULL, PORTAL_ACCESS_ADMIN, 0, outbox_list, NULL, NULL, list_inputs},
     {0},
 };

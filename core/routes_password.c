@@ -13,27 +13,43 @@
 #include "portal/crypto.h"
 #include "portal/mail.h"
 #include "portal/session.h"
+#include "portal/text.h"
 #include "routes.h"
 #include "worker.h"
 
 /* Never truncated (argon2id takes any length), but bounded so a request cannot
  * make a worker hash megabytes; sign-in refuses longer ones as well. */
-#define PASSWORD_MAX_BYTES 1024
+#define PASSWORD_MAX_CHARS 1024
 /* Longer than any token we issue; a longer value is malformed, not unknown. */
-#define TOKEN_MAX_BYTES 128
+#define TOKEN_MAX_CHARS 128
 /* Reset mails per account and hour: a stranger may ask for resets, but not
  * flood someone's mailbox with them. Further requests still answer 202. */
 #define RESET_MAILS_PER_HOUR 5
 #define SCOPE_RESET_EMAIL "reset_email"
+
+/* The API sends the token in the body, a page has it in its path. The
+ * password's minimum is checked after the token, so a dead link says so
+ * before anything is typed again. */
+static const struct portal_input redeem_inputs[] = {
+    {"token", PORTAL_IN_STRING, 0, 1, TOKEN_MAX_CHARS, .message = "password.token_missing"},
+    {"password", PORTAL_IN_STRING, 0, 1, PASSWORD_MAX_CHARS, .message = "password.too_long"},
+    {0},
+};
+static const struct portal_input forgot_inputs[] = {
+    {"email", PORTAL_IN_EMAIL, PORTAL_IN_REQUIRED, .message = "password.email_invalid"},
+    {0},
+};
+static const struct portal_input forgot_form_inputs[] = {
+    {"sent", PORTAL_IN_BOOL, PORTAL_IN_QUERY},
+    {0},
+};
 
 /* Marks a form field to correct (pages show it with aria-invalid) and records
  * the error; the API answer carries only the error. */
 static int fail_field(struct portal_req *req, struct portal_value *view, const char *field,
 		      const char *message)
 {
-	struct portal_value *invalid = pv_object(req->arena);
-	if (!invalid || pv_set_bool(req->arena, invalid, field, true) ||
-	    pv_set(req->arena, view, "invalid", invalid))
+	if (page_mark_invalid(req, view, field))
 		return 500;
 	return portal_fail(req, 422, "validation", field, message);
 }
@@ -47,7 +63,7 @@ static struct portal_db_arg hash_arg(const unsigned char hash[PORTAL_HASH_BYTES]
 static const char *token_of(const struct portal_req *req)
 {
 	const char *token = portal_param_str(req, "token");
-	return token ? token : pv_get_str(req->body, "token");
+	return token ? token : portal_in_str(req, "token");
 }
 
 /* The account a live token of kind belongs to, as {id, email, name}: 0, 404
@@ -68,9 +84,9 @@ static int token_account(struct portal_req *req, const char *token, const char *
 	    PORTAL_DB_ARGS(hash_arg(hash), PDB_S(kind)), &rows);
 	if (status)
 		return status;
-	if (rows->u.c.count == 0)
+	/* Not portal_db_one: a dead link has its own words. */
+	if (!(*account = pv_first(rows)))
 		return portal_fail(req, 404, "not_found", NULL, "password.link_dead");
-	*account = rows->u.c.head->value;
 	return 0;
 }
 
@@ -96,8 +112,8 @@ static int token_redeem(struct portal_req *req, struct portal_value *view, const
 {
 	struct portal_arena *a = req->arena;
 	const char *token = token_of(req);
-	const char *password = pv_get_str(req->body, "password");
-	if (!token || !*token || strlen(token) > TOKEN_MAX_BYTES)
+	const char *password = portal_in_str(req, "password");
+	if (!token)
 		return fail_field(req, view, "token", "password.token_missing");
 	/* A page shown again must still post to its link. */
 	if (!req->is_api && pv_set_str(a, view, "token", token))
@@ -108,10 +124,8 @@ static int token_redeem(struct portal_req *req, struct portal_value *view, const
 		return status;
 	if (!req->is_api && pv_set_str(a, view, "email", pv_get_str(account, "email")))
 		return 500;
-	if (!password || account_chars(password) < PASSWORD_MIN_CHARS)
+	if (!password || portal_utf8_chars(password) < PASSWORD_MIN_CHARS)
 		return fail_field(req, view, "password", "password.too_short");
-	if (strlen(password) > PASSWORD_MAX_BYTES)
-		return fail_field(req, view, "password", "password.too_long");
 
 	/* argon2id takes a while: before the transaction, so no row stays locked. */
 	char password_hash[PORTAL_PASSWORD_HASH_MAX];
@@ -162,6 +176,13 @@ static int activate_form(struct portal_req *req, struct portal_value *view)
 	return token_form(req, view, "activation");
 }
 
+/* The form again after the declared inputs refused a password. */
+static int activate_again(struct portal_req *req, struct portal_value *view)
+{
+	int status = activate_form(req, view);
+	return status ? status : page_mark_refused(req, view);
+}
+
 static int activate(struct portal_req *req, struct portal_value *view)
 {
 	return token_redeem(req, view, "activation");
@@ -170,6 +191,12 @@ static int activate(struct portal_req *req, struct portal_value *view)
 static int reset_form(struct portal_req *req, struct portal_value *view)
 {
 	return token_form(req, view, "reset");
+}
+
+static int reset_again(struct portal_req *req, struct portal_value *view)
+{
+	int status = reset_form(req, view);
+	return status ? status : page_mark_refused(req, view);
 }
 
 static int reset(struct portal_req *req, struct portal_value *view)
@@ -181,8 +208,8 @@ static int reset(struct portal_req *req, struct portal_value *view)
  * on its way if the account exists. */
 static int forgot_form(struct portal_req *req, struct portal_value *view)
 {
-	const char *sent = pv_get_str(req->query, "sent");
-	return pv_set_bool(req->arena, view, "sent", sent && strcmp(sent, "1") == 0) ? 500 : 200;
+	bool sent = portal_in_bool(req, "sent", false);
+	return pv_set_bool(req->arena, view, "sent", sent) ? 500 : 200;
 }
 
 /* Queues the reset mail for account (a row of the lookup below) in the open
@@ -233,15 +260,13 @@ static int forgot_mail(struct portal_req *req, const struct portal_value *accoun
  * account (within the hourly limit) also gets a token and a queued mail. */
 static int forgot(struct portal_req *req, struct portal_value *view)
 {
-	const char *email = pv_get_str(req->body, "email");
-	if (!account_email_valid(email))
-		return fail_field(req, view, "email", "password.email_invalid");
+	const char *email = portal_in_str(req, "email");
 	struct portal_value *rows;
 	int status = portal_db_query(
 	    req,
 	    "SELECT u.id, u.email, u.name, u.org_id, u.role, o.name AS org_name,"
 	    " COALESCE(u.locale, o.locale) AS locale"
-	    " FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.email = LOWER(?)",
+	    " FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.email = ?",
 	    PORTAL_DB_ARGS(PDB_S(email)), &rows);
 	if (status)
 		return status;
@@ -253,8 +278,8 @@ static int forgot(struct portal_req *req, struct portal_value *view)
 	status = portal_db_begin(req);
 	if (!status)
 		status = portal_throttle_fail(req, SCOPE_RESET_EMAIL, email);
-	if (!status && rows->u.c.count && wait == 0)
-		status = forgot_mail(req, rows->u.c.head->value);
+	if (!status && pv_first(rows) && wait == 0)
+		status = forgot_mail(req, pv_first(rows));
 	if (!status)
 		status = portal_db_commit(req);
 	if (status)
@@ -264,15 +289,16 @@ static int forgot(struct portal_req *req, struct portal_value *view)
 
 const struct portal_route routes_password[] = {
 	{"POST", "/activate", "/activate/{token}", PORTAL_ACCESS_PUBLIC, PORTAL_ROUTE_NO_CSRF,
-	 activate, "activate", "activate.title"},
+	 activate, "activate", "activate.title", redeem_inputs, activate_again},
 	{"GET", NULL, "/activate/{token}", PORTAL_ACCESS_PUBLIC, 0, activate_form, "activate",
 	 "activate.title"},
 	{"POST", "/password/forgot", "/password/forgot", PORTAL_ACCESS_PUBLIC, PORTAL_ROUTE_NO_CSRF,
-	 forgot, "password_forgot", "password_forgot.title"},
+	 forgot, "password_forgot", "password_forgot.title", forgot_inputs, page_mark_refused},
 	{"GET", NULL, "/password/forgot", PORTAL_ACCESS_PUBLIC, 0, forgot_form, "password_forgot",
-	 "password_forgot.title"},
+	 "password_forgot.title", forgot_form_inputs},
 	{"POST", "/password/reset", "/password/reset/{token}", PORTAL_ACCESS_PUBLIC,
-	 PORTAL_ROUTE_NO_CSRF, reset, "password_reset", "password_reset.title"},
+	 PORTAL_ROUTE_NO_CSRF, reset, "password_reset", "password_reset.title", redeem_inputs,
+	 reset_again},
 	{"GET", NULL, "/password/reset/{token}", PORTAL_ACCESS_PUBLIC, 0, reset_form,
 	 "password_reset", "password_reset.title"},
 	{0},

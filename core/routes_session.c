@@ -5,31 +5,34 @@
  * both look the account up, both run argon2id (against a dummy hash when there
  * is no password to compare with), both count a failure for the account's key
  * and the client's address. */
-#include <ctype.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "accounts.h"
 #include "portal/crypto.h"
 #include "portal/session.h"
 #include "routes.h"
 
 /* Longer passwords can never have been set (activation and reset refuse them),
  * and bounding them keeps a request from hashing megabytes. */
-#define PASSWORD_MAX_BYTES 1024
+#define PASSWORD_MAX_CHARS 1024
 
 #define SCOPE_LOGIN_IP "login_ip"
 
-/* A positive whole-number setting; the configuration loader checked its range
- * already, the fallback only guards against a missing entry. */
-static int config_number(const struct portal_req *req, const char *key, int fallback)
+/* Only these two fields are read: role, org_id or admin in the body change
+ * nothing. The address is read lower-cased: one account per email whatever
+ * its case, and the throttling key likewise. */
+static const struct portal_input sign_in_inputs[] = {
+    {"email", PORTAL_IN_EMAIL, PORTAL_IN_REQUIRED, .message = "login.email_invalid"},
+    {"password", PORTAL_IN_STRING, PORTAL_IN_REQUIRED, 1, PASSWORD_MAX_CHARS,
+     .message = "login.password_missing"},
+    {0},
+};
+
+/* One of core's login_* settings: whole numbers, present (they have defaults)
+ * and in range, as the configuration loader checked. */
+static int login_setting(const struct portal_req *req, const char *key)
 {
-	const char *v = portal_config(req, key);
-	char *end;
-	long n = v && *v ? strtol(v, &end, 10) : 0;
-	return v && *v && !*end && n > 0 && n <= INT_MAX ? (int)n : fallback;
+	return (int)strtol(portal_config(req, key), NULL, 10);
 }
 
 /* Where a person lands after signing in. */
@@ -47,10 +50,10 @@ static int user_view(struct portal_req *req, long long user_id, struct portal_va
 				     PORTAL_DB_ARGS(PDB_I(user_id)), &rows);
 	if (status)
 		return status;
+	struct portal_value *u = pv_first(rows);
 	/* The session resolved a moment ago, so a missing row means it was just removed. */
-	if (rows->u.c.count == 0)
+	if (!u)
 		return portal_fail(req, 401, "unauthenticated", NULL, "error.title.401");
-	struct portal_value *u = rows->u.c.head->value;
 	if (pv_set_bool(req->arena, u, "admin", pv_get_int(u, "admin", 0) != 0))
 		return 500;
 	*out = u;
@@ -77,32 +80,20 @@ int session_sign_in(struct portal_req *req, long long user_id, struct portal_val
 	return 200;
 }
 
-/* Marks a field of a page's form as the one to correct (for aria-invalid), then
- * records the error. The API answer carries only the error. */
-static int fail_field(struct portal_req *req, struct portal_value *view, const char *field,
-		      const char *message)
-{
-	struct portal_value *invalid = pv_object(req->arena);
-	if (!invalid || pv_set_bool(req->arena, invalid, field, true) ||
-	    pv_set(req->arena, view, "invalid", invalid))
-		return 500;
-	return portal_fail(req, 422, "validation", field, message);
-}
-
 /* 0 while neither the account nor the client's address has too many recent
  * failures; otherwise 429 with Retry-After (the longer of the two waits), or
  * an HTTP status when the database failed. */
 static int login_throttled(struct portal_req *req, const char *email, const char *address)
 {
-	int window = config_number(req, "login_window_seconds", 900);
+	int window = login_setting(req, "login_window_seconds");
 	int account, by_address;
 	int status = portal_throttle_check(req, SCOPE_LOGIN_EMAIL, email,
-					   config_number(req, "login_max_failures_account", 5),
-					   window, &account);
+					   login_setting(req, "login_max_failures_account"), window,
+					   &account);
 	if (status && status != 429)
 		return status;
 	status = portal_throttle_check(req, SCOPE_LOGIN_IP, address,
-				       config_number(req, "login_max_failures_address", 20), window,
+				       login_setting(req, "login_max_failures_address"), window,
 				       &by_address);
 	if (status && status != 429)
 		return status;
@@ -116,23 +107,11 @@ static int login_throttled(struct portal_req *req, const char *email, const char
 	return portal_fail(req, 429, "rate_limited", NULL, "login.throttled");
 }
 
-/* POST /api/v1/session and POST /login {email, password}. Only these two fields
- * are read: role, org_id or admin in the body change nothing. */
+/* POST /api/v1/session and POST /login {email, password}. */
 static int session_create(struct portal_req *req, struct portal_value *view)
 {
-	struct portal_arena *a = req->arena;
-	const char *sent = pv_get_str(req->body, "email");
-	const char *password = pv_get_str(req->body, "password");
-	if (!account_email_valid(sent))
-		return fail_field(req, view, "email", "login.email_invalid");
-	if (!password || !*password || strlen(password) > PASSWORD_MAX_BYTES)
-		return fail_field(req, view, "password", "login.password_missing");
-	/* One account per email whatever its case; the throttling key likewise. */
-	char *email = portal_strdup(a, sent);
-	if (!email)
-		return 500;
-	for (char *p = email; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
+	const char *email = portal_in_str(req, "email");
+	const char *password = portal_in_str(req, "password");
 	const char *address = req->client_addr ? req->client_addr : "";
 
 	/* Checked before the password, so that while throttled even the right one
@@ -142,11 +121,11 @@ static int session_create(struct portal_req *req, struct portal_value *view)
 		return status;
 
 	struct portal_value *rows;
-	status = portal_db_query(req, "SELECT id, password_hash FROM users WHERE email = LOWER(?)",
+	status = portal_db_query(req, "SELECT id, password_hash FROM users WHERE email = ?",
 				 PORTAL_DB_ARGS(PDB_S(email)), &rows);
 	if (status)
 		return status;
-	const struct portal_value *row = rows->u.c.count ? rows->u.c.head->value : NULL;
+	const struct portal_value *row = pv_first(rows);
 	/* No account, or one still waiting for activation: compared against the
 	 * dummy hash all the same, so the time does not tell. */
 	const char *stored = row ? pv_get_str(row, "password_hash") : NULL;
@@ -253,7 +232,7 @@ static int me_show(struct portal_req *req, struct portal_value *view)
 
 const struct portal_route routes_session[] = {
 	{"POST", "/session", "/login", PORTAL_ACCESS_PUBLIC, PORTAL_ROUTE_NO_CSRF, session_create,
-	 "login", "login.title"},
+	 "login", "login.title", sign_in_inputs, page_mark_refused},
 	{"GET", NULL, "/login", PORTAL_ACCESS_PUBLIC, 0, login_show, "login", "login.title"},
 	{"GET", "/session", NULL, PORTAL_ACCESS_SIGNED_IN, 0, session_show, NULL, NULL},
 	{"DELETE", "/session", NULL, PORTAL_ACCESS_SIGNED_IN, 0, session_delete, NULL, NULL},

@@ -7,22 +7,28 @@
 #include "routes.h"
 #include "worker.h"
 
+/* ?property=ID chooses the property shown first. Read as text: a bad value
+ * in a bookmark is no reason for an error (chosen_property). */
+#define PROPERTY_TEXT_MAX 1000
+static const struct portal_input home_inputs[] = {
+    {"property", PORTAL_IN_STRING, PORTAL_IN_QUERY, 0, PROPERTY_TEXT_MAX},
+    {0},
+};
+
 /* The caller's name and organisation's name into view. 0 or an HTTP status. */
 static int shell_names(struct portal_req *req, struct portal_value *view)
 {
-	struct portal_value *rows;
-	int status = portal_db_query(req,
-				     "SELECT u.name AS user_name, o.name AS org_name"
-				     " FROM users u JOIN orgs o ON o.id = u.org_id"
-				     " WHERE u.id = ? AND o.id = ?",
-				     PORTAL_DB_ARGS(PDB_I(req->caller.user_id),
-						    PDB_I(req->caller.org_id)),
-				     &rows);
+	struct portal_value *r;
+	/* 404 when the account went while the session lived. */
+	int status = portal_db_one(req,
+				   "SELECT u.name AS user_name, o.name AS org_name"
+				   " FROM users u JOIN orgs o ON o.id = u.org_id"
+				   " WHERE u.id = ? AND o.id = ?",
+				   PORTAL_DB_ARGS(PDB_I(req->caller.user_id),
+						  PDB_I(req->caller.org_id)),
+				   &r);
 	if (status)
 		return status;
-	if (rows->u.c.count == 0) /* the account went while the session lived */
-		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
-	const struct portal_value *r = rows->u.c.head->value;
 	if (pv_set_str(req->arena, view, "user_name", pv_get_str(r, "user_name")) ||
 	    pv_set_str(req->arena, view, "org_name", pv_get_str(r, "org_name")))
 		return 500;
@@ -90,10 +96,10 @@ static int shell_app(struct portal_req *req, struct portal_value *view)
 }
 
 /* The id of ?property=ID, or 0 when absent or malformed (then the home shows
- * its usual order: a bad value in a bookmark is no reason for an error). */
+ * its usual order). */
 static long long chosen_property(const struct portal_req *req)
 {
-	const char *s = pv_get_str(req->query, "property");
+	const char *s = portal_in_str(req, "property");
 	long long id = 0;
 	if (!s || !*s || strlen(s) > 18)
 		return 0;
@@ -137,7 +143,7 @@ static int portal_switcher(struct portal_req *req, struct portal_value **cards,
 			return 500;
 	}
 	*cards = ordered;
-	*switcher = links->u.c.count > 1 ? links : NULL;
+	*switcher = pv_count(links) > 1 ? links : NULL;
 	return 0;
 }
 
@@ -164,13 +170,13 @@ static int shell_portal(struct portal_req *req, struct portal_value *view)
 		    &pending);
 	if (status)
 		return status;
-	bool waiting = cards->u.c.count == 0 && pending->u.c.count > 0;
+	bool waiting = pv_count(cards) == 0 && pv_count(pending) > 0;
 	if (!waiting && portal_switcher(req, &cards, &switcher))
 		return 500;
 	if (!waiting && (status = home_sections(req, cards, view)))
 		return status;
 	if (pv_set_bool(a, view, "waiting", waiting) || pv_set(a, view, "pending", pending) ||
-	    pv_set_bool(a, view, "has_pending", pending->u.c.count > 0) ||
+	    pv_set_bool(a, view, "has_pending", pv_count(pending) > 0) ||
 	    (!waiting && pv_set(a, view, "properties", cards)) ||
 	    pv_set_bool(a, view, "has_switcher", switcher != NULL) ||
 	    (switcher && pv_set(a, view, "switcher", switcher)))
@@ -181,6 +187,6 @@ static int shell_portal(struct portal_req *req, struct portal_value *view)
 const struct portal_route routes_shell[] = {
 	{"GET", NULL, "/app", PORTAL_ACCESS_MANAGER, 0, shell_app, "app_home", "app_home.title"},
 	{"GET", NULL, "/portal", PORTAL_ACCESS_RESIDENT, 0, shell_portal, "portal_home",
-	 "portal_home.title"},
+	 "portal_home.title", home_inputs},
 	{0},
 };

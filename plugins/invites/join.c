@@ -14,7 +14,6 @@
  *   same 401 for every existing email, whoever it belongs to.
  * Membership, event and session are written in one transaction that holds the
  * link's row: a link rotated or a property deleted meanwhile adds nobody. */
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,15 +21,16 @@
 #include <portal/crypto.h>
 #include <portal/input.h>
 #include <portal/session.h>
+#include <portal/text.h>
 
 #include "invites.h"
 
 #define NAME_MAX_CHARS 100
-#define EMAIL_MAX_BYTES 254
+#define EMAIL_MAX_CHARS 254
 #define PASSWORD_MIN_CHARS 10
 /* Never truncated, but bounded so a request cannot make a worker hash
  * megabytes; the core's sign-in refuses longer passwords as well. */
-#define PASSWORD_MAX_BYTES 1024
+#define PASSWORD_MAX_CHARS 1024
 
 #define SCOPE_JOIN_IP "join_ip"
 #define SCOPE_JOIN_EMAIL "join_email"
@@ -38,16 +38,24 @@
  * password here counts there, and its lock holds here too. */
 #define SCOPE_LOGIN_EMAIL "login_email"
 
-/* The groups a resident may choose, in the order the page offers them. */
-static const struct join_group {
-	const char *value;
-	const char *label; /* locale key */
-} join_groups[] = {
-    {"resident", "join.group.resident"},
-    {"tenant", "join.group.tenant"},
-    {"owner", "join.group.owner"},
+/* The groups a resident may choose, in the order the page offers them (each
+ * labelled by "join.group.<group>"); the first is the default. */
+static const char *const join_groups[] = {"resident", "tenant", "owner", NULL};
+
+/* The page marks the field to correct, and a form handler cannot learn which
+ * member the pipeline refused: what people get wrong on the page (a name of
+ * spaces only, a mistyped address, a short password) is checked by join_read,
+ * which marks it, so these members may be empty here. The pipeline refuses
+ * only what the page's form cannot send (an overlong or multi-line name, a
+ * group not offered) and what the API gets wrong in its types. */
+const struct portal_input join_inputs[] = {
+    {"existing", PORTAL_IN_BOOL},
+    {"display_name", PORTAL_IN_STRING, 0, 0, NAME_MAX_CHARS, .message = "join.name_invalid"},
+    {"email", PORTAL_IN_STRING, 0, 0, EMAIL_MAX_CHARS, .message = "join.email_invalid"},
+    {"password", PORTAL_IN_STRING, 0, 0, PASSWORD_MAX_CHARS, .message = "password.too_long"},
+    {"group", PORTAL_IN_ENUM, .choices = join_groups, .message = "join.group_invalid"},
+    {0},
 };
-#define JOIN_GROUPS (sizeof join_groups / sizeof join_groups[0])
 
 /* The throttles a sign-up passes: each limits the attempts (or, for the
  * account, the failed sign-ins) of one key within a window, both settings of
@@ -81,23 +89,6 @@ struct join_input {
 static int limit_setting(const struct portal_req *req, bool core, const char *key)
 {
 	return (int)(core ? strtol(portal_config(req, key), NULL, 10) : portal_setting_int(req, key));
-}
-
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
-
-/* A name is shown in lists and mail headers: no control characters at all. */
-static bool name_printable(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-	return true;
 }
 
 static struct portal_db_arg hash_arg(const unsigned char hash[PORTAL_HASH_BYTES])
@@ -142,9 +133,9 @@ static int link_find(struct portal_req *req, bool lock, const struct portal_valu
 				     PORTAL_DB_ARGS(hash_arg(hash)), &rows);
 	if (status)
 		return status;
-	if (rows->u.c.count == 0)
+	/* Not portal_db_one: a dead link has its own words. */
+	if (!(*link = pv_first(rows)))
 		return portal_fail(req, 404, "not_found", NULL, "join.link_dead");
-	*link = rows->u.c.head->value;
 	return 0;
 }
 
@@ -179,29 +170,25 @@ static int page_view(struct portal_req *req, struct portal_value *view,
 		     const struct portal_value *link)
 {
 	struct portal_arena *a = req->arena;
-	/* Read as portal_body_bool reads it, without recording an error: join_read
-	 * does that for a malformed value. */
-	const struct portal_value *existing = pv_get(req->body, "existing");
-	const char *flag = existing && existing->type == PV_STRING ? existing->u.s.ptr : "";
-	bool other_form = (existing && existing->type == PV_BOOL && existing->u.b) ||
-			  !strcmp(flag, "1") || !strcmp(flag, "true") || !strcmp(flag, "on");
-	const char *chosen = pv_get_str(req->body, "group");
+	bool other_form = portal_in_bool(req, "existing", false);
+	const char *chosen = portal_in_str(req, "group");
 	if (!chosen || !*chosen)
-		chosen = join_groups[0].value;
+		chosen = join_groups[0];
 	struct portal_value *groups = pv_list(a), *typed = pv_object(a);
 	struct portal_value *layout_org = org_of(a, link, true);
 	if (!groups || !typed || !layout_org)
 		return 500;
-	for (size_t i = 0; i < JOIN_GROUPS; i++) {
+	for (const char *const *group = join_groups; *group; group++) {
 		struct portal_value *g = pv_object(a);
-		if (!g || pv_set_str(a, g, "value", join_groups[i].value) ||
-		    pv_set_str(a, g, "label", portal_t(req, join_groups[i].label)) ||
-		    pv_set_bool(a, g, "checked", strcmp(chosen, join_groups[i].value) == 0) ||
+		const char *label = portal_sprintf(a, "join.group.%s", *group);
+		if (!g || !label || pv_set_str(a, g, "value", *group) ||
+		    pv_set_str(a, g, "label", portal_t(req, label)) ||
+		    pv_set_bool(a, g, "checked", strcmp(chosen, *group) == 0) ||
 		    pv_push(a, groups, g))
 			return 500;
 	}
-	const char *name = pv_get_str(req->body, "display_name");
-	const char *email = pv_get_str(req->body, "email");
+	const char *name = portal_in_str(req, "display_name");
+	const char *email = portal_in_str(req, "email");
 	if ((name && pv_set_str(a, typed, "display_name", name)) ||
 	    (email && pv_set_str(a, typed, "email", email)))
 		return 500;
@@ -237,29 +224,20 @@ int join_show(struct portal_req *req, struct portal_value *view)
 	return status ? status : 200;
 }
 
-/* The body's fields, each checked in the order the form asks for them. */
+/* What the pipeline left to check (join_inputs), in the order the form asks
+ * for it, the field to correct marked. */
 static int join_read(struct portal_req *req, struct portal_value *view, struct join_input *in)
 {
-	int status = portal_body_bool(req, "existing", false, &in->existing);
-	if (status)
-		return status == 422 ? join_invalid(req, view, "existing", "error.invalid_field")
-				     : status;
-	in->display_name = NULL;
-	if (!in->existing) {
-		status = portal_body_str(req, "display_name", 1, NAME_MAX_CHARS, &in->display_name);
-		if (status == 422 || (!status && !name_printable(in->display_name)))
-			return join_invalid(req, view, "display_name", "join.name_invalid");
-		if (status)
-			return status;
-	}
+	in->existing = portal_in_bool(req, "existing", false);
+	in->display_name = in->existing ? NULL : portal_in_str(req, "display_name");
+	if (!in->existing && (!in->display_name || !*in->display_name))
+		return join_invalid(req, view, "display_name", "join.name_invalid");
 
-	status = portal_body_str(req, "email", 1, EMAIL_MAX_BYTES, &in->email);
-	if (status == 422 || (!status && !portal_email_valid(in->email)))
+	const char *sent = portal_in_str(req, "email");
+	if (!sent || !portal_email_valid(sent))
 		return join_invalid(req, view, "email", "join.email_invalid");
-	if (status)
-		return status;
 	/* One account per email whatever its case; the throttling keys likewise. */
-	char *email = portal_strdup(req->arena, in->email);
+	char *email = portal_strdup(req->arena, sent);
 	if (!email)
 		return 500;
 	for (char *p = email; *p; p++)
@@ -267,24 +245,14 @@ static int join_read(struct portal_req *req, struct portal_value *view, struct j
 			*p = (char)(*p - 'A' + 'a');
 	in->email = email;
 
-	/* Taken as typed: spaces at either end belong to the password. */
-	const struct portal_value *pw = pv_get(req->body, "password");
-	in->password = pw && pw->type == PV_STRING ? pw->u.s.ptr : NULL;
-	if (!in->password || utf8_chars(in->password) < PASSWORD_MIN_CHARS)
+	in->password = portal_in_str(req, "password");
+	if (!in->password || portal_utf8_chars(in->password) < PASSWORD_MIN_CHARS)
 		return join_invalid(req, view, "password",
 				    in->existing ? "join.password_missing" : "password.too_short");
-	if (strlen(in->password) > PASSWORD_MAX_BYTES)
-		return join_invalid(req, view, "password", "password.too_long");
 
-	const struct portal_value *g = pv_get(req->body, "group");
-	in->group = NULL;
-	if (!g || g->type == PV_NULL || (g->type == PV_STRING && g->u.s.len == 0))
-		in->group = join_groups[0].value;
-	for (size_t i = 0; !in->group && g->type == PV_STRING && i < JOIN_GROUPS; i++)
-		if (strcmp(g->u.s.ptr, join_groups[i].value) == 0)
-			in->group = join_groups[i].value;
+	in->group = portal_in_str(req, "group");
 	if (!in->group)
-		return join_invalid(req, view, "group", "join.group_invalid");
+		in->group = join_groups[0];
 	return 0;
 }
 
@@ -357,12 +325,13 @@ static int join_membership(struct portal_req *req, const struct portal_value *li
 					 "SELECT resident_group, state FROM memberships"
 					 " WHERE property_id = ? AND user_id = ?",
 					 PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(user_id)), &rows);
+		const struct portal_value *row = status ? NULL : pv_first(rows);
 		/* The row that was just in the way cannot vanish under our lock. */
-		if (!status && rows->u.c.count == 0)
+		if (!status && !row)
 			status = 500;
 		if (!status) {
-			group = pv_get_str(rows->u.c.head->value, "resident_group");
-			state = pv_get_str(rows->u.c.head->value, "state");
+			group = pv_get_str(row, "resident_group");
+			state = pv_get_str(row, "state");
 		}
 	}
 	if (status)
@@ -400,7 +369,8 @@ static int join_finish(struct portal_req *req, struct portal_value *view, long l
 					 "SELECT id, name, role, org_id, admin FROM users"
 					 " WHERE id = ?",
 					 PORTAL_DB_ARGS(PDB_I(user_id)), &rows);
-	if (!status && rows->u.c.count == 0)
+	struct portal_value *user = status ? NULL : pv_first(rows);
+	if (!status && !user)
 		status = 500; /* inserted or found in this very transaction */
 	if (!status)
 		status = portal_db_commit(req);
@@ -414,7 +384,6 @@ static int join_finish(struct portal_req *req, struct portal_value *view, long l
 				     : "/portal";
 		return to ? portal_redirect(req, to) : 500;
 	}
-	struct portal_value *user = rows->u.c.head->value;
 	if (pv_set_bool(a, user, "admin", pv_get_int(user, "admin", 0) != 0) ||
 	    pv_set(a, view, "user", user) || pv_set_str(a, view, "csrf_token", csrf) ||
 	    pv_set(a, view, "membership", membership))
@@ -505,7 +474,7 @@ static int join_existing_account(struct portal_req *req, struct portal_value *vi
 int join_submit(struct portal_req *req, struct portal_value *view)
 {
 	const struct portal_value *link = NULL;
-	struct join_input in;
+	struct join_input in = {0};
 	int status = link_find(req, false, &link);
 	/* The page needs the link's view to show its form again after a failure;
 	 * the API's answer is only the sign-up's. */
@@ -531,7 +500,7 @@ int join_submit(struct portal_req *req, struct portal_value *view)
 					 PORTAL_DB_ARGS(PDB_S(in.email)), &rows);
 		if (status)
 			return status;
-		const struct portal_value *account = rows->u.c.count ? rows->u.c.head->value : NULL;
+		const struct portal_value *account = pv_first(rows);
 		if (account || in.existing)
 			return join_existing_account(req, view, &in, account);
 		status = join_new_account(req, view, &in);

@@ -10,6 +10,7 @@
  * from the resident's open sessions, without touching the sessions themselves
  * (the resident may belong to other properties). Every query is scoped by the
  * caller's organisation; a property or member of another one is a 404. */
+#include <portal/datetime.h>
 #include <portal/input.h>
 #include <portal/list.h>
 #include <portal/mail.h>
@@ -21,13 +22,30 @@
  * (?state=pending). */
 #define QUEUE_MAX 50
 
-/* A search term longer than any display name (200 characters, 4 bytes each)
- * could match nothing: it is refused (400) rather than made into a pattern. */
-#define Q_MAX_BYTES 800
+/* A search term longer than any display name could match nothing: it is
+ * refused rather than made into a pattern. */
+#define Q_MAX_CHARS 200
 
-static const char *const groups[] = {"resident", "tenant", "owner"};
-static const char *const states[] = {"active", "pending"};
-#define COUNT(table) (sizeof(table) / sizeof *(table))
+static const char *const groups[] = {"resident", "tenant", "owner", NULL};
+#define GROUPS (sizeof groups / sizeof *groups - 1) /* without the NULL */
+static const char *const states[] = {"active", "pending", NULL};
+/* After a change the page says what happened ("residents.done_<word>"). */
+static const char *const done_words[] = {"accepted", "rejected", "updated", "removed", NULL};
+
+const struct portal_input residents_list_inputs[] = {
+    {"q", PORTAL_IN_STRING, PORTAL_IN_QUERY, 0, Q_MAX_CHARS},
+    {"group", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = groups,
+     .message = "residents.filter_invalid"},
+    {"state", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = states,
+     .message = "residents.filter_invalid"},
+    {"done", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = done_words},
+    {0},
+};
+const struct portal_input residents_update_inputs[] = {
+    {"group", PORTAL_IN_ENUM, PORTAL_IN_REQUIRED, .choices = groups,
+     .message = "residents.group_invalid"},
+    {0},
+};
 
 /* What a resident is in every answer of this file: {id, display_name, group,
  * state, joined_at}. users.org_id repeats the scope so that a membership row
@@ -53,11 +71,12 @@ struct filters {
 	const char *state;   /* one of states, or NULL */
 };
 
-static int index_of(const char *const *table, size_t n, const char *s)
+/* The index of s in a NULL-terminated table, or -1. */
+static int index_of(const char *const *table, const char *s)
 {
-	for (size_t i = 0; s && i < n; i++)
+	for (int i = 0; s && table[i]; i++)
 		if (strcmp(table[i], s) == 0)
-			return (int)i;
+			return i;
 	return -1;
 }
 
@@ -78,40 +97,15 @@ static char *like_pattern(struct portal_req *req, const char *q)
 	return p;
 }
 
-/* A query filter that must be one of table's values: absent or empty is no
- * filter (*out NULL); anything else, a repeated key included, is a malformed
- * query, 400 on that name, as a malformed limit or cursor is. */
-static int query_choice(struct portal_req *req, const char *name, const char *const *table,
-			size_t n, const char **out)
-{
-	const struct portal_value *v = pv_get(req->query, name);
-	*out = NULL;
-	if (!v || (v->type == PV_STRING && v->u.s.len == 0))
-		return 0;
-	int i = v->type == PV_STRING ? index_of(table, n, v->u.s.ptr) : -1;
-	if (i < 0)
-		return portal_fail(req, 400, "bad_request", name, "residents.filter_invalid");
-	*out = table[i];
-	return 0;
-}
-
+/* The list's filters (residents_list_inputs); absent ones filter nothing. */
 static int filters_read(struct portal_req *req, struct filters *f)
 {
-	int status = query_choice(req, "group", groups, COUNT(groups), &f->group);
-	if (!status)
-		status = query_choice(req, "state", states, COUNT(states), &f->state);
-	if (status)
-		return status;
-	const struct portal_value *q = pv_get(req->query, "q");
-	f->q = f->pattern = NULL;
-	if (q && q->type != PV_STRING)
-		return portal_fail(req, 400, "bad_request", "q", "error.title.400");
-	if (!q || q->u.s.len == 0)
-		return 0;
-	if (q->u.s.len > Q_MAX_BYTES)
-		return portal_fail(req, 400, "bad_request", "q", "error.title.400");
-	f->q = q->u.s.ptr;
-	return (f->pattern = like_pattern(req, f->q)) ? 0 : 500;
+	*f = (struct filters){
+	    .q = portal_in_str(req, "q"),
+	    .group = portal_in_str(req, "group"),
+	    .state = portal_in_str(req, "state"),
+	};
+	return !f->q || (f->pattern = like_pattern(req, f->q)) ? 0 : 500;
 }
 
 /* The property {id} of the caller's organisation, with what a rejection mail
@@ -119,18 +113,11 @@ static int filters_read(struct portal_req *req, struct filters *f)
  * organisations. */
 static int property_find(struct portal_req *req, struct portal_value **out)
 {
-	struct portal_value *rows;
-	int status = portal_db_query(
+	return portal_db_one(
 	    req,
 	    "SELECT p.id, p.name, o.name AS org_name FROM properties p"
 	    " JOIN orgs o ON o.id = p.org_id WHERE p.id = ? AND p.org_id = ?",
-	    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id)), &rows);
-	if (status)
-		return status;
-	if (rows->u.c.count == 0)
-		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
-	*out = rows->u.c.head->value;
-	return 0;
+	    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id)), out);
 }
 
 /* The member {user_id} of the property, or a 404 (not a member, or not of this
@@ -138,17 +125,10 @@ static int property_find(struct portal_req *req, struct portal_value **out)
 static int resident_find(struct portal_req *req, long long property_id,
 			 struct portal_value **out)
 {
-	struct portal_value *rows;
-	int status = portal_db_query(req, RESIDENT_SELECT " AND m.user_id = ?",
-				     PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(req->caller.org_id),
-						    PDB_I(portal_param_id(req, "user_id"))),
-				     &rows);
-	if (status)
-		return status;
-	if (rows->u.c.count == 0)
-		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
-	*out = rows->u.c.head->value;
-	return 0;
+	return portal_db_one(req, RESIDENT_SELECT " AND m.user_id = ?",
+			     PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(req->caller.org_id),
+					    PDB_I(portal_param_id(req, "user_id"))),
+			     out);
 }
 
 /* One page of the property's members matching f, in state (NULL: any; the
@@ -168,17 +148,6 @@ static int residents_query(struct portal_req *req, long long property_id,
 	    rows);
 }
 
-/* The date a page shows for joined_at ("2026-12-01T18:00:00Z"): 01.12.2026 in
- * German, the ISO date in English. */
-static const char *joined_date(struct portal_req *req, const char *at)
-{
-	if (!at || strlen(at) < 10)
-		return "";
-	if (strcmp(req->locale, "de") == 0)
-		return portal_sprintf(req->arena, "%.2s.%.2s.%.4s", at + 8, at + 5, at);
-	return portal_strndup(req->arena, at, 10);
-}
-
 /* What the page needs beside the API's fields: pending, the date to show and
  * the options of the group select. */
 static int page_item(struct portal_req *req, struct portal_value *item)
@@ -186,13 +155,14 @@ static int page_item(struct portal_req *req, struct portal_value *item)
 	struct portal_arena *a = req->arena;
 	const char *group = pv_get_str(item, "group");
 	const char *state = pv_get_str(item, "state");
-	const char *date = joined_date(req, pv_get_str(item, "joined_at"));
+	/* The day in the deployment's time zone, as people there saw it. */
+	const char *date = portal_time_text_of(req, pv_get_str(item, "joined_at"), PORTAL_TIME_DATE);
 	struct portal_value *options = pv_list(a);
 	bool pending = state && strcmp(state, "pending") == 0;
-	if (!options || !date || pv_set_bool(a, item, "pending", pending) ||
+	if (!options || pv_set_bool(a, item, "pending", pending) ||
 	    pv_set_str(a, item, "joined_date", date) || pv_set(a, item, "options", options))
 		return 500;
-	for (size_t i = 0; i < COUNT(groups); i++) {
+	for (size_t i = 0; i < GROUPS; i++) {
 		struct portal_value *o = pv_object(a);
 		if (!o || pv_set_str(a, o, "value", groups[i]) ||
 		    pv_set_bool(a, o, "selected", group && !strcmp(group, groups[i])) ||
@@ -254,10 +224,10 @@ static int counts_fill(struct portal_req *req, struct portal_value *view, long l
 	    PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(req->caller.org_id)), &rows);
 	if (status)
 		return status;
-	long long active[COUNT(groups)] = {0}, pending = 0, total = 0;
+	long long active[GROUPS] = {0}, pending = 0, total = 0;
 	pv_foreach(m, rows) {
 		long long n = pv_get_int(m->value, "n", 0);
-		int g = index_of(groups, COUNT(groups), pv_get_str(m->value, "group"));
+		int g = index_of(groups, pv_get_str(m->value, "group"));
 		const char *state = pv_get_str(m->value, "state");
 		if (state && strcmp(state, "pending") == 0) {
 			pending += n;
@@ -269,7 +239,7 @@ static int counts_fill(struct portal_req *req, struct portal_value *view, long l
 	struct portal_value *list = pv_list(a);
 	if (!list)
 		return 500;
-	for (size_t i = 0; i < COUNT(groups); i++) {
+	for (size_t i = 0; i < GROUPS; i++) {
 		struct portal_value *o = pv_object(a);
 		if (!o || pv_set_str(a, o, "group", groups[i]) ||
 		    pv_set_int(a, o, "n", active[i]) || pv_push(a, list, o))
@@ -281,40 +251,32 @@ static int counts_fill(struct portal_req *req, struct portal_value *view, long l
 	return 0;
 }
 
-/* After a change the page says what happened; only these words are read. */
-static const char *const done_notices[][2] = {
-    {"accepted", "residents.done_accepted"},
-    {"rejected", "residents.done_rejected"},
-    {"updated", "residents.done_updated"},
-    {"removed", "residents.done_removed"},
-};
-
 /* The pending queue above the list (unless a state is asked for: then the list
  * itself is that state), with the same search and group filter. */
 static int queue_fill(struct portal_req *req, struct portal_value *view, long long property_id,
 		      const struct filters *f)
 {
 	struct portal_arena *a = req->arena;
-	struct portal_value *rows;
+	struct portal_value *rows, *queue = pv_list(a);
 	int status = residents_query(req, property_id, f, "pending", NULL, 0, QUEUE_MAX + 1, &rows);
 	if (status)
 		return status;
-	bool more = rows->u.c.count > QUEUE_MAX;
-	if (more) {
-		struct pv_member *m = rows->u.c.head;
-		for (int i = 1; i < QUEUE_MAX; i++)
-			m = m->next;
-		m->next = NULL;
-		rows->u.c.tail = m;
-		rows->u.c.count = QUEUE_MAX;
+	bool more = pv_count(rows) > QUEUE_MAX;
+	if (!queue)
+		return 500;
+	pv_foreach(m, rows) {
+		if (pv_count(queue) == QUEUE_MAX)
+			break;
+		if (pv_push(a, queue, m->value))
+			return 500;
 	}
 	char *more_url = portal_sprintf(a, "/app/properties/%lld/residents", property_id);
 	if (!more_url || url_append(req, &more_url, "q", f->q) ||
 	    url_append(req, &more_url, "group", f->group) ||
 	    url_append(req, &more_url, "state", "pending"))
 		return 500;
-	if (page_items(req, rows) || pv_set(a, view, "queue", rows) ||
-	    pv_set_bool(a, view, "has_queue", rows->u.c.count > 0) ||
+	if (page_items(req, queue) || pv_set(a, view, "queue", queue) ||
+	    pv_set_bool(a, view, "has_queue", pv_count(queue) > 0) ||
 	    pv_set_str(a, view, "queue_more_url", more ? more_url : ""))
 		return 500;
 	return 0;
@@ -322,9 +284,11 @@ static int queue_fill(struct portal_req *req, struct portal_value *view, long lo
 
 /* The list into view: {items, next} for the API; on pages also the property,
  * the queue, the counts, the filters as sent and the link to the next page.
+ * filtered: the list's own query asks for it; a form's page shown again lists
+ * everyone (its body's group is a resident's new group, not a filter).
  * 0 or an HTTP status (recorded). */
 static int residents_fill(struct portal_req *req, struct portal_value *view,
-			  struct portal_value *property)
+			  struct portal_value *property, bool filtered)
 {
 	struct portal_arena *a = req->arena;
 	long long property_id = pv_get_int(property, "id", 0);
@@ -335,7 +299,7 @@ static int residents_fill(struct portal_req *req, struct portal_value *view,
 	if (!limit)
 		return 400;
 	int status = portal_cursor_read(req, &after_key, &after_id);
-	if (!status)
+	if (!status && filtered)
 		status = filters_read(req, &f);
 	if (status)
 		return status;
@@ -359,18 +323,15 @@ static int residents_fill(struct portal_req *req, struct portal_value *view,
 	if (!next_url || url_append(req, &next_url, "q", f.q) ||
 	    url_append(req, &next_url, "group", f.group) ||
 	    url_append(req, &next_url, "state", f.state) ||
-	    url_append(req, &next_url, "limit", pv_get_str(req->query, "limit")) ||
+	    url_append(req, &next_url, "limit", portal_in_str(req, "limit")) ||
 	    url_append(req, &next_url, "after", next))
 		return 500;
-	const char *notice = "";
-	const char *done = pv_get_str(req->query, "done");
-	for (size_t i = 0; done && i < COUNT(done_notices); i++)
-		if (strcmp(done, done_notices[i][0]) == 0)
-			notice = portal_t(req, done_notices[i][1]);
+	const char *done = filtered ? portal_in_str(req, "done") : NULL;
+	const char *notice = done ? portal_t(req, portal_sprintf(a, "residents.done_%s", done)) : "";
 	struct portal_value *filter_options = pv_list(a);
-	if (!filter_options)
+	if (!filter_options || !notice)
 		return 500;
-	for (size_t i = 0; i < COUNT(groups); i++) {
+	for (size_t i = 0; i < GROUPS; i++) {
 		struct portal_value *o = pv_object(a);
 		if (!o || pv_set_str(a, o, "value", groups[i]) ||
 		    pv_set_bool(a, o, "selected", f.group && !strcmp(f.group, groups[i])) ||
@@ -383,7 +344,7 @@ static int residents_fill(struct portal_req *req, struct portal_value *view,
 	    pv_set_bool(a, view, "narrowed", f.q || f.group || f.state) ||
 	    pv_set_str(a, view, "state", f.state ? f.state : "") ||
 	    pv_set_bool(a, view, "showing_pending", f.state && !strcmp(f.state, "pending")) ||
-	    pv_set_bool(a, view, "any", rows->u.c.count > 0) ||
+	    pv_set_bool(a, view, "any", pv_count(rows) > 0) ||
 	    pv_set_str(a, view, "next_url", next ? next_url : "") ||
 	    pv_set_str(a, view, "notice", notice))
 		return 500;
@@ -401,7 +362,7 @@ static int fail_again(struct portal_req *req, struct portal_value *view,
 	if (req->is_api || !property || status < 400 || status >= 500 || status == 401 ||
 	    status == 404)
 		return status;
-	int fill = residents_fill(req, view, property);
+	int fill = residents_fill(req, view, property, false);
 	/* Without the list the reason alone is shown, by the error page. */
 	if (fill)
 		return portal_fail(req, fill, NULL, NULL, NULL);
@@ -422,7 +383,17 @@ int residents_list(struct portal_req *req, struct portal_value *view)
 	struct portal_value *property;
 	int status = property_find(req, &property);
 	if (!status)
-		status = residents_fill(req, view, property);
+		status = residents_fill(req, view, property, true);
+	return status ? status : 200;
+}
+
+/* The form handler of the page's group form: the contacts around the error. */
+int residents_again(struct portal_req *req, struct portal_value *view)
+{
+	struct portal_value *property;
+	int status = property_find(req, &property);
+	if (!status)
+		status = residents_fill(req, view, property, false);
 	return status ? status : 200;
 }
 
@@ -508,8 +479,7 @@ int residents_reject(struct portal_req *req, struct portal_value *view)
 		    " WHERE m.property_id = ? AND m.user_id = ? AND m.org_id = ? FOR UPDATE",
 		    PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(user_id), PDB_I(req->caller.org_id)),
 		    &rows);
-	const struct portal_value *person =
-	    !status && rows->u.c.count ? rows->u.c.head->value : NULL;
+	const struct portal_value *person = status ? NULL : pv_first(rows);
 	if (!status && !person)
 		status = portal_fail(req, 404, "not_found", NULL, "error.title.404");
 	const char *state = pv_get_str(person, "state");
@@ -543,12 +513,9 @@ int residents_update(struct portal_req *req, struct portal_value *view)
 	struct portal_value *property = NULL, *resident = NULL;
 	int status = property_find(req, &property);
 	long long property_id = pv_get_int(property, "id", 0);
-	/* Who is asked about comes first: a stranger's id is 404 whatever the body. */
 	if (!status)
 		status = resident_find(req, property_id, &resident);
-	const char *group = pv_get_str(req->body, "group");
-	if (!status && index_of(groups, COUNT(groups), group) < 0)
-		status = portal_fail(req, 422, "validation", "group", "residents.group_invalid");
+	const char *group = portal_in_str(req, "group");
 	if (!status)
 		status = portal_db_exec(
 		    req,

@@ -503,11 +503,19 @@ test('GET /api/v1/outbox lists the organisation\'s mails to its admins, newest f
   assert.deepEqual(b.body.items.map((i) => i.to), [toB, toB]);
 
   for (const q of ['?after=abc', '?after=0', '?after=-1', '?after=1.5', '?after=', '?limit=0', '?limit=x',
-    '?limit=-5', '?status=bogus', '?status=sent&status=failed', '?after=99999999999999999999999']) {
+    '?limit=-5', '?after=99999999999999999999999']) {
     const r = await outbox(adminA, q);
     assert.equal(r.status, 400, `${q}: ${r.status}`);
     assert.equal(r.body.error.code, 'bad_request');
   }
+  for (const q of ['?status=bogus', '?status=sent&status=bogus']) {
+    const r = await outbox(adminA, q);
+    assert.equal(r.status, 422, `${q}: ${r.status}`);
+    assert.equal(r.body.error.code, 'validation');
+    assert.equal(r.body.error.field, 'status');
+  }
+  // A status given twice: the last one counts, as for every query parameter.
+  assert.equal((await outbox(adminA, '?status=sent&status=failed')).body.items.length, 1);
   assert.equal((await outbox(managerA)).status, 403);
   assert.equal((await outbox(residentA)).status, 404);
   assert.equal((await outbox(null)).status, 401);
