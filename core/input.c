@@ -45,6 +45,22 @@ static long long id_of(const struct portal_value *v)
 	return id;
 }
 
+/* A boolean from JSON or a form ("true"/"false", "1"/"0", a checkbox's "on");
+ * false when it is none. */
+static bool bool_of(const struct portal_value *v, bool *out)
+{
+	const char *s = pv_str(v);
+	if (v->type == PV_BOOL)
+		*out = v->u.b;
+	else if (s && (!strcmp(s, "true") || !strcmp(s, "1") || !strcmp(s, "on")))
+		*out = true;
+	else if (s && (!strcmp(s, "false") || !strcmp(s, "0")))
+		*out = false;
+	else
+		return false;
+	return true;
+}
+
 static bool is_all(const struct portal_value *v)
 {
 	const char *s = pv_str(v);
@@ -122,7 +138,7 @@ static size_t trim(const char **s)
 static int read_string(struct portal_req *req, const struct portal_input *in, const char *s,
 		       struct portal_value **out)
 {
-	size_t len = trim(&s);
+	size_t len = in->flags & PORTAL_IN_VERBATIM ? strlen(s) : trim(&s);
 	bool multiline = in->flags & PORTAL_IN_MULTILINE;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -138,6 +154,36 @@ static int read_string(struct portal_req *req, const struct portal_input *in, co
 		return invalid(req, in);
 	*out = pv_stringn(req->arena, copy, len);
 	return *out ? 0 : 500;
+}
+
+/* Each string of a list (or the one string), as read_string; empty ones
+ * dropped. */
+static int read_strings(struct portal_req *req, const struct portal_input *in,
+			const struct portal_value *v, struct portal_value **out)
+{
+	struct portal_input item = *in;
+	item.min = 0;
+	struct portal_value *list = pv_list(req->arena);
+	if (!list)
+		return 500;
+	const struct pv_member single = {.value = (struct portal_value *)v};
+	for (const struct pv_member *m = v->type == PV_LIST ? v->u.c.head : &single; m; m = m->next) {
+		struct portal_value *text;
+		const char *s = pv_str(m->value);
+		int status = s ? read_string(req, &item, s, &text) : invalid(req, in);
+		if (status)
+			return status;
+		if (!pv_str(text)[0])
+			continue;
+		if (pv_count(list) == IDS_MAX_DEFAULT)
+			return invalid(req, in);
+		if (pv_push(req->arena, list, text))
+			return 500;
+	}
+	if (pv_count(list) == 0 && (in->flags & PORTAL_IN_REQUIRED))
+		return invalid(req, in);
+	*out = list;
+	return 0;
 }
 
 static bool is_date(const char *s)
@@ -194,18 +240,12 @@ static int read_scalar(struct portal_req *req, const struct portal_input *in,
 	}
 	case PORTAL_IN_BOOL: {
 		bool b;
-		if (v->type == PV_BOOL)
-			b = v->u.b;
-		else if (s && (!strcmp(s, "true") || !strcmp(s, "1") || !strcmp(s, "on")))
-			b = true;
-		else if (s && (!strcmp(s, "false") || !strcmp(s, "0")))
-			b = false;
-		else
-			return invalid(req, in);
-		return (*out = pv_bool(a, b)) ? 0 : 500;
+		return !bool_of(v, &b) ? invalid(req, in) : (*out = pv_bool(a, b)) ? 0 : 500;
 	}
 	case PORTAL_IN_STRING:
 		return s ? read_string(req, in, s, out) : invalid(req, in);
+	case PORTAL_IN_STRINGS:
+		return read_strings(req, in, v, out);
 	case PORTAL_IN_ENUM:
 		for (const char *const *c = in->choices; s && *c; c++)
 			if (strcmp(*c, s) == 0)
@@ -258,7 +298,9 @@ static int check_one(struct portal_req *req, const struct portal_input *in, bool
 	struct portal_arena *a = req->arena;
 	const struct portal_value *v = pv_get(raw, in->name);
 	/* A scalar sent twice in a form: the last one counts, as browsers mean it. */
-	if (v && v->type == PV_LIST && in->type != PORTAL_IN_IDS && in->type != PORTAL_IN_PROPERTIES) {
+	bool listed = in->type == PORTAL_IN_IDS || in->type == PORTAL_IN_PROPERTIES ||
+		      in->type == PORTAL_IN_STRINGS;
+	if (v && v->type == PV_LIST && !listed) {
 		if (json)
 			return invalid(req, in);
 		v = v->u.c.tail ? v->u.c.tail->value : v;
@@ -319,13 +361,15 @@ const char *portal_in_str(const struct portal_req *req, const char *name)
 long long portal_in_int(const struct portal_req *req, const char *name, long long dflt)
 {
 	const struct portal_value *v = input_of(req, name);
-	return v && v->type == PV_INT ? v->u.i : dflt;
+	long long id = v ? id_of(v) : 0;
+	return v && v->type == PV_INT ? v->u.i : id ? id : dflt;
 }
 
 bool portal_in_bool(const struct portal_req *req, const char *name, bool dflt)
 {
 	const struct portal_value *v = input_of(req, name);
-	return v && v->type == PV_BOOL ? v->u.b : dflt;
+	bool b;
+	return v && bool_of(v, &b) ? b : dflt;
 }
 
 long long portal_in_time(const struct portal_req *req, const char *name)
@@ -367,6 +411,23 @@ struct portal_ids portal_in_ids(const struct portal_req *req, const char *name)
 	}
 	ids.ids = out;
 	return ids;
+}
+
+struct portal_strings portal_in_strings(const struct portal_req *req, const char *name)
+{
+	struct portal_strings out = {0};
+	const struct portal_value *v = input_of(req, name);
+	const char **items = v && v->type == PV_LIST
+				 ? portal_alloc(req->arena, (pv_count(v) + 1) * sizeof *items)
+				 : NULL;
+	if (!items)
+		return out;
+	pv_foreach(m, v) {
+		if (pv_str(m->value))
+			items[out.count++] = pv_str(m->value);
+	}
+	out.items = items;
+	return out;
 }
 
 bool portal_email_valid(const char *email)

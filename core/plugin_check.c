@@ -52,11 +52,12 @@ static int check_inputs(const char *plugin, const struct portal_route *r, char *
 		const char *why = NULL;
 		if (!*in->name || strlen(in->name) > 64)
 			why = "has an input without a name";
-		else if (in->type < PORTAL_IN_ID || in->type > PORTAL_IN_INT)
+		else if (in->type < PORTAL_IN_ID || in->type > PORTAL_IN_STRINGS)
 			why = "has an input of an unknown type";
 		else if (in->type == PORTAL_IN_ENUM && (!in->choices || !in->choices[0]))
 			why = "has an enum input without choices";
-		else if (in->type == PORTAL_IN_STRING && (in->max < 1 || in->min > in->max))
+		else if ((in->type == PORTAL_IN_STRING || in->type == PORTAL_IN_STRINGS) &&
+			 (in->max < 1 || in->min > in->max))
 			why = "has a string input without a maximum length";
 		else if (in->type == PORTAL_IN_INT && in->min > in->max)
 			why = "has an integer input whose minimum lies above its maximum";

@@ -32,7 +32,7 @@
  * before anything is typed again. */
 static const struct portal_input redeem_inputs[] = {
     {"token", PORTAL_IN_STRING, 0, 1, TOKEN_MAX_CHARS, .message = "password.token_missing"},
-    {"password", PORTAL_IN_STRING, 0, 1, PASSWORD_MAX_CHARS, .message = "password.too_long"},
+    {"password", PORTAL_IN_STRING, PORTAL_IN_VERBATIM, 1, PASSWORD_MAX_CHARS, .message = "password.too_long"},
     {0},
 };
 static const struct portal_input forgot_inputs[] = {

@@ -61,6 +61,11 @@ int portal_fail(struct portal_req *req, int status, const char *code, const char
 	return status;
 }
 
+const char *portal_refused_field(const struct portal_req *req)
+{
+	return request_of(req)->error_field;
+}
+
 int portal_respond_raw(struct portal_req *req, const char *content_type, const void *data,
 		       size_t len)
 {

@@ -265,7 +265,7 @@ static void serve(struct portal_worker *w, FCGX_Request *fr)
 		status = check_origin(&rq, w);
 	if (!status && unsafe_method(rq.pub.method) && !(rq.match.route->flags & PORTAL_ROUTE_NO_CSRF))
 		status = session_check_csrf(&rq);
-	if (!status && rq.match.route->inputs)
+	if (!status)
 		status = check_inputs(&rq, view);
 	if (!status)
 		status = view ? rq.match.route->handler(&rq.pub, view) : 500;

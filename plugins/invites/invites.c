@@ -18,9 +18,8 @@ static const struct portal_route routes[] = {
 	{"GET", "/properties/{id}/invite/qr.png", NULL, MANAGER, 0, invite_qr_png, NULL, NULL},
 	{"GET", NULL, "/app/properties/{id}/invite/poster", MANAGER, 0, invite_poster, "poster",
 	 "invites.poster_title"},
-	/* Reads its body as sent until the SDK declares a list of strings (link.c). */
 	{"POST", "/properties/{id}/invite/email", "/app/properties/{id}/invite/email", MANAGER, 0,
-	 invite_email, "invite", "invites.title"},
+	 invite_email, "invite", "invites.title", invite_email_inputs, invite_email_form},
 
 	/* Creating an account signs in: no CSRF token yet (a foreign Origin is
 	 * still refused by the core). */

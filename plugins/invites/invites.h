@@ -14,6 +14,8 @@ int invite_qr_svg(struct portal_req *req, struct portal_value *view);
 int invite_qr_png(struct portal_req *req, struct portal_value *view);
 int invite_poster(struct portal_req *req, struct portal_value *view);
 int invite_email(struct portal_req *req, struct portal_value *view);
+int invite_email_form(struct portal_req *req, struct portal_value *view);
+extern const struct portal_input invite_email_inputs[];
 
 /* join.c: the sign-up page the QR code opens */
 extern const struct portal_input join_inputs[];

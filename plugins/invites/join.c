@@ -52,7 +52,7 @@ const struct portal_input join_inputs[] = {
     {"existing", PORTAL_IN_BOOL},
     {"display_name", PORTAL_IN_STRING, 0, 0, NAME_MAX_CHARS, .message = "join.name_invalid"},
     {"email", PORTAL_IN_STRING, 0, 0, EMAIL_MAX_CHARS, .message = "join.email_invalid"},
-    {"password", PORTAL_IN_STRING, 0, 0, PASSWORD_MAX_CHARS, .message = "password.too_long"},
+    {"password", PORTAL_IN_STRING, PORTAL_IN_VERBATIM, 0, PASSWORD_MAX_CHARS, .message = "password.too_long"},
     {"group", PORTAL_IN_ENUM, .choices = join_groups, .message = "join.group_invalid"},
     {0},
 };

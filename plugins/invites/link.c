@@ -15,6 +15,8 @@
 #include <portal/input.h>
 #include <portal/mail.h>
 
+#include <portal/text.h>
+
 #include "invites.h"
 #include "qr.h"
 
@@ -469,60 +471,25 @@ static int recipients_split(struct portal_arena *a, struct recipients *r, const 
 	return 0;
 }
 
-/* The strings of a list, one a line, for a textarea; NULL on exhaustion.
- * Measured first: joining one by one would copy quadratically. */
-static const char *join_lines(struct portal_arena *a, const struct portal_value *list)
-{
-	size_t total = 1;
-	pv_foreach(m, list)
-	{
-		const char *s = pv_str(m->value);
-		total += s ? strlen(s) + 1 : 0;
-	}
-	char *out = portal_alloc(a, total), *o = out;
-	if (!out)
-		return NULL;
-	pv_foreach(m, list)
-	{
-		const char *s = pv_str(m->value);
-		if (!s)
-			continue;
-		if (o > out)
-			*o++ = '\n';
-		size_t n = strlen(s);
-		memcpy(o, s, n);
-		o += n;
-	}
-	*o = '\0';
-	return out;
-}
-
 /* emails: a list of strings, or one string (a textarea); each is split too,
- * so a list item pasted as "a@x.de, b@x.de" counts as two. 0 or 422/500.
- * The SDK declares no list of strings yet, so this route declares no inputs
- * and reads its body as sent (the first SDK's way) until it does. */
+ * so a list item pasted as "a@x.de, b@x.de" counts as two. 0 or 500. */
 static int recipients_read(struct portal_req *req, struct recipients *r, const char **as_typed)
 {
 	struct portal_arena *a = req->arena;
-	const struct portal_value *emails = pv_get(req->body, "emails");
-	*as_typed = "";
-	if (!(r->invalid = pv_list(a)))
+	struct portal_strings emails = portal_in_strings(req, "emails");
+	struct portal_buf typed = {.arena = a}; /* for the textarea: one a line */
+	portal_buf_puts(&typed, "");
+	for (size_t i = 0; i < emails.count; i++)
+		portal_buf_printf(&typed, "%s%s", i ? "\n" : "", emails.items[i]);
+	if (typed.failed || !(r->invalid = pv_list(a)))
 		return 500;
-	if (pv_str(emails)) {
-		*as_typed = pv_str(emails);
-		return recipients_split(a, r, *as_typed);
-	}
-	if (!emails || emails->type != PV_LIST)
-		return 422;
-	pv_foreach(m, emails)
-	{
-		if (!pv_str(m->value))
-			return 422;
-		int status = recipients_split(a, r, pv_str(m->value));
+	*as_typed = typed.data;
+	for (size_t i = 0; i < emails.count; i++) {
+		int status = recipients_split(a, r, emails.items[i]);
 		if (status)
 			return status;
 	}
-	return (*as_typed = join_lines(a, emails)) ? 0 : 500;
+	return 0;
 }
 
 /* The message for the HTML part: paragraphs (split at blank lines) of lines,
@@ -553,6 +520,31 @@ static struct portal_value *message_paragraphs(struct portal_arena *a, const cha
 	return paragraphs;
 }
 
+const struct portal_input invite_email_inputs[] = {
+    /* a textarea's text, or a list; checked address by address below */
+    {"emails", PORTAL_IN_STRINGS, PORTAL_IN_MULTILINE, 0, 1 << 20, .message = "invites.emails_invalid"},
+    {"message", PORTAL_IN_STRING, PORTAL_IN_MULTILINE, 0, MESSAGE_MAX_CHARS,
+     .message = "invites.message_invalid"},
+    {0},
+};
+
+/* The page again when the inputs were refused: the link, what was typed,
+ * the refused field marked. */
+int invite_email_form(struct portal_req *req, struct portal_value *view)
+{
+	struct portal_arena *a = req->arena;
+	const struct portal_value *emails = pv_get(req->body, "emails");
+	const char *message = pv_get_str(req->body, "message");
+	const char *field = portal_refused_field(req);
+	struct portal_value *invalid = pv_object(a);
+	invite_show(req, view);
+	return pv_set_str(a, view, "emails_value", pv_str(emails) ? pv_str(emails) : "") ||
+		       pv_set_str(a, view, "message_value", message ? message : "") || !invalid ||
+		       (field && pv_set_bool(a, invalid, field, true)) || pv_set(a, view, "invalid", invalid)
+		   ? 500
+		   : 0;
+}
+
 /* POST /properties/{id}/invite/email {emails, message?} and the page's form:
  * one mail with the link per valid address, all queued in one transaction. */
 int invite_email(struct portal_req *req, struct portal_value *view)
@@ -567,26 +559,20 @@ int invite_email(struct portal_req *req, struct portal_value *view)
 		return status;
 
 	struct recipients *r = portal_alloc(a, sizeof *r);
-	const char *typed, *message;
+	const char *typed = NULL, *message = portal_in_str(req, "message");
 	if (!r)
 		return 500;
 	status = recipients_read(req, r, &typed);
 	/* A page that fails shows what was typed, to correct it. */
-	if (!req->is_api &&
-	    (pv_set_str(a, view, "emails_value", typed ? typed : "") ||
-	     pv_set_str(a, view, "message_value",
-	                pv_get_str(req->body, "message") ? pv_get_str(req->body, "message") : "")))
+	if (!req->is_api && (pv_set_str(a, view, "emails_value", typed ? typed : "") ||
+			     pv_set_str(a, view, "message_value", message ? message : "")))
 		return 500;
-	if (status == 422)
-		return invite_fail(req, view, 422, "emails", "invites.emails_invalid");
 	if (status)
 		return status;
 	if (r->too_many)
 		return invite_fail(req, view, 422, "emails", "invites.emails_too_many");
 	if (r->nvalid == 0)
 		return invite_fail(req, view, 422, "emails", "invites.emails_none_valid");
-	if (portal_body_str(req, "message", 0, MESSAGE_MAX_CHARS, &message))
-		return invite_fail(req, view, 422, "message", "invites.message_invalid");
 
 	struct portal_value *org, *invite, *mail_view = pv_object(a);
 	if ((status = link_view(req, &l, &invite)) ||
@@ -628,8 +614,10 @@ int invite_email(struct portal_req *req, struct portal_value *view)
 		                                      property_id, r->nvalid));
 	/* The page shows the invalid ones in the form, to correct and send again. */
 	if (!req->is_api) {
-		const char *again = join_lines(a, r->invalid);
-		if (!again || pv_set_str(a, view, "emails_value", again) ||
+		struct portal_buf again = {.arena = a};
+		portal_buf_puts(&again, "");
+		pv_foreach(m, r->invalid) portal_buf_printf(&again, "%s%s", m == r->invalid->u.c.head ? "" : "\n", pv_str(m->value));
+		if (again.failed || pv_set_str(a, view, "emails_value", again.data) ||
 		    pv_set_str(a, view, "message_value", message ? message : ""))
 			return 500;
 	}

@@ -96,7 +96,7 @@ test('plugins disable and enable reload the pool without a failed request', asyn
   const m = await newManager(stack);
   const listed = await m.json('/api/v1/plugins');
   assert.equal(listed.status, 200);
-  assert.deepEqual(listed.body.items.map((p) => [p.name, p.version]), [['example', '1.0.0'], ['invites', '1.0.0'], ['content', '1.0.0']]);
+  assert.deepEqual(listed.body.items.map((p) => [p.name, p.version]), [['example', '2.0.0'], ['invites', '1.0.0'], ['content', '1.0.0']]);
   assert.ok(listed.body.items[0].description);
   let running = true;
   const statuses = {};

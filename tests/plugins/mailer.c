@@ -16,23 +16,21 @@
 static int mailer_send(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
-	const char *to = pv_get_str(req->body, "to");
-	const char *name = pv_get_str(req->body, "name");
-	long long count = pv_get_int(req->body, "count", 1);
-	const struct portal_value *rollback = pv_get(req->body, "rollback");
-	if (count < 1 || count > MAX_COUNT)
-		return portal_fail(req, 422, "validation", "count", "error.title.422");
+	const char *to = portal_in_str(req, "to");
+	const char *name = portal_in_str(req, "name");
+	long long count = portal_in_int(req, "count", 1);
+	bool rollback = portal_in_bool(req, "rollback", false);
 	struct portal_value *v = pv_object(a);
 	if (!v || pv_set_str(a, v, "name", name ? name : ""))
 		return 500;
 	struct portal_mail mail = {
 	    .to = to ? to : "",
 	    .to_name = name,
-	    .locale = pv_get_str(req->body, "locale"),
+	    .locale = portal_in_str(req, "locale"),
 	    .kind = "test",
 	    .template_name = "hello",
 	    .subject = "mailer.subject",
-	    .org_id = pv_get_int(req->body, "org_id", 0),
+	    .org_id = portal_in_int(req, "org_id", 0),
 	    .view = v,
 	};
 	int status = portal_db_begin(req);
@@ -43,19 +41,30 @@ static int mailer_send(struct portal_req *req, struct portal_value *view)
 	}
 	if (status)
 		return status; /* the core rolls back the open transaction */
-	if (rollback && pv_truthy(rollback))
+	if (rollback)
 		status = portal_db_rollback(req);
 	else
 		status = portal_db_commit(req);
 	if (status)
 		return status;
-	return pv_set_int(a, view, "queued", rollback && pv_truthy(rollback) ? 0 : count) ? 500
-	                                                                                  : 200;
+	return pv_set_int(a, view, "queued", rollback ? 0 : count) ? 500 : 200;
 }
+
+/* The address and the name as sent, line breaks and all: what the mail
+ * layer must refuse or neutralise is the test. */
+static const struct portal_input inputs[] = {
+    {"to", PORTAL_IN_STRING, PORTAL_IN_VERBATIM | PORTAL_IN_MULTILINE, 0, 1000},
+    {"name", PORTAL_IN_STRING, PORTAL_IN_VERBATIM | PORTAL_IN_MULTILINE, 0, 1000},
+    {"locale", PORTAL_IN_STRING, 0, 0, 10},
+    {"count", PORTAL_IN_INT, 0, 1, MAX_COUNT},
+    {"org_id", PORTAL_IN_ID},
+    {"rollback", PORTAL_IN_BOOL},
+    {0},
+};
 
 static const struct portal_route routes[] = {
     {"POST", "/mailer/send", NULL, PORTAL_ACCESS_PUBLIC, PORTAL_ROUTE_NO_CSRF, mailer_send, NULL,
-     NULL},
+     NULL, inputs},
     {0},
 };
 

@@ -56,6 +56,10 @@ enum portal_input_type {
 	PORTAL_IN_EMAIL,
 	/* A whole number from min to max (a JSON number or a string of digits). */
 	PORTAL_IN_INT,
+	/* Texts: a JSON list of strings (in forms the field repeated), or one
+	 * string; each item as PORTAL_IN_STRING (of at most max characters),
+	 * empty ones dropped, at most 1000 of them. */
+	PORTAL_IN_STRINGS,
 };
 
 enum portal_input_flags {
@@ -63,7 +67,9 @@ enum portal_input_flags {
 	PORTAL_IN_QUERY = 1u << 1,     /* from the query string, not the body */
 	PORTAL_IN_NULLABLE = 1u << 2,  /* null (a form's "") is kept, as "set to none" */
 	PORTAL_IN_ALL = 1u << 3,       /* PORTAL_IN_IDS: "all" is allowed */
-	PORTAL_IN_MULTILINE = 1u << 4, /* PORTAL_IN_STRING: line breaks allowed */
+	PORTAL_IN_MULTILINE = 1u << 4, /* PORTAL_IN_STRING(S): line breaks allowed */
+	PORTAL_IN_VERBATIM = 1u << 5,  /* PORTAL_IN_STRING: kept as sent, white space
+					* around it too (a password) */
 };
 
 struct portal_input {
@@ -83,7 +89,10 @@ struct portal_input {
  * portal_in_time: DATETIME as seconds since the epoch; 0 when absent.
  * portal_in_has: whether the member was sent at all (PATCH changes only what
  *   is sent; a NULLABLE member sent as null is sent: portal_in_null).
- * portal_in_ids: IDS and PROPERTIES; count 0 and all false when absent. */
+ * portal_in_ids: IDS and PROPERTIES; count 0 and all false when absent.
+ * portal_in_strings: STRINGS; count 0 when absent.
+ * A page's form handler, which runs on the body as sent when the inputs were
+ * refused, reads the sent values too where they parse (a form's "on", "12"). */
 const char *portal_in_str(const struct portal_req *req, const char *name);
 long long portal_in_int(const struct portal_req *req, const char *name, long long dflt);
 bool portal_in_bool(const struct portal_req *req, const char *name, bool dflt);
@@ -98,6 +107,12 @@ struct portal_ids {
 };
 struct portal_ids portal_in_ids(const struct portal_req *req, const char *name);
 
+struct portal_strings {
+	size_t count;
+	const char *const *items; /* in the order sent */
+};
+struct portal_strings portal_in_strings(const struct portal_req *req, const char *name);
+
 /* An address the portal can keep as an account's email and send mail to:
  * one local@domain of plain ASCII, at most 254 bytes, nothing that separates
  * or quotes addresses. */
@@ -106,7 +121,5 @@ bool portal_email_valid(const char *email);
 #ifdef __cplusplus
 }
 #endif
-
-#include "input_legacy.h"
 
 #endif

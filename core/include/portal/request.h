@@ -68,6 +68,11 @@ int portal_set_header(struct portal_req *req, const char *name, const char *valu
 int portal_fail(struct portal_req *req, int status, const char *code, const char *field,
 		const char *message);
 
+/* The field of the error recorded so far (by portal_fail, or the check of
+ * the declared inputs), NULL when none: a page's form handler marks that
+ * field (aria-invalid) when the form is shown again. */
+const char *portal_refused_field(const struct portal_req *req);
+
 /* Answers with data as is (a calendar, an image, a stylesheet) instead of the
  * view, on the API and pages alike. data is copied. Returns 200, or 500. */
 int portal_respond_raw(struct portal_req *req, const char *content_type, const void *data,
