@@ -9,20 +9,6 @@
 
 #define CURSOR_MAX 1024
 
-int portal_list_limit(struct portal_req *req)
-{
-	const char *s = pv_get_str(req->query, "limit");
-	if (!s)
-		return PORTAL_LIST_DEFAULT;
-	char *end;
-	long n = strtol(s, &end, 10);
-	if (!*s || *end || n < 1) {
-		portal_fail(req, 400, "bad_request", "limit", "error.title.400");
-		return 0;
-	}
-	return n > PORTAL_LIST_MAX ? PORTAL_LIST_MAX : (int)n;
-}
-
 const char *portal_cursor(struct portal_req *req, const char *key, long long id)
 {
 	char *plain = key ? portal_sprintf(req->arena, "%lld:%s", id, key)
@@ -38,26 +24,38 @@ const char *portal_cursor(struct portal_req *req, const char *key, long long id)
 	return out;
 }
 
-int portal_cursor_read(struct portal_req *req, const char **key, long long *id)
+static int malformed(struct portal_req *req, const char *field)
 {
+	return portal_fail(req, 400, "bad_request", field, "error.title.400");
+}
+
+int portal_list_page(struct portal_req *req, struct portal_page *page)
+{
+	const char *limit = pv_get_str(req->query, "limit");
 	const char *after = pv_get_str(req->query, "after");
-	*key = NULL;
-	*id = 0;
-	if (!after || !*after)
+	*page = (struct portal_page){.limit = PORTAL_LIST_DEFAULT};
+	if (pv_get(req->query, "limit")) {
+		char *end;
+		long n = limit ? strtol(limit, &end, 10) : 0;
+		if (!limit || !*limit || *end || n < 1)
+			return malformed(req, "limit");
+		page->limit = n > PORTAL_LIST_MAX ? PORTAL_LIST_MAX : (int)n;
+	}
+	if (!pv_get(req->query, "after"))
 		return 0;
-	size_t len = strlen(after), got = 0;
-	unsigned char *plain = len <= CURSOR_MAX ? portal_alloc(req->arena, len + 1) : NULL;
+	size_t len = after ? strlen(after) : 0, got = 0;
+	unsigned char *plain = len && len <= CURSOR_MAX ? portal_alloc(req->arena, len + 1) : NULL;
 	if (!plain || sodium_base642bin(plain, len, after, len, NULL, &got, NULL,
 					sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-		return portal_fail(req, 400, "bad_request", "after", "error.title.400");
+		return malformed(req, "after");
 	plain[got] = '\0';
 	char *end;
 	long long n = strtoll((char *)plain, &end, 10);
 	if (n <= 0 || (*end != '\0' && *end != ':') || strlen((char *)plain) != got)
-		return portal_fail(req, 400, "bad_request", "after", "error.title.400");
-	*id = n;
+		return malformed(req, "after");
+	page->after = n;
 	if (*end == ':')
-		*key = end + 1;
+		page->key = end + 1;
 	return 0;
 }
 
@@ -66,7 +64,7 @@ int portal_list_view(struct portal_req *req, struct portal_value *view, struct p
 {
 	struct portal_arena *a = req->arena;
 	struct portal_value *next = NULL;
-	if (items->u.c.count > (size_t)limit) {
+	if (pv_count(items) > (size_t)limit) {
 		/* Keep the first limit items; the last kept one makes the cursor. */
 		struct pv_member *m = items->u.c.head;
 		for (int i = 1; i < limit; i++)

@@ -51,19 +51,16 @@ static struct portal_value *employee_of(struct portal_req *req, const struct por
 static int employees_fill(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
-	int limit = portal_list_limit(req);
-	const char *unused_key;
-	long long after;
-	if (!limit)
-		return 400;
-	int status = portal_cursor_read(req, &unused_key, &after);
+	struct portal_page page;
+	int status = portal_list_page(req, &page);
 	if (status)
 		return status;
 	struct portal_value *rows, *items = pv_list(a);
 	status = portal_db_query(
 	    req, EMPLOYEE_SELECT " WHERE org_id = ? AND role = 'manager' AND id > ?"
 				 " ORDER BY id LIMIT ?",
-	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_I(after), PDB_I(limit + 1)), &rows);
+	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_I(page.after), PDB_I(page.limit + 1)),
+	    &rows);
 	if (status)
 		return status;
 	pv_foreach(m, rows) {
@@ -71,7 +68,7 @@ static int employees_fill(struct portal_req *req, struct portal_value *view)
 		if (!items || !e || pv_push(a, items, e))
 			return 500;
 	}
-	if (!items || portal_list_view(req, view, items, limit, NULL))
+	if (!items || portal_list_view(req, view, items, page.limit, NULL))
 		return 500;
 	if (req->is_api)
 		return 0;

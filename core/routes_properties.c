@@ -110,14 +110,13 @@ static const char *list_sql(bool manager, bool search, bool after)
 /* GET /properties and the page /app/properties. */
 static int properties_list(struct portal_req *req, struct portal_value *view)
 {
-	int limit = portal_list_limit(req);
-	const char *key;
-	long long after_id;
-	if (!limit)
-		return 400;
-	int status = portal_cursor_read(req, &key, &after_id);
+	struct portal_page page;
+	int status = portal_list_page(req, &page);
 	if (status)
 		return status;
+	const char *key = page.key;
+	long long after_id = page.after;
+	int limit = page.limit;
 	const char *q = portal_in_str(req, "q");
 	bool search = q != NULL;
 	struct portal_db_arg args[8];

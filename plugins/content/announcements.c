@@ -640,14 +640,13 @@ static int next_link(struct portal_req *req, struct portal_value *view)
  * active properties) and the managers' page /app/content/announcements. */
 int announcement_list(struct portal_req *req, struct portal_value *view)
 {
-	int limit = portal_list_limit(req);
-	const char *key;
-	long long after = 0, property = portal_in_int(req, "property_id", 0);
-	if (!limit)
-		return 400;
-	int status = portal_cursor_read(req, &key, &after);
+	struct portal_page page;
+	long long property = portal_in_int(req, "property_id", 0);
+	int status = portal_list_page(req, &page);
 	if (status)
 		return status;
+	long long after = page.after;
+	int limit = page.limit;
 	long long uid = resident_id(req);
 	struct portal_value *rows;
 	/* Ids grow with publishing time: the newest first is the highest id, and

@@ -522,14 +522,19 @@ int appointment_show(struct portal_req *req, struct portal_value *view)
 	return 200;
 }
 
-/* The cursor's key (the last item's starts_at) back into an instant. */
-static int cursor_range(struct portal_req *req, struct range *r)
+/* The page asked for; the cursor's key is the last item's starts_at. */
+static int cursor_range(struct portal_req *req, struct range *r, int *limit)
 {
-	const char *key;
-	int status = portal_cursor_read(req, &key, &r->after_id);
-	if (status || !r->after_id)
+	struct portal_page page;
+	int status = portal_list_page(req, &page);
+	if (status)
 		return status;
-	r->after_key = portal_time_parse(key);
+	*limit = page.limit;
+	r->limit = page.limit + 1;
+	r->after_id = page.after;
+	if (!page.after)
+		return 0;
+	r->after_key = portal_time_parse(page.key);
 	if (r->after_key < 0)
 		return portal_fail(req, 400, "bad_request", "after", "error.title.400");
 	return 0;
@@ -544,11 +549,8 @@ int appointment_list(struct portal_req *req, struct portal_value *view)
 		return status;
 	if (!req->is_api && req->caller.role != PORTAL_ROLE_MANAGER)
 		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
-	int limit = portal_list_limit(req);
-	if (!limit)
-		return 400;
-	r.limit = limit + 1;
-	if ((status = cursor_range(req, &r)))
+	int limit;
+	if ((status = cursor_range(req, &r, &limit)))
 		return status;
 	/* the manager's page shows what is still to come unless asked otherwise */
 	if (!req->is_api && !r.from)

@@ -354,20 +354,17 @@ static int list_view(struct portal_req *req, struct portal_value *view, struct p
 /* GET /<kind> (property_id, limit, after) and the page /app/content/<kind>. */
 static int item_list(struct portal_req *req, const struct kind *k, struct portal_value *view)
 {
-	int limit = portal_list_limit(req);
-	const char *key;
-	long long after_id;
-	if (!limit)
-		return 400;
-	int status = portal_cursor_read(req, &key, &after_id);
+	struct portal_page page;
+	int status = portal_list_page(req, &page);
 	if (status)
 		return status;
 	long long property_id = portal_in_int(req, "property_id", 0);
-	long long after_pos = 0;
-	if (after_id) {
+	long long after_id = page.after, after_pos = 0;
+	int limit = page.limit;
+	if (after_id) { /* the cursor's key is the last item's position */
 		char *end;
-		after_pos = key ? strtoll(key, &end, 10) : 0;
-		if (!key || !*key || *end)
+		after_pos = page.key ? strtoll(page.key, &end, 10) : 0;
+		if (!page.key || !*page.key || *end)
 			return portal_fail(req, 400, "bad_request", "after", "error.title.400");
 	}
 	const char *sql = select_sql(req, k, property_id != 0, after_id != 0, false, true);

@@ -75,12 +75,8 @@ static int property_choices(struct portal_req *req, struct portal_value *view)
  * keyset pages; q searches names, done filters. */
 int example_items_list(struct portal_req *req, struct portal_value *view)
 {
-	int limit = portal_list_limit(req);
-	const char *key;
-	long long after;
-	if (!limit)
-		return 400;
-	int status = portal_cursor_read(req, &key, &after);
+	struct portal_page page;
+	int status = portal_list_page(req, &page);
 	if (status)
 		return status;
 	const char *q = portal_in_str(req, "q");
@@ -91,9 +87,9 @@ int example_items_list(struct portal_req *req, struct portal_value *view)
 	    ITEM_COLUMNS " WHERE i.org_id = ? AND (? = 0 OR i.id < ?)"
 	    " AND (? IS NULL OR i.name LIKE CONCAT('%', ?, '%'))"
 	    " AND (? = 0 OR (i.done_at IS NOT NULL) = ?) ORDER BY i.id DESC LIMIT ?",
-	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_I(after), PDB_I(after), PDB_S(q),
-			   PDB_S(q), PDB_I(filter_done), PDB_I(portal_in_bool(req, "done", false)),
-			   PDB_I(limit + 1)),
+	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_I(page.after), PDB_I(page.after),
+			   PDB_S(q), PDB_S(q), PDB_I(filter_done),
+			   PDB_I(portal_in_bool(req, "done", false)), PDB_I(page.limit + 1)),
 	    &rows);
 	if (status)
 		return status;
@@ -101,7 +97,7 @@ int example_items_list(struct portal_req *req, struct portal_value *view)
 		if (item_finish(req, m->value))
 			return 500;
 	}
-	if ((status = portal_list_view(req, view, rows, limit, NULL)))
+	if ((status = portal_list_view(req, view, rows, page.limit, NULL)))
 		return status;
 	/* The page also shows the form for a new item. */
 	return req->is_api || !(status = property_choices(req, view)) ? 200 : status;

@@ -293,12 +293,8 @@ static int residents_fill(struct portal_req *req, struct portal_value *view,
 	struct portal_arena *a = req->arena;
 	long long property_id = pv_get_int(property, "id", 0);
 	struct filters f = {0};
-	const char *after_key;
-	long long after_id;
-	int limit = portal_list_limit(req);
-	if (!limit)
-		return 400;
-	int status = portal_cursor_read(req, &after_key, &after_id);
+	struct portal_page page;
+	int status = portal_list_page(req, &page);
 	if (!status && filtered)
 		status = filters_read(req, &f);
 	if (status)
@@ -307,13 +303,13 @@ static int residents_fill(struct portal_req *req, struct portal_value *view,
 	 * lists everyone unless asked for one state. */
 	const char *state = f.state ? f.state : req->is_api ? NULL : "active";
 	struct portal_value *rows;
-	status = residents_query(req, property_id, &f, state, after_key, after_id, limit + 1,
+	status = residents_query(req, property_id, &f, state, page.key, page.after, page.limit + 1,
 				 &rows);
 	if (status)
 		return status;
 	if (!req->is_api && page_items(req, rows))
 		return 500;
-	if (portal_list_view(req, view, rows, limit, "display_name"))
+	if (portal_list_view(req, view, rows, page.limit, "display_name"))
 		return 500;
 	if (req->is_api)
 		return 0;
