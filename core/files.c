@@ -136,7 +136,7 @@ int portal_file_send(struct portal_req *req, const char *name, const char *conte
 	/* Only names portal_file_store wrote: a row changed by hand must not turn
 	 * into a path. */
 	if (!stored_name(name))
-		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
+		return portal_not_found(req);
 	char *location = portal_sprintf(req->arena, "/_files/%s", name);
 	if (!location || portal_set_header(req, "X-Accel-Redirect", location))
 		return 500;

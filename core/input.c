@@ -306,11 +306,14 @@ static int check_one(struct portal_req *req, const struct portal_input *in, bool
 		v = v->u.c.tail ? v->u.c.tail->value : v;
 	}
 	if (!v || blank(v)) {
-		/* Text that may not be empty cannot be sent empty, required or not
-		 * (a PATCH that would clear a name). */
-		bool no_empty = v && in->type == PORTAL_IN_STRING && in->min > 0 &&
-				!(in->flags & PORTAL_IN_NULLABLE);
-		if ((in->flags & PORTAL_IN_REQUIRED) || no_empty)
+		/* Sent empty where that cannot mean "none": text with a minimum
+		 * length (a PATCH that would clear a name), and JSON's explicit
+		 * null or [] on a member that is not nullable. A form's empty
+		 * optional field is simply one not filled in. */
+		bool emptied = v && !(in->flags & PORTAL_IN_NULLABLE) &&
+			       ((in->type == PORTAL_IN_STRING && in->min > 0) ||
+				(json && v->type != PV_STRING));
+		if ((in->flags & PORTAL_IN_REQUIRED) || emptied)
 			return invalid(req, in);
 		if (v && (in->flags & PORTAL_IN_NULLABLE))
 			return pv_set(a, typed, in->name, pv_null(a));

@@ -362,7 +362,7 @@ static int import_rejected(struct portal_req *req, struct portal_value *view)
 			 : NULL;
 	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
 	if (fd < 0)
-		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
+		return portal_not_found(req);
 	struct buf b = {0};
 	char chunk[65536];
 	ssize_t n;

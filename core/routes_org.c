@@ -17,16 +17,14 @@
 
 static const char *const locales[] = {"de", "en", NULL};
 
-/* PATCH changes what is sent; none of these can be cleared, so null (a form's
- * empty field) is refused by the handler, with the field marked. Names appear
- * in mail headers and in the layout: the pipeline refuses control characters. */
+/* PATCH changes what is sent; none of these can be cleared (null, or a
+ * form's empty field, is refused). Names appear in mail headers and in the
+ * layout: the pipeline refuses control characters. */
 static const struct portal_input update_inputs[] = {
-    {"name", PORTAL_IN_STRING, PORTAL_IN_NULLABLE, 1, NAME_MAX_CHARS,
-     .message = "org.name_invalid"},
-    {"brand_color", PORTAL_IN_STRING, PORTAL_IN_NULLABLE, COLOR_CHARS, COLOR_CHARS,
+    {"name", PORTAL_IN_STRING, 0, 1, NAME_MAX_CHARS, .message = "org.name_invalid"},
+    {"brand_color", PORTAL_IN_STRING, 0, COLOR_CHARS, COLOR_CHARS,
      .message = "org.color_invalid"},
-    {"locale", PORTAL_IN_ENUM, PORTAL_IN_NULLABLE, .choices = locales,
-     .message = "org.locale_invalid"},
+    {"locale", PORTAL_IN_ENUM, 0, .choices = locales, .message = "org.locale_invalid"},
     {0},
 };
 static const struct portal_input show_inputs[] = {
@@ -128,9 +126,6 @@ static int org_show(struct portal_req *req, struct portal_value *view)
  * /app/settings. */
 static int org_update(struct portal_req *req, struct portal_value *view)
 {
-	for (const struct portal_input *in = update_inputs; in->name; in++)
-		if (portal_in_null(req, in->name))
-			return org_fail(req, view, 422, "validation", in->name, in->message);
 	const char *color = portal_in_str(req, "brand_color");
 	if (color && !(color_valid(color) && (color = color_lower(req->arena, color))))
 		return org_fail(req, view, 422, "validation", "brand_color", "org.color_invalid");
@@ -193,7 +188,7 @@ static int org_logo_file(struct portal_req *req, struct portal_value *view)
 	const char *type = pv_get_str(o, "logo_type");
 	/* Only types this file allowed: a row changed by hand must not choose one. */
 	if (!type || (strcmp(type, "image/png") != 0 && strcmp(type, "image/jpeg") != 0))
-		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
+		return portal_not_found(req);
 	return portal_file_send(req, pv_get_str(o, "logo_file"), type, NULL);
 }
 

@@ -66,7 +66,7 @@ static int load_property(struct portal_req *req, long long id, struct portal_val
 	if (status)
 		return status;
 	if (rows->u.c.count == 0)
-		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
+		return portal_not_found(req);
 	*out = rows->u.c.head->value;
 	return finish_row(req, *out);
 }
@@ -288,15 +288,11 @@ static int property_update(struct portal_req *req, struct portal_value *view)
  * property (units, memberships, content) goes with it through foreign keys. */
 static int property_delete(struct portal_req *req, struct portal_value *view)
 {
-	unsigned long long n = 0;
-	int status = portal_db_exec(req, "DELETE FROM properties WHERE id = ? AND org_id = ?",
-				    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")),
-						   PDB_I(req->caller.org_id)),
-				    &n, NULL);
+	int status = portal_db_exec_one(req, "DELETE FROM properties WHERE id = ? AND org_id = ?",
+					PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")),
+						       PDB_I(req->caller.org_id)));
 	if (status)
 		return status;
-	if (n == 0)
-		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
 	return req->is_api ? 204 : portal_redirect(req, "/app/properties");
 }
 
@@ -357,7 +353,7 @@ static int unit_update(struct portal_req *req, struct portal_value *view)
 	if (status)
 		return status;
 	if (rows->u.c.count == 0)
-		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
+		return portal_not_found(req);
 	*view = *rows->u.c.head->value;
 	return 200;
 }
@@ -365,14 +361,10 @@ static int unit_update(struct portal_req *req, struct portal_value *view)
 /* DELETE /units/{id} */
 static int unit_delete(struct portal_req *req, struct portal_value *view)
 {
-	unsigned long long n = 0;
-	int status = portal_db_exec(req, "DELETE FROM units WHERE id = ? AND org_id = ?",
-				    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")),
-						   PDB_I(req->caller.org_id)),
-				    &n, NULL);
-	if (status)
-		return status;
-	return n ? 204 : portal_fail(req, 404, "not_found", NULL, "error.title.404");
+	int status = portal_db_exec_one(req, "DELETE FROM units WHERE id = ? AND org_id = ?",
+					PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")),
+						       PDB_I(req->caller.org_id)));
+	return status ? status : 204;
 }
 
 #define IMAGE_MAX_BYTES (5u * 1024 * 1024)
@@ -429,7 +421,7 @@ static int property_image_file(struct portal_req *req, struct portal_value *view
 	const struct portal_value *r = rows->u.c.count ? rows->u.c.head->value : NULL;
 	const char *type = pv_get_str(r, "image_type");
 	if (!type || (strcmp(type, "image/png") != 0 && strcmp(type, "image/jpeg") != 0))
-		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
+		return portal_not_found(req);
 	return portal_file_send(req, pv_get_str(r, "image_file"), type, NULL);
 }
 
@@ -454,7 +446,7 @@ static int property_preview(struct portal_req *req, struct portal_value *view)
 	long long id = portal_param_id(req, "id");
 	int status = property_cards(req, id, &cards);
 	if (!status && cards->u.c.count == 0)
-		status = portal_fail(req, 404, "not_found", NULL, "error.title.404");
+		status = portal_not_found(req);
 	if (!status)
 		status = portal_db_query(req, "SELECT name FROM orgs WHERE id = ?",
 					 PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), &rows);

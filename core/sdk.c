@@ -61,6 +61,11 @@ int portal_fail(struct portal_req *req, int status, const char *code, const char
 	return status;
 }
 
+int portal_not_found(struct portal_req *req)
+{
+	return portal_fail(req, 404, "not_found", NULL, "error.title.404");
+}
+
 const char *portal_refused_field(const struct portal_req *req)
 {
 	return request_of(req)->error_field;
@@ -114,7 +119,7 @@ int portal_db_one(struct portal_req *req, const char *sql, const struct portal_d
 	if (status)
 		return status;
 	if (!(*row = pv_first(rows)))
-		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
+		return portal_not_found(req);
 	return 0;
 }
 
@@ -122,6 +127,16 @@ int portal_db_exec(struct portal_req *req, const char *sql, const struct portal_
 		   size_t nargs, unsigned long long *affected, unsigned long long *insert_id)
 {
 	return db_run(req->worker->db, req->arena, sql, args, nargs, NULL, affected, insert_id);
+}
+
+int portal_db_exec_one(struct portal_req *req, const char *sql, const struct portal_db_arg *args,
+		       size_t nargs)
+{
+	unsigned long long affected = 0;
+	int status = portal_db_exec(req, sql, args, nargs, &affected, NULL);
+	if (!status && affected == 0)
+		status = portal_not_found(req);
+	return status;
 }
 
 int portal_db_begin(struct portal_req *req)

@@ -39,11 +39,6 @@ static bool is_manager(const struct portal_req *req)
 	return req->caller.role == PORTAL_ROLE_MANAGER;
 }
 
-static int not_found(struct portal_req *req)
-{
-	return portal_fail(req, 404, "not_found", NULL, "error.title.404");
-}
-
 /* Who may see announcement a: the manager's organisation, or a resident with an
  * active membership in one of its properties (all of them: any of the org's).
  * Binds: org_id, user_id (0 for a manager), user_id. */
@@ -186,7 +181,7 @@ const struct portal_input announcement_create_inputs[] = {
     {0},
 };
 const struct portal_input announcement_patch_inputs[] = {
-    ANNOUNCEMENT_FIELDS(PORTAL_IN_NULLABLE),
+    ANNOUNCEMENT_FIELDS(0),
     {"renotify", PORTAL_IN_BOOL},
     {0},
 };
@@ -778,10 +773,7 @@ int announcement_update(struct portal_req *req, struct portal_value *view)
 	struct portal_ids targets = portal_in_ids(req, "property_ids");
 	bool renotify = portal_in_bool(req, "renotify", false);
 	bool retarget = portal_in_has(req, "property_ids");
-	if ((status = content_not_emptied(req, "title", NULL)) ||
-	    (status = content_not_emptied(req, "body", NULL)) ||
-	    (status = content_not_emptied(req, "property_ids", TARGETS_MESSAGE)) ||
-	    (status = uploads_check(req)))
+	if ((status = uploads_check(req)))
 		return status;
 
 	struct portal_value *changes = pv_list(a);
@@ -846,14 +838,11 @@ int announcement_update(struct portal_req *req, struct portal_value *view)
  * since another row may name the same content. */
 int announcement_delete(struct portal_req *req, struct portal_value *view)
 {
-	unsigned long long n = 0;
-	int status = portal_db_exec(
+	int status = portal_db_exec_one(
 	    req, "DELETE FROM announcements WHERE id = ? AND org_id = ?",
-	    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id)), &n, NULL);
+	    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id)));
 	if (status)
 		return status;
-	if (n == 0)
-		return not_found(req);
 	return req->is_api ? 204 : portal_redirect(req, "/app/content/announcements");
 }
 

@@ -134,7 +134,7 @@ static int caller_scope(struct portal_req *req, long long property_id, struct sc
 	*out = (struct scope){.org_id = req->caller.org_id, .ids = ""};
 	bool manager = req->caller.role == PORTAL_ROLE_MANAGER;
 	if (!manager && req->caller.role != PORTAL_ROLE_RESIDENT)
-		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
+		return portal_not_found(req);
 	if (!property_id && manager) {
 		out->everything = true;
 		return 0;
@@ -277,14 +277,14 @@ const struct portal_input appointment_create_inputs[] = {
     {0},
 };
 const struct portal_input appointment_patch_inputs[] = {
-    APPOINTMENT_FIELDS(PORTAL_IN_NULLABLE),
-    {"property_ids", PORTAL_IN_PROPERTIES, PORTAL_IN_NULLABLE, .message = TARGETS_MESSAGE},
+    APPOINTMENT_FIELDS(0),
+    {"property_ids", PORTAL_IN_PROPERTIES, 0, .message = TARGETS_MESSAGE},
     {"renotify", PORTAL_IN_BOOL},
     {0},
 };
-/* The edit page's form always sends its boxes: none ticked is no recipient. */
+/* The edit page's form sends every field: none ticked is no recipient. */
 const struct portal_input appointment_edit_inputs[] = {
-    APPOINTMENT_FIELDS(PORTAL_IN_NULLABLE),
+    APPOINTMENT_FIELDS(PORTAL_IN_REQUIRED),
     {"property_ids", PORTAL_IN_PROPERTIES, PORTAL_IN_REQUIRED, .message = TARGETS_MESSAGE},
     {"renotify", PORTAL_IN_BOOL},
     {0},
@@ -548,7 +548,7 @@ int appointment_list(struct portal_req *req, struct portal_value *view)
 	if (status)
 		return status;
 	if (!req->is_api && req->caller.role != PORTAL_ROLE_MANAGER)
-		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
+		return portal_not_found(req);
 	int limit;
 	if ((status = cursor_range(req, &r, &limit)))
 		return status;
@@ -631,12 +631,6 @@ int appointment_update(struct portal_req *req, struct portal_value *view)
 	/* a page that fails is rendered again: it needs the appointment and boxes */
 	if (!status && !req->is_api && !(status = edit_view(req, current, &targets, view)))
 		status = sent_times(req, view);
-	if (!status)
-		status = content_not_emptied(req, "title", TITLE_MESSAGE);
-	if (!status)
-		status = content_not_emptied(req, "starts_at", TIME_MESSAGE);
-	if (!status)
-		status = content_not_emptied(req, "property_ids", TARGETS_MESSAGE);
 	if (status)
 		return status;
 	long long starts =
@@ -683,15 +677,11 @@ int appointment_update(struct portal_req *req, struct portal_value *view)
 
 int appointment_delete(struct portal_req *req, struct portal_value *view)
 {
-	unsigned long long affected = 0;
-	int status = portal_db_exec(
+	int status = portal_db_exec_one(
 	    req, "DELETE FROM appointments WHERE id = ? AND org_id = ?",
-	    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id)), &affected,
-	    NULL);
+	    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id)));
 	if (status)
 		return status;
-	if (affected == 0)
-		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
 	return req->is_api ? 204 : portal_redirect(req, "/app/content/appointments?deleted=1");
 }
 
@@ -853,7 +843,7 @@ int appointment_feed_ics(struct portal_req *req, struct portal_value *view)
 {
 	const char *token = portal_param_str(req, "token");
 	if (!token || !portal_token_valid(token))
-		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
+		return portal_not_found(req);
 	unsigned char hash[PORTAL_HASH_BYTES];
 	portal_hash(token, strlen(token), hash);
 	struct portal_db_arg hash_arg = PDB_B(hash, PORTAL_HASH_BYTES);

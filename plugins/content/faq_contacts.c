@@ -48,8 +48,8 @@ const struct portal_input faq_create_inputs[] = {
     {0},
 };
 const struct portal_input faq_update_inputs[] = {
-    FAQ_FIELDS(PORTAL_IN_NULLABLE),
-    ENTRY_PLACE(PORTAL_IN_NULLABLE, FAQ_TARGETS_MESSAGE),
+    FAQ_FIELDS(0),
+    ENTRY_PLACE(0, FAQ_TARGETS_MESSAGE),
     {0},
 };
 const struct portal_input contacts_create_inputs[] = {
@@ -58,8 +58,8 @@ const struct portal_input contacts_create_inputs[] = {
     {0},
 };
 const struct portal_input contacts_update_inputs[] = {
-    CONTACT_FIELDS(PORTAL_IN_NULLABLE),
-    ENTRY_PLACE(PORTAL_IN_NULLABLE, CONTACT_TARGETS_MESSAGE),
+    CONTACT_FIELDS(0),
+    ENTRY_PLACE(0, CONTACT_TARGETS_MESSAGE),
     {0},
 };
 /* The list: one property's entries; the page's notice after a change. */
@@ -149,11 +149,6 @@ static const struct kind contact_kind = {
 static bool is_manager(const struct portal_req *req)
 {
 	return req->caller.role == PORTAL_ROLE_MANAGER;
-}
-
-static int not_found(struct portal_req *req)
-{
-	return portal_fail(req, 404, "not_found", NULL, "error.title.404");
 }
 
 /* The SELECT of entries the caller may see, from fixed fragments only (the
@@ -418,11 +413,6 @@ static int read_fields(struct portal_req *req, const struct kind *k, bool create
 	for (size_t i = 0; i < k->nfields; i++) {
 		const struct portal_input *f = &k->fields[i];
 		values[i] = portal_in_str(req, f->name);
-		/* a required one may be left out of a PATCH, not emptied */
-		int status = f->flags & PORTAL_IN_REQUIRED ? content_not_emptied(req, f->name, NULL)
-							   : 0;
-		if (status)
-			return status;
 		if (values[i] && k->valid && !k->valid(f->name, values[i]))
 			return portal_fail(req, 422, "validation", f->name, "error.invalid_field");
 		if (!values[i] && (create || portal_in_has(req, f->name)))
@@ -526,8 +516,6 @@ static int item_update(struct portal_req *req, const struct kind *k, struct port
 	if (!status)
 		status = read_fields(req, k, false, values);
 	if (!status)
-		status = content_not_emptied(req, "property_ids", k->targets_message);
-	if (!status)
 		status = portal_db_begin(req);
 	if (status)
 		return status;
@@ -552,19 +540,15 @@ static int item_update(struct portal_req *req, const struct kind *k, struct port
 /* DELETE /<kind>/{id} and the page's delete form; the targets go by foreign key. */
 static int item_delete(struct portal_req *req, const struct kind *k, struct portal_value *view)
 {
-	unsigned long long n = 0;
 	const char *sql = portal_sprintf(req->arena, "DELETE FROM %s WHERE id = ? AND org_id = ?",
 					 k->table);
 	int status = sql ? page_prepare(req, k, view) : 500;
 	if (!status)
-		status = portal_db_exec(req, sql,
-					PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")),
-						       PDB_I(req->caller.org_id)),
-					&n, NULL);
+		status = portal_db_exec_one(req, sql,
+					    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")),
+							   PDB_I(req->caller.org_id)));
 	if (status)
 		return status;
-	if (n == 0)
-		return not_found(req);
 	if (req->is_api)
 		return 204;
 	const char *to = portal_sprintf(req->arena, "/app/content/%s?saved=deleted", k->name);
@@ -610,7 +594,7 @@ static int item_move(struct portal_req *req, const struct kind *k, struct portal
 		i++;
 	}
 	if (at == n)
-		return not_found(req);
+		return portal_not_found(req);
 	/* The first cannot go up nor the last down: nothing to change. */
 	if ((up && at > 0) || (!up && at + 1 < n)) {
 		size_t other = up ? at - 1 : at + 1;

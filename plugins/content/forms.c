@@ -44,10 +44,3 @@ int content_stored_targets(struct portal_req *req, const struct portal_value *en
 	pv_foreach(m, properties) ids[out->count++] = pv_get_int(m->value, "id", 0);
 	return 0;
 }
-
-int content_not_emptied(struct portal_req *req, const char *name, const char *message)
-{
-	if (!portal_in_null(req, name))
-		return 0;
-	return portal_fail(req, 422, "validation", name, message ? message : "error.invalid_field");
-}

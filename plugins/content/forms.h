@@ -1,6 +1,5 @@
-/* What the content plugin's parts share about their input and their forms:
- * the property picker every form shows (templates/targets.html) and the rule
- * of a PATCH for fields that may be left out but not emptied. */
+/* What the content plugin's parts share about their forms: the property
+ * picker every form shows (templates/targets.html). */
 #ifndef CONTENT_FORMS_H
 #define CONTENT_FORMS_H
 
@@ -17,10 +16,5 @@ int content_choices(struct portal_req *req, struct portal_value *view,
  * them in its edit form. 0 or 500. */
 int content_stored_targets(struct portal_req *req, const struct portal_value *entry,
                            struct portal_ids *out);
-
-/* A member declared PORTAL_IN_NULLABLE that a PATCH may leave out but not
- * empty (a title, the targets): 0, or 422 on it (message: a locale key, NULL
- * for the general one) when it was sent as null or "". */
-int content_not_emptied(struct portal_req *req, const char *name, const char *message);
 
 #endif

@@ -237,15 +237,11 @@ int example_item_update(struct portal_req *req, struct portal_value *view)
 /* DELETE /api/v1/example/items/{id} and the page's delete button. */
 int example_item_delete(struct portal_req *req, struct portal_value *view)
 {
-	unsigned long long n = 0;
-	int status = portal_db_exec(req, "DELETE FROM example_items WHERE id = ? AND org_id = ?",
-				    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")),
-						   PDB_I(req->caller.org_id)),
-				    &n, NULL);
+	int status = portal_db_exec_one(req, "DELETE FROM example_items WHERE id = ? AND org_id = ?",
+					PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")),
+						       PDB_I(req->caller.org_id)));
 	if (status)
 		return status;
-	if (n == 0)
-		return portal_fail(req, 404, "not_found", NULL, "error.title.404");
 	return req->is_api ? 204 : portal_redirect(req, "/app/example");
 }
 

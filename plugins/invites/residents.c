@@ -477,7 +477,7 @@ int residents_reject(struct portal_req *req, struct portal_value *view)
 		    &rows);
 	const struct portal_value *person = status ? NULL : pv_first(rows);
 	if (!status && !person)
-		status = portal_fail(req, 404, "not_found", NULL, "error.title.404");
+		status = portal_not_found(req);
 	const char *state = pv_get_str(person, "state");
 	if (!status && (!state || strcmp(state, "pending") != 0))
 		status = portal_fail(req, 409, "conflict", NULL, "residents.reject_active");
@@ -539,18 +539,14 @@ int residents_update(struct portal_req *req, struct portal_value *view)
 int residents_remove(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_value *property = NULL;
-	unsigned long long n = 0;
 	int status = property_find(req, &property);
 	long long property_id = pv_get_int(property, "id", 0);
 	if (!status)
-		status = portal_db_exec(
+		status = portal_db_exec_one(
 		    req,
 		    "DELETE FROM memberships WHERE property_id = ? AND user_id = ? AND org_id = ?",
 		    PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(portal_param_id(req, "user_id")),
-				   PDB_I(req->caller.org_id)),
-		    &n, NULL);
-	if (!status && n == 0)
-		status = portal_fail(req, 404, "not_found", NULL, "error.title.404");
+				   PDB_I(req->caller.org_id)));
 	if (status)
 		return fail_again(req, view, property, status);
 	return req->is_api ? 204 : page_done(req, property_id, "removed");

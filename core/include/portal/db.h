@@ -66,6 +66,11 @@ int portal_db_query(struct portal_req *req, const char *sql, const struct portal
 int portal_db_one(struct portal_req *req, const char *sql, const struct portal_db_arg *args,
 		  size_t nargs, struct portal_value **row);
 
+/* A statement that must change a row (delete or update one object of the
+ * caller's): 404 "not_found" is recorded and returned when it changed none. */
+int portal_db_exec_one(struct portal_req *req, const char *sql, const struct portal_db_arg *args,
+		       size_t nargs);
+
 /* For statements without a result. affected and insert_id may be NULL. */
 int portal_db_exec(struct portal_req *req, const char *sql, const struct portal_db_arg *args,
 		   size_t nargs, unsigned long long *affected, unsigned long long *insert_id);

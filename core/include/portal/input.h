@@ -63,7 +63,10 @@ enum portal_input_type {
 };
 
 enum portal_input_flags {
-	PORTAL_IN_REQUIRED = 1u << 0,  /* absent, null or "": 422 */
+	/* absent, null or "": 422. Without it, absent is fine; JSON's null or
+	 * [] is a 422 unless NULLABLE, and so is "" for text with a minimum
+	 * length: a PATCH may leave such a member out, not empty it. */
+	PORTAL_IN_REQUIRED = 1u << 0,
 	PORTAL_IN_QUERY = 1u << 1,     /* from the query string, not the body */
 	PORTAL_IN_NULLABLE = 1u << 2,  /* null (a form's "") is kept, as "set to none" */
 	PORTAL_IN_ALL = 1u << 3,       /* PORTAL_IN_IDS: "all" is allowed */

@@ -68,6 +68,10 @@ int portal_set_header(struct portal_req *req, const char *name, const char *valu
 int portal_fail(struct portal_req *req, int status, const char *code, const char *field,
 		const char *message);
 
+/* portal_fail's 404 "not_found": what the caller may not see does not exist
+ * for them (never 403: ids leak nothing). */
+int portal_not_found(struct portal_req *req);
+
 /* The field of the error recorded so far (by portal_fail, or the check of
  * the declared inputs), NULL when none: a page's form handler marks that
  * field (aria-invalid) when the form is shown again. */
