@@ -392,6 +392,11 @@ bool portal_in_null(const struct portal_req *req, const char *name)
 	return v && v->type == PV_NULL;
 }
 
+const char *portal_in_patch(const struct portal_req *req, const char *name)
+{
+	return portal_in_null(req, name) ? "" : portal_in_str(req, name);
+}
+
 struct portal_ids portal_in_ids(const struct portal_req *req, const char *name)
 {
 	struct portal_ids ids = {0};

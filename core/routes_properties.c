@@ -217,13 +217,6 @@ static void read_fields(const struct portal_req *req, struct property_fields *f)
 	};
 }
 
-/* PATCH: a field sent changes (an empty one to ""), one not sent stays (NULL). */
-static struct portal_db_arg patched(const struct portal_req *req, const char *name)
-{
-	const char *v = portal_in_str(req, name);
-	return PDB_S(v ? v : portal_in_has(req, name) ? "" : NULL);
-}
-
 /* POST /properties, and the page form /app/properties/new. */
 static int property_create(struct portal_req *req, struct portal_value *view)
 {
@@ -267,10 +260,11 @@ static int property_update(struct portal_req *req, struct portal_value *view)
 	    " street = COALESCE(?, street), zip = COALESCE(?, zip), city = COALESCE(?, city),"
 	    " country = COALESCE(?, country), notes = COALESCE(?, notes)"
 	    " WHERE id = ? AND org_id = ?",
-	    PORTAL_DB_ARGS(PDB_S(portal_in_str(req, "name")), PDB_S(portal_in_str(req, "reference_id")),
-			   patched(req, "street"), patched(req, "zip"), patched(req, "city"),
-			   patched(req, "country"), patched(req, "notes"), PDB_I(id),
-			   PDB_I(req->caller.org_id)),
+	    PORTAL_DB_ARGS(PDB_S(portal_in_str(req, "name")),
+			   PDB_S(portal_in_str(req, "reference_id")),
+			   PDB_S(portal_in_patch(req, "street")), PDB_S(portal_in_patch(req, "zip")),
+			   PDB_S(portal_in_patch(req, "city")), PDB_S(portal_in_patch(req, "country")),
+			   PDB_S(portal_in_patch(req, "notes")), PDB_I(id), PDB_I(req->caller.org_id)),
 	    NULL, NULL);
 	if (status == 409)
 		return portal_fail(req, 409, "conflict", "reference_id", "properties.reference_taken");

@@ -439,19 +439,13 @@ struct fields {
 	bool clear_ends;                     /* ends_at sent empty */
 };
 
-/* An optional text: what was sent, "" when sent empty, NULL when not sent. */
-static const char *optional_text(const struct portal_req *req, const char *name)
-{
-	return portal_in_null(req, name) ? "" : portal_in_str(req, name);
-}
-
 /* The create and update fields. */
 static void fields_read(struct portal_req *req, struct fields *f)
 {
 	*f = (struct fields){
 	    .title = portal_in_str(req, "title"),
-	    .body = optional_text(req, "body"),
-	    .location = optional_text(req, "location"),
+	    .body = portal_in_patch(req, "body"),
+	    .location = portal_in_patch(req, "location"),
 	    .starts = portal_in_time(req, "starts_at"),
 	    .ends = portal_in_time(req, "ends_at"),
 	    .clear_ends = portal_in_null(req, "ends_at"),

@@ -103,6 +103,11 @@ long long portal_in_time(const struct portal_req *req, const char *name);
 bool portal_in_has(const struct portal_req *req, const char *name);
 bool portal_in_null(const struct portal_req *req, const char *name);
 
+/* For an UPDATE that keeps what was not sent (SET c = COALESCE(?, c)): the
+ * text sent; "" when a NULLABLE member was sent as null (cleared); NULL when
+ * it was not sent (kept). */
+const char *portal_in_patch(const struct portal_req *req, const char *name);
+
 struct portal_ids {
 	bool all;              /* "all" was sent: ids is empty */
 	size_t count;
