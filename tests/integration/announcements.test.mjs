@@ -5,8 +5,8 @@
 // without renotify, delete, the residents' home and the manager's preview.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack } from './stack.mjs';
-import { newManager, newResident } from './client.mjs';
+import { startStack, sleep } from './stack.mjs';
+import { newManager, newProperty, newResident } from './client.mjs';
 
 let stack, a, b;
 before(async () => {
@@ -15,12 +15,6 @@ before(async () => {
   b = await newManager(stack);
 });
 after(async () => { await stack?.stop(); });
-
-async function property(manager, name) {
-  const res = await manager.json('/api/v1/properties', { method: 'POST', body: { name } });
-  assert.equal(res.status, 201);
-  return res.body;
-}
 
 const resident = (manager, ids) => newResident(stack, manager, ids);
 const queued = (addr) => Number(stack.sql(`SELECT COUNT(*) FROM outbox WHERE to_addr = '${addr}' AND kind = 'announcements'`).trim());
@@ -31,9 +25,9 @@ function publish(manager, body) {
 }
 
 test('one mail per person: two properties, a resident of both, of one, of a third, one who opted out', async () => {
-  const p1 = await property(a, 'Haus Eins');
-  const p2 = await property(a, 'Haus Zwei');
-  const p3 = await property(a, 'Haus Drei');
+  const p1 = await newProperty(a, 'Haus Eins');
+  const p2 = await newProperty(a, 'Haus Zwei');
+  const p3 = await newProperty(a, 'Haus Drei');
   const both = await resident(a, [p1.id, p2.id]);
   const one = await resident(a, [p2.id]);
   const third = await resident(a, [p3.id]);
@@ -55,7 +49,7 @@ test('one mail per person: two properties, a resident of both, of one, of a thir
   assert.equal(queued(pending.email), 0, 'a pending membership: none');
   await stack.waitForMail((m) => (m.headers.to || '').includes(one.email));
   await stack.waitForMail((m) => (m.headers.to || '').includes(both.email));
-  await new Promise((r) => setTimeout(r, 500));
+  await sleep(500);
   assert.equal(sunk(both.email), 1, 'the sink got one mail for the resident of both');
   assert.equal(sunk(one.email), 1);
   assert.equal(sunk(third.email), 0);
@@ -66,11 +60,11 @@ test('one mail per person: two properties, a resident of both, of one, of a thir
 });
 
 test('"all" reaches every property of the organisation only; notify false mails nobody', async () => {
-  const p1 = await property(a, 'Alle Eins');
-  const p2 = await property(a, 'Alle Zwei');
+  const p1 = await newProperty(a, 'Alle Eins');
+  const p2 = await newProperty(a, 'Alle Zwei');
   const r1 = await resident(a, [p1.id]);
   const r2 = await resident(a, [p2.id]);
-  const other = await resident(b, [(await property(b, 'Fremd')).id]);
+  const other = await resident(b, [(await newProperty(b, 'Fremd')).id]);
   const res = await publish(a, { property_ids: 'all' });
   assert.equal(res.status, 201);
   assert.equal(res.body.all_properties, true);
@@ -84,8 +78,8 @@ test('"all" reaches every property of the organisation only; notify false mails 
 });
 
 test('422: title, body, property_ids (empty, unknown, another organisation\'s)', async () => {
-  const p = await property(a, 'Prüfhaus');
-  const foreign = await property(b, 'Fremdhaus');
+  const p = await newProperty(a, 'Prüfhaus');
+  const foreign = await newProperty(b, 'Fremdhaus');
   const count = () => Number(stack.sql(`SELECT COUNT(*) FROM announcements WHERE org_id = ${a.user.org_id}`).trim());
   const before = count();
   const cases = [
@@ -114,8 +108,8 @@ test('422: title, body, property_ids (empty, unknown, another organisation\'s)',
 });
 
 test('visibility: residents see their properties\' only; other organisations 404; reads once per person', async () => {
-  const p1 = await property(a, 'Sicht Eins');
-  const p2 = await property(a, 'Sicht Zwei');
+  const p1 = await newProperty(a, 'Sicht Eins');
+  const p2 = await newProperty(a, 'Sicht Zwei');
   const r1 = await resident(a, [p1.id]);
   const r2 = await resident(a, [p2.id]);
   const r12 = await resident(a, [p1.id, p2.id]);
@@ -152,7 +146,7 @@ test('visibility: residents see their properties\' only; other organisations 404
 
 test('keyset pages, newest first', async () => {
   const m = await newManager(stack);
-  const p = await property(m, 'Seiten');
+  const p = await newProperty(m, 'Seiten');
   const ids = [];
   for (let i = 0; i < 5; i++) ids.push((await publish(m, { title: `N${i}`, property_ids: [p.id] })).body.id);
   const seen = [];
@@ -169,7 +163,7 @@ test('keyset pages, newest first', async () => {
 });
 
 test('markup in title and body is text: JSON exact, pages escaped, links only http(s)', async () => {
-  const p = await property(a, 'Markup');
+  const p = await newProperty(a, 'Markup');
   const r = await resident(a, [p.id]);
   const title = '<script>alert(1)</script> & "x"';
   const body = 'Erster <b>Absatz</b>\n\nSiehe https://example.org/a?b=1&c=2. und javascript:alert(1)\n\n<img src=x onerror=alert(1)>';
@@ -191,8 +185,8 @@ test('markup in title and body is text: JSON exact, pages escaped, links only ht
 });
 
 test('attachments: upload, download for whoever may see it, 404 for outsiders, 413 over the limits', async () => {
-  const p1 = await property(a, 'Anhang Eins');
-  const p2 = await property(a, 'Anhang Zwei');
+  const p1 = await newProperty(a, 'Anhang Eins');
+  const p2 = await newProperty(a, 'Anhang Zwei');
   const inside = await resident(a, [p1.id]);
   const outside = await resident(a, [p2.id]);
   const form = new FormData();
@@ -233,7 +227,7 @@ test('attachments: upload, download for whoever may see it, 404 for outsiders, 4
 });
 
 test('edit: renotify mails again only when asked, with what changed; delete is 204 then 404', async () => {
-  const p = await property(a, 'Edit');
+  const p = await newProperty(a, 'Edit');
   const r = await resident(a, [p.id]);
   const made = await publish(a, { title: 'Alt', property_ids: [p.id] });
   assert.equal(queued(r.email), 1);
@@ -257,7 +251,7 @@ test('edit: renotify mails again only when asked, with what changed; delete is 2
 });
 
 test('the home section shows the newest for a resident; the preview shows it and records no read', async () => {
-  const p = await property(a, 'Heimhaus');
+  const p = await newProperty(a, 'Heimhaus');
   const r = await resident(a, [p.id]);
   const made = await publish(a, { title: 'Hoffest am Samstag', property_ids: [p.id], notify: false });
   const home = await (await r.fetch('/portal')).text();
@@ -272,13 +266,13 @@ test('the home section shows the newest for a resident; the preview shows it and
   const page = await r.fetch(`/portal/announcements/${made.body.id}`);
   assert.equal(page.status, 200);
   assert.equal(reads(), 1, 'opening it does');
-  const elsewhere = await resident(a, [(await property(a, 'Nachbar')).id]);
+  const elsewhere = await resident(a, [(await newProperty(a, 'Nachbar')).id]);
   assert.ok(!(await (await elsewhere.fetch('/portal')).text()).includes('Hoffest am Samstag'));
   assert.equal((await elsewhere.fetch(`/portal/announcements/${made.body.id}`)).status, 404);
 });
 
 test('pages: the hub, the form, publishing by form, the list and the detail', async () => {
-  const p = await property(a, 'Formhaus');
+  const p = await newProperty(a, 'Formhaus');
   const hub = await a.fetch('/app/content');
   assert.equal(hub.status, 200);
   assert.ok((await hub.text()).includes('/app/content/announcement/new'));
@@ -308,7 +302,7 @@ test('pages: the hub, the form, publishing by form, the list and the detail', as
 });
 
 test('the detail page\'s edit form: renotify only when ticked; no property ticked is refused', async () => {
-  const p = await property(a, 'Seitenedit');
+  const p = await newProperty(a, 'Seitenedit');
   const r = await resident(a, [p.id]);
   const made = await publish(a, { title: 'Vorher', property_ids: [p.id] });
   const url = `/app/content/announcements/${made.body.id}`;

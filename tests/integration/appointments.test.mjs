@@ -9,16 +9,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { startStack } from './stack.mjs';
-import { Client, newManager, newResident } from './client.mjs';
+import { startStack, decodeWords, mailParts } from './stack.mjs';
+import { Client, newManager, newProperty, newResident } from './client.mjs';
 
 let stack, a, b, p1, p2, p3, q1, r1, r12, r2, r3, rOff, rPending, rb;
 
-async function property(manager, name) {
-  const res = await manager.json('/api/v1/properties', { method: 'POST', body: { name } });
-  assert.equal(res.status, 201);
-  return res.body.id;
-}
+const property = async (manager, name) => (await newProperty(manager, name)).id;
 
 before(async () => {
   stack = await startStack({ plugins: 'example invites content', env: { SESSION_BURST: '1000', SESSION_RATE: '1000r/s' } });
@@ -42,25 +38,6 @@ after(async () => { await stack?.stop(); });
 
 const outbox = (orgId) => stack.sql(`SELECT to_addr FROM outbox WHERE org_id = ${orgId} AND kind = 'appointments' ORDER BY to_addr`)
   .split('\n').map((s) => s.trim()).filter(Boolean);
-
-// RFC 2047 encoded words, and the decoded parts of a multipart mail: [{type, text}].
-function decodeWords(value) {
-  return value
-    .replace(/\?=\s+=\?/g, '?==?')
-    .replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_, charset, enc, text) => (enc.toUpperCase() === 'B'
-      ? Buffer.from(text, 'base64')
-      : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (m, h) => String.fromCharCode(parseInt(h, 16))), 'latin1')
-    ).toString('utf8'));
-}
-
-function parts(mail) {
-  const boundary = /boundary="([^"]+)"/.exec(mail.headers['content-type'] || '')[1];
-  return mail.body.replace(/\r\n/g, '\n').split(`--${boundary}`).slice(1, -1).map((chunk) => {
-    const cut = chunk.indexOf('\n\n');
-    const latin = chunk.slice(cut + 2).replace(/=\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
-    return { type: /Content-Type: ([^;\n]+)/i.exec(chunk.slice(0, cut))[1], text: Buffer.from(latin, 'latin1').toString('utf8') };
-  });
-}
 
 async function create(manager, body) {
   const res = await manager.json('/api/v1/appointments', { method: 'POST', body });
@@ -223,7 +200,7 @@ test('notify: off by default and no mail; on: one mail per person, settings and 
   const de = await stack.waitForMail((m) => (m.headers.to || '').includes(r1.email));
   assert.equal(de.length, 1);
   assert.equal(decodeWords(de[0].headers.subject), 'Neuer Termin: Wasser <abgestellt>');
-  const [text, html] = parts(de[0]);
+  const [text, html] = mailParts(de[0]);
   assert.equal(text.type, 'text/plain');
   assert.match(text.text, /02\.04\.2027, 08:00 – 12:00/, 'Berlin time: 06:00Z is 08:00 CEST');
   assert.match(text.text, /Keller/);

@@ -1,6 +1,12 @@
 // A signed-in API client for the tests: creates an organisation with
 // portalctl, activates its first manager through the API, and then sends the
 // session cookie and the CSRF token with every request.
+//
+//   const manager = await newManager(stack);
+//   const property = await newProperty(manager, 'Lindenhof');   // { id, name, ... }
+//   const resident = await newResident(stack, manager, [property.id]);
+import assert from 'node:assert/strict';
+
 export class Client {
   constructor(stack, cookie = '', csrf = '') {
     this.stack = stack;
@@ -76,4 +82,11 @@ export async function newResident(stack, manager, propertyIds, { state = 'active
   client.csrf = signed.body.csrf_token;
   Object.assign(client, { email, password, user: signed.body.user, id });
   return client;
+}
+
+// A new property of the manager's organisation: the answer's body (id, name, ...).
+export async function newProperty(manager, name) {
+  const res = await manager.json('/api/v1/properties', { method: 'POST', body: { name } });
+  assert.equal(res.status, 201);
+  return res.body;
 }

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack } from './stack.mjs';
-import { newManager, newResident } from './client.mjs';
+import { newManager, newProperty, newResident } from './client.mjs';
 
 let stack, a, b;
 before(async () => {
@@ -15,12 +15,6 @@ before(async () => {
   b = await newManager(stack);
 });
 after(async () => { await stack?.stop(); });
-
-async function property(manager, name) {
-  const res = await manager.json('/api/v1/properties', { method: 'POST', body: { name } });
-  assert.equal(res.status, 201);
-  return res.body;
-}
 
 // A page's form, as a browser sends it (repeated keys for property_ids).
 async function submit(client, path, fields = []) {
@@ -59,7 +53,7 @@ const kinds = {
 
 for (const [kind, k] of Object.entries(kinds)) {
   test(`${kind}: create, read, update and delete through the API`, async () => {
-    const p = await property(a, `${kind} Haus 1`);
+    const p = await newProperty(a, `${kind} Haus 1`);
     const created = await a.json(`/api/v1/${kind}`, { method: 'POST', body: k.body({ property_ids: [p.id] }) });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.ok(Number.isInteger(created.body.id));
@@ -91,8 +85,8 @@ for (const [kind, k] of Object.entries(kinds)) {
   });
 
   test(`${kind}: 422 with the field on bad input, nothing stored`, async () => {
-    const p = await property(a, `${kind} Haus 422`);
-    const foreign = await property(b, `${kind} fremd`);
+    const p = await newProperty(a, `${kind} Haus 422`);
+    const foreign = await newProperty(b, `${kind} fremd`);
     const before = (await a.json(`/api/v1/${kind}?limit=200`)).body.items.length;
     const cases = [
       [{ property_ids: [] }, 'property_ids'],
@@ -134,8 +128,8 @@ for (const [kind, k] of Object.entries(kinds)) {
   });
 
   test(`${kind}: residents see those of their active properties; other organisations see nothing`, async () => {
-    const p1 = await property(a, `${kind} Sichtbar 1`);
-    const p2 = await property(a, `${kind} Sichtbar 2`);
+    const p1 = await newProperty(a, `${kind} Sichtbar 1`);
+    const p2 = await newProperty(a, `${kind} Sichtbar 2`);
     const mk = async (title, property_ids) => (await a.json(`/api/v1/${kind}`, { method: 'POST', body: k.body({ [k.title]: title, property_ids }) })).body;
     const one = await mk(`nur eins ${kind}`, [p1.id]);
     const two = await mk(`nur zwei ${kind}`, [p2.id]);
@@ -164,7 +158,7 @@ for (const [kind, k] of Object.entries(kinds)) {
 
     // Another organisation: nothing in lists, 404 on the ids, and its
     // resident neither.
-    const q = await property(b, `${kind} fremdes Haus`);
+    const q = await newProperty(b, `${kind} fremdes Haus`);
     const rb = await newResident(stack, b, [q.id]);
     for (const client of [b, rb]) {
       const ids = await seen(client);
@@ -189,7 +183,7 @@ for (const [kind, k] of Object.entries(kinds)) {
 
   test(`${kind}: ordered by position, then id; pages through the cursor`, async () => {
     const m = await newManager(stack);
-    const p = await property(m, `${kind} Reihenfolge`);
+    const p = await newProperty(m, `${kind} Reihenfolge`);
     const mk = async (title, position) => (await m.json(`/api/v1/${kind}`, { method: 'POST', body: k.body({ [k.title]: title, property_ids: [p.id], ...(position === undefined ? {} : { position }) }) })).body;
     const c = await mk('C', 5);
     const a1 = await mk('A', 1);
@@ -230,7 +224,7 @@ for (const [kind, k] of Object.entries(kinds)) {
 
   test(`${kind}: markup in every text field is shown as text`, async () => {
     const m = await newManager(stack);
-    const p = await property(m, `${kind} Markup`);
+    const p = await newProperty(m, `${kind} Markup`);
     const evil = '<script>alert(1)</script><b onmouseover="x">fett</b>';
     const body = k.body({ property_ids: [p.id] });
     for (const f of Object.keys(k.limits)) if (f !== 'email' && f !== 'phone') body[f] = `${f} ${evil}`;
@@ -248,8 +242,8 @@ for (const [kind, k] of Object.entries(kinds)) {
 
   test(`${kind}: the page creates, edits and deletes through forms, and shows errors`, async () => {
     const m = await newManager(stack);
-    const p1 = await property(m, `${kind} Seite 1`);
-    const p2 = await property(m, `${kind} Seite 2`);
+    const p1 = await newProperty(m, `${kind} Seite 1`);
+    const p2 = await newProperty(m, `${kind} Seite 2`);
     const empty = await page(m, `/app/content/${kind}`);
     assert.equal(empty.status, 200);
     assert.match(empty.text, new RegExp(`name="property_ids" value="all"`));
@@ -321,8 +315,8 @@ for (const [kind, k] of Object.entries(kinds)) {
 
 test('home sections: the FAQ as <details>, contacts as cards with tel: and mailto:, for the shown properties only', async () => {
   const m = await newManager(stack);
-  const p1 = await property(m, 'Heimat 1');
-  const p2 = await property(m, 'Heimat 2');
+  const p1 = await newProperty(m, 'Heimat 1');
+  const p2 = await newProperty(m, 'Heimat 2');
   const r = await newResident(stack, m, [p1.id]);
   // Nothing yet: no section.
   let home = await page(r, '/portal');

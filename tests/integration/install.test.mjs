@@ -14,7 +14,6 @@ import { startStack, repo } from './stack.mjs';
 import { newManager } from './client.mjs';
 
 const BIN = process.env.PORTAL_BIN || path.join(repo, 'bin');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let stack, work, prefix, pcEnv;
 
 // The folders make install fills, below PREFIX.
@@ -66,30 +65,6 @@ function readConf(file) {
     if (m) conf[m[1]] = m[2];
   }
   return conf;
-}
-
-// Rewrites settings of the stack's portal.conf (adding those not there yet).
-function setConf(changes) {
-  let text = fs.readFileSync(stack.conf, 'utf8');
-  for (const [key, value] of Object.entries(changes)) {
-    const line = `${key} = ${value}`;
-    const re = new RegExp(`^${key}\\s*=.*$`, 'm');
-    text = re.test(text) ? text.replace(re, line) : `${text.trimEnd()}\n${line}\n`;
-  }
-  fs.writeFileSync(stack.conf, text);
-}
-
-// SIGHUP, then waits until the new generation runs and every old worker is gone.
-async function reload() {
-  const count = () => stack.log().split('\n').filter((l) => l.includes('reloaded: generation')).length;
-  const before = count();
-  const oldPids = stack.workerPids();
-  process.kill(stack.pidOf('portald'), 'SIGHUP');
-  for (let i = 0; i < 100; i++) {
-    await sleep(100);
-    if (count() > before && !stack.workerPids().some((p) => oldPids.includes(p))) return;
-  }
-  throw new Error(`reload did not complete:\n${stack.log().slice(-2000)}`);
 }
 
 // portald -t of the installed portal.conf.example with `changes` appended (a
@@ -214,8 +189,8 @@ test('a copy of plugins/example built outside the repository against the install
 
   // the stack runs from the installed folders the example configuration names
   const conf = readConf(path.join(prefix, layout.data, 'portal.conf.example'));
-  setConf({ plugins: 'example', plugin_dir: conf.plugin_dir, plugin_share: conf.plugin_share, template_dir: conf.template_dir, sql_dir: conf.sql_dir });
-  await reload();
+  stack.setConf({ plugins: 'example', plugin_dir: conf.plugin_dir, plugin_share: conf.plugin_share, template_dir: conf.template_dir, sql_dir: conf.sql_dir });
+  await stack.reload();
   const res = await stack.fetch('/api/v1/example');
   assert.equal(res.status, 200);
   assert.equal((await res.json()).plugin, 'example');

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { startStack } from './stack.mjs';
+import { startStack, decodeWords, decodeQP } from './stack.mjs';
 import { Client, newManager, newResident } from './client.mjs';
 import { launchBrowser, newPage, screenshot } from '../browser/browser.mjs';
 
@@ -127,18 +127,7 @@ async function signedInPage(client, viewport) {
   return page;
 }
 
-// Quoted-printable and the parts of a multipart mail, as tests/integration/mail.test.mjs reads them.
-function decodeQP(text) {
-  const latin = text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
-  return Buffer.from(latin, 'latin1').toString('utf8');
-}
-function decodeWords(value) {
-  return value
-    .replace(/\?=\s+=\?/g, '?==?')
-    .replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_, charset, enc, text) => (enc.toUpperCase() === 'B'
-      ? Buffer.from(text, 'base64')
-      : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (m, h) => String.fromCharCode(parseInt(h, 16))), 'latin1')).toString('utf8'));
-}
+// The text and HTML parts of a multipart mail (decodeQP and decodeWords: stack.mjs).
 function parts(mail) {
   const m = /boundary="([^"]+)"/.exec(mail.headers['content-type'] || '');
   assert.ok(m, `no boundary in ${mail.headers['content-type']}`);

@@ -6,46 +6,19 @@
 // with one keeps the running generation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync, existsSync, openSync, closeSync } from 'node:fs';
-import { startStack, isAlive } from './stack.mjs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { startStack, isAlive, sleep } from './stack.mjs';
 
 const BIN = process.env.PORTAL_BIN || new URL('../../bin', import.meta.url).pathname;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let stack;
-
-function setConf(file, changes) {
-  let text = readFileSync(file, 'utf8');
-  for (const [key, value] of Object.entries(changes)) {
-    const line = `${key} = ${value}`;
-    const re = new RegExp(`^${key.replace('.', '\\.')}\\s*=.*$`, 'm');
-    text = re.test(text) ? text.replace(re, line) : `${text.trimEnd()}\n${line}\n`;
-  }
-  writeFileSync(file, text);
-}
-
-function withoutConf(file, key) {
-  writeFileSync(file, readFileSync(file, 'utf8').replace(new RegExp(`^${key.replace('.', '\\.')}\\s*=.*\\n`, 'm'), ''));
-}
-
-async function reload() {
-  const count = () => stack.log().split('\n').filter((l) => l.includes('reloaded: generation')).length;
-  const before = count();
-  const oldPids = stack.workerPids();
-  process.kill(stack.pidOf('portald'), 'SIGHUP');
-  for (let i = 0; i < 100; i++) {
-    await sleep(100);
-    if (count() > before && !stack.workerPids().some((p) => oldPids.includes(p))) return;
-  }
-  throw new Error(`reload did not complete:\n${stack.log().slice(-2000)}`);
-}
 
 // portald -t with the stack's configuration changed by changes: its status
 // and the lines it printed.
 function check(changes) {
   const conf = `${stack.var}/check.conf`;
   writeFileSync(conf, readFileSync(stack.conf, 'utf8'));
-  setConf(conf, changes);
+  stack.setConf(changes, conf);
   const r = spawnSync(`${BIN}/portald`, ['-t', '-c', conf], { encoding: 'utf8' });
   return { status: r.status, lines: r.stderr.trim().split('\n').filter(Boolean) };
 }
@@ -59,8 +32,8 @@ before(async () => {
   writeFileSync(`${shareDir}/ticker/sql/001_ticker.sql`,
     'CREATE TABLE ticker_runs (period BIGINT NOT NULL PRIMARY KEY, label VARCHAR(32) NOT NULL,' +
     ' at DATETIME(3) NOT NULL) ENGINE=InnoDB;\n');
-  setConf(stack.conf, { plugin_dir: pluginDir, plugin_share: shareDir, plugins: 'example ticker', 'ticker.label': 'erster' });
-  await reload();
+  stack.setConf({ plugin_dir: pluginDir, plugin_share: shareDir, plugins: 'example ticker', 'ticker.label': 'erster' });
+  await stack.reload();
 });
 after(async () => { await stack?.stop(); });
 
@@ -91,16 +64,9 @@ test('a job runs once each period of its schedule; portalctl jobs list shows it'
 test('two pools on one database run each period of a job once', async () => {
   // A second portald (master, workers, its own jobs worker) with a copy of
   // the configuration: its own socket and pid file, the same database.
-  const conf2 = `${stack.var}/portal2.conf`;
-  writeFileSync(conf2, readFileSync(stack.conf, 'utf8'));
-  setConf(conf2, { listen: `${stack.var}/run/portald2.sock`, pid_file: `${stack.var}/run/portald2.pid` });
-  const logFd = openSync(`${stack.var}/log/portald2.log`, 'a');
-  const child = spawn(`${BIN}/portald`, ['-c', conf2], { stdio: ['ignore', logFd, logFd], detached: true });
-  closeSync(logFd);
-  const log2 = () => readFileSync(`${stack.var}/log/portald2.log`, 'utf8');
+  const second = await stack.startSecondPool();
   try {
-    for (let i = 0; i < 100 && !existsSync(`${stack.var}/run/portald2.sock`); i++) await sleep(100);
-    assert.ok(isAlive(child.pid), `the second pool died: ${log2()}`);
+    assert.ok(isAlive(second.pid), `the second pool died: ${second.log()}`);
     const from = Math.floor(Date.now() / 2000) + 1;
     await sleep(9000);
     const to = Math.floor(Date.now() / 2000) - 1;
@@ -108,13 +74,12 @@ test('two pools on one database run each period of a job once', async () => {
     // every period ran, and none twice (the table's key would have refused it
     // and the job would have failed)
     assert.deepEqual(periods, Array.from({ length: to - from + 1 }, (_, i) => from + i));
-    assert.doesNotMatch(stack.log() + log2(), /job ticker failed/);
-    assert.match(log2(), /ticker init:/);
+    assert.doesNotMatch(stack.log() + second.log(), /job ticker failed/);
+    assert.match(second.log(), /ticker init:/);
     // the claims name the process that ran the last period
     assert.match(stack.sql("SELECT claimed_by FROM jobs WHERE name = 'ticker'"), /:\d+/);
   } finally {
-    process.kill(child.pid, 'SIGTERM');
-    for (let i = 0; i < 100 && isAlive(child.pid); i++) await sleep(100);
+    await second.stop();
   }
 });
 
@@ -152,18 +117,18 @@ test('settings and schedules a plugin does not accept are refused with one line'
 
 test('a reload with a refused setting keeps the running workers; a good one takes effect', async () => {
   const pids = stack.workerPids();
-  setConf(stack.conf, { 'ticker.label': 'bad' });
+  stack.setConf({ 'ticker.label': 'bad' });
   process.kill(stack.pidOf('portald'), 'SIGHUP');
   await sleep(800);
   assert.match(stack.log(), /reload refused, keeping the running workers: .*ticker\.label must not be "bad"/);
   assert.deepEqual(stack.workerPids(), pids);
   assert.equal((await stack.fetch('/api/v1/example')).status, 200);
-  setConf(stack.conf, { 'ticker.label': 'zweiter' });
-  await reload();
+  stack.setConf({ 'ticker.label': 'zweiter' });
+  await stack.reload();
   await sleep(4500);
   assert.match(stack.sql("SELECT label FROM ticker_runs ORDER BY period DESC LIMIT 1"), /zweiter/);
-  withoutConf(stack.conf, 'ticker.label');
-  await reload();
+  stack.withoutConf('ticker.label');
+  await stack.reload();
   await sleep(4500);
   assert.match(stack.sql("SELECT label FROM ticker_runs ORDER BY period DESC LIMIT 1"), /tick/, 'the default');
 });

@@ -11,43 +11,16 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import http from 'node:http';
-import { readFileSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import { startStack } from './stack.mjs';
-import { Client, newManager } from './client.mjs';
+import { Client, newManager, newProperty } from './client.mjs';
 
-const BIN = process.env.PORTAL_BIN || new URL('../../bin', import.meta.url).pathname;
 const PASSWORD = 'Ein langer Satz als Passwort';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let stack, m, other;
 let counter = 0;
 
 function unique(prefix) {
   counter += 1;
   return `${prefix}-${process.pid}-${counter}-${crypto.randomBytes(3).toString('hex')}@example.org`;
-}
-
-// Rewrites settings of portal.conf (adding those not there yet).
-function setConf(changes) {
-  let text = readFileSync(stack.conf, 'utf8');
-  for (const [key, value] of Object.entries(changes)) {
-    const line = `${key} = ${value}`;
-    const re = new RegExp(`^${key}\\s*=.*$`, 'm');
-    text = re.test(text) ? text.replace(re, line) : `${text.trimEnd()}\n${line}\n`;
-  }
-  writeFileSync(stack.conf, text);
-}
-
-// SIGHUP, then waits until the new generation runs and every old worker is gone.
-async function reload() {
-  const count = () => stack.log().split('\n').filter((l) => l.includes('reloaded: generation')).length;
-  const before = count();
-  const oldPids = stack.workerPids();
-  process.kill(stack.pidOf('portald'), 'SIGHUP');
-  for (let i = 0; i < 100; i++) {
-    await sleep(100);
-    if (count() > before && !stack.workerPids().some((p) => oldPids.includes(p))) return;
-  }
-  throw new Error(`reload did not complete:\n${stack.log().slice(-2000)}`);
 }
 
 // One request over node:http, so that a test can choose the client's address
@@ -141,12 +114,6 @@ async function accept(manager, propertyId, userId) {
   if (res.status !== 200) stack.sql(`UPDATE memberships SET state = 'active' WHERE property_id = ${propertyId} AND user_id = ${userId}`);
 }
 
-async function newProperty(manager, name) {
-  const res = await manager.json('/api/v1/properties', { method: 'POST', body: { name } });
-  assert.equal(res.status, 201);
-  return res.body;
-}
-
 const joinedLines = () => stack.log().split('\n').filter((l) => / joined user \d+ property \d+/.test(l));
 
 function expectError(res, status, code, field) {
@@ -159,8 +126,8 @@ before(async () => {
   stack = await startStack({ plugins: 'example invites', env: { SESSION_BURST: '1000', SESSION_RATE: '1000r/s' } });
   const { pluginDir, shareDir } = stack.testPlugins(['joined'], ['example', 'invites']);
   // Generous limits for every test but the one about them, which sets its own.
-  setConf({ plugin_dir: pluginDir, plugin_share: shareDir, plugins: 'example invites joined', 'invites.join_max_per_address': 100000, 'invites.join_max_per_email': 100000 });
-  await reload();
+  stack.setConf({ plugin_dir: pluginDir, plugin_share: shareDir, plugins: 'example invites joined', 'invites.join_max_per_address': 100000, 'invites.join_max_per_email': 100000 });
+  await stack.reload();
   m = await newManager(stack);
   other = await newManager(stack);
 });
@@ -578,8 +545,8 @@ test('wrong passwords here count as failed sign-ins, and the sign-in lock holds 
 });
 
 test('throttling per address and per email: 429 with Retry-After, cleared by portalctl throttle reset', async () => {
-  setConf({ 'invites.join_max_per_address': 4, 'invites.join_max_per_email': 2, 'invites.join_window_seconds': 600 });
-  await reload();
+  stack.setConf({ 'invites.join_max_per_address': 4, 'invites.join_max_per_email': 2, 'invites.join_window_seconds': 600 });
+  await stack.reload();
   try {
     assert.equal(stack.portalctl('throttle', 'reset').status, 0);
     const p = await newProperty(m, 'Drosselgasse 1');
@@ -625,8 +592,8 @@ test('throttling per address and per email: 429 with Retry-After, cleared by por
     assert.equal(stack.portalctl('throttle', 'reset').status, 0);
     assert.equal((await attempt(unique('zehn'))).status, 201);
   } finally {
-    setConf({ 'invites.join_max_per_address': 100000, 'invites.join_max_per_email': 100000 });
-    await reload();
+    stack.setConf({ 'invites.join_max_per_address': 100000, 'invites.join_max_per_email': 100000 });
+    await stack.reload();
   }
 });
 

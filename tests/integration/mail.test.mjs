@@ -4,14 +4,11 @@
 // twice, and GET /api/v1/outbox lists an organisation's mails to its admins.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import net from 'node:net';
-import { readFileSync, writeFileSync, mkdirSync, symlinkSync, existsSync, openSync, closeSync } from 'node:fs';
-import { startStack, isAlive } from './stack.mjs';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { startStack, isAlive, sleep, waitFor, decodeWords, decodeQP } from './stack.mjs';
 
-const BIN = process.env.PORTAL_BIN || new URL('../../bin', import.meta.url).pathname;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let stack;
 let shareDir;
 let pluginDir;
@@ -21,18 +18,8 @@ let pluginDir;
 const RETRY_SECONDS = 1;
 const MAX_ATTEMPTS = 4; // waits of 1, 2 and 4 s: 'failed' about 7 s after the first try
 
-function setConf(file, changes) {
-  let text = readFileSync(file, 'utf8');
-  for (const [key, value] of Object.entries(changes)) {
-    const line = `${key} = ${value}`;
-    const re = new RegExp(`^${key}\\s*=.*$`, 'm');
-    text = re.test(text) ? text.replace(re, line) : `${text.trimEnd()}\n${line}\n`;
-  }
-  writeFileSync(file, text);
-}
-
 function ourConf() {
-  setConf(stack.conf, {
+  stack.setConf({
     plugin_dir: pluginDir,
     plugin_share: shareDir,
     plugins: 'mailer',
@@ -41,28 +28,12 @@ function ourConf() {
   });
 }
 
-async function reload() {
-  const count = () => stack.log().split('\n').filter((l) => l.includes('reloaded: generation')).length;
-  const before = count();
-  const oldPids = stack.workerPids();
-  process.kill(stack.pidOf('portald'), 'SIGHUP');
-  for (let i = 0; i < 100; i++) {
-    await sleep(100);
-    if (count() > before && !stack.workerPids().some((p) => oldPids.includes(p))) return;
-  }
-  throw new Error(`reload did not complete:\n${stack.log().slice(-2000)}`);
-}
-
 before(async () => {
   stack = await startStack({ workers: 2 });
-  pluginDir = `${stack.var}/test-plugins`;
-  mkdirSync(pluginDir, { recursive: true });
-  symlinkSync(`${BIN}/test-plugins/mailer.so`, `${pluginDir}/mailer.so`);
+  ({ pluginDir, shareDir } = stack.testPlugins(['mailer']));
   // The plugin's share folder: its mail templates and the subject's catalog entry.
-  shareDir = `${stack.var}/share`;
   mkdirSync(`${shareDir}/mailer/templates/mail`, { recursive: true });
   mkdirSync(`${shareDir}/mailer/locale`, { recursive: true });
-  mkdirSync(`${shareDir}/mailer/sql`, { recursive: true });
   writeFileSync(`${shareDir}/mailer/templates/mail/hello.txt`,
     '{{! plain text: nothing is escaped }}\n' +
     'Hallo {{name}},\n\nNachricht {{number}}.\n\n{{@mailer.line}}\n' +
@@ -77,7 +48,7 @@ before(async () => {
     'mailer.subject = Greetings for {{name}}, message {{number}}\n' +
     'mailer.line = Street & Sons <Ltd>\n');
   ourConf();
-  await reload();
+  await stack.reload();
 });
 
 after(async () => { await stack?.stop(); });
@@ -99,23 +70,8 @@ function recipient(tag) {
   return `${tag}-${counter}-${crypto.randomBytes(3).toString('hex')}@example.org`;
 }
 
-// RFC 2047 encoded words (B and Q), with the white space between adjacent words dropped.
-function decodeWords(value) {
-  return value
-    .replace(/\?=\s+=\?/g, '?==?')
-    .replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_, charset, enc, text) => {
-      assert.equal(charset.toUpperCase(), 'UTF-8');
-      const bytes = enc.toUpperCase() === 'B'
-        ? Buffer.from(text, 'base64')
-        : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (m, h) => String.fromCharCode(parseInt(h, 16))), 'latin1');
-      return bytes.toString('utf8');
-    });
-}
-
-function decodeQP(text) {
-  const latin = text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
-  return Buffer.from(latin, 'latin1').toString('utf8');
-}
+// RFC 2047 encoded words (stack.mjs), each of them UTF-8.
+const words = (value) => decodeWords(value, { charset: 'UTF-8' });
 
 // The parts of a multipart mail: [{type, encoding, text}].
 function parts(mail) {
@@ -146,16 +102,6 @@ function outboxRow(addr) {
     const [id, status, attempts, lastError, messageId, sentAt] = l.split('\t');
     return { id: Number(id), status, attempts: Number(attempts), lastError, messageId, sentAt };
   });
-}
-
-async function waitFor(what, fn, timeout = 15000) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 function smtpUp() {
@@ -191,10 +137,10 @@ test('a queued mail reaches the sink: encoded-word subject, Date, Message-ID, bo
     assert.match(word, /^=\?UTF-8\?[BQ]\?[^?]*\?=$/i);
     assert.ok(word.length <= 75, `encoded word of ${word.length} characters`);
   }
-  assert.equal(decodeWords(h.subject), 'Grüße für Jörg Müller <b>& – Ihre Nachricht 1');
+  assert.equal(words(h.subject), 'Grüße für Jörg Müller <b>& – Ihre Nachricht 1');
   // The display name is an encoded word too; the address is the recipient alone.
   assert.match(h.to, new RegExp(`<${to.replace(/[.]/g, '\\.')}>$`));
-  assert.equal(decodeWords(h.to.replace(/\s*<[^>]+>$/, '')), 'Jörg Müller <b>&');
+  assert.equal(words(h.to.replace(/\s*<[^>]+>$/, '')), 'Jörg Müller <b>&');
   assert.equal(h['x-rcptto'], to);
   assert.equal(h.from, 'portal@localhost');
   assert.equal(h['mime-version'], '1.0');
@@ -233,7 +179,7 @@ test('the recipient\'s language chooses the texts', async () => {
   const to = recipient('en');
   assert.equal((await send({ to, name: 'Ann', locale: 'en' })).status, 200);
   const [mail] = await stack.waitForMail((m) => (m.headers['x-rcptto'] || '').includes(to));
-  assert.equal(decodeWords(mail.headers.subject), 'Greetings for Ann, message 1');
+  assert.equal(words(mail.headers.subject), 'Greetings for Ann, message 1');
   assert.match(parts(mail)[0].text, /Street & Sons <Ltd>/);
 });
 
@@ -246,7 +192,7 @@ test('CR and LF in the name add no header and no recipient', async () => {
   assert.equal(mail.headers.bcc, undefined);
   assert.equal(mail.headers['x-injected'], undefined);
   assert.ok(!/^(Bcc|X-Injected):/im.test(mail.raw.split(/\r?\n\r?\n/)[0]));
-  assert.ok(!decodeWords(mail.headers.subject).includes('\n'));
+  assert.ok(!words(mail.headers.subject).includes('\n'));
   assert.equal(mailsTo('victim@example.org').length, 0);
 });
 
@@ -371,20 +317,14 @@ test('two pools on one database send each of 30 mails exactly once', async (t) =
   // Both pools send through the slow proxy: a batch of ten then takes about
   // three seconds, three times the jobs workers' polling period.
   const proxy = await slowProxy(stack.smtpPort, 40);
-  setConf(stack.conf, { smtp_url: `smtp://127.0.0.1:${proxy.port}` });
-  await reload();
+  stack.setConf({ smtp_url: `smtp://127.0.0.1:${proxy.port}` });
+  await stack.reload();
   // A second portald (master, workers and its own jobs worker) with a copy of
   // the configuration: its own socket and pid file, the same database.
-  const conf2 = `${stack.var}/portal2.conf`;
-  writeFileSync(conf2, readFileSync(stack.conf, 'utf8'));
-  setConf(conf2, { listen: `${stack.var}/run/portald2.sock`, pid_file: `${stack.var}/run/portald2.pid` });
-  const logFd = openSync(`${stack.var}/log/portald2.log`, 'a');
-  const child = spawn(`${BIN}/portald`, ['-c', conf2], { stdio: ['ignore', logFd, logFd], detached: true });
-  closeSync(logFd);
-  const log2 = () => readFileSync(`${stack.var}/log/portald2.log`, 'utf8');
+  let second;
   try {
-    await waitFor('the second pool', () => existsSync(`${stack.var}/run/portald2.sock`), 20000);
-    assert.ok(isAlive(child.pid), `the second pool died: ${log2()}`);
+    second = await stack.startSecondPool();
+    assert.ok(isAlive(second.pid), `the second pool died: ${second.log()}`);
     const to = recipient('pools');
     const res = await send({ to, name: 'Pool', locale: 'de', count: 30 });
     assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -402,18 +342,16 @@ test('two pools on one database send each of 30 mails exactly once', async (t) =
     assert.deepEqual([...unique].sort(), rows.map((r) => `<${r.messageId}>`).sort());
     const sentIn = (log) => rows.filter((r) => new RegExp(`outbox: mail ${r.id} sent`).test(log)).length;
     const byFirst = sentIn(stack.log());
-    const bySecond = sentIn(log2());
+    const bySecond = sentIn(second.log());
     t.diagnostic(`sent by the first pool: ${byFirst}, by the second: ${bySecond}`);
     assert.equal(byFirst + bySecond, 30, 'each mail sent by exactly one pool');
     // Both took part: the test did make them compete for the same rows.
     assert.ok(byFirst > 0 && bySecond > 0, `${byFirst} + ${bySecond}`);
   } finally {
-    const pid = child.pid;
-    try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
-    await waitFor('the second pool to stop', () => !isAlive(pid), 15000);
+    await second?.stop();
     ourConf();
-    setConf(stack.conf, { smtp_url: `smtp://127.0.0.1:${stack.smtpPort}` });
-    await reload();
+    stack.setConf({ smtp_url: `smtp://127.0.0.1:${stack.smtpPort}` });
+    await stack.reload();
     await proxy.close();
   }
 });

@@ -7,38 +7,11 @@ import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { startStack, repo } from './stack.mjs';
+import { startStack, repo, sleep } from './stack.mjs';
 import { newManager } from './client.mjs';
 
 const BIN = process.env.PORTAL_BIN || new URL('../../bin', import.meta.url).pathname;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let stack;
-
-// Rewrites settings of portal.conf (adding those not there yet).
-function setConf(changes) {
-  let text = readFileSync(stack.conf, 'utf8');
-  for (const [key, value] of Object.entries(changes)) {
-    const line = `${key} = ${value}`;
-    const re = new RegExp(`^${key}\\s*=.*$`, 'm');
-    text = re.test(text) ? text.replace(re, line) : `${text.trimEnd()}\n${line}\n`;
-  }
-  writeFileSync(stack.conf, text);
-}
-
-// SIGHUP, then waits until the log says the new generation started and every
-// old worker is gone.
-async function reload() {
-  const before = stack.log().split('\n').filter((l) => l.includes('reloaded: generation')).length;
-  const oldPids = stack.workerPids();
-  process.kill(stack.pidOf('portald'), 'SIGHUP');
-  for (let i = 0; i < 100; i++) {
-    await sleep(100);
-    const now = stack.log().split('\n').filter((l) => l.includes('reloaded: generation')).length;
-    const pids = stack.workerPids();
-    if (now > before && !pids.some((p) => oldPids.includes(p))) return;
-  }
-  throw new Error(`reload did not complete:\n${stack.log().slice(-2000)}`);
-}
 
 async function waitForWorkers(n) {
   for (let i = 0; i < 50; i++) {
@@ -67,8 +40,8 @@ before(async () => {
   // the test plugins beside the example, a copy of which a test below
   // replaces with a rebuilt one
   const { pluginDir, shareDir } = stack.testPlugins(['slow', 'wrong_abi', 'wrong_name', 'clash', 'failinit', 'sdk1'], ['example'], { copies: ['example'] });
-  setConf({ plugin_dir: pluginDir, plugin_share: shareDir, plugins: 'example slow', request_timeout: 2 });
-  await reload();
+  stack.setConf({ plugin_dir: pluginDir, plugin_share: shareDir, plugins: 'example slow', request_timeout: 2 });
+  await stack.reload();
 });
 after(async () => { await stack?.stop(); });
 
@@ -109,11 +82,11 @@ test('a request past request_timeout is killed and logged, and the pool stays fu
 test('SIGHUP with a changed plugin list takes effect with no failed request', async () => {
   const load = traffic('/api/v1/health');
   await sleep(200);
-  setConf({ plugins: 'slow' });
-  await reload();
+  stack.setConf({ plugins: 'slow' });
+  await stack.reload();
   assert.equal((await stack.fetch('/api/v1/example')).status, 404);
-  setConf({ plugins: 'example slow' });
-  await reload();
+  stack.setConf({ plugins: 'example slow' });
+  await stack.reload();
   assert.equal((await stack.fetch('/api/v1/example')).status, 200);
   const counts = await load.stop();
   assert.deepEqual(Object.keys(counts), ['200'], JSON.stringify(counts));
@@ -152,10 +125,10 @@ test('SIGHUP after a plugin was rebuilt runs the new build, with no failed reque
   try {
     await sleep(200);
     rebuildExample('9.9.9-rebuilt');
-    await reload();
+    await stack.reload();
     assert.equal(await versionOf(), '9.9.9-rebuilt');
     rebuildExample(before);
-    await reload();
+    await stack.reload();
   } finally {
     counts = await load.stop();
   }
@@ -170,38 +143,38 @@ test('SIGHUP after a plugin was rebuilt runs the new build, with no failed reque
 
 test('a reload with a broken plugin keeps the running workers', async () => {
   const pids = stack.workerPids();
-  setConf({ plugins: 'example slow wrong_abi' });
+  stack.setConf({ plugins: 'example slow wrong_abi' });
   process.kill(stack.pidOf('portald'), 'SIGHUP');
   await sleep(800);
   assert.match(stack.log(), /reload refused, keeping the running workers: plugin wrong_abi/);
   assert.deepEqual(stack.workerPids(), pids);
   assert.equal((await stack.fetch('/api/v1/example')).status, 200);
-  setConf({ plugins: 'example slow' });
+  stack.setConf({ plugins: 'example slow' });
 });
 
 test('workers that die at start are respawned with back-off, not in a tight loop', async () => {
   const deaths = () => (stack.log().match(/exited with status 3/g) || []).length;
   const before = deaths();
-  setConf({ plugins: 'example slow failinit' });
+  stack.setConf({ plugins: 'example slow failinit' });
   process.kill(stack.pidOf('portald'), 'SIGHUP');
   await sleep(3000);
   const died = deaths() - before;
   assert.ok(died >= 2, `workers were not even tried: ${died}`);
   assert.ok(died < 30, `${died} deaths in 3 s: no back-off`);
   assert.match(stack.log(), /workers die at start; next try in \d+ ms/);
-  setConf({ plugins: 'example slow' });
-  await reload();
+  stack.setConf({ plugins: 'example slow' });
+  await stack.reload();
   assert.equal((await stack.fetch('/api/v1/example')).status, 200);
 });
 
 test('a plugin built with the first SDK still loads: its routes of the first layout and its init', async () => {
-  setConf({ plugins: 'example slow sdk1' });
-  await reload();
+  stack.setConf({ plugins: 'example slow sdk1' });
+  await stack.reload();
   const hello = await (await stack.fetch('/api/v1/sdk1/hello')).json();
   assert.deepEqual(hello, { hello: 'sdk1', initialised: true });
   assert.deepEqual(await (await stack.fetch('/api/v1/sdk1/answer')).json(), { answer: '42' });
-  setConf({ plugins: 'example slow' });
-  await reload();
+  stack.setConf({ plugins: 'example slow' });
+  await stack.reload();
 });
 
 test('the loader refuses a file that is no plugin, a wrong ABI, a wrong name and a clash with one clear line', () => {
@@ -222,15 +195,15 @@ test('the loader refuses a file that is no plugin, a wrong ABI, a wrong name and
 });
 
 test('workers are recycled after max_requests without a failed request', async () => {
-  setConf({ max_requests: 5 });
-  await reload();
+  stack.setConf({ max_requests: 5 });
+  await stack.reload();
   const first = stack.workerPids();
   for (let i = 0; i < 40; i++) assert.equal((await stack.fetch('/api/v1/example')).status, 200);
   await sleep(300);
   const later = stack.workerPids();
   assert.ok(later.some((p) => !first.includes(p)), 'no worker was recycled');
-  setConf({ max_requests: 10000 });
-  await reload();
+  stack.setConf({ max_requests: 10000 });
+  await stack.reload();
 });
 
 test('a thousand malformed requests leave every worker alive', async () => {

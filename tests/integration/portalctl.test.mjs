@@ -3,10 +3,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { startStack } from './stack.mjs';
+import { startStack, sleep } from './stack.mjs';
 import { Client, newManager } from './client.mjs';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let stack;
 before(async () => {
   stack = await startStack({ env: { DEMO: '1', SESSION_BURST: '1000', SESSION_RATE: '1000r/s' } });
@@ -136,9 +135,8 @@ test('plugins disable and enable reload the pool without a failed request', asyn
 test('under https the session cookie is __Host- and Secure', async () => {
   const m = await newManager(stack);
   const conf = readFileSync(stack.conf, 'utf8');
-  writeFileSync(stack.conf, conf.replace(/^base_url = http:/m, 'base_url = https:'));
-  process.kill(stack.pidOf('portald'), 'SIGHUP');
-  await sleep(1500);
+  stack.setConf({ base_url: stack.base.replace(/^http:/, 'https:') });
+  await stack.reload();
   try {
     const res = await stack.fetch('/api/v1/session', {
       method: 'POST', headers: { 'Content-Type': 'application/json' },
@@ -154,17 +152,15 @@ test('under https the session cookie is __Host- and Secure', async () => {
     assert.doesNotMatch(cookie, /Domain=/i);
   } finally {
     writeFileSync(stack.conf, conf);
-    process.kill(stack.pidOf('portald'), 'SIGHUP');
-    await sleep(1500);
+    await stack.reload();
   }
 });
 
 test('after an attack the real password works again once the window passed (no lock-out)', async () => {
   const m = await newManager(stack);
   const conf = readFileSync(stack.conf, 'utf8');
-  writeFileSync(stack.conf, `${conf.trimEnd()}\nlogin_window_seconds = 2\n`);
-  process.kill(stack.pidOf('portald'), 'SIGHUP');
-  await sleep(1500);
+  stack.setConf({ login_window_seconds: 2 });
+  await stack.reload();
   try {
     for (let i = 0; i < 8; i++) await signIn(m.email, 'ein Angreifer rät');
     const blocked = await signIn(m.email, m.password);
@@ -174,7 +170,6 @@ test('after an attack the real password works again once the window passed (no l
     assert.equal((await signIn(m.email, m.password)).res.status, 200);
   } finally {
     writeFileSync(stack.conf, conf);
-    process.kill(stack.pidOf('portald'), 'SIGHUP');
-    await sleep(1500);
+    await stack.reload();
   }
 });

@@ -6,8 +6,8 @@
 // no answer ever carries a resident's email.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack } from './stack.mjs';
-import { Client, newManager, newResident } from './client.mjs';
+import { startStack, decodeWords, mailParts } from './stack.mjs';
+import { Client, newManager, newProperty, newResident } from './client.mjs';
 
 let stack, a, b;
 before(async () => {
@@ -56,12 +56,6 @@ function submit(client, path, fields = {}) {
   });
 }
 
-async function property(manager, name) {
-  const res = await manager.json('/api/v1/properties', { method: 'POST', body: { name } });
-  assert.equal(res.status, 201);
-  return res.body;
-}
-
 const sqlText = (s) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 // A resident of propertyIds (client.mjs), signed in, with the display name given.
@@ -75,30 +69,11 @@ async function resident(manager, propertyIds, { name, state, group } = {}) {
 const membership = (propertyId, userId) =>
   stack.sql(`SELECT resident_group, state FROM memberships WHERE property_id = ${propertyId} AND user_id = ${userId}`).trim();
 
-// RFC 2047 encoded words, and the decoded parts of a multipart mail: [{type, text}].
-function decodeWords(value) {
-  return value
-    .replace(/\?=\s+=\?/g, '?==?')
-    .replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_, charset, enc, text) => (enc.toUpperCase() === 'B'
-      ? Buffer.from(text, 'base64')
-      : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (m, h) => String.fromCharCode(parseInt(h, 16))), 'latin1')
-    ).toString('utf8'));
-}
-
-function parts(mail) {
-  const boundary = /boundary="([^"]+)"/.exec(mail.headers['content-type'] || '')[1];
-  return mail.body.replace(/\r\n/g, '\n').split(`--${boundary}`).slice(1, -1).map((chunk) => {
-    const cut = chunk.indexOf('\n\n');
-    const latin = chunk.slice(cut + 2).replace(/=\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
-    return { type: /Content-Type: ([^;\n]+)/i.exec(chunk.slice(0, cut))[1], text: Buffer.from(latin, 'latin1').toString('utf8') };
-  });
-}
-
 const mailTo = (addr) => stack.waitForMail((m) => (m.headers.to || '').includes(addr));
 const outboxCount = (addr) => Number(stack.sql(`SELECT COUNT(*) FROM outbox WHERE to_addr = '${addr}'`).trim());
 
 test('the list: display name, group, state and joined_at, by display name, never the email', async () => {
-  const p = await property(a, 'Lindenhof');
+  const p = await newProperty(a, 'Lindenhof');
   const zoe = await resident(a, [p.id], { name: 'Zoe Zander', group: 'owner' });
   const anna = await resident(a, [p.id], { name: 'anna Adler', group: 'tenant' });
   const bernd = await resident(a, [p.id], { name: 'Bernd Berg', state: 'pending' });
@@ -115,14 +90,14 @@ test('the list: display name, group, state and joined_at, by display name, never
   assert.deepEqual([second.id, second.group, second.state], [bernd.id, 'resident', 'pending']);
   assert.deepEqual([third.id, third.group, third.state], [zoe.id, 'owner', 'active']);
 
-  const other = await property(a, 'Leerstand');
+  const other = await newProperty(a, 'Leerstand');
   const empty = await call(a, `/api/v1/properties/${other.id}/residents`);
   assert.equal(empty.status, 200);
   assert.deepEqual(empty.body, { items: [], next: null }, 'residents of one property only');
 });
 
 test('search, group and state filters; an unknown filter value is 422 on it', async () => {
-  const p = await property(a, 'Filterhaus');
+  const p = await newProperty(a, 'Filterhaus');
   await resident(a, [p.id], { name: 'Jürgen Müller', group: 'owner' });
   await resident(a, [p.id], { name: 'Petra Mueller-Schmidt', group: 'tenant' });
   await resident(a, [p.id], { name: 'Karl 100% Korn', group: 'tenant', state: 'pending' });
@@ -152,7 +127,7 @@ test('search, group and state filters; an unknown filter value is 422 on it', as
 });
 
 test('keyset pages: by display name, then id; malformed limit or cursor is 400', async () => {
-  const p = await property(a, 'Seitenhaus');
+  const p = await newProperty(a, 'Seitenhaus');
   const made = [];
   for (const name of ['Gleich', 'Xaver', 'gleich', 'Anton', 'Gleich', 'Berta', 'Mia']) {
     made.push({ name, id: (await resident(a, [p.id], { name })).id });
@@ -180,7 +155,7 @@ test('keyset pages: by display name, then id; malformed limit or cursor is 400',
 });
 
 test('the group: PATCH changes it; anything but resident, tenant or owner is 422 on group', async () => {
-  const p = await property(a, 'Gruppenhaus');
+  const p = await newProperty(a, 'Gruppenhaus');
   const r = await resident(a, [p.id], { name: 'Greta Gruppe' });
   const url = `/api/v1/properties/${p.id}/residents/${r.id}`;
   const ok = await call(a, url, { method: 'PATCH', body: { group: 'owner' } });
@@ -204,8 +179,8 @@ test('the group: PATCH changes it; anything but resident, tenant or owner is 422
 });
 
 test('accept: a pending resident gets access at once; accepting again answers 200 unchanged', async () => {
-  const p = await property(a, 'Wartehaus');
-  const elsewhere = await property(a, 'Anderswo');
+  const p = await newProperty(a, 'Wartehaus');
+  const elsewhere = await newProperty(a, 'Anderswo');
   const r = await resident(a, [p.id], { name: 'Paul Pending', state: 'pending', group: 'tenant' });
   assert.equal((await r.json(`/api/v1/properties/${p.id}`)).status, 404, 'a pending membership grants nothing');
   const url = `/api/v1/properties/${p.id}/residents/${r.id}/accept`;
@@ -229,7 +204,7 @@ test('accept: a pending resident gets access at once; accepting again answers 20
 });
 
 test('reject: the pending membership goes, the account stays, and the person is told by mail', async () => {
-  const p = await property(a, 'Absagehaus');
+  const p = await newProperty(a, 'Absagehaus');
   const r = await resident(a, [p.id], { name: 'Rolf <b>Abgelehnt</b>', state: 'pending' });
   const res = await call(a, `/api/v1/properties/${p.id}/residents/${r.id}/reject`, { method: 'POST' });
   assert.equal(res.status, 204);
@@ -240,7 +215,7 @@ test('reject: the pending membership goes, the account stays, and the person is 
 
   const [mail] = await mailTo(r.email);
   assert.equal(decodeWords(mail.headers.subject), 'Ihre Anmeldung für Absagehaus');
-  const [text, html] = parts(mail);
+  const [text, html] = mailParts(mail);
   assert.equal(text.type, 'text/plain');
   assert.match(text.text, /Guten Tag Rolf <b>Abgelehnt<\/b>,/);
   assert.match(text.text, /Absagehaus/);
@@ -263,19 +238,19 @@ test('reject: the pending membership goes, the account stays, and the person is 
 test("the rejection mail is in the organisation's language", async () => {
   const en = await newManager(stack);
   assert.equal((await en.json('/api/v1/org', { method: 'PATCH', body: { locale: 'en' } })).status, 200);
-  const p = await property(en, 'Elm House');
+  const p = await newProperty(en, 'Elm House');
   const r = await resident(en, [p.id], { name: 'Erin Elm', state: 'pending' });
   assert.equal((await call(en, `/api/v1/properties/${p.id}/residents/${r.id}/reject`, { method: 'POST' })).status, 204);
   const [mail] = await mailTo(r.email);
   assert.equal(decodeWords(mail.headers.subject), 'Your sign-up for Elm House');
-  const [text] = parts(mail);
+  const [text] = mailParts(mail);
   assert.match(text.text, /Hello Erin Elm,/);
   assert.match(text.text, /did not approve/);
 });
 
 test('remove: the property is gone at once for the open session; the account stays', async () => {
-  const p = await property(a, 'Auszugshaus');
-  const q = await property(a, 'Nachbarhaus');
+  const p = await newProperty(a, 'Auszugshaus');
+  const q = await newProperty(a, 'Nachbarhaus');
   const r = await resident(a, [p.id, q.id], { name: 'Rita Raus' });
   assert.equal((await r.json(`/api/v1/properties/${p.id}`)).status, 200);
   const res = await call(a, `/api/v1/properties/${p.id}/residents/${r.id}`, { method: 'DELETE' });
@@ -296,10 +271,10 @@ test('remove: the property is gone at once for the open session; the account sta
 });
 
 test("another organisation's manager gets 404 on every route, a resident 404, signed out 401", async () => {
-  const p = await property(a, 'Privathaus');
+  const p = await newProperty(a, 'Privathaus');
   const member = await resident(a, [p.id], { name: 'Ida Insider', group: 'tenant' });
   const waiting = await resident(a, [p.id], { name: 'Pia Pending', state: 'pending' });
-  const theirs = await property(b, 'Fremdhaus');
+  const theirs = await newProperty(b, 'Fremdhaus');
   const api = (pid, uid) => [
     ['GET', `/api/v1/properties/${pid}/residents`],
     ['POST', `/api/v1/properties/${pid}/residents/${uid}/accept`],
@@ -350,7 +325,7 @@ test("another organisation's manager gets 404 on every route, a resident 404, si
 });
 
 test('display names with markup are text in the JSON and on the page', async () => {
-  const p = await property(a, 'Markuphaus');
+  const p = await newProperty(a, 'Markuphaus');
   const evil = '<img src=x onerror=alert(1)><b>Fett</b></script>\u2028"\'';
   await resident(a, [p.id], { name: evil });
   await resident(a, [p.id], { name: `${evil} wartet`, state: 'pending' });
@@ -367,7 +342,7 @@ test('display names with markup are text in the JSON and on the page', async () 
 });
 
 test('the page: the heading, counts, the pending queue first, then the list with its forms', async () => {
-  const p = await property(a, 'Seitenansicht');
+  const p = await newProperty(a, 'Seitenansicht');
   const olga = await resident(a, [p.id], { name: 'Olga Owner', group: 'owner' });
   await resident(a, [p.id], { name: 'Tim Tenant', group: 'tenant' });
   await resident(a, [p.id], { name: 'Tina Tenant', group: 'tenant' });
@@ -413,7 +388,7 @@ test('the page: the heading, counts, the pending queue first, then the list with
 test('the page in English', async () => {
   const en = await newManager(stack);
   assert.equal((await en.json('/api/v1/org', { method: 'PATCH', body: { locale: 'en' } })).status, 200);
-  const p = await property(en, 'Oak Court');
+  const p = await newProperty(en, 'Oak Court');
   await resident(en, [p.id], { name: 'Owen Owner', group: 'owner' });
   await resident(en, [p.id], { name: 'Wes Waiting', state: 'pending' });
   const html = (await call(en, `/app/properties/${p.id}/residents`)).text;
@@ -427,7 +402,7 @@ test('the page in English', async () => {
 });
 
 test('the page: empty states and the link to the next page', async () => {
-  const p = await property(a, 'Neubau');
+  const p = await newProperty(a, 'Neubau');
   const empty = (await call(a, `/app/properties/${p.id}/residents`)).text;
   assert.match(empty, /Noch niemand ist dieser Liegenschaft beigetreten\./);
   assert.ok(empty.includes(`href="/app/properties/${p.id}/invite"`));
@@ -449,7 +424,7 @@ test('the page: empty states and the link to the next page', async () => {
 });
 
 test('the page: a long queue shows its first 50, the rest on a page of their own', async () => {
-  const p = await property(a, 'Ansturm');
+  const p = await newProperty(a, 'Ansturm');
   const org = a.user.org_id;
   // Made with SQL: these people never sign in, and 52 sign-ups would take long.
   for (let i = 0; i < 52; i++) {
@@ -475,7 +450,7 @@ test('the page: a long queue shows its first 50, the rest on a page of their own
 });
 
 test('the page forms: accept, reject, group, remove; a refusal shows the list again with the reason', async () => {
-  const p = await property(a, 'Formularhaus');
+  const p = await newProperty(a, 'Formularhaus');
   const base = `/app/properties/${p.id}/residents`;
   const one = await resident(a, [p.id], { name: 'Fiona Form', state: 'pending' });
   const two = await resident(a, [p.id], { name: 'Fritz Form', state: 'pending' });

@@ -7,9 +7,26 @@
 //   const res = await stack.fetch('/api/v1/session');
 //   await stack.stop();
 //
+// Besides fetch: the stack's folders and ports (var, conf, base, port,
+// smtpPort), its logs (log(), nginxLog(), accessLog()), processes (pidOf(),
+// workerPids()), mail (mails(), waitForMail()), database (sql()) and tools
+// (portalctl(), script(), startAgain(), testPlugins()), and for tests that
+// change the running configuration:
+//
+//   stack.setConf({ plugins: 'example slow', 'invites.join_max_per_email': 2 });
+//   stack.withoutConf('ticker.label');   // both take another file as last argument
+//   await stack.reload();                // SIGHUP; resolves once the new generation serves alone
+//   const second = await stack.startSecondPool();   // another portald on the same database
+//   await second.stop();
+//
+// The module also exports helpers that need no stack: sleep(ms), waitFor(what,
+// fn, timeout), isAlive(pid), childrenOf(pid), procStat(pid), and for mail
+// parseMail(raw), decodeWords(value), decodeQP(text) and mailParts(mail).
+//
 // PORTAL_BIN (from the environment, as `make test SAN=1` sets it) chooses the
 // binaries; KEEP_STACK=1 keeps the temporary folder (logs, mail, database) after
 // stop for a post-mortem.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -105,6 +122,42 @@ export function childrenOf(pid) {
   return kids.sort((a, b) => a - b);
 }
 
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Calls fn every 100 ms until it returns something truthy, and returns that;
+// throws "timed out waiting for <what>" after timeout ms.
+export async function waitFor(what, fn, timeout = 15000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+// The `key = value` line of key in a configuration file (portal.conf's form),
+// as a regular expression's source. A key may hold a dot
+// (invites.join_max_per_email) or any other character a pattern gives meaning to.
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const confLine = (key) => `^${escapeRegExp(key)}\\s*=.*`;
+
+// Rewrites the lines of changes' keys in file, adding those not there yet.
+function setConf(file, changes) {
+  let text = fs.readFileSync(file, 'utf8');
+  for (const [key, value] of Object.entries(changes)) {
+    const line = `${key} = ${value}`;
+    const re = new RegExp(`${confLine(key)}$`, 'm');
+    text = re.test(text) ? text.replace(re, () => line) : `${text.trimEnd()}\n${line}\n`;
+  }
+  fs.writeFileSync(file, text);
+}
+
+// Takes the line of key out of file (its default applies again).
+function withoutConf(file, key) {
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(new RegExp(`${confLine(key)}\\n`, 'm'), ''));
+}
+
 // A mail file of the Maildir: its raw text, and headers (lower-case names, first
 // occurrence, folded lines joined) and body split at the first empty line.
 export function parseMail(raw) {
@@ -120,6 +173,37 @@ export function parseMail(raw) {
     if (!(name in headers)) headers[name] = line.slice(colon + 1).trim();
   }
   return { raw, headers, body };
+}
+
+// RFC 2047 encoded words (B and Q) of a header, decoded, with the white space
+// between adjacent words dropped. With charset (e.g. 'UTF-8') every word is
+// asserted to be in it.
+export function decodeWords(value, { charset } = {}) {
+  return value
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_, wordCharset, enc, text) => {
+      if (charset !== undefined) assert.equal(wordCharset.toUpperCase(), charset);
+      const bytes = enc.toUpperCase() === 'B'
+        ? Buffer.from(text, 'base64')
+        : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (m, h) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+      return bytes.toString('utf8');
+    });
+}
+
+// Quoted-printable text (of UTF-8), decoded.
+export function decodeQP(text) {
+  const latin = text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+  return Buffer.from(latin, 'latin1').toString('utf8');
+}
+
+// The parts of a multipart mail in quoted-printable, in their order: [{type, text}]
+// (a part's text keeps the line break before the next boundary).
+export function mailParts(mail) {
+  const boundary = /boundary="([^"]+)"/.exec(mail.headers['content-type'] || '')[1];
+  return mail.body.replace(/\r\n/g, '\n').split(`--${boundary}`).slice(1, -1).map((chunk) => {
+    const cut = chunk.indexOf('\n\n');
+    return { type: /Content-Type: ([^;\n]+)/i.exec(chunk.slice(0, cut))[1], text: decodeQP(chunk.slice(cut + 2)) };
+  });
 }
 
 export async function startStack(opts = {}) {
@@ -190,6 +274,66 @@ export async function startStack(opts = {}) {
     workerPids() {
       const master = stack.pidOf('portald');
       return master ? childrenOf(master) : [];
+    },
+
+    // Rewrites settings of portal.conf (or of file, e.g. a copy for portald
+    // -t), adding those not there yet; they take effect with reload().
+    setConf(changes, file = stack.conf) {
+      setConf(file, changes);
+    },
+
+    // Takes a setting out of portal.conf (or of file): its default applies again.
+    withoutConf(key, file = stack.conf) {
+      withoutConf(file, key);
+    },
+
+    // SIGHUP to the portald master, then waits (10 s at most) until the log
+    // says a new generation started and every worker of the old one is gone,
+    // so that the next reload is not refused as still draining. A refused
+    // reload times out here: a test that expects one sends the signal itself.
+    async reload() {
+      const count = () => stack.log().split('\n').filter((l) => l.includes('reloaded: generation')).length;
+      const before = count();
+      const oldPids = stack.workerPids();
+      process.kill(stack.pidOf('portald'), 'SIGHUP');
+      for (let i = 0; i < 100; i++) {
+        await sleep(100);
+        if (count() > before && !stack.workerPids().some((p) => oldPids.includes(p))) return;
+      }
+      throw new Error(`reload did not complete:\n${stack.log().slice(-2000)}`);
+    },
+
+    // A second portald (master, request workers and its own jobs worker) on
+    // this stack's database, with a copy of portal.conf as it is now but its
+    // own socket and pid file (run/portald2.*), logging to log/portald2.log.
+    // Resolves once its socket is there or it died (the caller checks
+    // isAlive(pid)): { pid, log(), stop() }; stop() sends SIGTERM and waits
+    // until it is gone.
+    async startSecondPool({ timeout = 20000 } = {}) {
+      const conf = `${dir}/portal2.conf`;
+      const socket = `${dir}/run/portald2.sock`;
+      fs.writeFileSync(conf, fs.readFileSync(stack.conf, 'utf8'));
+      setConf(conf, { listen: socket, pid_file: `${dir}/run/portald2.pid` });
+      const logFile = `${dir}/log/portald2.log`;
+      const logFd = fs.openSync(logFile, 'a');
+      const child = spawn(path.join(env.PORTAL_BIN, 'portald'), ['-c', conf], { stdio: ['ignore', logFd, logFd], detached: true });
+      fs.closeSync(logFd);
+      const { pid } = child;
+      const pool = {
+        pid,
+        log: () => readOr(logFile, ''),
+        async stop() {
+          try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
+          await waitFor('the second pool to stop', () => !isAlive(pid), 15000);
+        },
+      };
+      try {
+        await waitFor('the second pool', () => fs.existsSync(socket) || !isAlive(pid), timeout);
+      } catch (err) {
+        await pool.stop().catch(() => {});
+        throw err;
+      }
+      return pool;
     },
 
     log: () => readOr(path.join(dir, 'log', 'portald.log'), ''),

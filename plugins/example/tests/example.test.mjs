@@ -3,21 +3,16 @@
 // file with the plugin: it shows how to test what a plugin promises.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack } from '../../../tests/integration/stack.mjs';
-import { newManager, newResident } from '../../../tests/integration/client.mjs';
+import { startStack, sleep } from '../../../tests/integration/stack.mjs';
+import { newManager, newProperty, newResident } from '../../../tests/integration/client.mjs';
 
 let stack, manager, other, home, elsewhere;
 before(async () => {
   stack = await startStack({ plugins: 'example invites content' });
   manager = await newManager(stack);
   other = await newManager(stack); // another organisation
-  const made = [];
-  for (const name of ['Lindenhof', 'Birkenweg']) {
-    const res = await manager.json('/api/v1/properties', { method: 'POST', body: { name } });
-    assert.equal(res.status, 201);
-    made.push(res.body.id);
-  }
-  [home, elsewhere] = made;
+  home = (await newProperty(manager, 'Lindenhof')).id;
+  elsewhere = (await newProperty(manager, 'Birkenweg')).id;
 });
 after(async () => { await stack?.stop(); });
 
@@ -112,7 +107,7 @@ test('the residents\' home shows the open items of their properties; mail goes t
   assert.doesNotMatch(await (await there.fetch('/portal')).text(), /Treppenhaus wird gestrichen/);
 
   const mails = await stack.waitForMail((m) => m.headers.subject && m.raw.includes('Treppenhaus wird gestrichen'));
-  await new Promise((r) => setTimeout(r, 1500)); // a mail to the others would have come now
+  await sleep(1500); // a mail to the others would have come now
   const to = stack.mails().filter((m) => m.raw.includes('Treppenhaus wird gestrichen')).map((m) => m.headers.to).join(' ');
   assert.ok(to.includes(here.email), to);
   assert.ok(!to.includes(quiet.email), 'who turned these mails off gets none');
