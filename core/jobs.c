@@ -200,13 +200,12 @@ struct job_state {
 	int last_status;
 };
 
-static void run_due(struct portal_worker *w, const struct plugin_job *job, struct job_state *st,
-		    long long now)
+/* A new period of job began: claim it (unless the job runs on every host),
+ * run it, record how it went. */
+static void run_period(struct portal_worker *w, const struct plugin_job *job,
+		       struct job_state *st, long long period, long long now)
 {
 	const char *name = job->def->name;
-	long long period = schedule_period(&job->schedule, now);
-	if (period <= st->period)
-		return;
 	st->period = period;
 	struct portal_arena *a = arena_new(1 << 20);
 	if (!a)
@@ -255,9 +254,13 @@ void jobs_main(const struct config *cfg, struct plugin_set *plugins, struct slot
 	while (!stopping) {
 		long long now = time(NULL);
 		for (size_t i = 0; i < plugins->job_count && !stopping; i++) {
+			const struct plugin_job *job = &plugins->jobs[i];
+			long long period = schedule_period(&job->schedule, now);
+			if (period <= st[i].period)
+				continue;
 			slot->busy_ms = 0; /* jobs are not subject to request_timeout */
-			snprintf(slot->path, sizeof slot->path, "job %s", plugins->jobs[i].def->name);
-			run_due(&w, &plugins->jobs[i], &st[i], now);
+			snprintf(slot->path, sizeof slot->path, "job %s", job->def->name);
+			run_period(&w, job, &st[i], period, now);
 			slot->served++;
 		}
 		sleep(1);
