@@ -25,11 +25,13 @@ endif
 BIN      = $(if $(filter 1,$(SAN)),build/san/bin,bin)
 export PORTAL_BIN := $(abspath $(BIN))
 
-CORE_MAINS = core/portald.c core/portalctl.c core/hello_fcgi.c
-CORE_SRCS  = $(filter-out $(CORE_MAINS),$(wildcard core/*.c))
+# Core's parts, one folder each (README.md, "Layout"); portalctl's commands
+# are in core/ctl/ and link with it alone.
+CORE_MAINS = core/pool/portald.c core/ctl/portalctl.c
+CORE_SRCS  = $(filter-out $(CORE_MAINS) core/ctl/%,$(wildcard core/*/*.c))
 CORE_OBJS  = $(CORE_SRCS:%.c=$(OUT)/%.o)
 CORE_LIB   = $(OUT)/libportalcore.a
-CTL_OBJS   = $(patsubst %.c,$(OUT)/%.o,$(wildcard core/ctl/*.c))
+CTL_OBJS   = $(patsubst %.c,$(OUT)/%.o,$(filter-out $(CORE_MAINS),$(wildcard core/ctl/*.c)))
 
 PLUGINS    = $(notdir $(wildcard plugins/*))
 PLUGIN_SOS = $(PLUGINS:%=$(BIN)/plugins/%.so)
@@ -75,15 +77,16 @@ $(CORE_LIB): $(CORE_OBJS)
 
 # portald and portalctl load plugins, so they export exactly the SDK
 # (core/sdk.syms) and link all of core; portalctl's commands are in core/ctl/.
-$(BIN)/portald: $(OUT)/core/portald.o $(CORE_LIB)
+$(BIN)/portald: $(OUT)/core/pool/portald.o $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -Wl,--dynamic-list=core/sdk.syms -o $@ $< -Wl,--whole-archive $(CORE_LIB) -Wl,--no-whole-archive $(LDLIBS)
 
-$(BIN)/portalctl: $(OUT)/core/portalctl.o $(CTL_OBJS) $(CORE_LIB)
+$(BIN)/portalctl: $(OUT)/core/ctl/portalctl.o $(CTL_OBJS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -Wl,--dynamic-list=core/sdk.syms -o $@ $< $(CTL_OBJS) -Wl,--whole-archive $(CORE_LIB) -Wl,--no-whole-archive $(LDLIBS)
 
-$(BIN)/hello_fcgi: $(OUT)/core/hello_fcgi.o
+# The bench's baseline: a libfcgi hello-world.
+$(BIN)/hello_fcgi: $(OUT)/tests/bench/hello_fcgi.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
@@ -163,7 +166,7 @@ bench: deps all
 	@sh tests/bench/run.sh
 
 format:
-	clang-format -i core/*.c core/*.h core/ctl/*.c core/ctl/*.h core/include/portal/*.h plugins/*/*.c tests/unit/*.c tests/unit/*.h tests/fuzz/*.c
+	clang-format -i core/*/*.c core/*/*.h core/include/portal/*.h plugins/*/*.c tests/unit/*.c tests/unit/*.h tests/fuzz/*.c
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \

@@ -2,9 +2,9 @@
 #ifndef CTL_CTL_H
 #define CTL_CTL_H
 
-#include "arena.h"
-#include "config.h"
-#include "db.h"
+#include "lib/arena.h"
+#include "lib/config.h"
+#include "db/db.h"
 
 struct ctl {
 	const char *config_path;

@@ -2,7 +2,7 @@
  * manager whose generated password it prints ("email password"). */
 #include <stdio.h>
 
-#include "accounts.h"
+#include "features/accounts.h"
 #include "ctl/ctl.h"
 
 #define DEMO_ORG "Muster Hausverwaltung GmbH"

@@ -7,9 +7,10 @@
 #include <time.h>
 
 #include "ctl/ctl.h"
-#include "datetime.h"
-#include "jobs.h"
-#include "worker.h"
+#include "features/routes.h"
+#include "lib/datetime.h"
+#include "pool/jobs.h"
+#include "pool/worker.h"
 
 /* "2026-12-05 06:00:00" in the deployment's zone, or "-" for none. */
 static const char *local_text(long long t, char out[24])
@@ -97,7 +98,7 @@ int ctl_jobs(struct ctl *c, int argc, char **argv)
 	if (!list && !run)
 		return ctl_fail("usage: portalctl jobs list | portalctl jobs run NAME");
 	char err[512];
-	struct plugin_set *set = plugins_load(c->cfg, err, sizeof err);
+	struct plugin_set *set = plugins_load(c->cfg, &core_definition, err, sizeof err);
 	if (!set)
 		return ctl_fail("%s", err);
 	datetime_set_zone(config_get(c->cfg, "time_zone"));

@@ -7,8 +7,9 @@
 #include <unistd.h>
 
 #include "ctl/ctl.h"
-#include "migrate.h"
-#include "plugin.h"
+#include "plugin/migrate.h"
+#include "features/routes.h"
+#include "plugin/plugin.h"
 
 int ctl_migrate(struct ctl *c, int argc, char **argv)
 {
@@ -16,7 +17,7 @@ int ctl_migrate(struct ctl *c, int argc, char **argv)
 	if (argc)
 		return ctl_fail("migrate takes no arguments");
 	char err[512];
-	struct plugin_set *set = plugins_load(c->cfg, err, sizeof err);
+	struct plugin_set *set = plugins_load(c->cfg, &core_definition, err, sizeof err);
 	int rc = !set || migrate_run(c->cfg, set, 1, err, sizeof err) ? ctl_fail("%s", err) : 0;
 	plugins_free(set);
 	return rc;
@@ -97,7 +98,7 @@ static int change_plugins(struct ctl *c, const char *verb, const char *name)
 	if (write_plugins(c, list))
 		return 1;
 	struct config *cfg = config_load(c->config_path, err, sizeof err);
-	struct plugin_set *set = cfg ? plugins_load(cfg, err, sizeof err) : NULL;
+	struct plugin_set *set = cfg ? plugins_load(cfg, &core_definition, err, sizeof err) : NULL;
 	int rc = 0;
 	if (!set) {
 		write_plugins(c, cur ? cur : ""); /* put back what worked */
@@ -117,7 +118,7 @@ int ctl_plugins(struct ctl *c, int argc, char **argv)
 	if (argc)
 		return ctl_fail("usage: portalctl plugins [enable NAME | disable NAME]");
 	char err[512];
-	struct plugin_set *set = plugins_load(c->cfg, err, sizeof err);
+	struct plugin_set *set = plugins_load(c->cfg, &core_definition, err, sizeof err);
 	if (!set)
 		return ctl_fail("%s", err);
 	for (size_t i = 1; i < set->count; i++)

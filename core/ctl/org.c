@@ -2,9 +2,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "accounts.h"
+#include "features/accounts.h"
 #include "ctl/ctl.h"
-#include "mail.h"
+#include "portal/input.h"
+#include "portal/text.h"
+#include "mail/mail.h"
 
 /* Queues the invitation of the organisation's first manager in the open
  * transaction, as POST /employees does for later ones. */
@@ -77,11 +79,11 @@ static int org_create(struct ctl *c, int argc, char **argv)
 	const char *admin_name = ctl_option(argc, argv, "admin-name", names, &bad);
 	if (bad || !name || !email)
 		return ctl_fail("usage: portalctl org create --name NAME --admin-email EMAIL [--admin-name NAME]");
-	if (!*name || account_chars(name) > NAME_MAX_CHARS)
+	if (!*name || portal_utf8_chars(name) > NAME_MAX_CHARS)
 		return ctl_fail("--name must have 1 to %d characters", NAME_MAX_CHARS);
-	if (!account_email_valid(email))
+	if (!portal_email_valid(email))
 		return ctl_fail("--admin-email \"%s\" is not an email address", email);
-	if (admin_name && account_chars(admin_name) > NAME_MAX_CHARS)
+	if (admin_name && portal_utf8_chars(admin_name) > NAME_MAX_CHARS)
 		return ctl_fail("--admin-name must have at most %d characters", NAME_MAX_CHARS);
 	char token[PORTAL_TOKEN_CHARS + 1];
 	long long user_id;

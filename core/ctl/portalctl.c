@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "crypto.h"
+#include "http/crypto.h"
 #include "ctl/ctl.h"
 
 static const char usage_text[] =

@@ -2,9 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "accounts.h"
+#include "features/accounts.h"
 #include "ctl/ctl.h"
-#include "throttle.h"
+#include "http/throttle.h"
 
 int ctl_user(struct ctl *c, int argc, char **argv)
 {

@@ -1,4 +1,4 @@
-#include "db.h"
+#include "db/db.h"
 
 #include <mysql.h>
 #include <errmsg.h>

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "config.h"
+#include "lib/config.h"
 #include "portal/arena.h"
 #include "portal/db.h"
 

@@ -1,33 +1,8 @@
-#include "accounts.h"
+#include "features/accounts.h"
 
 #include <string.h>
 
-#include "properties.h"
-
-bool account_email_valid(const char *email)
-{
-	if (!email)
-		return false;
-	size_t n = strlen(email);
-	const char *at = strchr(email, '@');
-	if (n < 3 || n > 254 || !at || at == email || at != strrchr(email, '@') || !at[1] ||
-	    !strchr(at + 1, '.') || at[1] == '.' || email[n - 1] == '.')
-		return false;
-	for (const char *p = email; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c <= ' ' || c == 0x7f || strchr(",;:<>()[]\\\"'", c))
-			return false;
-	}
-	return true;
-}
-
-size_t account_chars(const char *s)
-{
-	size_t n = 0;
-	for (; s && *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
+#include "features/properties.h"
 
 int account_create_org(struct db *db, struct portal_arena *a, const char *name, const char *locale,
 		       long long *org_id)

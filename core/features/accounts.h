@@ -5,20 +5,13 @@
 
 #include <stdbool.h>
 
-#include "db.h"
+#include "db/db.h"
 #include "portal/crypto.h"
 
 #define ACTIVATION_SECONDS (7 * 86400)
 #define RESET_SECONDS 3600
 #define PASSWORD_MIN_CHARS 10
 #define NAME_MAX_CHARS 200
-
-/* A usable single address: local@domain, at most 254 bytes, no spaces, control
- * characters, commas, semicolons or quotes. */
-bool account_email_valid(const char *email);
-
-/* Characters (not bytes) of a UTF-8 string. */
-size_t account_chars(const char *s);
 
 /* A new organisation with its sample property; 0 or an HTTP status. */
 int account_create_org(struct db *db, struct portal_arena *a, const char *name, const char *locale,

@@ -1,10 +1,9 @@
-/* Core, declared like a plugin: its routes (one table per core/routes_*.c file)
+/* Core, declared like a plugin: its routes (one table per core/features/routes_*.c file)
  * and its entries of the manager's and the residents' navigation. */
-#include "jobs.h"
-#include "plugin.h"
-#include "routes.h"
+#include "plugin/plugin.h"
+#include "features/routes.h"
 
-const struct portal_route *const core_route_tables[] = {
+static const struct portal_route *const route_tables[] = {
 	routes_misc, routes_session, routes_password, routes_org, routes_employees, routes_outbox,
 	routes_shell, routes_properties, routes_import, routes_notifications, NULL,
 };
@@ -18,7 +17,7 @@ static const struct portal_nav nav[] = {
 	{0},
 };
 
-const struct portal_plugin core_plugin = {
+static const struct portal_plugin core_plugin = {
 	PORTAL_PLUGIN_V1,
 	.name = "core",
 	.version = "0.1.0",
@@ -26,3 +25,5 @@ const struct portal_plugin core_plugin = {
 	.nav = nav,
 	.jobs = core_jobs,
 };
+
+const struct plugin_core core_definition = {&core_plugin, route_tables};

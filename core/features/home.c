@@ -1,6 +1,6 @@
-#include "home.h"
+#include "features/home.h"
 
-#include "worker.h"
+#include "http/request.h"
 
 #define MAX_PROPERTIES 1000
 

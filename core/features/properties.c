@@ -1,4 +1,4 @@
-#include "properties.h"
+#include "features/properties.h"
 
 #include <stdio.h>
 

@@ -2,7 +2,7 @@
 #ifndef CORE_PROPERTIES_H
 #define CORE_PROPERTIES_H
 
-#include "db.h"
+#include "db/db.h"
 #include "portal/crypto.h"
 
 struct property_fields {

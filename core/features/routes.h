@@ -2,7 +2,14 @@
 #ifndef CORE_ROUTES_H
 #define CORE_ROUTES_H
 
+#include "plugin/plugin.h"
 #include "portal/portal.h"
+
+/* core_routes.c: core, declared like a plugin, for plugins_load. */
+extern const struct plugin_core core_definition;
+
+/* cleanup.c: core's jobs (the outbox, the clean-ups), core's job table. */
+extern const struct portal_job core_jobs[];
 
 extern const struct portal_route routes_misc[];      /* routes_misc.c: /, plugins, health */
 extern const struct portal_route routes_session[];   /* routes_session.c: sign-in, /me */
@@ -15,14 +22,6 @@ extern const struct portal_route routes_properties[]; /* routes_properties.c */
 extern const struct portal_route routes_import[];     /* routes_import.c: the property import */
 extern const struct portal_route routes_notifications[]; /* routes_notifications.c */
 
-/* routes_notifications.c: the switches of PATCH /me/notifications are one
- * boolean input per kind of mail, known once the plugins are loaded: its
- * routes declare NOTIFICATION_INPUTS, which plugins_load replaces with
- * notifications_inputs(set) (calloc'ed, freed with the set). */
-extern const struct portal_input notification_inputs_marker[];
-#define NOTIFICATION_INPUTS notification_inputs_marker
-struct plugin_set;
-const struct portal_input *notifications_inputs(const struct plugin_set *set);
 
 /* Throttling scope of failed sign-ins per account (throttle_events.scope). */
 #define SCOPE_LOGIN_EMAIL "login_email"

@@ -3,12 +3,12 @@
  * before a handler runs). Pages: /app/employees (list, invite form) and
  * /app/employees/{id}/remove (the confirmation, which works without script).
  * Every query is scoped by req->caller.org_id. */
-#include "accounts.h"
+#include "features/accounts.h"
 #include "portal/list.h"
 #include "portal/mail.h"
 #include "portal/session.h"
-#include "routes.h"
-#include "worker.h"
+#include "features/routes.h"
+#include "http/request.h"
 
 /* What employee_of reads, from users. */
 #define EMPLOYEE_SELECT "SELECT id, name, email, admin, password_hash IS NULL AS pending FROM users"

@@ -10,14 +10,14 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "import.h"
+#include "lib/buf.h"
+#include "import/import.h"
 #include "portal/crypto.h"
 #include "portal/files.h"
 #include "portal/text.h"
-#include "properties.h"
-#include "routes.h"
-#include "worker.h"
+#include "features/properties.h"
+#include "features/routes.h"
+#include "http/request.h"
 
 #define PREVIEW_ROWS 5
 /* A column's index as the preview's selects send it; -1 for none. */

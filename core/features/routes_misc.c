@@ -3,9 +3,9 @@
  * with a form shares. */
 #include <string.h>
 
-#include "plugin.h"
-#include "routes.h"
-#include "worker.h"
+#include "plugin/plugin.h"
+#include "features/routes.h"
+#include "http/request.h"
 
 /* GET /api/v1/plugins: the plugins this deployment enabled. */
 static int plugins_list(struct portal_req *req, struct portal_value *view)

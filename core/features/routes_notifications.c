@@ -3,12 +3,11 @@
  * declares (struct portal_notification); a resident who never touched one has
  * it on (no row in notification_settings). Every mail to residents links to
  * the page. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "portal/text.h"
-#include "routes.h"
-#include "worker.h"
+#include "features/routes.h"
+#include "http/request.h"
 
 static const struct portal_input show_inputs[] = {
     {"saved", PORTAL_IN_BOOL, PORTAL_IN_QUERY},
@@ -100,24 +99,18 @@ static int notifications_update(struct portal_req *req, struct portal_value *vie
 	return (status = settings_load(req, view)) ? status : 200;
 }
 
-/* The switches are inputs known once the plugins are loaded: each kind a
- * boolean. */
-const struct portal_input *notifications_inputs(const struct plugin_set *set)
-{
-	struct portal_input *in = calloc(set->notification_count + 1, sizeof *in);
-	for (size_t i = 0; in && i < set->notification_count; i++)
-		in[i] = (struct portal_input){set->notifications[i].def->kind, PORTAL_IN_BOOL};
-	return in;
-}
-
-const struct portal_input notification_inputs_marker[] = {{0}};
+/* The switches: a boolean per kind of mail of the running plugins. */
+static const struct portal_input update_inputs[] = {
+    {"kinds", PORTAL_IN_NOTIFICATIONS},
+    {0},
+};
 
 const struct portal_route routes_notifications[] = {
 	{"GET", "/me/notifications", "/portal/settings", PORTAL_ACCESS_RESIDENT, 0,
 	 notifications_show, "notifications", "notifications.title", show_inputs},
 	{"PATCH", "/me/notifications", NULL, PORTAL_ACCESS_RESIDENT, 0, notifications_update,
-	 NULL, NULL, NOTIFICATION_INPUTS},
+	 NULL, NULL, update_inputs},
 	{"POST", NULL, "/portal/settings", PORTAL_ACCESS_RESIDENT, 0, notifications_update,
-	 "notifications", "notifications.title", NOTIFICATION_INPUTS, notifications_show},
+	 "notifications", "notifications.title", update_inputs, notifications_show},
 	{0},
 };

@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "accounts.h"
+#include "features/accounts.h"
 #include "portal/files.h"
-#include "routes.h"
-#include "worker.h"
+#include "features/routes.h"
+#include "http/request.h"
 
 #define LOGO_MAX_BYTES (2u * 1024 * 1024)
 #define COLOR_CHARS 7 /* "#rrggbb" */

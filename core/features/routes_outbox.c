@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "portal/list.h"
-#include "routes.h"
+#include "features/routes.h"
 
 static const char *const statuses[] = {"queued", "sent", "failed", NULL};
 

@@ -9,13 +9,13 @@
  * parallel redemptions exactly one wins. */
 #include <string.h>
 
-#include "accounts.h"
+#include "features/accounts.h"
 #include "portal/crypto.h"
 #include "portal/mail.h"
 #include "portal/session.h"
 #include "portal/text.h"
-#include "routes.h"
-#include "worker.h"
+#include "features/routes.h"
+#include "http/request.h"
 
 /* Never truncated (argon2id takes any length), but bounded so a request cannot
  * make a worker hash megabytes; sign-in refuses longer ones as well. */

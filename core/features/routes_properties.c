@@ -6,10 +6,10 @@
 #include "portal/files.h"
 #include "portal/input.h"
 #include "portal/list.h"
-#include "home.h"
-#include "properties.h"
-#include "routes.h"
-#include "worker.h"
+#include "features/home.h"
+#include "features/properties.h"
+#include "features/routes.h"
+#include "http/request.h"
 
 #define COLUMNS                                                                                  \
 	"p.id, p.reference_id, p.name, p.street, p.zip, p.city, p.country, p.notes,"            \

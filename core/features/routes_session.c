@@ -10,7 +10,7 @@
 
 #include "portal/crypto.h"
 #include "portal/session.h"
-#include "routes.h"
+#include "features/routes.h"
 
 /* Longer passwords can never have been set (activation and reset refuse them),
  * and bounding them keeps a request from hashing megabytes. */

@@ -3,9 +3,9 @@
  * the layout's; these fill only the page itself. */
 #include <string.h>
 
-#include "home.h"
-#include "routes.h"
-#include "worker.h"
+#include "features/home.h"
+#include "features/routes.h"
+#include "http/request.h"
 
 /* ?property=ID chooses the property shown first. Read as text: a bad value
  * in a bookmark is no reason for an error (chosen_property). */

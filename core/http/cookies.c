@@ -1,7 +1,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "parse.h"
+#include "http/parse.h"
 
 /* Browsers send at most about 180 cookies per site; a header with more is hostile,
  * and every name costs a lookup in the object. */

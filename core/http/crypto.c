@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "crypto.h"
+#include "http/crypto.h"
 #include "portal/crypto.h"
 #include "portal/portal.h"
 

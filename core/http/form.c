@@ -1,7 +1,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "parse.h"
+#include "http/parse.h"
 
 static int fail(const char **why, int status, const char *text)
 {

@@ -3,7 +3,7 @@
  * strings; each type accepts both shapes and stores one: ids and integers as
  * PV_INT, booleans as PV_BOOL, lists of ids as a PV_LIST of PV_INT or the
  * string "all", everything else as a normalised string. */
-#include "input.h"
+#include "http/input.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -11,13 +11,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "accounts.h"
-#include "datetime.h"
-#include "mail_format.h"
+#include "lib/datetime.h"
 #include "portal/input.h"
 #include "portal/portal.h"
 #include "portal/text.h"
-#include "worker.h"
+#include "http/request.h"
 
 #define IDS_MAX_DEFAULT 1000
 #define ID_MAX_DIGITS 18
@@ -246,6 +244,8 @@ static int read_scalar(struct portal_req *req, const struct portal_input *in,
 		return s ? read_string(req, in, s, out) : invalid(req, in);
 	case PORTAL_IN_STRINGS:
 		return read_strings(req, in, v, out);
+	case PORTAL_IN_NOTIFICATIONS: /* stands for members of other names: check_kinds */
+		break;
 	case PORTAL_IN_ENUM:
 		for (const char *const *c = in->choices; s && *c; c++)
 			if (strcmp(*c, s) == 0)
@@ -324,6 +324,20 @@ static int check_one(struct portal_req *req, const struct portal_input *in, bool
 	return status ? status : pv_set(a, typed, in->name, out);
 }
 
+/* Each kind of mail of the running plugins, as a boolean member. */
+static int check_kinds(struct portal_req *req, const struct portal_input *in, bool json,
+		       const struct portal_value *raw, struct portal_value *typed)
+{
+	const struct plugin_set *set = req->worker->plugins;
+	for (size_t i = 0; i < set->notification_count; i++) {
+		struct portal_input kind = {set->notifications[i].def->kind, PORTAL_IN_BOOL, in->flags};
+		int status = check_one(req, &kind, json, raw, typed);
+		if (status)
+			return status;
+	}
+	return 0;
+}
+
 int input_check(struct portal_req *req, const struct portal_input *inputs)
 {
 	struct portal_arena *a = req->arena;
@@ -340,8 +354,11 @@ int input_check(struct portal_req *req, const struct portal_input *inputs)
 	bool json = body_is_json(req);
 	for (const struct portal_input *in = inputs; in && in->name; in++) {
 		bool from_query = in->flags & PORTAL_IN_QUERY;
-		int status = check_one(req, in, json && !from_query,
-				       from_query ? req->query : req->body, from_query ? query : body);
+		int (*check)(struct portal_req *, const struct portal_input *, bool,
+			     const struct portal_value *, struct portal_value *) =
+		    in->type == PORTAL_IN_NOTIFICATIONS ? check_kinds : check_one;
+		int status = check(req, in, json && !from_query, from_query ? req->query : req->body,
+				   from_query ? query : body);
 		if (status)
 			return status;
 	}
@@ -436,9 +453,4 @@ struct portal_strings portal_in_strings(const struct portal_req *req, const char
 	}
 	out.items = items;
 	return out;
-}
-
-bool portal_email_valid(const char *email)
-{
-	return account_email_valid(email) && mail_address_ok(email);
 }

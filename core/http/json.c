@@ -8,7 +8,7 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_parse.h>
 
-#include "parse.h"
+#include "http/parse.h"
 
 /* ---- numbers, independent of the process locale ----
  * strtod and printf follow LC_NUMERIC: under a German locale "1.5" would stop at

@@ -10,7 +10,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "parse.h"
+#include "http/parse.h"
 
 #define CHUNK (64 * 1024)
 #define BOUNDARY_MAX 70

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "buf.h"
+#include "lib/buf.h"
 #include "portal/request.h"
 #include "portal/value.h"
 

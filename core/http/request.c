@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "db.h"
-#include "worker.h"
+#include "lib/arena.h"
+#include "db/db.h"
+#include "http/request.h"
 
 #define MAX_PATH_BYTES 2048
 

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "worker.h"
+#include "http/request.h"
 
 /* Every dynamic response carries these; nginx adds nosniff to static files. */
 static const char security_headers[] =

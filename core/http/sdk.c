@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 #include "portal/text.h"
-#include "template.h"
-#include "worker.h"
+#include "view/template.h"
+#include "http/request.h"
 
 static const struct route_param *find_param(const struct portal_req *req, const char *name)
 {
@@ -152,6 +152,22 @@ int portal_db_commit(struct portal_req *req)
 int portal_db_rollback(struct portal_req *req)
 {
 	return db_rollback(req->worker->db);
+}
+
+const struct locale *worker_locale(const struct portal_worker *w, const char *locale,
+				   const struct plugin *plugin)
+{
+	size_t i = plugin ? (size_t)(plugin - w->plugins->items) : 0;
+	return w->locales[i][strcmp(locale, "en") == 0];
+}
+
+const char *worker_text(const struct portal_worker *w, const char *locale,
+			const struct plugin *plugin, const char *key)
+{
+	if (!key)
+		return "";
+	const char *t = locale_get(worker_locale(w, locale, plugin), key);
+	return t ? t : key;
 }
 
 const char *portal_t(const struct portal_req *req, const char *key)

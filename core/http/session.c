@@ -3,11 +3,11 @@
  * days (2592000 s); last_seen_at is touched at most once a minute. */
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 #include "portal/crypto.h"
 #include "portal/session.h"
-#include "session.h"
-#include "worker.h"
+#include "http/session.h"
+#include "http/request.h"
 
 static bool https(const struct portal_worker *w)
 {

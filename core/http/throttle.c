@@ -6,7 +6,7 @@
 #include "portal/crypto.h"
 #include "portal/portal.h"
 #include "portal/session.h"
-#include "throttle.h"
+#include "http/throttle.h"
 
 /* Emails are compared case-insensitively, so they are hashed lower-cased. */
 void throttle_hash(const char *key, unsigned char hash[PORTAL_HASH_BYTES])

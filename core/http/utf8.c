@@ -1,7 +1,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "parse.h"
+#include "http/parse.h"
 
 /* The table of well-formed byte sequences of Unicode (chapter 3, table 3-7): the
  * second byte's range depends on the first so that overlong forms, surrogates and

@@ -1,7 +1,7 @@
 /* The CSV reader of the import: UTF-8 (with or without BOM) or Windows-1252, which is
  * what German Excel's "CSV (Trennzeichen-getrennt)" writes; ',', ';' or TAB; RFC 4180
  * quoting; CRLF, LF or CR (Excel for Mac) line ends. */
-#include "import.h"
+#include "import/import.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "parse.h"
+#include "http/parse.h"
 
 struct csv {
 	const char *s; /* the text, UTF-8 by now */

@@ -18,7 +18,7 @@
 
 #include <stddef.h>
 
-#include "buf.h"
+#include "lib/buf.h"
 
 /* Bounds of one import. import_limits_default is what the route uses; tests set
  * small values. A zero field is taken from the default. With the defaults one import
@@ -116,7 +116,7 @@ int import_map_headers(const struct import_table *t, int columns[IMPORT_FIELD__M
  * Germany), which is why the readers themselves never change a cell. */
 const char *import_fix_zip(const char *cell, char out[6]);
 
-/* ---- Shared by the readers (core/import_rows.c, core/csv.c, core/xlsx.c) ---- */
+/* ---- Shared by the readers (core/import/import_rows.c, core/import/csv.c, core/import/xlsx.c) ---- */
 
 struct import_err {
 	char *text; /* may be NULL */

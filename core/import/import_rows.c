@@ -1,6 +1,6 @@
 /* The import's entry points and what both readers share: telling the formats apart
  * by content, building rows under the limits, trimming, and matching headers. */
-#include "import.h"
+#include "import/import.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "parse.h"
+#include "http/parse.h"
 
 const struct import_limits import_limits_default = {
     .max_rows = 10000,

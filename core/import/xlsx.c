@@ -6,7 +6,7 @@
  * A zip bomb is refused twice: by the sizes the archive declares before inflating,
  * and by counting what is actually inflated, because the declared sizes are the
  * attacker's to choose. Both count all parts read together against max_inflated. */
-#include "import.h"
+#include "import/import.h"
 
 #include <expat.h>
 #include <stdbool.h>
@@ -17,7 +17,7 @@
 #include <strings.h>
 #include <zip.h>
 
-#include "parse.h"
+#include "http/parse.h"
 
 enum {
 	XLSX_CHUNK = 64 << 10,   /* inflated bytes handed to expat at a time */

@@ -1,4 +1,4 @@
-#include "config.h"
+#include "lib/config.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "datetime.h"
+#include "lib/datetime.h"
 
 /* Every key the portal knows, with its default (NULL: none) and, for numbers,
  * the range config_load accepts. Later features add their settings here. */

@@ -1,7 +1,7 @@
 /* portal/datetime.h: local times in the deployment's zone. Every process sets
  * TZ from time_zone at start (datetime_set_zone), so localtime_r and mktime
  * speak that zone. */
-#include "datetime.h"
+#include "lib/datetime.h"
 
 #include <stdio.h>
 #include <stdlib.h>

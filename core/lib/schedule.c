@@ -1,9 +1,9 @@
-#include "schedule.h"
+#include "lib/schedule.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "datetime.h"
+#include "lib/datetime.h"
 
 #define MAX_EVERY_SECONDS (7L * 24 * 3600)
 

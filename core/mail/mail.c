@@ -2,19 +2,19 @@
  * both parts and the subject are rendered now, in the recipient's language, and
  * stored whole, so the jobs worker only formats and sends, and a template
  * changed later never alters a mail already queued. */
-#include "mail.h"
+#include "mail/mail.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "buf.h"
-#include "db.h"
-#include "mail_format.h"
-#include "parse.h"
+#include "lib/buf.h"
+#include "db/db.h"
+#include "mime/mail_format.h"
+#include "http/parse.h"
 #include "portal/portal.h"
-#include "template.h"
-#include "worker.h"
+#include "view/template.h"
+#include "http/request.h"
 
 /* The outbox's column sizes (sql/002_accounts.sql), in characters. */
 #define SUBJECT_MAX_CHARS 300

@@ -4,7 +4,7 @@
 #ifndef CORE_MAIL_H
 #define CORE_MAIL_H
 
-#include "config.h"
+#include "lib/config.h"
 #include "portal/mail.h"
 
 struct db;

@@ -8,19 +8,19 @@
  * worker stops sending its batch before the lease could run out and hands the
  * rest back. A mail is marked only after SMTP accepted it; if marking fails it
  * is sent again after the lease, with the same Message-ID (at least once). */
-#include "outbox.h"
+#include "mail/outbox.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "arena.h"
-#include "buf.h"
-#include "db.h"
-#include "mail_format.h"
+#include "lib/arena.h"
+#include "lib/buf.h"
+#include "db/db.h"
+#include "mime/mail_format.h"
 #include "portal/portal.h"
-#include "worker.h"
+#include "http/request.h"
 
 #define BATCH_SIZE 10
 #define BATCHES_PER_RUN 20

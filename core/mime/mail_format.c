@@ -5,7 +5,7 @@
  * and subjects go out as quoted strings of printable ASCII or as encoded words,
  * and both bodies as quoted-printable, so no byte of any value can end a line
  * and start a header, a recipient or a MIME part. */
-#include "mail_format.h"
+#include "mime/mail_format.h"
 
 #include <stdint.h>
 #include <stdio.h>

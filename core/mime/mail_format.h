@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "buf.h"
+#include "lib/buf.h"
 
 #define MAIL_ADDRESS_MAX 254 /* RFC 5321's limit of a forward path, less the <> */
 #define MAIL_DATE_MAX 40

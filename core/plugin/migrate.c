@@ -1,4 +1,4 @@
-#include "migrate.h"
+#include "plugin/migrate.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -8,8 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "arena.h"
-#include "db.h"
+#include "lib/arena.h"
+#include "db/db.h"
 
 #define MAX_FILES 512
 #define MAX_SQL_BYTES (4 << 20)

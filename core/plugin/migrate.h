@@ -5,8 +5,8 @@
 
 #include <stddef.h>
 
-#include "config.h"
-#include "plugin.h"
+#include "lib/config.h"
+#include "plugin/plugin.h"
 
 /* Applies what is pending; prints one line per applied file to stdout when
  * verbose. Returns 0, or -1 with one line in err. */

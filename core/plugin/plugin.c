@@ -1,8 +1,6 @@
 /* Loading, initialising and freeing a set of plugins; their tables are
  * checked in plugin_check.c. */
-#include "plugin.h"
-
-#include "routes.h"
+#include "plugin/plugin.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -99,7 +97,8 @@ static int add_routes(struct plugin_set *set, struct plugin *p, const struct con
 	return 0;
 }
 
-struct plugin_set *plugins_load(const struct config *cfg, char *err, size_t errlen)
+struct plugin_set *plugins_load(const struct config *cfg, const struct plugin_core *core,
+				char *err, size_t errlen)
 {
 	struct plugin_set *set = calloc(1, sizeof *set);
 	if (set) {
@@ -113,7 +112,8 @@ struct plugin_set *plugins_load(const struct config *cfg, char *err, size_t errl
 	}
 	if (plugin_copies_make(cfg, set, err, errlen))
 		goto fail;
-	set->items[set->count++].def = &core_plugin;
+	set->core = core;
+	set->items[set->count++].def = core->def;
 	if (add_routes(set, &set->items[0], cfg, err, errlen))
 		goto fail;
 
@@ -146,14 +146,6 @@ struct plugin_set *plugins_load(const struct config *cfg, char *err, size_t errl
 		if (open_plugin(cfg, set, name, p, err, errlen) || add_routes(set, p, cfg, err, errlen))
 			goto fail;
 	}
-	/* Core's routes whose inputs are the kinds of mail of all plugins. */
-	if (!(set->notification_inputs = notifications_inputs(set))) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	for (struct portal_route *r = set->items[0].routes; r->handler; r++)
-		if (r->inputs == NOTIFICATION_INPUTS)
-			r->inputs = set->notification_inputs;
 	return set;
 fail:
 	plugins_free(set);
@@ -220,7 +212,6 @@ void plugins_free(struct plugin_set *set)
 	}
 	free(set->jobs);
 	free(set->notifications);
-	free((void *)set->notification_inputs);
 	free(set->items);
 	/* Forked workers share the copies; the process that made them removes them. */
 	if (set->copy_dir && set->owner == getpid())

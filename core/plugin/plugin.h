@@ -7,10 +7,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "config.h"
+#include "lib/config.h"
 #include "portal/portal.h"
-#include "router.h"
-#include "schedule.h"
+#include "plugin/router.h"
+#include "lib/schedule.h"
 
 /* A plugin's settings as this deployment sets them (portal_context_setting). */
 struct portal_plugin_settings {
@@ -42,7 +42,15 @@ struct plugin_notification {
 	const struct plugin *owner;
 };
 
+/* Core, declared like a plugin (features/core_routes.c): its definition and
+ * its routes, one table per file, NULL-terminated. */
+struct plugin_core {
+	const struct portal_plugin *def;
+	const struct portal_route *const *route_tables;
+};
+
 struct plugin_set {
+	const struct plugin_core *core;
 	struct plugin *items; /* items[0] is core */
 	size_t count;
 	struct router *router;
@@ -50,7 +58,6 @@ struct plugin_set {
 	size_t job_count;
 	struct plugin_notification *notifications; /* every plugin's, in the order loaded */
 	size_t notification_count;
-	const struct portal_input *notification_inputs; /* a boolean input per kind */
 	char *copy_dir; /* the copies of the plugin files this set runs */
 	pid_t owner;    /* the process that made copy_dir */
 };
@@ -60,7 +67,8 @@ struct plugin_set {
  * the file, a missing sql/ folder, a duplicate, a clashing route, job or kind
  * of mail, a malformed input or schedule, and a setting the plugin does not
  * declare or accept, with one line in err. */
-struct plugin_set *plugins_load(const struct config *cfg, char *err, size_t errlen);
+struct plugin_set *plugins_load(const struct config *cfg, const struct plugin_core *core,
+				char *err, size_t errlen);
 
 /* Calls each plugin's init with its context (in a process that serves, after
  * fork); -1 with a line in err. */
@@ -85,9 +93,5 @@ int plugin_copies_make(const struct config *cfg, struct plugin_set *set, char *e
 int plugin_copy_file(const char *from, const char *to);
 void plugin_copies_remove(const char *dir);
 
-/* Core, declared like a plugin (core/core_routes.c); its routes are in the
- * tables of core_route_tables, one per file (core/routes_*.c), NULL-terminated. */
-extern const struct portal_plugin core_plugin;
-extern const struct portal_route *const core_route_tables[];
 
 #endif

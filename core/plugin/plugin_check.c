@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plugin.h"
+#include "plugin/plugin.h"
 
 #define MAX_ROUTES 1024
 #define MAX_JOBS 256
@@ -52,7 +52,7 @@ static int check_inputs(const char *plugin, const struct portal_route *r, char *
 		const char *why = NULL;
 		if (!*in->name || strlen(in->name) > 64)
 			why = "has an input without a name";
-		else if (in->type < PORTAL_IN_ID || in->type > PORTAL_IN_STRINGS)
+		else if (in->type < PORTAL_IN_ID || in->type > PORTAL_IN_NOTIFICATIONS)
 			why = "has an input of an unknown type";
 		else if (in->type == PORTAL_IN_ENUM && (!in->choices || !in->choices[0]))
 			why = "has an enum input without choices";
@@ -89,7 +89,7 @@ static int copy_routes(struct plugin *p, const void *table, size_t stride, size_
 	return 0;
 }
 
-static int check_routes(struct plugin *p, char *err, size_t errlen)
+static int check_routes(const struct plugin_set *set, struct plugin *p, char *err, size_t errlen)
 {
 	const struct portal_plugin *d = p->def;
 	size_t stride = d->route_size ? d->route_size : ROUTE_SIZE_V1;
@@ -98,9 +98,9 @@ static int check_routes(struct plugin *p, char *err, size_t errlen)
 	if (!(p->routes = calloc(MAX_ROUTES + 1, sizeof *p->routes)))
 		return fail(err, errlen, d->name, "out of memory");
 	size_t n = 0;
-	if (d != &core_plugin)
+	if (p != &set->items[0])
 		return d->routes ? copy_routes(p, d->routes, stride, &n, err, errlen) : 0;
-	for (const struct portal_route *const *t = core_route_tables; *t; t++)
+	for (const struct portal_route *const *t = set->core->route_tables; *t; t++)
 		if (copy_routes(p, *t, sizeof **t, &n, err, errlen))
 			return -1;
 	return 0;
@@ -217,7 +217,7 @@ static int check_notifications(struct plugin_set *set, struct plugin *p, char *e
 int plugin_check(struct plugin_set *set, struct plugin *p, const struct config *cfg, char *err,
 		 size_t errlen)
 {
-	return check_routes(p, err, errlen) || check_jobs(set, p, err, errlen) ||
+	return check_routes(set, p, err, errlen) || check_jobs(set, p, err, errlen) ||
 			   check_settings(p, cfg, err, errlen) ||
 			   check_notifications(set, p, err, errlen)
 		   ? -1

@@ -2,7 +2,7 @@
  * own: dlopen of a path it opened before hands back the object it already
  * holds, so without a new path a reload would keep running the code of a
  * rebuilt file. */
-#include "plugin.h"
+#include "plugin/plugin.h"
 
 #include <dirent.h>
 #include <errno.h>

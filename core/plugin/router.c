@@ -1,4 +1,4 @@
-#include "router.h"
+#include "plugin/router.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,25 +1,21 @@
 /* The jobs worker and the running of one job (jobs.h). A period of a job that
  * runs once in the deployment is claimed with one UPDATE of its row in the
  * table jobs: only the host whose UPDATE moved period_start forward runs it. */
-#include "jobs.h"
+#include "pool/jobs.h"
 
 #include <curl/curl.h>
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "db.h"
-#include "outbox.h"
+#include "lib/arena.h"
+#include "db/db.h"
 #include "portal/portal.h"
-#include "worker.h"
+#include "pool/worker.h"
 
-#define STALE_UPLOAD_SECONDS 3600
 /* A job that runs on every host every few seconds (the outbox) records its
  * runs at most this often, unless its outcome changes. */
 #define RECORD_EVERY_SECONDS 60
@@ -36,50 +32,6 @@ bool portal_job_stopping(void)
 {
 	return stopping != 0;
 }
-
-/* Uploads are removed when their request ends; a worker killed mid-request
- * (timeout, crash) leaves its temporary files behind. */
-static int remove_stale_uploads(struct portal_req *req)
-{
-	const char *dir = portal_config(req, "tmp_dir");
-	DIR *d = opendir(dir);
-	if (!d)
-		return 0;
-	struct dirent *e;
-	time_t now = time(NULL);
-	while ((e = readdir(d))) {
-		if (strncmp(e->d_name, "upload-", 7) != 0)
-			continue;
-		char path[4096];
-		struct stat st;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-		    now - st.st_mtime > STALE_UPLOAD_SECONDS && unlink(path) == 0)
-			portal_log("removed stale upload %s", e->d_name);
-	}
-	closedir(d);
-	return 0;
-}
-
-/* Failed sign-ins count within minutes; a day later they only take space. In
- * slices, so the delete never holds its locks for long. */
-static int remove_old_throttle_events(struct portal_req *req)
-{
-	unsigned long long removed = 0;
-	int status = portal_db_exec(
-	    req, "DELETE FROM throttle_events WHERE at < UTC_TIMESTAMP(3) - INTERVAL 1 DAY LIMIT 10000",
-	    PORTAL_DB_NOARGS, &removed, NULL);
-	if (!status && removed)
-		portal_log("removed %llu old throttle events", removed);
-	return status;
-}
-
-const struct portal_job core_jobs[] = {
-    {"outbox", "every 1s", outbox_run, PORTAL_JOB_EACH_HOST},
-    {"throttle-events", "every 10m", remove_old_throttle_events, 0},
-    {"stale-uploads", "every 10m", remove_stale_uploads, PORTAL_JOB_EACH_HOST},
-    {0},
-};
 
 /* "2026-12-04 23:10:00" in UTC, as DATETIME columns take it. */
 static void sql_time(long long t, char out[24])

@@ -7,14 +7,11 @@
 
 #include <stddef.h>
 
-#include "config.h"
-#include "plugin.h"
-#include "scoreboard.h"
+#include "lib/config.h"
+#include "plugin/plugin.h"
+#include "pool/scoreboard.h"
 
 struct portal_worker;
-
-/* Core's own jobs (the outbox, clean-ups), core_plugin's table. */
-extern const struct portal_job core_jobs[];
 
 void jobs_main(const struct config *cfg, struct plugin_set *plugins, struct slot *slot)
     __attribute__((noreturn));

@@ -3,7 +3,7 @@
  * (with back-off when they die right at start), recycles after max_requests
  * (the worker exits by itself), kills one stuck past request_timeout, reloads on
  * SIGHUP by starting a new generation, and stops on SIGTERM. */
-#include "pool.h"
+#include "pool/pool.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
@@ -16,15 +16,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "crypto.h"
-#include "jobs.h"
-#include "log.h"
-#include "migrate.h"
-#include "plugin.h"
+#include "lib/config.h"
+#include "http/crypto.h"
+#include "pool/jobs.h"
+#include "lib/log.h"
+#include "plugin/migrate.h"
+#include "features/routes.h"
+#include "plugin/plugin.h"
 #include "portal/portal.h"
-#include "scoreboard.h"
-#include "worker.h"
+#include "pool/scoreboard.h"
+#include "pool/worker.h"
 
 #define MAX_WORKERS 256
 #define NSLOTS (2 * (MAX_WORKERS + 1)) /* two generations overlap during a reload */
@@ -52,7 +53,7 @@ static int load_generation(const char *path, struct generation *g, char *err, si
 {
 	if (!(g->cfg = config_load(path, err, errlen)))
 		return -1;
-	if (!(g->plugins = plugins_load(g->cfg, err, errlen))) {
+	if (!(g->plugins = plugins_load(g->cfg, &core_definition, err, errlen))) {
 		config_free(g->cfg);
 		g->cfg = NULL;
 		return -1;

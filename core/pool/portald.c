@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pool.h"
+#include "pool/pool.h"
 
 static int usage(void)
 {

@@ -1,4 +1,4 @@
-#include "scoreboard.h"
+#include "pool/scoreboard.h"
 
 #include <sys/mman.h>
 #include <time.h>

@@ -1,6 +1,6 @@
 /* A request worker: set up after fork, then accept, parse, route, check access,
  * handle, render and log, one request at a time, each in a fresh arena. */
-#include "worker.h"
+#include "pool/worker.h"
 
 #include <signal.h>
 #include <sys/prctl.h>
@@ -9,12 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "datetime.h"
-#include "db.h"
-#include "input.h"
-#include "log.h"
-#include "session.h"
+#include "lib/arena.h"
+#include "lib/datetime.h"
+#include "db/db.h"
+#include "http/input.h"
+#include "lib/log.h"
+#include "http/session.h"
 
 static volatile sig_atomic_t stopping;
 
@@ -45,22 +45,6 @@ void child_start(const char *role, void (*term_handler)(int))
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
-const struct locale *worker_locale(const struct portal_worker *w, const char *locale,
-				   const struct plugin *plugin)
-{
-	size_t i = plugin ? (size_t)(plugin - w->plugins->items) : 0;
-	return w->locales[i][strcmp(locale, "en") == 0];
-}
-
-const char *worker_text(const struct portal_worker *w, const char *locale,
-			const struct plugin *plugin, const char *key)
-{
-	if (!key)
-		return "";
-	const char *t = locale_get(worker_locale(w, locale, plugin), key);
-	return t ? t : key;
 }
 
 /* A plugin's catalogs are core's plus its own locale/<lang>.txt, if it has one. */

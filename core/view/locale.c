@@ -1,6 +1,6 @@
 /* Locale catalogs (see template.h): the file is read whole, cut into key and
  * value strings in place, and kept as an array sorted by key for bsearch. */
-#include "template.h"
+#include "view/template.h"
 
 #include <errno.h>
 #include <stdarg.h>

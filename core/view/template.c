@@ -10,7 +10,7 @@
  * go (tag names, between attributes, comments, <script>, <style>, event handler
  * attributes). Sections must leave the tokenizer where they found it, so the
  * context is the same whether a section renders zero, one or many times. */
-#include "template.h"
+#include "view/template.h"
 
 #include <errno.h>
 #include <fcntl.h>

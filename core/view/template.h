@@ -38,7 +38,7 @@
 
 #include <stddef.h>
 
-#include "buf.h"
+#include "lib/buf.h"
 #include "portal/value.h"
 
 struct tpl;

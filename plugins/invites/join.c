@@ -34,7 +34,7 @@
 
 #define SCOPE_JOIN_IP "join_ip"
 #define SCOPE_JOIN_EMAIL "join_email"
-/* The core's scope of failed sign-ins per account (core/routes.h): a wrong
+/* The core's scope of failed sign-ins per account (core/features/routes.h): a wrong
  * password here counts there, and its lock holds here too. */
 #define SCOPE_LOGIN_EMAIL "login_email"
 

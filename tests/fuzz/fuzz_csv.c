@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import.h"
-#include "parse.h"
+#include "import/import.h"
+#include "http/parse.h"
 
 static const struct import_limits limits = {
     .max_rows = 500,

@@ -2,8 +2,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "arena.h"
-#include "parse.h"
+#include "lib/arena.h"
+#include "http/parse.h"
 
 static const struct parse_limits limits = {
 	.max_fields = 64,

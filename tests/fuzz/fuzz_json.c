@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "parse.h"
+#include "lib/arena.h"
+#include "http/parse.h"
 
 static const struct parse_limits limits = {
 	.max_fields = 256,

@@ -14,12 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "mail_format.h"
+#include "lib/buf.h"
+#include "mime/mail_format.h"
 
 /* tests/fuzz/run.sh links only the sources it lists, and mail_format.c is pure:
  * it is compiled in here. */
-#include "../../core/mail_format.c"
+#include "../../core/mime/mail_format.c"
 
 static int hex(char c)
 {

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "parse.h"
+#include "lib/arena.h"
+#include "http/parse.h"
 
 #define MAX_UPLOADS 8
 

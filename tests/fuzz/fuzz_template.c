@@ -17,9 +17,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "buf.h"
-#include "template.h"
+#include "lib/arena.h"
+#include "lib/buf.h"
+#include "view/template.h"
 
 /* Live as long as the process: reachable, so no leak is reported. */
 static struct portal_arena *tree_arena;

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <zip.h>
 
-#include "import.h"
-#include "parse.h"
+#include "import/import.h"
+#include "http/parse.h"
 
 static const struct import_limits limits = {
     .max_rows = 500,

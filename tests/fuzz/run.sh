@@ -13,9 +13,9 @@ mkdir -p "$out" || exit 1
 
 # The pure core sources; some may not be written yet, so only those that exist.
 sources=
-for f in core/arena.c core/value.c core/buf.c core/utf8.c core/form.c core/cookies.c \
-	core/json.c core/multipart.c core/template.c core/locale.c core/import_rows.c core/csv.c \
-	core/xlsx.c; do
+for f in core/lib/arena.c core/lib/value.c core/lib/buf.c core/http/utf8.c core/http/form.c \
+	core/http/cookies.c core/http/json.c core/http/multipart.c core/view/template.c \
+	core/view/locale.c core/import/import_rows.c core/import/csv.c core/import/xlsx.c; do
 	if [ -f "$f" ]; then
 		sources="$sources $f"
 	fi

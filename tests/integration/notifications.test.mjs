@@ -1,4 +1,4 @@
-// A resident's notification settings (core/routes_notifications.c): GET and
+// A resident's notification settings (core/features/routes_notifications.c): GET and
 // PATCH /me/notifications, one switch per kind of mail that a running plugin
 // declares (content: announcements and appointments; the example: example),
 // all on until touched, a change of one kind keeps the others, 422 on a

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "lib/config.h"
 #include "harness.h"
 
 static char path[] = "/tmp/test_config_XXXXXX";

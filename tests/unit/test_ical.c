@@ -9,7 +9,7 @@
 
 #include "../../plugins/content/ical.c"
 
-#include "arena.h"
+#include "lib/arena.h"
 
 #define ARENA_BYTES (1u << 20)
 

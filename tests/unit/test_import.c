@@ -9,7 +9,7 @@
 #include <zip.h>
 
 #include "harness.h"
-#include "import.h"
+#include "import/import.h"
 
 #define FIXTURES "tests/fixtures/import/"
 

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "lib/buf.h"
 #include "harness.h"
-#include "mail_format.h"
+#include "mime/mail_format.h"
 
 static bool contains(const char *s, const char *part)
 {

@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "arena.h"
+#include "lib/arena.h"
 #include "harness.h"
-#include "parse.h"
+#include "http/parse.h"
 
 static const struct parse_limits limits = {
 	.max_fields = 100,

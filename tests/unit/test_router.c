@@ -1,6 +1,6 @@
 /* The router: patterns, typed parameters, precedence, clashes, methods. */
 #include "harness.h"
-#include "router.h"
+#include "plugin/router.h"
 
 static int handler(struct portal_req *req, struct portal_value *view)
 {

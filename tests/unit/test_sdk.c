@@ -3,13 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "datetime.h"
+#include "lib/arena.h"
+#include "lib/datetime.h"
 #include "harness.h"
-#include "input.h"
+#include "http/input.h"
 #include "portal/text.h"
-#include "schedule.h"
-#include "worker.h"
+#include "lib/schedule.h"
+#include "http/request.h"
 
 /* 2026-03-29 is the day Berlin goes from +01:00 to +02:00 at 02:00 local,
  * 2026-10-25 the day it goes back at 03:00 local. */

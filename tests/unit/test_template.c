@@ -6,10 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "buf.h"
+#include "lib/arena.h"
+#include "lib/buf.h"
 #include "harness.h"
-#include "template.h"
+#include "view/template.h"
 
 static struct portal_arena *A;
 static struct tpl_set *set;

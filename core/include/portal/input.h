@@ -60,6 +60,10 @@ enum portal_input_type {
 	 * string; each item as PORTAL_IN_STRING (of at most max characters),
 	 * empty ones dropped, at most 1000 of them. */
 	PORTAL_IN_STRINGS,
+	/* One PORTAL_IN_BOOL member per kind of mail the running plugins
+	 * declare (struct portal_notification), named by the kind; the input's
+	 * own name only names the declaration. */
+	PORTAL_IN_NOTIFICATIONS,
 };
 
 enum portal_input_flags {

@@ -1,0 +1,57 @@
+/* Core's jobs: the outbox, and the clean-ups of what requests leave behind. */
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "features/routes.h"
+#include "mail/outbox.h"
+
+#define STALE_UPLOAD_SECONDS 3600
+
+/* Uploads are removed when their request ends; a worker killed mid-request
+ * (timeout, crash) leaves its temporary files behind. */
+static int remove_stale_uploads(struct portal_req *req)
+{
+	const char *dir = portal_config(req, "tmp_dir");
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	struct dirent *e;
+	time_t now = time(NULL);
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "upload-", 7) != 0)
+			continue;
+		char path[4096];
+		struct stat st;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    now - st.st_mtime > STALE_UPLOAD_SECONDS && unlink(path) == 0)
+			portal_log("removed stale upload %s", e->d_name);
+	}
+	closedir(d);
+	return 0;
+}
+
+/* Failed sign-ins count within minutes; a day later they only take space. In
+ * slices, so the delete never holds its locks for long. */
+static int remove_old_throttle_events(struct portal_req *req)
+{
+	unsigned long long removed = 0;
+	int status = portal_db_exec(
+	    req, "DELETE FROM throttle_events WHERE at < UTC_TIMESTAMP(3) - INTERVAL 1 DAY LIMIT 10000",
+	    PORTAL_DB_NOARGS, &removed, NULL);
+	if (!status && removed)
+		portal_log("removed %llu old throttle events", removed);
+	return status;
+}
+
+const struct portal_job core_jobs[] = {
+    {"outbox", "every 1s", outbox_run, PORTAL_JOB_EACH_HOST},
+    {"throttle-events", "every 10m", remove_old_throttle_events, 0},
+    {"stale-uploads", "every 10m", remove_stale_uploads, PORTAL_JOB_EACH_HOST},
+    {0},
+};
+

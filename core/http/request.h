@@ -1,0 +1,73 @@
+/* What a request is served with inside core: the serving process's context
+ * (struct portal_worker, the SDK's opaque req->worker) and the request itself
+ * with what the pipeline records of its answer. The pool's processes fill
+ * the context (pool/worker.h); everything that serves a request reads it. */
+#ifndef CORE_HTTP_REQUEST_H
+#define CORE_HTTP_REQUEST_H
+
+#include <fcgiapp.h>
+#include <stdbool.h>
+
+#include "http/parse.h"
+#include "lib/buf.h"
+#include "lib/config.h"
+#include "plugin/plugin.h"
+#include "plugin/router.h"
+#include "portal/portal.h"
+#include "view/template.h"
+
+struct slot;
+
+struct portal_worker {
+	const struct config *cfg;
+	struct plugin_set *plugins;
+	struct db *db;
+	/* Per plugin (index as in plugins->items): its templates/ then core's, and
+	 * its catalogs merged with core's, [0] German, [1] English. */
+	struct tpl_set **templates;
+	struct locale *(*locales)[2];
+	struct slot *slot; /* the pool's scoreboard entry; NULL in portalctl */
+	int number;
+	struct parse_limits limits;
+};
+
+/* A request inside core: the public part first, so the SDK's struct portal_req
+ * pointer converts back with request_of(). */
+struct request {
+	struct portal_req pub;
+	FCGX_Request *fcgi; /* NULL for a job's request */
+	struct route_match match;
+	const struct plugin *plugin;
+	int status;
+	const char *error_code, *error_field, *error_message;
+	const char *location; /* redirect target */
+	const char *raw_type; /* portal_respond_raw: its content type and body */
+	const char *raw_data;
+	size_t raw_len;
+	long long session_id; /* 0: signed out */
+	const char *csrf_token;
+	struct buf headers;   /* extra response header lines */
+	struct portal_value *sent_body; /* the body as sent, for a form shown again */
+};
+
+static inline struct request *request_of(const struct portal_req *req)
+{
+	return (struct request *)req;
+}
+
+/* Reads and parses the FastCGI request into rq (arena, path, query, cookies,
+ * body). Returns 0, or an error status with the error recorded in rq. */
+int request_read(struct request *rq, struct portal_worker *w);
+
+/* The catalog of plugin (NULL: core) in locale ("de"/"en"). */
+const struct locale *worker_locale(const struct portal_worker *w, const char *locale,
+				   const struct plugin *plugin);
+
+/* The text of a locale key in locale ("de"/"en"): the key itself if unknown. */
+const char *worker_text(const struct portal_worker *w, const char *locale,
+			const struct plugin *plugin, const char *key);
+
+/* Writes the response for rq: the view as JSON or page, or its error. */
+void respond(struct request *rq, struct portal_worker *w, struct portal_value *view);
+
+#endif
