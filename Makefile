@@ -56,7 +56,7 @@ UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
 FUZZ_SRCS  = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps run start stop test unit unit-bins fuzz bench format lint clean install
+.PHONY: all deps run start stop test unit unit-bins fuzz bench format lint lint-format lint-cppcheck lint-shell clean install
 all: $(BIN)/portald $(BIN)/portalctl $(BIN)/hello_fcgi $(PLUGIN_SOS) $(TEST_PLUGIN_SOS) $(UNIT_BINS)
 
 deps:
@@ -165,13 +165,25 @@ fuzz: deps
 bench: deps all
 	@sh tests/bench/run.sh
 
-format:
-	clang-format -i core/*/*.c core/*/*.h core/include/portal/*.h plugins/*/*.c tests/unit/*.c tests/unit/*.h tests/fuzz/*.c
+# What the formatter and the linters read: every C file and header of the
+# project, and every shell script.
+C_FILES     = $(wildcard core/*/*.[ch] core/include/portal/*.h plugins/*/*.[ch] \
+                tests/unit/*.[ch] tests/fuzz/*.c tests/plugins/*.c tests/bench/*.c)
+SHELL_FILES = $(wildcard core/scripts/*.sh tests/*.sh tests/*/run.sh) .ci/run
 
-lint:
+format:
+	clang-format -i $(C_FILES)
+
+# make lint runs all three; make test runs each as a test of its own.
+lint: lint-format lint-cppcheck lint-shell
+lint-format:
+	clang-format --dry-run --Werror $(C_FILES)
+lint-cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -Icore -Icore/include \
-	  core plugins tests/unit tests/fuzz
+	  core plugins tests/unit tests/fuzz tests/plugins
+lint-shell:
+	shellcheck $(SHELL_FILES)
 
 clean:
 	rm -rf build bin

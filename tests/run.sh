@@ -1,8 +1,9 @@
 #!/bin/sh
 # Runs every test: `make test` calls it (`make unit` with the argument `unit`).
 #
-#   tests/run.sh         unit tests (and each under valgrind), a short fuzz smoke,
-#                        HTTP integration tests, browser tests
+#   tests/run.sh         the format check and the linters, unit tests (and each
+#                        under valgrind), a short fuzz smoke, HTTP integration
+#                        tests, browser tests
 #   tests/run.sh unit    unit tests only
 #
 # Each stage's output is shown as it runs; the last line is always
@@ -143,6 +144,23 @@ stage_unit_sanitized() {
 	UNIT_DIR=$saved_dir SAN=0
 }
 
+# --- lint ------------------------------------------------------------------------
+
+# The formatter's check, cppcheck and shellcheck (make lint-*), each a test:
+# code that drifts from make format, or that a linter flags, fails make test.
+stage_lint() {
+	banner "lint"
+	for check in lint-format lint-cppcheck lint-shell; do
+		echo "-- make $check"
+		if run_logged "$WORK/$check.out" make -s --no-print-directory "$check"; then
+			PASSED=$((PASSED + 1))
+		else
+			echo "run.sh: make $check failed"
+			FAILED=$((FAILED + 1))
+		fi
+	done
+}
+
 # --- fuzz smoke ------------------------------------------------------------------
 
 stage_fuzz() {
@@ -222,6 +240,7 @@ unit)
 	stage_unit
 	;;
 all)
+	stage_lint
 	stage_unit
 	stage_unit_sanitized
 	stage_fuzz

@@ -15,7 +15,7 @@ int ctl_demo(struct ctl *c, int argc, char **argv)
 		return ctl_fail("demo takes no arguments");
 	struct portal_value *rows;
 	int status = db_run(c->db, c->arena, "SELECT id FROM users WHERE email = ?",
-			    PORTAL_DB_ARGS(PDB_S(DEMO_EMAIL)), &rows, NULL, NULL);
+	                    PORTAL_DB_ARGS(PDB_S(DEMO_EMAIL)), &rows, NULL, NULL);
 	if (status)
 		return ctl_fail("the database failed (status %d)", status);
 	if (rows->u.c.count)
@@ -34,10 +34,10 @@ int ctl_demo(struct ctl *c, int argc, char **argv)
 		status = account_create_org(c->db, c->arena, DEMO_ORG, "de", &org_id);
 	if (!status)
 		status = account_create_manager(c->db, c->arena, org_id, DEMO_EMAIL, "Verwaltung",
-						true, &user_id);
+		                                true, &user_id);
 	if (!status)
 		status = db_run(c->db, c->arena, "UPDATE users SET password_hash = ? WHERE id = ?",
-				PORTAL_DB_ARGS(PDB_S(stored), PDB_I(user_id)), NULL, NULL, NULL);
+		                PORTAL_DB_ARGS(PDB_S(stored), PDB_I(user_id)), NULL, NULL, NULL);
 	if (!status)
 		status = db_commit(c->db);
 	if (status) {

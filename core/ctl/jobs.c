@@ -28,11 +28,11 @@ static int jobs_list(struct ctl *c, const struct plugin_set *set)
 {
 	struct portal_value *rows;
 	if (db_run(c->db, c->arena,
-		   "SELECT name, outcome, message,"
-		   " CAST(COALESCE(UNIX_TIMESTAMP(period_start), 0) AS SIGNED) AS period,"
-		   " CAST(COALESCE(UNIX_TIMESTAMP(started_at), 0) AS SIGNED) AS started"
-		   " FROM jobs",
-		   PORTAL_DB_NOARGS, &rows, NULL, NULL))
+	           "SELECT name, outcome, message,"
+	           " CAST(COALESCE(UNIX_TIMESTAMP(period_start), 0) AS SIGNED) AS period,"
+	           " CAST(COALESCE(UNIX_TIMESTAMP(started_at), 0) AS SIGNED) AS started"
+	           " FROM jobs",
+	           PORTAL_DB_NOARGS, &rows, NULL, NULL))
 		return ctl_fail("cannot read the table jobs");
 	long long now = time(NULL);
 	printf("%-20s %-12s %-8s %-19s  %-19s  %s\n", "JOB", "SCHEDULE", "OUTCOME", "LAST RUN",
@@ -48,7 +48,9 @@ static int jobs_list(struct ctl *c, const struct plugin_set *set)
 		long long period = pv_get_int(row, "period", 0);
 		long long started = pv_get_int(row, "started", 0);
 		/* The period after the last one run; one that began already is due now. */
-		long long last = period ? period : started ? schedule_period(&j->schedule, started) : 0;
+		long long last = period    ? period
+		                 : started ? schedule_period(&j->schedule, started)
+		                           : 0;
 		long long next = last ? schedule_next(&j->schedule, last) : now;
 		char a[24], b[24];
 		printf("%-20s %-12s %-8s %-19s  %-19s  %s\n", j->def->name, j->def->schedule,

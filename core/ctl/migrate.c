@@ -87,14 +87,15 @@ static int change_plugins(struct ctl *c, const char *verb, const char *name)
 			present = 1;
 		else if (strlen(list) + n + 2 < sizeof list)
 			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%.*s",
-				 *list ? " " : "", (int)n, p);
+			         *list ? " " : "", (int)n, p);
 		p += n;
 	}
 	bool enable = strcmp(verb, "enable") == 0;
 	if (enable == (present != 0))
 		return ctl_fail("plugin %s is already %s", name, enable ? "enabled" : "disabled");
 	if (enable)
-		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", *list ? " " : "", name);
+		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", *list ? " " : "",
+		         name);
 	if (write_plugins(c, list))
 		return 1;
 	struct config *cfg = config_load(c->config_path, err, sizeof err);

@@ -11,7 +11,7 @@
 /* Queues the invitation of the organisation's first manager in the open
  * transaction, as POST /employees does for later ones. */
 static int invite(struct ctl *c, long long org_id, const char *org_name, const char *email,
-		  const char *token)
+                  const char *token)
 {
 	char err[512];
 	struct mail_context mc;
@@ -23,7 +23,7 @@ static int invite(struct ctl *c, long long org_id, const char *org_name, const c
 	mc.arena = c->arena;
 	struct portal_value *rows;
 	int status = db_run(c->db, c->arena, "SELECT name, email FROM users WHERE email = LOWER(?)",
-			    PORTAL_DB_ARGS(PDB_S(email)), &rows, NULL, NULL);
+	                    PORTAL_DB_ARGS(PDB_S(email)), &rows, NULL, NULL);
 	if (!status && rows->u.c.count == 0)
 		status = 500;
 	const struct portal_value *user = status ? NULL : rows->u.c.head->value;
@@ -50,17 +50,18 @@ static int invite(struct ctl *c, long long org_id, const char *org_name, const c
 /* Creates the organisation and its first manager (admin, invited by mail);
  * gives back the activation token. */
 static int create(struct ctl *c, const char *name, const char *email, const char *admin_name,
-		  char token[PORTAL_TOKEN_CHARS + 1], long long *user_id)
+                  char token[PORTAL_TOKEN_CHARS + 1], long long *user_id)
 {
 	long long org_id = 0;
 	int status = db_begin(c->db);
 	if (!status)
 		status = account_create_org(c->db, c->arena, name, "de", &org_id);
 	if (!status)
-		status = account_create_manager(c->db, c->arena, org_id, email, admin_name, true, user_id);
+		status = account_create_manager(c->db, c->arena, org_id, email, admin_name, true,
+		                                user_id);
 	if (!status)
-		status = account_issue_token(c->db, c->arena, *user_id, "activation", ACTIVATION_SECONDS,
-					     token);
+		status = account_issue_token(c->db, c->arena, *user_id, "activation",
+		                             ACTIVATION_SECONDS, token);
 	if (!status)
 		status = invite(c, org_id, name, email, token);
 	if (!status)
@@ -78,7 +79,8 @@ static int org_create(struct ctl *c, int argc, char **argv)
 	const char *email = ctl_option(argc, argv, "admin-email", names, &bad);
 	const char *admin_name = ctl_option(argc, argv, "admin-name", names, &bad);
 	if (bad || !name || !email)
-		return ctl_fail("usage: portalctl org create --name NAME --admin-email EMAIL [--admin-name NAME]");
+		return ctl_fail("usage: portalctl org create --name NAME --admin-email EMAIL "
+		                "[--admin-name NAME]");
 	if (!*name || portal_utf8_chars(name) > NAME_MAX_CHARS)
 		return ctl_fail("--name must have 1 to %d characters", NAME_MAX_CHARS);
 	if (!portal_email_valid(email))
@@ -99,10 +101,11 @@ static int org_create(struct ctl *c, int argc, char **argv)
 static int org_list(struct ctl *c)
 {
 	struct portal_value *rows;
-	int status = db_run(c->db, c->arena,
-			    "SELECT o.id, o.name, (SELECT COUNT(*) FROM users u WHERE u.org_id = o.id"
-			    " AND u.role = 'manager') AS managers FROM orgs o ORDER BY o.id",
-			    PORTAL_DB_NOARGS, &rows, NULL, NULL);
+	int status =
+	    db_run(c->db, c->arena,
+	           "SELECT o.id, o.name, (SELECT COUNT(*) FROM users u WHERE u.org_id = o.id"
+	           " AND u.role = 'manager') AS managers FROM orgs o ORDER BY o.id",
+	           PORTAL_DB_NOARGS, &rows, NULL, NULL);
 	if (status)
 		return ctl_fail("the database failed (status %d)", status);
 	pv_foreach(m, rows)
@@ -117,5 +120,6 @@ int ctl_org(struct ctl *c, int argc, char **argv)
 		return org_create(c, argc - 1, argv + 1);
 	if (argc == 1 && strcmp(argv[0], "list") == 0)
 		return org_list(c);
-	return ctl_fail("usage: portalctl org create --name NAME --admin-email EMAIL [--admin-name NAME] | org list");
+	return ctl_fail("usage: portalctl org create --name NAME --admin-email EMAIL [--admin-name "
+	                "NAME] | org list");
 }

@@ -27,9 +27,8 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"migrate", ctl_migrate}, {"plugins", ctl_plugins}, {"org", ctl_org},
-	{"user", ctl_user},       {"throttle", ctl_throttle}, {"demo", ctl_demo},
-	{"jobs", ctl_jobs},
+    {"migrate", ctl_migrate},   {"plugins", ctl_plugins}, {"org", ctl_org},   {"user", ctl_user},
+    {"throttle", ctl_throttle}, {"demo", ctl_demo},       {"jobs", ctl_jobs},
 };
 
 int ctl_fail(const char *fmt, ...)
@@ -95,7 +94,7 @@ int main(int argc, char **argv)
 	c.db = db_new(c.cfg);
 	c.arena = arena_new(64 << 20);
 	int rc = c.db && c.arena ? cmd->run(&c, argc - optind - 1, argv + optind + 1)
-				 : ctl_fail("out of memory");
+	                         : ctl_fail("out of memory");
 	arena_free(c.arena);
 	db_free(c.db);
 	config_free(c.cfg);

@@ -12,14 +12,14 @@ int ctl_user(struct ctl *c, int argc, char **argv)
 		return ctl_fail("usage: portalctl user reset-password EMAIL");
 	struct portal_value *rows;
 	int status = db_run(c->db, c->arena, "SELECT id FROM users WHERE email = LOWER(?)",
-			    PORTAL_DB_ARGS(PDB_S(argv[1])), &rows, NULL, NULL);
+	                    PORTAL_DB_ARGS(PDB_S(argv[1])), &rows, NULL, NULL);
 	if (status)
 		return ctl_fail("the database failed (status %d)", status);
 	if (rows->u.c.count == 0)
 		return ctl_fail("no account has the email %s", argv[1]);
 	char token[PORTAL_TOKEN_CHARS + 1];
 	status = account_issue_token(c->db, c->arena, pv_get_int(rows->u.c.head->value, "id", 0),
-				     "reset", RESET_SECONDS, token);
+	                             "reset", RESET_SECONDS, token);
 	if (status)
 		return ctl_fail("the database failed (status %d)", status);
 	printf("reset: %s/password/reset/%s\n", config_get(c->cfg, "base_url"), token);
@@ -32,8 +32,8 @@ static int clear(struct ctl *c, const char *key)
 	throttle_hash(key, hash);
 	struct portal_db_arg arg = PDB_B(hash, sizeof hash);
 	unsigned long long n = 0;
-	int status = db_run(c->db, c->arena, "DELETE FROM throttle_events WHERE key_hash = ?", &arg, 1,
-			    NULL, &n, NULL);
+	int status = db_run(c->db, c->arena, "DELETE FROM throttle_events WHERE key_hash = ?", &arg,
+	                    1, NULL, &n, NULL);
 	if (status)
 		return ctl_fail("the database failed (status %d)", status);
 	printf("cleared %llu throttling entries for %s\n", n, key);
@@ -51,8 +51,8 @@ int ctl_throttle(struct ctl *c, int argc, char **argv)
 	if (email || ip)
 		return (email && clear(c, email)) || (ip && clear(c, ip));
 	unsigned long long n = 0;
-	int status = db_run(c->db, c->arena, "DELETE FROM throttle_events", PORTAL_DB_NOARGS, NULL, &n,
-			    NULL);
+	int status = db_run(c->db, c->arena, "DELETE FROM throttle_events", PORTAL_DB_NOARGS, NULL,
+	                    &n, NULL);
 	if (status)
 		return ctl_fail("the database failed (status %d)", status);
 	printf("cleared all %llu throttling entries\n", n);

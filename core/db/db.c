@@ -88,17 +88,17 @@ int db_connect(struct db *db, bool multi, char *err, size_t errlen)
 	const char *host = config_get(db->cfg, "db_host");
 	const char *sock = host && *host ? NULL : config_get(db->cfg, "db_socket");
 	if (!mysql_real_connect(db->conn, host && *host ? host : "localhost",
-				config_get(db->cfg, "db_user"), config_get(db->cfg, "db_password"),
-				config_get(db->cfg, "db_name"),
-				(unsigned)config_int(db->cfg, "db_port"), sock,
-				multi ? CLIENT_MULTI_STATEMENTS : 0)) {
+	                        config_get(db->cfg, "db_user"), config_get(db->cfg, "db_password"),
+	                        config_get(db->cfg, "db_name"),
+	                        (unsigned)config_int(db->cfg, "db_port"), sock,
+	                        multi ? CLIENT_MULTI_STATEMENTS : 0)) {
 		snprintf(err, errlen, "database: %s", mysql_error(db->conn));
 		disconnect(db);
 		return -1;
 	}
 	/* Times are stored and read as UTC; strict mode refuses silent truncation. */
 	if (mysql_query(db->conn, "SET time_zone = '+00:00', sql_mode = "
-				  "'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'")) {
+	                          "'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'")) {
 		snprintf(err, errlen, "database: %s", mysql_error(db->conn));
 		disconnect(db);
 		return -1;
@@ -108,10 +108,9 @@ int db_connect(struct db *db, bool multi, char *err, size_t errlen)
 
 static bool connection_lost(unsigned err)
 {
-	return err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST ||
-	       err == CR_CONNECTION_ERROR || err == CR_CONN_HOST_ERROR ||
-	       err == CR_SERVER_LOST_EXTENDED || err == ER_CONNECTION_KILLED ||
-	       err == ER_SERVER_SHUTDOWN;
+	return err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST || err == CR_CONNECTION_ERROR ||
+	       err == CR_CONN_HOST_ERROR || err == CR_SERVER_LOST_EXTENDED ||
+	       err == ER_CONNECTION_KILLED || err == ER_SERVER_SHUTDOWN;
 }
 
 /* Maps a failed call to the status the SDK promises, and forgets a dead
@@ -172,7 +171,7 @@ static struct cached_stmt *prepared(struct db *db, const char *sql, int *status)
 }
 
 static int bind_args(MYSQL_STMT *st, const struct portal_db_arg *args, size_t nargs,
-		     MYSQL_BIND *bind, unsigned long *lengths)
+                     MYSQL_BIND *bind, unsigned long *lengths)
 {
 	if (mysql_stmt_param_count(st) != nargs)
 		return -1;
@@ -180,9 +179,7 @@ static int bind_args(MYSQL_STMT *st, const struct portal_db_arg *args, size_t na
 		MYSQL_BIND *b = &bind[i];
 		memset(b, 0, sizeof *b);
 		switch (args[i].type) {
-		case PDB_NULL:
-			b->buffer_type = MYSQL_TYPE_NULL;
-			break;
+		case PDB_NULL: b->buffer_type = MYSQL_TYPE_NULL; break;
 		case PDB_INT:
 			b->buffer_type = MYSQL_TYPE_LONGLONG;
 			b->buffer = (void *)&args[i].i;
@@ -215,9 +212,8 @@ static bool is_time_type(enum enum_field_types t)
 }
 
 /* Turns the fetched columns of the current row into an object. */
-static struct portal_value *row_value(struct portal_arena *a, MYSQL_FIELD *fields,
-				      unsigned ncol, MYSQL_BIND *bind, my_bool *nulls,
-				      unsigned long *lens)
+static struct portal_value *row_value(struct portal_arena *a, MYSQL_FIELD *fields, unsigned ncol,
+                                      MYSQL_BIND *bind, my_bool *nulls, unsigned long *lens)
 {
 	struct portal_value *row = pv_object(a);
 	if (!row)
@@ -232,7 +228,7 @@ static struct portal_value *row_value(struct portal_arena *a, MYSQL_FIELD *field
 			const MYSQL_TIME *t = bind[c].buffer;
 			char iso[32];
 			snprintf(iso, sizeof iso, "%04u-%02u-%02uT%02u:%02u:%02uZ", t->year,
-				 t->month, t->day, t->hour, t->minute, t->second);
+			         t->month, t->day, t->hour, t->minute, t->second);
 			v = pv_string(a, iso);
 		} else {
 			v = pv_stringn(a, bind[c].buffer, lens[c]);
@@ -244,7 +240,7 @@ static struct portal_value *row_value(struct portal_arena *a, MYSQL_FIELD *field
 }
 
 static int fetch_rows(struct db *db, const struct cached_stmt *cs, struct portal_arena *a,
-		      const char *sql, struct portal_value **rows)
+                      const char *sql, struct portal_value **rows)
 {
 	MYSQL_STMT *st = cs->stmt;
 	/* Metadata is fetched per execution: the connector may replace the
@@ -311,8 +307,8 @@ out:
 }
 
 static int run_once(struct db *db, struct portal_arena *a, const char *sql,
-		    const struct portal_db_arg *args, size_t nargs, struct portal_value **rows,
-		    unsigned long long *affected, unsigned long long *insert_id)
+                    const struct portal_db_arg *args, size_t nargs, struct portal_value **rows,
+                    unsigned long long *affected, unsigned long long *insert_id)
 {
 	char err[256];
 	if (!db->conn && db_connect(db, false, err, sizeof err)) {
@@ -342,9 +338,9 @@ static int run_once(struct db *db, struct portal_arena *a, const char *sql,
 	return fetch_rows(db, cs, a, sql, rows);
 }
 
-int db_run(struct db *db, struct portal_arena *a, const char *sql,
-	   const struct portal_db_arg *args, size_t nargs, struct portal_value **rows,
-	   unsigned long long *affected, unsigned long long *insert_id)
+int db_run(struct db *db, struct portal_arena *a, const char *sql, const struct portal_db_arg *args,
+           size_t nargs, struct portal_value **rows, unsigned long long *affected,
+           unsigned long long *insert_id)
 {
 	bool first = db->statements_this_request++ == 0 && !db->in_transaction;
 	bool had_connection = db->conn != NULL;

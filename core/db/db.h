@@ -29,8 +29,8 @@ void db_request_end(struct db *db);
 /* Prepares (once per connection), binds, executes. rows (may be NULL) gets a list
  * of objects in arena. Returns 0, 409 duplicate key, 503 unreachable, 500 else. */
 int db_run(struct db *db, struct portal_arena *arena, const char *sql,
-	   const struct portal_db_arg *args, size_t nargs, struct portal_value **rows,
-	   unsigned long long *affected, unsigned long long *insert_id);
+           const struct portal_db_arg *args, size_t nargs, struct portal_value **rows,
+           unsigned long long *affected, unsigned long long *insert_id);
 
 int db_begin(struct db *db);
 int db_commit(struct db *db);

@@ -41,7 +41,8 @@ static int remove_old_throttle_events(struct portal_req *req)
 {
 	unsigned long long removed = 0;
 	int status = portal_db_exec(
-	    req, "DELETE FROM throttle_events WHERE at < UTC_TIMESTAMP(3) - INTERVAL 1 DAY LIMIT 10000",
+	    req,
+	    "DELETE FROM throttle_events WHERE at < UTC_TIMESTAMP(3) - INTERVAL 1 DAY LIMIT 10000",
 	    PORTAL_DB_NOARGS, &removed, NULL);
 	if (!status && removed)
 		portal_log("removed %llu old throttle events", removed);
@@ -54,4 +55,3 @@ const struct portal_job core_jobs[] = {
     {"stale-uploads", "every 10m", remove_stale_uploads, PORTAL_JOB_EACH_HOST},
     {0},
 };
-

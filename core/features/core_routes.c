@@ -4,26 +4,23 @@
 #include "features/routes.h"
 
 static const struct portal_route *const route_tables[] = {
-	routes_misc, routes_session, routes_password, routes_org, routes_employees, routes_outbox,
-	routes_shell, routes_properties, routes_import, routes_notifications, NULL,
+    routes_misc,   routes_session, routes_password,   routes_org,    routes_employees,
+    routes_outbox, routes_shell,   routes_properties, routes_import, routes_notifications,
+    NULL,
 };
 
 static const struct portal_nav nav[] = {
-	{"app", "nav.overview", "/app", 10},
-	{"app", "nav.properties", "/app/properties", 20},
-	{"app", "nav.settings", "/app/settings", 90},
-	{"portal", "nav.overview", "/portal", 10},
-	{"portal", "nav.settings", "/portal/settings", 90},
-	{0},
+    {"app", "nav.overview", "/app", 10},
+    {"app", "nav.properties", "/app/properties", 20},
+    {"app", "nav.settings", "/app/settings", 90},
+    {"portal", "nav.overview", "/portal", 10},
+    {"portal", "nav.settings", "/portal/settings", 90},
+    {0},
 };
 
 static const struct portal_plugin core_plugin = {
-	PORTAL_PLUGIN_V1,
-	.name = "core",
-	.version = "0.1.0",
-	.description = "The portal's core",
-	.nav = nav,
-	.jobs = core_jobs,
+    PORTAL_PLUGIN_V1, .name = "core",    .version = "0.1.0", .description = "The portal's core",
+    .nav = nav,       .jobs = core_jobs,
 };
 
 const struct plugin_core core_definition = {&core_plugin, route_tables};

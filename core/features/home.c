@@ -7,8 +7,8 @@
 /* One section: filled as its own plugin (its state, texts and templates),
  * rendered with that plugin's template set. */
 static int render_section(struct portal_req *req, const struct plugin *p,
-			  const struct portal_home_section *s, const long long *ids, size_t n,
-			  struct portal_value *sections)
+                          const struct portal_home_section *s, const long long *ids, size_t n,
+                          struct portal_value *sections)
 {
 	struct portal_worker *w = req->worker;
 	struct request *rq = request_of(req);
@@ -32,19 +32,21 @@ static int render_section(struct portal_req *req, const struct plugin *p,
 	const struct tpl *t = tpl_get(w->templates[i], s->template_name, err, sizeof err);
 	struct buf html = {0};
 	if (!t || tpl_render(w->templates[i], t, view, worker_locale(w, req->locale, p), &html)) {
-		portal_log("home section %s/%s: %s", p->def->name, s->template_name, t ? "rendering failed" : err);
+		portal_log("home section %s/%s: %s", p->def->name, s->template_name,
+		           t ? "rendering failed" : err);
 		buf_free(&html);
 		return 500;
 	}
 	struct portal_value *entry = pv_object(a);
-	status = !entry || pv_set(a, entry, "html", pv_stringn(a, html.data ? html.data : "", html.len)) ||
-		 pv_push(a, sections, entry);
+	status = !entry ||
+	         pv_set(a, entry, "html", pv_stringn(a, html.data ? html.data : "", html.len)) ||
+	         pv_push(a, sections, entry);
 	buf_free(&html);
 	return status ? 500 : 0;
 }
 
 int home_sections(struct portal_req *req, const struct portal_value *cards,
-		  struct portal_value *view)
+                  struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
 	long long *ids = portal_alloc(a, MAX_PROPERTIES * sizeof *ids);
@@ -58,8 +60,8 @@ int home_sections(struct portal_req *req, const struct portal_value *cards,
 	}
 	const struct plugin_set *set = req->worker->plugins;
 	for (size_t i = 0; n && i < set->count; i++) {
-		for (const struct portal_home_section *s = set->items[i].def->home; s && s->template_name;
-		     s++) {
+		for (const struct portal_home_section *s = set->items[i].def->home;
+		     s && s->template_name; s++) {
 			int status = render_section(req, &set->items[i], s, ids, n, sections);
 			if (status)
 				return status;

@@ -8,6 +8,6 @@
  * list of objects with "id") into view["sections"] ([{html}]), in plugin order.
  * Returns 0 or an HTTP status. */
 int home_sections(struct portal_req *req, const struct portal_value *cards,
-		  struct portal_value *view);
+                  struct portal_value *view);
 
 #endif

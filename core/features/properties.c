@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 int property_insert(struct db *db, struct portal_arena *a, long long org_id,
-		    const struct property_fields *f, long long *id)
+                    const struct property_fields *f, long long *id)
 {
 	bool generate = !f->reference_id || !*f->reference_id;
 	/* A generated ID needs the row's id: a unique placeholder first. */
@@ -12,26 +12,27 @@ int property_insert(struct db *db, struct portal_arena *a, long long org_id,
 	if (generate)
 		portal_token_new(placeholder, unused);
 	unsigned long long new_id = 0;
-	int status = db_run(db, a,
-			    "INSERT INTO properties (org_id, reference_id, name, street, zip, city,"
-			    " country, notes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP())",
-			    PORTAL_DB_ARGS(PDB_I(org_id), PDB_S(generate ? placeholder : f->reference_id),
-					   PDB_S(f->name), PDB_S(f->street ? f->street : ""),
-					   PDB_S(f->zip ? f->zip : ""), PDB_S(f->city ? f->city : ""),
-					   PDB_S(f->country ? f->country : ""),
-					   PDB_S(f->notes ? f->notes : "")),
-			    NULL, NULL, &new_id);
+	int status = db_run(
+	    db, a,
+	    "INSERT INTO properties (org_id, reference_id, name, street, zip, city,"
+	    " country, notes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP())",
+	    PORTAL_DB_ARGS(PDB_I(org_id), PDB_S(generate ? placeholder : f->reference_id),
+	                   PDB_S(f->name), PDB_S(f->street ? f->street : ""),
+	                   PDB_S(f->zip ? f->zip : ""), PDB_S(f->city ? f->city : ""),
+	                   PDB_S(f->country ? f->country : ""), PDB_S(f->notes ? f->notes : "")),
+	    NULL, NULL, &new_id);
 	if (!status && generate) {
 		char ref[64];
 		snprintf(ref, sizeof ref, "L-%05llu", new_id);
 		const char *r = ref;
-		status = db_run(db, a, "UPDATE properties SET reference_id = ? WHERE id = ?",
-				PORTAL_DB_ARGS(PDB_S(r), PDB_I((long long)new_id)), NULL, NULL, NULL);
+		status =
+		    db_run(db, a, "UPDATE properties SET reference_id = ? WHERE id = ?",
+		           PORTAL_DB_ARGS(PDB_S(r), PDB_I((long long)new_id)), NULL, NULL, NULL);
 		if (status == 409) { /* someone chose "L-00042" by hand: keep the token */
 			snprintf(ref, sizeof ref, "L-%05llu-%.8s", new_id, placeholder);
-			status = db_run(db, a, "UPDATE properties SET reference_id = ? WHERE id = ?",
-					PORTAL_DB_ARGS(PDB_S(r), PDB_I((long long)new_id)), NULL, NULL,
-					NULL);
+			status = db_run(
+			    db, a, "UPDATE properties SET reference_id = ? WHERE id = ?",
+			    PORTAL_DB_ARGS(PDB_S(r), PDB_I((long long)new_id)), NULL, NULL, NULL);
 		}
 	}
 	*id = (long long)new_id;
@@ -47,7 +48,7 @@ int property_insert_sample(struct db *db, struct portal_arena *a, long long org_
 	    .city = "Berlin",
 	    .country = "Deutschland",
 	    .notes = "Beispiel-Liegenschaft zum Ausprobieren: Sie können sie jederzeit "
-		     "bearbeiten oder löschen.",
+	             "bearbeiten oder löschen.",
 	};
 	long long id;
 	return property_insert(db, a, org_id, &sample, &id);

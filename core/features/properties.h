@@ -15,7 +15,7 @@ struct property_fields {
 /* Inserts a property of org_id; 0, 409 when the reference ID is taken, or an
  * HTTP status. The caller owns the transaction. */
 int property_insert(struct db *db, struct portal_arena *a, long long org_id,
-		    const struct property_fields *f, long long *id);
+                    const struct property_fields *f, long long *id);
 
 /* The sample every new organisation starts with. */
 int property_insert_sample(struct db *db, struct portal_arena *a, long long org_id);

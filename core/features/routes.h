@@ -11,17 +11,16 @@ extern const struct plugin_core core_definition;
 /* cleanup.c: core's jobs (the outbox, the clean-ups), core's job table. */
 extern const struct portal_job core_jobs[];
 
-extern const struct portal_route routes_misc[];      /* routes_misc.c: /, plugins, health */
-extern const struct portal_route routes_session[];   /* routes_session.c: sign-in, /me */
-extern const struct portal_route routes_password[];  /* routes_password.c: activation, reset */
-extern const struct portal_route routes_org[];       /* routes_org.c: organisation settings */
-extern const struct portal_route routes_employees[]; /* routes_employees.c */
-extern const struct portal_route routes_outbox[];    /* routes_outbox.c: GET /outbox */
-extern const struct portal_route routes_shell[];     /* routes_shell.c: /app, /portal */
-extern const struct portal_route routes_properties[]; /* routes_properties.c */
-extern const struct portal_route routes_import[];     /* routes_import.c: the property import */
+extern const struct portal_route routes_misc[];          /* routes_misc.c: /, plugins, health */
+extern const struct portal_route routes_session[];       /* routes_session.c: sign-in, /me */
+extern const struct portal_route routes_password[];      /* routes_password.c: activation, reset */
+extern const struct portal_route routes_org[];           /* routes_org.c: organisation settings */
+extern const struct portal_route routes_employees[];     /* routes_employees.c */
+extern const struct portal_route routes_outbox[];        /* routes_outbox.c: GET /outbox */
+extern const struct portal_route routes_shell[];         /* routes_shell.c: /app, /portal */
+extern const struct portal_route routes_properties[];    /* routes_properties.c */
+extern const struct portal_route routes_import[];        /* routes_import.c: the property import */
 extern const struct portal_route routes_notifications[]; /* routes_notifications.c */
-
 
 /* Throttling scope of failed sign-ins per account (throttle_events.scope). */
 #define SCOPE_LOGIN_EMAIL "login_email"

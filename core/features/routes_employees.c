@@ -57,8 +57,9 @@ static int employees_fill(struct portal_req *req, struct portal_value *view)
 		return status;
 	struct portal_value *rows, *items = pv_list(a);
 	status = portal_db_query(
-	    req, EMPLOYEE_SELECT " WHERE org_id = ? AND role = 'manager' AND id > ?"
-				 " ORDER BY id LIMIT ?",
+	    req,
+	    EMPLOYEE_SELECT " WHERE org_id = ? AND role = 'manager' AND id > ?"
+	                    " ORDER BY id LIMIT ?",
 	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_I(page.after), PDB_I(page.limit + 1)),
 	    &rows);
 	if (status)
@@ -86,14 +87,14 @@ static int employees_fill(struct portal_req *req, struct portal_value *view)
  * must reach the caller: on exhaustion the form shows less, the answer stays
  * the same. */
 static void employees_form_again(struct portal_req *req, struct portal_value *view,
-				 const char *field)
+                                 const char *field)
 {
 	if (!req->is_api && employees_fill(req, view) == 0 && page_mark_invalid(req, view, field))
 		portal_log("employees: the form is shown without its marked field");
 }
 
 static int employees_fail(struct portal_req *req, struct portal_value *view, int status,
-			  const char *code, const char *field, const char *message)
+                          const char *code, const char *field, const char *message)
 {
 	employees_form_again(req, view, field);
 	return portal_fail(req, status, code, field, message);
@@ -116,16 +117,15 @@ static int employees_list(struct portal_req *req, struct portal_value *view)
 /* The invitation mail: the activation link (single-use, 7 days) in the
  * organisation's language. */
 static int invitation_mail(struct portal_req *req, const struct portal_value *employee,
-			   const char *token)
+                           const char *token)
 {
 	struct portal_value *rows;
-	int status = portal_db_query(req,
-				     "SELECT o.name AS org_name, o.locale, u.name AS inviter"
-				     " FROM orgs o JOIN users u ON u.org_id = o.id"
-				     " WHERE o.id = ? AND u.id = ?",
-				     PORTAL_DB_ARGS(PDB_I(req->caller.org_id),
-						    PDB_I(req->caller.user_id)),
-				     &rows);
+	int status = portal_db_query(
+	    req,
+	    "SELECT o.name AS org_name, o.locale, u.name AS inviter"
+	    " FROM orgs o JOIN users u ON u.org_id = o.id"
+	    " WHERE o.id = ? AND u.id = ?",
+	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_I(req->caller.user_id)), &rows);
 	if (status)
 		return status;
 	const struct portal_value *o = pv_first(rows);
@@ -160,19 +160,19 @@ static int employees_invite(struct portal_req *req, struct portal_value *view)
 	struct portal_value *rows = NULL;
 	int status = portal_db_begin(req);
 	if (!status)
-		status = account_create_manager(req->worker->db, a, req->caller.org_id,
-						portal_in_str(req, "email"), portal_in_str(req, "name"),
-						portal_in_bool(req, "admin", false), &id);
+		status = account_create_manager(
+		    req->worker->db, a, req->caller.org_id, portal_in_str(req, "email"),
+		    portal_in_str(req, "name"), portal_in_bool(req, "admin", false), &id);
 	if (status == 409)
 		return employees_fail(req, view, 409, "conflict", "email", "employees.email_taken");
 	if (!status)
 		status = account_issue_token(req->worker->db, a, id, "activation",
-					     ACTIVATION_SECONDS, token);
+		                             ACTIVATION_SECONDS, token);
 	/* As stored (the address lower-cased by the database). */
 	if (!status)
-		status = portal_db_query(req, EMPLOYEE_SELECT " WHERE id = ? AND org_id = ?",
-					 PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)),
-					 &rows);
+		status =
+		    portal_db_query(req, EMPLOYEE_SELECT " WHERE id = ? AND org_id = ?",
+		                    PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)), &rows);
 	struct portal_value *employee = status ? NULL : employee_of(req, pv_first(rows));
 	if (!status && !employee)
 		status = 500; /* inserted in this very transaction */
@@ -180,7 +180,7 @@ static int employees_invite(struct portal_req *req, struct portal_value *view)
 		status = invitation_mail(req, employee, token);
 	if (status == 422)
 		return employees_fail(req, view, 422, "validation", "email",
-				      "employees.email_invalid");
+		                      "employees.email_invalid");
 	if (!status)
 		status = portal_db_commit(req);
 	if (status)
@@ -197,7 +197,7 @@ static int employees_invite(struct portal_req *req, struct portal_value *view)
  * organisation's id leaks nothing); the caller themself is a 409: an admin
  * cannot remove their own account (someone must be left to administer). */
 static int employee_find(struct portal_req *req, long long id, bool lock,
-			 const struct portal_value **row)
+                         const struct portal_value **row)
 {
 	if (id == req->caller.user_id)
 		return portal_fail(req, 409, "conflict", NULL, "employees.remove_self");
@@ -205,7 +205,7 @@ static int employee_find(struct portal_req *req, long long id, bool lock,
 	int status = portal_db_one(
 	    req,
 	    lock ? EMPLOYEE_SELECT " WHERE id = ? AND org_id = ? AND role = 'manager' FOR UPDATE"
-		 : EMPLOYEE_SELECT " WHERE id = ? AND org_id = ? AND role = 'manager'",
+	         : EMPLOYEE_SELECT " WHERE id = ? AND org_id = ? AND role = 'manager'",
 	    PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)), &found);
 	*row = found;
 	return status;
@@ -238,8 +238,8 @@ static int employees_remove(struct portal_req *req, struct portal_value *view)
 		status = portal_sessions_end_user(req, id);
 	if (!status)
 		status = portal_db_exec(req, "DELETE FROM users WHERE id = ? AND org_id = ?",
-					PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)), NULL,
-					NULL);
+		                        PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)), NULL,
+		                        NULL);
 	if (!status)
 		status = portal_db_commit(req);
 	/* The list again, with the reason above it; without it, the reason alone. */
@@ -251,14 +251,14 @@ static int employees_remove(struct portal_req *req, struct portal_value *view)
 }
 
 const struct portal_route routes_employees[] = {
-	{"GET", "/employees", "/app/employees", PORTAL_ACCESS_MANAGER, 0, employees_list,
-	 "employees", "employees.title", list_inputs},
-	{"POST", "/employees", "/app/employees", PORTAL_ACCESS_ADMIN, 0, employees_invite,
-	 "employees", "employees.title", invite_inputs, employees_refused},
-	{"DELETE", "/employees/{id}", NULL, PORTAL_ACCESS_ADMIN, 0, employees_remove, NULL, NULL},
-	{"GET", NULL, "/app/employees/{id}/remove", PORTAL_ACCESS_ADMIN, 0, employees_confirm,
-	 "employees", "employees.remove_title"},
-	{"POST", NULL, "/app/employees/{id}/remove", PORTAL_ACCESS_ADMIN, 0, employees_remove,
-	 "employees", "employees.remove_title"},
-	{0},
+    {"GET", "/employees", "/app/employees", PORTAL_ACCESS_MANAGER, 0, employees_list, "employees",
+     "employees.title", list_inputs},
+    {"POST", "/employees", "/app/employees", PORTAL_ACCESS_ADMIN, 0, employees_invite, "employees",
+     "employees.title", invite_inputs, employees_refused},
+    {"DELETE", "/employees/{id}", NULL, PORTAL_ACCESS_ADMIN, 0, employees_remove, NULL, NULL},
+    {"GET", NULL, "/app/employees/{id}/remove", PORTAL_ACCESS_ADMIN, 0, employees_confirm,
+     "employees", "employees.remove_title"},
+    {"POST", NULL, "/app/employees/{id}/remove", PORTAL_ACCESS_ADMIN, 0, employees_remove,
+     "employees", "employees.remove_title"},
+    {0},
 };

@@ -22,13 +22,16 @@
 #define PREVIEW_ROWS 5
 /* A column's index as the preview's selects send it; -1 for none. */
 #define COLUMN_NONE -1
-#define COLUMN_MAX 255 /* the readers refuse a table of more columns */
+#define COLUMN_MAX 255        /* the readers refuse a table of more columns */
 #define EXTENSION_MAX_BYTES 7 /* ".xlsx"; a longer one is read as none */
 #define FILE_NAME_MAX_CHARS 255
 
 /* The preview's form: the kept upload, the extension of the file's name (it
  * tells the readers the format) and the chosen column of each field. */
-#define COLUMN_INPUT(field) {"column_" field, PORTAL_IN_INT, 0, COLUMN_NONE, COLUMN_MAX}
+#define COLUMN_INPUT(field)                                                \
+	{                                                                  \
+		"column_" field, PORTAL_IN_INT, 0, COLUMN_NONE, COLUMN_MAX \
+	}
 static const struct portal_input import_inputs[] = {
     {"upload", PORTAL_IN_STRING, 0, 1, PORTAL_TOKEN_CHARS, .message = "import.upload_gone"},
     {"extension", PORTAL_IN_STRING, 0, 1, FILE_NAME_MAX_CHARS},
@@ -45,7 +48,7 @@ static const struct portal_input import_inputs[] = {
 static const size_t field_max[IMPORT_FIELD__MAX] = {200, 64, 200, 20, 200, 100, 5000};
 static const char *const field_label[IMPORT_FIELD__MAX] = {
     "properties.name", "properties.reference_id", "properties.street", "properties.zip",
-    "properties.city", "properties.country", "properties.notes"};
+    "properties.city", "properties.country",      "properties.notes"};
 
 struct outcome {
 	long long created, updated, skipped;
@@ -57,8 +60,9 @@ struct outcome {
  * five digits (Austria and Switzerland have four). */
 static bool german(const char *country)
 {
-	return !*country || !strcasecmp(country, "Deutschland") || !strcasecmp(country, "Germany") ||
-	       !strcasecmp(country, "DE") || !strcasecmp(country, "D");
+	return !*country || !strcasecmp(country, "Deutschland") ||
+	       !strcasecmp(country, "Germany") || !strcasecmp(country, "DE") ||
+	       !strcasecmp(country, "D");
 }
 
 static void csv_cell(struct buf *b, const char *s)
@@ -70,7 +74,7 @@ static void csv_cell(struct buf *b, const char *s)
 }
 
 static int reject(struct portal_req *req, struct outcome *o, const struct import_row *row,
-		  const char *message)
+                  const char *message)
 {
 	struct portal_arena *a = req->arena;
 	struct portal_value *e = pv_object(a);
@@ -89,7 +93,7 @@ static int reject(struct portal_req *req, struct outcome *o, const struct import
 
 /* One row: validated first, then written (insert, update or skip). */
 static int import_row(struct portal_req *req, const struct import_row *row,
-		      const int columns[IMPORT_FIELD__MAX], struct outcome *o)
+                      const int columns[IMPORT_FIELD__MAX], struct outcome *o)
 {
 	const char *v[IMPORT_FIELD__MAX];
 	char zip[6];
@@ -97,41 +101,47 @@ static int import_row(struct portal_req *req, const struct import_row *row,
 		v[f] = import_cell(row, columns[f]);
 		if (portal_utf8_chars(v[f]) > field_max[f])
 			return reject(req, o, row,
-				      portal_sprintf(req->arena, "%s: %s", portal_t(req, field_label[f]),
-						     portal_t(req, "import.too_long")));
+			              portal_sprintf(req->arena, "%s: %s",
+			                             portal_t(req, field_label[f]),
+			                             portal_t(req, "import.too_long")));
 	}
 	if (!*v[IMPORT_FIELD_NAME])
 		return reject(req, o, row, portal_t(req, "import.name_missing"));
 	if (german(v[IMPORT_FIELD_COUNTRY]))
 		v[IMPORT_FIELD_ZIP] = import_fix_zip(v[IMPORT_FIELD_ZIP], zip);
-	struct property_fields f = {
-	    .reference_id = v[IMPORT_FIELD_REFERENCE_ID], .name = v[IMPORT_FIELD_NAME],
-	    .street = v[IMPORT_FIELD_STREET], .zip = v[IMPORT_FIELD_ZIP],
-	    .city = v[IMPORT_FIELD_CITY], .country = v[IMPORT_FIELD_COUNTRY],
-	    .notes = v[IMPORT_FIELD_NOTES]};
+	struct property_fields f = {.reference_id = v[IMPORT_FIELD_REFERENCE_ID],
+	                            .name = v[IMPORT_FIELD_NAME],
+	                            .street = v[IMPORT_FIELD_STREET],
+	                            .zip = v[IMPORT_FIELD_ZIP],
+	                            .city = v[IMPORT_FIELD_CITY],
+	                            .country = v[IMPORT_FIELD_COUNTRY],
+	                            .notes = v[IMPORT_FIELD_NOTES]};
 	long long org = req->caller.org_id;
 	struct portal_value *rows;
 	int status;
 	if (*f.reference_id) {
 		unsigned long long n = 0;
-		status = portal_db_exec(req,
-					"UPDATE properties SET name = ?, street = ?, zip = ?, city = ?,"
-					" country = ?, notes = ? WHERE org_id = ? AND reference_id = ?",
-					PORTAL_DB_ARGS(PDB_S(f.name), PDB_S(f.street), PDB_S(f.zip),
-						       PDB_S(f.city), PDB_S(f.country), PDB_S(f.notes),
-						       PDB_I(org), PDB_S(f.reference_id)),
-					&n, NULL);
+		status =
+		    portal_db_exec(req,
+		                   "UPDATE properties SET name = ?, street = ?, zip = ?, city = ?,"
+		                   " country = ?, notes = ? WHERE org_id = ? AND reference_id = ?",
+		                   PORTAL_DB_ARGS(PDB_S(f.name), PDB_S(f.street), PDB_S(f.zip),
+		                                  PDB_S(f.city), PDB_S(f.country), PDB_S(f.notes),
+		                                  PDB_I(org), PDB_S(f.reference_id)),
+		                   &n, NULL);
 		/* affected rows counts changed rows only: ask whether it exists */
 		if (!status && n == 0)
-			status = portal_db_query(req, "SELECT id FROM properties WHERE org_id = ? AND reference_id = ?",
-						 PORTAL_DB_ARGS(PDB_I(org), PDB_S(f.reference_id)), &rows);
+			status = portal_db_query(
+			    req, "SELECT id FROM properties WHERE org_id = ? AND reference_id = ?",
+			    PORTAL_DB_ARGS(PDB_I(org), PDB_S(f.reference_id)), &rows);
 		if (!status && (n > 0 || pv_count(rows) > 0)) {
 			o->updated++;
 			return 0;
 		}
 	} else {
-		status = portal_db_query(req, "SELECT id FROM properties WHERE org_id = ? AND name = ? AND street = ?",
-					 PORTAL_DB_ARGS(PDB_I(org), PDB_S(f.name), PDB_S(f.street)), &rows);
+		status = portal_db_query(
+		    req, "SELECT id FROM properties WHERE org_id = ? AND name = ? AND street = ?",
+		    PORTAL_DB_ARGS(PDB_I(org), PDB_S(f.name), PDB_S(f.street)), &rows);
 		if (!status && pv_count(rows) > 0) {
 			o->skipped++;
 			return 0;
@@ -147,23 +157,27 @@ static int import_row(struct portal_req *req, const struct import_row *row,
 
 /* Reads the uploaded file; 0 or the status recorded. */
 static int read_table(struct portal_req *req, const char *path, const char *name,
-		      struct import_table **t)
+                      struct import_table **t)
 {
 	char err[256];
 	int status = import_read(path, name, &import_limits_default, t, err, sizeof err);
 	if (status == 0)
-		return portal_on_free(req->arena, (void (*)(void *))import_table_free, *t) ? 500 : 0;
-	const char *code = status == 413 ? "too_large" : status == 415 ? "unsupported_media_type"
-						       : status == 400 ? "bad_request" : "internal";
-	const char *key = status == 413 ? "import.too_large" : status == 415 ? "import.wrong_type"
-						       : "import.corrupt";
+		return portal_on_free(req->arena, (void (*)(void *))import_table_free, *t) ? 500
+		                                                                           : 0;
+	const char *code = status == 413   ? "too_large"
+	                   : status == 415 ? "unsupported_media_type"
+	                   : status == 400 ? "bad_request"
+	                                   : "internal";
+	const char *key = status == 413   ? "import.too_large"
+	                  : status == 415 ? "import.wrong_type"
+	                                  : "import.corrupt";
 	return portal_fail(req, status, code, "file", key);
 }
 
 /* The column of each field: detected from the headers, or chosen on the
  * preview page (column_<field> = its index, -1 for none). */
 static int choose_columns(struct portal_req *req, const struct import_table *t,
-			  int columns[IMPORT_FIELD__MAX])
+                          int columns[IMPORT_FIELD__MAX])
 {
 	char err[256];
 	bool chosen_any = false;
@@ -180,8 +194,8 @@ static int choose_columns(struct portal_req *req, const struct import_table *t,
 	 * did not choose the columns on the preview. */
 	if (detected && !chosen_any)
 		return portal_fail(req, 422, "validation", "file",
-				   columns[IMPORT_FIELD_NAME] < 0 ? "import.no_name_column"
-								  : portal_strdup(req->arena, err));
+		                   columns[IMPORT_FIELD_NAME] < 0 ? "import.no_name_column"
+		                                                  : portal_strdup(req->arena, err));
 	if (columns[IMPORT_FIELD_NAME] < 0)
 		return portal_fail(req, 422, "validation", "file", "import.no_name_column");
 	return 0;
@@ -214,7 +228,7 @@ static const char *keep_rejected(struct portal_req *req, struct outcome *o)
 	unsigned char unused[PORTAL_HASH_BYTES];
 	portal_token_new(token, unused);
 	char *path = portal_sprintf(req->arena, "%s/upload-rejected-%lld-%s.csv",
-				    portal_config(req, "tmp_dir"), req->caller.org_id, token);
+	                            portal_config(req, "tmp_dir"), req->caller.org_id, token);
 	FILE *f = path ? fopen(path, "wb") : NULL;
 	if (!f)
 		return NULL;
@@ -229,10 +243,11 @@ static int result_view(struct portal_req *req, struct portal_value *view, struct
 {
 	struct portal_arena *a = req->arena;
 	const char *token = keep_rejected(req, o);
-	if (pv_set_int(a, view, "created", o->created) || pv_set_int(a, view, "updated", o->updated) ||
+	if (pv_set_int(a, view, "created", o->created) ||
+	    pv_set_int(a, view, "updated", o->updated) ||
 	    pv_set_int(a, view, "skipped", o->skipped) || pv_set(a, view, "errors", o->errors) ||
 	    (token && pv_set_str(a, view, "rejected_url",
-				 portal_sprintf(a, "/app/properties/import/rejected/%s", token))))
+	                         portal_sprintf(a, "/app/properties/import/rejected/%s", token))))
 		return 500;
 	return 200;
 }
@@ -259,9 +274,9 @@ static int import_api(struct portal_req *req, struct portal_value *view)
 static char *kept_path(struct portal_req *req, const char *token)
 {
 	return portal_token_valid(token)
-		   ? portal_sprintf(req->arena, "%s/upload-import-%lld-%s",
-				    portal_config(req, "tmp_dir"), req->caller.org_id, token)
-		   : NULL;
+	           ? portal_sprintf(req->arena, "%s/upload-import-%lld-%s",
+	                            portal_config(req, "tmp_dir"), req->caller.org_id, token)
+	           : NULL;
 }
 
 /* POST /app/properties/import/preview: the first rows and the detected
@@ -308,8 +323,8 @@ static int import_preview(struct portal_req *req, struct portal_value *view)
 		}
 		if (!fv || pv_set_str(a, fv, "key", import_field_key(f)) ||
 		    pv_set_str(a, fv, "label", portal_t(req, field_label[f])) ||
-		    pv_set_bool(a, fv, "none", columns[f] < 0) || pv_set(a, fv, "options", options) ||
-		    pv_push(a, fields, fv))
+		    pv_set_bool(a, fv, "none", columns[f] < 0) ||
+		    pv_set(a, fv, "options", options) || pv_push(a, fields, fv))
 			return 500;
 	}
 	for (size_t r = 1; r < t->nrows && r <= PREVIEW_ROWS; r++) {
@@ -357,9 +372,9 @@ static int import_rejected(struct portal_req *req, struct portal_value *view)
 {
 	const char *token = portal_param_str(req, "token");
 	char *path = portal_token_valid(token)
-			 ? portal_sprintf(req->arena, "%s/upload-rejected-%lld-%s.csv",
-					  portal_config(req, "tmp_dir"), req->caller.org_id, token)
-			 : NULL;
+	                 ? portal_sprintf(req->arena, "%s/upload-rejected-%lld-%s.csv",
+	                                  portal_config(req, "tmp_dir"), req->caller.org_id, token)
+	                 : NULL;
 	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
 	if (fd < 0)
 		return portal_not_found(req);
@@ -369,11 +384,12 @@ static int import_rejected(struct portal_req *req, struct portal_value *view)
 	while ((n = read(fd, chunk, sizeof chunk)) > 0 && b.len < (64u << 20))
 		buf_append(&b, chunk, (size_t)n);
 	close(fd);
-	int status = b.failed ? 500
-			      : portal_set_header(req, "Content-Disposition",
-						  "attachment; filename=\"abgelehnte-zeilen.csv\"")
-				    ? 500
-				    : portal_respond_raw(req, "text/csv; charset=utf-8", b.data ? b.data : "", b.len);
+	int status =
+	    b.failed ? 500
+	    : portal_set_header(req, "Content-Disposition",
+	                        "attachment; filename=\"abgelehnte-zeilen.csv\"")
+	        ? 500
+	        : portal_respond_raw(req, "text/csv; charset=utf-8", b.data ? b.data : "", b.len);
 	buf_free(&b);
 	return status;
 }
@@ -385,14 +401,14 @@ static int import_form(struct portal_req *req, struct portal_value *view)
 }
 
 const struct portal_route routes_import[] = {
-	{"POST", "/properties/import", NULL, PORTAL_ACCESS_MANAGER, 0, import_api, NULL, NULL},
-	{"GET", NULL, "/app/properties/import", PORTAL_ACCESS_MANAGER, 0, import_form, "import",
-	 "import.title"},
-	{"POST", NULL, "/app/properties/import/preview", PORTAL_ACCESS_MANAGER, 0, import_preview,
-	 "import_preview", "import.title"},
-	{"POST", NULL, "/app/properties/import", PORTAL_ACCESS_MANAGER, 0, import_page,
-	 "import_result", "import.title", import_inputs},
-	{"GET", NULL, "/app/properties/import/rejected/{token}", PORTAL_ACCESS_MANAGER, 0,
-	 import_rejected, NULL, NULL},
-	{0},
+    {"POST", "/properties/import", NULL, PORTAL_ACCESS_MANAGER, 0, import_api, NULL, NULL},
+    {"GET", NULL, "/app/properties/import", PORTAL_ACCESS_MANAGER, 0, import_form, "import",
+     "import.title"},
+    {"POST", NULL, "/app/properties/import/preview", PORTAL_ACCESS_MANAGER, 0, import_preview,
+     "import_preview", "import.title"},
+    {"POST", NULL, "/app/properties/import", PORTAL_ACCESS_MANAGER, 0, import_page, "import_result",
+     "import.title", import_inputs},
+    {"GET", NULL, "/app/properties/import/rejected/{token}", PORTAL_ACCESS_MANAGER, 0,
+     import_rejected, NULL, NULL},
+    {0},
 };

@@ -48,7 +48,7 @@ int page_mark_invalid(struct portal_req *req, struct portal_value *view, const c
 	struct portal_arena *a = req->arena;
 	struct portal_value *invalid = field ? pv_object(a) : NULL;
 	if (field && (!invalid || pv_set_bool(a, invalid, field, true) ||
-		      pv_set(a, view, "invalid", invalid)))
+	              pv_set(a, view, "invalid", invalid)))
 		return 500;
 	return 0;
 }
@@ -61,8 +61,8 @@ int page_mark_refused(struct portal_req *req, struct portal_value *view)
 }
 
 const struct portal_route routes_misc[] = {
-	{"GET", "/plugins", NULL, PORTAL_ACCESS_MANAGER, 0, plugins_list, NULL, NULL},
-	{"GET", "/health", NULL, PORTAL_ACCESS_PUBLIC, 0, health, NULL, NULL},
-	{"GET", NULL, "/", PORTAL_ACCESS_PUBLIC, 0, home, "home", "home.title"},
-	{0},
+    {"GET", "/plugins", NULL, PORTAL_ACCESS_MANAGER, 0, plugins_list, NULL, NULL},
+    {"GET", "/health", NULL, PORTAL_ACCESS_PUBLIC, 0, health, NULL, NULL},
+    {"GET", NULL, "/", PORTAL_ACCESS_PUBLIC, 0, home, "home", "home.title"},
+    {0},
 };

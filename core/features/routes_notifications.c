@@ -38,7 +38,8 @@ static int settings_load(struct portal_req *req, struct portal_value *view)
 				on = pv_get_int(m->value, "enabled", 1) != 0;
 		}
 		struct portal_value *k = pv_object(a);
-		const char *hint = n->hint ? worker_text(req->worker, req->locale, p, n->hint) : NULL;
+		const char *hint =
+		    n->hint ? worker_text(req->worker, req->locale, p, n->hint) : NULL;
 		if (!k || pv_set_str(a, k, "kind", n->kind) ||
 		    pv_set_str(a, k, "label", worker_text(req->worker, req->locale, p, n->label)) ||
 		    pv_set_str(a, k, "hint", hint) || pv_set_bool(a, k, "on", on) ||
@@ -55,7 +56,8 @@ static int notifications_show(struct portal_req *req, struct portal_value *view)
 	int status = settings_load(req, view);
 	if (status)
 		return status;
-	if (!req->is_api && pv_set_bool(req->arena, view, "saved", portal_in_bool(req, "saved", false)))
+	if (!req->is_api &&
+	    pv_set_bool(req->arena, view, "saved", portal_in_bool(req, "saved", false)))
 		return 500;
 	return 200;
 }
@@ -69,21 +71,24 @@ static int notifications_update(struct portal_req *req, struct portal_value *vie
 	struct portal_arena *a = req->arena;
 	const struct plugin_set *set = req->worker->plugins;
 	struct portal_buf sql = {.arena = a};
-	struct portal_db_arg *args = portal_alloc(a, 3 * set->notification_count * sizeof *args + 1);
+	struct portal_db_arg *args =
+	    portal_alloc(a, 3 * set->notification_count * sizeof *args + 1);
 	size_t nargs = 0;
 	if (!args)
 		return 500;
-	portal_buf_puts(&sql, "INSERT INTO notification_settings (user_id, kind, enabled) SELECT u.id, k.kind, k.enabled FROM users u JOIN (");
+	portal_buf_puts(&sql, "INSERT INTO notification_settings (user_id, kind, enabled) SELECT "
+	                      "u.id, k.kind, k.enabled FROM users u JOIN (");
 	for (size_t i = 0; i < set->notification_count; i++) {
 		const char *kind = set->notifications[i].def->kind;
 		if (req->is_api && !portal_in_has(req, kind))
 			continue;
-		portal_buf_puts(&sql, nargs ? " UNION ALL SELECT ?, ?" : "SELECT ? AS kind, ? AS enabled");
+		portal_buf_puts(&sql, nargs ? " UNION ALL SELECT ?, ?"
+		                            : "SELECT ? AS kind, ? AS enabled");
 		args[nargs++] = PDB_S(kind);
 		args[nargs++] = PDB_I(portal_in_bool(req, kind, false) ? 1 : 0);
 	}
 	portal_buf_puts(&sql, ") k WHERE u.id = ? AND u.org_id = ?"
-			      " ON DUPLICATE KEY UPDATE enabled = VALUES(enabled)");
+	                      " ON DUPLICATE KEY UPDATE enabled = VALUES(enabled)");
 	if (sql.failed)
 		return 500;
 	int status = 0;
@@ -106,11 +111,11 @@ static const struct portal_input update_inputs[] = {
 };
 
 const struct portal_route routes_notifications[] = {
-	{"GET", "/me/notifications", "/portal/settings", PORTAL_ACCESS_RESIDENT, 0,
-	 notifications_show, "notifications", "notifications.title", show_inputs},
-	{"PATCH", "/me/notifications", NULL, PORTAL_ACCESS_RESIDENT, 0, notifications_update,
-	 NULL, NULL, update_inputs},
-	{"POST", NULL, "/portal/settings", PORTAL_ACCESS_RESIDENT, 0, notifications_update,
-	 "notifications", "notifications.title", update_inputs, notifications_show},
-	{0},
+    {"GET", "/me/notifications", "/portal/settings", PORTAL_ACCESS_RESIDENT, 0, notifications_show,
+     "notifications", "notifications.title", show_inputs},
+    {"PATCH", "/me/notifications", NULL, PORTAL_ACCESS_RESIDENT, 0, notifications_update, NULL,
+     NULL, update_inputs},
+    {"POST", NULL, "/portal/settings", PORTAL_ACCESS_RESIDENT, 0, notifications_update,
+     "notifications", "notifications.title", update_inputs, notifications_show},
+    {0},
 };

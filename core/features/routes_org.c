@@ -22,8 +22,7 @@ static const char *const locales[] = {"de", "en", NULL};
  * layout: the pipeline refuses control characters. */
 static const struct portal_input update_inputs[] = {
     {"name", PORTAL_IN_STRING, 0, 1, NAME_MAX_CHARS, .message = "org.name_invalid"},
-    {"brand_color", PORTAL_IN_STRING, 0, COLOR_CHARS, COLOR_CHARS,
-     .message = "org.color_invalid"},
+    {"brand_color", PORTAL_IN_STRING, 0, COLOR_CHARS, COLOR_CHARS, .message = "org.color_invalid"},
     {"locale", PORTAL_IN_ENUM, 0, .choices = locales, .message = "org.locale_invalid"},
     {0},
 };
@@ -100,8 +99,8 @@ static void org_form_again(struct portal_req *req, struct portal_value *view, co
 		portal_log("settings: the form is shown without what was typed");
 }
 
-static int org_fail(struct portal_req *req, struct portal_value *view, int status,
-		    const char *code, const char *field, const char *message)
+static int org_fail(struct portal_req *req, struct portal_value *view, int status, const char *code,
+                    const char *field, const char *message)
 {
 	org_form_again(req, view, field);
 	return portal_fail(req, status, code, field, message);
@@ -154,16 +153,15 @@ static int org_logo(struct portal_req *req, struct portal_value *view)
 		return org_fail(req, view, 413, "too_large", "file", "org.logo_too_large");
 	const char *type = portal_image_type(up);
 	if (!type)
-		return org_fail(req, view, 415, "unsupported_media_type", "file",
-				"org.logo_type");
+		return org_fail(req, view, 415, "unsupported_media_type", "file", "org.logo_type");
 	char sha[PORTAL_FILE_NAME_CHARS + 1];
 	bool created = false;
 	int status = portal_file_store(req, up, sha, &created);
 	if (status)
 		return status;
 	status = portal_db_exec(req, "UPDATE orgs SET logo_file = ?, logo_type = ? WHERE id = ?",
-				PORTAL_DB_ARGS(PDB_S(sha), PDB_S(type), PDB_I(req->caller.org_id)),
-				NULL, NULL);
+	                        PORTAL_DB_ARGS(PDB_S(sha), PDB_S(type), PDB_I(req->caller.org_id)),
+	                        NULL, NULL);
 	if (status) {
 		portal_file_discard(req, sha, created); /* no file without a row */
 		return status;
@@ -182,7 +180,7 @@ static int org_logo_file(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_value *o;
 	int status = portal_db_one(req, "SELECT logo_file, logo_type FROM orgs WHERE id = ?",
-				   PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id"))), &o);
+	                           PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id"))), &o);
 	if (status)
 		return status;
 	const char *type = pv_get_str(o, "logo_type");
@@ -199,7 +197,7 @@ static int org_brand_css(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_value *o;
 	int status = portal_db_one(req, "SELECT brand_color FROM orgs WHERE id = ?",
-				   PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id"))), &o);
+	                           PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id"))), &o);
 	if (status)
 		return status;
 	const char *color = pv_get_str(o, "brand_color");
@@ -211,14 +209,14 @@ static int org_brand_css(struct portal_req *req, struct portal_value *view)
 }
 
 const struct portal_route routes_org[] = {
-	{"GET", "/org", "/app/settings", PORTAL_ACCESS_MANAGER, 0, org_show, "settings",
-	 "settings.title", show_inputs},
-	{"PATCH", "/org", NULL, PORTAL_ACCESS_ADMIN, 0, org_update, NULL, NULL, update_inputs},
-	{"POST", NULL, "/app/settings", PORTAL_ACCESS_ADMIN, 0, org_update, "settings",
-	 "settings.title", update_inputs, org_refused},
-	{"POST", "/org/logo", "/app/settings/logo", PORTAL_ACCESS_ADMIN, 0, org_logo, "settings",
-	 "settings.title"},
-	{"GET", "/orgs/{id}/logo", NULL, PORTAL_ACCESS_PUBLIC, 0, org_logo_file, NULL, NULL},
-	{"GET", NULL, "/brand/{id}.css", PORTAL_ACCESS_PUBLIC, 0, org_brand_css, NULL, NULL},
-	{0},
+    {"GET", "/org", "/app/settings", PORTAL_ACCESS_MANAGER, 0, org_show, "settings",
+     "settings.title", show_inputs},
+    {"PATCH", "/org", NULL, PORTAL_ACCESS_ADMIN, 0, org_update, NULL, NULL, update_inputs},
+    {"POST", NULL, "/app/settings", PORTAL_ACCESS_ADMIN, 0, org_update, "settings",
+     "settings.title", update_inputs, org_refused},
+    {"POST", "/org/logo", "/app/settings/logo", PORTAL_ACCESS_ADMIN, 0, org_logo, "settings",
+     "settings.title"},
+    {"GET", "/orgs/{id}/logo", NULL, PORTAL_ACCESS_PUBLIC, 0, org_logo_file, NULL, NULL},
+    {"GET", NULL, "/brand/{id}.css", PORTAL_ACCESS_PUBLIC, 0, org_brand_css, NULL, NULL},
+    {0},
 };

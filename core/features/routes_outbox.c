@@ -30,7 +30,7 @@ static int outbox_list(struct portal_req *req, struct portal_value *view)
 	    " WHERE org_id = ? AND (? IS NULL OR status = ?) AND (? = 0 OR id < ?)"
 	    " ORDER BY id DESC LIMIT ?",
 	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_S(status), PDB_S(status),
-			   PDB_I(page.after), PDB_I(page.after), PDB_I(page.limit + 1)),
+	                   PDB_I(page.after), PDB_I(page.after), PDB_I(page.limit + 1)),
 	    &rows);
 	return rc ? rc : portal_list_view(req, view, rows, page.limit, NULL) ? 500 : 200;
 }

@@ -32,7 +32,8 @@
  * before anything is typed again. */
 static const struct portal_input redeem_inputs[] = {
     {"token", PORTAL_IN_STRING, 0, 1, TOKEN_MAX_CHARS, .message = "password.token_missing"},
-    {"password", PORTAL_IN_STRING, PORTAL_IN_VERBATIM, 1, PASSWORD_MAX_CHARS, .message = "password.too_long"},
+    {"password", PORTAL_IN_STRING, PORTAL_IN_VERBATIM, 1, PASSWORD_MAX_CHARS,
+     .message = "password.too_long"},
     {0},
 };
 static const struct portal_input forgot_inputs[] = {
@@ -47,7 +48,7 @@ static const struct portal_input forgot_form_inputs[] = {
 /* Marks a form field to correct (pages show it with aria-invalid) and records
  * the error; the API answer carries only the error. */
 static int fail_field(struct portal_req *req, struct portal_value *view, const char *field,
-		      const char *message)
+                      const char *message)
 {
 	if (page_mark_invalid(req, view, field))
 		return 500;
@@ -69,7 +70,7 @@ static const char *token_of(const struct portal_req *req)
 /* The account a live token of kind belongs to, as {id, email, name}: 0, 404
  * for an unknown, used or expired token, or a database status. Only reads. */
 static int token_account(struct portal_req *req, const char *token, const char *kind,
-			 struct portal_value **account)
+                         struct portal_value **account)
 {
 	if (!portal_token_valid(token))
 		return portal_fail(req, 404, "not_found", NULL, "password.link_dead");
@@ -140,24 +141,24 @@ static int token_redeem(struct portal_req *req, struct portal_value *view, const
 	/* The row lock makes parallel redemptions wait here; each then sees the
 	 * token used and changes nothing. */
 	if (!status)
-		status = portal_db_exec(req,
-					"UPDATE account_tokens SET used_at = UTC_TIMESTAMP()"
-					" WHERE token_hash = ? AND kind = ? AND used_at IS NULL"
-					" AND expires_at > UTC_TIMESTAMP()",
-					PORTAL_DB_ARGS(hash_arg(hash), PDB_S(kind)), &consumed,
-					NULL);
+		status =
+		    portal_db_exec(req,
+		                   "UPDATE account_tokens SET used_at = UTC_TIMESTAMP()"
+		                   " WHERE token_hash = ? AND kind = ? AND used_at IS NULL"
+		                   " AND expires_at > UTC_TIMESTAMP()",
+		                   PORTAL_DB_ARGS(hash_arg(hash), PDB_S(kind)), &consumed, NULL);
 	if (!status && consumed != 1)
 		return portal_fail(req, 404, "not_found", NULL, "password.link_dead");
 	if (!status)
 		status = portal_db_exec(req, "UPDATE users SET password_hash = ? WHERE id = ?",
-					PORTAL_DB_ARGS(PDB_S(password_hash), PDB_I(user_id)), NULL,
-					NULL);
+		                        PORTAL_DB_ARGS(PDB_S(password_hash), PDB_I(user_id)), NULL,
+		                        NULL);
 	/* Older links of the account would otherwise still replace this password. */
 	if (!status)
 		status = portal_db_exec(req,
-					"UPDATE account_tokens SET used_at = UTC_TIMESTAMP()"
-					" WHERE user_id = ? AND used_at IS NULL",
-					PORTAL_DB_ARGS(PDB_I(user_id)), NULL, NULL);
+		                        "UPDATE account_tokens SET used_at = UTC_TIMESTAMP()"
+		                        " WHERE user_id = ? AND used_at IS NULL",
+		                        PORTAL_DB_ARGS(PDB_I(user_id)), NULL, NULL);
 	/* A new password ends every session, the thief's included. */
 	if (!status)
 		status = portal_sessions_end_user(req, user_id);
@@ -219,7 +220,7 @@ static int forgot_mail(struct portal_req *req, const struct portal_value *accoun
 	struct portal_arena *a = req->arena;
 	char token[PORTAL_TOKEN_CHARS + 1];
 	int status = account_issue_token(req->worker->db, a, pv_get_int(account, "id", 0), "reset",
-					 RESET_SECONDS, token);
+	                                 RESET_SECONDS, token);
 	if (status)
 		return status;
 	const char *base = portal_config(req, "base_url");
@@ -231,7 +232,8 @@ static int forgot_mail(struct portal_req *req, const struct portal_value *accoun
 	    pv_set_int(a, mail_view, "minutes", RESET_SECONDS / 60) ||
 	    /* like every mail to a resident, it links to their mail settings */
 	    pv_set_bool(a, mail_view, "resident",
-			strcmp(pv_get_str(account, "role") ? pv_get_str(account, "role") : "", "resident") == 0))
+	                strcmp(pv_get_str(account, "role") ? pv_get_str(account, "role") : "",
+	                       "resident") == 0))
 		return 500;
 	struct portal_mail mail = {
 	    .to = pv_get_str(account, "email"),
@@ -248,7 +250,7 @@ static int forgot_mail(struct portal_req *req, const struct portal_value *accoun
 		/* A stored address the mailer cannot use: nothing to send, and the
 		 * caller must not learn that the account exists. */
 		portal_log("password reset: the address of user %lld is unusable",
-			   pv_get_int(account, "id", 0));
+		           pv_get_int(account, "id", 0));
 		return 0;
 	}
 	return status;
@@ -262,17 +264,17 @@ static int forgot(struct portal_req *req, struct portal_value *view)
 {
 	const char *email = portal_in_str(req, "email");
 	struct portal_value *rows;
-	int status = portal_db_query(
-	    req,
-	    "SELECT u.id, u.email, u.name, u.org_id, u.role, o.name AS org_name,"
-	    " COALESCE(u.locale, o.locale) AS locale"
-	    " FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.email = ?",
-	    PORTAL_DB_ARGS(PDB_S(email)), &rows);
+	int status =
+	    portal_db_query(req,
+	                    "SELECT u.id, u.email, u.name, u.org_id, u.role, o.name AS org_name,"
+	                    " COALESCE(u.locale, o.locale) AS locale"
+	                    " FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.email = ?",
+	                    PORTAL_DB_ARGS(PDB_S(email)), &rows);
 	if (status)
 		return status;
 	int wait;
 	status = portal_throttle_check(req, SCOPE_RESET_EMAIL, email, RESET_MAILS_PER_HOUR,
-				       RESET_SECONDS, &wait);
+	                               RESET_SECONDS, &wait);
 	if (status && status != 429)
 		return status;
 	status = portal_db_begin(req);
@@ -288,18 +290,18 @@ static int forgot(struct portal_req *req, struct portal_value *view)
 }
 
 const struct portal_route routes_password[] = {
-	{"POST", "/activate", "/activate/{token}", PORTAL_ACCESS_PUBLIC, PORTAL_ROUTE_NO_CSRF,
-	 activate, "activate", "activate.title", redeem_inputs, activate_again},
-	{"GET", NULL, "/activate/{token}", PORTAL_ACCESS_PUBLIC, 0, activate_form, "activate",
-	 "activate.title"},
-	{"POST", "/password/forgot", "/password/forgot", PORTAL_ACCESS_PUBLIC, PORTAL_ROUTE_NO_CSRF,
-	 forgot, "password_forgot", "password_forgot.title", forgot_inputs, page_mark_refused},
-	{"GET", NULL, "/password/forgot", PORTAL_ACCESS_PUBLIC, 0, forgot_form, "password_forgot",
-	 "password_forgot.title", forgot_form_inputs},
-	{"POST", "/password/reset", "/password/reset/{token}", PORTAL_ACCESS_PUBLIC,
-	 PORTAL_ROUTE_NO_CSRF, reset, "password_reset", "password_reset.title", redeem_inputs,
-	 reset_again},
-	{"GET", NULL, "/password/reset/{token}", PORTAL_ACCESS_PUBLIC, 0, reset_form,
-	 "password_reset", "password_reset.title"},
-	{0},
+    {"POST", "/activate", "/activate/{token}", PORTAL_ACCESS_PUBLIC, PORTAL_ROUTE_NO_CSRF, activate,
+     "activate", "activate.title", redeem_inputs, activate_again},
+    {"GET", NULL, "/activate/{token}", PORTAL_ACCESS_PUBLIC, 0, activate_form, "activate",
+     "activate.title"},
+    {"POST", "/password/forgot", "/password/forgot", PORTAL_ACCESS_PUBLIC, PORTAL_ROUTE_NO_CSRF,
+     forgot, "password_forgot", "password_forgot.title", forgot_inputs, page_mark_refused},
+    {"GET", NULL, "/password/forgot", PORTAL_ACCESS_PUBLIC, 0, forgot_form, "password_forgot",
+     "password_forgot.title", forgot_form_inputs},
+    {"POST", "/password/reset", "/password/reset/{token}", PORTAL_ACCESS_PUBLIC,
+     PORTAL_ROUTE_NO_CSRF, reset, "password_reset", "password_reset.title", redeem_inputs,
+     reset_again},
+    {"GET", NULL, "/password/reset/{token}", PORTAL_ACCESS_PUBLIC, 0, reset_form, "password_reset",
+     "password_reset.title"},
+    {0},
 };

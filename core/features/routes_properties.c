@@ -11,9 +11,9 @@
 #include "features/routes.h"
 #include "http/request.h"
 
-#define COLUMNS                                                                                  \
-	"p.id, p.reference_id, p.name, p.street, p.zip, p.city, p.country, p.notes,"            \
-	" p.image_file, (SELECT COUNT(*) FROM memberships m WHERE m.property_id = p.id"        \
+#define COLUMNS                                                                         \
+	"p.id, p.reference_id, p.name, p.street, p.zip, p.city, p.country, p.notes,"    \
+	" p.image_file, (SELECT COUNT(*) FROM memberships m WHERE m.property_id = p.id" \
 	" AND m.state = 'active') AS residents_count"
 
 /* Who may see property rows: a manager's organisation, a resident's memberships. */
@@ -21,8 +21,8 @@
 /* A search scans an organisation's rows: through the index that holds every
  * searched column (sql/011), not the one that only gives the order. */
 #define SCOPE_MANAGER_SEARCH " FROM properties p FORCE INDEX (properties_search) WHERE p.org_id = ?"
-#define SCOPE_RESIDENT                                                                           \
-	" FROM properties p JOIN memberships ms ON ms.property_id = p.id AND ms.user_id = ?"     \
+#define SCOPE_RESIDENT                                                                       \
+	" FROM properties p JOIN memberships ms ON ms.property_id = p.id AND ms.user_id = ?" \
 	" AND ms.state = 'active' WHERE 1 = 1"
 
 static bool is_manager(const struct portal_req *req)
@@ -40,9 +40,9 @@ static int finish_row(struct portal_req *req, struct portal_value *row)
 {
 	struct portal_arena *a = req->arena;
 	const char *file = pv_get_str(row, "image_file");
-	char *url = file ? portal_sprintf(a, "/api/v1/properties/%lld/image",
-					  pv_get_int(row, "id", 0))
-			 : NULL;
+	char *url =
+	    file ? portal_sprintf(a, "/api/v1/properties/%lld/image", pv_get_int(row, "id", 0))
+	         : NULL;
 	struct portal_value *v = url ? pv_string(a, url) : pv_null(a);
 	/* Replace image_file by image_url in place, keeping the member order. */
 	pv_foreach(m, row) {
@@ -58,11 +58,11 @@ static int finish_row(struct portal_req *req, struct portal_value *row)
 static int load_property(struct portal_req *req, long long id, struct portal_value **out)
 {
 	struct portal_value *rows;
-	int status = portal_db_query(
-	    req,
-	    is_manager(req) ? "SELECT " COLUMNS SCOPE_MANAGER " AND p.id = ?"
-			    : "SELECT " COLUMNS SCOPE_RESIDENT " AND p.id = ?",
-	    PORTAL_DB_ARGS(scope_arg(req), PDB_I(id)), &rows);
+	int status =
+	    portal_db_query(req,
+	                    is_manager(req) ? "SELECT " COLUMNS SCOPE_MANAGER " AND p.id = ?"
+	                                    : "SELECT " COLUMNS SCOPE_RESIDENT " AND p.id = ?",
+	                    PORTAL_DB_ARGS(scope_arg(req), PDB_I(id)), &rows);
 	if (status)
 		return status;
 	if (rows->u.c.count == 0)
@@ -92,13 +92,12 @@ static char *like_pattern(struct portal_req *req, const char *q)
 static const char *list_sql(bool manager, bool search, bool after)
 {
 	static const char *const sql[8] = {
-#define LIST(scope, q, c)                                                                          \
-	"SELECT " COLUMNS scope q c " ORDER BY p.name, p.id LIMIT ?"
+#define LIST(scope, q, c) "SELECT " COLUMNS scope q c " ORDER BY p.name, p.id LIMIT ?"
 #define Q " AND (p.name LIKE ? OR p.street LIKE ? OR p.city LIKE ?)"
 #define C " AND (p.name > ? OR (p.name = ? AND p.id > ?))"
-	    LIST(SCOPE_RESIDENT, "", ""), LIST(SCOPE_RESIDENT, "", C),
-	    LIST(SCOPE_RESIDENT, Q, ""),  LIST(SCOPE_RESIDENT, Q, C),
-	    LIST(SCOPE_MANAGER, "", ""),  LIST(SCOPE_MANAGER, "", C),
+	    LIST(SCOPE_RESIDENT, "", ""),      LIST(SCOPE_RESIDENT, "", C),
+	    LIST(SCOPE_RESIDENT, Q, ""),       LIST(SCOPE_RESIDENT, Q, C),
+	    LIST(SCOPE_MANAGER, "", ""),       LIST(SCOPE_MANAGER, "", C),
 	    LIST(SCOPE_MANAGER_SEARCH, Q, ""), LIST(SCOPE_MANAGER_SEARCH, Q, C),
 #undef LIST
 #undef Q
@@ -136,8 +135,8 @@ static int properties_list(struct portal_req *req, struct portal_value *view)
 	}
 	args[n++] = PDB_I(limit + 1);
 	struct portal_value *rows;
-	status = portal_db_query(req, list_sql(is_manager(req), search, after_id != 0), args, n,
-				 &rows);
+	status =
+	    portal_db_query(req, list_sql(is_manager(req), search, after_id != 0), args, n, &rows);
 	if (status)
 		return status;
 	pv_foreach(m, rows) {
@@ -153,8 +152,9 @@ static int properties_list(struct portal_req *req, struct portal_value *view)
 
 static int units_of(struct portal_req *req, long long property_id, struct portal_value **rows)
 {
-	return portal_db_query(req, "SELECT id, name FROM units WHERE property_id = ? ORDER BY name, id",
-			       PORTAL_DB_ARGS(PDB_I(property_id)), rows);
+	return portal_db_query(req,
+	                       "SELECT id, name FROM units WHERE property_id = ? ORDER BY name, id",
+	                       PORTAL_DB_ARGS(PDB_I(property_id)), rows);
 }
 
 /* GET /properties/{id} and the page /app/properties/{id}. */
@@ -176,6 +176,7 @@ static int property_show(struct portal_req *req, struct portal_value *view)
 }
 
 /* The create and edit fields; an optional one sent empty (or null) clears it. */
+/* clang-format off */
 #define PROPERTY_FIELDS(name_flags)                                                  \
 	{"name", PORTAL_IN_STRING, name_flags, 1, 200},                              \
 	    {"reference_id", PORTAL_IN_STRING, PORTAL_IN_NULLABLE, 0, 64},           \
@@ -184,6 +185,7 @@ static int property_show(struct portal_req *req, struct portal_value *view)
 	    {"city", PORTAL_IN_STRING, PORTAL_IN_NULLABLE, 0, 200},                  \
 	    {"country", PORTAL_IN_STRING, PORTAL_IN_NULLABLE, 0, 100},               \
 	    {"notes", PORTAL_IN_STRING, PORTAL_IN_NULLABLE | PORTAL_IN_MULTILINE, 0, 5000}
+/* clang-format on */
 
 static const struct portal_input create_inputs[] = {
     PROPERTY_FIELDS(PORTAL_IN_REQUIRED),
@@ -225,13 +227,16 @@ static int property_create(struct portal_req *req, struct portal_value *view)
 	long long id = 0;
 	int status = property_insert(req->worker->db, req->arena, req->caller.org_id, &f, &id);
 	if (status == 409)
-		return portal_fail(req, 409, "conflict", "reference_id", "properties.reference_taken");
+		return portal_fail(req, 409, "conflict", "reference_id",
+		                   "properties.reference_taken");
 	if (status)
 		return status;
 	if (!req->is_api) {
 		bool another = portal_in_bool(req, "another", false);
-		return portal_redirect(req, another ? portal_sprintf(req->arena, "/app/properties/new?created=%lld", id)
-						    : portal_sprintf(req->arena, "/app/properties/%lld", id));
+		return portal_redirect(
+		    req, another
+		             ? portal_sprintf(req->arena, "/app/properties/new?created=%lld", id)
+		             : portal_sprintf(req->arena, "/app/properties/%lld", id));
 	}
 	struct portal_value *p;
 	status = load_property(req, id, &p);
@@ -256,18 +261,20 @@ static int property_update(struct portal_req *req, struct portal_value *view)
 	 * The name and reference ID cannot be cleared. */
 	status = portal_db_exec(
 	    req,
-	    "UPDATE properties SET name = COALESCE(?, name), reference_id = COALESCE(?, reference_id),"
+	    "UPDATE properties SET name = COALESCE(?, name), reference_id = COALESCE(?, "
+	    "reference_id),"
 	    " street = COALESCE(?, street), zip = COALESCE(?, zip), city = COALESCE(?, city),"
 	    " country = COALESCE(?, country), notes = COALESCE(?, notes)"
 	    " WHERE id = ? AND org_id = ?",
-	    PORTAL_DB_ARGS(PDB_S(portal_in_str(req, "name")),
-			   PDB_S(portal_in_str(req, "reference_id")),
-			   PDB_S(portal_in_patch(req, "street")), PDB_S(portal_in_patch(req, "zip")),
-			   PDB_S(portal_in_patch(req, "city")), PDB_S(portal_in_patch(req, "country")),
-			   PDB_S(portal_in_patch(req, "notes")), PDB_I(id), PDB_I(req->caller.org_id)),
+	    PORTAL_DB_ARGS(
+	        PDB_S(portal_in_str(req, "name")), PDB_S(portal_in_str(req, "reference_id")),
+	        PDB_S(portal_in_patch(req, "street")), PDB_S(portal_in_patch(req, "zip")),
+	        PDB_S(portal_in_patch(req, "city")), PDB_S(portal_in_patch(req, "country")),
+	        PDB_S(portal_in_patch(req, "notes")), PDB_I(id), PDB_I(req->caller.org_id)),
 	    NULL, NULL);
 	if (status == 409)
-		return portal_fail(req, 409, "conflict", "reference_id", "properties.reference_taken");
+		return portal_fail(req, 409, "conflict", "reference_id",
+		                   "properties.reference_taken");
 	if (status)
 		return status;
 	if (!req->is_api)
@@ -282,9 +289,9 @@ static int property_update(struct portal_req *req, struct portal_value *view)
  * property (units, memberships, content) goes with it through foreign keys. */
 static int property_delete(struct portal_req *req, struct portal_value *view)
 {
-	int status = portal_db_exec_one(req, "DELETE FROM properties WHERE id = ? AND org_id = ?",
-					PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")),
-						       PDB_I(req->caller.org_id)));
+	int status = portal_db_exec_one(
+	    req, "DELETE FROM properties WHERE id = ? AND org_id = ?",
+	    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id)));
 	if (status)
 		return status;
 	return req->is_api ? 204 : portal_redirect(req, "/app/properties");
@@ -300,7 +307,10 @@ static int units_list(struct portal_req *req, struct portal_value *view)
 	if (status)
 		return status;
 	/* A property's units are few: one page, never a cursor. */
-	return pv_set(req->arena, view, "items", units) || pv_set(req->arena, view, "next", pv_null(req->arena)) ? 500 : 200;
+	return pv_set(req->arena, view, "items", units) ||
+	               pv_set(req->arena, view, "next", pv_null(req->arena))
+	           ? 500
+	           : 200;
 }
 
 /* POST /properties/{id}/units {name} */
@@ -314,17 +324,17 @@ static int unit_create(struct portal_req *req, struct portal_value *view)
 		status = 500;
 	unsigned long long id = 0;
 	if (!status)
-		status = portal_db_exec(req,
-					"INSERT INTO units (org_id, property_id, name, created_at)"
-					" VALUES (?, ?, ?, UTC_TIMESTAMP())",
-					PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_I(property_id),
-						       PDB_S(name)),
-					NULL, &id);
+		status = portal_db_exec(
+		    req,
+		    "INSERT INTO units (org_id, property_id, name, created_at)"
+		    " VALUES (?, ?, ?, UTC_TIMESTAMP())",
+		    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_I(property_id), PDB_S(name)),
+		    NULL, &id);
 	if (status)
 		return status;
 	if (!req->is_api)
-		return portal_redirect(req, portal_sprintf(req->arena, "/app/properties/%lld",
-							   property_id));
+		return portal_redirect(
+		    req, portal_sprintf(req->arena, "/app/properties/%lld", property_id));
 	struct portal_arena *a = req->arena;
 	if (pv_set_int(a, view, "id", (long long)id) || pv_set_str(a, view, "name", name) ||
 	    pv_set_int(a, view, "property_id", property_id))
@@ -338,12 +348,13 @@ static int unit_update(struct portal_req *req, struct portal_value *view)
 	const char *name = portal_in_str(req, "name");
 	long long id = portal_param_id(req, "id");
 	struct portal_value *rows;
-	int status = portal_db_exec(req, "UPDATE units SET name = ? WHERE id = ? AND org_id = ?",
-					PORTAL_DB_ARGS(PDB_S(name), PDB_I(id), PDB_I(req->caller.org_id)),
-					NULL, NULL);
+	int status = portal_db_exec(
+	    req, "UPDATE units SET name = ? WHERE id = ? AND org_id = ?",
+	    PORTAL_DB_ARGS(PDB_S(name), PDB_I(id), PDB_I(req->caller.org_id)), NULL, NULL);
 	if (!status)
-		status = portal_db_query(req, "SELECT id, name, property_id FROM units WHERE id = ? AND org_id = ?",
-					 PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)), &rows);
+		status = portal_db_query(
+		    req, "SELECT id, name, property_id FROM units WHERE id = ? AND org_id = ?",
+		    PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)), &rows);
 	if (status)
 		return status;
 	if (rows->u.c.count == 0)
@@ -355,9 +366,9 @@ static int unit_update(struct portal_req *req, struct portal_value *view)
 /* DELETE /units/{id} */
 static int unit_delete(struct portal_req *req, struct portal_value *view)
 {
-	int status = portal_db_exec_one(req, "DELETE FROM units WHERE id = ? AND org_id = ?",
-					PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")),
-						       PDB_I(req->caller.org_id)));
+	int status = portal_db_exec_one(
+	    req, "DELETE FROM units WHERE id = ? AND org_id = ?",
+	    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id)));
 	return status ? status : 204;
 }
 
@@ -381,14 +392,16 @@ static int property_image(struct portal_req *req, struct portal_value *view)
 		return portal_fail(req, 413, "too_large", "file", "properties.image_too_large");
 	const char *type = portal_image_type(up);
 	if (!type)
-		return portal_fail(req, 415, "unsupported_media_type", "file", "properties.image_type");
+		return portal_fail(req, 415, "unsupported_media_type", "file",
+		                   "properties.image_type");
 	char name[PORTAL_FILE_NAME_CHARS + 1];
 	bool created = false;
 	if ((status = portal_file_store(req, up, name, &created)))
 		return status;
-	status = portal_db_exec(req, "UPDATE properties SET image_file = ?, image_type = ? WHERE id = ? AND org_id = ?",
-				PORTAL_DB_ARGS(PDB_S(name), PDB_S(type), PDB_I(id), PDB_I(req->caller.org_id)),
-				NULL, NULL);
+	status = portal_db_exec(
+	    req, "UPDATE properties SET image_file = ?, image_type = ? WHERE id = ? AND org_id = ?",
+	    PORTAL_DB_ARGS(PDB_S(name), PDB_S(type), PDB_I(id), PDB_I(req->caller.org_id)), NULL,
+	    NULL);
 	if (status) {
 		portal_file_discard(req, name, created);
 		return status;
@@ -408,8 +421,9 @@ static int property_image_file(struct portal_req *req, struct portal_value *view
 	long long id = portal_param_id(req, "id");
 	int status = load_property(req, id, &p);
 	if (!status)
-		status = portal_db_query(req, "SELECT image_file, image_type FROM properties WHERE id = ?",
-					 PORTAL_DB_ARGS(PDB_I(id)), &rows);
+		status = portal_db_query(
+		    req, "SELECT image_file, image_type FROM properties WHERE id = ?",
+		    PORTAL_DB_ARGS(PDB_I(id)), &rows);
 	if (status)
 		return status;
 	const struct portal_value *r = rows->u.c.count ? rows->u.c.head->value : NULL;
@@ -421,10 +435,12 @@ static int property_image_file(struct portal_req *req, struct portal_value *view
 
 int property_cards(struct portal_req *req, long long only_id, struct portal_value **rows)
 {
-	int status = only_id ? portal_db_query(req, "SELECT " COLUMNS SCOPE_MANAGER " AND p.id = ?",
-					       PORTAL_DB_ARGS(scope_arg(req), PDB_I(only_id)), rows)
-			     : portal_db_query(req, "SELECT " COLUMNS SCOPE_RESIDENT " ORDER BY p.name, p.id",
-					       PORTAL_DB_ARGS(scope_arg(req)), rows);
+	int status =
+	    only_id
+	        ? portal_db_query(req, "SELECT " COLUMNS SCOPE_MANAGER " AND p.id = ?",
+	                          PORTAL_DB_ARGS(scope_arg(req), PDB_I(only_id)), rows)
+	        : portal_db_query(req, "SELECT " COLUMNS SCOPE_RESIDENT " ORDER BY p.name, p.id",
+	                          PORTAL_DB_ARGS(scope_arg(req)), rows);
 	pv_foreach(m, status ? NULL : *rows) {
 		if (finish_row(req, m->value))
 			return 500;
@@ -443,7 +459,7 @@ static int property_preview(struct portal_req *req, struct portal_value *view)
 		status = portal_not_found(req);
 	if (!status)
 		status = portal_db_query(req, "SELECT name FROM orgs WHERE id = ?",
-					 PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), &rows);
+		                         PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), &rows);
 	if (!status)
 		status = home_sections(req, cards, view);
 	if (status)
@@ -451,7 +467,8 @@ static int property_preview(struct portal_req *req, struct portal_value *view)
 	struct portal_arena *a = req->arena;
 	if (pv_set(a, view, "properties", cards) || pv_set_bool(a, view, "preview", true) ||
 	    pv_set(a, view, "property", cards->u.c.head->value) ||
-	    pv_set_str(a, view, "org_name", rows->u.c.count ? pv_get_str(rows->u.c.head->value, "name") : "") ||
+	    pv_set_str(a, view, "org_name",
+	               rows->u.c.count ? pv_get_str(rows->u.c.head->value, "name") : "") ||
 	    pv_set_str(a, view, "user_name", ""))
 		return 500;
 	return 200;
@@ -464,36 +481,35 @@ static int property_new_form(struct portal_req *req, struct portal_value *view)
 }
 
 const struct portal_route routes_properties[] = {
-	/* The API serves residents too; the pages under /app are the managers'. */
-	{"GET", "/properties", NULL, PORTAL_ACCESS_SIGNED_IN, 0, properties_list, NULL, NULL,
-	 list_inputs},
-	{"GET", NULL, "/app/properties", PORTAL_ACCESS_MANAGER, 0, properties_list, "properties",
-	 "nav.properties", list_inputs},
-	{"POST", "/properties", "/app/properties/new", PORTAL_ACCESS_MANAGER, 0, property_create,
-	 "property_new", "properties.new", create_inputs},
-	{"GET", NULL, "/app/properties/new", PORTAL_ACCESS_MANAGER, 0, property_new_form,
-	 "property_new", "properties.new", new_form_inputs},
-	{"GET", "/properties/{id}", NULL, PORTAL_ACCESS_SIGNED_IN, 0, property_show, NULL, NULL},
-	{"GET", NULL, "/app/properties/{id}", PORTAL_ACCESS_MANAGER, 0, property_show, "property",
-	 "property"},
-	{"PATCH", "/properties/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, property_update, NULL, NULL,
-	 update_inputs},
-	{"POST", NULL, "/app/properties/{id}", PORTAL_ACCESS_MANAGER, 0, property_update, "property",
-	 "property", update_inputs, property_show},
-	{"DELETE", "/properties/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, property_delete, NULL, NULL},
-	{"POST", NULL, "/app/properties/{id}/delete", PORTAL_ACCESS_MANAGER, 0, property_delete,
-	 "property", "property"},
-	{"POST", "/properties/{id}/image", "/app/properties/{id}/image", PORTAL_ACCESS_MANAGER, 0,
-	 property_image, "property", "property"},
-	{"GET", "/properties/{id}/image", NULL, PORTAL_ACCESS_SIGNED_IN, 0, property_image_file, NULL,
-	 NULL},
-	{"GET", NULL, "/app/properties/{id}/preview", PORTAL_ACCESS_MANAGER, 0, property_preview,
-	 "property_preview", "properties.preview"},
-	{"GET", "/properties/{id}/units", NULL, PORTAL_ACCESS_SIGNED_IN, 0, units_list, NULL, NULL},
-	{"POST", "/properties/{id}/units", "/app/properties/{id}/units", PORTAL_ACCESS_MANAGER, 0,
-	 unit_create, "property", "property", unit_inputs, property_show},
-	{"PATCH", "/units/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, unit_update, NULL, NULL,
-	 unit_inputs},
-	{"DELETE", "/units/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, unit_delete, NULL, NULL},
-	{0},
+    /* The API serves residents too; the pages under /app are the managers'. */
+    {"GET", "/properties", NULL, PORTAL_ACCESS_SIGNED_IN, 0, properties_list, NULL, NULL,
+     list_inputs},
+    {"GET", NULL, "/app/properties", PORTAL_ACCESS_MANAGER, 0, properties_list, "properties",
+     "nav.properties", list_inputs},
+    {"POST", "/properties", "/app/properties/new", PORTAL_ACCESS_MANAGER, 0, property_create,
+     "property_new", "properties.new", create_inputs},
+    {"GET", NULL, "/app/properties/new", PORTAL_ACCESS_MANAGER, 0, property_new_form,
+     "property_new", "properties.new", new_form_inputs},
+    {"GET", "/properties/{id}", NULL, PORTAL_ACCESS_SIGNED_IN, 0, property_show, NULL, NULL},
+    {"GET", NULL, "/app/properties/{id}", PORTAL_ACCESS_MANAGER, 0, property_show, "property",
+     "property"},
+    {"PATCH", "/properties/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, property_update, NULL, NULL,
+     update_inputs},
+    {"POST", NULL, "/app/properties/{id}", PORTAL_ACCESS_MANAGER, 0, property_update, "property",
+     "property", update_inputs, property_show},
+    {"DELETE", "/properties/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, property_delete, NULL, NULL},
+    {"POST", NULL, "/app/properties/{id}/delete", PORTAL_ACCESS_MANAGER, 0, property_delete,
+     "property", "property"},
+    {"POST", "/properties/{id}/image", "/app/properties/{id}/image", PORTAL_ACCESS_MANAGER, 0,
+     property_image, "property", "property"},
+    {"GET", "/properties/{id}/image", NULL, PORTAL_ACCESS_SIGNED_IN, 0, property_image_file, NULL,
+     NULL},
+    {"GET", NULL, "/app/properties/{id}/preview", PORTAL_ACCESS_MANAGER, 0, property_preview,
+     "property_preview", "properties.preview"},
+    {"GET", "/properties/{id}/units", NULL, PORTAL_ACCESS_SIGNED_IN, 0, units_list, NULL, NULL},
+    {"POST", "/properties/{id}/units", "/app/properties/{id}/units", PORTAL_ACCESS_MANAGER, 0,
+     unit_create, "property", "property", unit_inputs, property_show},
+    {"PATCH", "/units/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, unit_update, NULL, NULL, unit_inputs},
+    {"DELETE", "/units/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, unit_delete, NULL, NULL},
+    {0},
 };

@@ -45,9 +45,9 @@ static const char *home_of(enum portal_role role)
 static int user_view(struct portal_req *req, long long user_id, struct portal_value **out)
 {
 	struct portal_value *rows;
-	int status = portal_db_query(req,
-				     "SELECT id, name, role, org_id, admin FROM users WHERE id = ?",
-				     PORTAL_DB_ARGS(PDB_I(user_id)), &rows);
+	int status =
+	    portal_db_query(req, "SELECT id, name, role, org_id, admin FROM users WHERE id = ?",
+	                    PORTAL_DB_ARGS(PDB_I(user_id)), &rows);
 	if (status)
 		return status;
 	struct portal_value *u = pv_first(rows);
@@ -88,13 +88,13 @@ static int login_throttled(struct portal_req *req, const char *email, const char
 	int window = login_setting(req, "login_window_seconds");
 	int account, by_address;
 	int status = portal_throttle_check(req, SCOPE_LOGIN_EMAIL, email,
-					   login_setting(req, "login_max_failures_account"), window,
-					   &account);
+	                                   login_setting(req, "login_max_failures_account"), window,
+	                                   &account);
 	if (status && status != 429)
 		return status;
 	status = portal_throttle_check(req, SCOPE_LOGIN_IP, address,
-				       login_setting(req, "login_max_failures_address"), window,
-				       &by_address);
+	                               login_setting(req, "login_max_failures_address"), window,
+	                               &by_address);
 	if (status && status != 429)
 		return status;
 	int wait = account > by_address ? account : by_address;
@@ -122,7 +122,7 @@ static int session_create(struct portal_req *req, struct portal_value *view)
 
 	struct portal_value *rows;
 	status = portal_db_query(req, "SELECT id, password_hash FROM users WHERE email = ?",
-				 PORTAL_DB_ARGS(PDB_S(email)), &rows);
+	                         PORTAL_DB_ARGS(PDB_S(email)), &rows);
 	if (status)
 		return status;
 	const struct portal_value *row = pv_first(rows);
@@ -138,7 +138,7 @@ static int session_create(struct portal_req *req, struct portal_value *view)
 		/* A page must show its form again, which the core does for 4xx
 		 * statuses other than 401: the form gets 422 with the same code. */
 		return portal_fail(req, req->is_api ? 401 : 422, "unauthenticated", NULL,
-				   "login.failed");
+		                   "login.failed");
 	}
 	/* The account's count goes (the victim of a guessing attack gets in once
 	 * it ends); the address's stays, it may be guessing other accounts. */
@@ -231,12 +231,12 @@ static int me_show(struct portal_req *req, struct portal_value *view)
 }
 
 const struct portal_route routes_session[] = {
-	{"POST", "/session", "/login", PORTAL_ACCESS_PUBLIC, PORTAL_ROUTE_NO_CSRF, session_create,
-	 "login", "login.title", sign_in_inputs, page_mark_refused},
-	{"GET", NULL, "/login", PORTAL_ACCESS_PUBLIC, 0, login_show, "login", "login.title"},
-	{"GET", "/session", NULL, PORTAL_ACCESS_SIGNED_IN, 0, session_show, NULL, NULL},
-	{"DELETE", "/session", NULL, PORTAL_ACCESS_SIGNED_IN, 0, session_delete, NULL, NULL},
-	{"POST", NULL, "/logout", PORTAL_ACCESS_PUBLIC, 0, session_delete, NULL, NULL},
-	{"GET", "/me", NULL, PORTAL_ACCESS_SIGNED_IN, 0, me_show, NULL, NULL},
-	{0},
+    {"POST", "/session", "/login", PORTAL_ACCESS_PUBLIC, PORTAL_ROUTE_NO_CSRF, session_create,
+     "login", "login.title", sign_in_inputs, page_mark_refused},
+    {"GET", NULL, "/login", PORTAL_ACCESS_PUBLIC, 0, login_show, "login", "login.title"},
+    {"GET", "/session", NULL, PORTAL_ACCESS_SIGNED_IN, 0, session_show, NULL, NULL},
+    {"DELETE", "/session", NULL, PORTAL_ACCESS_SIGNED_IN, 0, session_delete, NULL, NULL},
+    {"POST", NULL, "/logout", PORTAL_ACCESS_PUBLIC, 0, session_delete, NULL, NULL},
+    {"GET", "/me", NULL, PORTAL_ACCESS_SIGNED_IN, 0, me_show, NULL, NULL},
+    {0},
 };

@@ -20,13 +20,12 @@ static int shell_names(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_value *r;
 	/* 404 when the account went while the session lived. */
-	int status = portal_db_one(req,
-				   "SELECT u.name AS user_name, o.name AS org_name"
-				   " FROM users u JOIN orgs o ON o.id = u.org_id"
-				   " WHERE u.id = ? AND o.id = ?",
-				   PORTAL_DB_ARGS(PDB_I(req->caller.user_id),
-						  PDB_I(req->caller.org_id)),
-				   &r);
+	int status = portal_db_one(
+	    req,
+	    "SELECT u.name AS user_name, o.name AS org_name"
+	    " FROM users u JOIN orgs o ON o.id = u.org_id"
+	    " WHERE u.id = ? AND o.id = ?",
+	    PORTAL_DB_ARGS(PDB_I(req->caller.user_id), PDB_I(req->caller.org_id)), &r);
 	if (status)
 		return status;
 	if (pv_set_str(req->arena, view, "user_name", pv_get_str(r, "user_name")) ||
@@ -38,7 +37,7 @@ static int shell_names(struct portal_req *req, struct portal_value *view)
 /* A quick link: label, address, and the hint "<label>.hint" when a catalog has
  * one (a plugin that adds a menu entry may add its hint too). */
 static int push_link(struct portal_req *req, struct portal_value *links, const struct plugin *p,
-		     const char *label_key, const char *href)
+                     const char *label_key, const char *href)
 {
 	struct portal_arena *a = req->arena;
 	const struct portal_worker *w = req->worker;
@@ -87,10 +86,10 @@ static int shell_app(struct portal_req *req, struct portal_value *view)
 	struct portal_value *links = pv_list(req->arena);
 	for (size_t i = 0; links && i < count; i++)
 		if (push_link(req, links, entries[i].plugin, entries[i].nav->label,
-			      entries[i].nav->href))
+		              entries[i].nav->href))
 			return 500;
 	if (!links || (req->caller.admin &&
-		       push_link(req, links, &set->items[0], "nav.employees", "/app/employees")))
+	               push_link(req, links, &set->items[0], "nav.employees", "/app/employees")))
 		return 500;
 	return pv_set(req->arena, view, "links", links) ? 500 : 200;
 }
@@ -115,7 +114,7 @@ static long long chosen_property(const struct portal_req *req)
  * current; cards becomes the same cards with the shown one first. NULL
  * switcher when there is nothing to switch. 0 or 500. */
 static int portal_switcher(struct portal_req *req, struct portal_value **cards,
-			   struct portal_value **switcher)
+                           struct portal_value **switcher)
 {
 	struct portal_arena *a = req->arena;
 	long long chosen = chosen_property(req), first = 0;
@@ -185,8 +184,8 @@ static int shell_portal(struct portal_req *req, struct portal_value *view)
 }
 
 const struct portal_route routes_shell[] = {
-	{"GET", NULL, "/app", PORTAL_ACCESS_MANAGER, 0, shell_app, "app_home", "app_home.title"},
-	{"GET", NULL, "/portal", PORTAL_ACCESS_RESIDENT, 0, shell_portal, "portal_home",
-	 "portal_home.title", home_inputs},
-	{0},
+    {"GET", NULL, "/app", PORTAL_ACCESS_MANAGER, 0, shell_app, "app_home", "app_home.title"},
+    {"GET", NULL, "/portal", PORTAL_ACCESS_RESIDENT, 0, shell_portal, "portal_home",
+     "portal_home.title", home_inputs},
+    {0},
 };

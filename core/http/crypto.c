@@ -17,7 +17,7 @@ int portal_token_new(char token[PORTAL_TOKEN_CHARS + 1], unsigned char hash[PORT
 	unsigned char raw[32];
 	randombytes_buf(raw, sizeof raw);
 	sodium_bin2base64(token, PORTAL_TOKEN_CHARS + 1, raw, sizeof raw,
-			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_memzero(raw, sizeof raw);
 	portal_hash(token, PORTAL_TOKEN_CHARS, hash);
 	return 0;
@@ -79,24 +79,25 @@ bool portal_secure_equal(const char *a, const char *b)
 }
 
 int portal_token_derive(const struct portal_req *req, const char *purpose,
-			char token[PORTAL_TOKEN_CHARS + 1])
+                        char token[PORTAL_TOKEN_CHARS + 1])
 {
 	const char *hex = portal_config(req, "secret_key");
 	unsigned char key[crypto_auth_hmacsha256_KEYBYTES], mac[crypto_auth_hmacsha256_BYTES];
 	size_t len = 0;
 	if (!hex || strlen(hex) != 2 * sizeof key ||
-	    sodium_hex2bin(key, sizeof key, hex, strlen(hex), NULL, &len, NULL) || len != sizeof key)
+	    sodium_hex2bin(key, sizeof key, hex, strlen(hex), NULL, &len, NULL) ||
+	    len != sizeof key)
 		return 500;
 	crypto_auth_hmacsha256(mac, (const unsigned char *)purpose, strlen(purpose), key);
 	sodium_memzero(key, sizeof key);
 	sodium_bin2base64(token, PORTAL_TOKEN_CHARS + 1, mac, sizeof mac,
-			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	return 0;
 }
 
 int portal_link_token(const struct portal_req *req, const char *kind, long long id,
-		      long long generation, char token[PORTAL_TOKEN_CHARS + 1],
-		      unsigned char hash[PORTAL_HASH_BYTES])
+                      long long generation, char token[PORTAL_TOKEN_CHARS + 1],
+                      unsigned char hash[PORTAL_HASH_BYTES])
 {
 	char purpose[128];
 	snprintf(purpose, sizeof purpose, "%s:%lld:%lld", kind, id, generation);

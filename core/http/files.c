@@ -74,7 +74,7 @@ static int copy_hashing(int fd, int out, unsigned char digest[crypto_hash_sha256
 }
 
 int portal_file_store(struct portal_req *req, const struct portal_upload *up,
-		      char name[PORTAL_FILE_NAME_CHARS + 1], bool *created)
+                      char name[PORTAL_FILE_NAME_CHARS + 1], bool *created)
 {
 	const char *dir = portal_config(req, "files_dir");
 	char *tmp = portal_sprintf(req->arena, "%s/.upload-XXXXXX", dir);
@@ -123,15 +123,16 @@ int portal_file_store(struct portal_req *req, const struct portal_upload *up,
 
 void portal_file_discard(struct portal_req *req, const char *name, bool created)
 {
-	char *path = created && stored_name(name)
-			 ? portal_sprintf(req->arena, "%s/%s", portal_config(req, "files_dir"), name)
-			 : NULL;
+	char *path =
+	    created && stored_name(name)
+	        ? portal_sprintf(req->arena, "%s/%s", portal_config(req, "files_dir"), name)
+	        : NULL;
 	if (path && unlink(path))
 		portal_log("files: cannot remove %s: %s", name, strerror(errno));
 }
 
 int portal_file_send(struct portal_req *req, const char *name, const char *content_type,
-		     const char *download_name)
+                     const char *download_name)
 {
 	/* Only names portal_file_store wrote: a row changed by hand must not turn
 	 * into a path. */

@@ -47,7 +47,7 @@ static void decode(char *dst, const char *s, size_t len)
 	for (size_t i = 0; i < len;) {
 		if (s[i] == '%') {
 			*dst++ = (char)(hex_digit((unsigned char)s[i + 1]) << 4 |
-					hex_digit((unsigned char)s[i + 2]));
+			                hex_digit((unsigned char)s[i + 2]));
 			i += 3;
 		} else {
 			*dst++ = s[i] == '+' ? ' ' : s[i];
@@ -57,7 +57,7 @@ static void decode(char *dst, const char *s, size_t len)
 }
 
 int form_field_add(struct portal_arena *a, struct portal_value *obj, const char *name,
-		   const char *value, size_t vlen)
+                   const char *value, size_t vlen)
 {
 	struct portal_value *v = pv_stringn(a, value, vlen);
 	if (!v)
@@ -74,8 +74,8 @@ int form_field_add(struct portal_arena *a, struct portal_value *obj, const char 
 }
 
 /* Decodes one part (name or value) into the arena, NUL-terminated. */
-static int decode_part(struct portal_arena *a, const char *s, size_t len, size_t max,
-		       char **out, size_t *out_len, const char **why)
+static int decode_part(struct portal_arena *a, const char *s, size_t len, size_t max, char **out,
+                       size_t *out_len, const char **why)
 {
 	size_t n = decoded_len(s, len);
 	if (n == SIZE_MAX)
@@ -98,7 +98,7 @@ static int decode_part(struct portal_arena *a, const char *s, size_t len, size_t
 }
 
 static int parse_pair(struct portal_arena *a, const char *s, size_t len,
-		      const struct parse_limits *lim, struct portal_value *obj, const char **why)
+                      const struct parse_limits *lim, struct portal_value *obj, const char **why)
 {
 	const char *eq = memchr(s, '=', len);
 	size_t raw_name = eq ? (size_t)(eq - s) : len;
@@ -119,8 +119,8 @@ static int parse_pair(struct portal_arena *a, const char *s, size_t len,
 	return 0;
 }
 
-int form_parse(struct portal_arena *a, const char *s, size_t len,
-	       const struct parse_limits *lim, struct portal_value *obj, const char **why)
+int form_parse(struct portal_arena *a, const char *s, size_t len, const struct parse_limits *lim,
+               struct portal_value *obj, const char **why)
 {
 	size_t fields = 0;
 

@@ -23,7 +23,7 @@
 static int invalid(struct portal_req *req, const struct portal_input *in)
 {
 	return portal_fail(req, 422, "validation", in->name,
-			   in->message ? in->message : "error.invalid_field");
+	                   in->message ? in->message : "error.invalid_field");
 }
 
 /* A positive id from a number or a string of digits; 0 when it is none. */
@@ -67,7 +67,7 @@ static bool is_all(const struct portal_value *v)
 
 /* The ids of v (a list, or one value), or "all" where allowed. */
 static int read_ids(struct portal_req *req, const struct portal_input *in,
-		    const struct portal_value *v, bool allow_all, struct portal_value **out)
+                    const struct portal_value *v, bool allow_all, struct portal_value **out)
 {
 	struct portal_arena *a = req->arena;
 	size_t max = in->max > 0 ? (size_t)in->max : IDS_MAX_DEFAULT;
@@ -85,7 +85,8 @@ static int read_ids(struct portal_req *req, const struct portal_input *in,
 		if (!id)
 			return invalid(req, in);
 		bool seen = false;
-		pv_foreach(s, list) seen |= s->value->u.i == id;
+		pv_foreach(s, list)
+			seen |= s->value->u.i == id;
 		if (seen)
 			continue; /* the same id twice is still one */
 		if (pv_count(list) == max)
@@ -101,7 +102,7 @@ static int read_ids(struct portal_req *req, const struct portal_input *in,
 
 /* Every id of ids names a property of the caller's organisation: one query. */
 static int properties_of_org(struct portal_req *req, const struct portal_input *in,
-			     const struct portal_value *ids)
+                             const struct portal_value *ids)
 {
 	size_t n = pv_count(ids), i = 0;
 	long long *list = n ? portal_alloc(req->arena, n * sizeof *list) : NULL;
@@ -109,10 +110,12 @@ static int properties_of_org(struct portal_req *req, const struct portal_input *
 		return 0;
 	if (!list)
 		return 500;
-	pv_foreach(m, ids) list[i++] = m->value->u.i;
+	pv_foreach(m, ids)
+		list[i++] = m->value->u.i;
 	struct portal_value *row;
 	int status = portal_db_one(
-	    req, "SELECT COUNT(*) AS n FROM properties WHERE org_id = ? AND id IN " PORTAL_DB_ID_LIST,
+	    req,
+	    "SELECT COUNT(*) AS n FROM properties WHERE org_id = ? AND id IN " PORTAL_DB_ID_LIST,
 	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), portal_db_ids(req, list, n)), &row);
 	if (status)
 		return status;
@@ -134,7 +137,7 @@ static size_t trim(const char **s)
 /* Text without surrounding white space, of min..max characters, without
  * control characters (line breaks and tabs only where multiline). */
 static int read_string(struct portal_req *req, const struct portal_input *in, const char *s,
-		       struct portal_value **out)
+                       struct portal_value **out)
 {
 	size_t len = in->flags & PORTAL_IN_VERBATIM ? strlen(s) : trim(&s);
 	bool multiline = in->flags & PORTAL_IN_MULTILINE;
@@ -157,7 +160,7 @@ static int read_string(struct portal_req *req, const struct portal_input *in, co
 /* Each string of a list (or the one string), as read_string; empty ones
  * dropped. */
 static int read_strings(struct portal_req *req, const struct portal_input *in,
-			const struct portal_value *v, struct portal_value **out)
+                        const struct portal_value *v, struct portal_value **out)
 {
 	struct portal_input item = *in;
 	item.min = 0;
@@ -165,7 +168,8 @@ static int read_strings(struct portal_req *req, const struct portal_input *in,
 	if (!list)
 		return 500;
 	const struct pv_member single = {.value = (struct portal_value *)v};
-	for (const struct pv_member *m = v->type == PV_LIST ? v->u.c.head : &single; m; m = m->next) {
+	for (const struct pv_member *m = v->type == PV_LIST ? v->u.c.head : &single; m;
+	     m = m->next) {
 		struct portal_value *text;
 		const char *s = pv_str(m->value);
 		int status = s ? read_string(req, &item, s, &text) : invalid(req, in);
@@ -210,7 +214,7 @@ static long long read_instant(const char *s)
 }
 
 static int read_scalar(struct portal_req *req, const struct portal_input *in,
-		       const struct portal_value *v, struct portal_value **out)
+                       const struct portal_value *v, struct portal_value **out)
 {
 	struct portal_arena *a = req->arena;
 	const char *s = pv_str(v);
@@ -240,12 +244,9 @@ static int read_scalar(struct portal_req *req, const struct portal_input *in,
 		bool b;
 		return !bool_of(v, &b) ? invalid(req, in) : (*out = pv_bool(a, b)) ? 0 : 500;
 	}
-	case PORTAL_IN_STRING:
-		return s ? read_string(req, in, s, out) : invalid(req, in);
-	case PORTAL_IN_STRINGS:
-		return read_strings(req, in, v, out);
-	case PORTAL_IN_NOTIFICATIONS: /* stands for members of other names: check_kinds */
-		break;
+	case PORTAL_IN_STRING: return s ? read_string(req, in, s, out) : invalid(req, in);
+	case PORTAL_IN_STRINGS: return read_strings(req, in, v, out);
+	case PORTAL_IN_NOTIFICATIONS: /* stands for members of other names: check_kinds */ break;
 	case PORTAL_IN_ENUM:
 		for (const char *const *c = in->choices; s && *c; c++)
 			if (strcmp(*c, s) == 0)
@@ -256,7 +257,7 @@ static int read_scalar(struct portal_req *req, const struct portal_input *in,
 	case PORTAL_IN_DATETIME: {
 		long long t = s ? read_instant(s) : -1;
 		return t >= 0 ? ((*out = pv_string(a, portal_time_rfc3339(req, t))) ? 0 : 500)
-			      : invalid(req, in);
+		              : invalid(req, in);
 	}
 	case PORTAL_IN_EMAIL: {
 		size_t len = s ? trim(&s) : 0; /* pasted addresses come with spaces */
@@ -267,8 +268,7 @@ static int read_scalar(struct portal_req *req, const struct portal_input *in,
 			return s && !lower ? 500 : invalid(req, in);
 		return (*out = pv_string(a, lower)) ? 0 : 500;
 	}
-	case PORTAL_IN_IDS:
-		return read_ids(req, in, v, in->flags & PORTAL_IN_ALL, out);
+	case PORTAL_IN_IDS: return read_ids(req, in, v, in->flags & PORTAL_IN_ALL, out);
 	case PORTAL_IN_PROPERTIES: {
 		int status = read_ids(req, in, v, true, out);
 		return status ? status : properties_of_org(req, in, *out);
@@ -293,13 +293,13 @@ static bool body_is_json(const struct portal_req *req)
 }
 
 static int check_one(struct portal_req *req, const struct portal_input *in, bool json,
-		     const struct portal_value *raw, struct portal_value *typed)
+                     const struct portal_value *raw, struct portal_value *typed)
 {
 	struct portal_arena *a = req->arena;
 	const struct portal_value *v = pv_get(raw, in->name);
 	/* A scalar sent twice in a form: the last one counts, as browsers mean it. */
 	bool listed = in->type == PORTAL_IN_IDS || in->type == PORTAL_IN_PROPERTIES ||
-		      in->type == PORTAL_IN_STRINGS;
+	              in->type == PORTAL_IN_STRINGS;
 	if (v && v->type == PV_LIST && !listed) {
 		if (json)
 			return invalid(req, in);
@@ -311,8 +311,8 @@ static int check_one(struct portal_req *req, const struct portal_input *in, bool
 		 * null or [] on a member that is not nullable. A form's empty
 		 * optional field is simply one not filled in. */
 		bool emptied = v && !(in->flags & PORTAL_IN_NULLABLE) &&
-			       ((in->type == PORTAL_IN_STRING && in->min > 0) ||
-				(json && v->type != PV_STRING));
+		               ((in->type == PORTAL_IN_STRING && in->min > 0) ||
+		                (json && v->type != PV_STRING));
 		if ((in->flags & PORTAL_IN_REQUIRED) || emptied)
 			return invalid(req, in);
 		if (v && (in->flags & PORTAL_IN_NULLABLE))
@@ -326,11 +326,12 @@ static int check_one(struct portal_req *req, const struct portal_input *in, bool
 
 /* Each kind of mail of the running plugins, as a boolean member. */
 static int check_kinds(struct portal_req *req, const struct portal_input *in, bool json,
-		       const struct portal_value *raw, struct portal_value *typed)
+                       const struct portal_value *raw, struct portal_value *typed)
 {
 	const struct plugin_set *set = req->worker->plugins;
 	for (size_t i = 0; i < set->notification_count; i++) {
-		struct portal_input kind = {set->notifications[i].def->kind, PORTAL_IN_BOOL, in->flags};
+		struct portal_input kind = {set->notifications[i].def->kind, PORTAL_IN_BOOL,
+		                            in->flags};
 		int status = check_one(req, &kind, json, raw, typed);
 		if (status)
 			return status;
@@ -355,10 +356,10 @@ int input_check(struct portal_req *req, const struct portal_input *inputs)
 	for (const struct portal_input *in = inputs; in && in->name; in++) {
 		bool from_query = in->flags & PORTAL_IN_QUERY;
 		int (*check)(struct portal_req *, const struct portal_input *, bool,
-			     const struct portal_value *, struct portal_value *) =
+		             const struct portal_value *, struct portal_value *) =
 		    in->type == PORTAL_IN_NOTIFICATIONS ? check_kinds : check_one;
-		int status = check(req, in, json && !from_query, from_query ? req->query : req->body,
-				   from_query ? query : body);
+		int status = check(req, in, json && !from_query,
+		                   from_query ? req->query : req->body, from_query ? query : body);
 		if (status)
 			return status;
 	}
@@ -443,8 +444,8 @@ struct portal_strings portal_in_strings(const struct portal_req *req, const char
 	struct portal_strings out = {0};
 	const struct portal_value *v = input_of(req, name);
 	const char **items = v && v->type == PV_LIST
-				 ? portal_alloc(req->arena, (pv_count(v) + 1) * sizeof *items)
-				 : NULL;
+	                         ? portal_alloc(req->arena, (pv_count(v) + 1) * sizeof *items)
+	                         : NULL;
 	if (!items)
 		return out;
 	pv_foreach(m, v) {

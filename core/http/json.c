@@ -63,7 +63,7 @@ static int out_of_memory(struct json_ctx *c)
 /* Appends without pv_set's search: the key's uniqueness was checked when yajl
  * handed it over, and a second search would make big objects quadratic twice. */
 static int member_append(struct portal_arena *a, struct portal_value *c, char *key,
-			 struct portal_value *v)
+                         struct portal_value *v)
 {
 	struct pv_member *m = portal_alloc(a, sizeof *m);
 	if (!m)
@@ -220,19 +220,19 @@ static int on_start_array(void *ctx)
 }
 
 static const yajl_callbacks callbacks = {
-	.yajl_null = on_null,
-	.yajl_boolean = on_boolean,
-	.yajl_number = on_number,
-	.yajl_string = on_string,
-	.yajl_start_map = on_start_map,
-	.yajl_map_key = on_map_key,
-	.yajl_end_map = close_container,
-	.yajl_start_array = on_start_array,
-	.yajl_end_array = close_container,
+    .yajl_null = on_null,
+    .yajl_boolean = on_boolean,
+    .yajl_number = on_number,
+    .yajl_string = on_string,
+    .yajl_start_map = on_start_map,
+    .yajl_map_key = on_map_key,
+    .yajl_end_map = close_container,
+    .yajl_start_array = on_start_array,
+    .yajl_end_array = close_container,
 };
 
-int json_parse(struct portal_arena *a, const char *s, size_t len,
-	       const struct parse_limits *lim, struct portal_value **out, const char **why)
+int json_parse(struct portal_arena *a, const char *s, size_t len, const struct parse_limits *lim,
+               struct portal_value **out, const char **why)
 {
 	struct json_ctx c = {.a = a, .lim = lim};
 	yajl_handle h = yajl_alloc(&callbacks, NULL, &c);
@@ -330,15 +330,9 @@ static int gen_value(yajl_gen g, const struct portal_value *v)
 	if (!v)
 		return yajl_gen_null(g) == yajl_gen_status_ok ? 0 : -1;
 	switch (v->type) {
-	case PV_NULL:
-		st = yajl_gen_null(g);
-		break;
-	case PV_BOOL:
-		st = yajl_gen_bool(g, v->u.b);
-		break;
-	case PV_INT:
-		st = yajl_gen_integer(g, v->u.i);
-		break;
+	case PV_NULL: st = yajl_gen_null(g); break;
+	case PV_BOOL: st = yajl_gen_bool(g, v->u.b); break;
+	case PV_INT: st = yajl_gen_integer(g, v->u.i); break;
 	case PV_DOUBLE:
 		if (!isfinite(v->u.d)) {
 			st = yajl_gen_null(g); /* JSON has no NaN or infinity */
@@ -348,13 +342,10 @@ static int gen_value(yajl_gen g, const struct portal_value *v)
 			return -1;
 		st = yajl_gen_number(g, num, strlen(num));
 		break;
-	case PV_STRING:
-		return gen_string(g, v->u.s.ptr, v->u.s.len);
+	case PV_STRING: return gen_string(g, v->u.s.ptr, v->u.s.len);
 	case PV_LIST:
-	case PV_OBJECT:
-		return gen_container(g, v);
-	default:
-		return -1;
+	case PV_OBJECT: return gen_container(g, v);
+	default: return -1;
 	}
 	return st == yajl_gen_status_ok ? 0 : -1;
 }

@@ -12,7 +12,7 @@
 const char *portal_cursor(struct portal_req *req, const char *key, long long id)
 {
 	char *plain = key ? portal_sprintf(req->arena, "%lld:%s", id, key)
-			  : portal_sprintf(req->arena, "%lld", id);
+	                  : portal_sprintf(req->arena, "%lld", id);
 	if (!plain)
 		return NULL;
 	size_t len = strlen(plain);
@@ -20,7 +20,7 @@ const char *portal_cursor(struct portal_req *req, const char *key, long long id)
 	char *out = portal_alloc(req->arena, size);
 	if (out)
 		sodium_bin2base64(out, size, (const unsigned char *)plain, len,
-				  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+		                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	return out;
 }
 
@@ -46,7 +46,7 @@ int portal_list_page(struct portal_req *req, struct portal_page *page)
 	size_t len = after ? strlen(after) : 0, got = 0;
 	unsigned char *plain = len && len <= CURSOR_MAX ? portal_alloc(req->arena, len + 1) : NULL;
 	if (!plain || sodium_base642bin(plain, len, after, len, NULL, &got, NULL,
-					sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+	                                sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
 		return malformed(req, "after");
 	plain[got] = '\0';
 	char *end;
@@ -60,7 +60,7 @@ int portal_list_page(struct portal_req *req, struct portal_page *page)
 }
 
 int portal_list_view(struct portal_req *req, struct portal_value *view, struct portal_value *items,
-		     int limit, const char *key_field)
+                     int limit, const char *key_field)
 {
 	struct portal_arena *a = req->arena;
 	struct portal_value *next = NULL;

@@ -19,14 +19,14 @@
 #define PARAMS_MAX 16
 
 enum mp_state {
-	MP_PREAMBLE,   /* before the first delimiter: ignored */
-	MP_DELIM_END,  /* just after a delimiter: "--" or the end of its line follows */
-	MP_DASH,       /* one '-' seen after a delimiter */
-	MP_PADDING,    /* blanks after a delimiter */
-	MP_LF,         /* CR seen at the end of a delimiter line */
-	MP_HEADERS,    /* a part's header block */
-	MP_BODY,       /* a part's content */
-	MP_EPILOGUE,   /* after the closing delimiter: read and ignored */
+	MP_PREAMBLE,  /* before the first delimiter: ignored */
+	MP_DELIM_END, /* just after a delimiter: "--" or the end of its line follows */
+	MP_DASH,      /* one '-' seen after a delimiter */
+	MP_PADDING,   /* blanks after a delimiter */
+	MP_LF,        /* CR seen at the end of a delimiter line */
+	MP_HEADERS,   /* a part's header block */
+	MP_BODY,      /* a part's content */
+	MP_EPILOGUE,  /* after the closing delimiter: read and ignored */
 	MP_DONE,
 };
 
@@ -163,8 +163,8 @@ static int param_next(const char *s, size_t len, size_t *pos, struct param *p)
 /* All parameters from *pos on into params. A repeated parameter or an RFC 2231
  * "name*" one is refused: two parsers could pick different ones, which is how
  * filters get bypassed. */
-static int params_read(struct mp *m, const char *s, size_t len, size_t pos,
-		       struct param *params, size_t *count)
+static int params_read(struct mp *m, const char *s, size_t len, size_t pos, struct param *params,
+                       size_t *count)
 {
 	struct param p;
 	int rc;
@@ -185,8 +185,7 @@ static int params_read(struct mp *m, const char *s, size_t len, size_t pos,
 	return rc ? fail(m, 400, "malformed header parameter") : 0;
 }
 
-static const struct param *param_find(const struct param *params, size_t count,
-				      const char *name)
+static const struct param *param_find(const struct param *params, size_t count, const char *name)
 {
 	for (size_t i = 0; i < count; i++) {
 		if (same_name(params[i].name, params[i].name_len, name))
@@ -204,8 +203,8 @@ static bool valid_boundary(const char *s, size_t len)
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-			     (c >= 'A' && c <= 'Z');
+		bool alnum =
+		    (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 		if (!alnum && (c == '\0' || !strchr(extra, c)))
 			return false;
 	}
@@ -387,10 +386,8 @@ static int emit(struct mp *m, const char *p, size_t n)
 		if (n > m->lim->max_value - m->text.len)
 			return fail(m, 413, "multipart field too long");
 		return buf_append(&m->text, p, n) ? fail(m, 500, "out of memory") : 0;
-	case SINK_FILE:
-		return file_write(m, p, n);
-	case SINK_DISCARD:
-		break;
+	case SINK_FILE: return file_write(m, p, n);
+	case SINK_DISCARD: break;
 	}
 	return 0;
 }
@@ -600,10 +597,8 @@ static int step(struct mp *m)
 		if (c != '\n')
 			return fail(m, 400, "malformed multipart boundary line");
 		return part_start(m);
-	case MP_HEADERS:
-		return header_byte(m, c);
-	default:
-		break;
+	case MP_HEADERS: return header_byte(m, c);
+	default: break;
 	}
 	/* MP_PADDING: blanks may follow a boundary before its CRLF. */
 	if (is_blank(c))
@@ -659,19 +654,19 @@ static void discard_files(struct mp *m)
 }
 
 int multipart_parse(struct portal_arena *a, const char *content_type, body_read_fn read_fn,
-		    void *read_ctx, size_t content_length, const char *tmp_dir,
-		    const struct parse_limits *lim, struct portal_value *obj,
-		    struct portal_upload **uploads, const char **why)
+                    void *read_ctx, size_t content_length, const char *tmp_dir,
+                    const struct parse_limits *lim, struct portal_value *obj,
+                    struct portal_upload **uploads, const char **why)
 {
 	struct mp m = {
-		.a = a,
-		.lim = lim,
-		.tmp_dir = tmp_dir,
-		.obj = obj,
-		.read = read_fn,
-		.read_ctx = read_ctx,
-		.remaining = content_length,
-		.fd = -1,
+	    .a = a,
+	    .lim = lim,
+	    .tmp_dir = tmp_dir,
+	    .obj = obj,
+	    .read = read_fn,
+	    .read_ctx = read_ctx,
+	    .remaining = content_length,
+	    .fd = -1,
 	};
 	int rc = read_boundary(&m, content_type);
 

@@ -16,7 +16,8 @@
 #include "portal/value.h"
 
 struct parse_limits {
-	size_t max_fields; /* fields of a form or multipart body, members of a JSON body (all levels) */
+	size_t max_fields; /* fields of a form or multipart body, members of a JSON body (all
+	                      levels) */
 	size_t max_parts;  /* parts of a multipart body, files included */
 	size_t max_name;   /* bytes of a field name or JSON key */
 	size_t max_value;  /* bytes of a non-file value */
@@ -31,14 +32,14 @@ bool utf8_valid(const char *s, size_t len);
 /* application/x-www-form-urlencoded, also used for query strings. Adds each field
  * to obj as a string; a repeated name becomes a list of strings. Names and values
  * must be valid UTF-8 after decoding. */
-int form_parse(struct portal_arena *a, const char *s, size_t len,
-	       const struct parse_limits *lim, struct portal_value *obj, const char **why);
+int form_parse(struct portal_arena *a, const char *s, size_t len, const struct parse_limits *lim,
+               struct portal_value *obj, const char **why);
 
 /* Adds name = value to obj; the second value of a name turns it into a list so
  * that no value is silently dropped (checkbox groups, repeated ids). Used by
  * form_parse and multipart_parse. Returns 0 or -1 on exhaustion. */
 int form_field_add(struct portal_arena *a, struct portal_value *obj, const char *name,
-		   const char *value, size_t vlen);
+                   const char *value, size_t vlen);
 
 /* A Cookie header: "a=1; b=2". Malformed pairs are skipped (browsers send odd
  * ones); the first of duplicate names wins. Never fails except on exhaustion (-1). */
@@ -47,8 +48,8 @@ int cookies_parse(struct portal_arena *a, const char *header, struct portal_valu
 /* A JSON body with yajl. The top level must be an object (depth 1); duplicate
  * keys, invalid UTF-8 and trailing garbage are 400; max_fields counts object
  * members and list items at all levels. */
-int json_parse(struct portal_arena *a, const char *s, size_t len,
-	       const struct parse_limits *lim, struct portal_value **out, const char **why);
+int json_parse(struct portal_arena *a, const char *s, size_t len, const struct parse_limits *lim,
+               struct portal_value **out, const char **why);
 
 /* Renders v as JSON with yajl, escaping "/" (so "</" never appears) and
  * U+2028/U+2029. Returns 0 or -1. */
@@ -65,8 +66,8 @@ typedef long (*body_read_fn)(void *ctx, char *dst, size_t n);
  * A body shorter than content_length, a missing final boundary, "filename*",
  * duplicate header parameters, and over-long header blocks are refused. */
 int multipart_parse(struct portal_arena *a, const char *content_type, body_read_fn read,
-		    void *read_ctx, size_t content_length, const char *tmp_dir,
-		    const struct parse_limits *lim, struct portal_value *obj,
-		    struct portal_upload **uploads, const char **why);
+                    void *read_ctx, size_t content_length, const char *tmp_dir,
+                    const struct parse_limits *lim, struct portal_value *obj,
+                    struct portal_upload **uploads, const char **why);
 
 #endif

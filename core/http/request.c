@@ -13,9 +13,9 @@
 
 static int fail_input(struct request *rq, int status, const char *why)
 {
-	const char *code = status == 413 ? "too_large"
-			   : status == 415 ? "unsupported_media_type"
-					   : "bad_request";
+	const char *code = status == 413   ? "too_large"
+	                   : status == 415 ? "unsupported_media_type"
+	                                   : "bad_request";
 	return portal_fail(&rq->pub, status, code, NULL, why);
 }
 
@@ -94,8 +94,8 @@ static int read_content(struct request *rq, struct portal_worker *w)
 		if (length > (unsigned long long)config_int(w->cfg, "max_body_bytes"))
 			return fail_input(rq, 413, "body too large");
 		status = multipart_parse(req->arena, ct, read_fcgi, rq->fcgi, (size_t)length,
-					 config_get(w->cfg, "tmp_dir"), &w->limits, req->body,
-					 &req->uploads, &why);
+		                         config_get(w->cfg, "tmp_dir"), &w->limits, req->body,
+		                         &req->uploads, &why);
 		return status ? fail_input(rq, status, why ? why : "malformed multipart body") : 0;
 	}
 	bool json = strcmp(type, "application/json") == 0;
@@ -166,7 +166,8 @@ int request_read(struct request *rq, struct portal_worker *w)
 		return fail_input(rq, 413, "out of memory");
 	req->locale = choose_locale(rq);
 	if (query && *query) {
-		int status = form_parse(req->arena, query, strlen(query), &w->limits, req->query, &why);
+		int status =
+		    form_parse(req->arena, query, strlen(query), &w->limits, req->query, &why);
 		if (status)
 			return fail_input(rq, status, why ? why : "malformed query string");
 	}

@@ -46,7 +46,7 @@ struct request {
 	size_t raw_len;
 	long long session_id; /* 0: signed out */
 	const char *csrf_token;
-	struct buf headers;   /* extra response header lines */
+	struct buf headers;             /* extra response header lines */
 	struct portal_value *sent_body; /* the body as sent, for a form shown again */
 };
 
@@ -61,11 +61,11 @@ int request_read(struct request *rq, struct portal_worker *w);
 
 /* The catalog of plugin (NULL: core) in locale ("de"/"en"). */
 const struct locale *worker_locale(const struct portal_worker *w, const char *locale,
-				   const struct plugin *plugin);
+                                   const struct plugin *plugin);
 
 /* The text of a locale key in locale ("de"/"en"): the key itself if unknown. */
 const char *worker_text(const struct portal_worker *w, const char *locale,
-			const struct plugin *plugin, const char *key);
+                        const struct plugin *plugin, const char *key);
 
 /* Writes the response for rq: the view as JSON or page, or its error. */
 void respond(struct request *rq, struct portal_worker *w, struct portal_value *view);

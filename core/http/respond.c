@@ -7,13 +7,13 @@
 
 /* Every dynamic response carries these; nginx adds nosniff to static files. */
 static const char security_headers[] =
-	"X-Content-Type-Options: nosniff\r\n"
-	"Referrer-Policy: same-origin\r\n"
-	"X-Frame-Options: DENY\r\n"
-	"Cache-Control: no-store\r\n"
-	"Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'; "
-	"img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
-	"frame-ancestors 'none'\r\n";
+    "X-Content-Type-Options: nosniff\r\n"
+    "Referrer-Policy: same-origin\r\n"
+    "X-Frame-Options: DENY\r\n"
+    "Cache-Control: no-store\r\n"
+    "Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'\r\n";
 
 static const char *reason(int status)
 {
@@ -85,14 +85,15 @@ static void write_body(struct request *rq, int status, const char *type, const s
 /* The last resort when even rendering failed: a fixed answer in the right shape. */
 static void write_internal(struct request *rq)
 {
-	static const char json[] = "{\"error\":{\"code\":\"internal\",\"message\":\"Internal error\"}}";
+	static const char json[] =
+	    "{\"error\":{\"code\":\"internal\",\"message\":\"Internal error\"}}";
 	static const char html[] = "<!doctype html><title>500</title><h1>500</h1>";
 	struct buf b = {0};
 	bool api = rq->pub.is_api;
 	buf_puts(&b, api ? json : html);
 	rq->headers.len = 0;
 	write_body(rq, 500, api ? "application/json; charset=utf-8" : "text/html; charset=utf-8",
-		   &b);
+	           &b);
 	buf_free(&b);
 }
 
@@ -133,8 +134,8 @@ static bool under(const char *path, const char *href)
 	return strncmp(path, href, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
-static struct portal_value *nav_view(struct request *rq, struct portal_worker *w,
-				     const char *area, const char *section)
+static struct portal_value *nav_view(struct request *rq, struct portal_worker *w, const char *area,
+                                     const char *section)
 {
 	struct portal_arena *a = rq->pub.arena;
 	struct nav_entry e[NAV_MAX];
@@ -157,7 +158,8 @@ static struct portal_value *nav_view(struct request *rq, struct portal_worker *w
 		const char *href = e[i].nav->href;
 		bool home = strcmp(href + 1, area) == 0;
 		bool match = section ? strcmp(href, section) == 0
-				     : home ? strcmp(path, href) == 0 : under(path, href);
+		             : home  ? strcmp(path, href) == 0
+		                     : under(path, href);
 		if (match && (current == NAV_MAX || strlen(href) > strlen(e[current].nav->href)))
 			current = i;
 	}
@@ -166,7 +168,7 @@ static struct portal_value *nav_view(struct request *rq, struct portal_worker *w
 		struct portal_value *o = pv_object(a);
 		if (!o || pv_set_str(a, o, "href", e[i].nav->href) ||
 		    pv_set_str(a, o, "label",
-			       worker_text(w, rq->pub.locale, e[i].plugin, e[i].nav->label)) ||
+		               worker_text(w, rq->pub.locale, e[i].plugin, e[i].nav->label)) ||
 		    pv_set_bool(a, o, "current", i == current) || pv_push(a, list, o))
 			return NULL;
 	}
@@ -189,8 +191,8 @@ static const char *page_area(const char *path)
  * href of the menu entry the page belongs to) and, for a signed-out page of an
  * organisation (a join page), layout_org {id, name, brand_color, logo_url}. */
 static int render_page(struct request *rq, struct portal_worker *w, size_t set_index,
-		       const char *name, const char *title, struct portal_value *view,
-		       struct buf *out)
+                       const char *name, const char *title, struct portal_value *view,
+                       struct buf *out)
 {
 	struct portal_arena *a = rq->pub.arena;
 	const struct portal_caller *caller = &rq->pub.caller;
@@ -215,13 +217,13 @@ static int render_page(struct request *rq, struct portal_worker *w, size_t set_i
 	if (caller->role != PORTAL_ROLE_NONE && rq->status != 503) {
 		struct portal_value *rows;
 		if (portal_db_query(&rq->pub,
-				    "SELECT o.id, o.name, o.brand_color, u.name AS user_name,"
-				    " IF(o.logo_file IS NULL, NULL,"
-				    " CONCAT('/api/v1/orgs/', o.id, '/logo')) AS logo_url"
-				    " FROM users u JOIN orgs o ON o.id = u.org_id"
-				    " WHERE u.id = ? AND o.id = ?",
-				    PORTAL_DB_ARGS(PDB_I(caller->user_id), PDB_I(caller->org_id)),
-				    &rows) == 0 &&
+		                    "SELECT o.id, o.name, o.brand_color, u.name AS user_name,"
+		                    " IF(o.logo_file IS NULL, NULL,"
+		                    " CONCAT('/api/v1/orgs/', o.id, '/logo')) AS logo_url"
+		                    " FROM users u JOIN orgs o ON o.id = u.org_id"
+		                    " WHERE u.id = ? AND o.id = ?",
+		                    PORTAL_DB_ARGS(PDB_I(caller->user_id), PDB_I(caller->org_id)),
+		                    &rows) == 0 &&
 		    rows->u.c.count) {
 			org = rows->u.c.head->value;
 			user_name = pv_get_str(org, "user_name");
@@ -243,12 +245,13 @@ static int render_page(struct request *rq, struct portal_worker *w, size_t set_i
 	if (rc == 0 &&
 	    (!ctx || !nav || pv_set_str(a, ctx, "lang", rq->pub.locale) ||
 	     pv_set_str(a, ctx, "title", worker_text(w, rq->pub.locale, rq->plugin, title)) ||
-	     pv_set(a, ctx, "content", pv_stringn(a, content.data ? content.data : "", content.len)) ||
+	     pv_set(a, ctx, "content",
+	            pv_stringn(a, content.data ? content.data : "", content.len)) ||
 	     pv_set_str(a, ctx, "area", area) || pv_set(a, ctx, "nav", nav) ||
 	     pv_set_str(a, ctx, "org_name", org ? pv_get_str(org, "name") : "") ||
 	     pv_set_str(a, ctx, "brand_color", color ? color : "") ||
 	     pv_set_str(a, ctx, "brand_css",
-			org_id > 0 ? portal_sprintf(a, "/brand/%lld.css", org_id) : "") ||
+	                org_id > 0 ? portal_sprintf(a, "/brand/%lld.css", org_id) : "") ||
 	     pv_set_str(a, ctx, "logo_url", org ? pv_get_str(org, "logo_url") : "") ||
 	     pv_set_str(a, ctx, "user_name", user_name ? user_name : "") ||
 	     pv_set_str(a, ctx, "logout_csrf", user_name && rq->csrf_token ? rq->csrf_token : "") ||
@@ -297,7 +300,7 @@ static bool form_again(const struct request *rq, int status)
 }
 
 static void respond_page(struct request *rq, struct portal_worker *w, int status,
-			 struct portal_value *view)
+                         struct portal_value *view)
 {
 	struct portal_arena *a = rq->pub.arena;
 	const struct portal_route *route = rq->match.route;
@@ -318,8 +321,8 @@ static void respond_page(struct request *rq, struct portal_worker *w, int status
 		     pv_set(a, view, "form", rq->sent_body ? rq->sent_body : rq->pub.body);
 	}
 	if (rc == 0)
-		rc = render_page(rq, w, set_index, route->page_template, route->title ? route->title : "",
-				 view, &b);
+		rc = render_page(rq, w, set_index, route->page_template,
+		                 route->title ? route->title : "", view, &b);
 	if (rc == 0)
 		write_body(rq, status, "text/html; charset=utf-8", &b);
 	else

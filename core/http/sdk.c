@@ -51,7 +51,7 @@ int portal_set_header(struct portal_req *req, const char *name, const char *valu
 }
 
 int portal_fail(struct portal_req *req, int status, const char *code, const char *field,
-		const char *message)
+                const char *message)
 {
 	struct request *rq = request_of(req);
 	rq->status = status;
@@ -72,7 +72,7 @@ const char *portal_refused_field(const struct portal_req *req)
 }
 
 int portal_respond_raw(struct portal_req *req, const char *content_type, const void *data,
-		       size_t len)
+                       size_t len)
 {
 	struct request *rq = request_of(req);
 	if (!content_type || !header_safe(content_type) ||
@@ -96,7 +96,7 @@ int portal_redirect(struct portal_req *req, const char *location)
 }
 
 int portal_db_query(struct portal_req *req, const char *sql, const struct portal_db_arg *args,
-		    size_t nargs, struct portal_value **rows)
+                    size_t nargs, struct portal_value **rows)
 {
 	return db_run(req->worker->db, req->arena, sql, args, nargs, rows, NULL, NULL);
 }
@@ -112,7 +112,7 @@ struct portal_db_arg portal_db_ids(struct portal_req *req, const long long *ids,
 }
 
 int portal_db_one(struct portal_req *req, const char *sql, const struct portal_db_arg *args,
-		  size_t nargs, struct portal_value **row)
+                  size_t nargs, struct portal_value **row)
 {
 	struct portal_value *rows;
 	int status = portal_db_query(req, sql, args, nargs, &rows);
@@ -124,13 +124,13 @@ int portal_db_one(struct portal_req *req, const char *sql, const struct portal_d
 }
 
 int portal_db_exec(struct portal_req *req, const char *sql, const struct portal_db_arg *args,
-		   size_t nargs, unsigned long long *affected, unsigned long long *insert_id)
+                   size_t nargs, unsigned long long *affected, unsigned long long *insert_id)
 {
 	return db_run(req->worker->db, req->arena, sql, args, nargs, NULL, affected, insert_id);
 }
 
 int portal_db_exec_one(struct portal_req *req, const char *sql, const struct portal_db_arg *args,
-		       size_t nargs)
+                       size_t nargs)
 {
 	unsigned long long affected = 0;
 	int status = portal_db_exec(req, sql, args, nargs, &affected, NULL);
@@ -155,14 +155,14 @@ int portal_db_rollback(struct portal_req *req)
 }
 
 const struct locale *worker_locale(const struct portal_worker *w, const char *locale,
-				   const struct plugin *plugin)
+                                   const struct plugin *plugin)
 {
 	size_t i = plugin ? (size_t)(plugin - w->plugins->items) : 0;
 	return w->locales[i][strcmp(locale, "en") == 0];
 }
 
 const char *worker_text(const struct portal_worker *w, const char *locale,
-			const struct plugin *plugin, const char *key)
+                        const struct plugin *plugin, const char *key)
 {
 	if (!key)
 		return "";

@@ -24,8 +24,8 @@ static int set_cookie(struct portal_req *req, const char *value, bool expire)
 {
 	const struct portal_worker *w = req->worker;
 	char *c = portal_sprintf(req->arena, "%s=%s; Path=/; HttpOnly; SameSite=Lax%s%s",
-				 session_cookie_name(w), value, https(w) ? "; Secure" : "",
-				 expire ? "; Max-Age=0" : "");
+	                         session_cookie_name(w), value, https(w) ? "; Secure" : "",
+	                         expire ? "; Max-Age=0" : "");
 	return c && portal_set_header(req, "Set-Cookie", c) == 0 ? 0 : 500;
 }
 
@@ -56,15 +56,16 @@ int session_resolve(struct request *rq)
 	rq->csrf_token = pv_get_str(s, "csrf_token");
 	req->caller.user_id = pv_get_int(s, "user_id", 0);
 	req->caller.org_id = pv_get_int(s, "org_id", 0);
-	req->caller.role = role && strcmp(role, "manager") == 0 ? PORTAL_ROLE_MANAGER
-								 : PORTAL_ROLE_RESIDENT;
+	req->caller.role =
+	    role && strcmp(role, "manager") == 0 ? PORTAL_ROLE_MANAGER : PORTAL_ROLE_RESIDENT;
 	req->caller.admin = pv_get_int(s, "admin", 0) != 0;
 	const char *locale = pv_get_str(s, "locale");
 	if (locale && (strcmp(locale, "de") == 0 || strcmp(locale, "en") == 0))
 		req->locale = locale;
 	if (pv_get_int(s, "stale", 0))
-		status = portal_db_exec(req, "UPDATE sessions SET last_seen_at = UTC_TIMESTAMP() WHERE id = ?",
-					PORTAL_DB_ARGS(PDB_I(rq->session_id)), NULL, NULL);
+		status = portal_db_exec(
+		    req, "UPDATE sessions SET last_seen_at = UTC_TIMESTAMP() WHERE id = ?",
+		    PORTAL_DB_ARGS(PDB_I(rq->session_id)), NULL, NULL);
 	return status;
 }
 
@@ -75,7 +76,7 @@ static int end_session(struct portal_req *req)
 	int status = 0;
 	if (rq->session_id)
 		status = portal_db_exec(req, "DELETE FROM sessions WHERE id = ?",
-					PORTAL_DB_ARGS(PDB_I(rq->session_id)), NULL, NULL);
+		                        PORTAL_DB_ARGS(PDB_I(rq->session_id)), NULL, NULL);
 	rq->session_id = 0;
 	rq->csrf_token = NULL;
 	req->caller = (struct portal_caller){0};
@@ -85,7 +86,8 @@ static int end_session(struct portal_req *req)
 int portal_session_start(struct portal_req *req, long long user_id, const char **csrf_token)
 {
 	struct request *rq = request_of(req);
-	char token[PORTAL_TOKEN_CHARS + 1], *csrf = portal_alloc(req->arena, PORTAL_TOKEN_CHARS + 1);
+	char token[PORTAL_TOKEN_CHARS + 1],
+	    *csrf = portal_alloc(req->arena, PORTAL_TOKEN_CHARS + 1);
 	unsigned char hash[PORTAL_HASH_BYTES], unused[PORTAL_HASH_BYTES];
 	if (!csrf)
 		return 500;
@@ -102,13 +104,14 @@ int portal_session_start(struct portal_req *req, long long user_id, const char *
 	unsigned long long id = 0;
 	if (!status)
 		status = portal_db_exec(req,
-					"INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at)"
-					" VALUES (?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())",
-					args, 3, NULL, &id);
+		                        "INSERT INTO sessions (token_hash, user_id, csrf_token, "
+		                        "created_at, last_seen_at)"
+		                        " VALUES (?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())",
+		                        args, 3, NULL, &id);
 	struct portal_value *rows;
 	if (!status)
 		status = portal_db_query(req, "SELECT org_id, role, admin FROM users WHERE id = ?",
-					 PORTAL_DB_ARGS(PDB_I(user_id)), &rows);
+		                         PORTAL_DB_ARGS(PDB_I(user_id)), &rows);
 	if (!status && rows->u.c.count == 0)
 		status = 404;
 	if (status)
@@ -116,7 +119,8 @@ int portal_session_start(struct portal_req *req, long long user_id, const char *
 	const struct portal_value *u = rows->u.c.head->value;
 	const char *role = pv_get_str(u, "role");
 	req->caller = (struct portal_caller){
-	    .role = role && strcmp(role, "manager") == 0 ? PORTAL_ROLE_MANAGER : PORTAL_ROLE_RESIDENT,
+	    .role =
+	        role && strcmp(role, "manager") == 0 ? PORTAL_ROLE_MANAGER : PORTAL_ROLE_RESIDENT,
 	    .user_id = user_id,
 	    .org_id = pv_get_int(u, "org_id", 0),
 	    .admin = pv_get_int(u, "admin", 0) != 0,
@@ -142,7 +146,7 @@ int portal_session_end(struct portal_req *req)
 int portal_sessions_end_user(struct portal_req *req, long long user_id)
 {
 	return portal_db_exec(req, "DELETE FROM sessions WHERE user_id = ?",
-			      PORTAL_DB_ARGS(PDB_I(user_id)), NULL, NULL);
+	                      PORTAL_DB_ARGS(PDB_I(user_id)), NULL, NULL);
 }
 
 /* Unsafe methods of a signed-in caller carry the session's CSRF token, in the

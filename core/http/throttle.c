@@ -21,14 +21,13 @@ void throttle_hash(const char *key, unsigned char hash[PORTAL_HASH_BYTES])
 }
 
 int portal_throttle_check(struct portal_req *req, const char *scope, const char *key, int limit,
-			  int window, int *retry_after)
+                          int window, int *retry_after)
 {
 	*retry_after = 0;
 	unsigned char hash[PORTAL_HASH_BYTES];
 	throttle_hash(key, hash);
-	struct portal_db_arg args[] = {
-	    PDB_I(window), PDB_S(scope), PDB_B(hash, sizeof hash),
-	    PDB_I(window), PDB_I(limit - 1 < 0 ? 0 : limit - 1)};
+	struct portal_db_arg args[] = {PDB_I(window), PDB_S(scope), PDB_B(hash, sizeof hash),
+	                               PDB_I(window), PDB_I(limit - 1 < 0 ? 0 : limit - 1)};
 	struct portal_value *rows;
 	/* The limit-th newest failure inside the window decides: while it lies
 	 * there, the caller waits until it leaves the window. */
@@ -51,19 +50,18 @@ int portal_throttle_fail(struct portal_req *req, const char *scope, const char *
 {
 	unsigned char hash[PORTAL_HASH_BYTES];
 	throttle_hash(key, hash);
-	struct portal_db_arg args[] = {
-	    PDB_S(scope), PDB_B(hash, sizeof hash)};
-	return portal_db_exec(req,
-			      "INSERT INTO throttle_events (scope, key_hash, at) VALUES (?, ?, UTC_TIMESTAMP(3))",
-			      args, 2, NULL, NULL);
+	struct portal_db_arg args[] = {PDB_S(scope), PDB_B(hash, sizeof hash)};
+	return portal_db_exec(
+	    req,
+	    "INSERT INTO throttle_events (scope, key_hash, at) VALUES (?, ?, UTC_TIMESTAMP(3))",
+	    args, 2, NULL, NULL);
 }
 
 int portal_throttle_clear(struct portal_req *req, const char *scope, const char *key)
 {
 	unsigned char hash[PORTAL_HASH_BYTES];
 	throttle_hash(key, hash);
-	struct portal_db_arg args[] = {
-	    PDB_S(scope), PDB_B(hash, sizeof hash)};
-	return portal_db_exec(req, "DELETE FROM throttle_events WHERE scope = ? AND key_hash = ?", args,
-			      2, NULL, NULL);
+	struct portal_db_arg args[] = {PDB_S(scope), PDB_B(hash, sizeof hash)};
+	return portal_db_exec(req, "DELETE FROM throttle_events WHERE scope = ? AND key_hash = ?",
+	                      args, 2, NULL, NULL);
 }

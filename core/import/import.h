@@ -116,7 +116,8 @@ int import_map_headers(const struct import_table *t, int columns[IMPORT_FIELD__M
  * Germany), which is why the readers themselves never change a cell. */
 const char *import_fix_zip(const char *cell, char out[6]);
 
-/* ---- Shared by the readers (core/import/import_rows.c, core/import/csv.c, core/import/xlsx.c) ---- */
+/* ---- Shared by the readers (core/import/import_rows.c, core/import/csv.c, core/import/xlsx.c)
+ * ---- */
 
 struct import_err {
 	char *text; /* may be NULL */

@@ -18,54 +18,54 @@ struct setting {
 };
 
 static const struct setting settings[] = {
-	{"listen", "var/run/portald.sock", 0, 0},
-	{"pid_file", NULL, 0, 0},
-	{"workers", "0", 0, 256}, /* 0: the number of cores */
-	{"max_requests", "10000", 1, 100000000},
-	{"request_timeout", "30", 1, 3600},
-	{"shutdown_timeout", "10", 1, 600},
-	/* The enabled plugins, in order; none unless named (the scripts that
-	 * write portal.conf name the deployment's). */
-	{"plugins", "", 0, 0},
-	{"plugin_dir", "bin/plugins", 0, 0},
-	{"plugin_share", "plugins", 0, 0},
-	{"template_dir", "templates", 0, 0},
-	{"sql_dir", "sql", 0, 0},
-	{"tmp_dir", "var/tmp", 0, 0},
-	{"files_dir", "var/files", 0, 0},
-	{"db_socket", "var/run/mariadb.sock", 0, 0},
-	{"db_host", NULL, 0, 0},
-	{"db_port", "0", 0, 65535},
-	{"db_name", "portal", 0, 0},
-	{"db_user", "portal", 0, 0},
-	{"db_password", "", 0, 0},
-	{"base_url", "http://127.0.0.1:8080", 0, 0},
-	/* The zone of every local time people read, and of daily jobs (tzdata). */
-	{"time_zone", "Europe/Berlin", 0, 0},
-	/* 64 hex digits: links that must be shown again (a property's invite link)
-	 * are derived from it, so the database holds only their hashes. */
-	{"secret_key", "", 0, 0},
-	{"socket_group", "", 0, 0},
-	{"smtp_url", "smtp://127.0.0.1:2525", 0, 0},
-	{"smtp_user", "", 0, 0},
-	{"smtp_password", "", 0, 0},
-	{"smtp_starttls", "0", 0, 1},
-	{"mail_from", "portal@localhost", 0, 0},
-	{"mail_retry_seconds", "30", 1, 3600}, /* the first retry's wait; doubles each time */
-	{"mail_max_attempts", "8", 1, 100},    /* then the mail is 'failed' */
-	{"max_header_bytes", "16384", 1024, 1048576},
-	{"max_body_bytes", "62914560", 1024, 1073741824},
-	{"max_form_bytes", "1048576", 1024, 67108864},
-	{"max_fields", "1000", 1, 100000},
-	{"max_parts", "100", 1, 10000},
-	{"max_file_bytes", "52428800", 1024, 1073741824},
-	{"arena_bytes", "33554432", 1048576, 1073741824},
-	/* Sign-in throttling: failures per account and per client address within
-	 * the window give 429 until the oldest of them leaves it. */
-	{"login_max_failures_account", "5", 1, 1000000},
-	{"login_max_failures_address", "20", 1, 1000000},
-	{"login_window_seconds", "900", 1, 86400},
-	{NULL, NULL, 0, 0},
+    {"listen", "var/run/portald.sock", 0, 0},
+    {"pid_file", NULL, 0, 0},
+    {"workers", "0", 0, 256}, /* 0: the number of cores */
+    {"max_requests", "10000", 1, 100000000},
+    {"request_timeout", "30", 1, 3600},
+    {"shutdown_timeout", "10", 1, 600},
+    /* The enabled plugins, in order; none unless named (the scripts that
+     * write portal.conf name the deployment's). */
+    {"plugins", "", 0, 0},
+    {"plugin_dir", "bin/plugins", 0, 0},
+    {"plugin_share", "plugins", 0, 0},
+    {"template_dir", "templates", 0, 0},
+    {"sql_dir", "sql", 0, 0},
+    {"tmp_dir", "var/tmp", 0, 0},
+    {"files_dir", "var/files", 0, 0},
+    {"db_socket", "var/run/mariadb.sock", 0, 0},
+    {"db_host", NULL, 0, 0},
+    {"db_port", "0", 0, 65535},
+    {"db_name", "portal", 0, 0},
+    {"db_user", "portal", 0, 0},
+    {"db_password", "", 0, 0},
+    {"base_url", "http://127.0.0.1:8080", 0, 0},
+    /* The zone of every local time people read, and of daily jobs (tzdata). */
+    {"time_zone", "Europe/Berlin", 0, 0},
+    /* 64 hex digits: links that must be shown again (a property's invite link)
+     * are derived from it, so the database holds only their hashes. */
+    {"secret_key", "", 0, 0},
+    {"socket_group", "", 0, 0},
+    {"smtp_url", "smtp://127.0.0.1:2525", 0, 0},
+    {"smtp_user", "", 0, 0},
+    {"smtp_password", "", 0, 0},
+    {"smtp_starttls", "0", 0, 1},
+    {"mail_from", "portal@localhost", 0, 0},
+    {"mail_retry_seconds", "30", 1, 3600}, /* the first retry's wait; doubles each time */
+    {"mail_max_attempts", "8", 1, 100},    /* then the mail is 'failed' */
+    {"max_header_bytes", "16384", 1024, 1048576},
+    {"max_body_bytes", "62914560", 1024, 1073741824},
+    {"max_form_bytes", "1048576", 1024, 67108864},
+    {"max_fields", "1000", 1, 100000},
+    {"max_parts", "100", 1, 10000},
+    {"max_file_bytes", "52428800", 1024, 1073741824},
+    {"arena_bytes", "33554432", 1048576, 1073741824},
+    /* Sign-in throttling: failures per account and per client address within
+     * the window give 429 until the oldest of them leaves it. */
+    {"login_max_failures_account", "5", 1, 1000000},
+    {"login_max_failures_address", "20", 1, 1000000},
+    {"login_window_seconds", "900", 1, 86400},
+    {NULL, NULL, 0, 0},
 };
 
 struct config {
@@ -116,11 +116,12 @@ static bool name_ok(const char *s, size_t len)
 /* A plugin's setting: kept for the loader, which knows what the plugin
  * declares (a later line of the same key wins, as for core's). */
 static int plugin_line(struct config *cfg, const char *key, const char *value, int lineno,
-		       char *err, size_t errlen)
+                       char *err, size_t errlen)
 {
 	const char *dot = strchr(key, '.');
 	if (!name_ok(key, (size_t)(dot - key)) || !name_ok(dot + 1, strlen(dot + 1))) {
-		snprintf(err, errlen, "%s:%d: \"%s\" is not a setting name", cfg->path, lineno, key);
+		snprintf(err, errlen, "%s:%d: \"%s\" is not a setting name", cfg->path, lineno,
+		         key);
 		return -1;
 	}
 	struct config_entry *e = NULL;
@@ -172,7 +173,7 @@ static int parse_line(struct config *cfg, char *line, int lineno, char *err, siz
 	}
 	if (check_number(&settings[i], value)) {
 		snprintf(err, errlen, "%s:%d: %s must be a number from %ld to %ld", cfg->path,
-			 lineno, key, settings[i].min, settings[i].max);
+		         lineno, key, settings[i].min, settings[i].max);
 		return -1;
 	}
 	free(cfg->values[i]);
@@ -210,8 +211,9 @@ struct config *config_load(const char *path, char *err, size_t errlen)
 	}
 	fclose(f);
 	if (!rc && !datetime_zone_valid(config_get(cfg, "time_zone"))) {
-		snprintf(err, errlen, "%s: time_zone \"%s\" is not a time zone of the system (tzdata)",
-			 path, config_get(cfg, "time_zone"));
+		snprintf(err, errlen,
+		         "%s: time_zone \"%s\" is not a time zone of the system (tzdata)", path,
+		         config_get(cfg, "time_zone"));
 		rc = -1;
 	}
 	if (rc) {

@@ -17,8 +17,8 @@ bool datetime_zone_valid(const char *zone)
 	if (!zone || !*zone || strlen(zone) > 64 || zone[0] == '/' || strstr(zone, ".."))
 		return false;
 	for (const char *p = zone; *p; p++)
-		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		      strchr("/_+-", *p)))
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		      (*p >= '0' && *p <= '9') || strchr("/_+-", *p)))
 			return false;
 	char path[128];
 	struct stat st;
@@ -49,8 +49,12 @@ void portal_time_local(long long utc, struct portal_local_time *out)
 
 long long datetime_from_local_normalized(int year, int month, int day, int hour, int minute)
 {
-	struct tm tm = {.tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day,
-			.tm_hour = hour, .tm_min = minute, .tm_isdst = -1};
+	struct tm tm = {.tm_year = year - 1900,
+	                .tm_mon = month - 1,
+	                .tm_mday = day,
+	                .tm_hour = hour,
+	                .tm_min = minute,
+	                .tm_isdst = -1};
 	time_t t = mktime(&tm);
 	return t == (time_t)-1 ? -1 : (long long)t;
 }
@@ -115,8 +119,12 @@ long long portal_time_parse(const char *s)
 	if (*s || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 ||
 	    mi > 59 || sec > 60)
 		return -1;
-	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-			.tm_min = mi, .tm_sec = sec > 59 ? 59 : sec};
+	struct tm tm = {.tm_year = y - 1900,
+	                .tm_mon = mo - 1,
+	                .tm_mday = d,
+	                .tm_hour = h,
+	                .tm_min = mi,
+	                .tm_sec = sec > 59 ? 59 : sec};
 	return (long long)timegm(&tm) - offset;
 }
 
@@ -126,16 +134,16 @@ const char *portal_time_rfc3339(struct portal_req *req, long long utc)
 	struct tm tm;
 	if (!gmtime_r(&t, &tm))
 		return "";
-	const char *s = portal_sprintf(req->arena, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-				       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-				       tm.tm_min, tm.tm_sec);
+	const char *s =
+	    portal_sprintf(req->arena, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+	                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	return s ? s : "";
 }
 
 const char *portal_time_text(struct portal_req *req, long long utc, enum portal_time_style style)
 {
 	static const char *const months_en[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-						"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	struct portal_local_time t;
 	portal_time_local(utc, &t);
 	bool de = strcmp(req->locale ? req->locale : "de", "en") != 0;
@@ -146,9 +154,7 @@ const char *portal_time_text(struct portal_req *req, long long utc, enum portal_
 		snprintf(date, sizeof date, "%d %s %04d", t.day, months_en[t.month - 1], t.year);
 	const char *s = NULL;
 	switch (style) {
-	case PORTAL_TIME_DATE:
-		s = portal_strdup(req->arena, date);
-		break;
+	case PORTAL_TIME_DATE: s = portal_strdup(req->arena, date); break;
 	case PORTAL_TIME_CLOCK:
 		s = portal_sprintf(req->arena, "%02d:%02d", t.hour, t.minute);
 		break;
@@ -157,7 +163,7 @@ const char *portal_time_text(struct portal_req *req, long long utc, enum portal_
 		break;
 	case PORTAL_TIME_INPUT:
 		s = portal_sprintf(req->arena, "%04d-%02d-%02dT%02d:%02d", t.year, t.month, t.day,
-				   t.hour, t.minute);
+		                   t.hour, t.minute);
 		break;
 	case PORTAL_TIME_DAY:
 		s = portal_sprintf(req->arena, "%04d-%02d-%02d", t.year, t.month, t.day);
@@ -167,7 +173,7 @@ const char *portal_time_text(struct portal_req *req, long long utc, enum portal_
 }
 
 const char *portal_time_text_of(struct portal_req *req, const char *rfc3339,
-				enum portal_time_style style)
+                                enum portal_time_style style)
 {
 	long long t = portal_time_parse(rfc3339);
 	int y, m, d;

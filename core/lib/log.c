@@ -22,9 +22,9 @@ void portal_log(const char *fmt, ...)
 	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	int n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02dZ portald[%d] %s: ",
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-			 tm.tm_sec, (int)getpid(), role);
+	int n = snprintf(
+	    line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02dZ portald[%d] %s: ", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)getpid(), role);
 	va_list ap;
 	va_start(ap, fmt);
 	if (n > 0 && (size_t)n < sizeof line)

@@ -25,8 +25,9 @@ int schedule_parse(const char *text, struct schedule *out)
 	}
 	/* Exactly "daily HH:MM": two digits each. */
 	if (strlen(text) == 11 && sscanf(text, "daily %2d:%2d%c", &h, &m, &extra) == 2 &&
-	    text[6] >= '0' && text[6] <= '9' && text[7] >= '0' && text[7] <= '9' && text[9] >= '0' &&
-	    text[9] <= '9' && text[10] >= '0' && text[10] <= '9' && h < 24 && m < 60) {
+	    text[6] >= '0' && text[6] <= '9' && text[7] >= '0' && text[7] <= '9' &&
+	    text[9] >= '0' && text[9] <= '9' && text[10] >= '0' && text[10] <= '9' && h < 24 &&
+	    m < 60) {
 		out->daily_minute = h * 60 + m;
 		return 0;
 	}
@@ -39,7 +40,7 @@ static long long daily_at(const struct schedule *s, long long t, int days)
 	struct portal_local_time lt;
 	portal_time_local(t, &lt);
 	return datetime_from_local_normalized(lt.year, lt.month, lt.day + days,
-					      s->daily_minute / 60, s->daily_minute % 60);
+	                                      s->daily_minute / 60, s->daily_minute % 60);
 }
 
 long long schedule_period(const struct schedule *s, long long now)

@@ -11,9 +11,18 @@ static struct portal_value *make(struct portal_arena *a, enum pv_type type)
 	return v;
 }
 
-struct portal_value *pv_null(struct portal_arena *a) { return make(a, PV_NULL); }
-struct portal_value *pv_list(struct portal_arena *a) { return make(a, PV_LIST); }
-struct portal_value *pv_object(struct portal_arena *a) { return make(a, PV_OBJECT); }
+struct portal_value *pv_null(struct portal_arena *a)
+{
+	return make(a, PV_NULL);
+}
+struct portal_value *pv_list(struct portal_arena *a)
+{
+	return make(a, PV_LIST);
+}
+struct portal_value *pv_object(struct portal_arena *a)
+{
+	return make(a, PV_OBJECT);
+}
 
 struct portal_value *pv_bool(struct portal_arena *a, bool b)
 {
@@ -58,7 +67,7 @@ struct portal_value *pv_string(struct portal_arena *a, const char *s)
 }
 
 static int append(struct portal_arena *a, struct portal_value *c, const char *key,
-		  struct portal_value *value)
+                  struct portal_value *value)
 {
 	struct pv_member *m = portal_alloc(a, sizeof *m);
 	if (!m)
@@ -76,7 +85,7 @@ static int append(struct portal_arena *a, struct portal_value *c, const char *ke
 }
 
 int pv_set(struct portal_arena *a, struct portal_value *obj, const char *key,
-	   struct portal_value *value)
+           struct portal_value *value)
 {
 	if (!obj || obj->type != PV_OBJECT || !key || !value)
 		return 500;

@@ -122,8 +122,7 @@ static struct portal_value *mail_view(struct portal_arena *a, const struct confi
 	if (!o)
 		return NULL;
 	if (view && view->type == PV_OBJECT) {
-		pv_foreach(m, view)
-		{
+		pv_foreach(m, view) {
 			if (pv_set(a, o, m->key, m->value))
 				return NULL;
 		}
@@ -181,8 +180,9 @@ static const char *render_subject(const struct mail_context *ctx, const char *ke
 
 static bool mail_fields_ok(const struct portal_mail *mail)
 {
-	if (!mail->kind || !*mail->kind || strlen(mail->kind) > KIND_MAX_BYTES || !mail->template_name ||
-	    strlen(mail->template_name) > TEMPLATE_NAME_MAX || !mail->subject || mail->org_id < 0) {
+	if (!mail->kind || !*mail->kind || strlen(mail->kind) > KIND_MAX_BYTES ||
+	    !mail->template_name || strlen(mail->template_name) > TEMPLATE_NAME_MAX ||
+	    !mail->subject || mail->org_id < 0) {
 		portal_log("mail: kind, template and subject are required (kind at most %d bytes)",
 		           KIND_MAX_BYTES);
 		return false;
@@ -269,7 +269,7 @@ struct rendered {
 };
 
 static int render_for(const struct mail_context *ctx, const struct portal_mail *mail, int lang,
-		      struct rendered *r)
+                      struct rendered *r)
 {
 	const struct locale *loc = ctx->locales[lang];
 	char name[TEMPLATE_NAME_MAX + 8];
@@ -294,17 +294,19 @@ static const char *batch_sql(struct portal_arena *a, size_t n)
 {
 	struct buf b = {0};
 	buf_puts(&b, "INSERT INTO outbox (org_id, to_addr, to_name, subject, body_text, body_html,"
-		     " kind, status, attempts, message_id, next_attempt_at, created_at) VALUES ");
+	             " kind, status, attempts, message_id, next_attempt_at, created_at) VALUES ");
 	for (size_t i = 0; i < n; i++)
-		buf_puts(&b, i ? ", (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())"
-			       : "(?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())");
+		buf_puts(
+		    &b,
+		    i ? ", (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())"
+		      : "(?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())");
 	const char *sql = b.failed ? NULL : portal_strndup(a, b.data, b.len);
 	buf_free(&b);
 	return sql;
 }
 
 int portal_mail_many(struct portal_req *req, const struct portal_mail *mail,
-		     const struct portal_recipient *recipients, size_t count, size_t *queued)
+                     const struct portal_recipient *recipients, size_t count, size_t *queued)
 {
 	struct mail_context ctx = request_context(req);
 	struct portal_arena *a = req->arena;
@@ -317,15 +319,18 @@ int portal_mail_many(struct portal_req *req, const struct portal_mail *mail,
 		if (i < count) {
 			const struct portal_recipient *p = &recipients[i];
 			if (!mail_address_ok(p->to)) {
-				portal_log("mail: recipient %zu of a mail to many skipped: address refused", i);
+				portal_log("mail: recipient %zu of a mail to many skipped: address "
+				           "refused",
+				           i);
 				continue;
 			}
 			int lang = locale_index(p->locale);
 			if (!r[lang].done && (status = render_for(&ctx, mail, lang, &r[lang])))
 				break;
 			const char *message_id = message_id_new(a, ctx.cfg);
-			const char *to_name = one_line(a, p->name ? p->name : "",
-						       p->name ? strlen(p->name) : 0, NAME_MAX_CHARS);
+			const char *to_name =
+			    one_line(a, p->name ? p->name : "", p->name ? strlen(p->name) : 0,
+			             NAME_MAX_CHARS);
 			if (!message_id || !to_name) {
 				status = 500;
 				break;
@@ -335,8 +340,14 @@ int portal_mail_many(struct portal_req *req, const struct portal_mail *mail,
 			row[1] = PDB_S(p->to);
 			row[2] = PDB_S(to_name);
 			row[3] = PDB_S(r[lang].subject);
-			row[4] = (struct portal_db_arg){.type = PDB_STR, .s = r[lang].text.data ? r[lang].text.data : "", .len = r[lang].text.len};
-			row[5] = (struct portal_db_arg){.type = PDB_STR, .s = r[lang].html.data ? r[lang].html.data : "", .len = r[lang].html.len};
+			row[4] =
+			    (struct portal_db_arg){.type = PDB_STR,
+			                           .s = r[lang].text.data ? r[lang].text.data : "",
+			                           .len = r[lang].text.len};
+			row[5] =
+			    (struct portal_db_arg){.type = PDB_STR,
+			                           .s = r[lang].html.data ? r[lang].html.data : "",
+			                           .len = r[lang].html.len};
 			row[6] = PDB_S(mail->kind);
 			row[7] = PDB_S(message_id);
 			n++;
@@ -345,7 +356,8 @@ int portal_mail_many(struct portal_req *req, const struct portal_mail *mail,
 			if (n == BATCH_ROWS && !full_batch)
 				full_batch = batch_sql(a, n);
 			const char *sql = n == BATCH_ROWS ? full_batch : batch_sql(a, n);
-			status = sql ? db_run(ctx.db, a, sql, args, n * ROW_ARGS, NULL, NULL, NULL) : 500;
+			status = sql ? db_run(ctx.db, a, sql, args, n * ROW_ARGS, NULL, NULL, NULL)
+			             : 500;
 			done += status ? 0 : n;
 			n = 0;
 		}

@@ -61,8 +61,7 @@ static int claim(struct outbox_ctx *jc, long long ids[BATCH_SIZE], size_t *n)
 		                " ORDER BY next_attempt_at, id LIMIT 10 FOR UPDATE SKIP LOCKED",
 		                PORTAL_DB_NOARGS, &rows, NULL, NULL);
 	_Static_assert(BATCH_SIZE == 10, "the LIMIT above");
-	pv_foreach(m, status ? NULL : rows)
-	{
+	pv_foreach(m, status ? NULL : rows) {
 		long long id = pv_get_int(m->value, "id", 0);
 		status =
 		    db_run(jc->db, jc->arena,
@@ -274,7 +273,8 @@ static void send_one(struct outbox_ctx *jc, long long id)
 
 int outbox_run(struct portal_req *req)
 {
-	struct outbox_ctx ctx = {.cfg = req->worker->cfg, .db = req->worker->db, .arena = req->arena};
+	struct outbox_ctx ctx = {
+	    .cfg = req->worker->cfg, .db = req->worker->db, .arena = req->arena};
 	struct outbox_ctx *jc = &ctx;
 	for (int batch = 0; batch < BATCHES_PER_RUN && !portal_job_stopping(); batch++) {
 		long long ids[BATCH_SIZE];

@@ -31,7 +31,9 @@ static int list_files(const char *dir, char **names, size_t *count, char *err, s
 	*count = 0;
 	DIR *d = opendir(dir);
 	if (!d)
-		return errno == ENOENT ? 0 : (snprintf(err, errlen, "%s: %s", dir, strerror(errno)), -1);
+		return errno == ENOENT
+		           ? 0
+		           : (snprintf(err, errlen, "%s: %s", dir, strerror(errno)), -1);
 	struct dirent *e;
 	int rc = 0;
 	while ((e = readdir(d))) {
@@ -91,12 +93,12 @@ static int exec_sql(MYSQL *conn, const char *sql, const char *what, char *err, s
 }
 
 /* Whether key was applied: 0 with *done set, or -1 with a line in err. */
-static int applied(struct db *db, struct portal_arena *arena, const char *key, int *done,
-		   char *err, size_t errlen)
+static int applied(struct db *db, struct portal_arena *arena, const char *key, int *done, char *err,
+                   size_t errlen)
 {
 	struct portal_value *rows;
 	if (db_run(db, arena, "SELECT 1 FROM schema_migrations WHERE name = ?",
-		   PORTAL_DB_ARGS(PDB_S(key)), &rows, NULL, NULL)) {
+	           PORTAL_DB_ARGS(PDB_S(key)), &rows, NULL, NULL)) {
 		snprintf(err, errlen, "migrations: cannot read schema_migrations");
 		return -1;
 	}
@@ -105,10 +107,11 @@ static int applied(struct db *db, struct portal_arena *arena, const char *key, i
 }
 
 static int record(struct db *db, struct portal_arena *arena, const char *key, char *err,
-		  size_t errlen)
+                  size_t errlen)
 {
-	if (db_run(db, arena, "INSERT INTO schema_migrations (name, applied_at) VALUES (?, UTC_TIMESTAMP())",
-		   PORTAL_DB_ARGS(PDB_S(key)), NULL, NULL, NULL)) {
+	if (db_run(db, arena,
+	           "INSERT INTO schema_migrations (name, applied_at) VALUES (?, UTC_TIMESTAMP())",
+	           PORTAL_DB_ARGS(PDB_S(key)), NULL, NULL, NULL)) {
 		snprintf(err, errlen, "migrations: cannot record %s", key);
 		return -1;
 	}
@@ -117,7 +120,7 @@ static int record(struct db *db, struct portal_arena *arena, const char *key, ch
 
 /* Applies the pending files of one folder; owner names them in schema_migrations. */
 static int migrate_dir(struct db *db, struct portal_arena *arena, const char *owner,
-		       const char *dir, int verbose, char *err, size_t errlen)
+                       const char *dir, int verbose, char *err, size_t errlen)
 {
 	char *names[MAX_FILES];
 	size_t count;
@@ -147,7 +150,7 @@ static int migrate_dir(struct db *db, struct portal_arena *arena, const char *ow
 }
 
 int migrate_run(const struct config *cfg, const struct plugin_set *set, int verbose, char *err,
-		size_t errlen)
+                size_t errlen)
 {
 	struct db *db = db_new(cfg);
 	struct portal_arena *arena = arena_new(1 << 20);
@@ -161,13 +164,14 @@ int migrate_run(const struct config *cfg, const struct plugin_set *set, int verb
 	int rc = exec_sql(conn, "DO GET_LOCK('portal_migrate', 60)", "lock", err, errlen);
 	if (rc == 0)
 		rc = exec_sql(conn,
-			      "CREATE TABLE IF NOT EXISTS schema_migrations ("
-			      " name VARCHAR(190) NOT NULL PRIMARY KEY,"
-			      " applied_at DATETIME NOT NULL"
-			      ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
-			      "schema_migrations", err, errlen);
+		              "CREATE TABLE IF NOT EXISTS schema_migrations ("
+		              " name VARCHAR(190) NOT NULL PRIMARY KEY,"
+		              " applied_at DATETIME NOT NULL"
+		              ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+		              "schema_migrations", err, errlen);
 	if (rc == 0)
-		rc = migrate_dir(db, arena, "core", config_get(cfg, "sql_dir"), verbose, err, errlen);
+		rc = migrate_dir(db, arena, "core", config_get(cfg, "sql_dir"), verbose, err,
+		                 errlen);
 	for (size_t i = 1; rc == 0 && i < set->count; i++) {
 		char dir[4096];
 		snprintf(dir, sizeof dir, "%s/sql", set->items[i].share_dir);

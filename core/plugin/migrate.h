@@ -11,6 +11,6 @@
 /* Applies what is pending; prints one line per applied file to stdout when
  * verbose. Returns 0, or -1 with one line in err. */
 int migrate_run(const struct config *cfg, const struct plugin_set *set, int verbose, char *err,
-		size_t errlen);
+                size_t errlen);
 
 #endif

@@ -32,7 +32,7 @@ _Static_assert(sizeof(struct portal_plugin) == 136, "struct portal_plugin change
 #define MIN_STRUCT_SIZE (offsetof(struct portal_plugin, fini) + sizeof(void (*)(void *)))
 
 static int open_plugin(const struct config *cfg, const struct plugin_set *set, const char *name,
-		       struct plugin *p, char *err, size_t errlen)
+                       struct plugin *p, char *err, size_t errlen)
 {
 	char path[4096], copy[4096];
 	snprintf(path, sizeof path, "%s/%s.so", config_get(cfg, "plugin_dir"), name);
@@ -53,17 +53,17 @@ static int open_plugin(const struct config *cfg, const struct plugin_set *set, c
 	}
 	if (def->abi_version != PORTAL_ABI_VERSION) {
 		snprintf(err, errlen, "plugin %s: %s was built for ABI %u, portald has ABI %u",
-			 name, path, def->abi_version, PORTAL_ABI_VERSION);
+		         name, path, def->abi_version, PORTAL_ABI_VERSION);
 		return -1;
 	}
 	if (def->struct_size < MIN_STRUCT_SIZE) {
 		snprintf(err, errlen, "plugin %s: %s has a struct_size of %u, too small", name,
-			 path, def->struct_size);
+		         path, def->struct_size);
 		return -1;
 	}
 	if (!def->name || strcmp(def->name, name) != 0) {
 		snprintf(err, errlen, "plugin %s: %s calls itself \"%s\", not \"%s\"", name, path,
-			 def->name ? def->name : "", name);
+		         def->name ? def->name : "", name);
 		return -1;
 	}
 	p->def = def;
@@ -78,16 +78,16 @@ static int open_plugin(const struct config *cfg, const struct plugin_set *set, c
 	snprintf(sql, sizeof sql, "%s/sql", share);
 	if (stat(sql, &st) || !S_ISDIR(st.st_mode)) {
 		snprintf(err, errlen,
-			 "plugin %s: no folder %s (its migrations; a plugin without tables has an "
-			 "empty one)",
-			 name, sql);
+		         "plugin %s: no folder %s (its migrations; a plugin without tables has an "
+		         "empty one)",
+		         name, sql);
 		return -1;
 	}
 	return 0;
 }
 
-static int add_routes(struct plugin_set *set, struct plugin *p, const struct config *cfg,
-		      char *err, size_t errlen)
+static int add_routes(struct plugin_set *set, struct plugin *p, const struct config *cfg, char *err,
+                      size_t errlen)
 {
 	if (plugin_check(set, p, cfg, err, errlen))
 		return -1;
@@ -97,8 +97,8 @@ static int add_routes(struct plugin_set *set, struct plugin *p, const struct con
 	return 0;
 }
 
-struct plugin_set *plugins_load(const struct config *cfg, const struct plugin_core *core,
-				char *err, size_t errlen)
+struct plugin_set *plugins_load(const struct config *cfg, const struct plugin_core *core, char *err,
+                                size_t errlen)
 {
 	struct plugin_set *set = calloc(1, sizeof *set);
 	if (set) {
@@ -126,7 +126,7 @@ struct plugin_set *plugins_load(const struct config *cfg, const struct plugin_co
 		char name[NAME_MAX_LEN + 1];
 		if (!valid_name(list, len)) {
 			snprintf(err, errlen, "plugins: \"%.*s\" is not a plugin name", (int)len,
-				 list);
+			         list);
 			goto fail;
 		}
 		memcpy(name, list, len);
@@ -143,7 +143,8 @@ struct plugin_set *plugins_load(const struct config *cfg, const struct plugin_co
 			goto fail;
 		}
 		struct plugin *p = &set->items[set->count++];
-		if (open_plugin(cfg, set, name, p, err, errlen) || add_routes(set, p, cfg, err, errlen))
+		if (open_plugin(cfg, set, name, p, err, errlen) ||
+		    add_routes(set, p, cfg, err, errlen))
 			goto fail;
 	}
 	return set;
@@ -164,7 +165,9 @@ int plugins_init(struct plugin_set *set, const struct config *cfg, char *err, si
 		    .tmp_dir = config_get(cfg, "tmp_dir"),
 		    .settings = &p->settings,
 		};
-		int rc = d->init ? d->init(&ctx, &p->state) : d->init_v1 ? d->init_v1(&p->state) : 0;
+		int rc = d->init      ? d->init(&ctx, &p->state)
+		         : d->init_v1 ? d->init_v1(&p->state)
+		                      : 0;
 		if (rc) {
 			snprintf(err, errlen, "plugin %s: init failed", d->name);
 			return -1;

@@ -21,11 +21,11 @@ struct portal_plugin_settings {
 
 struct plugin {
 	const struct portal_plugin *def;
-	void *handle;     /* from dlopen; NULL for core */
-	char *share_dir;  /* <plugin_share>/<name>: its sql/ and templates/; NULL for core */
+	void *handle;    /* from dlopen; NULL for core */
+	char *share_dir; /* <plugin_share>/<name>: its sql/ and templates/; NULL for core */
 	struct portal_route *routes; /* its routes in this SDK's layout, handler NULL last */
 	struct portal_plugin_settings settings;
-	void *state;      /* what init returned, in a worker */
+	void *state; /* what init returned, in a worker */
 	int initialised;
 };
 
@@ -67,8 +67,8 @@ struct plugin_set {
  * the file, a missing sql/ folder, a duplicate, a clashing route, job or kind
  * of mail, a malformed input or schedule, and a setting the plugin does not
  * declare or accept, with one line in err. */
-struct plugin_set *plugins_load(const struct config *cfg, const struct plugin_core *core,
-				char *err, size_t errlen);
+struct plugin_set *plugins_load(const struct config *cfg, const struct plugin_core *core, char *err,
+                                size_t errlen);
 
 /* Calls each plugin's init with its context (in a process that serves, after
  * fork); -1 with a line in err. */
@@ -84,14 +84,12 @@ const struct plugin_job *plugins_job(const struct plugin_set *set, const char *n
  * this SDK's layout, checks their inputs, its jobs, settings against cfg, and
  * kinds of mail against those of the plugins before it. */
 int plugin_check(struct plugin_set *set, struct plugin *p, const struct config *cfg, char *err,
-		 size_t errlen);
+                 size_t errlen);
 
 /* The folder of copies (plugin_copies.c): made for each load, removed by the
  * process that made it, and left-overs of dead processes removed. */
-int plugin_copies_make(const struct config *cfg, struct plugin_set *set, char *err,
-		       size_t errlen);
+int plugin_copies_make(const struct config *cfg, struct plugin_set *set, char *err, size_t errlen);
 int plugin_copy_file(const char *from, const char *to);
 void plugin_copies_remove(const char *dir);
-
 
 #endif

@@ -44,8 +44,7 @@ static int name_ok(const char *s, size_t max, const char *extra)
 	return 1;
 }
 
-static int check_inputs(const char *plugin, const struct portal_route *r, char *err,
-			size_t errlen)
+static int check_inputs(const char *plugin, const struct portal_route *r, char *err, size_t errlen)
 {
 	const char *path = r->api_path ? r->api_path : r->page_path;
 	for (const struct portal_input *in = r->inputs; in && in->name; in++) {
@@ -57,12 +56,12 @@ static int check_inputs(const char *plugin, const struct portal_route *r, char *
 		else if (in->type == PORTAL_IN_ENUM && (!in->choices || !in->choices[0]))
 			why = "has an enum input without choices";
 		else if ((in->type == PORTAL_IN_STRING || in->type == PORTAL_IN_STRINGS) &&
-			 (in->max < 1 || in->min > in->max))
+		         (in->max < 1 || in->min > in->max))
 			why = "has a string input without a maximum length";
 		else if (in->type == PORTAL_IN_INT && in->min > in->max)
 			why = "has an integer input whose minimum lies above its maximum";
 		else if (strcmp(in->name, "limit") == 0 || strcmp(in->name, "after") == 0 ||
-			 strcmp(in->name, "csrf_token") == 0)
+		         strcmp(in->name, "csrf_token") == 0)
 			why = "declares an input the core reads itself (limit, after, csrf_token)";
 		if (why)
 			return fail(err, errlen, plugin, "route %s %s", path, why);
@@ -72,7 +71,7 @@ static int check_inputs(const char *plugin, const struct portal_route *r, char *
 
 /* Appends one table to p->routes, reading entries of stride bytes. */
 static int copy_routes(struct plugin *p, const void *table, size_t stride, size_t *n, char *err,
-		       size_t errlen)
+                       size_t errlen)
 {
 	const char *name = p->def->name;
 	for (const char *e = table; e; e += stride) {
@@ -111,36 +110,37 @@ static int check_jobs(struct plugin_set *set, struct plugin *p, char *err, size_
 	const char *name = p->def->name;
 	for (const struct portal_job *j = p->def->jobs; j && j->name; j++) {
 		if (!name_ok(j->name, JOB_NAME_MAX, "_-") || !j->run)
-			return fail(err, errlen, name, "job \"%s\" needs a name of [a-z0-9_-] and a run",
-				    j->name);
+			return fail(err, errlen, name,
+			            "job \"%s\" needs a name of [a-z0-9_-] and a run", j->name);
 		struct schedule s;
 		if (schedule_parse(j->schedule, &s))
 			return fail(err, errlen, name,
-				    "job %s: schedule \"%s\" is none of \"every N[smh]\" and "
-				    "\"daily HH:MM\"",
-				    j->name, j->schedule ? j->schedule : "");
+			            "job %s: schedule \"%s\" is none of \"every N[smh]\" and "
+			            "\"daily HH:MM\"",
+			            j->name, j->schedule ? j->schedule : "");
 		if (plugins_job(set, j->name))
 			return fail(err, errlen, name, "job %s clashes with another of that name",
-				    j->name);
+			            j->name);
 		if (set->job_count == MAX_JOBS)
 			return fail(err, errlen, name, "more than %d jobs", MAX_JOBS);
 		if (!set->jobs && !(set->jobs = calloc(MAX_JOBS, sizeof *set->jobs)))
 			return fail(err, errlen, name, "out of memory");
-		set->jobs[set->job_count++] = (struct plugin_job){.def = j, .owner = p, .schedule = s};
+		set->jobs[set->job_count++] =
+		    (struct plugin_job){.def = j, .owner = p, .schedule = s};
 	}
 	return 0;
 }
 
 /* Why value is not acceptable for s, NULL when it is. */
-static const char *setting_refused(const struct portal_setting *s, const char *value,
-				   char *why, size_t whylen)
+static const char *setting_refused(const struct portal_setting *s, const char *value, char *why,
+                                   size_t whylen)
 {
 	if (s->min || s->max) {
 		char *end;
 		long long n = strtoll(value, &end, 10);
 		if (!*value || *end || n < s->min || n > s->max) {
 			snprintf(why, whylen, "must be a whole number from %lld to %lld", s->min,
-				 s->max);
+			         s->max);
 			return why;
 		}
 	}
@@ -160,12 +160,15 @@ static int check_settings(struct plugin *p, const struct config *cfg, char *err,
 		return fail(err, errlen, d->name, "out of memory");
 	for (size_t i = 0; i < count; i++) {
 		if (!name_ok(decl[i].key, SETTING_KEY_MAX, "_"))
-			return fail(err, errlen, d->name, "setting \"%s\" needs a name of [a-z0-9_]",
-				    decl[i].key ? decl[i].key : "");
+			return fail(err, errlen, d->name,
+			            "setting \"%s\" needs a name of [a-z0-9_]",
+			            decl[i].key ? decl[i].key : "");
 		const char *reason;
 		p->settings.values[i] = decl[i].dflt;
-		if (decl[i].dflt && (reason = setting_refused(&decl[i], decl[i].dflt, why, sizeof why)))
-			return fail(err, errlen, d->name, "the default of %s %s", decl[i].key, reason);
+		if (decl[i].dflt &&
+		    (reason = setting_refused(&decl[i], decl[i].dflt, why, sizeof why)))
+			return fail(err, errlen, d->name, "the default of %s %s", decl[i].key,
+			            reason);
 	}
 	const struct config_entry *e = config_plugin_entries(cfg, &nentries);
 	for (size_t k = 0; k < nentries; k++) {
@@ -183,7 +186,7 @@ static int check_settings(struct plugin *p, const struct config *cfg, char *err,
 		}
 		if (reason) {
 			snprintf(err, errlen, "%s:%d: %s %s", config_path(cfg), e[k].line, e[k].key,
-				 reason);
+			         reason);
 			return -1;
 		}
 		p->settings.values[i] = e[k].value;
@@ -191,18 +194,19 @@ static int check_settings(struct plugin *p, const struct config *cfg, char *err,
 	return 0;
 }
 
-static int check_notifications(struct plugin_set *set, struct plugin *p, char *err,
-			       size_t errlen)
+static int check_notifications(struct plugin_set *set, struct plugin *p, char *err, size_t errlen)
 {
 	const char *name = p->def->name;
 	for (const struct portal_notification *n = p->def->notifications; n && n->kind; n++) {
 		if (!name_ok(n->kind, KIND_MAX, "_") || !n->label)
 			return fail(err, errlen, name,
-				    "kind of mail \"%s\" needs a name of [a-z_] and a label", n->kind);
+			            "kind of mail \"%s\" needs a name of [a-z_] and a label",
+			            n->kind);
 		for (size_t i = 0; i < set->notification_count; i++)
 			if (strcmp(set->notifications[i].def->kind, n->kind) == 0)
-				return fail(err, errlen, name, "kind of mail %s is also plugin %s's",
-					    n->kind, set->notifications[i].owner->def->name);
+				return fail(err, errlen, name,
+				            "kind of mail %s is also plugin %s's", n->kind,
+				            set->notifications[i].owner->def->name);
 		if (set->notification_count == MAX_KINDS)
 			return fail(err, errlen, name, "more than %d kinds of mail", MAX_KINDS);
 		if (!set->notifications &&
@@ -215,11 +219,11 @@ static int check_notifications(struct plugin_set *set, struct plugin *p, char *e
 }
 
 int plugin_check(struct plugin_set *set, struct plugin *p, const struct config *cfg, char *err,
-		 size_t errlen)
+                 size_t errlen)
 {
 	return check_routes(set, p, err, errlen) || check_jobs(set, p, err, errlen) ||
-			   check_settings(p, cfg, err, errlen) ||
-			   check_notifications(set, p, err, errlen)
-		   ? -1
-		   : 0;
+	               check_settings(p, cfg, err, errlen) ||
+	               check_notifications(set, p, err, errlen)
+	           ? -1
+	           : 0;
 }

@@ -71,8 +71,7 @@ static void remove_stale_copies(const char *tmp_dir)
 	closedir(d);
 }
 
-int plugin_copies_make(const struct config *cfg, struct plugin_set *set, char *err,
-			 size_t errlen)
+int plugin_copies_make(const struct config *cfg, struct plugin_set *set, char *err, size_t errlen)
 {
 	static unsigned loads;
 	const char *tmp_dir = config_get(cfg, "tmp_dir");
@@ -86,4 +85,3 @@ int plugin_copies_make(const struct config *cfg, struct plugin_set *set, char *e
 	set->owner = getpid();
 	return 0;
 }
-

@@ -116,15 +116,14 @@ static bool same_shape(const struct entry *a, const struct entry *b)
 		if ((x->kind == SEG_LITERAL) != (y->kind == SEG_LITERAL))
 			return false;
 		if (x->kind == SEG_LITERAL ? strcmp(x->text, y->text) != 0
-					   : strcmp(x->suffix, y->suffix) != 0)
+		                           : strcmp(x->suffix, y->suffix) != 0)
 			return false;
 	}
 	return true;
 }
 
 static int add_one(struct router *r, const struct portal_route *route, void *owner,
-		   const char *owner_name, bool api, const char *pattern, char *err,
-		   size_t errlen)
+                   const char *owner_name, bool api, const char *pattern, char *err, size_t errlen)
 {
 	struct entry e = {.route = route, .owner = owner, .api = api};
 	if (compile(&e, pattern)) {
@@ -136,7 +135,7 @@ static int add_one(struct router *r, const struct portal_route *route, void *own
 		if (same_shape(&r->entries[i], &e)) {
 			entry_free(&e);
 			snprintf(err, errlen, "%s: route %s %s%s clashes with another plugin's",
-				 owner_name, route->method, api ? API_PREFIX : "", pattern);
+			         owner_name, route->method, api ? API_PREFIX : "", pattern);
 			return -1;
 		}
 	}
@@ -156,11 +155,11 @@ static int add_one(struct router *r, const struct portal_route *route, void *own
 }
 
 int router_add(struct router *r, const struct portal_route *route, void *owner,
-	       const char *owner_name, char *err, size_t errlen)
+               const char *owner_name, char *err, size_t errlen)
 {
 	if (!route->method || !route->handler || (!route->api_path && !route->page_path)) {
 		snprintf(err, errlen, "%s: a route needs a method, a handler and a path",
-			 owner_name);
+		         owner_name);
 		return -1;
 	}
 	if (route->api_path &&
@@ -197,7 +196,7 @@ static bool parse_id(const char *s, size_t len, long long *out)
 
 /* Matches one path segment; fills p for parameters. */
 static bool match_segment(const struct segment *s, const char *text, size_t len,
-			  struct route_param *p)
+                          struct route_param *p)
 {
 	if (s->kind == SEG_LITERAL)
 		return strlen(s->text) == len && memcmp(s->text, text, len) == 0;
@@ -257,7 +256,7 @@ static unsigned specificity(const struct entry *e)
 }
 
 enum route_result router_match(const struct router *r, const char *method, const char *path,
-			       struct route_match *m)
+                               struct route_match *m)
 {
 	bool api = router_is_api(path);
 	if (api)

@@ -38,13 +38,13 @@ void router_free(struct router *r);
  * pattern or one that clashes with a route already added (same method and the
  * same shape of path). */
 int router_add(struct router *r, const struct portal_route *route, void *owner,
-	       const char *owner_name, char *err, size_t errlen);
+               const char *owner_name, char *err, size_t errlen);
 
 /* Matches path (which must not contain a query). For a path under /api/v1 only
  * API routes are considered, elsewhere only pages. Literal segments win over
  * parameters. */
 enum route_result router_match(const struct router *r, const char *method, const char *path,
-			       struct route_match *m);
+                               struct route_match *m);
 
 /* Whether path names the API (/api/v1 or below it). */
 bool router_is_api(const char *path);

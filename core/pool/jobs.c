@@ -62,41 +62,42 @@ static int claim(struct portal_worker *w, struct portal_arena *a, const char *jo
 	sql_time(period, at);
 	unsigned long long claimed = 0;
 	int status = db_run(w->db, a, "INSERT IGNORE INTO jobs (name) VALUES (?)",
-			    PORTAL_DB_ARGS(PDB_S(job)), NULL, NULL, NULL);
+	                    PORTAL_DB_ARGS(PDB_S(job)), NULL, NULL, NULL);
 	if (!status)
 		status = db_run(w->db, a,
-				"UPDATE jobs SET period_start = ?, claimed_by = ?,"
-				" started_at = UTC_TIMESTAMP(3), finished_at = NULL,"
-				" outcome = 'running', message = NULL"
-				" WHERE name = ? AND (period_start IS NULL OR period_start < ?)",
-				PORTAL_DB_ARGS(PDB_S(at), PDB_S(runner()), PDB_S(job), PDB_S(at)), NULL,
-				&claimed, NULL);
+		                "UPDATE jobs SET period_start = ?, claimed_by = ?,"
+		                " started_at = UTC_TIMESTAMP(3), finished_at = NULL,"
+		                " outcome = 'running', message = NULL"
+		                " WHERE name = ? AND (period_start IS NULL OR period_start < ?)",
+		                PORTAL_DB_ARGS(PDB_S(at), PDB_S(runner()), PDB_S(job), PDB_S(at)),
+		                NULL, &claimed, NULL);
 	return status ? -status : claimed == 1;
 }
 
 /* The outcome of a run that began at started (a claimed run's start is in the
  * row already: started 0). */
 static int record(struct portal_worker *w, struct portal_arena *a, const char *job,
-		  long long started, const char *outcome, const char *message)
+                  long long started, const char *outcome, const char *message)
 {
 	char at[24];
 	sql_time(started, at);
-	return db_run(w->db, a,
-		      "INSERT INTO jobs (name, claimed_by, started_at, finished_at, outcome, message)"
-		      " VALUES (?, ?, ?, IF(? = 'running', NULL, UTC_TIMESTAMP(3)), ?, ?)"
-		      " ON DUPLICATE KEY UPDATE claimed_by = VALUES(claimed_by),"
-		      " started_at = IF(? = 0, started_at, VALUES(started_at)),"
-		      " finished_at = VALUES(finished_at), outcome = VALUES(outcome),"
-		      " message = VALUES(message)",
-		      PORTAL_DB_ARGS(PDB_S(job), PDB_S(runner()), PDB_S(at), PDB_S(outcome),
-				     PDB_S(outcome), PDB_S(message), PDB_I(started)),
-		      NULL, NULL, NULL);
+	return db_run(
+	    w->db, a,
+	    "INSERT INTO jobs (name, claimed_by, started_at, finished_at, outcome, message)"
+	    " VALUES (?, ?, ?, IF(? = 'running', NULL, UTC_TIMESTAMP(3)), ?, ?)"
+	    " ON DUPLICATE KEY UPDATE claimed_by = VALUES(claimed_by),"
+	    " started_at = IF(? = 0, started_at, VALUES(started_at)),"
+	    " finished_at = VALUES(finished_at), outcome = VALUES(outcome),"
+	    " message = VALUES(message)",
+	    PORTAL_DB_ARGS(PDB_S(job), PDB_S(runner()), PDB_S(at), PDB_S(outcome), PDB_S(outcome),
+	                   PDB_S(message), PDB_I(started)),
+	    NULL, NULL, NULL);
 }
 
 /* One run in a request of its own: no caller, a fresh arena, the owner's
  * state, texts and templates. A transaction left open is rolled back. */
 static int run_in_request(struct portal_worker *w, const struct plugin_job *job, char *why,
-			  size_t whylen)
+                          size_t whylen)
 {
 	struct request rq = {.status = 200, .plugin = job->owner};
 	struct portal_req *req = &rq.pub;
@@ -124,8 +125,7 @@ static int run_in_request(struct portal_worker *w, const struct plugin_job *job,
 	return status;
 }
 
-int jobs_run_now(struct portal_worker *w, const struct plugin_job *job, char *why,
-		 size_t whylen)
+int jobs_run_now(struct portal_worker *w, const struct plugin_job *job, char *why, size_t whylen)
 {
 	const char *name = job->def->name;
 	struct portal_arena *a = arena_new(1 << 20);
@@ -154,8 +154,8 @@ struct job_state {
 
 /* A new period of job began: claim it (unless the job runs on every host),
  * run it, record how it went. */
-static void run_period(struct portal_worker *w, const struct plugin_job *job,
-		       struct job_state *st, long long period, long long now)
+static void run_period(struct portal_worker *w, const struct plugin_job *job, struct job_state *st,
+                       long long period, long long now)
 {
 	const char *name = job->def->name;
 	st->period = period;
@@ -166,17 +166,17 @@ static void run_period(struct portal_worker *w, const struct plugin_job *job,
 	int claimed = each_host ? 1 : claim(w, a, name, period);
 	if (claimed < 0)
 		portal_log("job %s: the period cannot be claimed (%d); tried next period", name,
-			   -claimed);
+		           -claimed);
 	if (claimed == 1) {
 		char why[256];
 		int status = run_in_request(w, job, why, sizeof why);
 		if (status)
 			portal_log("job %s failed: %s", name, why);
 		bool quiet = each_host && status == st->last_status &&
-			     now - st->recorded_at < RECORD_EVERY_SECONDS;
+		             now - st->recorded_at < RECORD_EVERY_SECONDS;
 		if (!quiet) {
 			if (record(w, a, name, each_host ? now : 0, status ? "failed" : "ok",
-				   status ? why : NULL))
+			           status ? why : NULL))
 				portal_log("job %s: its outcome was not recorded", name);
 			st->recorded_at = now;
 		}

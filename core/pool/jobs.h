@@ -19,7 +19,6 @@ void jobs_main(const struct config *cfg, struct plugin_set *plugins, struct slot
 /* Runs job now, whatever its schedule, in w (set up as a worker is), and
  * records the run. Returns the job's status (0 for success); why gets a line
  * on failure. */
-int jobs_run_now(struct portal_worker *w, const struct plugin_job *job, char *why,
-		 size_t whylen);
+int jobs_run_now(struct portal_worker *w, const struct plugin_job *job, char *why, size_t whylen);
 
 #endif

@@ -168,12 +168,13 @@ static void reap(struct pool *p)
 		bool clean = WIFEXITED(st) && WEXITSTATUS(st) == 0;
 		if (!clean) {
 			if (WIFSIGNALED(st))
-				portal_log("worker %d (pid %d) killed by signal %d%s%s%s", (int)(s - p->slots),
-					   (int)pid, WTERMSIG(st), s->busy_ms ? " serving " : "",
-					   s->busy_ms ? s->method : "", s->busy_ms ? " " : "");
+				portal_log("worker %d (pid %d) killed by signal %d%s%s%s",
+				           (int)(s - p->slots), (int)pid, WTERMSIG(st),
+				           s->busy_ms ? " serving " : "",
+				           s->busy_ms ? s->method : "", s->busy_ms ? " " : "");
 			else
 				portal_log("worker %d (pid %d) exited with status %d",
-					   (int)(s - p->slots), (int)pid, WEXITSTATUS(st));
+				           (int)(s - p->slots), (int)pid, WEXITSTATUS(st));
 			if (s->busy_ms)
 				portal_log("the request was %s %s", s->method, s->path);
 		}
@@ -206,8 +207,9 @@ static void kill_stuck(struct pool *p)
 		long timeout = g->cfg ? config_int(g->cfg, "request_timeout") : 30;
 		long long busy = __atomic_load_n(&s->busy_ms, __ATOMIC_RELAXED);
 		if (busy && now - busy > timeout * 1000LL) {
-			portal_log("worker %d (pid %d) exceeded request_timeout of %lds serving %s %s; killed",
-				   i, (int)s->pid, timeout, s->method, s->path);
+			portal_log("worker %d (pid %d) exceeded request_timeout of %lds serving %s "
+			           "%s; killed",
+			           i, (int)s->pid, timeout, s->method, s->path);
 			kill(s->pid, SIGKILL);
 			s->busy_ms = 0; /* logged once */
 		}
@@ -249,7 +251,7 @@ static void reload(struct pool *p)
 	/* Old workers finish the request in hand, then exit. */
 	signal_generation(p, p->old.number, SIGTERM);
 	portal_log("reloaded: generation %d with plugins \"%s\"", next.number,
-		   config_get(next.cfg, "plugins"));
+	           config_get(next.cfg, "plugins"));
 }
 
 static int alive(const struct pool *p)
@@ -340,7 +342,7 @@ int pool_run(const char *config_path)
 		portal_log("cannot write pid_file");
 	p.current.number = 1;
 	portal_log("starting %d workers with plugins \"%s\"", p.current.workers,
-		   config_get(p.current.cfg, "plugins"));
+	           config_get(p.current.cfg, "plugins"));
 	fill(&p);
 	struct timespec tick = {0, 200 * 1000000};
 	for (;;) {
@@ -351,8 +353,8 @@ int pool_run(const char *config_path)
 		if (sig == SIGHUP)
 			reload(&p);
 		if (p.old.cfg && count_slots(&p, p.old.number, SLOT_REQUESTS) +
-					 count_slots(&p, p.old.number, SLOT_JOBS) ==
-				     0)
+		                         count_slots(&p, p.old.number, SLOT_JOBS) ==
+		                     0)
 			free_generation(&p.old);
 		kill_stuck(&p);
 		fill(&p);

@@ -54,10 +54,10 @@ static int load_locales(struct portal_worker *w, size_t i, char *err, size_t err
 	const struct plugin *p = &w->plugins->items[i];
 	char core[4096], own[4096];
 	for (int l = 0; l < 2; l++) {
-		snprintf(core, sizeof core, "%s/locale/%s.txt",
-			 config_get(w->cfg, "template_dir"), langs[l]);
+		snprintf(core, sizeof core, "%s/locale/%s.txt", config_get(w->cfg, "template_dir"),
+		         langs[l]);
 		snprintf(own, sizeof own, "%s/locale/%s.txt", p->share_dir ? p->share_dir : "",
-			 langs[l]);
+		         langs[l]);
 		const char *paths[2] = {core, own};
 		size_t n = p->share_dir && access(own, F_OK) == 0 ? 2 : 1;
 		if (!(w->locales[i][l] = locale_load_files(paths, n, err, errlen)))
@@ -72,13 +72,13 @@ int worker_setup(struct portal_worker *w, char *err, size_t errlen)
 	const struct config *cfg = w->cfg;
 	datetime_set_zone(config_get(cfg, "time_zone"));
 	w->limits = (struct parse_limits){
-		.max_fields = (size_t)config_int(cfg, "max_fields"),
-		.max_parts = (size_t)config_int(cfg, "max_parts"),
-		.max_name = 256,
-		.max_value = (size_t)config_int(cfg, "max_form_bytes"),
-		.max_file = (size_t)config_int(cfg, "max_file_bytes"),
-		.max_depth = 32,
-		.max_header = 4096,
+	    .max_fields = (size_t)config_int(cfg, "max_fields"),
+	    .max_parts = (size_t)config_int(cfg, "max_parts"),
+	    .max_name = 256,
+	    .max_value = (size_t)config_int(cfg, "max_form_bytes"),
+	    .max_file = (size_t)config_int(cfg, "max_file_bytes"),
+	    .max_depth = 32,
+	    .max_header = 4096,
 	};
 	size_t n = w->plugins->count;
 	if (!(w->db = db_new(cfg)) || !(w->templates = calloc(n, sizeof *w->templates)) ||
@@ -123,10 +123,8 @@ static int check_access(struct request *rq)
 {
 	const struct portal_caller *c = &rq->pub.caller;
 	switch (rq->match.route->access) {
-	case PORTAL_ACCESS_PUBLIC:
-		return 0;
-	case PORTAL_ACCESS_SIGNED_IN:
-		return c->role == PORTAL_ROLE_NONE ? 401 : 0;
+	case PORTAL_ACCESS_PUBLIC: return 0;
+	case PORTAL_ACCESS_SIGNED_IN: return c->role == PORTAL_ROLE_NONE ? 401 : 0;
 	case PORTAL_ACCESS_MANAGER:
 		return c->role == PORTAL_ROLE_NONE ? 401 : c->role != PORTAL_ROLE_MANAGER ? 404 : 0;
 	case PORTAL_ACCESS_ADMIN:
@@ -134,7 +132,9 @@ static int check_access(struct request *rq)
 			return 401;
 		return c->role != PORTAL_ROLE_MANAGER ? 404 : c->admin ? 0 : 403;
 	case PORTAL_ACCESS_RESIDENT:
-		return c->role == PORTAL_ROLE_NONE ? 401 : c->role != PORTAL_ROLE_RESIDENT ? 404 : 0;
+		return c->role == PORTAL_ROLE_NONE       ? 401
+		       : c->role != PORTAL_ROLE_RESIDENT ? 404
+		                                         : 0;
 	}
 	return 404;
 }
@@ -172,7 +172,7 @@ static void safe_path(const struct request *rq, char *out, size_t outlen)
 				continue;
 			int before = (int)(p->value - path);
 			o += (size_t)snprintf(out + o, o < outlen ? outlen - o : 0, "%.*s{%s}",
-					      before, path, p->name);
+			                      before, path, p->name);
 			path = p->value + p->len;
 		}
 		if (o < outlen)
@@ -247,7 +247,8 @@ static void serve(struct portal_worker *w, FCGX_Request *fr)
 		portal_fail(&rq.pub, status, NULL, NULL, NULL);
 	if (!status)
 		status = check_origin(&rq, w);
-	if (!status && unsafe_method(rq.pub.method) && !(rq.match.route->flags & PORTAL_ROUTE_NO_CSRF))
+	if (!status && unsafe_method(rq.pub.method) &&
+	    !(rq.match.route->flags & PORTAL_ROUTE_NO_CSRF))
 		status = session_check_csrf(&rq);
 	if (!status)
 		status = check_inputs(&rq, view);
@@ -259,13 +260,13 @@ static void serve(struct portal_worker *w, FCGX_Request *fr)
 	db_request_end(w->db);
 	respond(&rq, w, view);
 	portal_log("%s %s %d %lldms worker=%d", rq.pub.method, path, status, now_ms() - start,
-		   w->number);
+	           w->number);
 	buf_free(&rq.headers);
 	arena_free(rq.pub.arena);
 }
 
 void worker_main(const struct config *cfg, struct plugin_set *plugins, int listen_fd,
-		 struct slot *slot, int number)
+                 struct slot *slot, int number)
 {
 	struct portal_worker w = {.cfg = cfg, .plugins = plugins, .slot = slot, .number = number};
 	char role[32];

@@ -23,6 +23,6 @@ void worker_teardown(struct portal_worker *w);
 
 /* Serves requests until told to stop or max_requests is reached; then exits. */
 void worker_main(const struct config *cfg, struct plugin_set *plugins, int listen_fd,
-		 struct slot *slot, int number) __attribute__((noreturn));
+                 struct slot *slot, int number) __attribute__((noreturn));
 
 #endif

@@ -27,7 +27,8 @@ if [ -n "$missing" ]; then
 fi
 
 command -v npm >/dev/null || { apt-get install -y -q --no-install-recommends npm >/dev/null; }
+# Again when the lock file is newer than what npm last installed.
 if [ ! -d tests/node_modules/playwright-core ] ||
-	[ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
+	[ -n "$(find tests/package-lock.json -newer tests/node_modules/.package-lock.json 2>/dev/null)" ]; then
 	(cd tests && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -523,6 +523,8 @@ preflight() {
 demo_start() {
 	[ "${DEMO:-0}" = 1 ] && [ ! -e "$VAR/demo-login.txt" ] || return 0
 	if login=$("$PORTAL_BIN/portalctl" -c "$VAR/portal.conf" demo); then
+		# portalctl demo prints "EMAIL PASSWORD": split it into the two.
+		# shellcheck disable=SC2086
 		set -- $login
 		umask 077
 		printf 'demo login: %s  password: %s\n' "$1" "$2" >"$VAR/demo-login.txt"

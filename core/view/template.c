@@ -493,9 +493,7 @@ static int comment_step(struct compiler *c, unsigned char ch)
 		if (ch == '-')
 			h->state = H_COMMENT_END_DASH;
 		return 0;
-	case H_COMMENT_END_DASH:
-		h->state = ch == '-' ? H_COMMENT_END : H_COMMENT;
-		return 0;
+	case H_COMMENT_END_DASH: h->state = ch == '-' ? H_COMMENT_END : H_COMMENT; return 0;
 	case H_COMMENT_END:
 		if (ch == '>')
 			h->state = H_TEXT;
@@ -665,8 +663,7 @@ static int tag_step(struct compiler *c, unsigned char ch)
 		}
 		h->state = H_BEFORE_ATTR_NAME;
 		return !is_space(ch);
-	default:
-		return value_step(c, ch);
+	default: return value_step(c, ch);
 	}
 }
 
@@ -706,23 +703,15 @@ static int html_step(struct compiler *c, unsigned char ch)
 		case H_END_TAG_OPEN:
 		case H_MARKUP_DECL:
 		case H_MARKUP_DASH:
-		case H_BOGUS_COMMENT:
-			rc = markup_step(c, ch);
-			break;
+		case H_BOGUS_COMMENT: rc = markup_step(c, ch); break;
 		case H_COMMENT_START:
 		case H_COMMENT_START_DASH:
 		case H_COMMENT:
 		case H_COMMENT_END_DASH:
 		case H_COMMENT_END:
-		case H_COMMENT_END_BANG:
-			rc = comment_step(c, ch);
-			break;
-		case H_RAW:
-			rc = raw_step(c, ch);
-			break;
-		default:
-			rc = tag_step(c, ch);
-			break;
+		case H_COMMENT_END_BANG: rc = comment_step(c, ch); break;
+		case H_RAW: rc = raw_step(c, ch); break;
+		default: rc = tag_step(c, ch); break;
 		}
 		if (rc <= 0)
 			return rc;
@@ -774,32 +763,26 @@ static const char *where(const struct hctx *h)
 	switch (h->state) {
 	case H_TAG_OPEN:
 	case H_END_TAG_OPEN:
-	case H_TAG_NAME:
-		return "in a tag name";
+	case H_TAG_NAME: return "in a tag name";
 	case H_MARKUP_DECL:
 	case H_MARKUP_DASH:
-	case H_BOGUS_COMMENT:
-		return "in a <!...> or <?...> declaration";
+	case H_BOGUS_COMMENT: return "in a <!...> or <?...> declaration";
 	case H_COMMENT_START:
 	case H_COMMENT_START_DASH:
 	case H_COMMENT:
 	case H_COMMENT_END_DASH:
 	case H_COMMENT_END:
-	case H_COMMENT_END_BANG:
-		return "in an HTML comment";
+	case H_COMMENT_END_BANG: return "in an HTML comment";
 	case H_RAW:
 		return h->raw_kind == RAW_SCRIPT  ? "in a <script>"
 		       : h->raw_kind == RAW_STYLE ? "in a <style>"
 		                                  : "in a raw text element";
-	case H_TEXT:
-		return "in text";
+	case H_TEXT: return "in text";
 	case H_BEFORE_ATTR_VALUE:
 	case H_VALUE_DQ:
 	case H_VALUE_SQ:
-	case H_VALUE_UQ:
-		return "in an attribute value";
-	default:
-		return "in a tag outside an attribute value";
+	case H_VALUE_UQ: return "in an attribute value";
+	default: return "in a tag outside an attribute value";
 	}
 }
 
@@ -893,8 +876,7 @@ static int open_section(struct compiler *c, char sigil, const char *name, size_t
 	case H_TAG_OPEN:
 	case H_END_TAG_OPEN:
 	case H_MARKUP_DECL:
-	case H_MARKUP_DASH:
-		return fail(c, "a section may not begin right after '<'");
+	case H_MARKUP_DASH: return fail(c, "a section may not begin right after '<'");
 	}
 	if (open_url(c) || flush_literal(c))
 		return -1;
@@ -1007,13 +989,10 @@ static int handle_tag(struct compiler *c, const struct tag *tag)
 {
 	unsigned char esc;
 	switch (tag->sigil) {
-	case '!':
-		return 0;
+	case '!': return 0;
 	case '#':
-	case '^':
-		return open_section(c, tag->sigil, tag->name, tag->name_len);
-	case '/':
-		return close_section(c, tag->name, tag->name_len);
+	case '^': return open_section(c, tag->sigil, tag->name, tag->name_len);
+	case '/': return close_section(c, tag->name, tag->name_len);
 	case '>':
 		if (place_output(c, tag->sigil, &esc) || flush_literal(c))
 			return -1;
@@ -1416,8 +1395,7 @@ static const struct pv_member *find_member(const struct portal_value *obj, const
 {
 	if (!obj || obj->type != PV_OBJECT)
 		return NULL;
-	pv_foreach(m, obj)
-	{
+	pv_foreach(m, obj) {
 		if (m->key && strncmp(m->key, key, len) == 0 && m->key[len] == '\0')
 			return m;
 	}
@@ -1460,14 +1438,9 @@ static void scalar_text(const struct portal_value *v, char *tmp, size_t tmplen, 
 		*s = v->u.b ? "true" : "false";
 		*n = strlen(*s);
 		return;
-	case PV_INT:
-		k = snprintf(tmp, tmplen, "%lld", v->u.i);
-		break;
-	case PV_DOUBLE:
-		k = snprintf(tmp, tmplen, "%.15g", v->u.d);
-		break;
-	default:
-		return;
+	case PV_INT: k = snprintf(tmp, tmplen, "%lld", v->u.i); break;
+	case PV_DOUBLE: k = snprintf(tmp, tmplen, "%.15g", v->u.d); break;
+	default: return;
 	}
 	if (k > 0 && (size_t)k < tmplen) {
 		*s = tmp;
@@ -1478,40 +1451,27 @@ static void scalar_text(const struct portal_value *v, char *tmp, size_t tmplen, 
 static const char *escape_byte(unsigned char ch, unsigned mode)
 {
 	switch (ch) {
-	case '&':
-		return "&amp;";
-	case '<':
-		return "&lt;";
-	case '>':
-		return "&gt;";
-	case '"':
-		return "&quot;";
-	case '\'':
-		return "&#39;";
-	case '\0':
-		return "\xEF\xBF\xBD"; /* what the browser would make of it anyway */
+	case '&': return "&amp;";
+	case '<': return "&lt;";
+	case '>': return "&gt;";
+	case '"': return "&quot;";
+	case '\'': return "&#39;";
+	case '\0': return "\xEF\xBF\xBD"; /* what the browser would make of it anyway */
 	}
 	if (mode == ESC_TEXT)
 		return NULL;
 	switch (ch) {
-	case '`':
-		return "&#96;"; /* old IE quoted with it */
-	case '=':
-		return "&#61;";
+	case '`': return "&#96;"; /* old IE quoted with it */
+	case '=': return "&#61;";
 	}
 	if (mode != ESC_UNQUOTED)
 		return NULL;
 	switch (ch) {
-	case ' ':
-		return "&#32;";
-	case '\t':
-		return "&#9;";
-	case '\n':
-		return "&#10;";
-	case '\f':
-		return "&#12;";
-	case '\r':
-		return "&#13;";
+	case ' ': return "&#32;";
+	case '\t': return "&#9;";
+	case '\n': return "&#10;";
+	case '\f': return "&#12;";
+	case '\r': return "&#13;";
 	}
 	return NULL;
 }
@@ -1689,27 +1649,19 @@ static int render_node(struct render *r, struct frame *f, const struct node *n)
 	const char *s;
 	size_t len;
 	switch (n->kind) {
-	case N_TEXT:
-		return buf_append(r->out, str, n->len);
+	case N_TEXT: return buf_append(r->out, str, n->len);
 	case N_VAR:
 	case N_RAW:
 		scalar_text(lookup(r, str), tmp, sizeof tmp, &s, &len);
 		if (n->kind == N_RAW)
 			return f->t->text ? put_plain(r->out, s, len) : buf_append(r->out, s, len);
 		return put_value(r, s, len, n->esc);
-	case N_LOCALE:
-		s = locale_text(r, str);
-		return put_value(r, s, strlen(s), n->esc);
+	case N_LOCALE: s = locale_text(r, str); return put_value(r, s, strlen(s), n->esc);
 	case N_SECTION:
-	case N_INVERTED:
-		return render_section(r, f, n);
-	case N_PARTIAL:
-		return render_partial(r, str, f->t->text);
-	case N_URL_BEGIN:
-		r->url_start = r->out->len;
-		return 0;
-	case N_URL_END:
-		return url_end(r);
+	case N_INVERTED: return render_section(r, f, n);
+	case N_PARTIAL: return render_partial(r, str, f->t->text);
+	case N_URL_BEGIN: r->url_start = r->out->len; return 0;
+	case N_URL_END: return url_end(r);
 	}
 	return -1;
 }

@@ -56,8 +56,8 @@ int tpl_set_add_dir(struct tpl_set *set, const char *dir);
 /* Compiles text under name into the set (for tests and fuzzing, and for tpl_get).
  * A template compiled earlier under the same name stays valid until the set is
  * freed; lookups then find the newer one. NULL with "line N: why" in err. */
-const struct tpl *tpl_compile(struct tpl_set *set, const char *name, const char *text,
-			      size_t len, char *err, size_t errlen);
+const struct tpl *tpl_compile(struct tpl_set *set, const char *name, const char *text, size_t len,
+                              char *err, size_t errlen);
 
 /* The template name (without ".html") from the set's folders, the first folder
  * that has it, compiled once together with the partials it names; a second call
@@ -76,14 +76,14 @@ const struct tpl *tpl_get(struct tpl_set *set, const char *name, char *err, size
  * are compiled once per mail; the set grows only with distinct texts). */
 const struct tpl *tpl_get_text(struct tpl_set *set, const char *name, char *err, size_t errlen);
 const struct tpl *tpl_compile_text(struct tpl_set *set, const char *name, const char *text,
-				   size_t len, char *err, size_t errlen);
+                                   size_t len, char *err, size_t errlen);
 
 /* Appends the rendering to out. loc may be NULL (then {{@key}} prints key).
  * Returns 0, or -1 (a missing partial, partials nested deeper than 32, more than
  * a few million steps or 32 MiB of output, exhaustion) and then leaves out as it
  * was. Partials not yet in the set are loaded from its folders. */
 int tpl_render(struct tpl_set *set, const struct tpl *t, const struct portal_value *ctx,
-	       const struct locale *loc, struct buf *out);
+               const struct locale *loc, struct buf *out);
 
 /* Locale catalogs: UTF-8 text files of "key = value" lines (spaces around both
  * trimmed, the value may contain '='), '#' comment lines, blank lines. Keys are

@@ -170,10 +170,12 @@ static int announcement_paragraphs(struct portal_req *req, const char *body,
 
 /* The create fields; title, body and targets with flags (a PATCH may leave
  * them out, but not empty them). */
+/* clang-format off */
 #define ANNOUNCEMENT_FIELDS(flags)                                                         \
 	{"title", PORTAL_IN_STRING, flags, 1, TITLE_MAX_CHARS},                            \
 	    {"body", PORTAL_IN_STRING, flags | PORTAL_IN_MULTILINE, 1, BODY_MAX_CHARS},    \
 	    {"property_ids", PORTAL_IN_PROPERTIES, flags, .message = TARGETS_MESSAGE}
+/* clang-format on */
 
 const struct portal_input announcement_create_inputs[] = {
     ANNOUNCEMENT_FIELDS(PORTAL_IN_REQUIRED),
@@ -355,10 +357,11 @@ static int recipients_mail(struct portal_req *req, long long id, const char *tit
 		    " JOIN memberships m ON m.user_id = u.id AND m.org_id = u.org_id"
 		    " AND m.state = 'active'"
 		    " WHERE u.org_id = ? AND u.role = 'resident'"
-		    " AND " PORTAL_MAIL_WANTED("u.id", "announcements")
-		    " AND (? = 1 OR m.property_id IN (SELECT t.property_id FROM "
-		    "announcement_targets t"
-		    " WHERE t.announcement_id = ?))",
+		    " AND " PORTAL_MAIL_WANTED("u.id",
+		                               "announcements") " AND (? = 1 OR m.property_id IN "
+		                                                "(SELECT t.property_id FROM "
+		                                                "announcement_targets t"
+		                                                " WHERE t.announcement_id = ?))",
 		    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_I(all ? 1 : 0), PDB_I(id)),
 		    &rows);
 	if (status)
@@ -391,11 +394,10 @@ static int recipients_mail(struct portal_req *req, long long id, const char *tit
 	size_t n = 0, queued = 0;
 	if (!to)
 		return 500;
-	pv_foreach(m, rows)
-	{
+	pv_foreach(m, rows) {
 		to[n++] = (struct portal_recipient){pv_get_str(m->value, "email"),
-						    pv_get_str(m->value, "name"),
-						    pv_get_str(m->value, "locale")};
+		                                    pv_get_str(m->value, "name"),
+		                                    pv_get_str(m->value, "locale")};
 	}
 	status = portal_mail_many(req, &mail, to, n, &queued);
 	*sent = (long long)queued;
@@ -412,8 +414,7 @@ static int rows_complete(struct portal_req *req, struct portal_value *rows, bool
 	if (pv_count(rows) == 0)
 		return 0;
 	long long lo = 0, hi = 0;
-	pv_foreach(m, rows)
-	{
+	pv_foreach(m, rows) {
 		long long id = pv_get_int(m->value, "id", 0);
 		if (!lo || id < lo)
 			lo = id;
@@ -451,16 +452,14 @@ static int rows_complete(struct portal_req *req, struct portal_value *rows, bool
 		    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_I(lo), PDB_I(hi)), &reads);
 	if (status)
 		return status;
-	pv_foreach(m, rows)
-	{
+	pv_foreach(m, rows) {
 		struct portal_value *row = m->value;
 		long long id = pv_get_int(row, "id", 0);
 		struct portal_value *plist = pv_list(a), *flist = pv_list(a),
 		                    *author = pv_object(a);
 		if (!plist || !flist || !author)
 			return 500;
-		pv_foreach(p, props)
-		{
+		pv_foreach(p, props) {
 			if (pv_get_int(p->value, "announcement_id", 0) != id)
 				continue;
 			struct portal_value *o = pv_object(a);
@@ -469,8 +468,7 @@ static int rows_complete(struct portal_req *req, struct portal_value *rows, bool
 			    pv_push(a, plist, o))
 				return 500;
 		}
-		pv_foreach(f, files)
-		{
+		pv_foreach(f, files) {
 			if (pv_get_int(f->value, "announcement_id", 0) != id)
 				continue;
 			struct portal_value *o = pv_object(a);
@@ -484,8 +482,7 @@ static int rows_complete(struct portal_req *req, struct portal_value *rows, bool
 				return 500;
 		}
 		long long nreads = 0;
-		pv_foreach(r, reads)
-		{
+		pv_foreach(r, reads) {
 			if (pv_get_int(r->value, "announcement_id", 0) == id)
 				nreads = pv_get_int(r->value, "n", 0);
 		}
@@ -686,8 +683,7 @@ static int readers_fill(struct portal_req *req, long long id, struct portal_valu
 	    PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)), &rows);
 	if (status)
 		return status;
-	pv_foreach(m, rows)
-	{
+	pv_foreach(m, rows) {
 		const char *date =
 		    portal_time_text_of(req, pv_get_str(m->value, "read_at"), PORTAL_TIME_DATE);
 		if (pv_set_str(req->arena, m->value, "date", date))
@@ -905,8 +901,7 @@ int announcement_home_fill(struct portal_req *req, const long long *property_ids
 		return status;
 	if (pv_count(rows) == 0)
 		return 204;
-	pv_foreach(m, rows)
-	{
+	pv_foreach(m, rows) {
 		const char *date = portal_time_text_of(req, pv_get_str(m->value, "published_at"),
 		                                       PORTAL_TIME_DATE);
 		if (pv_set_str(a, m->value, "date", date))

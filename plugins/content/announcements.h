@@ -26,6 +26,8 @@ extern const struct portal_input announcement_detail_inputs[];
 /* The API answers both roles on one route (the handler scopes by role); the
  * pages are one route per area, so the router keeps each role on its own. A
  * refused form is shown again around what its page's GET fills. */
+/* A table reads as a table, one route an entry: */
+/* clang-format off */
 #define ANNOUNCEMENT_ROUTES                                                                   \
 	{"GET", NULL, "/app/content", PORTAL_ACCESS_MANAGER, 0, announcement_hub,             \
 	 "announcements_hub", "content.nav"},                                                 \
@@ -57,6 +59,7 @@ extern const struct portal_input announcement_detail_inputs[];
 	 announcement_delete, "announcement_detail", "announcements.detail_title"},           \
 	{"GET", "/announcements/{id}/attachments/{attachment_id}", NULL,                      \
 	 PORTAL_ACCESS_SIGNED_IN, 0, announcement_attachment, NULL, NULL},
+/* clang-format on */
 
 #define ANNOUNCEMENT_HOME {"home_announcements", announcement_home_fill},
 

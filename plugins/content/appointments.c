@@ -121,8 +121,9 @@ static int resident_ids(struct portal_req *req, long long user_id, long long org
 	if (status)
 		return status;
 	struct portal_buf list = {.arena = req->arena};
-	pv_foreach(m, rows) portal_buf_printf(&list, "%s%lld", list.len ? "," : "",
-	                                      pv_get_int(m->value, "property_id", 0));
+	pv_foreach(m, rows)
+		portal_buf_printf(&list, "%s%lld", list.len ? "," : "",
+		                  pv_get_int(m->value, "property_id", 0));
 	*ids = list.data ? list.data : "";
 	return list.failed ? 500 : 0;
 }
@@ -236,8 +237,7 @@ static int item_finish(struct portal_req *req, const struct scope *s, struct por
 static int items_finish(struct portal_req *req, const struct scope *s, struct portal_value *rows,
                         bool display)
 {
-	pv_foreach(m, rows)
-	{
+	pv_foreach(m, rows) {
 		int status = item_finish(req, s, m->value, display);
 		if (status)
 			return status;
@@ -262,6 +262,7 @@ static int load_one(struct portal_req *req, const struct scope *s, long long id,
 
 /* The create fields; title, start and targets with flags (a PATCH may leave
  * them out, but not empty them). An optional field sent empty is cleared. */
+/* clang-format off */
 #define APPOINTMENT_FIELDS(flags)                                                          \
 	{"title", PORTAL_IN_STRING, flags, 1, TITLE_MAX_CHARS, .message = TITLE_MESSAGE},  \
 	    {"body", PORTAL_IN_STRING, PORTAL_IN_NULLABLE | PORTAL_IN_MULTILINE, 0,        \
@@ -269,6 +270,7 @@ static int load_one(struct portal_req *req, const struct scope *s, long long id,
 	    {"location", PORTAL_IN_STRING, PORTAL_IN_NULLABLE, 0, LOCATION_MAX_CHARS},     \
 	    {"starts_at", PORTAL_IN_DATETIME, flags, .message = TIME_MESSAGE},             \
 	    {"ends_at", PORTAL_IN_DATETIME, PORTAL_IN_NULLABLE, .message = TIME_MESSAGE}
+/* clang-format on */
 
 const struct portal_input appointment_create_inputs[] = {
     APPOINTMENT_FIELDS(PORTAL_IN_REQUIRED),
@@ -345,10 +347,12 @@ static int notify_residents(struct portal_req *req, long long id, const struct p
 	    " JOIN orgs o ON o.id = u.org_id"
 	    " JOIN appointments a ON a.id = ? AND a.org_id = m.org_id"
 	    " WHERE m.org_id = ? AND m.state = 'active' AND u.role = 'resident'"
-	    " AND " PORTAL_MAIL_WANTED("u.id", "appointments")
-	    " AND (a.all_properties = 1 OR m.property_id IN (SELECT t.property_id"
-	    " FROM appointment_targets t WHERE t.appointment_id = a.id))"
-	    " ORDER BY u.id",
+	    " AND " PORTAL_MAIL_WANTED(
+	        "u.id",
+	        "appointments") " AND (a.all_properties = 1 OR m.property_id IN (SELECT "
+	                        "t.property_id"
+	                        " FROM appointment_targets t WHERE t.appointment_id = a.id))"
+	                        " ORDER BY u.id",
 	    PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)), &rows);
 	if (status)
 		return status;
@@ -357,8 +361,7 @@ static int notify_residents(struct portal_req *req, long long id, const struct p
 	struct portal_value *view = pv_object(a);
 	if (!base || !view)
 		return 500;
-	pv_foreach(m, item)
-	{
+	pv_foreach(m, item) {
 		if (pv_set(a, view, m->key, m->value))
 			return 500;
 	}
@@ -368,8 +371,7 @@ static int notify_residents(struct portal_req *req, long long id, const struct p
 	if (pv_set_str(a, view, "calendar_url", portal_sprintf(a, "%s/portal/calendar", base)) ||
 	    pv_set_bool(a, view, "changed", changed))
 		return 500;
-	pv_foreach(m, rows)
-	{
+	pv_foreach(m, rows) {
 		const struct portal_value *r = m->value;
 		const char *locale = pv_get_str(r, "locale");
 		if (pv_set_str(a, view, "display_name", pv_get_str(r, "name")) ||
@@ -574,8 +576,7 @@ static int edit_view(struct portal_req *req, struct portal_value *item,
 {
 	struct portal_arena *a = req->arena;
 	struct portal_value *form = pv_object(a);
-	pv_foreach(m, item)
-	{
+	pv_foreach(m, item) {
 		if (pv_set(a, view, m->key, m->value))
 			return 500;
 	}
@@ -694,8 +695,7 @@ static int respond_ics(struct portal_req *req, const struct scope *s, const char
 		return 500;
 	struct portal_buf b = {.arena = req->arena};
 	ical_begin(&b, "-//Portal//Termine//DE", name ? name : "");
-	pv_foreach(m, rows)
-	{
+	pv_foreach(m, rows) {
 		const struct portal_value *row = m->value;
 		const char *ends_at = pv_get_str(row, "ends_at");
 		struct ical_event e = {
@@ -911,8 +911,7 @@ static int calendar_weeks(struct portal_req *req, int year, int month,
 		int day = cell - lead + 1;
 		if (day < 1 || day > days)
 			continue;
-		pv_foreach(m, items)
-		{
+		pv_foreach(m, items) {
 			if (on_day(pv_get_str(m->value, "starts_at"), year, month, day) &&
 			    pv_push(a, list, m->value))
 				return 500;
@@ -986,8 +985,7 @@ int appointment_home(struct portal_req *req, const long long *property_ids, size
 		return status;
 	if (pv_count(rows) == 0)
 		return 204;
-	pv_foreach(m, rows)
-	{
+	pv_foreach(m, rows) {
 		if ((status = item_display(req, m->value)))
 			return status;
 	}

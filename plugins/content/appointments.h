@@ -18,7 +18,7 @@ int appointment_feed_ics(struct portal_req *req, struct portal_value *view);
 int appointment_feed_show(struct portal_req *req, struct portal_value *view);
 int appointment_feed_rotate(struct portal_req *req, struct portal_value *view);
 int appointment_home(struct portal_req *req, const long long *property_ids, size_t count,
-		     struct portal_value *view);
+                     struct portal_value *view);
 
 /* What the routes read (appointments.c). */
 extern const struct portal_input appointment_create_inputs[];
@@ -30,6 +30,8 @@ extern const struct portal_input appointment_calendar_inputs[];
 /* The API under /api/v1 and the pages; /me/calendar is listed in API.md's core
  * section but lives here, beside the feed it hands out (core has no such route).
  * A refused form is shown again around what its page's GET fills. */
+/* A table reads as a table, one route an entry: */
+/* clang-format off */
 #define APPOINTMENT_ROUTES                                                                   \
 	{"GET", NULL, "/app/content/appointment/new", PORTAL_ACCESS_MANAGER, 0,              \
 	 appointment_new_form, "appointment_new", "appointments.new_title"},                 \
@@ -63,6 +65,7 @@ extern const struct portal_input appointment_calendar_inputs[];
 	 NULL},                                                                              \
 	{"POST", "/me/calendar/rotate", NULL, PORTAL_ACCESS_RESIDENT, 0,                     \
 	 appointment_feed_rotate, NULL, NULL},
+/* clang-format on */
 
 #define APPOINTMENT_HOME {"home_appointments", appointment_home},
 

@@ -6,40 +6,34 @@
 #include "faq_contacts.h"
 
 static const struct portal_route routes[] = {
-	ANNOUNCEMENT_ROUTES
-	APPOINTMENT_ROUTES
-	FAQ_CONTACT_ROUTES
-	{0},
+    ANNOUNCEMENT_ROUTES APPOINTMENT_ROUTES FAQ_CONTACT_ROUTES{0},
 };
 
 /* The residents' home, in this order. */
 static const struct portal_home_section home[] = {
-	ANNOUNCEMENT_HOME
-	APPOINTMENT_HOME
-	FAQ_CONTACT_HOME
-	{0},
+    ANNOUNCEMENT_HOME APPOINTMENT_HOME FAQ_CONTACT_HOME{0},
 };
 
 static const struct portal_nav nav[] = {
-	{"app", "content.nav", "/app/content", 30},
-	{"portal", "content.nav_calendar", "/portal/calendar", 30},
-	{0},
+    {"app", "content.nav", "/app/content", 30},
+    {"portal", "content.nav_calendar", "/portal/calendar", 30},
+    {0},
 };
 
 /* The kinds of mail this plugin sends residents, each a switch of theirs. */
 static const struct portal_notification notifications[] = {
-	{"announcements", "content.notify_announcements", "content.notify_announcements_hint"},
-	{"appointments", "content.notify_appointments", "content.notify_appointments_hint"},
-	{0},
+    {"announcements", "content.notify_announcements", "content.notify_announcements_hint"},
+    {"appointments", "content.notify_appointments", "content.notify_appointments_hint"},
+    {0},
 };
 
 const struct portal_plugin portal_plugin_v1 = {
-	PORTAL_PLUGIN_V1,
-	.name = "content",
-	.version = "1.0.0",
-	.description = "Announcements, appointments, FAQ and contacts for residents",
-	.routes = routes,
-	.nav = nav,
-	.home = home,
-	.notifications = notifications,
+    PORTAL_PLUGIN_V1,
+    .name = "content",
+    .version = "1.0.0",
+    .description = "Announcements, appointments, FAQ and contacts for residents",
+    .routes = routes,
+    .nav = nav,
+    .home = home,
+    .notifications = notifications,
 };

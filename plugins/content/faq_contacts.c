@@ -20,6 +20,7 @@
 
 /* A kind's input: its text fields (flags: required on create; a PATCH may
  * leave them out but not empty them), then position and targets. */
+/* clang-format off */
 #define FAQ_FIELDS(flags)                                                               \
 	{"question", PORTAL_IN_STRING, flags, 1, 300},                                  \
 	    {"answer", PORTAL_IN_STRING, flags | PORTAL_IN_MULTILINE, 1, 5000}
@@ -35,6 +36,7 @@
 #define ENTRY_PLACE(flags, targets_message)                                             \
 	{"position", PORTAL_IN_INT, 0, -2147483647LL, 2147483647LL},                    \
 	    {"property_ids", PORTAL_IN_PROPERTIES, flags, .message = targets_message}
+/* clang-format on */
 #define FAQ_TARGETS_MESSAGE "faq.property_ids_invalid"
 #define CONTACT_TARGETS_MESSAGE "contacts.property_ids_invalid"
 
@@ -80,7 +82,7 @@ struct kind {
 	const char *table;   /* also the alias-free name the SQL below uses */
 	const char *targets; /* <table>_targets: (fk, property_id) */
 	const char *fk;
-	const char *columns; /* of the entry, with alias x */
+	const char *columns;         /* of the entry, with alias x */
 	const char *targets_message; /* locale key of a 422 on property_ids */
 	/* The text fields: the first nfields of the create inputs. */
 	const struct portal_input *fields;
@@ -158,31 +160,30 @@ static bool is_manager(const struct portal_req *req)
  * an entry through an active membership of the organisation whose property the
  * entry targets, or any active membership when it targets all properties. */
 static const char *select_sql(struct portal_req *req, const struct kind *k, bool property,
-			      bool cursor, bool by_id, bool limit)
+                              bool cursor, bool by_id, bool limit)
 {
 	const char *scope = "";
 	if (is_manager(req) && property)
-		scope = portal_sprintf(
-		    req->arena,
-		    " AND (x.all_properties = 1 OR EXISTS (SELECT 1 FROM %s t"
-		    " WHERE t.%s = x.id AND t.property_id = ?))",
-		    k->targets, k->fk);
+		scope = portal_sprintf(req->arena,
+		                       " AND (x.all_properties = 1 OR EXISTS (SELECT 1 FROM %s t"
+		                       " WHERE t.%s = x.id AND t.property_id = ?))",
+		                       k->targets, k->fk);
 	else if (!is_manager(req))
-		scope = portal_sprintf(
-		    req->arena,
-		    " AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = ?"
-		    " AND m.org_id = x.org_id AND m.state = 'active'%s"
-		    " AND (x.all_properties = 1 OR EXISTS (SELECT 1 FROM %s t"
-		    " WHERE t.%s = x.id AND t.property_id = m.property_id)))",
-		    property ? " AND m.property_id = ?" : "", k->targets, k->fk);
+		scope =
+		    portal_sprintf(req->arena,
+		                   " AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = ?"
+		                   " AND m.org_id = x.org_id AND m.state = 'active'%s"
+		                   " AND (x.all_properties = 1 OR EXISTS (SELECT 1 FROM %s t"
+		                   " WHERE t.%s = x.id AND t.property_id = m.property_id)))",
+		                   property ? " AND m.property_id = ?" : "", k->targets, k->fk);
 	if (!scope)
 		return NULL;
 	const char *after = " AND (x.position > ? OR (x.position = ? AND x.id > ?))";
 	return portal_sprintf(req->arena,
-			      "SELECT %s FROM %s x WHERE x.org_id = ?%s%s%s"
-			      " ORDER BY x.position, x.id%s",
-			      k->columns, k->table, scope, cursor ? after : "",
-			      by_id ? " AND x.id = ?" : "", limit ? " LIMIT ?" : "");
+	                      "SELECT %s FROM %s x WHERE x.org_id = ?%s%s%s"
+	                      " ORDER BY x.position, x.id%s",
+	                      k->columns, k->table, scope, cursor ? after : "",
+	                      by_id ? " AND x.id = ?" : "", limit ? " LIMIT ?" : "");
 }
 
 /* The targets of the organisation's entries, for managers: adds all_properties
@@ -203,8 +204,8 @@ static int add_targets(struct portal_req *req, const struct kind *k, struct port
 		    k->fk, k->targets, k->table, k->fk);
 		if (!sql)
 			return 500;
-		int status = portal_db_query(req, sql, PORTAL_DB_ARGS(PDB_I(req->caller.org_id)),
-					     &targets);
+		int status =
+		    portal_db_query(req, sql, PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), &targets);
 		if (status)
 			return status;
 	}
@@ -238,18 +239,18 @@ static int add_targets(struct portal_req *req, const struct kind *k, struct port
 
 /* One entry the caller may see, with its targets, or 404. */
 static int load_item(struct portal_req *req, const struct kind *k, long long id,
-		     struct portal_value **out)
+                     struct portal_value **out)
 {
 	const char *sql = select_sql(req, k, false, false, true, false);
 	if (!sql)
 		return 500;
 	long long org_id = req->caller.org_id;
-	int status = is_manager(req)
-			 ? portal_db_one(req, sql, PORTAL_DB_ARGS(PDB_I(org_id), PDB_I(id)), out)
-			 : portal_db_one(req, sql,
-					 PORTAL_DB_ARGS(PDB_I(org_id), PDB_I(req->caller.user_id),
-							PDB_I(id)),
-					 out);
+	int status =
+	    is_manager(req)
+	        ? portal_db_one(req, sql, PORTAL_DB_ARGS(PDB_I(org_id), PDB_I(id)), out)
+	        : portal_db_one(
+	              req, sql,
+	              PORTAL_DB_ARGS(PDB_I(org_id), PDB_I(req->caller.user_id), PDB_I(id)), out);
 	if (status)
 		return status;
 	/* add_targets completes a list: here one of one */
@@ -263,9 +264,9 @@ static int load_item(struct portal_req *req, const struct kind *k, long long id,
 static int org_properties(struct portal_req *req, struct portal_value **rows)
 {
 	return portal_db_query(req,
-			       "SELECT id, name, city FROM properties WHERE org_id = ?"
-			       " ORDER BY name, id",
-			       PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), rows);
+	                       "SELECT id, name, city FROM properties WHERE org_id = ?"
+	                       " ORDER BY name, id",
+	                       PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), rows);
 }
 
 /* The page's extras: for each entry, the recipient choices of its edit form
@@ -288,7 +289,8 @@ static int page_view(struct portal_req *req, const struct kind *k, struct portal
 		pv_foreach(p, props) {
 			long long pid = pv_get_int(p->value, "id", 0);
 			bool checked = false;
-			pv_foreach(t, targets) checked |= pv_get_int(t->value, "id", 0) == pid;
+			pv_foreach(t, targets)
+				checked |= pv_get_int(t->value, "id", 0) == pid;
 			struct portal_value *c = pv_object(a);
 			if (!c || pv_set_int(a, c, "id", pid) ||
 			    pv_set_str(a, c, "name", pv_get_str(p->value, "name")) ||
@@ -319,7 +321,7 @@ static int page_view(struct portal_req *req, const struct kind *k, struct portal
 	    pv_set_bool(a, view, "any", pv_count(items) > 0) ||
 	    pv_set_str(a, view, "notice", notice ? portal_t(req, notice) : "") ||
 	    pv_set_str(a, view, "next_url",
-		       next ? portal_sprintf(a, "/app/content/%s?after=%s", k->name, next) : ""))
+	               next ? portal_sprintf(a, "/app/content/%s?after=%s", k->name, next) : ""))
 		return 500;
 	return 0;
 }
@@ -327,7 +329,7 @@ static int page_view(struct portal_req *req, const struct kind *k, struct portal
 /* The page of rows as a list view: the cursor is the last shown entry's
  * (position, id), its position lent to the entry as a text key for it. */
 static int list_view(struct portal_req *req, struct portal_value *view, struct portal_value *rows,
-		     int limit)
+                     int limit)
 {
 	struct portal_value *last = NULL;
 	size_t i = 0;
@@ -335,9 +337,8 @@ static int list_view(struct portal_req *req, struct portal_value *view, struct p
 		if (++i == (size_t)limit && pv_count(rows) > i)
 			last = m->value;
 	}
-	const char *position = last ? portal_sprintf(req->arena, "%lld",
-						     pv_get_int(last, "position", 0))
-				    : NULL;
+	const char *position =
+	    last ? portal_sprintf(req->arena, "%lld", pv_get_int(last, "position", 0)) : NULL;
 	if (last && (!position || pv_set_str(req->arena, last, "cursor_key", position)))
 		return 500;
 	int status = portal_list_view(req, view, rows, limit, "cursor_key");
@@ -390,7 +391,7 @@ static int item_list(struct portal_req *req, const struct kind *k, struct portal
 
 /* Replaces the entry's targets (inside the caller's transaction). */
 static int write_targets(struct portal_req *req, const struct kind *k, long long id,
-			 const struct portal_ids *t)
+                         const struct portal_ids *t)
 {
 	const char *del =
 	    portal_sprintf(req->arena, "DELETE FROM %s WHERE %s = ?", k->targets, k->fk);
@@ -401,14 +402,14 @@ static int write_targets(struct portal_req *req, const struct kind *k, long long
 	int status = portal_db_exec(req, del, PORTAL_DB_ARGS(PDB_I(id)), NULL, NULL);
 	for (size_t i = 0; !status && i < t->count; i++)
 		status = portal_db_exec(req, ins, PORTAL_DB_ARGS(PDB_I(id), PDB_I(t->ids[i])), NULL,
-					NULL);
+		                        NULL);
 	return status;
 }
 
 /* The kind's text fields: all of them on create, those sent on PATCH (NULL:
  * kept); an optional one sent empty is cleared, a required one refused. */
 static int read_fields(struct portal_req *req, const struct kind *k, bool create,
-		       const char **values)
+                       const char **values)
 {
 	for (size_t i = 0; i < k->nfields; i++) {
 		const struct portal_input *f = &k->fields[i];
@@ -424,11 +425,11 @@ static int read_fields(struct portal_req *req, const struct kind *k, bool create
 /* Answers a write: the page goes back to its list with a notice, the API gets
  * the entry as a manager sees it. */
 static int answer_write(struct portal_req *req, const struct kind *k, long long id,
-			const char *notice, int status, struct portal_value *view)
+                        const char *notice, int status, struct portal_value *view)
 {
 	if (!req->is_api)
-		return portal_redirect(req, portal_sprintf(req->arena, "/app/content/%s?saved=%s",
-							   k->name, notice));
+		return portal_redirect(
+		    req, portal_sprintf(req->arena, "/app/content/%s?saved=%s", k->name, notice));
 	struct portal_value *item;
 	int rc = load_item(req, k, id, &item);
 	if (rc)
@@ -477,8 +478,8 @@ static int item_create(struct portal_req *req, const struct kind *k, struct port
 		    k->table);
 		if (!sql)
 			return 500;
-		if ((status = portal_db_one(req, sql, PORTAL_DB_ARGS(PDB_I(req->caller.org_id)),
-					    &row)))
+		if ((status =
+		         portal_db_one(req, sql, PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), &row)))
 			return status;
 		position = pv_get_int(row, "next", 1);
 	}
@@ -540,13 +541,13 @@ static int item_update(struct portal_req *req, const struct kind *k, struct port
 /* DELETE /<kind>/{id} and the page's delete form; the targets go by foreign key. */
 static int item_delete(struct portal_req *req, const struct kind *k, struct portal_value *view)
 {
-	const char *sql = portal_sprintf(req->arena, "DELETE FROM %s WHERE id = ? AND org_id = ?",
-					 k->table);
+	const char *sql =
+	    portal_sprintf(req->arena, "DELETE FROM %s WHERE id = ? AND org_id = ?", k->table);
 	int status = sql ? page_prepare(req, k, view) : 500;
 	if (!status)
-		status = portal_db_exec_one(req, sql,
-					    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")),
-							   PDB_I(req->caller.org_id)));
+		status = portal_db_exec_one(
+		    req, sql,
+		    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id)));
 	if (status)
 		return status;
 	if (req->is_api)
@@ -576,8 +577,8 @@ static int item_move(struct portal_req *req, const struct kind *k, struct portal
 		status = portal_db_begin(req);
 	struct portal_value *rows;
 	if (!status)
-		status = portal_db_query(req, select, PORTAL_DB_ARGS(PDB_I(req->caller.org_id)),
-					 &rows);
+		status =
+		    portal_db_query(req, select, PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), &rows);
 	if (status)
 		return status;
 	size_t n = pv_count(rows), at = n;
@@ -617,15 +618,15 @@ static int item_move(struct portal_req *req, const struct kind *k, struct portal
 		status = portal_db_commit(req);
 	if (status)
 		return status;
-	return portal_redirect(req, portal_sprintf(req->arena, "/app/content/%s?saved=updated",
-						   k->name));
+	return portal_redirect(
+	    req, portal_sprintf(req->arena, "/app/content/%s?saved=updated", k->name));
 }
 
 /* A home section: the entries for the shown properties (a resident's active
  * ones, or the previewed one), in the manager's order; 204 when there are none.
  * Read-only, as the preview requires. */
 static int item_home(struct portal_req *req, const struct kind *k, const long long *property_ids,
-		     size_t count, struct portal_value *view)
+                     size_t count, struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
 	if (count == 0)
@@ -682,7 +683,7 @@ int faq_move(struct portal_req *req, struct portal_value *view)
 }
 
 int faq_home(struct portal_req *req, const long long *property_ids, size_t count,
-	     struct portal_value *view)
+             struct portal_value *view)
 {
 	return item_home(req, &faq_kind, property_ids, count, view);
 }
@@ -713,7 +714,7 @@ int contacts_move(struct portal_req *req, struct portal_value *view)
 }
 
 int contacts_home(struct portal_req *req, const long long *property_ids, size_t count,
-		  struct portal_value *view)
+                  struct portal_value *view)
 {
 	return item_home(req, &contact_kind, property_ids, count, view);
 }

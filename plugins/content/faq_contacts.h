@@ -13,7 +13,7 @@ int faq_update(struct portal_req *req, struct portal_value *view);
 int faq_delete(struct portal_req *req, struct portal_value *view);
 int faq_move(struct portal_req *req, struct portal_value *view);
 int faq_home(struct portal_req *req, const long long *property_ids, size_t count,
-	     struct portal_value *view);
+             struct portal_value *view);
 
 int contacts_list(struct portal_req *req, struct portal_value *view);
 int contacts_create(struct portal_req *req, struct portal_value *view);
@@ -21,7 +21,7 @@ int contacts_update(struct portal_req *req, struct portal_value *view);
 int contacts_delete(struct portal_req *req, struct portal_value *view);
 int contacts_move(struct portal_req *req, struct portal_value *view);
 int contacts_home(struct portal_req *req, const long long *property_ids, size_t count,
-		  struct portal_value *view);
+                  struct portal_value *view);
 
 /* What the routes read (faq_contacts.c). */
 extern const struct portal_input faq_create_inputs[];
@@ -33,6 +33,8 @@ extern const struct portal_input faq_contacts_move_inputs[];
 
 /* The API serves residents too (reading); the pages are the managers'. A page's
  * writes re-render the list page, so a failed form shows the list around it. */
+/* A table reads as a table, one route an entry: */
+/* clang-format off */
 #define FAQ_CONTACT_ROUTES                                                                         \
 	{"GET", "/faq", NULL, PORTAL_ACCESS_SIGNED_IN, 0, faq_list, NULL, NULL,                    \
 	 faq_contacts_list_inputs},                                                                \
@@ -64,6 +66,7 @@ extern const struct portal_input faq_contacts_move_inputs[];
 	 contacts_delete, "contacts", "contacts.title"},                                           \
 	{"POST", NULL, "/app/content/contacts/{id}/move", PORTAL_ACCESS_MANAGER, 0,                \
 	 contacts_move, "contacts", "contacts.title", faq_contacts_move_inputs, contacts_list},
+/* clang-format on */
 
 /* The residents' home: the FAQ, then the contacts, of the shown properties. */
 #define FAQ_CONTACT_HOME {"home_faq", faq_home}, {"home_contacts", contacts_home},

@@ -19,8 +19,7 @@ int content_choices(struct portal_req *req, struct portal_value *view,
 	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), &rows);
 	if (status)
 		return status;
-	pv_foreach(m, rows)
-	{
+	pv_foreach(m, rows) {
 		if (pv_set_bool(a, m->value, "checked",
 		                chosen_has(chosen, pv_get_int(m->value, "id", 0))))
 			return 500;
@@ -41,6 +40,7 @@ int content_stored_targets(struct portal_req *req, const struct portal_value *en
 	*out = (struct portal_ids){.all = pv_truthy(pv_get(entry, "all_properties")), .ids = ids};
 	if (!ids)
 		return 500;
-	pv_foreach(m, properties) ids[out->count++] = pv_get_int(m->value, "id", 0);
+	pv_foreach(m, properties)
+		ids[out->count++] = pv_get_int(m->value, "id", 0);
 	return 0;
 }

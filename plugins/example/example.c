@@ -33,13 +33,14 @@ static int example_show(struct portal_req *req, struct portal_value *view)
 /* The listener: counts the items created per organisation and day, inside
  * the creating request's transaction (both are committed, or neither). */
 static int on_item_created(struct portal_req *req, const char *event,
-			   const struct portal_value *payload)
+                           const struct portal_value *payload)
 {
 	(void)event;
-	return portal_db_exec(req,
-			      "INSERT INTO example_daily (org_id, day, items) VALUES (?, UTC_DATE(), 1)"
-			      " ON DUPLICATE KEY UPDATE items = items + 1",
-			      PORTAL_DB_ARGS(PDB_I(pv_get_int(payload, "org_id", 0))), NULL, NULL);
+	return portal_db_exec(
+	    req,
+	    "INSERT INTO example_daily (org_id, day, items) VALUES (?, UTC_DATE(), 1)"
+	    " ON DUPLICATE KEY UPDATE items = items + 1",
+	    PORTAL_DB_ARGS(PDB_I(pv_get_int(payload, "org_id", 0))), NULL, NULL);
 }
 
 /* The job: items done longer ago than the setting keep_days are removed, a
@@ -51,10 +52,11 @@ static int remove_done_items(struct portal_req *req)
 	unsigned long long removed = 0, slice;
 	int status;
 	do {
-		status = portal_db_exec(req,
-					"DELETE FROM example_items WHERE done_at IS NOT NULL"
-					" AND done_at < UTC_TIMESTAMP() - INTERVAL ? DAY LIMIT 1000",
-					PORTAL_DB_ARGS(PDB_I(st->keep_days)), &slice, NULL);
+		status =
+		    portal_db_exec(req,
+		                   "DELETE FROM example_items WHERE done_at IS NOT NULL"
+		                   " AND done_at < UTC_TIMESTAMP() - INTERVAL ? DAY LIMIT 1000",
+		                   PORTAL_DB_ARGS(PDB_I(st->keep_days)), &slice, NULL);
 		removed += status ? 0 : slice;
 	} while (!status && slice == 1000 && !portal_job_stopping());
 	if (removed)
@@ -84,69 +86,69 @@ static void example_fini(void *state)
  * page's title, its inputs, and for a page's form the handler that fills it
  * again when its input was refused. */
 static const struct portal_route routes[] = {
-	{"GET", "/example", "/example", PORTAL_ACCESS_PUBLIC, 0, example_show, "example",
-	 "example.title"},
-	{"GET", "/example/items", "/app/example", PORTAL_ACCESS_MANAGER, 0, example_items_list,
-	 "items", "example.title", example_list_inputs},
-	{"POST", "/example/items", "/app/example", PORTAL_ACCESS_MANAGER, 0, example_item_create,
-	 "items", "example.title", example_create_inputs, example_items_list},
-	{"GET", "/example/items/{id}", "/app/example/items/{id}", PORTAL_ACCESS_MANAGER, 0,
-	 example_item_show, "item", "example.title"},
-	{"PATCH", "/example/items/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, example_item_update, NULL,
-	 NULL, example_update_inputs},
-	{"POST", NULL, "/app/example/items/{id}", PORTAL_ACCESS_MANAGER, 0, example_item_update,
-	 "item", "example.title", example_update_inputs, example_item_show},
-	{"DELETE", "/example/items/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, example_item_delete, NULL,
-	 NULL},
-	{"POST", NULL, "/app/example/items/{id}/delete", PORTAL_ACCESS_MANAGER, 0,
-	 example_item_delete, "item", "example.title"},
-	{0},
+    {"GET", "/example", "/example", PORTAL_ACCESS_PUBLIC, 0, example_show, "example",
+     "example.title"},
+    {"GET", "/example/items", "/app/example", PORTAL_ACCESS_MANAGER, 0, example_items_list, "items",
+     "example.title", example_list_inputs},
+    {"POST", "/example/items", "/app/example", PORTAL_ACCESS_MANAGER, 0, example_item_create,
+     "items", "example.title", example_create_inputs, example_items_list},
+    {"GET", "/example/items/{id}", "/app/example/items/{id}", PORTAL_ACCESS_MANAGER, 0,
+     example_item_show, "item", "example.title"},
+    {"PATCH", "/example/items/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, example_item_update, NULL,
+     NULL, example_update_inputs},
+    {"POST", NULL, "/app/example/items/{id}", PORTAL_ACCESS_MANAGER, 0, example_item_update, "item",
+     "example.title", example_update_inputs, example_item_show},
+    {"DELETE", "/example/items/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, example_item_delete, NULL,
+     NULL},
+    {"POST", NULL, "/app/example/items/{id}/delete", PORTAL_ACCESS_MANAGER, 0, example_item_delete,
+     "item", "example.title"},
+    {0},
 };
 
 static const struct portal_listener listeners[] = {
-	{"example.item_created", on_item_created},
-	{0},
+    {"example.item_created", on_item_created},
+    {0},
 };
 
 static const struct portal_job jobs[] = {
-	{"example-cleanup", "daily 03:30", remove_done_items},
-	{0},
+    {"example-cleanup", "daily 03:30", remove_done_items},
+    {0},
 };
 
 /* In portal.conf as "example.keep_days = 30"; portald -t refuses other values. */
 static const struct portal_setting settings[] = {
-	{"keep_days", "30", 1, 3650},
-	{0},
+    {"keep_days", "30", 1, 3650},
+    {0},
 };
 
 static const struct portal_nav nav[] = {
-	{"app", "example.title", "/app/example", 80},
-	{0},
+    {"app", "example.title", "/app/example", 80},
+    {0},
 };
 
 static const struct portal_home_section home[] = {
-	{"home_example", example_home},
-	{0},
+    {"home_example", example_home},
+    {0},
 };
 
 /* A kind of mail residents can turn off (GET /api/v1/me/notifications). */
 static const struct portal_notification notifications[] = {
-	{"example", "example.notify", "example.notify_hint"},
-	{0},
+    {"example", "example.notify", "example.notify_hint"},
+    {0},
 };
 
 const struct portal_plugin portal_plugin_v1 = {
-	PORTAL_PLUGIN_V1,
-	.name = "example",
-	.version = "2.0.0",
-	.description = "An example to copy: items per organisation, shown to residents",
-	.routes = routes,
-	.nav = nav,
-	.listeners = listeners,
-	.init = example_init,
-	.fini = example_fini,
-	.home = home,
-	.jobs = jobs,
-	.settings = settings,
-	.notifications = notifications,
+    PORTAL_PLUGIN_V1,
+    .name = "example",
+    .version = "2.0.0",
+    .description = "An example to copy: items per organisation, shown to residents",
+    .routes = routes,
+    .nav = nav,
+    .listeners = listeners,
+    .init = example_init,
+    .fini = example_fini,
+    .home = home,
+    .jobs = jobs,
+    .settings = settings,
+    .notifications = notifications,
 };

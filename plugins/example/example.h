@@ -19,6 +19,6 @@ int example_item_show(struct portal_req *req, struct portal_value *view);
 int example_item_update(struct portal_req *req, struct portal_value *view);
 int example_item_delete(struct portal_req *req, struct portal_value *view);
 int example_home(struct portal_req *req, const long long *property_ids, size_t count,
-		 struct portal_value *view);
+                 struct portal_value *view);
 
 #endif

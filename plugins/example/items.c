@@ -19,33 +19,35 @@
 static const char *const priorities[] = {"low", "normal", "high", NULL};
 
 const struct portal_input example_list_inputs[] = {
-	{"q", PORTAL_IN_STRING, PORTAL_IN_QUERY, 0, NAME_MAX_CHARS},
-	{"done", PORTAL_IN_BOOL, PORTAL_IN_QUERY},
-	{0},
+    {"q", PORTAL_IN_STRING, PORTAL_IN_QUERY, 0, NAME_MAX_CHARS},
+    {"done", PORTAL_IN_BOOL, PORTAL_IN_QUERY},
+    {0},
 };
 
 const struct portal_input example_create_inputs[] = {
-	{"name", PORTAL_IN_STRING, PORTAL_IN_REQUIRED, 1, NAME_MAX_CHARS, .message = "example.name_invalid"},
-	{"note", PORTAL_IN_STRING, PORTAL_IN_MULTILINE, 0, NOTE_MAX_CHARS},
-	{"priority", PORTAL_IN_ENUM, 0, 0, 0, priorities},
-	{"due_on", PORTAL_IN_DATE},
-	/* ids of the organisation's properties, or "all"; checked in one query */
-	{"property_ids", PORTAL_IN_PROPERTIES, PORTAL_IN_REQUIRED, .message = "example.properties_invalid"},
-	{"notify", PORTAL_IN_BOOL},
-	{0},
+    {"name", PORTAL_IN_STRING, PORTAL_IN_REQUIRED, 1, NAME_MAX_CHARS,
+     .message = "example.name_invalid"},
+    {"note", PORTAL_IN_STRING, PORTAL_IN_MULTILINE, 0, NOTE_MAX_CHARS},
+    {"priority", PORTAL_IN_ENUM, 0, 0, 0, priorities},
+    {"due_on", PORTAL_IN_DATE},
+    /* ids of the organisation's properties, or "all"; checked in one query */
+    {"property_ids", PORTAL_IN_PROPERTIES, PORTAL_IN_REQUIRED,
+     .message = "example.properties_invalid"},
+    {"notify", PORTAL_IN_BOOL},
+    {0},
 };
 
 /* PATCH changes only what is sent; due_on sent as null clears it. */
 const struct portal_input example_update_inputs[] = {
-	{"name", PORTAL_IN_STRING, 0, 1, NAME_MAX_CHARS, .message = "example.name_invalid"},
-	{"note", PORTAL_IN_STRING, PORTAL_IN_MULTILINE | PORTAL_IN_NULLABLE, 0, NOTE_MAX_CHARS},
-	{"priority", PORTAL_IN_ENUM, 0, 0, 0, priorities},
-	{"due_on", PORTAL_IN_DATE, PORTAL_IN_NULLABLE},
-	{"done", PORTAL_IN_BOOL},
-	{0},
+    {"name", PORTAL_IN_STRING, 0, 1, NAME_MAX_CHARS, .message = "example.name_invalid"},
+    {"note", PORTAL_IN_STRING, PORTAL_IN_MULTILINE | PORTAL_IN_NULLABLE, 0, NOTE_MAX_CHARS},
+    {"priority", PORTAL_IN_ENUM, 0, 0, 0, priorities},
+    {"due_on", PORTAL_IN_DATE, PORTAL_IN_NULLABLE},
+    {"done", PORTAL_IN_BOOL},
+    {0},
 };
 
-#define ITEM_COLUMNS                                                                     \
+#define ITEM_COLUMNS                                                                            \
 	"SELECT i.id, i.name, i.note, i.priority, DATE_FORMAT(i.due_on, '%Y-%m-%d') AS due_on," \
 	" i.all_properties, i.done_at, i.created_at FROM example_items i"
 
@@ -57,17 +59,20 @@ static int item_finish(struct portal_req *req, struct portal_value *item)
 	bool all = pv_get_int(item, "all_properties", 0) != 0;
 	return pv_set_bool(a, item, "all_properties", all) ||
 	       pv_set_bool(a, item, "done", pv_str(pv_get(item, "done_at")) != NULL) ||
-	       pv_set_str(a, item, "created_date",
-			  portal_time_text_of(req, pv_get_str(item, "created_at"), PORTAL_TIME_DATE)) ||
-	       pv_set_str(a, item, "due_date", due ? portal_time_text_of(req, due, PORTAL_TIME_DATE) : NULL);
+	       pv_set_str(
+	           a, item, "created_date",
+	           portal_time_text_of(req, pv_get_str(item, "created_at"), PORTAL_TIME_DATE)) ||
+	       pv_set_str(a, item, "due_date",
+	                  due ? portal_time_text_of(req, due, PORTAL_TIME_DATE) : NULL);
 }
 
 /* The caller's organisation's properties, for the form's checkboxes. */
 static int property_choices(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_value *rows;
-	int status = portal_db_query(req, "SELECT id, name FROM properties WHERE org_id = ? ORDER BY name, id",
-				     PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), &rows);
+	int status = portal_db_query(
+	    req, "SELECT id, name FROM properties WHERE org_id = ? ORDER BY name, id",
+	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), &rows);
 	return status ? status : pv_set(req->arena, view, "properties", rows);
 }
 
@@ -85,11 +90,11 @@ int example_items_list(struct portal_req *req, struct portal_value *view)
 	status = portal_db_query(
 	    req,
 	    ITEM_COLUMNS " WHERE i.org_id = ? AND (? = 0 OR i.id < ?)"
-	    " AND (? IS NULL OR i.name LIKE CONCAT('%', ?, '%'))"
-	    " AND (? = 0 OR (i.done_at IS NOT NULL) = ?) ORDER BY i.id DESC LIMIT ?",
+	                 " AND (? IS NULL OR i.name LIKE CONCAT('%', ?, '%'))"
+	                 " AND (? = 0 OR (i.done_at IS NOT NULL) = ?) ORDER BY i.id DESC LIMIT ?",
 	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_I(page.after), PDB_I(page.after),
-			   PDB_S(q), PDB_S(q), PDB_I(filter_done),
-			   PDB_I(portal_in_bool(req, "done", false)), PDB_I(page.limit + 1)),
+	                   PDB_S(q), PDB_S(q), PDB_I(filter_done),
+	                   PDB_I(portal_in_bool(req, "done", false)), PDB_I(page.limit + 1)),
 	    &rows);
 	if (status)
 		return status;
@@ -107,7 +112,7 @@ int example_items_list(struct portal_req *req, struct portal_value *view)
 static int item_load(struct portal_req *req, long long id, struct portal_value **item)
 {
 	int status = portal_db_one(req, ITEM_COLUMNS " WHERE i.id = ? AND i.org_id = ?",
-				   PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)), item);
+	                           PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)), item);
 	return status ? status : item_finish(req, *item);
 }
 
@@ -122,7 +127,8 @@ static int residents_mail(struct portal_req *req, long long id, const struct por
 	    req,
 	    "SELECT DISTINCT u.email, u.name, COALESCE(u.locale, o.locale) AS locale"
 	    " FROM example_items i JOIN memberships m ON m.org_id = i.org_id AND m.state = 'active'"
-	    " JOIN users u ON u.id = m.user_id AND u.org_id = i.org_id JOIN orgs o ON o.id = i.org_id"
+	    " JOIN users u ON u.id = m.user_id AND u.org_id = i.org_id JOIN orgs o ON o.id = "
+	    "i.org_id"
 	    " WHERE i.id = ? AND i.org_id = ? AND (i.all_properties = 1 OR m.property_id IN"
 	    " (SELECT property_id FROM example_item_properties WHERE item_id = i.id))"
 	    " AND " PORTAL_MAIL_WANTED("u.id", "example"),
@@ -135,8 +141,8 @@ static int residents_mail(struct portal_req *req, long long id, const struct por
 		return 500;
 	pv_foreach(m, rows) {
 		to[n++] = (struct portal_recipient){pv_get_str(m->value, "email"),
-						    pv_get_str(m->value, "name"),
-						    pv_get_str(m->value, "locale")};
+		                                    pv_get_str(m->value, "name"),
+		                                    pv_get_str(m->value, "locale")};
 	}
 	struct portal_mail mail = {
 	    .kind = "example",
@@ -160,28 +166,30 @@ int example_item_create(struct portal_req *req, struct portal_value *view)
 	if (!status)
 		status = portal_db_exec(
 		    req,
-		    "INSERT INTO example_items (org_id, name, note, priority, due_on, all_properties,"
+		    "INSERT INTO example_items (org_id, name, note, priority, due_on, "
+		    "all_properties,"
 		    " created_at) VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP())",
-		    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_S(portal_in_str(req, "name")),
-				   PDB_S(portal_in_str(req, "note") ? portal_in_str(req, "note") : ""),
-				   PDB_S(priority ? priority : "normal"),
-				   PDB_S(portal_in_str(req, "due_on")), PDB_I(targets.all)),
+		    PORTAL_DB_ARGS(
+		        PDB_I(req->caller.org_id), PDB_S(portal_in_str(req, "name")),
+		        PDB_S(portal_in_str(req, "note") ? portal_in_str(req, "note") : ""),
+		        PDB_S(priority ? priority : "normal"), PDB_S(portal_in_str(req, "due_on")),
+		        PDB_I(targets.all)),
 		    NULL, &id);
 	for (size_t i = 0; !status && i < targets.count; i++)
 		status = portal_db_exec(req,
-					"INSERT INTO example_item_properties (item_id, property_id)"
-					" VALUES (?, ?)",
-					PORTAL_DB_ARGS(PDB_I((long long)id), PDB_I(targets.ids[i])),
-					NULL, NULL);
+		                        "INSERT INTO example_item_properties (item_id, property_id)"
+		                        " VALUES (?, ?)",
+		                        PORTAL_DB_ARGS(PDB_I((long long)id), PDB_I(targets.ids[i])),
+		                        NULL, NULL);
 	struct portal_value *item = NULL, *event = pv_object(a);
 	if (!status)
 		status = item_load(req, (long long)id, &item);
 	/* A listener gets the event inside this transaction. */
 	if (!status)
 		status = !event || pv_set_int(a, event, "id", (long long)id) ||
-				 pv_set_int(a, event, "org_id", req->caller.org_id)
-			     ? 500
-			     : portal_emit(req, "example.item_created", event);
+		                 pv_set_int(a, event, "org_id", req->caller.org_id)
+		             ? 500
+		             : portal_emit(req, "example.item_created", event);
 	if (!status && portal_in_bool(req, "notify", false))
 		status = residents_mail(req, (long long)id, item);
 	if (!status)
@@ -218,11 +226,13 @@ int example_item_update(struct portal_req *req, struct portal_value *view)
 	    " done_at = IF(?, IF(?, COALESCE(done_at, UTC_TIMESTAMP()), NULL), done_at)"
 	    " WHERE id = ? AND org_id = ?",
 	    PORTAL_DB_ARGS(PDB_S(portal_in_str(req, "name")),
-			   PDB_S(note ? note : portal_in_null(req, "note") ? "" : NULL),
-			   PDB_S(portal_in_str(req, "priority")), PDB_I(clear_due),
-			   PDB_S(portal_in_str(req, "due_on")), PDB_I(has_done),
-			   PDB_I(portal_in_bool(req, "done", false)), PDB_I(id),
-			   PDB_I(req->caller.org_id)),
+	                   PDB_S(note                          ? note
+	                         : portal_in_null(req, "note") ? ""
+	                                                       : NULL),
+	                   PDB_S(portal_in_str(req, "priority")), PDB_I(clear_due),
+	                   PDB_S(portal_in_str(req, "due_on")), PDB_I(has_done),
+	                   PDB_I(portal_in_bool(req, "done", false)), PDB_I(id),
+	                   PDB_I(req->caller.org_id)),
 	    &matched, NULL);
 	struct portal_value *item;
 	if (!status)
@@ -230,16 +240,17 @@ int example_item_update(struct portal_req *req, struct portal_value *view)
 	if (status)
 		return status;
 	if (!req->is_api)
-		return portal_redirect(req, portal_sprintf(req->arena, "/app/example/items/%lld", id));
+		return portal_redirect(req,
+		                       portal_sprintf(req->arena, "/app/example/items/%lld", id));
 	return pv_set(req->arena, view, "item", item) ? 500 : 200;
 }
 
 /* DELETE /api/v1/example/items/{id} and the page's delete button. */
 int example_item_delete(struct portal_req *req, struct portal_value *view)
 {
-	int status = portal_db_exec_one(req, "DELETE FROM example_items WHERE id = ? AND org_id = ?",
-					PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")),
-						       PDB_I(req->caller.org_id)));
+	int status = portal_db_exec_one(
+	    req, "DELETE FROM example_items WHERE id = ? AND org_id = ?",
+	    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id)));
 	if (status)
 		return status;
 	return req->is_api ? 204 : portal_redirect(req, "/app/example");
@@ -248,17 +259,17 @@ int example_item_delete(struct portal_req *req, struct portal_value *view)
 /* The residents' home: the open items for the shown properties, soonest due
  * first; nothing at all when there are none (204 leaves the section out). */
 int example_home(struct portal_req *req, const long long *property_ids, size_t count,
-		 struct portal_value *view)
+                 struct portal_value *view)
 {
 	struct portal_value *rows;
 	int status = portal_db_query(
 	    req,
 	    ITEM_COLUMNS " WHERE i.org_id = ? AND i.done_at IS NULL AND (i.all_properties = 1 OR"
-	    " EXISTS (SELECT 1 FROM example_item_properties t WHERE t.item_id = i.id"
-	    " AND t.property_id IN " PORTAL_DB_ID_LIST "))"
-	    " ORDER BY i.due_on IS NULL, i.due_on, i.id DESC LIMIT ?",
+	                 " EXISTS (SELECT 1 FROM example_item_properties t WHERE t.item_id = i.id"
+	                 " AND t.property_id IN " PORTAL_DB_ID_LIST "))"
+	                 " ORDER BY i.due_on IS NULL, i.due_on, i.id DESC LIMIT ?",
 	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), portal_db_ids(req, property_ids, count),
-			   PDB_I(HOME_MAX)),
+	                   PDB_I(HOME_MAX)),
 	    &rows);
 	if (status)
 		return status;

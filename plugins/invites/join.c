@@ -52,7 +52,8 @@ const struct portal_input join_inputs[] = {
     {"existing", PORTAL_IN_BOOL},
     {"display_name", PORTAL_IN_STRING, 0, 0, NAME_MAX_CHARS, .message = "join.name_invalid"},
     {"email", PORTAL_IN_STRING, 0, 0, EMAIL_MAX_CHARS, .message = "join.email_invalid"},
-    {"password", PORTAL_IN_STRING, PORTAL_IN_VERBATIM, 0, PASSWORD_MAX_CHARS, .message = "password.too_long"},
+    {"password", PORTAL_IN_STRING, PORTAL_IN_VERBATIM, 0, PASSWORD_MAX_CHARS,
+     .message = "password.too_long"},
     {"group", PORTAL_IN_ENUM, .choices = join_groups, .message = "join.group_invalid"},
     {0},
 };
@@ -65,10 +66,10 @@ enum join_key { KEY_ADDRESS, KEY_EMAIL };
 static const struct join_limit {
 	const char *scope;
 	enum join_key key;
-	bool core;               /* the limit is core's setting (the sign-in's), else ours */
-	const char *max_setting; /* the most attempts (or failures) ... */
+	bool core;                  /* the limit is core's setting (the sign-in's), else ours */
+	const char *max_setting;    /* the most attempts (or failures) ... */
 	const char *window_setting; /* ... within this many seconds */
-	bool count_attempt; /* every attempt counts; else only failures (the sign-in's) */
+	bool count_attempt;         /* every attempt counts; else only failures (the sign-in's) */
 } join_limits[] = {
     {SCOPE_JOIN_IP, KEY_ADDRESS, false, "join_max_per_address", "join_window_seconds", true},
     {SCOPE_JOIN_EMAIL, KEY_EMAIL, false, "join_max_per_email", "join_window_seconds", true},
@@ -88,7 +89,8 @@ struct join_input {
 /* A limit's number: core's setting or ours, both checked at load. */
 static int limit_setting(const struct portal_req *req, bool core, const char *key)
 {
-	return (int)(core ? strtol(portal_config(req, key), NULL, 10) : portal_setting_int(req, key));
+	return (int)(core ? strtol(portal_config(req, key), NULL, 10)
+	                  : portal_setting_int(req, key));
 }
 
 static struct portal_db_arg hash_arg(const unsigned char hash[PORTAL_HASH_BYTES])
@@ -100,7 +102,7 @@ static struct portal_db_arg hash_arg(const unsigned char hash[PORTAL_HASH_BYTES]
  * aria-invalid on it) and records the error with a message that says what is
  * expected. */
 static int join_invalid(struct portal_req *req, struct portal_value *view, const char *field,
-			const char *message)
+                        const char *message)
 {
 	struct portal_value *invalid = pv_object(req->arena);
 	bool other_form = pv_truthy(pv_get(view, "other_form"));
@@ -130,7 +132,7 @@ static int link_find(struct portal_req *req, bool lock, const struct portal_valu
 	portal_hash(token, strlen(token), hash);
 	struct portal_value *rows;
 	int status = portal_db_query(req, lock ? LINK_SQL " LOCK IN SHARE MODE" : LINK_SQL,
-				     PORTAL_DB_ARGS(hash_arg(hash)), &rows);
+	                             PORTAL_DB_ARGS(hash_arg(hash)), &rows);
 	if (status)
 		return status;
 	/* Not portal_db_one: a dead link has its own words. */
@@ -152,7 +154,7 @@ static struct portal_value *property_of(struct portal_arena *a, const struct por
 /* The organisation as the API shows it ({name, brand_color, logo_url}) or, with
  * id, as the layout brands a signed-out page (layout_org). */
 static struct portal_value *org_of(struct portal_arena *a, const struct portal_value *link,
-				   bool with_id)
+                                   bool with_id)
 {
 	struct portal_value *o = pv_object(a);
 	if (!o || (with_id && pv_set_int(a, o, "id", pv_get_int(link, "org_id", 0))) ||
@@ -167,7 +169,7 @@ static struct portal_value *org_of(struct portal_arena *a, const struct portal_v
  * forms' action, the groups with the chosen one checked and, after a failed
  * attempt, what was typed into which of the two forms (the password never). */
 static int page_view(struct portal_req *req, struct portal_value *view,
-		     const struct portal_value *link)
+                     const struct portal_value *link)
 {
 	struct portal_arena *a = req->arena;
 	bool other_form = portal_in_bool(req, "existing", false);
@@ -203,7 +205,7 @@ static int page_view(struct portal_req *req, struct portal_value *view,
 /* The view of both routes: {property: {id, name}, org: {name, brand_color,
  * logo_url}}, and for the page what page_view adds. */
 static int link_view(struct portal_req *req, struct portal_value *view,
-		     const struct portal_value *link)
+                     const struct portal_value *link)
 {
 	struct portal_arena *a = req->arena;
 	struct portal_value *property = property_of(a, link), *org = org_of(a, link, false);
@@ -248,7 +250,7 @@ static int join_read(struct portal_req *req, struct portal_value *view, struct j
 	in->password = portal_in_str(req, "password");
 	if (!in->password || portal_utf8_chars(in->password) < PASSWORD_MIN_CHARS)
 		return join_invalid(req, view, "password",
-				    in->existing ? "join.password_missing" : "password.too_short");
+		                    in->existing ? "join.password_missing" : "password.too_short");
 
 	in->group = portal_in_str(req, "group");
 	if (!in->group)
@@ -293,7 +295,7 @@ static int join_count_attempt(struct portal_req *req, const struct join_input *i
 		if (!l->count_attempt)
 			continue;
 		int status = portal_throttle_fail(req, l->scope,
-						  l->key == KEY_ADDRESS ? address : in->email);
+		                                  l->key == KEY_ADDRESS ? address : in->email);
 		if (status)
 			return status;
 	}
@@ -305,26 +307,26 @@ static int join_count_attempt(struct portal_req *req, const struct join_input *i
  * transaction; a member already keeps the membership they have (its group and
  * state as they are, no event). Puts {property, group, state} in *membership. */
 static int join_membership(struct portal_req *req, const struct portal_value *link,
-			   long long user_id, const char *group, struct portal_value **membership)
+                           long long user_id, const char *group, struct portal_value **membership)
 {
 	struct portal_arena *a = req->arena;
 	long long property_id = pv_get_int(link, "property_id", 0);
 	const char *state = pv_get_int(link, "approval_required", 0) ? "pending" : "active";
 	int status = portal_db_exec(req,
-				    "INSERT INTO memberships (property_id, user_id, org_id,"
-				    " resident_group, state, joined_at)"
-				    " VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP())",
-				    PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(user_id),
-						   PDB_I(pv_get_int(link, "org_id", 0)),
-						   PDB_S(group), PDB_S(state)),
-				    NULL, NULL);
+	                            "INSERT INTO memberships (property_id, user_id, org_id,"
+	                            " resident_group, state, joined_at)"
+	                            " VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP())",
+	                            PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(user_id),
+	                                           PDB_I(pv_get_int(link, "org_id", 0)),
+	                                           PDB_S(group), PDB_S(state)),
+	                            NULL, NULL);
 	bool created = status == 0;
 	if (status == 409) { /* a member already: only this statement failed */
 		struct portal_value *rows;
 		status = portal_db_query(req,
-					 "SELECT resident_group, state FROM memberships"
-					 " WHERE property_id = ? AND user_id = ?",
-					 PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(user_id)), &rows);
+		                         "SELECT resident_group, state FROM memberships"
+		                         " WHERE property_id = ? AND user_id = ?",
+		                         PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(user_id)), &rows);
 		const struct portal_value *row = status ? NULL : pv_first(rows);
 		/* The row that was just in the way cannot vanish under our lock. */
 		if (!status && !row)
@@ -358,7 +360,7 @@ static int join_membership(struct portal_req *req, const struct portal_value *li
  * transaction; then the API's 201 {user, csrf_token, membership}, or the page's
  * way on: the property in the portal, or the portal's waiting notice. */
 static int join_finish(struct portal_req *req, struct portal_value *view, long long user_id,
-		       struct portal_value *membership)
+                       struct portal_value *membership)
 {
 	struct portal_arena *a = req->arena;
 	const char *csrf = NULL;
@@ -366,9 +368,9 @@ static int join_finish(struct portal_req *req, struct portal_value *view, long l
 	int status = portal_session_start(req, user_id, &csrf);
 	if (!status)
 		status = portal_db_query(req,
-					 "SELECT id, name, role, org_id, admin FROM users"
-					 " WHERE id = ?",
-					 PORTAL_DB_ARGS(PDB_I(user_id)), &rows);
+		                         "SELECT id, name, role, org_id, admin FROM users"
+		                         " WHERE id = ?",
+		                         PORTAL_DB_ARGS(PDB_I(user_id)), &rows);
 	struct portal_value *user = status ? NULL : pv_first(rows);
 	if (!status && !user)
 		status = 500; /* inserted or found in this very transaction */
@@ -380,8 +382,8 @@ static int join_finish(struct portal_req *req, struct portal_value *view, long l
 		const char *state = pv_get_str(membership, "state");
 		long long id = pv_get_int(pv_get(membership, "property"), "id", 0);
 		const char *to = state && strcmp(state, "active") == 0
-				     ? portal_sprintf(a, "/portal?property=%lld", id)
-				     : "/portal";
+		                     ? portal_sprintf(a, "/portal?property=%lld", id)
+		                     : "/portal";
 		return to ? portal_redirect(req, to) : 500;
 	}
 	if (pv_set_bool(a, user, "admin", pv_get_int(user, "admin", 0) != 0) ||
@@ -395,7 +397,7 @@ static int join_finish(struct portal_req *req, struct portal_value *view, long l
  * taken between the lookup and the insert (a parallel sign-up): the caller
  * looks again, with the transaction rolled back. */
 static int join_new_account(struct portal_req *req, struct portal_value *view,
-			    const struct join_input *in)
+                            const struct join_input *in)
 {
 	/* argon2id takes a while: before the transaction, so no row stays locked. */
 	char password_hash[PORTAL_PASSWORD_HASH_MAX];
@@ -409,13 +411,13 @@ static int join_new_account(struct portal_req *req, struct portal_value *view,
 		status = link_find(req, true, &link);
 	if (!status)
 		status = portal_db_exec(req,
-					"INSERT INTO users (org_id, role, email, name,"
-					" password_hash, created_at)"
-					" VALUES (?, 'resident', ?, ?, ?, UTC_TIMESTAMP())",
-					PORTAL_DB_ARGS(PDB_I(pv_get_int(link, "org_id", 0)),
-						       PDB_S(in->email), PDB_S(in->display_name),
-						       PDB_S(password_hash)),
-					NULL, &user_id);
+		                        "INSERT INTO users (org_id, role, email, name,"
+		                        " password_hash, created_at)"
+		                        " VALUES (?, 'resident', ?, ?, ?, UTC_TIMESTAMP())",
+		                        PORTAL_DB_ARGS(PDB_I(pv_get_int(link, "org_id", 0)),
+		                                       PDB_S(in->email), PDB_S(in->display_name),
+		                                       PDB_S(password_hash)),
+		                        NULL, &user_id);
 	if (status == 409) {
 		int rolled = portal_db_rollback(req);
 		return rolled ? rolled : 409;
@@ -430,7 +432,7 @@ static int join_new_account(struct portal_req *req, struct portal_value *view,
 /* The email has an account (or, from the form for existing accounts, maybe
  * none: account NULL): the password decides, as at sign-in. */
 static int join_existing_account(struct portal_req *req, struct portal_value *view,
-				 const struct join_input *in, const struct portal_value *account)
+                                 const struct join_input *in, const struct portal_value *account)
 {
 	/* No account, or one without a password yet: compared against the dummy
 	 * hash all the same, so the time does not tell. */
@@ -442,7 +444,7 @@ static int join_existing_account(struct portal_req *req, struct portal_value *vi
 		/* A page shows its form again only for 4xx other than 401, so the
 		 * form gets 422 with the same code, as the sign-in page does. */
 		return portal_fail(req, req->is_api ? 401 : 422, "unauthenticated", NULL,
-				   "join.login_failed");
+		                   "join.login_failed");
 	}
 	const struct portal_value *link = NULL;
 	struct portal_value *membership = NULL;
@@ -495,9 +497,9 @@ int join_submit(struct portal_req *req, struct portal_value *view)
 	for (int round = 0; round < 2; round++) {
 		struct portal_value *rows;
 		status = portal_db_query(req,
-					 "SELECT id, org_id, role, password_hash FROM users"
-					 " WHERE email = ?",
-					 PORTAL_DB_ARGS(PDB_S(in.email)), &rows);
+		                         "SELECT id, org_id, role, password_hash FROM users"
+		                         " WHERE email = ?",
+		                         PORTAL_DB_ARGS(PDB_S(in.email)), &rows);
 		if (status)
 			return status;
 		const struct portal_value *account = pv_first(rows);

@@ -20,9 +20,9 @@
 #include "invites.h"
 #include "qr.h"
 
-#define EMAILS_MAX 500           /* distinct addresses a request may name */
-#define EMAIL_ENTRIES_MAX 5000   /* entries before dropping duplicates: bounds the work */
-#define INVALID_SHOWN_MAX 300    /* bytes of an invalid entry echoed back */
+#define EMAILS_MAX 500         /* distinct addresses a request may name */
+#define EMAIL_ENTRIES_MAX 5000 /* entries before dropping duplicates: bounds the work */
+#define INVALID_SHOWN_MAX 300  /* bytes of an invalid entry echoed back */
 #define MESSAGE_MAX_CHARS 2000
 #define DEFAULT_MESSAGE_PARAGRAPHS 3 /* invites.default_message_1 .. _3 */
 
@@ -522,7 +522,8 @@ static struct portal_value *message_paragraphs(struct portal_arena *a, const cha
 
 const struct portal_input invite_email_inputs[] = {
     /* a textarea's text, or a list; checked address by address below */
-    {"emails", PORTAL_IN_STRINGS, PORTAL_IN_MULTILINE, 0, 1 << 20, .message = "invites.emails_invalid"},
+    {"emails", PORTAL_IN_STRINGS, PORTAL_IN_MULTILINE, 0, 1 << 20,
+     .message = "invites.emails_invalid"},
     {"message", PORTAL_IN_STRING, PORTAL_IN_MULTILINE, 0, MESSAGE_MAX_CHARS,
      .message = "invites.message_invalid"},
     {0},
@@ -539,10 +540,11 @@ int invite_email_form(struct portal_req *req, struct portal_value *view)
 	struct portal_value *invalid = pv_object(a);
 	invite_show(req, view);
 	return pv_set_str(a, view, "emails_value", pv_str(emails) ? pv_str(emails) : "") ||
-		       pv_set_str(a, view, "message_value", message ? message : "") || !invalid ||
-		       (field && pv_set_bool(a, invalid, field, true)) || pv_set(a, view, "invalid", invalid)
-		   ? 500
-		   : 0;
+	               pv_set_str(a, view, "message_value", message ? message : "") || !invalid ||
+	               (field && pv_set_bool(a, invalid, field, true)) ||
+	               pv_set(a, view, "invalid", invalid)
+	           ? 500
+	           : 0;
 }
 
 /* POST /properties/{id}/invite/email {emails, message?} and the page's form:
@@ -565,7 +567,7 @@ int invite_email(struct portal_req *req, struct portal_value *view)
 	status = recipients_read(req, r, &typed);
 	/* A page that fails shows what was typed, to correct it. */
 	if (!req->is_api && (pv_set_str(a, view, "emails_value", typed ? typed : "") ||
-			     pv_set_str(a, view, "message_value", message ? message : "")))
+	                     pv_set_str(a, view, "message_value", message ? message : "")))
 		return 500;
 	if (status)
 		return status;
@@ -616,7 +618,9 @@ int invite_email(struct portal_req *req, struct portal_value *view)
 	if (!req->is_api) {
 		struct portal_buf again = {.arena = a};
 		portal_buf_puts(&again, "");
-		pv_foreach(m, r->invalid) portal_buf_printf(&again, "%s%s", m == r->invalid->u.c.head ? "" : "\n", pv_str(m->value));
+		pv_foreach(m, r->invalid)
+			portal_buf_printf(&again, "%s%s", m == r->invalid->u.c.head ? "" : "\n",
+			                  pv_str(m->value));
 		if (again.failed || pv_set_str(a, view, "emails_value", again.data) ||
 		    pv_set_str(a, view, "message_value", message ? message : ""))
 			return 500;

@@ -50,8 +50,8 @@ const struct portal_input residents_update_inputs[] = {
 /* What a resident is in every answer of this file: {id, display_name, group,
  * state, joined_at}. users.org_id repeats the scope so that a membership row
  * pointing across organisations could still show nobody. */
-#define RESIDENT_SELECT                                                                          \
-	"SELECT u.id, u.name AS display_name, m.resident_group AS `group`, m.state,"            \
+#define RESIDENT_SELECT                                                                            \
+	"SELECT u.id, u.name AS display_name, m.resident_group AS `group`, m.state,"               \
 	" m.joined_at FROM memberships m JOIN users u ON u.id = m.user_id AND u.org_id = m.org_id" \
 	" WHERE m.property_id = ? AND m.org_id = ?"
 
@@ -60,9 +60,9 @@ const struct portal_input residents_update_inputs[] = {
  * name then id, the keyset the cursor continues from. */
 static const char list_sql[] =
     RESIDENT_SELECT " AND (? IS NULL OR m.resident_group = ?) AND (? IS NULL OR m.state = ?)"
-		    " AND (? IS NULL OR u.name LIKE ?)"
-		    " AND (? = 0 OR u.name > ? OR (u.name = ? AND u.id > ?))"
-		    " ORDER BY u.name, u.id LIMIT ?";
+                    " AND (? IS NULL OR u.name LIKE ?)"
+                    " AND (? = 0 OR u.name > ? OR (u.name = ? AND u.id > ?))"
+                    " ORDER BY u.name, u.id LIMIT ?";
 
 struct filters {
 	const char *q;       /* as typed, for the page; NULL: no search */
@@ -122,30 +122,29 @@ static int property_find(struct portal_req *req, struct portal_value **out)
 
 /* The member {user_id} of the property, or a 404 (not a member, or not of this
  * organisation's property: the same answer). */
-static int resident_find(struct portal_req *req, long long property_id,
-			 struct portal_value **out)
+static int resident_find(struct portal_req *req, long long property_id, struct portal_value **out)
 {
 	return portal_db_one(req, RESIDENT_SELECT " AND m.user_id = ?",
-			     PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(req->caller.org_id),
-					    PDB_I(portal_param_id(req, "user_id"))),
-			     out);
+	                     PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(req->caller.org_id),
+	                                    PDB_I(portal_param_id(req, "user_id"))),
+	                     out);
 }
 
 /* One page of the property's members matching f, in state (NULL: any; the
  * page's default differs from the API's, so it is passed apart from f), after
  * the cursor (after_id 0: from the start), at most limit rows. */
-static int residents_query(struct portal_req *req, long long property_id,
-			   const struct filters *f, const char *state, const char *after_key,
-			   long long after_id, int limit, struct portal_value **rows)
+static int residents_query(struct portal_req *req, long long property_id, const struct filters *f,
+                           const char *state, const char *after_key, long long after_id, int limit,
+                           struct portal_value **rows)
 {
 	const char *key = after_key ? after_key : "";
-	return portal_db_query(
-	    req, list_sql,
-	    PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(req->caller.org_id), PDB_S(f->group),
-			   PDB_S(f->group), PDB_S(state), PDB_S(state), PDB_S(f->pattern),
-			   PDB_S(f->pattern), PDB_I(after_id), PDB_S(key), PDB_S(key),
-			   PDB_I(after_id), PDB_I(limit)),
-	    rows);
+	return portal_db_query(req, list_sql,
+	                       PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(req->caller.org_id),
+	                                      PDB_S(f->group), PDB_S(f->group), PDB_S(state),
+	                                      PDB_S(state), PDB_S(f->pattern), PDB_S(f->pattern),
+	                                      PDB_I(after_id), PDB_S(key), PDB_S(key),
+	                                      PDB_I(after_id), PDB_I(limit)),
+	                       rows);
 }
 
 /* What the page needs beside the API's fields: pending, the date to show and
@@ -156,7 +155,8 @@ static int page_item(struct portal_req *req, struct portal_value *item)
 	const char *group = pv_get_str(item, "group");
 	const char *state = pv_get_str(item, "state");
 	/* The day in the deployment's time zone, as people there saw it. */
-	const char *date = portal_time_text_of(req, pv_get_str(item, "joined_at"), PORTAL_TIME_DATE);
+	const char *date =
+	    portal_time_text_of(req, pv_get_str(item, "joined_at"), PORTAL_TIME_DATE);
 	struct portal_value *options = pv_list(a);
 	bool pending = state && strcmp(state, "pending") == 0;
 	if (!options || pv_set_bool(a, item, "pending", pending) ||
@@ -202,8 +202,8 @@ static int url_append(struct portal_req *req, char **url, const char *name, cons
 		}
 	}
 	*o = '\0';
-	char *joined = portal_sprintf(req->arena, "%s%s%s=%s", *url, strchr(*url, '?') ? "&" : "?",
-				      name, enc);
+	char *joined =
+	    portal_sprintf(req->arena, "%s%s%s=%s", *url, strchr(*url, '?') ? "&" : "?", name, enc);
 	if (!joined)
 		return 500;
 	*url = joined;
@@ -254,7 +254,7 @@ static int counts_fill(struct portal_req *req, struct portal_value *view, long l
 /* The pending queue above the list (unless a state is asked for: then the list
  * itself is that state), with the same search and group filter. */
 static int queue_fill(struct portal_req *req, struct portal_value *view, long long property_id,
-		      const struct filters *f)
+                      const struct filters *f)
 {
 	struct portal_arena *a = req->arena;
 	struct portal_value *rows, *queue = pv_list(a);
@@ -288,7 +288,7 @@ static int queue_fill(struct portal_req *req, struct portal_value *view, long lo
  * everyone (its body's group is a resident's new group, not a filter).
  * 0 or an HTTP status (recorded). */
 static int residents_fill(struct portal_req *req, struct portal_value *view,
-			  struct portal_value *property, bool filtered)
+                          struct portal_value *property, bool filtered)
 {
 	struct portal_arena *a = req->arena;
 	long long property_id = pv_get_int(property, "id", 0);
@@ -304,7 +304,7 @@ static int residents_fill(struct portal_req *req, struct portal_value *view,
 	const char *state = f.state ? f.state : req->is_api ? NULL : "active";
 	struct portal_value *rows;
 	status = residents_query(req, property_id, &f, state, page.key, page.after, page.limit + 1,
-				 &rows);
+	                         &rows);
 	if (status)
 		return status;
 	if (!req->is_api && page_items(req, rows))
@@ -323,7 +323,8 @@ static int residents_fill(struct portal_req *req, struct portal_value *view,
 	    url_append(req, &next_url, "after", next))
 		return 500;
 	const char *done = filtered ? portal_in_str(req, "done") : NULL;
-	const char *notice = done ? portal_t(req, portal_sprintf(a, "residents.done_%s", done)) : "";
+	const char *notice =
+	    done ? portal_t(req, portal_sprintf(a, "residents.done_%s", done)) : "";
 	struct portal_value *filter_options = pv_list(a);
 	if (!filter_options || !notice)
 		return 500;
@@ -353,7 +354,7 @@ static int residents_fill(struct portal_req *req, struct portal_value *view,
  * reason; it shows the contacts around it, so the manager sees the list they
  * acted on. The API answers the error alone. */
 static int fail_again(struct portal_req *req, struct portal_value *view,
-		      struct portal_value *property, int status)
+                      struct portal_value *property, int status)
 {
 	if (req->is_api || !property || status < 400 || status >= 500 || status == 401 ||
 	    status == 404)
@@ -368,9 +369,9 @@ static int fail_again(struct portal_req *req, struct portal_value *view,
 /* Where a page goes after a change: the contacts, saying what was done. */
 static int page_done(struct portal_req *req, long long property_id, const char *done)
 {
-	return portal_redirect(req, portal_sprintf(req->arena,
-						   "/app/properties/%lld/residents?done=%s",
-						   property_id, done));
+	return portal_redirect(req,
+	                       portal_sprintf(req->arena, "/app/properties/%lld/residents?done=%s",
+	                                      property_id, done));
 }
 
 /* GET /properties/{id}/residents and the page /app/properties/{id}/residents. */
@@ -408,7 +409,7 @@ int residents_accept(struct portal_req *req, struct portal_value *view)
 		    "UPDATE memberships SET state = 'active' WHERE property_id = ? AND user_id = ?"
 		    " AND org_id = ? AND state = 'pending'",
 		    PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(portal_param_id(req, "user_id")),
-				   PDB_I(req->caller.org_id)),
+		                   PDB_I(req->caller.org_id)),
 		    NULL, NULL);
 	if (!status)
 		status = resident_find(req, property_id, &resident);
@@ -426,7 +427,7 @@ int residents_accept(struct portal_req *req, struct portal_value *view)
  * cannot be mailed: the rejection still happens, logged, rather than leaving
  * the person in the queue for good. */
 static int rejected_mail(struct portal_req *req, const struct portal_value *property,
-			 const struct portal_value *person)
+                         const struct portal_value *person)
 {
 	struct portal_arena *a = req->arena;
 	struct portal_value *v = pv_object(a);
@@ -447,7 +448,7 @@ static int rejected_mail(struct portal_req *req, const struct portal_value *prop
 	int status = portal_mail(req, &mail);
 	if (status == 422) {
 		portal_log("residents: user %lld rejected without mail: address refused",
-			   pv_get_int(person, "id", 0));
+		           pv_get_int(person, "id", 0));
 		return 0;
 	}
 	return status;
@@ -513,14 +514,13 @@ int residents_update(struct portal_req *req, struct portal_value *view)
 		status = resident_find(req, property_id, &resident);
 	const char *group = portal_in_str(req, "group");
 	if (!status)
-		status = portal_db_exec(
-		    req,
-		    "UPDATE memberships SET resident_group = ?"
-		    " WHERE property_id = ? AND user_id = ? AND org_id = ?",
-		    PORTAL_DB_ARGS(PDB_S(group), PDB_I(property_id),
-				   PDB_I(portal_param_id(req, "user_id")),
-				   PDB_I(req->caller.org_id)),
-		    NULL, NULL);
+		status = portal_db_exec(req,
+		                        "UPDATE memberships SET resident_group = ?"
+		                        " WHERE property_id = ? AND user_id = ? AND org_id = ?",
+		                        PORTAL_DB_ARGS(PDB_S(group), PDB_I(property_id),
+		                                       PDB_I(portal_param_id(req, "user_id")),
+		                                       PDB_I(req->caller.org_id)),
+		                        NULL, NULL);
 	/* As stored now (removed meanwhile: 404). */
 	if (!status)
 		status = resident_find(req, property_id, &resident);
@@ -546,7 +546,7 @@ int residents_remove(struct portal_req *req, struct portal_value *view)
 		    req,
 		    "DELETE FROM memberships WHERE property_id = ? AND user_id = ? AND org_id = ?",
 		    PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(portal_param_id(req, "user_id")),
-				   PDB_I(req->caller.org_id)));
+		                   PDB_I(req->caller.org_id)));
 	if (status)
 		return fail_again(req, view, property, status);
 	return req->is_api ? 204 : page_done(req, property_id, "removed");

@@ -102,7 +102,9 @@ COOKIE=$(curl -s -D - -o "$VAR/activate.json" -H 'Content-Type: application/json
 	"http://127.0.0.1:$PORT/api/v1/activate" |
 	sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | tail -n 1)
 CSRF=$(sed -n 's/.*"csrf_token":"\([^"]*\)".*/\1/p' "$VAR/activate.json")
-[ -n "$COOKIE" ] && [ -n "$CSRF" ] || die "could not sign in"
+if [ -z "$COOKIE" ] || [ -z "$CSRF" ]; then
+	die "could not sign in"
+fi
 mariadb --defaults-file="$VAR/mariadb.cnf" -u "$(id -un)" portal -e "
 	INSERT INTO properties (org_id, reference_id, name, street, zip, city, country, notes, created_at)
 	SELECT o.id, CONCAT('B-', s.seq), CONCAT('Objekt ', LPAD(s.seq, 5, '0')),

@@ -6,13 +6,13 @@
 #include "http/parse.h"
 
 static const struct parse_limits limits = {
-	.max_fields = 64,
-	.max_parts = 8,
-	.max_name = 64,
-	.max_value = 1024,
-	.max_file = 4096,
-	.max_depth = 16,
-	.max_header = 256,
+    .max_fields = 64,
+    .max_parts = 8,
+    .max_name = 64,
+    .max_value = 1024,
+    .max_file = 4096,
+    .max_depth = 16,
+    .max_header = 256,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

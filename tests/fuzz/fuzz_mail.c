@@ -65,10 +65,9 @@ static void normalise(const char *s, size_t n, struct buf *out)
 
 static void check_message(const char *msg, size_t n)
 {
-	static const char *const names[] = {"From:",         "To:",
-	                                    "Subject:",      "Date:",
-	                                    "Message-ID:",   "MIME-Version:",
-	                                    "Auto-Submitted:", "Content-Type:"};
+	static const char *const names[] = {
+	    "From:",       "To:",           "Subject:",        "Date:",
+	    "Message-ID:", "MIME-Version:", "Auto-Submitted:", "Content-Type:"};
 	size_t header = 0, col = 0;
 	int in_headers = 1, line_start = 1;
 	for (size_t i = 0; i < n; i++) {
@@ -87,7 +86,8 @@ static void check_message(const char *msg, size_t n)
 		if (++col > 998)
 			abort();
 		if (in_headers && line_start && msg[i] != ' ') {
-			if (header >= 8 || strncmp(msg + i, names[header], strlen(names[header])) != 0)
+			if (header >= 8 ||
+			    strncmp(msg + i, names[header], strlen(names[header])) != 0)
 				abort(); /* a header that should not be there */
 			header++;
 		}
@@ -104,8 +104,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(copy, data, size);
 	copy[size] = '\0';
-	const char *field[6] = {"Anna", "Betreff", "Text", "<p>HTML</p>", "a@example.org",
-	                        "abc@example.org"};
+	const char *field[6] = {"Anna",        "Betreff",       "Text",
+	                        "<p>HTML</p>", "a@example.org", "abc@example.org"};
 	size_t lens[6] = {0};
 	char *p = copy;
 	for (int i = 0; i < 6 && p <= copy + size; i++) {

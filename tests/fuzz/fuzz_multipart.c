@@ -16,13 +16,13 @@
 #define MAX_UPLOADS 8
 
 static const struct parse_limits limits = {
-	.max_fields = 8,
-	.max_parts = MAX_UPLOADS,
-	.max_name = 32,
-	.max_value = 256,
-	.max_file = 4096,
-	.max_depth = 16,
-	.max_header = 256,
+    .max_fields = 8,
+    .max_parts = MAX_UPLOADS,
+    .max_name = 32,
+    .max_value = 256,
+    .max_file = 4096,
+    .max_depth = 16,
+    .max_header = 256,
 };
 
 static char tmp_dir[] = "/tmp/fuzz-multipart-XXXXXX";
@@ -88,7 +88,7 @@ struct outcome {
 };
 
 static void parse(const char *ct, const char *body, size_t len, size_t claimed, size_t step,
-		  struct outcome *out)
+                  struct outcome *out)
 {
 	struct portal_arena *a = arena_new(4 << 20);
 	struct portal_value *obj = a ? pv_object(a) : NULL;
@@ -99,8 +99,8 @@ static void parse(const char *ct, const char *body, size_t len, size_t claimed, 
 
 	if (!obj)
 		abort();
-	out->rc = multipart_parse(a, ct, feed_read, &f, claimed, folder(), &limits, obj, &ups,
-				  &why);
+	out->rc =
+	    multipart_parse(a, ct, feed_read, &f, claimed, folder(), &limits, obj, &ups, &why);
 	if (out->rc && !why)
 		abort();
 	if (f.pos > len)

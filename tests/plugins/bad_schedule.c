@@ -8,10 +8,13 @@ static int run(struct portal_req *req)
 }
 
 static const struct portal_job jobs[] = {
-	{"nightly", "every night", run},
-	{0},
+    {"nightly", "every night", run},
+    {0},
 };
 
 const struct portal_plugin portal_plugin_v1 = {
-	PORTAL_PLUGIN_V1, .name = "bad_schedule", .version = "1", .jobs = jobs,
+    PORTAL_PLUGIN_V1,
+    .name = "bad_schedule",
+    .version = "1",
+    .jobs = jobs,
 };

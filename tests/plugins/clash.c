@@ -9,10 +9,13 @@ static int handler(struct portal_req *req, struct portal_value *view)
 }
 
 static const struct portal_route routes[] = {
-	{"GET", "/example", NULL, PORTAL_ACCESS_PUBLIC, 0, handler, NULL, NULL},
-	{0},
+    {"GET", "/example", NULL, PORTAL_ACCESS_PUBLIC, 0, handler, NULL, NULL},
+    {0},
 };
 
 const struct portal_plugin portal_plugin_v1 = {
-	PORTAL_PLUGIN_V1, .name = "clash", .version = "1", .routes = routes,
+    PORTAL_PLUGIN_V1,
+    .name = "clash",
+    .version = "1",
+    .routes = routes,
 };

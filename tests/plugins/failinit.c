@@ -10,5 +10,8 @@ static int fail(const struct portal_context *ctx, void **state)
 }
 
 const struct portal_plugin portal_plugin_v1 = {
-	PORTAL_PLUGIN_V1, .name = "failinit", .version = "1", .init = fail,
+    PORTAL_PLUGIN_V1,
+    .name = "failinit",
+    .version = "1",
+    .init = fail,
 };

@@ -11,8 +11,8 @@ static int on_joined(struct portal_req *req, const char *event, const struct por
 	const char *state = pv_get_str(payload, "state");
 	const char *group = pv_get_str(payload, "group");
 	portal_log("joined user %lld property %lld state %s group %s",
-		   pv_get_int(payload, "user_id", 0), pv_get_int(payload, "property_id", 0),
-		   state ? state : "-", group ? group : "-");
+	           pv_get_int(payload, "user_id", 0), pv_get_int(payload, "property_id", 0),
+	           state ? state : "-", group ? group : "-");
 	return 0;
 }
 
@@ -26,10 +26,7 @@ static const struct portal_route routes[] = {
 };
 
 const struct portal_plugin portal_plugin_v1 = {
-    PORTAL_PLUGIN_V1,
-    .name = "joined",
-    .version = "1",
-    .description = "Logs resident.joined (tests only)",
-    .routes = routes,
-    .listeners = listeners,
+    PORTAL_PLUGIN_V1, .name = "joined",
+    .version = "1",   .description = "Logs resident.joined (tests only)",
+    .routes = routes, .listeners = listeners,
 };

@@ -28,9 +28,9 @@ static int answer(struct portal_req *req, struct portal_value *view)
 }
 
 static const struct route_v1 routes[] = {
-	{"GET", "/sdk1/hello", NULL, PORTAL_ACCESS_PUBLIC, 0, hello, NULL, NULL},
-	{"GET", "/sdk1/answer", NULL, PORTAL_ACCESS_PUBLIC, 0, answer, NULL, NULL},
-	{0},
+    {"GET", "/sdk1/hello", NULL, PORTAL_ACCESS_PUBLIC, 0, hello, NULL, NULL},
+    {"GET", "/sdk1/answer", NULL, PORTAL_ACCESS_PUBLIC, 0, answer, NULL, NULL},
+    {0},
 };
 
 static int init_v1(void **state)
@@ -40,10 +40,6 @@ static int init_v1(void **state)
 }
 
 const struct portal_plugin portal_plugin_v1 = {
-	PORTAL_ABI_VERSION,
-	(uint32_t)sizeof(struct portal_plugin),
-	.name = "sdk1",
-	.version = "1",
-	.routes = (const struct portal_route *)routes,
-	.init_v1 = init_v1,
+    PORTAL_ABI_VERSION, (uint32_t)sizeof(struct portal_plugin),        .name = "sdk1",
+    .version = "1",     .routes = (const struct portal_route *)routes, .init_v1 = init_v1,
 };

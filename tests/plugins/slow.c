@@ -16,11 +16,14 @@ static int slow_pid(struct portal_req *req, struct portal_value *view)
 }
 
 static const struct portal_route routes[] = {
-	{"GET", "/slow/{id}", NULL, PORTAL_ACCESS_PUBLIC, 0, slow_sleep, NULL, NULL},
-	{"GET", "/slow/pid", NULL, PORTAL_ACCESS_PUBLIC, 0, slow_pid, NULL, NULL},
-	{0},
+    {"GET", "/slow/{id}", NULL, PORTAL_ACCESS_PUBLIC, 0, slow_sleep, NULL, NULL},
+    {"GET", "/slow/pid", NULL, PORTAL_ACCESS_PUBLIC, 0, slow_pid, NULL, NULL},
+    {0},
 };
 
 const struct portal_plugin portal_plugin_v1 = {
-	PORTAL_PLUGIN_V1, .name = "slow", .version = "1", .routes = routes,
+    PORTAL_PLUGIN_V1,
+    .name = "slow",
+    .version = "1",
+    .routes = routes,
 };

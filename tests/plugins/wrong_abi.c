@@ -2,5 +2,8 @@
 #include <portal/portal.h>
 
 const struct portal_plugin portal_plugin_v1 = {
-	PORTAL_ABI_VERSION + 1, sizeof(struct portal_plugin), .name = "wrong_abi", .version = "1",
+    PORTAL_ABI_VERSION + 1,
+    sizeof(struct portal_plugin),
+    .name = "wrong_abi",
+    .version = "1",
 };

@@ -2,5 +2,7 @@
 #include <portal/portal.h>
 
 const struct portal_plugin portal_plugin_v1 = {
-	PORTAL_PLUGIN_V1, .name = "someone_else", .version = "1",
+    PORTAL_PLUGIN_V1,
+    .name = "someone_else",
+    .version = "1",
 };

@@ -23,8 +23,8 @@ int main(void)
 	close(fd);
 
 	struct config *cfg = load("# a comment\n\nworkers = 3\nplugins = example  content\n"
-				  "db_password = a=b # not a comment\n",
-				  err, sizeof err);
+	                          "db_password = a=b # not a comment\n",
+	                          err, sizeof err);
 	CHECK(cfg != NULL);
 	CHECK(config_int(cfg, "workers") == 3);
 	CHECK_STR(config_get(cfg, "plugins"), "example  content");

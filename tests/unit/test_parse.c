@@ -14,13 +14,13 @@
 #include "http/parse.h"
 
 static const struct parse_limits limits = {
-	.max_fields = 100,
-	.max_parts = 20,
-	.max_name = 64,
-	.max_value = 4096,
-	.max_file = 1 << 20,
-	.max_depth = 16,
-	.max_header = 1024,
+    .max_fields = 100,
+    .max_parts = 20,
+    .max_name = 64,
+    .max_value = 4096,
+    .max_file = 1 << 20,
+    .max_depth = 16,
+    .max_header = 1024,
 };
 
 static struct portal_arena *new_arena(void)
@@ -45,16 +45,16 @@ static void test_utf8(void)
 	CHECK(utf8_valid("", 0));
 	CHECK(utf8_valid(NULL, 0));
 	CHECK(valid("plain ASCII"));
-	CHECK(valid("\xC3\xA9"));             /* é */
-	CHECK(valid("\xE2\x82\xAC"));         /* € */
-	CHECK(valid("\xF0\x9D\x84\x9E"));     /* U+1D11E */
-	CHECK(valid("\xF4\x8F\xBF\xBF"));     /* U+10FFFF */
-	CHECK(valid("\xED\x9F\xBF"));         /* U+D7FF, just below the surrogates */
-	CHECK(valid("\xEE\x80\x80"));         /* U+E000, just above */
-	CHECK(valid("\xC2\x80"));             /* U+0080, the smallest 2-byte form */
-	CHECK(valid("\xE0\xA0\x80"));         /* U+0800 */
-	CHECK(valid("\xF0\x90\x80\x80"));     /* U+10000 */
-	CHECK(utf8_valid("a\0b", 3));         /* NUL is well-formed */
+	CHECK(valid("\xC3\xA9"));         /* é */
+	CHECK(valid("\xE2\x82\xAC"));     /* € */
+	CHECK(valid("\xF0\x9D\x84\x9E")); /* U+1D11E */
+	CHECK(valid("\xF4\x8F\xBF\xBF")); /* U+10FFFF */
+	CHECK(valid("\xED\x9F\xBF"));     /* U+D7FF, just below the surrogates */
+	CHECK(valid("\xEE\x80\x80"));     /* U+E000, just above */
+	CHECK(valid("\xC2\x80"));         /* U+0080, the smallest 2-byte form */
+	CHECK(valid("\xE0\xA0\x80"));     /* U+0800 */
+	CHECK(valid("\xF0\x90\x80\x80")); /* U+10000 */
+	CHECK(utf8_valid("a\0b", 3));     /* NUL is well-formed */
 
 	/* overlong forms */
 	CHECK(!valid("\xC0\x80"));
@@ -89,7 +89,7 @@ static void test_utf8(void)
 /* ---- forms ---- */
 
 static int form(struct portal_arena *a, const char *s, const struct parse_limits *lim,
-		struct portal_value **obj)
+                struct portal_value **obj)
 {
 	const char *why = NULL;
 	*obj = pv_object(a);
@@ -125,8 +125,7 @@ static void test_form(void)
 	struct portal_value *obj;
 	const char *why = NULL;
 
-	CHECK(form(a, "a=1&b=hello+world&c=%41%42%e2%82%AC&d=%2B%26%3D&a+b=x", &limits, &obj) ==
-	      0);
+	CHECK(form(a, "a=1&b=hello+world&c=%41%42%e2%82%AC&d=%2B%26%3D&a+b=x", &limits, &obj) == 0);
 	CHECK_STR(pv_get_str(obj, "a"), "1");
 	CHECK_STR(pv_get_str(obj, "b"), "hello world");
 	CHECK_STR(pv_get_str(obj, "c"), "AB\xE2\x82\xAC");
@@ -194,11 +193,12 @@ static void test_form(void)
 
 	/* a tiny arena: exhaustion is a 413, never a crash */
 	struct portal_arena *small = arena_new(512);
-	const char *many = "aaaaaaaaaaaaaaaa=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
-			   "&c=dddddddddddddddddddddddddddddddddddddddddddddddddddddd"
-			   "&e=dddddddddddddddddddddddddddddddddddddddddddddddddddddd"
-			   "&f=dddddddddddddddddddddddddddddddddddddddddddddddddddddd"
-			   "&g=dddddddddddddddddddddddddddddddddddddddddddddddddddddd";
+	const char *many =
+	    "aaaaaaaaaaaaaaaa=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+	    "&c=dddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+	    "&e=dddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+	    "&f=dddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+	    "&g=dddddddddddddddddddddddddddddddddddddddddddddddddddddd";
 	obj = pv_object(small);
 	CHECK(obj && form_parse(small, many, strlen(many), &limits, obj, &why) == 413);
 	arena_free(small);
@@ -219,7 +219,7 @@ static void test_cookies(void)
 
 	obj = pv_object(a);
 	CHECK(cookies_parse(a, "sid=first; sid=second;lang=en;  c = 3 ;q=\"quoted\";tok=a=b",
-			    obj) == 0);
+	                    obj) == 0);
 	CHECK_STR(pv_get_str(obj, "sid"), "first");
 	CHECK_STR(pv_get_str(obj, "lang"), "en");
 	CHECK_STR(pv_get_str(obj, "c"), "3");
@@ -227,9 +227,10 @@ static void test_cookies(void)
 	CHECK_STR(pv_get_str(obj, "tok"), "a=b");
 
 	obj = pv_object(a);
-	CHECK(cookies_parse(a, "novalue; =x; good=1; bad name=2; ctl=a\x01; utf=\xC3\x28; "
-			       "sl/sh=1;;; empty=",
-			    obj) == 0);
+	CHECK(cookies_parse(a,
+	                    "novalue; =x; good=1; bad name=2; ctl=a\x01; utf=\xC3\x28; "
+	                    "sl/sh=1;;; empty=",
+	                    obj) == 0);
 	CHECK(obj->u.c.count == 2);
 	CHECK_STR(pv_get_str(obj, "good"), "1");
 	CHECK_STR(pv_get_str(obj, "empty"), "");
@@ -243,11 +244,12 @@ static void test_cookies(void)
 
 	struct portal_arena *small = arena_new(256);
 	obj = pv_object(small);
-	CHECK(cookies_parse(small, "a=1111111111111111111111111111111111111111111111111111111; "
-				   "b=1111111111111111111111111111111111111111111111111111111; "
-				   "c=1111111111111111111111111111111111111111111111111111111; "
-				   "d=1111111111111111111111111111111111111111111111111111111",
-			    obj) == -1);
+	CHECK(cookies_parse(small,
+	                    "a=1111111111111111111111111111111111111111111111111111111; "
+	                    "b=1111111111111111111111111111111111111111111111111111111; "
+	                    "c=1111111111111111111111111111111111111111111111111111111; "
+	                    "d=1111111111111111111111111111111111111111111111111111111",
+	                    obj) == -1);
 	arena_free(small);
 	arena_free(a);
 }
@@ -255,7 +257,7 @@ static void test_cookies(void)
 /* ---- JSON ---- */
 
 static int json(struct portal_arena *a, const char *s, const struct parse_limits *lim,
-		struct portal_value **out)
+                struct portal_value **out)
 {
 	const char *why = NULL;
 	*out = NULL;
@@ -297,7 +299,7 @@ static void test_json_parse(void)
 	struct portal_value *v;
 
 	CHECK(json(a, "{\"a\":{\"b\":[1,2,{\"c\":null}]},\"t\":true,\"f\":false,\"e\":{},\"l\":[]}",
-		   &limits, &v) == 0);
+	           &limits, &v) == 0);
 	struct portal_value *in = pv_get(v, "a");
 	CHECK(in && in->type == PV_OBJECT);
 	struct portal_value *list = pv_get(in, "b");
@@ -316,9 +318,9 @@ static void test_json_parse(void)
 
 	/* numbers */
 	CHECK(json(a,
-		   "{\"i\":42,\"n\":-7,\"max\":9223372036854775807,\"min\":-9223372036854775808,"
-		   "\"over\":9223372036854775808,\"d\":1.5,\"e\":1e3,\"z\":-0,\"tiny\":1e-400}",
-		   &limits, &v) == 0);
+	           "{\"i\":42,\"n\":-7,\"max\":9223372036854775807,\"min\":-9223372036854775808,"
+	           "\"over\":9223372036854775808,\"d\":1.5,\"e\":1e3,\"z\":-0,\"tiny\":1e-400}",
+	           &limits, &v) == 0);
 	CHECK(pv_get_int(v, "i", 0) == 42);
 	CHECK(pv_get_int(v, "n", 0) == -7);
 	CHECK(pv_get_int(v, "max", 0) == LLONG_MAX);
@@ -337,7 +339,7 @@ static void test_json_parse(void)
 
 	/* escapes */
 	CHECK(json(a, "{\"s\":\"a\\\"b\\\\c\\/d\\n\\t\\u00e9\\ud834\\udd1e\",\"k\\u00e9\":1}",
-		   &limits, &v) == 0);
+	           &limits, &v) == 0);
 	CHECK_STR(pv_get_str(v, "s"), "a\"b\\c/d\n\t\xC3\xA9\xF0\x9D\x84\x9E");
 	CHECK(pv_get_int(v, "k\xC3\xA9", 0) == 1);
 	CHECK(pv_get(v, "s") && pv_get(v, "s")->u.s.len == 15);
@@ -395,10 +397,29 @@ static void test_json_parse(void)
 
 	/* malformed */
 	static const char *const bad[] = {
-		"", " ", "{", "}", "{\"a\":}", "{\"a\":1", "{'a':1}", "{\"a\":1,}", "{a:1}",
-		"{\"a\" 1}", "{\"a\":01}", "{\"a\":.5}", "{\"a\":1.}", "{\"a\":tru}",
-		"{\"a\":\"x\n\"}", "/* c */{}", "{}// c", "{\"a\":NaN}", "{\"a\":\"\\x41\"}",
-		"{\"a\":\"\\u12\"}", "{\"a\":[1,]}", "{\"a\":-}", "\xEF\xBB\xBF{}",
+	    "",
+	    " ",
+	    "{",
+	    "}",
+	    "{\"a\":}",
+	    "{\"a\":1",
+	    "{'a':1}",
+	    "{\"a\":1,}",
+	    "{a:1}",
+	    "{\"a\" 1}",
+	    "{\"a\":01}",
+	    "{\"a\":.5}",
+	    "{\"a\":1.}",
+	    "{\"a\":tru}",
+	    "{\"a\":\"x\n\"}",
+	    "/* c */{}",
+	    "{}// c",
+	    "{\"a\":NaN}",
+	    "{\"a\":\"\\x41\"}",
+	    "{\"a\":\"\\u12\"}",
+	    "{\"a\":[1,]}",
+	    "{\"a\":-}",
+	    "\xEF\xBB\xBF{}",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		int rc = json_status(bad[i], &limits);
@@ -449,8 +470,8 @@ static void test_json_render(void)
 
 	/* round trip */
 	const char *doc = "{\"a\":{\"b\":[1,2,{\"c\":null}]},\"t\":true,\"f\":false,\"d\":1.5,"
-			  "\"i\":-9223372036854775808,\"s\":\"x\\\"y\\\\z\\n\\u0001\",\"e\":{},"
-			  "\"l\":[],\"w\":2.0,\"big\":1e+300,\"u\":\"\xC3\xA9\"}";
+	                  "\"i\":-9223372036854775808,\"s\":\"x\\\"y\\\\z\\n\\u0001\",\"e\":{},"
+	                  "\"l\":[],\"w\":2.0,\"big\":1e+300,\"u\":\"\xC3\xA9\"}";
 	CHECK(json(a, doc, &limits, &v) == 0);
 	CHECK_STR(render(v), doc);
 
@@ -461,7 +482,7 @@ static void test_json_render(void)
 	CHECK(pv_set_str(a, v, "near", "\xE2\x80\xA7\xE2\x80\xAA") == 0);
 	const char *out = render(v);
 	CHECK_STR(out, "{\"h\":\"<\\/script><script>alert(1)<\\/script>\","
-		       "\"ls\":\"a\\u2028z\\u2029\\u2028\",\"near\":\"\xE2\x80\xA7\xE2\x80\xAA\"}");
+	               "\"ls\":\"a\\u2028z\\u2029\\u2028\",\"near\":\"\xE2\x80\xA7\xE2\x80\xAA\"}");
 	CHECK(out && !strstr(out, "</"));
 	/* and the escaped text reads back as the same strings */
 	struct portal_value *back;
@@ -565,14 +586,14 @@ struct mp_result {
 
 /* Parses body with content_length = len + extra, served step bytes at a time. */
 static struct mp_result mp_run(const char *ct, const char *body, size_t len, size_t extra,
-			       size_t step, const struct parse_limits *lim)
+                               size_t step, const struct parse_limits *lim)
 {
 	struct mp_result r = {.a = new_arena()};
 	struct reader rd = {.data = body, .len = len, .step = step};
 
 	r.obj = pv_object(r.a);
 	r.rc = multipart_parse(r.a, ct, reader_read, &rd, len + extra, tmp_dir, lim, r.obj,
-			       &r.uploads, &r.why);
+	                       &r.uploads, &r.why);
 	if (r.rc && !r.why)
 		r.rc = -1;
 	if (r.rc) /* nothing stays on disk after a failure, even before the arena goes */
@@ -580,8 +601,7 @@ static struct mp_result mp_run(const char *ct, const char *body, size_t len, siz
 	return r;
 }
 
-static int mp_status(const char *ct, const char *body, size_t extra,
-		     const struct parse_limits *lim)
+static int mp_status(const char *ct, const char *body, size_t extra, const struct parse_limits *lim)
 {
 	struct mp_result r = mp_run(ct, body, strlen(body), extra, 0, lim);
 	arena_free(r.a);
@@ -605,8 +625,7 @@ static bool file_is(const struct portal_upload *up, const char *want, size_t wan
 {
 	size_t len = 0;
 	char *data = slurp(up->path, &len);
-	bool same = data && len == want_len && up->size == want_len &&
-		    memcmp(data, want, len) == 0;
+	bool same = data && len == want_len && up->size == want_len && memcmp(data, want, len) == 0;
 	free(data);
 	return same;
 }
@@ -624,10 +643,12 @@ static const char ct_b[] = "multipart/form-data; boundary=XyZ";
 	"\r\n"                                                                     \
 	"a\r\n"                                                                    \
 	"--XyZ\r\n"                                                                \
-	"Content-Disposition: form-data; name=\"photo\"; filename=\"k\xC3\xBC" "che.jpg\"\r\n" \
+	"Content-Disposition: form-data; name=\"photo\"; filename=\"k\xC3\xBC"     \
+	"che.jpg\"\r\n"                                                            \
 	"Content-Type: image/jpeg\r\n"                                             \
 	"\r\n"                                                                     \
-	"\xFF\xD8\x00" "binary\r\n-XyZ--XyZnot\r\r\n\n\r\n--Xy\r\n"                \
+	"\xFF\xD8\x00"                                                             \
+	"binary\r\n-XyZ--XyZnot\r\r\n\n\r\n--Xy\r\n"                               \
 	"--XyZ\r\n"                                                                \
 	"Content-Disposition: form-data; name=tag\r\n"                             \
 	"\r\n"                                                                     \
@@ -648,7 +669,8 @@ static const char ct_b[] = "multipart/form-data; boundary=XyZ";
 	"--XyZ--\r\n"                                                              \
 	"epilogue, ignored\r\n"
 
-static const char photo[] = "\xFF\xD8\x00" "binary\r\n-XyZ--XyZnot\r\r\n\n\r\n--Xy";
+static const char photo[] = "\xFF\xD8\x00"
+                            "binary\r\n-XyZ--XyZnot\r\r\n\n\r\n--Xy";
 
 static void check_form_body(struct mp_result *r, size_t step)
 {
@@ -668,7 +690,8 @@ static void check_form_body(struct mp_result *r, size_t step)
 	if (!up)
 		return;
 	CHECK_STR(up->field, "photo");
-	CHECK_STR(up->filename, "k\xC3\xBC" "che.jpg");
+	CHECK_STR(up->filename, "k\xC3\xBC"
+	                        "che.jpg");
 	CHECK_STR(up->content_type, "image/jpeg");
 	CHECK(file_is(up, photo, sizeof photo - 1));
 	CHECK(strncmp(up->path, tmp_dir, strlen(tmp_dir)) == 0);
@@ -701,7 +724,7 @@ static void test_multipart_basic(void)
 
 	for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
 		struct mp_result r =
-			mp_run(ct_b, FORM_BODY, sizeof FORM_BODY - 1, 0, steps[i], &limits);
+		    mp_run(ct_b, FORM_BODY, sizeof FORM_BODY - 1, 0, steps[i], &limits);
 		check_form_body(&r, steps[i]);
 		arena_free(r.a);
 		CHECK(files_in_tmp() == 0);
@@ -709,9 +732,9 @@ static void test_multipart_basic(void)
 
 	/* quoted boundaries, other parameters, no preamble */
 	const char *body = "--a b:c\r\nContent-Disposition: form-data; name=x\r\n\r\n1\r\n"
-			   "--a b:c--";
-	struct mp_result r = mp_run("Multipart/Form-Data; charset=utf-8; boundary=\"a b:c\"",
-				    body, strlen(body), 0, 0, &limits);
+	                   "--a b:c--";
+	struct mp_result r = mp_run("Multipart/Form-Data; charset=utf-8; boundary=\"a b:c\"", body,
+	                            strlen(body), 0, 0, &limits);
 	CHECK(r.rc == 0);
 	CHECK_STR(pv_get_str(r.obj, "x"), "1");
 	CHECK(r.uploads == NULL);
@@ -724,7 +747,7 @@ static void test_multipart_basic(void)
 	snprintf(ct, sizeof ct, "multipart/form-data; boundary=%s", b);
 	char body2[300];
 	snprintf(body2, sizeof body2,
-		 "--%s\r\nContent-Disposition: form-data; name=\"v\"\r\n\r\nok\r\n--%s--", b, b);
+	         "--%s\r\nContent-Disposition: form-data; name=\"v\"\r\n\r\nok\r\n--%s--", b, b);
 	CHECK(mp_status(ct, body2, 0, &limits) == 0);
 
 	/* uploads already listed stay first */
@@ -734,7 +757,7 @@ static void test_multipart_basic(void)
 	struct portal_upload *list = &earlier;
 	struct reader rd = {.data = FORM_BODY, .len = sizeof FORM_BODY - 1};
 	CHECK(multipart_parse(a, ct_b, reader_read, &rd, rd.len, tmp_dir, &limits, obj, &list,
-			      NULL) == 0);
+	                      NULL) == 0);
 	CHECK(list == &earlier && earlier.next && strcmp(earlier.next->field, "photo") == 0);
 	arena_free(a);
 	CHECK(files_in_tmp() == 0);
@@ -758,8 +781,8 @@ static void test_multipart_large(void)
 		file[i] = (char)(seed >> 16);
 	}
 	int h = snprintf(body, 512,
-			 "--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"b\"\r\n"
-			 "\r\n");
+	                 "--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"b\"\r\n"
+	                 "\r\n");
 	/* partial delimiters that straddle the edges of 64 KiB reads */
 	for (size_t at = 65536 - (size_t)h - 3; at + 16 < n; at += 65536) {
 		memcpy(file + at, "\r\n--Xy", 6);
@@ -791,7 +814,7 @@ static void test_multipart_large(void)
 }
 
 #define PART(name) "--XyZ\r\nContent-Disposition: form-data; name=\"" name "\"\r\n\r\nv\r\n"
-#define FILE_PART(name, data)                                                                 \
+#define FILE_PART(name, data)                                                                     \
 	"--XyZ\r\nContent-Disposition: form-data; name=\"" name "\"; filename=\"f\"\r\n\r\n" data \
 	"\r\n"
 
@@ -800,7 +823,7 @@ static void test_multipart_errors(void)
 	/* truncated bodies */
 	CHECK(mp_status(ct_b, PART("a") "--XyZ--", 10, &limits) == 400); /* short of its length */
 	CHECK(mp_status(ct_b, PART("a") "--XyZ--", 0, &limits) == 0);
-	CHECK(mp_status(ct_b, PART("a"), 0, &limits) == 400);           /* no closing boundary */
+	CHECK(mp_status(ct_b, PART("a"), 0, &limits) == 400); /* no closing boundary */
 	CHECK(mp_status(ct_b, PART("a") "--XyZ", 0, &limits) == 400);
 	CHECK(mp_status(ct_b, PART("a") "--XyZ-", 0, &limits) == 400);
 	CHECK(mp_status(ct_b, PART("a") "--XyZ\r\n", 0, &limits) == 400);
@@ -821,8 +844,8 @@ static void test_multipart_errors(void)
 	struct portal_upload *ups = NULL;
 	const char *why = NULL;
 	struct reader rd = {.data = body, .len = strlen(body) - 12, .fail = true};
-	CHECK(multipart_parse(a, ct_b, reader_read, &rd, strlen(body), tmp_dir, &limits, obj,
-			      &ups, &why) == 400);
+	CHECK(multipart_parse(a, ct_b, reader_read, &rd, strlen(body), tmp_dir, &limits, obj, &ups,
+	                      &why) == 400);
 	CHECK(ups == NULL && why != NULL);
 	CHECK(files_in_tmp() == 0);
 	arena_free(a);
@@ -833,58 +856,75 @@ static void test_multipart_errors(void)
 	CHECK(mp_status(ct_b, PART("a") "--XyZ\rx--XyZ--", 0, &limits) == 400);
 	CHECK(mp_status(ct_b, "--XyZ\r\n\r\nv\r\n--XyZ--", 0, &limits) == 400);
 	CHECK(mp_status(ct_b, "--XyZ\r\nContent-Type: text/plain\r\n\r\nv\r\n--XyZ--", 0,
-			&limits) == 400);
+	                &limits) == 400);
 	CHECK(mp_status(ct_b, "--XyZ\r\nContent-Disposition: form-data\r\n\r\nv\r\n--XyZ--", 0,
-			&limits) == 400);
-	CHECK(mp_status(ct_b, "--XyZ\r\nContent-Disposition: attachment; name=a\r\n\r\nv\r\n--XyZ--",
-			0, &limits) == 400);
+	                &limits) == 400);
+	CHECK(mp_status(ct_b,
+	                "--XyZ\r\nContent-Disposition: attachment; name=a\r\n\r\nv\r\n--XyZ--", 0,
+	                &limits) == 400);
 	CHECK(mp_status(ct_b, "--XyZ\r\nContent-Disposition form-data; name=a\r\n\r\nv\r\n--XyZ--",
-			0, &limits) == 400);
-	CHECK(mp_status(ct_b, "--XyZ\r\nContent-Disposition: form-data;\r\n name=a\r\n\r\nv\r\n--XyZ--",
-			0, &limits) == 400);
-	CHECK(mp_status(ct_b, "--XyZ\r\nContent-Disposition: form-data; name=\"a\nb\"\r\n\r\nv\r\n--XyZ--",
-			0, &limits) == 400);
-	CHECK(mp_status(ct_b, "--XyZ\r\nContent-Disposition: form-data; name=\"a\r\n\r\nv\r\n--XyZ--",
-			0, &limits) == 400);
-	CHECK(mp_status(ct_b, "--XyZ\r\nContent-Disposition: form-data; name=\"\xC3\x28\"\r\n\r\nv\r\n--XyZ--",
-			0, &limits) == 400);
-	CHECK(mp_status(ct_b, "--XyZ\r\nContent-Disposition: form-data; name=a\r\n"
-			      "Content-Disposition: form-data; name=b\r\n\r\nv\r\n--XyZ--",
-			0, &limits) == 400);
-	CHECK(mp_status(ct_b, "--XyZ\r\nContent-Disposition: form-data; name=a; filename=x\r\n"
-			      "Content-Type: a\r\nContent-Type: b\r\n\r\nv\r\n--XyZ--",
-			0, &limits) == 400);
+	                0, &limits) == 400);
+	CHECK(mp_status(ct_b,
+	                "--XyZ\r\nContent-Disposition: form-data;\r\n name=a\r\n\r\nv\r\n--XyZ--",
+	                0, &limits) == 400);
+	CHECK(
+	    mp_status(ct_b,
+	              "--XyZ\r\nContent-Disposition: form-data; name=\"a\nb\"\r\n\r\nv\r\n--XyZ--",
+	              0, &limits) == 400);
+	CHECK(mp_status(ct_b,
+	                "--XyZ\r\nContent-Disposition: form-data; name=\"a\r\n\r\nv\r\n--XyZ--", 0,
+	                &limits) == 400);
+	CHECK(mp_status(
+	          ct_b,
+	          "--XyZ\r\nContent-Disposition: form-data; name=\"\xC3\x28\"\r\n\r\nv\r\n--XyZ--",
+	          0, &limits) == 400);
+	CHECK(mp_status(ct_b,
+	                "--XyZ\r\nContent-Disposition: form-data; name=a\r\n"
+	                "Content-Disposition: form-data; name=b\r\n\r\nv\r\n--XyZ--",
+	                0, &limits) == 400);
+	CHECK(mp_status(ct_b,
+	                "--XyZ\r\nContent-Disposition: form-data; name=a; filename=x\r\n"
+	                "Content-Type: a\r\nContent-Type: b\r\n\r\nv\r\n--XyZ--",
+	                0, &limits) == 400);
 	/* filename* and repeated parameters */
-	CHECK(mp_status(ct_b, "--XyZ\r\nContent-Disposition: form-data; name=a; "
-			      "filename*=UTF-8''x.txt\r\n\r\nv\r\n--XyZ--",
-			0, &limits) == 400);
-	CHECK(mp_status(ct_b, "--XyZ\r\nContent-Disposition: form-data; name=a; filename=x; "
-			      "filename*=UTF-8''y.txt\r\n\r\nv\r\n--XyZ--",
-			0, &limits) == 400);
-	CHECK(mp_status(ct_b, "--XyZ\r\nContent-Disposition: form-data; name=\"a\"; name=\"b\"\r\n"
-			      "\r\nv\r\n--XyZ--",
-			0, &limits) == 400);
-	CHECK(mp_status(ct_b, "--XyZ\r\nContent-Disposition: form-data; name=\"a\"; NAME=\"b\"\r\n"
-			      "\r\nv\r\n--XyZ--",
-			0, &limits) == 400);
-	CHECK(mp_status(ct_b, "--XyZ\r\nContent-Disposition: form-data; name=\"a\\\"; name=\"b\"\r\n"
-			      "\r\nv\r\n--XyZ--",
-			0, &limits) == 400);
-	CHECK(mp_status(ct_b, "--XyZ\r\nContent-Disposition: form-data; name=a; filename=x; "
-			      "filename=y\r\n\r\nv\r\n--XyZ--",
-			0, &limits) == 400);
+	CHECK(mp_status(ct_b,
+	                "--XyZ\r\nContent-Disposition: form-data; name=a; "
+	                "filename*=UTF-8''x.txt\r\n\r\nv\r\n--XyZ--",
+	                0, &limits) == 400);
+	CHECK(mp_status(ct_b,
+	                "--XyZ\r\nContent-Disposition: form-data; name=a; filename=x; "
+	                "filename*=UTF-8''y.txt\r\n\r\nv\r\n--XyZ--",
+	                0, &limits) == 400);
+	CHECK(mp_status(ct_b,
+	                "--XyZ\r\nContent-Disposition: form-data; name=\"a\"; name=\"b\"\r\n"
+	                "\r\nv\r\n--XyZ--",
+	                0, &limits) == 400);
+	CHECK(mp_status(ct_b,
+	                "--XyZ\r\nContent-Disposition: form-data; name=\"a\"; NAME=\"b\"\r\n"
+	                "\r\nv\r\n--XyZ--",
+	                0, &limits) == 400);
+	CHECK(mp_status(ct_b,
+	                "--XyZ\r\nContent-Disposition: form-data; name=\"a\\\"; name=\"b\"\r\n"
+	                "\r\nv\r\n--XyZ--",
+	                0, &limits) == 400);
+	CHECK(mp_status(ct_b,
+	                "--XyZ\r\nContent-Disposition: form-data; name=a; filename=x; "
+	                "filename=y\r\n\r\nv\r\n--XyZ--",
+	                0, &limits) == 400);
 	/* values */
-	CHECK(mp_status(ct_b, "--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\n\xC3\x28\r\n"
-			      "--XyZ--",
-			0, &limits) == 400);
+	CHECK(mp_status(ct_b,
+	                "--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\n\xC3\x28\r\n"
+	                "--XyZ--",
+	                0, &limits) == 400);
 	static const char nul[] = "--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\nx\0y\r\n"
-				  "--XyZ--";
+	                          "--XyZ--";
 	r = mp_run(ct_b, nul, sizeof nul - 1, 0, 0, &limits);
 	CHECK(r.rc == 400);
 	arena_free(r.a);
-	CHECK(mp_status(ct_b, "--XyZ\r\nContent-Disposition: form-data; name=\"\"\r\n\r\nv\r\n"
-			      "--XyZ--",
-			0, &limits) == 0);
+	CHECK(mp_status(ct_b,
+	                "--XyZ\r\nContent-Disposition: form-data; name=\"\"\r\n\r\nv\r\n"
+	                "--XyZ--",
+	                0, &limits) == 0);
 
 	/* content types and boundaries */
 	const char *ok = PART("a") "--XyZ--";
@@ -917,10 +957,11 @@ static void test_multipart_limits(void)
 	lim.max_parts = 3;
 	CHECK(mp_status(ct_b, PART("a") PART("b") FILE_PART("c", "x") "--XyZ--", 0, &lim) == 0);
 	CHECK(mp_status(ct_b, PART("a") PART("b") FILE_PART("c", "x") PART("d") "--XyZ--", 0,
-			&lim) == 413);
-	CHECK(mp_status(ct_b, FILE_PART("a", "1") FILE_PART("b", "2") FILE_PART("c", "3")
-				      FILE_PART("d", "4") "--XyZ--",
-			0, &lim) == 413);
+	                &lim) == 413);
+	CHECK(mp_status(ct_b,
+	                FILE_PART("a", "1") FILE_PART("b", "2") FILE_PART("c", "3")
+	                    FILE_PART("d", "4") "--XyZ--",
+	                0, &lim) == 413);
 	CHECK(mp_status(ct_b, PART("") PART("") PART("") PART("") "--XyZ--", 0, &lim) == 413);
 
 	lim = limits;
@@ -936,12 +977,14 @@ static void test_multipart_limits(void)
 
 	lim = limits;
 	lim.max_value = 4;
-	CHECK(mp_status(ct_b, "--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\n1234\r\n"
-			      "--XyZ--",
-			0, &lim) == 0);
-	CHECK(mp_status(ct_b, "--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\n12345\r\n"
-			      "--XyZ--",
-			0, &lim) == 413);
+	CHECK(mp_status(ct_b,
+	                "--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\n1234\r\n"
+	                "--XyZ--",
+	                0, &lim) == 0);
+	CHECK(mp_status(ct_b,
+	                "--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\n12345\r\n"
+	                "--XyZ--",
+	                0, &lim) == 413);
 
 	lim = limits;
 	lim.max_name = 3;
@@ -952,10 +995,11 @@ static void test_multipart_limits(void)
 	lim = limits;
 	lim.max_header = 60;
 	CHECK(mp_status(ct_b, PART("a") "--XyZ--", 0, &lim) == 0);
-	CHECK(mp_status(ct_b,
-			"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\nX-Pad: 1234567890\r\n"
-			"\r\nv\r\n--XyZ--",
-			0, &lim) == 413);
+	CHECK(
+	    mp_status(ct_b,
+	              "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\nX-Pad: 1234567890\r\n"
+	              "\r\nv\r\n--XyZ--",
+	              0, &lim) == 413);
 	char *endless = malloc(100000);
 	if (endless) {
 		strcpy(endless, "--XyZ\r\nContent-Disposition: form-data; name=\"a");
@@ -967,7 +1011,7 @@ static void test_multipart_limits(void)
 	}
 	/* an empty file input: no upload, and no file */
 	const char *no_file = "--XyZ\r\nContent-Disposition: form-data; name=f; filename=\"\"\r\n"
-			      "\r\n\r\n--XyZ--";
+	                      "\r\n\r\n--XyZ--";
 	struct mp_result r = mp_run(ct_b, no_file, strlen(no_file), 0, 0, &limits);
 	CHECK(r.rc == 0 && r.uploads == NULL && files_in_tmp() == 0);
 	arena_free(r.a);
@@ -976,10 +1020,10 @@ static void test_multipart_limits(void)
 	struct portal_value *obj = pv_object(a);
 	struct portal_upload *ups = NULL;
 	const char *big = FILE_PART("a", "1") FILE_PART("b", "2") FILE_PART("c", "3")
-		FILE_PART("d", "4") FILE_PART("e", "5") "--XyZ--";
+	    FILE_PART("d", "4") FILE_PART("e", "5") "--XyZ--";
 	struct reader rd = {.data = big, .len = strlen(big)};
 	CHECK(multipart_parse(a, ct_b, reader_read, &rd, rd.len, tmp_dir, &limits, obj, &ups,
-			      NULL) == 413);
+	                      NULL) == 413);
 	CHECK(files_in_tmp() == 0);
 	arena_free(a);
 	/* an unusable folder */
@@ -987,7 +1031,7 @@ static void test_multipart_limits(void)
 	obj = pv_object(a);
 	rd = (struct reader){.data = big, .len = strlen(big)};
 	CHECK(multipart_parse(a, ct_b, reader_read, &rd, rd.len, "/nonexistent/folder", &limits,
-			      obj, &ups, NULL) == 500);
+	                      obj, &ups, NULL) == 500);
 	arena_free(a);
 }
 

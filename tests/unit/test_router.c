@@ -10,19 +10,19 @@ static int handler(struct portal_req *req, struct portal_value *view)
 }
 
 static const struct portal_route routes[] = {
-	{"GET", "/tickets", "/app/tickets", PORTAL_ACCESS_MANAGER, 0, handler, "t", NULL},
-	{"GET", "/tickets/{id}", "/app/tickets/{id}", PORTAL_ACCESS_MANAGER, 0, handler, "t", NULL},
-	{"POST", "/tickets/{id}/comments", NULL, PORTAL_ACCESS_SIGNED_IN, 0, handler, NULL, NULL},
-	{"GET", NULL, "/app/tickets/new", PORTAL_ACCESS_MANAGER, 0, handler, "n", NULL},
-	{"GET", "/join/{token}", "/join/{token}", PORTAL_ACCESS_PUBLIC, 0, handler, "j", NULL},
-	{"GET", "/calendar/{token}.ics", NULL, PORTAL_ACCESS_PUBLIC, 0, handler, NULL, NULL},
-	{"DELETE", "/properties/{id}/residents/{user_id}", NULL, PORTAL_ACCESS_MANAGER, 0, handler,
-	 NULL, NULL},
-	{"GET", NULL, "/", PORTAL_ACCESS_PUBLIC, 0, handler, "home", NULL},
+    {"GET", "/tickets", "/app/tickets", PORTAL_ACCESS_MANAGER, 0, handler, "t", NULL},
+    {"GET", "/tickets/{id}", "/app/tickets/{id}", PORTAL_ACCESS_MANAGER, 0, handler, "t", NULL},
+    {"POST", "/tickets/{id}/comments", NULL, PORTAL_ACCESS_SIGNED_IN, 0, handler, NULL, NULL},
+    {"GET", NULL, "/app/tickets/new", PORTAL_ACCESS_MANAGER, 0, handler, "n", NULL},
+    {"GET", "/join/{token}", "/join/{token}", PORTAL_ACCESS_PUBLIC, 0, handler, "j", NULL},
+    {"GET", "/calendar/{token}.ics", NULL, PORTAL_ACCESS_PUBLIC, 0, handler, NULL, NULL},
+    {"DELETE", "/properties/{id}/residents/{user_id}", NULL, PORTAL_ACCESS_MANAGER, 0, handler,
+     NULL, NULL},
+    {"GET", NULL, "/", PORTAL_ACCESS_PUBLIC, 0, handler, "home", NULL},
 };
 
 static enum route_result match(struct router *r, const char *method, const char *path,
-			       struct route_match *m)
+                               struct route_match *m)
 {
 	memset(m, 0, sizeof *m);
 	return router_match(r, method, path, m);
@@ -76,10 +76,12 @@ int main(void)
 	CHECK(router_is_api("/api/v1") && router_is_api("/api/v1/x") && !router_is_api("/api/v10"));
 
 	/* clashes: the same shape, even with other parameter names */
-	struct portal_route clash = {"GET", "/tickets/{ticket_id}", NULL, 0, 0, handler, NULL, NULL};
+	struct portal_route clash = {"GET", "/tickets/{ticket_id}", NULL, 0, 0, handler, NULL,
+	                             NULL};
 	CHECK(router_add(r, &clash, &owner, "other", err, sizeof err) == -1);
 	CHECK(strstr(err, "other") && strstr(err, "clashes"));
-	struct portal_route other_method = {"PATCH", "/tickets/{id}", NULL, 0, 0, handler, NULL, NULL};
+	struct portal_route other_method = {"PATCH", "/tickets/{id}", NULL, 0,
+	                                    0,       handler,         NULL, NULL};
 	CHECK(router_add(r, &other_method, &owner, "other", err, sizeof err) == 0);
 	struct portal_route bad = {"GET", "tickets", NULL, 0, 0, handler, NULL, NULL};
 	CHECK(router_add(r, &bad, &owner, "other", err, sizeof err) == -1);

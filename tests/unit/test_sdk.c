@@ -28,10 +28,24 @@ static void test_schedule_parse(void)
 	CHECK(schedule_parse("daily 06:30", &s) == 0 && s.daily_minute == 390 && !s.every_seconds);
 	CHECK(schedule_parse("daily 00:00", &s) == 0 && s.daily_minute == 0);
 	CHECK(schedule_parse("daily 23:59", &s) == 0);
-	const char *bad[] = {"", "every", "every 0s", "every -5s", "every 5", "every 5d",
-			     "every 5s ", "every 05s", "every 169h", "every 99999999999s",
-			     "daily 24:00", "daily 6:30", "daily 06:60", "daily 06:30 ",
-			     "daily 06-30", "Daily 06:30", "hourly", "every 1.5h"};
+	const char *bad[] = {"",
+	                     "every",
+	                     "every 0s",
+	                     "every -5s",
+	                     "every 5",
+	                     "every 5d",
+	                     "every 5s ",
+	                     "every 05s",
+	                     "every 169h",
+	                     "every 99999999999s",
+	                     "daily 24:00",
+	                     "daily 6:30",
+	                     "daily 06:60",
+	                     "daily 06:30 ",
+	                     "daily 06-30",
+	                     "Daily 06:30",
+	                     "hourly",
+	                     "every 1.5h"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		CHECK(schedule_parse(bad[i], &s) == -1);
 		if (schedule_parse(bad[i], &s) != -1)
@@ -74,9 +88,11 @@ static void test_times(struct portal_req *req)
 	CHECK(utc("2026-12-01T19:00:00+01:00") == utc("2026-12-01T18:00:00Z"));
 	CHECK(utc("2026-12-01T18:00:00.123Z") == utc("2026-12-01T18:00:00Z"));
 	CHECK(utc("2026-12-01t18:00:00z") == utc("2026-12-01T18:00:00Z"));
-	const char *bad[] = {"2026-12-01T18:00:00", "2026-12-01", "2026-13-01T00:00:00Z",
-			     "2026-02-29T00:00:00Z", "2026-12-01T24:00:00Z", "2026-12-01 18:00:00Z",
-			     "2026-12-01T18:00:00+1:00", "x", "2026-12-01T18:00:00Zjunk"};
+	const char *bad[] = {"2026-12-01T18:00:00",      "2026-12-01",
+	                     "2026-13-01T00:00:00Z",     "2026-02-29T00:00:00Z",
+	                     "2026-12-01T24:00:00Z",     "2026-12-01 18:00:00Z",
+	                     "2026-12-01T18:00:00+1:00", "x",
+	                     "2026-12-01T18:00:00Zjunk"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK(utc(bad[i]) == -1);
 	CHECK(utc("2028-02-29T00:00:00Z") > 0);
@@ -130,25 +146,25 @@ static struct portal_req *request(struct portal_arena *a)
 static const char *const colours[] = {"red", "green", NULL};
 
 static const struct portal_input inputs[] = {
-	{"id", PORTAL_IN_ID},
-	{"ids", PORTAL_IN_IDS, PORTAL_IN_ALL, 0, 3},
-	{"title", PORTAL_IN_STRING, PORTAL_IN_REQUIRED, 1, 5},
-	{"body", PORTAL_IN_STRING, PORTAL_IN_MULTILINE, 0, 100},
-	{"colour", PORTAL_IN_ENUM, 0, 0, 0, colours},
-	{"on", PORTAL_IN_BOOL},
-	{"day", PORTAL_IN_DATE},
-	{"at", PORTAL_IN_DATETIME},
-	{"email", PORTAL_IN_EMAIL},
-	{"count", PORTAL_IN_INT, 0, -5, 5},
-	{"unit_id", PORTAL_IN_ID, PORTAL_IN_NULLABLE},
-	{"page", PORTAL_IN_INT, PORTAL_IN_QUERY, 1, 1000},
-	{0},
+    {"id", PORTAL_IN_ID},
+    {"ids", PORTAL_IN_IDS, PORTAL_IN_ALL, 0, 3},
+    {"title", PORTAL_IN_STRING, PORTAL_IN_REQUIRED, 1, 5},
+    {"body", PORTAL_IN_STRING, PORTAL_IN_MULTILINE, 0, 100},
+    {"colour", PORTAL_IN_ENUM, 0, 0, 0, colours},
+    {"on", PORTAL_IN_BOOL},
+    {"day", PORTAL_IN_DATE},
+    {"at", PORTAL_IN_DATETIME},
+    {"email", PORTAL_IN_EMAIL},
+    {"count", PORTAL_IN_INT, 0, -5, 5},
+    {"unit_id", PORTAL_IN_ID, PORTAL_IN_NULLABLE},
+    {"page", PORTAL_IN_INT, PORTAL_IN_QUERY, 1, 1000},
+    {0},
 };
 
 /* input_check of one member (besides a valid title): its status, and in
  * *out the typed value the handler would see. */
 static int check(struct portal_arena *a, const char *name, struct portal_value *value,
-		 struct portal_req **out)
+                 struct portal_req **out)
 {
 	struct portal_req *req = request(a);
 	pv_set_str(a, req->body, "title", "Titel");
@@ -160,7 +176,7 @@ static int check(struct portal_arena *a, const char *name, struct portal_value *
 }
 
 static int check_str(struct portal_arena *a, const char *name, const char *value,
-		     struct portal_req **out)
+                     struct portal_req **out)
 {
 	return check(a, name, pv_string(a, value), out);
 }
@@ -181,7 +197,8 @@ static void test_inputs(struct portal_arena *a)
 	CHECK(check_str(a, "id", "", &req) == 0 && !portal_in_has(req, "id")); /* "" is absent */
 	/* ... but text that may not be empty cannot be sent empty, required or not */
 	{
-		static const struct portal_input patch[] = {{"name", PORTAL_IN_STRING, 0, 1, 10}, {0}};
+		static const struct portal_input patch[] = {{"name", PORTAL_IN_STRING, 0, 1, 10},
+		                                            {0}};
 		struct portal_req *r = request(a);
 		pv_set_str(a, r->body, "name", " ");
 		CHECK(input_check(r, patch) == 422);

@@ -41,14 +41,14 @@ bool portal_password_verify(const char *password, const char *stored);
  * again while the database keeps only portal_hash of it. Returns 0, or 500
  * when no usable secret_key (64 hex digits) is configured. */
 int portal_token_derive(const struct portal_req *req, const char *purpose,
-			char token[PORTAL_TOKEN_CHARS + 1]);
+                        char token[PORTAL_TOKEN_CHARS + 1]);
 
 /* The derived token of a link that can be rotated: purpose "kind:id:generation"
  * (an invite link: "invite", the property, its generation), and its hash when
  * hash is not NULL. Returns 0, or 500 (logged) without a usable secret_key. */
 int portal_link_token(const struct portal_req *req, const char *kind, long long id,
-		      long long generation, char token[PORTAL_TOKEN_CHARS + 1],
-		      unsigned char hash[PORTAL_HASH_BYTES]);
+                      long long generation, char token[PORTAL_TOKEN_CHARS + 1],
+                      unsigned char hash[PORTAL_HASH_BYTES]);
 
 /* Constant-time comparison of two NUL-terminated strings. */
 bool portal_secure_equal(const char *a, const char *b);

@@ -34,7 +34,7 @@ const char *portal_time_text(struct portal_req *req, long long utc, enum portal_
  * or for a calendar day ("2026-12-24", a DATE column); "" for NULL or
  * malformed text. */
 const char *portal_time_text_of(struct portal_req *req, const char *rfc3339,
-				enum portal_time_style style);
+                                enum portal_time_style style);
 
 /* Parses RFC 3339 with a zone ("...Z", "...+01:00"); -1 when malformed. */
 long long portal_time_parse(const char *rfc3339);

@@ -36,7 +36,8 @@ static inline struct portal_db_arg portal_db_str(const char *s)
 #define PDB_S(v) portal_db_str(v)
 #define PDB_NUL ((struct portal_db_arg){.type = PDB_NULL})
 /* Bytes that are not text, e.g. a SHA-256 for a BINARY(32) column. */
-#define PDB_B(ptr, n) ((struct portal_db_arg){.type = PDB_STR, .s = (const char *)(ptr), .len = (n)})
+#define PDB_B(ptr, n) \
+	((struct portal_db_arg){.type = PDB_STR, .s = (const char *)(ptr), .len = (n)})
 /* PORTAL_DB_ARGS(PDB_I(id), PDB_S(name)) expands to the array and its length. */
 #define PORTAL_DB_ARGS(...)                          \
 	(const struct portal_db_arg[]){__VA_ARGS__}, \
@@ -47,7 +48,8 @@ static inline struct portal_db_arg portal_db_str(const char *s)
  * form) does not depend on how many there are:
  *     "SELECT ... WHERE p.id IN " PORTAL_DB_ID_LIST, ... portal_db_ids(req, ids, n)
  * A NULL string (out of memory) binds NULL, which matches nothing. */
-#define PORTAL_DB_ID_LIST "(SELECT id FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) AS id_list_)"
+#define PORTAL_DB_ID_LIST \
+	"(SELECT id FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) AS id_list_)"
 struct portal_db_arg portal_db_ids(struct portal_req *req, const long long *ids, size_t count);
 
 /* All calls return 0 on success or an HTTP status a handler can return as is:
@@ -58,22 +60,22 @@ struct portal_db_arg portal_db_ids(struct portal_req *req, const long long *ids,
  * request's arena; integers are PV_INT, DATETIME/TIMESTAMP an RFC 3339 UTC string,
  * NULL PV_NULL, everything else a string. */
 int portal_db_query(struct portal_req *req, const char *sql, const struct portal_db_arg *args,
-		    size_t nargs, struct portal_value **rows);
+                    size_t nargs, struct portal_value **rows);
 
 /* A query for one row: *row is it, or 404 "not_found" is recorded and
  * returned when there is none (an object of another organisation is not
  * found either: scope the query by the caller's org_id). */
 int portal_db_one(struct portal_req *req, const char *sql, const struct portal_db_arg *args,
-		  size_t nargs, struct portal_value **row);
+                  size_t nargs, struct portal_value **row);
 
 /* A statement that must change a row (delete or update one object of the
  * caller's): 404 "not_found" is recorded and returned when it changed none. */
 int portal_db_exec_one(struct portal_req *req, const char *sql, const struct portal_db_arg *args,
-		       size_t nargs);
+                       size_t nargs);
 
 /* For statements without a result. affected and insert_id may be NULL. */
 int portal_db_exec(struct portal_req *req, const char *sql, const struct portal_db_arg *args,
-		   size_t nargs, unsigned long long *affected, unsigned long long *insert_id);
+                   size_t nargs, unsigned long long *affected, unsigned long long *insert_id);
 
 /* Transactions. A transaction still open when the handler returns is rolled back. */
 int portal_db_begin(struct portal_req *req);

@@ -27,7 +27,7 @@ const char *portal_image_type(const struct portal_upload *up);
  * says whether the name is new: pass it to portal_file_discard when what should
  * point to the file fails. Returns 0, 503 when the disk is full, or 500. */
 int portal_file_store(struct portal_req *req, const struct portal_upload *up,
-		      char name[PORTAL_FILE_NAME_CHARS + 1], bool *created);
+                      char name[PORTAL_FILE_NAME_CHARS + 1], bool *created);
 
 /* Removes a file portal_file_store created in this request (created true). */
 void portal_file_discard(struct portal_req *req, const char *name, bool created);
@@ -36,7 +36,7 @@ void portal_file_discard(struct portal_req *req, const char *name, bool created)
  * content type given, as an attachment named download_name or inline when
  * that is NULL. A name that is not a stored file's is 404. Returns the status. */
 int portal_file_send(struct portal_req *req, const char *name, const char *content_type,
-		     const char *download_name);
+                     const char *download_name);
 
 #ifdef __cplusplus
 }

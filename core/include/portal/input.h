@@ -76,7 +76,7 @@ enum portal_input_flags {
 	PORTAL_IN_ALL = 1u << 3,       /* PORTAL_IN_IDS: "all" is allowed */
 	PORTAL_IN_MULTILINE = 1u << 4, /* PORTAL_IN_STRING(S): line breaks allowed */
 	PORTAL_IN_VERBATIM = 1u << 5,  /* PORTAL_IN_STRING: kept as sent, white space
-					* around it too (a password) */
+	                                * around it too (a password) */
 };
 
 struct portal_input {
@@ -113,9 +113,9 @@ bool portal_in_null(const struct portal_req *req, const char *name);
 const char *portal_in_patch(const struct portal_req *req, const char *name);
 
 struct portal_ids {
-	bool all;              /* "all" was sent: ids is empty */
+	bool all; /* "all" was sent: ids is empty */
 	size_t count;
-	const long long *ids;  /* in the order sent, without duplicates */
+	const long long *ids; /* in the order sent, without duplicates */
 };
 struct portal_ids portal_in_ids(const struct portal_req *req, const char *name);
 

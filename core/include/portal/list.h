@@ -16,9 +16,9 @@ struct portal_value;
 /* The page a list request asks for: its size, and where the previous page
  * ended (the last item's sort key and id). */
 struct portal_page {
-	int limit;        /* the query's limit: default 50, clamped to 200 */
-	const char *key;  /* the cursor's sort key; NULL when it had none */
-	long long after;  /* the cursor's id; 0 on the first page */
+	int limit;       /* the query's limit: default 50, clamped to 200 */
+	const char *key; /* the cursor's sort key; NULL when it had none */
+	long long after; /* the cursor's id; 0 on the first page */
 };
 
 /* Reads the query's limit and after. Returns 0, or 400 (recorded) for a
@@ -35,7 +35,7 @@ const char *portal_cursor(struct portal_req *req, const char *key, long long id)
  * items holds more than limit entries, the extra one being dropped (query one
  * more than you show). Returns 0 or 500. */
 int portal_list_view(struct portal_req *req, struct portal_value *view, struct portal_value *items,
-		     int limit, const char *key_field);
+                     int limit, const char *key_field);
 
 #ifdef __cplusplus
 }

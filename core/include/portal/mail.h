@@ -13,21 +13,21 @@ extern "C" {
 struct portal_req;
 
 struct portal_mail {
-	const char *to;       /* one plain address local@domain, printable ASCII, at most 254
-			       * bytes; anything with CR, LF, ',', ';', spaces, <>, quotes
-			       * or a second '@' is refused */
-	const char *to_name;  /* the recipient's display name; may be NULL; control characters
-			       * become spaces, cut at 200 characters */
-	const char *locale;   /* "de" or "en"; NULL: "de" */
-	const char *kind;     /* what it is about, as GET /api/v1/outbox shows it: "invitation", ... */
+	const char *to;      /* one plain address local@domain, printable ASCII, at most 254
+	                      * bytes; anything with CR, LF, ',', ';', spaces, <>, quotes
+	                      * or a second '@' is refused */
+	const char *to_name; /* the recipient's display name; may be NULL; control characters
+	                      * become spaces, cut at 200 characters */
+	const char *locale;  /* "de" or "en"; NULL: "de" */
+	const char *kind; /* what it is about, as GET /api/v1/outbox shows it: "invitation", ... */
 	const char *template_name; /* NAME: mail/NAME.txt and mail/NAME.html below the calling
-			       * plugin's templates/ (core: templates/mail/) */
-	const char *subject;  /* locale key of the subject; its text is a plain-text template
-			       * that may use {{names}} of view; cut at 300 characters */
-	long long org_id;     /* the organisation it belongs to; 0 for none */
+	                            * plugin's templates/ (core: templates/mail/) */
+	const char *subject;       /* locale key of the subject; its text is a plain-text template
+	                            * that may use {{names}} of view; cut at 300 characters */
+	long long org_id;          /* the organisation it belongs to; 0 for none */
 	const struct portal_value *view; /* what the templates render (read, not kept); base_url
-					  * and settings_url (base_url + "/portal/settings")
-					  * are added from the configuration */
+	                                  * and settings_url (base_url + "/portal/settings")
+	                                  * are added from the configuration */
 };
 
 /* Renders both parts and the subject now, in the recipient's language, with the
@@ -46,9 +46,9 @@ int portal_mail(struct portal_req *req, const struct portal_mail *mail);
  * user_column did not turn off mails of kind (a kind the plugin declares in
  * its notifications table; both arguments string literals):
  *     "... WHERE m.property_id = ? AND " PORTAL_MAIL_WANTED("u.id", "announcements") */
-#define PORTAL_MAIL_WANTED(user_column, kind)                                                 \
-	"NOT EXISTS (SELECT 1 FROM notification_settings wanted_ WHERE wanted_.user_id = "    \
-	user_column " AND wanted_.kind = '" kind "' AND wanted_.enabled = 0)"
+#define PORTAL_MAIL_WANTED(user_column, kind)                                            \
+	"NOT EXISTS (SELECT 1 FROM notification_settings wanted_ WHERE wanted_.user_id " \
+	"= " user_column " AND wanted_.kind = '" kind "' AND wanted_.enabled = 0)"
 
 /* One recipient of portal_mail_many. */
 struct portal_recipient {
@@ -64,7 +64,7 @@ struct portal_recipient {
  * the mails queued. Returns 0 or an HTTP status (then nothing is certain:
  * roll the transaction back). */
 int portal_mail_many(struct portal_req *req, const struct portal_mail *mail,
-		     const struct portal_recipient *recipients, size_t count, size_t *queued);
+                     const struct portal_recipient *recipients, size_t count, size_t *queued);
 
 #ifdef __cplusplus
 }

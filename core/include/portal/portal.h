@@ -73,8 +73,8 @@ struct portal_route {
 	enum portal_access access;
 	unsigned flags;
 	portal_handler handler;
-	const char *page_template; /* file below the plugin's templates/, without .html */
-	const char *title;         /* locale key of the page title */
+	const char *page_template;         /* file below the plugin's templates/, without .html */
+	const char *title;                 /* locale key of the page title */
 	const struct portal_input *inputs; /* terminated by name NULL; may be NULL */
 	/* Pages: when the inputs were refused, fills the view so that the page's
 	 * form can be shown again around the error (the choices of a select, say);
@@ -94,7 +94,8 @@ struct portal_nav {
  * that name. A non-zero return (an HTTP status) fails the emitting request. */
 struct portal_listener {
 	const char *event;
-	int (*on_event)(struct portal_req *req, const char *event, const struct portal_value *payload);
+	int (*on_event)(struct portal_req *req, const char *event,
+	                const struct portal_value *payload);
 };
 
 /* A section of the residents' home (/portal), also shown in a manager's
@@ -106,7 +107,7 @@ struct portal_listener {
 struct portal_home_section {
 	const char *template_name;
 	int (*fill)(struct portal_req *req, const long long *property_ids, size_t count,
-		    struct portal_value *view);
+	            struct portal_value *view);
 };
 
 enum portal_job_flags {
@@ -200,8 +201,8 @@ struct portal_plugin {
 	void *reserved[2]; /* room to grow without breaking the ABI */
 };
 
-#define PORTAL_PLUGIN_V1                                                    \
-	PORTAL_ABI_VERSION, (uint32_t)sizeof(struct portal_plugin),         \
+#define PORTAL_PLUGIN_V1                                            \
+	PORTAL_ABI_VERSION, (uint32_t)sizeof(struct portal_plugin), \
 	    .route_size = sizeof(struct portal_route)
 
 /* The one symbol a plugin exports; plugins are built with hidden visibility,

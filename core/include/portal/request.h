@@ -35,13 +35,13 @@ struct portal_caller {
 
 struct portal_req {
 	struct portal_arena *arena;
-	const char *method;  /* "GET", "POST", ... */
-	const char *path;    /* decoded path without query, valid UTF-8 */
-	bool is_api;         /* path under /api/v1: rendered as JSON */
-	const char *client_addr; /* the address nginx saw */
-	const char *locale;  /* "de" or "en" */
-	struct portal_value *query;   /* the route's declared query members, typed (portal/input.h) */
-	struct portal_value *body;    /* the route's declared body members, typed; never NULL */
+	const char *method;         /* "GET", "POST", ... */
+	const char *path;           /* decoded path without query, valid UTF-8 */
+	bool is_api;                /* path under /api/v1: rendered as JSON */
+	const char *client_addr;    /* the address nginx saw */
+	const char *locale;         /* "de" or "en" */
+	struct portal_value *query; /* the route's declared query members, typed (portal/input.h) */
+	struct portal_value *body;  /* the route's declared body members, typed; never NULL */
 	struct portal_value *cookies; /* object of strings */
 	struct portal_value *params;  /* path parameters: ints for ids, strings otherwise */
 	struct portal_upload *uploads;
@@ -66,7 +66,7 @@ int portal_set_header(struct portal_req *req, const char *name, const char *valu
  * page) and returns status, so a handler can `return portal_fail(...)`. The message
  * is a locale key or plain text; field may be NULL. */
 int portal_fail(struct portal_req *req, int status, const char *code, const char *field,
-		const char *message);
+                const char *message);
 
 /* portal_fail's 404 "not_found": what the caller may not see does not exist
  * for them (never 403: ids leak nothing). */
@@ -80,7 +80,7 @@ const char *portal_refused_field(const struct portal_req *req);
 /* Answers with data as is (a calendar, an image, a stylesheet) instead of the
  * view, on the API and pages alike. data is copied. Returns 200, or 500. */
 int portal_respond_raw(struct portal_req *req, const char *content_type, const void *data,
-		       size_t len);
+                       size_t len);
 
 /* For pages: answer 303 to location (a local path). Returns 303. A page whose
  * unsafe request fails with a 4xx other than 401/404 is rendered again through

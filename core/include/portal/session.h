@@ -28,7 +28,7 @@ int portal_sessions_end_user(struct portal_req *req, long long user_id);
  * oldest of them leaves the window (for Retry-After); or another HTTP status
  * on failure. key is hashed, never stored as is. */
 int portal_throttle_check(struct portal_req *req, const char *scope, const char *key, int limit,
-			  int window, int *retry_after);
+                          int window, int *retry_after);
 int portal_throttle_fail(struct portal_req *req, const char *scope, const char *key);
 int portal_throttle_clear(struct portal_req *req, const char *scope, const char *key);
 

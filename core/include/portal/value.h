@@ -54,11 +54,9 @@ struct portal_value *pv_object(struct portal_arena *a);
 /* Adds or replaces obj[key] (key copied); returns 0, or 500 on exhaustion or
  * when obj is not an object or value is NULL. */
 int pv_set(struct portal_arena *a, struct portal_value *obj, const char *key,
-	   struct portal_value *value);
-int pv_set_str(struct portal_arena *a, struct portal_value *obj, const char *key,
-	       const char *s);
-int pv_set_int(struct portal_arena *a, struct portal_value *obj, const char *key,
-	       long long i);
+           struct portal_value *value);
+int pv_set_str(struct portal_arena *a, struct portal_value *obj, const char *key, const char *s);
+int pv_set_int(struct portal_arena *a, struct portal_value *obj, const char *key, long long i);
 int pv_set_bool(struct portal_arena *a, struct portal_value *obj, const char *key, bool b);
 
 /* Appends to a list; returns 0, or 500 as pv_set. */
