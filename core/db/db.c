@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "portal/portal.h"
 
@@ -24,6 +25,10 @@ struct db {
 	MYSQL *conn;
 	bool in_transaction;
 	unsigned statements_this_request;
+	/* What this request cost: round trips to the server (prepares,
+	 * executions, transaction statements) and the time spent in them. */
+	unsigned trips;
+	long long busy_us;
 	struct cached_stmt cache[STMT_CACHE_SIZE];
 	size_t cached;
 };
@@ -133,6 +138,21 @@ static int failure(struct db *db, unsigned err, const char *msg, const char *sql
 void db_request_start(struct db *db)
 {
 	db->statements_this_request = 0;
+	db->trips = 0;
+	db->busy_us = 0;
+}
+
+void db_request_stats(const struct db *db, unsigned *trips, long long *busy_us)
+{
+	*trips = db->trips;
+	*busy_us = db->busy_us;
+}
+
+static long long now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 void db_request_end(struct db *db)
@@ -153,6 +173,7 @@ static struct cached_stmt *prepared(struct db *db, const char *sql, int *status)
 		*status = 500;
 		return NULL;
 	}
+	db->trips++;
 	if (mysql_stmt_prepare(st, sql, strlen(sql))) {
 		*status = failure(db, mysql_stmt_errno(st), mysql_stmt_error(st), sql);
 		mysql_stmt_close(st);
@@ -329,6 +350,7 @@ static int run_once(struct db *db, struct portal_arena *a, const char *sql,
 		portal_log("database: wrong arguments for statement: %.80s", sql);
 		return 500;
 	}
+	db->trips++;
 	if (mysql_stmt_execute(st))
 		return failure(db, mysql_stmt_errno(st), mysql_stmt_error(st), sql);
 	if (affected)
@@ -344,11 +366,13 @@ int db_run(struct db *db, struct portal_arena *a, const char *sql, const struct 
 {
 	bool first = db->statements_this_request++ == 0 && !db->in_transaction;
 	bool had_connection = db->conn != NULL;
+	long long start = now_us();
 	int status = run_once(db, a, sql, args, nargs, rows, affected, insert_id);
 	/* After a server restart the first statement on an old connection fails.
 	 * Retrying it is safe only when nothing has run yet in this request. */
 	if (status == 503 && first && had_connection && !db->conn)
 		status = run_once(db, a, sql, args, nargs, rows, affected, insert_id);
+	db->busy_us += now_us() - start;
 	return status;
 }
 
@@ -359,9 +383,11 @@ static int simple(struct db *db, const char *sql)
 		portal_log("%s", err);
 		return 503;
 	}
-	if (mysql_query(db->conn, sql))
-		return failure(db, mysql_errno(db->conn), mysql_error(db->conn), sql);
-	return 0;
+	long long start = now_us();
+	db->trips++;
+	int failed = mysql_query(db->conn, sql);
+	db->busy_us += now_us() - start;
+	return failed ? failure(db, mysql_errno(db->conn), mysql_error(db->conn), sql) : 0;
 }
 
 int db_begin(struct db *db)

@@ -26,6 +26,10 @@ struct st_mysql *db_handle(struct db *db);
 void db_request_start(struct db *db);
 void db_request_end(struct db *db);
 
+/* What the request cost the database so far: round trips to the server
+ * (prepares, executions, transaction statements) and microseconds in them. */
+void db_request_stats(const struct db *db, unsigned *trips, long long *busy_us);
+
 /* Prepares (once per connection), binds, executes. rows (may be NULL) gets a list
  * of objects in arena. Returns 0, 409 duplicate key, 503 unreachable, 500 else. */
 int db_run(struct db *db, struct portal_arena *arena, const char *sql,

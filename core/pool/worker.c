@@ -222,6 +222,30 @@ static int route_request(struct request *rq, struct portal_worker *w)
 	return 0;
 }
 
+/* nginx's request id: 32 hex digits; anything else is not logged. */
+static const char *request_id(const struct request *rq)
+{
+	const char *id = portal_header(&rq->pub, "REQUEST_ID");
+	return id && strlen(id) == 32 && strspn(id, "0123456789abcdef") == 32 ? id : "-";
+}
+
+/* One line a request: what it asked, how it ended, what it cost (the
+ * database's round trips and time), and nginx's id of it, so that the line
+ * and nginx's access line find each other. */
+static void log_request(const struct request *rq, const struct portal_worker *w, const char *path,
+                        long long ms)
+{
+	const struct portal_route *r = rq->match.route;
+	const char *pattern = !r ? "-" : rq->pub.is_api ? r->api_path : r->page_path;
+	unsigned trips;
+	long long db_us;
+	db_request_stats(w->db, &trips, &db_us);
+	portal_log("%s %s %d %lldms worker=%d route=%s%s db=%u db_time=%lld.%03lldms id=%s",
+	           rq->pub.method, path, rq->status, ms, w->number,
+	           r && rq->pub.is_api ? "/api/v1" : "", pattern, trips, db_us / 1000, db_us % 1000,
+	           request_id(rq));
+}
+
 static void serve(struct portal_worker *w, FCGX_Request *fr)
 {
 	long long start = now_ms();
@@ -259,8 +283,7 @@ static void serve(struct portal_worker *w, FCGX_Request *fr)
 	rq.status = status;
 	db_request_end(w->db);
 	respond(&rq, w, view);
-	portal_log("%s %s %d %lldms worker=%d", rq.pub.method, path, status, now_ms() - start,
-	           w->number);
+	log_request(&rq, w, path, now_ms() - start);
 	buf_free(&rq.headers);
 	arena_free(rq.pub.arena);
 }

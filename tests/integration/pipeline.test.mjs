@@ -252,6 +252,37 @@ test('one log line per request, and no secret in the log', async () => {
   assert.ok(!log.includes(secret), 'a secret reached the log');
 });
 
+test('a request\'s log line: its id, route, status, time and database round trips', async () => {
+  const lineOf = async (res) => {
+    const id = res.headers.get('x-request-id');
+    assert.match(id || '', /^[0-9a-f]{32}$/, 'nginx names the request');
+    for (let i = 0; i < 20; i++) {
+      const line = stack.log().split('\n').find((l) => l.endsWith(` id=${id}`));
+      if (line) return line;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no log line with id=${id}`);
+  };
+  // no database at all
+  let line = await lineOf(await stack.fetch('/api/v1/example'));
+  assert.match(line, /: GET \/api\/v1\/example 200 \d+ms worker=\d+ route=\/api\/v1\/example db=0 db_time=0\.000ms id=/);
+  // a signed-in read: the session and the item, each a round trip or two
+  const created = await manager.json('/api/v1/example/items', { method: 'POST', body: { name: 'geloggt', property_ids: 'all' } });
+  line = await lineOf(await manager.fetch(`/api/v1/example/items/${created.body.item.id}`));
+  const [, trips, ms] = /route=\/api\/v1\/example\/items\/\{id\} db=(\d+) db_time=(\d+\.\d{3})ms/.exec(line);
+  assert.ok(Number(trips) >= 2 && Number(trips) <= 6, line);
+  assert.ok(Number(ms) > 0, line);
+  // a page, and a path no route matches
+  line = await lineOf(await manager.fetch('/app/example'));
+  assert.match(line, / GET \/app\/example 200 \d+ms worker=\d+ route=\/app\/example db=\d+ /);
+  line = await lineOf(await stack.fetch('/api/v1/nothing/here'));
+  assert.match(line, / 404 \d+ms worker=\d+ route=- db=0 /);
+  // nginx's access line carries the same id
+  const id = (await stack.fetch('/api/v1/example')).headers.get('x-request-id');
+  await new Promise((r) => setTimeout(r, 200));
+  assert.ok(stack.accessLog().includes(id), 'the access line names the request too');
+});
+
 test('migrations are recorded once each', async () => {
   const out = stack.sql('SELECT name FROM schema_migrations ORDER BY name');
   assert.match(out, /core\/001_core\.sql/);
