@@ -1,4 +1,5 @@
-/* Core's jobs: the outbox, and the clean-ups of what requests leave behind. */
+/* Core's jobs: the outbox, the clean-ups of what requests leave behind, and
+ * the filling of search indexes. */
 #include <dirent.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include <unistd.h>
 
 #include "features/routes.h"
+#include "features/search.h"
 #include "mail/outbox.h"
 
 #define STALE_UPLOAD_SECONDS 3600
@@ -53,5 +55,7 @@ const struct portal_job core_jobs[] = {
     {"outbox", "every 1s", outbox_run, PORTAL_JOB_EACH_HOST},
     {"throttle-events", "every 10m", remove_old_throttle_events, 0},
     {"stale-uploads", "every 10m", remove_stale_uploads, PORTAL_JOB_EACH_HOST},
+    /* Fills what sql/014 and later rules name in search_rebuilds. */
+    {"search-index", "every 10s", search_index_job, 0},
     {0},
 };

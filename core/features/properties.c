@@ -2,6 +2,8 @@
 
 #include <stdio.h>
 
+#include "features/search.h"
+
 int property_insert(struct db *db, struct portal_arena *a, long long org_id,
                     const struct property_fields *f, long long *id)
 {
@@ -36,7 +38,7 @@ int property_insert(struct db *db, struct portal_arena *a, long long org_id,
 		}
 	}
 	*id = (long long)new_id;
-	return status;
+	return status ? status : search_properties_refresh(db, id, 1);
 }
 
 int property_insert_sample(struct db *db, struct portal_arena *a, long long org_id)

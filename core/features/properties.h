@@ -1,4 +1,5 @@
-/* Properties, shared by their routes, the import and new organisations' sample. */
+/* Properties, shared by their routes, the import (their fields) and new
+ * organisations' sample. */
 #ifndef CORE_PROPERTIES_H
 #define CORE_PROPERTIES_H
 
@@ -12,8 +13,8 @@ struct property_fields {
 
 #define SAMPLE_PROPERTY_NAME "Robert-Koch-Straße"
 
-/* Inserts a property of org_id; 0, 409 when the reference ID is taken, or an
- * HTTP status. The caller owns the transaction. */
+/* Inserts a property of org_id and its search words; 0, 409 when the
+ * reference ID is taken, or an HTTP status. The caller owns the transaction. */
 int property_insert(struct db *db, struct portal_arena *a, long long org_id,
                     const struct property_fields *f, long long *id);
 

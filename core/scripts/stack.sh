@@ -314,6 +314,8 @@ write_mariadb_cnf() {
 		echo "socket = $DB_SOCKET"
 		echo "pid-file = $RUN/mariadb.pid"
 		echo "log-error = $LOG/mariadb.err"
+		echo "# Its temporary files (sorts, a big import's windows) stay in its folder."
+		echo "tmpdir = $VAR/tmp"
 		echo "skip-networking"
 		echo "skip-name-resolve"
 		echo "character-set-server = utf8mb4"

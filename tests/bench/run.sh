@@ -112,6 +112,9 @@ mariadb --defaults-file="$VAR/mariadb.cnf" -u "$(id -un)" portal -e "
 	       ELT(1 + s.seq % 5, 'Berlin', 'Köln', 'München', 'Hamburg', 'Dresden'),
 	       'Deutschland', '', UTC_TIMESTAMP()
 	FROM seq_1_to_10000 s JOIN orgs o ON o.name = 'Bench'" || die "could not insert the portfolio"
+# Rows written with SQL have no search words until they are indexed.
+"$PORTAL_BIN/portalctl" -c "$VAR/portal.conf" search rebuild >/dev/null ||
+	die "portalctl search rebuild failed"
 
 # 10,000 residents, one in each property, for the announcement's fan-out.
 mariadb --defaults-file="$VAR/mariadb.cnf" -u "$(id -un)" portal -e "
