@@ -4,7 +4,8 @@
  * imported again); a row without one whose name and street exist is skipped.
  * Each row is checked before anything is written: a row with an error is
  * reported with its spreadsheet row number and not written, never half. The
- * rows that pass are written in bulk (import_write.c). */
+ * rows that pass are written in bulk (import_write.c), and the page shows how
+ * far the writing got while it goes (respond_stream_start). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -337,6 +338,16 @@ static int import_preview(struct portal_req *req, struct portal_value *view)
 	return 200;
 }
 
+/* A step of the page's import done: a progress bar of it, sent at once. A
+ * bar that cannot be sent leaves the page to show the result alone. */
+static void page_progress(struct portal_req *req, size_t done, size_t total)
+{
+	struct portal_value *v = pv_object(req->arena);
+	long long percent = total ? (long long)(done * 100 / total) : 100;
+	if (v && !pv_set_int(req->arena, v, "percent", percent))
+		(void)respond_stream_part(req, "import_progress", v);
+}
+
 /* POST /app/properties/import: imports the kept upload with the mapping of
  * the preview's form. */
 static int import_page(struct portal_req *req, struct portal_value *view)
@@ -355,8 +366,11 @@ static int import_page(struct portal_req *req, struct portal_value *view)
 	int status = read_table(req, kept, name, &t);
 	if (!status)
 		status = check_rows(req, t, &o, &good, &ngood);
+	/* From here on the page shows how far the writing got. Without its
+	 * start (a template without the mark) the result comes all at once. */
+	bool streaming = !status && respond_stream_start(req, view) == 0;
 	if (!status)
-		status = write_rows(req, good, ngood, &o, NULL);
+		status = write_rows(req, good, ngood, &o, streaming ? page_progress : NULL);
 	if (!status)
 		status = result_view(req, view, &o);
 	buf_free(&o.rejected);
@@ -397,12 +411,22 @@ static int import_form(struct portal_req *req, struct portal_value *view)
 	return 200;
 }
 
+/* GET /app/properties/import/preview: the preview's address reloaded (the
+ * upload's script shows it there). The preview needs the file: back to the
+ * form. */
+static int import_preview_again(struct portal_req *req, struct portal_value *view)
+{
+	return portal_redirect(req, "/app/properties/import");
+}
+
 const struct portal_route routes_import[] = {
     {"POST", "/properties/import", NULL, PORTAL_ACCESS_MANAGER, 0, import_api, NULL, NULL},
     {"GET", NULL, "/app/properties/import", PORTAL_ACCESS_MANAGER, 0, import_form, "import",
      "import.title"},
     {"POST", NULL, "/app/properties/import/preview", PORTAL_ACCESS_MANAGER, 0, import_preview,
      "import_preview", "import.title"},
+    {"GET", NULL, "/app/properties/import/preview", PORTAL_ACCESS_MANAGER, 0, import_preview_again,
+     NULL, NULL},
     {"POST", NULL, "/app/properties/import", PORTAL_ACCESS_MANAGER, 0, import_page, "import_result",
      "import.title", import_inputs},
     {"GET", NULL, "/app/properties/import/rejected/{token}", PORTAL_ACCESS_MANAGER, 0,

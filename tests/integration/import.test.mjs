@@ -215,3 +215,39 @@ test('10,000 rows of an .xlsx: every one written, found, and updated by the same
   assert.deepEqual(again.body, { created: 0, updated: 10000, skipped: 0, errors: [] });
   assert.equal(stack.sql(`SELECT COUNT(*) FROM properties WHERE org_id = ${org}`).trim(), '10001');
 });
+
+test('the page shows the import running while it writes, then only the result', async () => {
+  const h = await newManager(stack);
+  const lines = ['Referenz-ID;Name;Ort'];
+  for (let i = 1; i <= 3000; i++) lines.push(`P-${i};Haus ${i};Halle`);
+  const preview = await h.fetch('/app/properties/import/preview', {
+    method: 'POST', headers: { Origin: stack.base },
+    body: (() => { const f = new FormData(); f.append('csrf_token', h.csrf); f.append('file', new Blob([lines.join('\r\n')]), 'viele.csv'); return f; })(),
+  });
+  const upload_ = /name="upload" value="([^"]+)"/.exec(await preview.text())[1];
+  const res = await h.fetch('/app/properties/import', {
+    method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: stack.base },
+    body: new URLSearchParams({ csrf_token: h.csrf, upload: upload_, extension: '.csv' }).toString(),
+  });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-length'), null, 'sent as it is made');
+  // The first part arrives while the rows are still being written.
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  const parts = [];
+  for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(decoder.decode(r.value, { stream: true }));
+  const html = parts.join('');
+  const running = html.indexOf('<div class="import-run" role="status">');
+  assert.ok(running > 0 && html.includes('Wird importiert', running));
+  assert.ok(!parts[0].includes('Neu angelegt'), 'the start went out before the result');
+  const bars = [...html.matchAll(/<progress max="100" value="(\d+)"/g)].map((m) => Number(m[1]));
+  assert.ok(bars.length >= 2 && bars.at(-1) === 100, `bars ${bars}`);
+  assert.deepEqual([...bars].sort((x, y) => x - y), bars, 'the bars only grow');
+  const closed = html.indexOf('</div>', html.lastIndexOf('<progress'));
+  assert.ok(closed > 0 && closed < html.indexOf('Neu angelegt'), 'the result follows the running part');
+  assert.match(html, /Neu angelegt:\s*<strong>3000<\/strong>/);
+  assert.ok(html.trimEnd().endsWith('</html>'));
+  const again = await h.fetch('/app/properties/import/preview');
+  assert.equal(again.status, 303, 'the preview\'s address reloaded leads back to the form');
+  assert.equal(again.headers.get('location'), '/app/properties/import');
+});
