@@ -86,3 +86,14 @@
 		})(drops[j]);
 	}
 })();
+
+/* core: the manager's preview of the residents' home ([data-preview]) is read
+ * like the home, but its links lead nowhere a manager may go: without their
+ * targets they are plain text to keyboards, pointers and screen readers
+ * alike. (The CSS keeps pointers off them when this script does not run.) */
+(function () {
+	var links = document.querySelectorAll("[data-preview] a[href]");
+	for (var i = 0; i < links.length; i++) {
+		links[i].removeAttribute("href");
+	}
+})();
