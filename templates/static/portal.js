@@ -86,3 +86,52 @@
 		})(drops[j]);
 	}
 })();
+
+/* core: the manager's preview of the residents' home ([data-preview]) is read
+ * like the home, but its links lead nowhere a manager may go: without their
+ * targets they are plain text to keyboards, pointers and screen readers
+ * alike. (The CSS keeps pointers off them when this script does not run.) */
+(function () {
+	var links = document.querySelectorAll("[data-preview] a[href]");
+	for (var i = 0; i < links.length; i++) {
+		links[i].removeAttribute("href");
+	}
+})();
+
+/* core: a table wider than the screen scrolls inside its .table-wrap. Such a
+ * wrapper is made a named region that the keyboard can focus (and scroll
+ * with the arrow keys), named after the table's caption; one that fits is
+ * left alone, so that it is no stop for the Tab key. Checked again when the
+ * window's width changes. */
+(function () {
+	var wraps = document.querySelectorAll(".table-wrap");
+	if (!wraps.length) {
+		return;
+	}
+	function mark() {
+		for (var i = 0; i < wraps.length; i++) {
+			var wrap = wraps[i];
+			var caption = wrap.querySelector("caption");
+			if (wrap.scrollWidth > wrap.clientWidth + 1 && caption) {
+				wrap.setAttribute("tabindex", "0");
+				wrap.setAttribute("role", "region");
+				wrap.setAttribute("aria-label", caption.textContent.replace(/\s+/g, " ").trim());
+			} else if (wrap.hasAttribute("tabindex")) {
+				wrap.removeAttribute("tabindex");
+				wrap.removeAttribute("role");
+				wrap.removeAttribute("aria-label");
+			}
+		}
+	}
+	var pending = false;
+	window.addEventListener("resize", function () {
+		if (!pending) {
+			pending = true;
+			window.requestAnimationFrame(function () {
+				pending = false;
+				mark();
+			});
+		}
+	});
+	mark();
+})();
