@@ -46,6 +46,12 @@ struct request {
 	size_t raw_len;
 	long long session_id; /* 0: signed out */
 	const char *csrf_token;
+	/* What the session's one query gives besides the caller: what the layout
+	 * shows, and the organisation's content generation (the home's cache). */
+	struct {
+		const char *user_name, *org_name, *brand_color, *logo_url;
+		long long content_generation;
+	} signed_in;
 	struct buf headers;             /* extra response header lines */
 	struct portal_value *sent_body; /* the body as sent, for a form shown again */
 };

@@ -60,6 +60,9 @@ static const struct setting settings[] = {
     {"max_parts", "100", 1, 10000},
     {"max_file_bytes", "52428800", 1024, 1073741824},
     {"arena_bytes", "33554432", 1048576, 1073741824},
+    /* A serving process larger than this many MiB (resident) after a request
+     * or a job finishes its work and is replaced. */
+    {"worker_max_rss", "64", 8, 65536},
     /* Sign-in throttling: failures per account and per client address within
      * the window give 429 until the oldest of them leaves it. */
     {"login_max_failures_account", "5", 1, 1000000},

@@ -23,7 +23,8 @@ struct plugin {
 	const struct portal_plugin *def;
 	void *handle;    /* from dlopen; NULL for core */
 	char *share_dir; /* <plugin_share>/<name>: its sql/ and templates/; NULL for core */
-	struct portal_route *routes; /* its routes in this SDK's layout, handler NULL last */
+	struct portal_route *routes;      /* its routes in this SDK's layout, handler NULL last */
+	struct portal_home_section *home; /* its home sections likewise, NULL when none */
 	struct portal_plugin_settings settings;
 	void *state; /* what init returned, in a worker */
 	int initialised;

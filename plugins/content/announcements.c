@@ -601,6 +601,8 @@ int announcement_create(struct portal_req *req, struct portal_value *view)
 		status =
 		    portal_db_exec(req, "UPDATE announcements SET recipients = ? WHERE id = ?",
 		                   PORTAL_DB_ARGS(PDB_I(sent), PDB_I((long long)id)), NULL, NULL);
+	if (!status) /* what residents see changed: no cached home of before */
+		status = portal_content_changed(req);
 	if (!status)
 		status = portal_db_commit(req);
 	if (status) {
@@ -812,6 +814,8 @@ int announcement_update(struct portal_req *req, struct portal_value *view)
 			    PORTAL_DB_ARGS(PDB_I(sent), PDB_I(id), PDB_I(req->caller.org_id)), NULL,
 			    NULL);
 	}
+	if (!status) /* what residents see changed: no cached home of before */
+		status = portal_content_changed(req);
 	if (!status)
 		status = portal_db_commit(req);
 	if (status) {
@@ -837,6 +841,8 @@ int announcement_delete(struct portal_req *req, struct portal_value *view)
 	int status = portal_db_exec_one(
 	    req, "DELETE FROM announcements WHERE id = ? AND org_id = ?",
 	    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id)));
+	if (!status)
+		status = portal_content_changed(req);
 	if (status)
 		return status;
 	return req->is_api ? 204 : portal_redirect(req, "/app/content/announcements");

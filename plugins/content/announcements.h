@@ -61,6 +61,6 @@ extern const struct portal_input announcement_detail_inputs[];
 	 PORTAL_ACCESS_SIGNED_IN, 0, announcement_attachment, NULL, NULL},
 /* clang-format on */
 
-#define ANNOUNCEMENT_HOME {"home_announcements", announcement_home_fill},
+#define ANNOUNCEMENT_HOME {"home_announcements", announcement_home_fill, PORTAL_HOME_SHARED},
 
 #endif

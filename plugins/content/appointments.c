@@ -493,6 +493,8 @@ int appointment_create(struct portal_req *req, struct portal_value *view)
 		status = load_one(req, &s, (long long)id, &item);
 	if (!status && notify)
 		status = notify_residents(req, (long long)id, item, false);
+	if (!status) /* what residents see changed: no cached home of before */
+		status = portal_content_changed(req);
 	if (!status)
 		status = portal_db_commit(req);
 	if (status)
@@ -655,6 +657,8 @@ int appointment_update(struct portal_req *req, struct portal_value *view)
 		status = load_one(req, &s, id, &item);
 	if (!status && renotify)
 		status = notify_residents(req, id, item, true);
+	if (!status) /* what residents see changed: no cached home of before */
+		status = portal_content_changed(req);
 	if (!status)
 		status = portal_db_commit(req);
 	if (status) {
@@ -675,6 +679,8 @@ int appointment_delete(struct portal_req *req, struct portal_value *view)
 	int status = portal_db_exec_one(
 	    req, "DELETE FROM appointments WHERE id = ? AND org_id = ?",
 	    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id)));
+	if (!status)
+		status = portal_content_changed(req);
 	if (status)
 		return status;
 	return req->is_api ? 204 : portal_redirect(req, "/app/content/appointments?deleted=1");

@@ -59,14 +59,14 @@ extern const struct portal_input appointment_calendar_inputs[];
 	 appointment_calendar_inputs},                                                       \
 	{"GET", "/properties/{id}/calendar.ics", NULL, PORTAL_ACCESS_SIGNED_IN, 0,          \
 	 appointment_property_ics, NULL, NULL},                                              \
-	{"GET", "/calendar/{token}.ics", NULL, PORTAL_ACCESS_PUBLIC, 0, appointment_feed_ics, \
-	 NULL, NULL},                                                                        \
+	{"GET", "/calendar/{token}.ics", NULL, PORTAL_ACCESS_PUBLIC, PORTAL_ROUTE_ANONYMOUS,  \
+	 appointment_feed_ics, NULL, NULL},                                                  \
 	{"GET", "/me/calendar", NULL, PORTAL_ACCESS_RESIDENT, 0, appointment_feed_show, NULL, \
 	 NULL},                                                                              \
 	{"POST", "/me/calendar/rotate", NULL, PORTAL_ACCESS_RESIDENT, 0,                     \
 	 appointment_feed_rotate, NULL, NULL},
 /* clang-format on */
 
-#define APPOINTMENT_HOME {"home_appointments", appointment_home},
+#define APPOINTMENT_HOME {"home_appointments", appointment_home, PORTAL_HOME_SHARED},
 
 #endif

@@ -494,6 +494,8 @@ static int item_create(struct portal_req *req, const struct kind *k, struct port
 	status = portal_db_exec(req, k->insert_sql, args, n, NULL, &id);
 	if (!status)
 		status = write_targets(req, k, (long long)id, &targets);
+	if (!status) /* what residents see changed: no cached home of before */
+		status = portal_content_changed(req);
 	if (!status)
 		status = portal_db_commit(req);
 	if (status)
@@ -531,6 +533,8 @@ static int item_update(struct portal_req *req, const struct kind *k, struct port
 	status = portal_db_exec(req, k->update_sql, args, n, NULL, NULL);
 	if (!status && has_targets)
 		status = write_targets(req, k, id, &targets);
+	if (!status) /* what residents see changed: no cached home of before */
+		status = portal_content_changed(req);
 	if (!status)
 		status = portal_db_commit(req);
 	if (status)
@@ -548,6 +552,8 @@ static int item_delete(struct portal_req *req, const struct kind *k, struct port
 		status = portal_db_exec_one(
 		    req, sql,
 		    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id)));
+	if (!status)
+		status = portal_content_changed(req);
 	if (status)
 		return status;
 	if (req->is_api)
@@ -614,6 +620,8 @@ static int item_move(struct portal_req *req, const struct kind *k, struct portal
 			    NULL, NULL);
 		}
 	}
+	if (!status) /* what residents see changed: no cached home of before */
+		status = portal_content_changed(req);
 	if (!status)
 		status = portal_db_commit(req);
 	if (status)

@@ -69,6 +69,8 @@ extern const struct portal_input faq_contacts_move_inputs[];
 /* clang-format on */
 
 /* The residents' home: the FAQ, then the contacts, of the shown properties. */
-#define FAQ_CONTACT_HOME {"home_faq", faq_home}, {"home_contacts", contacts_home},
+#define FAQ_CONTACT_HOME                            \
+	{"home_faq", faq_home, PORTAL_HOME_SHARED}, \
+	    {"home_contacts", contacts_home, PORTAL_HOME_SHARED},
 
 #endif

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { startStack, repo, sleep } from './stack.mjs';
+import { startStack, repo, sleep, isAlive } from './stack.mjs';
 import { newManager } from './client.mjs';
 
 const BIN = process.env.PORTAL_BIN || new URL('../../bin', import.meta.url).pathname;
@@ -203,6 +203,28 @@ test('workers are recycled after max_requests without a failed request', async (
   const later = stack.workerPids();
   assert.ok(later.some((p) => !first.includes(p)), 'no worker was recycled');
   stack.setConf({ max_requests: 10000 });
+  await stack.reload();
+});
+
+test('a worker past worker_max_rss finishes its request and is replaced', async () => {
+  stack.setConf({ worker_max_rss: 256 });
+  await stack.reload();
+  const load = traffic('/api/v1/health');
+  let grown, counts;
+  try {
+    const res = await stack.fetch('/api/v1/slow/grow/300');
+    assert.equal(res.status, 200);
+    grown = (await res.json()).pid;
+    for (let i = 0; i < 50 && isAlive(grown); i++) await sleep(100);
+  } finally {
+    counts = await load.stop();
+  }
+  assert.deepEqual(Object.keys(counts), ['200'], JSON.stringify(counts));
+  assert.ok(!isAlive(grown), 'the large worker is gone');
+  assert.match(stack.log(), new RegExp(`portald\\[${grown}\\] worker \\d+: resident size \\d+ MiB is over worker_max_rss \\(256 MiB\\): replaced`));
+  await waitForWorkers(3);
+  for (let i = 0; i < 10; i++) assert.equal((await stack.fetch('/api/v1/health')).status, 200);
+  stack.withoutConf('worker_max_rss');
   await stack.reload();
 });
 
