@@ -13,6 +13,7 @@
 #include "lib/datetime.h"
 #include "db/db.h"
 #include "http/input.h"
+#include "features/home_cache.h"
 #include "lib/log.h"
 #include "pool/memory.h"
 #include "http/session.h"
@@ -118,6 +119,7 @@ void worker_teardown(struct portal_worker *w)
 	free(w->locales);
 	plugins_free(w->plugins);
 	db_free(w->db);
+	home_cache_free();
 }
 
 /* Refuses callers of the wrong role before any handler runs: signed out 401,
