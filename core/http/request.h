@@ -61,9 +61,15 @@ static inline struct request *request_of(const struct portal_req *req)
 	return (struct request *)req;
 }
 
-/* Reads and parses the FastCGI request into rq (arena, path, query, cookies,
- * body). Returns 0, or an error status with the error recorded in rq. */
+/* Reads and parses the FastCGI request into rq: request_read its head (arena,
+ * path, query, cookies, locale), request_read_body its body, which the pool
+ * reads only once the route and the caller are known to be allowed; a
+ * refused request's body is skipped, read and dropped (nginx is sending it),
+ * never parsed or spooled to disk. Return 0, or an error status with the
+ * error recorded in rq. */
 int request_read(struct request *rq, struct portal_worker *w);
+int request_read_body(struct request *rq, struct portal_worker *w);
+void request_skip_body(struct request *rq);
 
 /* The catalog of plugin (NULL: core) in locale ("de"/"en"). */
 const struct locale *worker_locale(const struct portal_worker *w, const char *locale,

@@ -46,6 +46,8 @@ static const struct setting settings[] = {
      * are derived from it, so the database holds only their hashes. */
     {"secret_key", "", 0, 0},
     {"socket_group", "", 0, 0},
+    /* Started as root, portald becomes this user once its socket is open. */
+    {"user", "", 0, 0},
     {"smtp_url", "smtp://127.0.0.1:2525", 0, 0},
     {"smtp_user", "", 0, 0},
     {"smtp_password", "", 0, 0},

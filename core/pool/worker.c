@@ -282,6 +282,11 @@ static size_t serve(struct portal_worker *w, FCGX_Request *fr)
 	snprintf(w->slot->path, sizeof w->slot->path, "%s", path);
 	if (!status && (status = check_access(&rq)))
 		portal_fail(&rq.pub, status, NULL, NULL, NULL);
+	/* Only a request that may reach its handler has its body parsed. */
+	if (!status)
+		status = request_read_body(&rq, w);
+	else
+		request_skip_body(&rq);
 	if (!status)
 		status = check_origin(&rq, w);
 	if (!status && unsafe_method(rq.pub.method) &&

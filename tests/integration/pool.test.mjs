@@ -51,6 +51,18 @@ test('the pool runs the configured request workers and one jobs worker', async (
   assert.equal(res.status, 200);
 });
 
+test('the master and its children run as the user portal, and can gain no privileges', () => {
+  const status = (pid) => readFileSync(`/proc/${pid}/status`, 'utf8');
+  const portal = spawnSync('id', ['-u', 'portal'], { encoding: 'utf8' });
+  const root = process.getuid() === 0;
+  if (root) assert.equal(portal.status, 0, 'make deps creates the user portal');
+  for (const pid of [stack.pidOf('portald'), ...stack.workerPids()]) {
+    const text = status(pid);
+    assert.match(text, /^NoNewPrivs:\s+1$/m, `pid ${pid}`);
+    if (root) assert.match(text, new RegExp(`^Uid:\\s+${portal.stdout.trim()}\\s`, 'm'), `pid ${pid}`);
+  }
+});
+
 test('kill -9 of a worker under load: replaced within a second, later requests succeed', async () => {
   const load = traffic('/api/v1/health');
   await sleep(300);
@@ -229,6 +241,8 @@ test('a worker past worker_max_rss finishes its request and is replaced', async 
 });
 
 test('a thousand malformed requests leave every worker alive', async () => {
+  // a manager's: a route's body is parsed once the caller may call it
+  const manager = await newManager(stack);
   const pids = stack.workerPids();
   const port = Number(new URL(stack.base).port);
   const bodies = [
@@ -240,7 +254,7 @@ test('a thousand malformed requests leave every worker alive', async () => {
   const jobs = [];
   for (let i = 0; i < 1000; i++) {
     const [type, body] = bodies[i % bodies.length];
-    jobs.push(stack.fetch(`/api/v1/example/items?i=${i}`, {
+    jobs.push(manager.fetch(`/api/v1/example/items?i=${i}`, {
       method: 'POST', headers: { 'Content-Type': type }, body: Buffer.from(body, 'latin1'),
     }).then((r) => r.status).catch(() => 'error'));
     if (jobs.length % 50 === 0) await Promise.all(jobs.slice(-50));
