@@ -35,10 +35,16 @@ static struct portal_db_arg scope_arg(const struct portal_req *req)
 	return PDB_I(is_manager(req) ? req->caller.org_id : req->caller.user_id);
 }
 
-/* image_file is internal: the API shows where the image is served instead. */
+/* image_file is internal: the API shows where the image is served instead.
+ * The notes, the reference ID and the count of residents are the managers'. */
 static int finish_row(struct portal_req *req, struct portal_value *row)
 {
 	struct portal_arena *a = req->arena;
+	if (!is_manager(req)) {
+		pv_remove(row, "notes");
+		pv_remove(row, "reference_id");
+		pv_remove(row, "residents_count");
+	}
 	const char *file = pv_get_str(row, "image_file");
 	char *url =
 	    file ? portal_sprintf(a, "/api/v1/properties/%lld/image", pv_get_int(row, "id", 0))
