@@ -17,6 +17,9 @@
 
 /* The home shows at most this many entries per section. */
 #define HOME_MAX 200
+/* The managers' page shows this many entries unless asked for more: each
+ * holds its edit form, and a page stays under 100 KB. */
+#define PAGE_ENTRIES 20
 
 /* A kind's input: its text fields (flags: required on create; a PATCH may
  * leave them out but not empty them), then position and targets. */
@@ -428,7 +431,7 @@ static int item_list(struct portal_req *req, const struct kind *k, struct portal
 		return status;
 	long long property_id = portal_in_int(req, "property_id", 0);
 	long long after_id = page.after, after_pos = 0;
-	int limit = page.limit;
+	int limit = req->is_api || portal_in_has(req, "limit") ? page.limit : PAGE_ENTRIES;
 	if (after_id) { /* the cursor's key is the last item's position */
 		char *end;
 		after_pos = page.key ? strtoll(page.key, &end, 10) : 0;

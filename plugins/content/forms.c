@@ -135,7 +135,7 @@ static const char *results_status(struct portal_req *req, bool searched, size_t 
 	           : text;
 }
 
-/* The results, if the picker lists any (a page's own picker always, an
+/* The results, if the picker is open (a page's own picker always, an
  * entry's when its form was sent), and what to say about them. */
 static int picker_results(struct portal_req *req, struct portal_value *into,
                           const struct content_picker *p, const char *q,
@@ -155,7 +155,8 @@ static int picker_results(struct portal_req *req, struct portal_value *into,
 	bool more = pv_count(rows) > CONTENT_PICKER_RESULTS;
 	const char *said = listed ? results_status(req, q != NULL, pv_count(shown), more) : "";
 	return !said || pv_set(a, into, "results", shown) ||
-	               pv_set_str(a, into, "results_status", said)
+	               pv_set_str(a, into, "results_status", said) ||
+	               pv_set_bool(a, into, "picker_open", listed)
 	           ? 500
 	           : 0;
 }

@@ -43,12 +43,12 @@ struct content_picker {
 
 /* Fills into (the page's view, or an entry of it) with what targets.html
  * reads: targets_id, targets_legend, targets_required, all_checked, chosen
- * [{id, name}] and has_chosen, property_q, results [{id, name, city}] (the
- * matches of the search, or the first properties by name, without the
- * chosen) and results_status, picker_action and picker_entry. A picker of an
- * entry that was not sent lists no results: a list page holds many. Every key
- * is set, so that an entry's picker never shows its page's. 0 or an HTTP
- * status. */
+ * [{id, name}] and has_chosen, picker_open, property_q, results [{id, name,
+ * city}] (the matches of the search, or the first properties by name,
+ * without the chosen) and results_status, picker_action and picker_entry.
+ * The picker of an entry whose form was not sent is closed (no search, no
+ * results; a button opens it): a list page holds many. Every key is set, so
+ * that an entry's picker never shows its page's. 0 or an HTTP status. */
 int content_picker(struct portal_req *req, struct portal_value *into,
                    const struct content_picker *p);
 

@@ -68,7 +68,51 @@
 		return after && after.nodeType === 3 ? after.nodeValue.trim() : "";
 	}
 
+	function element(tag, className, content) {
+		var e = document.createElement(tag);
+		if (className) {
+			e.className = className;
+		}
+		if (content) {
+			e.textContent = content;
+		}
+		return e;
+	}
+
+	/* A closed picker (an entry's on a list page: its button would ask the
+	 * page again) gets the search the open ones bring. */
+	function openSearch(box, opener) {
+		var id = box.id;
+		var search = element("div", "field picker__search");
+		var label = element("label", "", text("search"));
+		var row = element("div", "picker__row");
+		var field = element("input");
+		var hint = element("p", "field__hint", text("hint"));
+		var status = element("p", "picker__status");
+		var results = element("ul", "picker__results");
+		label.htmlFor = field.id = id + "-q";
+		field.type = "search";
+		field.maxLength = 100;
+		field.autocomplete = "off";
+		field.setAttribute("aria-describedby", (hint.id = id + "-hint"));
+		field.setAttribute("aria-controls", (results.id = id + "-results"));
+		status.id = id + "-status";
+		status.setAttribute("role", "status");
+		results.setAttribute("aria-label", text("results"));
+		row.appendChild(field);
+		search.appendChild(label);
+		search.appendChild(row);
+		search.appendChild(hint);
+		opener.parentNode.insertBefore(search, opener);
+		opener.parentNode.insertBefore(status, opener);
+		opener.parentNode.replaceChild(results, opener);
+	}
+
 	function enhance(box) {
+		var opener = box.querySelector(".picker__open");
+		if (opener) {
+			openSearch(box, opener);
+		}
 		var field = box.querySelector(".picker__search input");
 		var chips = box.querySelector(".picker__chips");
 		var results = box.querySelector(".picker__results");
@@ -85,17 +129,6 @@
 
 		function say(message) {
 			status.textContent = message;
-		}
-
-		function element(tag, className, content) {
-			var e = document.createElement(tag);
-			if (className) {
-				e.className = className;
-			}
-			if (content) {
-				e.textContent = content;
-			}
-			return e;
 		}
 
 		function chip(id, name) {

@@ -185,8 +185,15 @@ for (const [kind, field] of [['faq', 'question'], ['contacts', 'name']]) {
     const entry = ids[kind === 'faq' ? 'faq' : 'contacts'][3];
     let res = await page(m, `/app/content/${kind}`);
     assert.equal((res.text.match(/<details class="content-edit" open>/g) || []).length, 0);
-    assert.deepEqual(offered(picker(res.text, `${kind}-${entry}-targets`)), [], 'an entry lists no properties');
+    const closed = picker(res.text, `${kind}-${entry}-targets`);
+    assert.deepEqual(offered(closed), [], 'an entry lists no properties');
+    assert.doesNotMatch(closed, /name="property_q"/, 'nor a search until it is opened');
+    assert.match(closed, new RegExp(`name="picker" value="${entry}" formmethod="get"`));
     assert.equal(offered(picker(res.text, `${kind}-targets`)).length, RESULTS, 'the new entry\'s picker lists the first');
+    // Its button opens it: the first properties by name, and a search.
+    res = await page(m, `/app/content/${kind}`, [['picker', String(entry)], ['property_ids', String(ids.p7)]]);
+    assert.equal(offered(picker(res.text, `${kind}-${entry}-targets`)).length, RESULTS);
+    assert.match(picker(res.text, `${kind}-${entry}-targets`), /name="property_q"/);
     res = await page(m, `/app/content/${kind}`, [['picker', String(entry)], ['property_q', 'Kastanienhof'], ['property_ids', String(ids.p1500)], [field, 'Neu getippt']]);
     assert.equal(res.status, 200);
     assert.equal((res.text.match(/<details class="content-edit" open>/g) || []).length, 1);
@@ -200,3 +207,25 @@ for (const [kind, field] of [['faq', 'question'], ['contacts', 'name']]) {
     assert.ok(res.bytes < MAX_BYTES, `${res.bytes} bytes`);
   });
 }
+
+test('the FAQ page shows 20 entries with their forms, then a link to the next ones', async () => {
+  const answer = 'Liebe Bewohnerinnen und Bewohner, am kommenden Montag werden die Rauchwarnmelder in allen Wohnungen geprüft. Bitte ermöglichen Sie den Zugang zwischen 8 und 16 Uhr oder hinterlegen Sie einen Schlüssel bei der Hausverwaltung.';
+  for (let i = 0; i < 15; i++) {
+    const res = await m.json('/api/v1/faq', { method: 'POST', body: { question: `Lange Frage ${i}: Wann wird der Müll abgeholt?`, answer, property_ids: [ids.p7, ids.p1500] } });
+    assert.equal(res.status, 201);
+  }
+  const first = await page(m, '/app/content/faq');
+  assert.equal((first.text.match(/<li class="card content-item">/g) || []).length, 20);
+  assert.ok(first.bytes < MAX_BYTES, `${first.bytes} bytes`);
+  const next = /href="(\/app\/content\/faq\?after[^"]+)"/.exec(first.text);
+  assert.ok(next, 'a link to the next entries');
+  const second = await page(m, next[1].replace(/&#61;/g, '='));
+  assert.equal((second.text.match(/<li class="card content-item">/g) || []).length, 5);
+  // An entry's search there stays on that page (the form sends its cursor).
+  const after = /<input type="hidden" name="after" value="([^"]+)">/.exec(second.text);
+  assert.ok(after, 'the entries\' forms carry the page\'s cursor');
+  const last = Number([...second.text.matchAll(/action="\/app\/content\/faq\/(\d+)"/g)].pop()[1]);
+  const opened = await page(m, '/app/content/faq', [['after', after[1].replace(/&#61;/g, '=')], ['picker', String(last)], ['property_q', 'Kastanienhof']]);
+  assert.deepEqual(offered(picker(opened.text, `faq-${last}-targets`)), [ids.kastanie]);
+  assert.equal((await m.json('/api/v1/faq')).body.items.length, 25, 'the API keeps its default of 50');
+});
