@@ -7,9 +7,10 @@
 #
 # What it measures, against an organisation of 10,000 properties with one
 # resident each: routes without a session; a resident's home (3 properties with
-# their content); the manager's pages and API lists, a search, page 1 and page
-# 200 of a keyset list; for each of them the database round trips of one request
-# (from portald's log line); the import of 10,000 rows (xlsx and csv); an
+# their content); the manager's pages (the properties, a content form with its
+# property picker, the FAQ with its entries' pickers) and API lists, a search,
+# page 1 and page 200 of a keyset list; for each of them the bytes of one
+# request and its database round trips (from portald's log line); the import of 10,000 rows (xlsx and csv); an
 # announcement to all 10,000 residents and the sending of its mails; and the
 # memory of every portald child at the end. A route that answers anything but
 # 2xx fails the run: its numbers would measure an error.
@@ -239,6 +240,8 @@ example - /api/v1/example
 pk-select - /brand/1.css
 resident-home resident /portal
 manager-page manager /app/properties
+content-form manager /app/content/announcement/new
+content-faq manager /app/content/faq
 manager-list manager /api/v1/properties
 manager-search manager /api/v1/properties?q=K%C3%B6ln+9
 manager-search-all manager /api/v1/properties?q=Objekt&limit=50
