@@ -125,7 +125,8 @@ static const struct portal_input *declared(const struct portal_input *table, con
 			return in;
 		for (size_t i = 0; in->type == PORTAL_IN_NOTIFICATIONS && i < 2; i++) {
 			if (strcmp(kinds[i].kind, name) == 0) {
-				*kind = (struct portal_input){name, PORTAL_IN_BOOL, in->flags, 0, 0, NULL, NULL};
+				*kind = (struct portal_input){name, PORTAL_IN_BOOL, in->flags, 0,
+				                              0,    NULL,           NULL};
 				return kind;
 			}
 		}
@@ -191,7 +192,8 @@ static void check_member(const struct portal_req *req, const struct portal_input
 			abort();
 		break;
 	case PORTAL_IN_DATE:
-		if (!s || strlen(s) != 10 || portal_time_parse(portal_sprintf(req->arena, "%sT00:00:00Z", s)) < 0)
+		if (!s || strlen(s) != 10 ||
+		    portal_time_parse(portal_sprintf(req->arena, "%sT00:00:00Z", s)) < 0)
 			abort();
 		break;
 	case PORTAL_IN_DATETIME:
