@@ -5,8 +5,9 @@
  * The link hangs in hallways, so anyone may hold it:
  * - it shows only the property and the organisation, never a person;
  * - every attempt that gets as far as the accounts counts against the client's
- *   address and the email (scopes join_ip and join_email, limits in the
- *   configuration), and a wrong password also against the account's sign-in
+ *   address and the account (scopes join_ip and join_email, limits in the
+ *   configuration; an account is one key however its address is spelled),
+ *   and a wrong password also against the account's sign-in
  *   count, so this door is no way around the sign-in throttling;
  * - a new email and a known one cost the same argon2id work;
  * - an account the link may not extend (a manager's, another organisation's
@@ -258,19 +259,27 @@ static int join_read(struct portal_req *req, struct portal_value *view, struct j
 	return 0;
 }
 
+/* The key of each limit: the client's address, or the account's throttling
+ * key (portal_throttle_account_key: the address as the account stores it, so
+ * no other spelling of it gets a count of its own). */
+static const char *limit_key(const struct portal_req *req, const struct join_limit *l,
+                             const char *account_key)
+{
+	return l->key == KEY_ADDRESS ? (req->client_addr ? req->client_addr : "") : account_key;
+}
+
 /* 0 while every limit has room; otherwise 429 with Retry-After (the longest
  * wait), or an HTTP status when the database failed. */
-static int join_throttled(struct portal_req *req, const struct join_input *in)
+static int join_throttled(struct portal_req *req, const char *account_key)
 {
-	const char *address = req->client_addr ? req->client_addr : "";
 	int wait = 0;
 	for (size_t i = 0; i < sizeof join_limits / sizeof join_limits[0]; i++) {
 		const struct join_limit *l = &join_limits[i];
 		int w;
-		int status = portal_throttle_check(
-		    req, l->scope, l->key == KEY_ADDRESS ? address : in->email,
-		    limit_setting(req, l->core, l->max_setting),
-		    limit_setting(req, l->core, l->window_setting), &w);
+		int status =
+		    portal_throttle_check(req, l->scope, limit_key(req, l, account_key),
+		                          limit_setting(req, l->core, l->max_setting),
+		                          limit_setting(req, l->core, l->window_setting), &w);
 		if (status && status != 429)
 			return status;
 		if (w > wait)
@@ -287,15 +296,13 @@ static int join_throttled(struct portal_req *req, const struct join_input *in)
 
 /* Counts this attempt against the limits that count every attempt. Outside
  * any transaction: a sign-up that fails later must not take its count back. */
-static int join_count_attempt(struct portal_req *req, const struct join_input *in)
+static int join_count_attempt(struct portal_req *req, const char *account_key)
 {
-	const char *address = req->client_addr ? req->client_addr : "";
 	for (size_t i = 0; i < sizeof join_limits / sizeof join_limits[0]; i++) {
 		const struct join_limit *l = &join_limits[i];
 		if (!l->count_attempt)
 			continue;
-		int status = portal_throttle_fail(req, l->scope,
-		                                  l->key == KEY_ADDRESS ? address : in->email);
+		int status = portal_throttle_fail(req, l->scope, limit_key(req, l, account_key));
 		if (status)
 			return status;
 	}
@@ -437,8 +444,9 @@ static int join_existing_account(struct portal_req *req, struct portal_value *vi
 	/* No account, or one without a password yet: compared against the dummy
 	 * hash all the same, so the time does not tell. */
 	const char *stored = account ? pv_get_str(account, "password_hash") : NULL;
+	const char *key = portal_throttle_account_key(account, in->email);
 	if (!portal_password_verify(in->password, stored)) {
-		int status = portal_throttle_fail(req, SCOPE_LOGIN_EMAIL, in->email);
+		int status = portal_throttle_fail(req, SCOPE_LOGIN_EMAIL, key);
 		if (status)
 			return status;
 		/* A page shows its form again only for 4xx other than 401, so the
@@ -462,10 +470,23 @@ static int join_existing_account(struct portal_req *req, struct portal_value *vi
 	status = join_membership(req, link, user_id, in->group, &membership);
 	/* A successful sign-in: the account's failed attempts go, as at /login. */
 	if (!status)
-		status = portal_throttle_clear(req, SCOPE_LOGIN_EMAIL, in->email);
+		status = portal_throttle_clear(req, SCOPE_LOGIN_EMAIL, key);
 	if (status)
 		return status;
 	return join_finish(req, view, user_id, membership);
+}
+
+/* The account of in's email, or NULL in *account: 0 or an HTTP status. */
+static int join_account(struct portal_req *req, const struct join_input *in,
+                        const struct portal_value **account)
+{
+	struct portal_value *rows;
+	int status = portal_db_query(req,
+	                             "SELECT id, email, org_id, role, password_hash FROM users"
+	                             " WHERE email = ?",
+	                             PORTAL_DB_ARGS(PDB_S(in->email)), &rows);
+	*account = status ? NULL : pv_first(rows);
+	return status;
 }
 
 /* POST /api/v1/join/{token} {display_name, email, password, group?, existing?}
@@ -475,7 +496,7 @@ static int join_existing_account(struct portal_req *req, struct portal_value *vi
  * read. */
 int join_submit(struct portal_req *req, struct portal_value *view)
 {
-	const struct portal_value *link = NULL;
+	const struct portal_value *link = NULL, *account = NULL;
 	struct join_input in = {0};
 	int status = link_find(req, false, &link);
 	/* The page needs the link's view to show its form again after a failure;
@@ -484,25 +505,23 @@ int join_submit(struct portal_req *req, struct portal_value *view)
 		status = link_view(req, view, link);
 	if (!status)
 		status = join_read(req, view, &in);
+	/* The account first: its limits are keyed on it. */
+	if (!status)
+		status = join_account(req, &in, &account);
+	const char *key = portal_throttle_account_key(account, in.email);
 	/* Checked before any password is looked at: while throttled, even the
 	 * right one is refused, so guessing learns nothing until the window passes. */
 	if (!status)
-		status = join_throttled(req, &in);
+		status = join_throttled(req, key);
 	if (!status)
-		status = join_count_attempt(req, &in);
+		status = join_count_attempt(req, key);
 	if (status)
 		return status;
 	/* Twice at most: a parallel sign-up may take a new email between our
 	 * lookup and our insert; then it is an existing account. */
 	for (int round = 0; round < 2; round++) {
-		struct portal_value *rows;
-		status = portal_db_query(req,
-		                         "SELECT id, org_id, role, password_hash FROM users"
-		                         " WHERE email = ?",
-		                         PORTAL_DB_ARGS(PDB_S(in.email)), &rows);
-		if (status)
+		if (round > 0 && (status = join_account(req, &in, &account)))
 			return status;
-		const struct portal_value *account = pv_first(rows);
 		if (account || in.existing)
 			return join_existing_account(req, view, &in, account);
 		status = join_new_account(req, view, &in);

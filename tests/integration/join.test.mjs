@@ -544,6 +544,49 @@ test('wrong passwords here count as failed sign-ins, and the sign-in lock holds 
   assert.equal((await join(token, { existing: true, email, password: PASSWORD })).status, 201);
 });
 
+test('accented spellings (verwälter@, verwàlter@) are refused at the sign-up and count nothing; verwalter@ signs up', async () => {
+  const p = await newProperty(m, 'Akzentweg 1');
+  const token = await linkToken(m, p.id);
+  const tag = `${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
+  const counts = () => stack.sql('SELECT COUNT(*) FROM throttle_events').trim();
+  const before = counts();
+  for (const email of [`verwälter-${tag}@example.org`, `verwàlter-${tag}@example.org`]) {
+    expectError(await join(token, { display_name: 'Vera', email, password: PASSWORD }), 422, 'validation', 'email');
+    expectError(await join(token, { existing: true, email, password: PASSWORD }), 422, 'validation', 'email');
+    const page = await request('POST', `/join/${token}`, {
+      body: new URLSearchParams({ display_name: 'Vera', email, password: PASSWORD }),
+      headers: { Origin: stack.base },
+    });
+    assert.equal(page.status, 422);
+    assert.match(page.text, /aria-invalid="true"/);
+  }
+  assert.equal(counts(), before, 'a refused address counts nothing');
+  assert.equal(stack.sql(`SELECT COUNT(*) FROM users WHERE email LIKE 'verw%lter-${tag}@example.org'`).trim(), '0');
+  assert.equal((await join(token, { display_name: 'Vera', email: `verwalter-${tag}@example.org`, password: PASSWORD })).status, 201);
+});
+
+test('an account stored with an accent: wrong passwords by any spelling count for it, and its reset clears them', async () => {
+  const p = await newProperty(m, 'Altbau 2');
+  const token = await linkToken(m, p.id);
+  const email = unique('alt');
+  const res = await join(token, { display_name: 'Alma', email, password: PASSWORD });
+  assert.equal(res.status, 201);
+  // An address kept from before the one address rule: the database's collation
+  // finds the account by its plain spelling, too.
+  stack.sql(`UPDATE users SET email = '${email.toLowerCase().replace(/^a/, 'ä')}' WHERE id = ${res.body.user.id}`);
+  for (let i = 0; i < 5; i++) {
+    expectError(await join(token, { existing: true, email, password: `geraten ${i} ${i}` }), 401, 'unauthenticated');
+  }
+  expectError(await join(token, { existing: true, email, password: PASSWORD }), 429, 'rate_limited');
+  expectError(await request('POST', '/api/v1/session', { body: { email, password: PASSWORD } }), 429, 'rate_limited');
+  const r = stack.portalctl('user', 'reset-password', email);
+  assert.equal(r.status, 0, r.stderr);
+  const reset = /\/password\/reset\/(\S+)/.exec(r.stdout)[1];
+  const fresh = `${PASSWORD} neu`;
+  assert.equal((await request('POST', '/api/v1/password/reset', { body: { token: reset, password: fresh } })).status, 200);
+  assert.equal((await join(token, { existing: true, email, password: fresh })).status, 201);
+});
+
 test('throttling per address and per email: 429 with Retry-After, cleared by portalctl throttle reset', async () => {
   stack.setConf({ 'invites.join_max_per_address': 4, 'invites.join_max_per_email': 2, 'invites.join_window_seconds': 600 });
   await stack.reload();

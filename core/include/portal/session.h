@@ -8,6 +8,7 @@ extern "C" {
 #endif
 
 struct portal_req;
+struct portal_value;
 
 /* Signs user_id in: a new session (a new id at every sign-in), its cookie on the
  * response and req->caller filled. *csrf_token (in the request's arena) is what
@@ -31,6 +32,14 @@ int portal_throttle_check(struct portal_req *req, const char *scope, const char 
                           int window, int *retry_after);
 int portal_throttle_fail(struct portal_req *req, const char *scope, const char *key);
 int portal_throttle_clear(struct portal_req *req, const char *scope, const char *key);
+
+/* The key of an account's own throttles (failed sign-ins, reset mails,
+ * sign-ups per email): the address as the account stores it, so that every
+ * spelling the database matches to the account (its collation ignores case
+ * and accents) shares one count; email (as the client sent it) when there is
+ * no account, account NULL. account is the account's row as a lookup by email
+ * found it, with its "email" member. Borrowed from account or email. */
+const char *portal_throttle_account_key(const struct portal_value *account, const char *email);
 
 #ifdef __cplusplus
 }
