@@ -39,6 +39,7 @@ static int invite(struct ctl *c, long long org_id, const char *org_name, const c
 	    .subject = "mail.invitation.subject",
 	    .org_id = org_id,
 	    .view = view,
+	    .secret = true,
 	};
 	unsigned long long id;
 	if (!status)

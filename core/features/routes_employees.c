@@ -145,13 +145,16 @@ static int invitation_mail(struct portal_req *req, const struct portal_value *em
 	    .subject = "mail.invitation.subject",
 	    .org_id = req->caller.org_id,
 	    .view = v,
+	    .secret = true,
 	};
 	return portal_mail(req, &mail);
 }
 
 /* POST /api/v1/employees {email, name, admin?} and the page's invite form: the
  * manager, the activation token and the invitation mail in one transaction, so
- * there is never an invited account without its mail or a mail without it. */
+ * there is never an invited account without its mail or a mail without it.
+ * The mail goes to an address that is no resident's: it counts against the
+ * mail quotas, and past them nothing is written (429). */
 static int employees_invite(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
@@ -159,6 +162,10 @@ static int employees_invite(struct portal_req *req, struct portal_value *view)
 	char token[PORTAL_TOKEN_CHARS + 1];
 	struct portal_value *rows = NULL;
 	int status = portal_db_begin(req);
+	if (!status && (status = portal_mail_quota(req, 1)) == 429) {
+		employees_form_again(req, view, NULL);
+		return status;
+	}
 	if (!status)
 		status = account_create_manager(
 		    req->worker->db, a, req->caller.org_id, portal_in_str(req, "email"),

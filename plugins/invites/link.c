@@ -598,8 +598,11 @@ int invite_email(struct portal_req *req, struct portal_value *view)
 	    .subject = "invites.mail_subject",
 	    .org_id = req->caller.org_id,
 	    .view = mail_view,
+	    .secret = true, /* the property's link: whoever holds it may sign up */
 	};
-	if ((status = portal_db_begin(req)))
+	/* Mail to addresses that are not residents yet: all of them within the
+	 * quotas, or none (429, the form as it was sent). */
+	if ((status = portal_db_begin(req)) || (status = portal_mail_quota(req, r->nvalid)))
 		return status;
 	for (size_t i = 0; i < r->nvalid && !status; i++) {
 		mail.to = r->valid[i];
