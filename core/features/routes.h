@@ -14,6 +14,7 @@ extern const struct portal_job core_jobs[];
 extern const struct portal_route routes_misc[];          /* routes_misc.c: /, plugins, health */
 extern const struct portal_route routes_session[];       /* routes_session.c: sign-in, /me */
 extern const struct portal_route routes_password[];      /* routes_password.c: activation, reset */
+extern const struct portal_route routes_confirm[];       /* routes_confirm.c: /confirm */
 extern const struct portal_route routes_org[];           /* routes_org.c: organisation settings */
 extern const struct portal_route routes_employees[];     /* routes_employees.c */
 extern const struct portal_route routes_outbox[];        /* routes_outbox.c: GET /outbox */

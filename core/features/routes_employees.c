@@ -159,7 +159,7 @@ static int invitation_mail(struct portal_req *req, const struct portal_value *em
 	    .org_id = req->caller.org_id,
 	    .view = v,
 	};
-	return portal_mail(req, &mail);
+	return token ? portal_mail_secret(req, &mail) : portal_mail(req, &mail);
 }
 
 /* A new invited manager and their activation token, in the open transaction.
@@ -229,7 +229,8 @@ static int invite_elsewhere(struct portal_req *req, long long *id)
  * there is never an invited account without its mail or a mail without it.
  * The answer is the same whether or not the address has an account in another
  * organisation (see invite_elsewhere); only the organisation's own addresses
- * are a 409. */
+ * are a 409. The mail goes to an address that is no resident's: it counts
+ * against the mail quotas, and past them nothing is written (429). */
 static int employees_invite(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
@@ -238,6 +239,10 @@ static int employees_invite(struct portal_req *req, struct portal_value *view)
 	bool elsewhere = false;
 	struct portal_value *rows = NULL;
 	int status = portal_db_begin(req);
+	if (!status && (status = portal_mail_quota(req, 1)) == 429) {
+		employees_form_again(req, view, NULL);
+		return status;
+	}
 	if (!status)
 		status = invite_new(req, &id, token);
 	if (status == 409) { /* only the insert failed; the transaction goes on */

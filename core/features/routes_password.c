@@ -154,8 +154,14 @@ static int token_redeem(struct portal_req *req, struct portal_value *view, const
 		                   PORTAL_DB_ARGS(hash_arg(hash), PDB_S(kind)), &consumed, NULL);
 	if (!status && consumed != 1)
 		return portal_fail(req, 404, "not_found", NULL, "password.link_dead");
+	/* The link came by mail: whoever follows it owns the address, which is
+	 * confirmed from now on (and the account theirs, if a stranger signed the
+	 * address up: every session of it ends below). */
 	if (!status)
-		status = portal_db_exec(req, "UPDATE users SET password_hash = ? WHERE id = ?",
+		status = portal_db_exec(req,
+		                        "UPDATE users SET password_hash = ?,"
+		                        " email_confirmed_at = COALESCE(email_confirmed_at,"
+		                        " UTC_TIMESTAMP()) WHERE id = ?",
 		                        PORTAL_DB_ARGS(PDB_S(password_hash), PDB_I(user_id)), NULL,
 		                        NULL);
 	/* Older links of the account would otherwise still replace this password. */
@@ -252,7 +258,7 @@ static int forgot_mail(struct portal_req *req, const struct portal_value *accoun
 	    .org_id = pv_get_int(account, "org_id", 0),
 	    .view = mail_view,
 	};
-	status = portal_mail(req, &mail);
+	status = portal_mail_secret(req, &mail);
 	if (status == 422) {
 		/* A stored address the mailer cannot use: nothing to send, and the
 		 * caller must not learn that the account exists. */

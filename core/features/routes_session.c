@@ -41,20 +41,24 @@ static const char *home_of(enum portal_role role)
 	return role == PORTAL_ROLE_MANAGER ? "/app" : "/portal";
 }
 
-/* The public part of an account: {id, name, role, org_id, admin}. 0 or a status. */
+/* The public part of an account: {id, name, role, org_id, admin,
+ * email_confirmed}. 0 or a status. */
 static int user_view(struct portal_req *req, long long user_id, struct portal_value **out)
 {
 	struct portal_value *rows;
-	int status =
-	    portal_db_query(req, "SELECT id, name, role, org_id, admin FROM users WHERE id = ?",
-	                    PORTAL_DB_ARGS(PDB_I(user_id)), &rows);
+	int status = portal_db_query(req,
+	                             "SELECT id, name, role, org_id, admin,"
+	                             " email_confirmed_at IS NOT NULL AS email_confirmed"
+	                             " FROM users WHERE id = ?",
+	                             PORTAL_DB_ARGS(PDB_I(user_id)), &rows);
 	if (status)
 		return status;
 	struct portal_value *u = pv_first(rows);
 	/* The session resolved a moment ago, so a missing row means it was just removed. */
 	if (!u)
 		return portal_fail(req, 401, "unauthenticated", NULL, "error.title.401");
-	if (pv_set_bool(req->arena, u, "admin", pv_get_int(u, "admin", 0) != 0))
+	if (pv_set_bool(req->arena, u, "admin", pv_get_int(u, "admin", 0) != 0) ||
+	    pv_set_bool(req->arena, u, "email_confirmed", pv_get_int(u, "email_confirmed", 0) != 0))
 		return 500;
 	*out = u;
 	return 0;

@@ -56,6 +56,16 @@ static const struct setting settings[] = {
     {"mail_from", "portal@localhost", 0, 0},
     {"mail_retry_seconds", "30", 1, 3600}, /* the first retry's wait; doubles each time */
     {"mail_max_attempts", "8", 1, 100},    /* then the mail is 'failed' */
+    /* Sent and failed mail is purged this many days after (the job
+     * "mail-retention"); a secret mail's bodies go as soon as it is sent. */
+    {"mail_retention_days", "30", 1, 3650},
+    /* Mail a manager sends to addresses that are not yet residents
+     * (invitations), per organisation and per manager, within the last hour
+     * and the last day: a request that would go past one sends nothing (429). */
+    {"mail_quota_org_hour", "500", 1, 10000000},
+    {"mail_quota_org_day", "2000", 1, 10000000},
+    {"mail_quota_user_hour", "500", 1, 10000000},
+    {"mail_quota_user_day", "1000", 1, 10000000},
     {"max_header_bytes", "16384", 1024, 1048576},
     {"max_body_bytes", "62914560", 1024, 1073741824},
     {"max_form_bytes", "1048576", 1024, 67108864},

@@ -14,7 +14,13 @@
  *   resident) is refused only after its password matched: a stranger gets the
  *   same 401 for every existing email, whoever it belongs to.
  * Membership, event and session are written in one transaction that holds the
- * link's row: a link rotated or a property deleted meanwhile adds nobody. */
+ * link's row: a link rotated or a property deleted meanwhile adds nobody.
+ *
+ * Whoever signs up need not own the address they give: a new account works at
+ * once in that browser, but its address gets no mail except one confirmation
+ * link (portal_email_confirmation) until its owner follows it. Until then the
+ * owner can take the address back by signing up with it again: the
+ * unconfirmed account is replaced (join_remove_unconfirmed). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -375,8 +381,9 @@ static int join_finish(struct portal_req *req, struct portal_value *view, long l
 	int status = portal_session_start(req, user_id, &csrf);
 	if (!status)
 		status = portal_db_query(req,
-		                         "SELECT id, name, role, org_id, admin FROM users"
-		                         " WHERE id = ?",
+		                         "SELECT id, name, role, org_id, admin,"
+		                         " email_confirmed_at IS NOT NULL AS email_confirmed"
+		                         " FROM users WHERE id = ?",
 		                         PORTAL_DB_ARGS(PDB_I(user_id)), &rows);
 	struct portal_value *user = status ? NULL : pv_first(rows);
 	if (!status && !user)
@@ -394,17 +401,35 @@ static int join_finish(struct portal_req *req, struct portal_value *view, long l
 		return to ? portal_redirect(req, to) : 500;
 	}
 	if (pv_set_bool(a, user, "admin", pv_get_int(user, "admin", 0) != 0) ||
+	    pv_set_bool(a, user, "email_confirmed", pv_get_int(user, "email_confirmed", 0) != 0) ||
 	    pv_set(a, view, "user", user) || pv_set_str(a, view, "csrf_token", csrf) ||
 	    pv_set(a, view, "membership", membership))
 		return 500;
 	return 201;
 }
 
-/* A new resident account of the link's organisation. 409 when the email was
- * taken between the lookup and the insert (a parallel sign-up): the caller
- * looks again, with the transaction rolled back. */
+/* Takes the unconfirmed resident account replaced out of the way, in the open
+ * transaction: 0, or 409 when it is no longer one (confirmed or replaced
+ * meanwhile). Deleting it takes everything its sign-up set with it (sessions,
+ * memberships, links, mail settings, a calendar feed's address), so the one
+ * who signed the address up keeps no way into the account. */
+static int join_remove_unconfirmed(struct portal_req *req, long long replaced)
+{
+	unsigned long long removed = 0;
+	int status = portal_db_exec(req,
+	                            "DELETE FROM users WHERE id = ? AND role = 'resident'"
+	                            " AND email_confirmed_at IS NULL",
+	                            PORTAL_DB_ARGS(PDB_I(replaced)), &removed, NULL);
+	return status ? status : removed == 1 ? 0 : 409;
+}
+
+/* A new resident account of the link's organisation, in place of the
+ * unconfirmed account replaced (0: none), and the mail that asks its owner to
+ * confirm the address. 409 when the email was taken between the lookup and
+ * the insert (a parallel sign-up), or replaced is no unconfirmed account any
+ * more: the caller looks again, with the transaction rolled back. */
 static int join_new_account(struct portal_req *req, struct portal_value *view,
-                            const struct join_input *in)
+                            const struct join_input *in, long long replaced)
 {
 	/* argon2id takes a while: before the transaction, so no row stays locked. */
 	char password_hash[PORTAL_PASSWORD_HASH_MAX];
@@ -416,6 +441,8 @@ static int join_new_account(struct portal_req *req, struct portal_value *view,
 	int status = portal_db_begin(req);
 	if (!status)
 		status = link_find(req, true, &link);
+	if (!status && replaced)
+		status = join_remove_unconfirmed(req, replaced);
 	if (!status)
 		status = portal_db_exec(req,
 		                        "INSERT INTO users (org_id, role, email, name,"
@@ -431,21 +458,22 @@ static int join_new_account(struct portal_req *req, struct portal_value *view,
 	}
 	if (!status)
 		status = join_membership(req, link, (long long)user_id, in->group, &membership);
+	if (!status)
+		status = portal_email_confirmation(req, (long long)user_id);
 	if (status)
 		return status;
 	return join_finish(req, view, (long long)user_id, membership);
 }
 
 /* The email has an account (or, from the form for existing accounts, maybe
- * none: account NULL): the password decides, as at sign-in. */
+ * none: account NULL): the password decides, as at sign-in; password_ok says
+ * whether it matched. */
 static int join_existing_account(struct portal_req *req, struct portal_value *view,
-                                 const struct join_input *in, const struct portal_value *account)
+                                 const struct join_input *in, const struct portal_value *account,
+                                 bool password_ok)
 {
-	/* No account, or one without a password yet: compared against the dummy
-	 * hash all the same, so the time does not tell. */
-	const char *stored = account ? pv_get_str(account, "password_hash") : NULL;
 	const char *key = portal_throttle_account_key(account, in->email);
-	if (!portal_password_verify(in->password, stored)) {
+	if (!password_ok) {
 		int status = portal_throttle_fail(req, SCOPE_LOGIN_EMAIL, key);
 		if (status)
 			return status;
@@ -482,8 +510,9 @@ static int join_account(struct portal_req *req, const struct join_input *in,
 {
 	struct portal_value *rows;
 	int status = portal_db_query(req,
-	                             "SELECT id, email, org_id, role, password_hash FROM users"
-	                             " WHERE email = ?",
+	                             "SELECT id, email, org_id, role, password_hash,"
+	                             " role = 'resident' AND email_confirmed_at IS NULL"
+	                             " AS unconfirmed FROM users WHERE email = ?",
 	                             PORTAL_DB_ARGS(PDB_S(in->email)), &rows);
 	*account = status ? NULL : pv_first(rows);
 	return status;
@@ -518,13 +547,24 @@ int join_submit(struct portal_req *req, struct portal_value *view)
 	if (status)
 		return status;
 	/* Twice at most: a parallel sign-up may take a new email between our
-	 * lookup and our insert; then it is an existing account. */
+	 * lookup and our insert (then it is an existing account), or confirm or
+	 * replace the unconfirmed account we would replace. */
 	for (int round = 0; round < 2; round++) {
 		if (round > 0 && (status = join_account(req, &in, &account)))
 			return status;
-		if (account || in.existing)
-			return join_existing_account(req, view, &in, account);
-		status = join_new_account(req, view, &in);
+		if (!account && !in.existing) {
+			status = join_new_account(req, view, &in, 0);
+		} else {
+			/* No account, or one without a password yet: compared against
+			 * the dummy hash all the same, so the time does not tell. */
+			const char *stored = account ? pv_get_str(account, "password_hash") : NULL;
+			bool password_ok = portal_password_verify(in.password, stored);
+			/* The sign-up form with another password for an address nobody
+			 * confirmed: its owner takes it back (join_remove_unconfirmed). */
+			if (password_ok || in.existing || !pv_get_int(account, "unconfirmed", 0))
+				return join_existing_account(req, view, &in, account, password_ok);
+			status = join_new_account(req, view, &in, pv_get_int(account, "id", 0));
+		}
 		if (status != 409)
 			return status;
 	}

@@ -271,7 +271,8 @@ test('sign in, GET /session and /me', async () => {
   const res = await signIn(m.email.toUpperCase(), m.password);
   assert.equal(res.status, 200);
   const body = await res.json();
-  assert.deepEqual(Object.keys(body.user).sort(), ['admin', 'id', 'name', 'org_id', 'role']);
+  assert.deepEqual(Object.keys(body.user).sort(), ['admin', 'email_confirmed', 'id', 'name', 'org_id', 'role']);
+  assert.equal(body.user.email_confirmed, true, 'the activation link came by mail');
   assert.deepEqual(body.user, m.user);
   const cookie = sessionCookie(res).value;
 

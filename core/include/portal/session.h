@@ -23,6 +23,14 @@ const char *portal_session_csrf(const struct portal_req *req);
 int portal_session_end(struct portal_req *req);
 int portal_sessions_end_user(struct portal_req *req, long long user_id);
 
+/* An address gets no mail but its confirmation until its owner confirms it
+ * (PORTAL_MAIL_WANTED in mail.h leaves unconfirmed ones out): for user_id,
+ * whose address nobody confirmed yet, a new link /confirm/{token} (single-use,
+ * 7 days; the account's older ones die) and the one mail of kind "confirm"
+ * with it, both in the open transaction. Nothing for a confirmed address, or
+ * one the mailer cannot use (logged). Returns 0 or an HTTP status. */
+int portal_email_confirmation(struct portal_req *req, long long user_id);
+
 /* Throttling, kept in the database so it holds across workers and hosts.
  * portal_throttle_check: 0 when fewer than limit failures of (scope, key) lie
  * within window seconds; else 429 with *retry_after the seconds until the
