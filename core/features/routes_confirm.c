@@ -104,9 +104,10 @@ static const char *token_of(const struct portal_req *req)
 	return token ? token : portal_in_str(req, "token");
 }
 
-static int link_dead(struct portal_req *req)
+/* A dead link, counted against the client's address (link_throttled). */
+static int confirm_link_dead(struct portal_req *req)
 {
-	return portal_fail(req, 404, "not_found", NULL, "confirm.link_dead");
+	return link_dead(req, "confirm.link_dead");
 }
 
 /* GET /confirm/{token}: whose address the link confirms, and the button. Only
@@ -114,12 +115,15 @@ static int link_dead(struct portal_req *req)
 static int confirm_form(struct portal_req *req, struct portal_value *view)
 {
 	const char *token = token_of(req);
+	int status = link_throttled(req);
+	if (status)
+		return status;
 	if (!portal_token_valid(token))
-		return link_dead(req);
+		return confirm_link_dead(req);
 	unsigned char hash[PORTAL_HASH_BYTES];
 	portal_hash(token, strlen(token), hash);
 	struct portal_value *rows;
-	int status =
+	status =
 	    portal_db_query(req,
 	                    "SELECT u.email, u.name, o.name AS org_name FROM account_tokens t"
 	                    " JOIN users u ON u.id = t.user_id JOIN orgs o ON o.id = u.org_id"
@@ -130,7 +134,7 @@ static int confirm_form(struct portal_req *req, struct portal_value *view)
 		return status;
 	const struct portal_value *row = pv_first(rows);
 	if (!row)
-		return link_dead(req);
+		return confirm_link_dead(req);
 	struct portal_arena *a = req->arena;
 	if (pv_set_str(a, view, "token", token) ||
 	    pv_set_str(a, view, "email", pv_get_str(row, "email")) ||
@@ -150,12 +154,15 @@ static int confirm_redeem(struct portal_req *req, struct portal_value *view)
 	const char *token = token_of(req);
 	if (!token)
 		return portal_fail(req, 422, "validation", "token", "password.token_missing");
+	int status = link_throttled(req);
+	if (status)
+		return status;
 	if (!portal_token_valid(token))
-		return link_dead(req);
+		return confirm_link_dead(req);
 	unsigned char hash[PORTAL_HASH_BYTES];
 	portal_hash(token, strlen(token), hash);
 	unsigned long long consumed = 0;
-	int status = portal_db_begin(req);
+	status = portal_db_begin(req);
 	if (!status)
 		status =
 		    portal_db_exec(req,
@@ -164,7 +171,7 @@ static int confirm_redeem(struct portal_req *req, struct portal_value *view)
 		                   " AND expires_at > UTC_TIMESTAMP()",
 		                   PORTAL_DB_ARGS(hash_arg(hash)), &consumed, NULL);
 	if (!status && consumed != 1)
-		return link_dead(req); /* the core rolls the transaction back */
+		return confirm_link_dead(req); /* after rolling back */
 	if (!status)
 		status = portal_db_exec(
 		    req,

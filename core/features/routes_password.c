@@ -32,6 +32,8 @@
 /* Requests per client address and hour (the setting reset_max_per_address):
  * beyond it 429, which says nothing about any account. */
 #define SCOPE_RESET_IP "reset_ip"
+/* Dead links followed per client address (link_throttled in routes.h). */
+#define SCOPE_LINK_IP "link_ip"
 
 /* The API sends the token in the body, a page has it in its path. The
  * password's minimum is checked after the token, so a dead link says so
@@ -73,17 +75,51 @@ static const char *token_of(const struct portal_req *req)
 	return token ? token : portal_in_str(req, "token");
 }
 
+static const char *client_address(const struct portal_req *req)
+{
+	return req->client_addr ? req->client_addr : "";
+}
+
+/* 429 with Retry-After for a client to wait seconds; 500 when it cannot be said. */
+static int too_many(struct portal_req *req, int seconds, const char *message)
+{
+	char value[16];
+	snprintf(value, sizeof value, "%d", seconds);
+	if (portal_set_header(req, "Retry-After", value))
+		return 500;
+	return portal_fail(req, 429, "rate_limited", NULL, message);
+}
+
+int link_throttled(struct portal_req *req)
+{
+	int wait;
+	int status = portal_throttle_check(req, SCOPE_LINK_IP, client_address(req),
+	                                   LINK_DEAD_PER_HOUR, 3600, &wait);
+	return status == 429 ? too_many(req, wait, "password.links_throttled") : status;
+}
+
+int link_dead(struct portal_req *req, const char *message)
+{
+	int status = portal_db_rollback(req);
+	if (!status)
+		status = portal_throttle_fail(req, SCOPE_LINK_IP, client_address(req));
+	return status ? status : portal_fail(req, 404, "not_found", NULL, message);
+}
+
 /* The account a live token of kind belongs to, as {id, email, name}: 0, 404
  * for an unknown, used or expired token, or a database status. Only reads. */
 static int token_account(struct portal_req *req, const char *token, const char *kind,
                          struct portal_value **account)
 {
+	int status = link_throttled(req);
+	if (status)
+		return status;
 	if (!portal_token_valid(token))
-		return portal_fail(req, 404, "not_found", NULL, "password.link_dead");
+		return link_dead(req, "password.link_dead");
 	unsigned char hash[PORTAL_HASH_BYTES];
 	portal_hash(token, strlen(token), hash);
 	struct portal_value *rows;
-	int status = portal_db_query(
+	status = portal_db_query(
 	    req,
 	    "SELECT u.id, u.email, u.name FROM account_tokens t JOIN users u ON u.id = t.user_id"
 	    " WHERE t.token_hash = ? AND t.kind = ? AND t.used_at IS NULL"
@@ -93,7 +129,7 @@ static int token_account(struct portal_req *req, const char *token, const char *
 		return status;
 	/* Not portal_db_one: a dead link has its own words. */
 	if (!(*account = pv_first(rows)))
-		return portal_fail(req, 404, "not_found", NULL, "password.link_dead");
+		return link_dead(req, "password.link_dead");
 	return 0;
 }
 
@@ -153,7 +189,7 @@ static int token_redeem(struct portal_req *req, struct portal_value *view, const
 		                   " AND expires_at > UTC_TIMESTAMP()",
 		                   PORTAL_DB_ARGS(hash_arg(hash), PDB_S(kind)), &consumed, NULL);
 	if (!status && consumed != 1)
-		return portal_fail(req, 404, "not_found", NULL, "password.link_dead");
+		return link_dead(req, "password.link_dead");
 	/* The link came by mail: whoever follows it owns the address, which is
 	 * confirmed from now on (and the account theirs, if a stranger signed the
 	 * address up: every session of it ends below). */
@@ -278,13 +314,7 @@ static int forgot_address_throttled(struct portal_req *req, const char *address)
 	    req, SCOPE_RESET_IP, address,
 	    (int)strtol(portal_config(req, "reset_max_per_address"), NULL, 10), RESET_SECONDS,
 	    &wait);
-	if (status != 429)
-		return status;
-	char seconds[16];
-	snprintf(seconds, sizeof seconds, "%d", wait);
-	if (portal_set_header(req, "Retry-After", seconds))
-		return 500;
-	return portal_fail(req, 429, "rate_limited", NULL, "password.throttled");
+	return status == 429 ? too_many(req, wait, "password.throttled") : status;
 }
 
 /* The answer to a request for a reset mail, whatever became of it. */

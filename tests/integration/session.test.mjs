@@ -830,3 +830,28 @@ test('pages /password/forgot and /password/reset/{token}', async () => {
   assert.equal((await api('/session', { cookie: m.cookie })).status, 401);
   assert.equal((await api('/session', { cookie: sessionCookie(done).value })).status, 200);
 });
+
+test('dead links count per client address: past 30 an hour even a live one waits, and stays unused', async () => {
+  const { token } = createOrg();
+  const dead = () => crypto.randomBytes(32).toString('base64url');
+  const tries = [
+    () => page(`/activate/${dead()}`),
+    () => page(`/password/reset/${dead()}`),
+    () => page(`/confirm/${dead()}`),
+    () => activate(dead()),
+    () => api('/password/reset', { method: 'POST', body: { token: dead(), password: PASSWORD } }),
+    () => api('/confirm', { method: 'POST', body: { token: dead() } }),
+  ];
+  for (let i = 0; i < 30; i++) assert.equal((await tries[i % tries.length]()).status, 404, `try ${i}`);
+  const shown = await page(`/activate/${token}`);
+  assert.equal(shown.status, 429);
+  assert.ok(Number(shown.headers.get('retry-after')) > 0);
+  const refused = await expectError(await activate(token), 429, 'rate_limited');
+  assert.match(refused.error.message, /ungültige Links/);
+  await expectError(await api('/confirm', { method: 'POST', body: { token: dead() } }), 429, 'rate_limited');
+  assert.equal(tokenRow(token)[1], '1', 'the live link is still unused');
+  assert.equal(stack.sql("SELECT COUNT(*) FROM throttle_events WHERE scope = 'link_ip'").trim(), '30',
+    'refused requests count nothing more');
+  throttleReset();
+  assert.equal((await activate(token)).status, 200);
+});
