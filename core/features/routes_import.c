@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
+#include "lib/csv.h"
 #include "import/import.h"
 #include "portal/crypto.h"
 #include "portal/files.h"
@@ -66,14 +67,6 @@ static bool german(const char *country)
 	return !*country || !strcasecmp(country, "Deutschland") ||
 	       !strcasecmp(country, "Germany") || !strcasecmp(country, "DE") ||
 	       !strcasecmp(country, "D");
-}
-
-static void csv_cell(struct buf *b, const char *s)
-{
-	buf_puts(b, "\"");
-	for (; *s; s++)
-		buf_append(b, *s == '"' ? "\"\"" : s, 1 + (*s == '"'));
-	buf_puts(b, "\"");
 }
 
 static int reject(struct portal_req *req, struct outcome *o, const struct import_row *row,

@@ -62,7 +62,7 @@ int page_mark_refused(struct portal_req *req, struct portal_value *view)
 
 const struct portal_route routes_misc[] = {
     {"GET", "/plugins", NULL, PORTAL_ACCESS_MANAGER, 0, plugins_list, NULL, NULL},
-    {"GET", "/health", NULL, PORTAL_ACCESS_PUBLIC, 0, health, NULL, NULL},
+    {"GET", "/health", NULL, PORTAL_ACCESS_PUBLIC, PORTAL_ROUTE_ANONYMOUS, health, NULL, NULL},
     {"GET", NULL, "/", PORTAL_ACCESS_PUBLIC, 0, home, "home", "home.title"},
     {0},
 };

@@ -216,7 +216,9 @@ const struct portal_route routes_org[] = {
      "settings.title", update_inputs, org_refused},
     {"POST", "/org/logo", "/app/settings/logo", PORTAL_ACCESS_ADMIN, 0, org_logo, "settings",
      "settings.title"},
-    {"GET", "/orgs/{id}/logo", NULL, PORTAL_ACCESS_PUBLIC, 0, org_logo_file, NULL, NULL},
-    {"GET", NULL, "/brand/{id}.css", PORTAL_ACCESS_PUBLIC, 0, org_brand_css, NULL, NULL},
+    {"GET", "/orgs/{id}/logo", NULL, PORTAL_ACCESS_PUBLIC, PORTAL_ROUTE_ANONYMOUS, org_logo_file,
+     NULL, NULL},
+    {"GET", NULL, "/brand/{id}.css", PORTAL_ACCESS_PUBLIC, PORTAL_ROUTE_ANONYMOUS, org_brand_css,
+     NULL, NULL},
     {0},
 };

@@ -35,10 +35,16 @@ static struct portal_db_arg scope_arg(const struct portal_req *req)
 	return PDB_I(is_manager(req) ? req->caller.org_id : req->caller.user_id);
 }
 
-/* image_file is internal: the API shows where the image is served instead. */
+/* image_file is internal: the API shows where the image is served instead.
+ * The notes, the reference ID and the count of residents are the managers'. */
 static int finish_row(struct portal_req *req, struct portal_value *row)
 {
 	struct portal_arena *a = req->arena;
+	if (!is_manager(req)) {
+		pv_remove(row, "notes");
+		pv_remove(row, "reference_id");
+		pv_remove(row, "residents_count");
+	}
 	const char *file = pv_get_str(row, "image_file");
 	char *url =
 	    file ? portal_sprintf(a, "/api/v1/properties/%lld/image", pv_get_int(row, "id", 0))
@@ -87,7 +93,7 @@ static const char *list_sql(bool manager, bool after)
 	return sql[(manager ? 2 : 0) + (after ? 1 : 0)];
 }
 
-/* A manager's search through the index (sql/014): the rows of the first
+/* A manager's search through the index (sql/019): the rows of the first
  * term's key come in the list's order, each further term is a look-up of its
  * key for the same property, and the page ends after limit properties, however
  * many the organisation has. STRAIGHT_JOIN keeps that order of reading; GROUP
@@ -508,33 +514,54 @@ static int property_image_file(struct portal_req *req, struct portal_value *view
 	return portal_file_send(req, pv_get_str(r, "image_file"), type, NULL);
 }
 
-int property_cards(struct portal_req *req, long long only_id, struct portal_value **rows)
+/* What a property's card on the residents' home shows. */
+#define CARD_COLUMNS "p.id, p.name, p.street, p.zip, p.city, p.image_file"
+
+int property_cards(struct portal_req *req, long long only_id, struct portal_value **cards,
+                   struct portal_value **pending)
 {
+	struct portal_value *rows;
 	int status =
 	    only_id
-	        ? portal_db_query(req, "SELECT " COLUMNS SCOPE_MANAGER " AND p.id = ?",
-	                          PORTAL_DB_ARGS(scope_arg(req), PDB_I(only_id)), rows)
-	        : portal_db_query(req, "SELECT " COLUMNS SCOPE_RESIDENT " ORDER BY p.name, p.id",
-	                          PORTAL_DB_ARGS(scope_arg(req)), rows);
-	pv_foreach(m, status ? NULL : *rows) {
-		if (finish_row(req, m->value))
+	        ? portal_db_query(req,
+	                          "SELECT " CARD_COLUMNS ", 'active' AS state FROM properties p"
+	                          " WHERE p.org_id = ? AND p.id = ?",
+	                          PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_I(only_id)), &rows)
+	        : portal_db_query(
+	              req,
+	              "SELECT " CARD_COLUMNS ", ms.state FROM properties p"
+	              " JOIN memberships ms ON ms.property_id = p.id"
+	              " AND ms.org_id = p.org_id AND ms.user_id = ?"
+	              " WHERE p.org_id = ? AND ms.state IN ('active', 'pending')"
+	              " ORDER BY p.name, p.id",
+	              PORTAL_DB_ARGS(PDB_I(req->caller.user_id), PDB_I(req->caller.org_id)), &rows);
+	if (status)
+		return status;
+	struct portal_arena *a = req->arena;
+	*cards = pv_list(a);
+	if (pending)
+		*pending = pv_list(a);
+	if (!*cards || (pending && !*pending))
+		return 500;
+	pv_foreach(m, rows) {
+		bool active = strcmp(pv_get_str(m->value, "state"), "active") == 0;
+		pv_remove(m->value, "state");
+		if (finish_row(req, m->value) || (active && pv_push(a, *cards, m->value)) ||
+		    (!active && pending && pv_push(a, *pending, m->value)))
 			return 500;
 	}
-	return status;
+	return 0;
 }
 
 /* GET /app/properties/{id}/preview: exactly the residents' home as a plain
  * resident of this property sees it, read-only, under a banner that says so. */
 static int property_preview(struct portal_req *req, struct portal_value *view)
 {
-	struct portal_value *cards, *rows;
+	struct portal_value *cards;
 	long long id = portal_param_id(req, "id");
-	int status = property_cards(req, id, &cards);
+	int status = property_cards(req, id, &cards, NULL);
 	if (!status && cards->u.c.count == 0)
 		status = portal_not_found(req);
-	if (!status)
-		status = portal_db_query(req, "SELECT name FROM orgs WHERE id = ?",
-		                         PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), &rows);
 	if (!status)
 		status = home_sections(req, cards, view);
 	if (status)
@@ -542,8 +569,7 @@ static int property_preview(struct portal_req *req, struct portal_value *view)
 	struct portal_arena *a = req->arena;
 	if (pv_set(a, view, "properties", cards) || pv_set_bool(a, view, "preview", true) ||
 	    pv_set(a, view, "property", cards->u.c.head->value) ||
-	    pv_set_str(a, view, "org_name",
-	               rows->u.c.count ? pv_get_str(rows->u.c.head->value, "name") : "") ||
+	    pv_set_str(a, view, "org_name", request_of(req)->signed_in.org_name) ||
 	    pv_set_str(a, view, "user_name", ""))
 		return 500;
 	return 200;

@@ -15,23 +15,15 @@ static const struct portal_input home_inputs[] = {
     {0},
 };
 
-/* The caller's name and organisation's name into view. 0 or an HTTP status. */
+/* The caller's name and organisation's name into view (from the session's
+ * query). 0 or 500. */
 static int shell_names(struct portal_req *req, struct portal_value *view)
 {
-	struct portal_value *r;
-	/* 404 when the account went while the session lived. */
-	int status = portal_db_one(
-	    req,
-	    "SELECT u.name AS user_name, o.name AS org_name"
-	    " FROM users u JOIN orgs o ON o.id = u.org_id"
-	    " WHERE u.id = ? AND o.id = ?",
-	    PORTAL_DB_ARGS(PDB_I(req->caller.user_id), PDB_I(req->caller.org_id)), &r);
-	if (status)
-		return status;
-	if (pv_set_str(req->arena, view, "user_name", pv_get_str(r, "user_name")) ||
-	    pv_set_str(req->arena, view, "org_name", pv_get_str(r, "org_name")))
-		return 500;
-	return 0;
+	const struct request *rq = request_of(req);
+	return pv_set_str(req->arena, view, "user_name", rq->signed_in.user_name) ||
+	               pv_set_str(req->arena, view, "org_name", rq->signed_in.org_name)
+	           ? 500
+	           : 0;
 }
 
 /* A quick link: label, address, and the hint "<label>.hint" when a catalog has
@@ -157,16 +149,7 @@ static int shell_portal(struct portal_req *req, struct portal_value *view)
 	struct portal_value *cards, *pending, *switcher = NULL;
 	int status = shell_names(req, view);
 	if (!status)
-		status = property_cards(req, 0, &cards);
-	if (!status)
-		status = portal_db_query(
-		    req,
-		    "SELECT p.id, p.name FROM memberships m"
-		    " JOIN properties p ON p.id = m.property_id AND p.org_id = m.org_id"
-		    " WHERE m.user_id = ? AND m.org_id = ? AND m.state = 'pending'"
-		    " ORDER BY p.name, p.id",
-		    PORTAL_DB_ARGS(PDB_I(req->caller.user_id), PDB_I(req->caller.org_id)),
-		    &pending);
+		status = property_cards(req, 0, &cards, &pending);
 	if (status)
 		return status;
 	bool waiting = pv_count(cards) == 0 && pv_count(pending) > 0;

@@ -1,6 +1,6 @@
 /* Search indexes: the words of objects (lib/words.h) kept in a table beside
  * them, written in the same transaction as the objects, so that a search reads
- * keys instead of an organisation's rows. Properties have one (sql/014); the
+ * keys instead of an organisation's rows. Properties have one (sql/019); the
  * residents' and the tickets' searches are to follow with tables of the same
  * shape: (org_id, prefix, <sort>, <id>, word), primary key in that order, a
  * key on <id> and a foreign key that removes the rows with their object. */

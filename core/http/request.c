@@ -70,7 +70,7 @@ static char *read_body(struct request *rq, size_t len, int *status)
 	return data;
 }
 
-static int read_content(struct request *rq, struct portal_worker *w)
+int request_read_body(struct request *rq, struct portal_worker *w)
 {
 	struct portal_req *req = &rq->pub;
 	char **envp = rq->fcgi->envp;
@@ -171,5 +171,12 @@ int request_read(struct request *rq, struct portal_worker *w)
 		if (status)
 			return fail_input(rq, status, why ? why : "malformed query string");
 	}
-	return read_content(rq, w);
+	return 0;
+}
+
+void request_skip_body(struct request *rq)
+{
+	char chunk[65536];
+	while (FCGX_GetStr(chunk, sizeof chunk, rq->fcgi->in) > 0)
+		;
 }

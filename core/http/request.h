@@ -46,6 +46,12 @@ struct request {
 	size_t raw_len;
 	long long session_id; /* 0: signed out */
 	const char *csrf_token;
+	/* What the session's one query gives besides the caller: what the layout
+	 * shows, and the organisation's content generation (the home's cache). */
+	struct {
+		const char *user_name, *org_name, *brand_color, *logo_url;
+		long long content_generation;
+	} signed_in;
 	struct buf headers;             /* extra response header lines */
 	struct portal_value *sent_body; /* the body as sent, for a form shown again */
 	bool streamed;                  /* respond_stream_start sent the page's start */
@@ -56,9 +62,15 @@ static inline struct request *request_of(const struct portal_req *req)
 	return (struct request *)req;
 }
 
-/* Reads and parses the FastCGI request into rq (arena, path, query, cookies,
- * body). Returns 0, or an error status with the error recorded in rq. */
+/* Reads and parses the FastCGI request into rq: request_read its head (arena,
+ * path, query, cookies, locale), request_read_body its body, which the pool
+ * reads only once the route and the caller are known to be allowed; a
+ * refused request's body is skipped, read and dropped (nginx is sending it),
+ * never parsed or spooled to disk. Return 0, or an error status with the
+ * error recorded in rq. */
 int request_read(struct request *rq, struct portal_worker *w);
+int request_read_body(struct request *rq, struct portal_worker *w);
+void request_skip_body(struct request *rq);
 
 /* The catalog of plugin (NULL: core) in locale ("de"/"en"). */
 const struct locale *worker_locale(const struct portal_worker *w, const char *locale,

@@ -217,25 +217,19 @@ static int render_page(struct request *rq, struct portal_worker *w, size_t set_i
 	struct portal_value *ctx = pv_object(a);
 	struct portal_value *nav = nav_view(rq, w, area, pv_get_str(view, "nav_section"));
 
-	/* The organisation. A failed query (the database gone: this may be its 503
-	 * page) leaves the page unbranded rather than failing it. */
+	/* The organisation: the caller's (from the session's query), or the one
+	 * a signed-out page names (a join page). */
 	const struct portal_value *org = NULL;
 	const char *user_name = NULL;
-	if (caller->role != PORTAL_ROLE_NONE && rq->status != 503) {
-		struct portal_value *rows;
-		if (portal_db_query(&rq->pub,
-		                    "SELECT o.id, o.name, o.brand_color, u.name AS user_name,"
-		                    " IF(o.logo_file IS NULL, NULL,"
-		                    " CONCAT('/api/v1/orgs/', o.id, '/logo')) AS logo_url"
-		                    " FROM users u JOIN orgs o ON o.id = u.org_id"
-		                    " WHERE u.id = ? AND o.id = ?",
-		                    PORTAL_DB_ARGS(PDB_I(caller->user_id), PDB_I(caller->org_id)),
-		                    &rows) == 0 &&
-		    rows->u.c.count) {
-			org = rows->u.c.head->value;
-			user_name = pv_get_str(org, "user_name");
-		}
-	} else if (caller->role == PORTAL_ROLE_NONE) {
+	if (caller->role != PORTAL_ROLE_NONE) {
+		struct portal_value *o = pv_object(a);
+		if (o && !pv_set_int(a, o, "id", caller->org_id) &&
+		    !pv_set_str(a, o, "name", rq->signed_in.org_name) &&
+		    !pv_set_str(a, o, "brand_color", rq->signed_in.brand_color) &&
+		    !pv_set_str(a, o, "logo_url", rq->signed_in.logo_url))
+			org = o;
+		user_name = rq->signed_in.user_name;
+	} else {
 		const struct portal_value *o = pv_get(view, "layout_org");
 		org = o && o->type == PV_OBJECT ? o : NULL;
 	}

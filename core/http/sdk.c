@@ -192,6 +192,13 @@ long long portal_setting_int(const struct portal_req *req, const char *key)
 	return v ? strtoll(v, NULL, 10) : 0;
 }
 
+int portal_content_changed(struct portal_req *req)
+{
+	return portal_db_exec(
+	    req, "UPDATE orgs SET content_generation = content_generation + 1 WHERE id = ?",
+	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), NULL, NULL);
+}
+
 int portal_emit(struct portal_req *req, const char *event, const struct portal_value *payload)
 {
 	const struct plugin_set *set = req->worker->plugins;

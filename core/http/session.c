@@ -1,6 +1,8 @@
 /* Sessions: the cookie holds 256 random bits, the database only their hash.
  * Managers' sessions end after 12 idle hours (43200 s), residents' after 30 idle
- * days (2592000 s); last_seen_at is touched at most once a minute. */
+ * days (2592000 s); last_seen_at is touched at most once a minute. However
+ * active, a session ends session_max_days_manager or _resident days after its
+ * sign-in (30 and 180 by default): a stolen cookie does not live for ever. */
 #include <string.h>
 
 #include "db/db.h"
@@ -38,19 +40,29 @@ int session_resolve(struct request *rq)
 	unsigned char hash[PORTAL_HASH_BYTES];
 	portal_hash(token, strlen(token), hash);
 	struct portal_value *rows;
-	struct portal_db_arg arg = PDB_B(hash, sizeof hash);
+	const struct config *cfg = req->worker->cfg;
+	struct portal_db_arg args[] = {
+	    PDB_B(hash, sizeof hash),
+	    PDB_I(config_int(cfg, "session_max_days_manager")),
+	    PDB_I(config_int(cfg, "session_max_days_resident")),
+	};
 	int status = portal_db_query(
 	    req,
 	    "SELECT s.id, s.csrf_token, u.id AS user_id, u.org_id, u.role, u.admin,"
-	    " COALESCE(u.locale, o.locale) AS locale,"
+	    " COALESCE(u.locale, o.locale) AS locale, u.name AS user_name, o.name AS org_name,"
+	    " o.brand_color, IF(o.logo_file IS NULL, NULL, CONCAT('/api/v1/orgs/', o.id, '/logo'))"
+	    " AS logo_url, o.content_generation,"
 	    " s.last_seen_at < UTC_TIMESTAMP() - INTERVAL 60 SECOND AS stale"
 	    " FROM sessions s JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id"
 	    " WHERE s.token_hash = ? AND s.last_seen_at > UTC_TIMESTAMP() - INTERVAL"
-	    " IF(u.role = 'manager', 43200, 2592000) SECOND",
-	    &arg, 1, &rows);
-	if (status || rows->u.c.count == 0)
+	    " IF(u.role = 'manager', 43200, 2592000) SECOND"
+	    " AND s.created_at > UTC_TIMESTAMP() - INTERVAL IF(u.role = 'manager', ?, ?) DAY",
+	    args, 3, &rows);
+	if (status)
 		return status;
-	const struct portal_value *s = rows->u.c.head->value;
+	const struct portal_value *s = pv_first(rows);
+	if (!s)
+		return 0;
 	const char *role = pv_get_str(s, "role");
 	rq->session_id = pv_get_int(s, "id", 0);
 	rq->csrf_token = pv_get_str(s, "csrf_token");
@@ -59,6 +71,11 @@ int session_resolve(struct request *rq)
 	req->caller.role =
 	    role && strcmp(role, "manager") == 0 ? PORTAL_ROLE_MANAGER : PORTAL_ROLE_RESIDENT;
 	req->caller.admin = pv_get_int(s, "admin", 0) != 0;
+	rq->signed_in.user_name = pv_get_str(s, "user_name");
+	rq->signed_in.org_name = pv_get_str(s, "org_name");
+	rq->signed_in.brand_color = pv_get_str(s, "brand_color");
+	rq->signed_in.logo_url = pv_get_str(s, "logo_url");
+	rq->signed_in.content_generation = pv_get_int(s, "content_generation", 0);
 	const char *locale = pv_get_str(s, "locale");
 	if (locale && (strcmp(locale, "de") == 0 || strcmp(locale, "en") == 0))
 		req->locale = locale;

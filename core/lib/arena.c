@@ -7,6 +7,10 @@
 #include <string.h>
 
 #define BLOCK_SIZE 8192
+/* Blocks grow with the request (each as large as all before it, up to this):
+ * a small request keeps to a block or two, a large one takes few big blocks,
+ * which the C library maps apart and gives back to the system when freed. */
+#define MAX_BLOCK_SIZE (1u << 20)
 #define ALIGN 16
 
 struct block {
@@ -66,7 +70,10 @@ void *portal_alloc(struct portal_arena *a, size_t size)
 		return NULL;
 	struct block *b = a->blocks;
 	if (!b || b->size - b->used < need) {
-		size_t cap = need > BLOCK_SIZE ? need : BLOCK_SIZE;
+		size_t grow = a->total < BLOCK_SIZE       ? BLOCK_SIZE
+		              : a->total > MAX_BLOCK_SIZE ? MAX_BLOCK_SIZE
+		                                          : a->total;
+		size_t cap = need > grow ? need : grow;
 		b = malloc(sizeof *b + cap);
 		if (!b)
 			return NULL;
@@ -74,7 +81,7 @@ void *portal_alloc(struct portal_arena *a, size_t size)
 		b->used = 0;
 		/* A big one-off block goes behind the current one so the current
 		 * block's free space stays usable. */
-		if (need > BLOCK_SIZE && a->blocks) {
+		if (need > grow && a->blocks) {
 			b->next = a->blocks->next;
 			a->blocks->next = b;
 		} else {

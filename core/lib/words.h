@@ -1,5 +1,5 @@
 /* Words for search: how a text is cut into words, how words are folded, and
- * which keys of a search index (sql/014) they become, so that what is stored
+ * which keys of a search index (sql/019) they become, so that what is stored
  * and what is searched compare alike. Pure: no database.
  *
  * A word is a run of letters and digits of any script; everything else

@@ -209,6 +209,7 @@ void plugins_free(struct plugin_set *set)
 		struct plugin *p = &set->items[i];
 		free(p->share_dir);
 		free(p->routes);
+		free(p->home);
 		free(p->settings.values);
 		if (p->handle)
 			dlclose(p->handle);

@@ -23,7 +23,8 @@ struct plugin {
 	const struct portal_plugin *def;
 	void *handle;    /* from dlopen; NULL for core */
 	char *share_dir; /* <plugin_share>/<name>: its sql/ and templates/; NULL for core */
-	struct portal_route *routes; /* its routes in this SDK's layout, handler NULL last */
+	struct portal_route *routes;      /* its routes in this SDK's layout, handler NULL last */
+	struct portal_home_section *home; /* its home sections likewise, NULL when none */
 	struct portal_plugin_settings settings;
 	void *state; /* what init returned, in a worker */
 	int initialised;
@@ -91,5 +92,8 @@ int plugin_check(struct plugin_set *set, struct plugin *p, const struct config *
 int plugin_copies_make(const struct config *cfg, struct plugin_set *set, char *err, size_t errlen);
 int plugin_copy_file(const char *from, const char *to);
 void plugin_copies_remove(const char *dir);
+/* Hands the folder of copies to the user a process is about to become, so
+ * that it can remove them; 0 or -1. */
+int plugin_copies_give(const char *dir, uid_t uid, gid_t gid);
 
 #endif

@@ -16,8 +16,11 @@
 #define KIND_MAX 32
 #define MAX_KINDS 64
 
-/* The size of a route in the first SDK: up to and with title. */
+/* The sizes of the first SDK's entries: a route up to and with title, a home
+ * section without flags. */
 #define ROUTE_SIZE_V1 offsetof(struct portal_route, inputs)
+#define HOME_SIZE_V1 offsetof(struct portal_home_section, flags)
+#define MAX_HOME 32
 
 static int fail(char *err, size_t errlen, const char *plugin, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -44,9 +47,11 @@ static int name_ok(const char *s, size_t max, const char *extra)
 	return 1;
 }
 
-static int check_inputs(const char *plugin, const struct portal_route *r, char *err, size_t errlen)
+static int check_route(const char *plugin, const struct portal_route *r, char *err, size_t errlen)
 {
 	const char *path = r->api_path ? r->api_path : r->page_path;
+	if ((r->flags & PORTAL_ROUTE_ANONYMOUS) && r->access != PORTAL_ACCESS_PUBLIC)
+		return fail(err, errlen, plugin, "route %s is anonymous but not public", path);
 	for (const struct portal_input *in = r->inputs; in && in->name; in++) {
 		const char *why = NULL;
 		if (!*in->name || strlen(in->name) > 64)
@@ -81,7 +86,7 @@ static int copy_routes(struct plugin *p, const void *table, size_t stride, size_
 			break;
 		if (*n == MAX_ROUTES)
 			return fail(err, errlen, name, "has more than %d routes", MAX_ROUTES);
-		if (check_inputs(name, &r, err, errlen))
+		if (check_route(name, &r, err, errlen))
 			return -1;
 		p->routes[(*n)++] = r;
 	}
@@ -103,6 +108,29 @@ static int check_routes(const struct plugin_set *set, struct plugin *p, char *er
 		if (copy_routes(p, *t, sizeof **t, &n, err, errlen))
 			return -1;
 	return 0;
+}
+
+/* The home sections in this SDK's layout, read with the plugin's stride. */
+static int check_home(struct plugin *p, char *err, size_t errlen)
+{
+	const struct portal_plugin *d = p->def;
+	size_t stride = d->home_size ? d->home_size : HOME_SIZE_V1, n = 0;
+	if (!d->home)
+		return 0;
+	if (stride < HOME_SIZE_V1)
+		return fail(err, errlen, d->name, "has a home_size that is too small");
+	if (!(p->home = calloc(MAX_HOME + 1, sizeof *p->home)))
+		return fail(err, errlen, d->name, "out of memory");
+	for (const char *e = (const char *)d->home;; e += stride) {
+		struct portal_home_section s = {0};
+		memcpy(&s, e, stride < sizeof s ? stride : sizeof s);
+		if (!s.template_name)
+			return 0;
+		if (!s.fill || n == MAX_HOME)
+			return fail(err, errlen, d->name,
+			            "has a home section without fill, or too many");
+		p->home[n++] = s;
+	}
 }
 
 static int check_jobs(struct plugin_set *set, struct plugin *p, char *err, size_t errlen)
@@ -221,8 +249,8 @@ static int check_notifications(struct plugin_set *set, struct plugin *p, char *e
 int plugin_check(struct plugin_set *set, struct plugin *p, const struct config *cfg, char *err,
                  size_t errlen)
 {
-	return check_routes(set, p, err, errlen) || check_jobs(set, p, err, errlen) ||
-	               check_settings(p, cfg, err, errlen) ||
+	return check_routes(set, p, err, errlen) || check_home(p, err, errlen) ||
+	               check_jobs(set, p, err, errlen) || check_settings(p, cfg, err, errlen) ||
 	               check_notifications(set, p, err, errlen)
 	           ? -1
 	           : 0;

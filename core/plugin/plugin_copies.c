@@ -85,3 +85,20 @@ int plugin_copies_make(const struct config *cfg, struct plugin_set *set, char *e
 	set->owner = getpid();
 	return 0;
 }
+
+int plugin_copies_give(const char *dir, uid_t uid, gid_t gid)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	struct dirent *e;
+	char path[4096];
+	int rc = chown(dir, uid, gid);
+	while (!rc && (e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+			rc = chown(path, uid, gid);
+		}
+	closedir(d);
+	return rc;
+}

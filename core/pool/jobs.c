@@ -14,6 +14,7 @@
 #include "lib/arena.h"
 #include "db/db.h"
 #include "portal/portal.h"
+#include "pool/memory.h"
 #include "pool/worker.h"
 
 /* A job that runs on every host every few seconds (the outbox) records its
@@ -214,6 +215,8 @@ void jobs_main(const struct config *cfg, struct plugin_set *plugins, struct slot
 			snprintf(slot->path, sizeof slot->path, "job %s", job->def->name);
 			run_period(&w, job, &st[i], period, now);
 			slot->served++;
+			if (memory_outgrown(cfg))
+				stopping = 1; /* the master starts another */
 		}
 		sleep(1);
 	}

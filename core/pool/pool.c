@@ -8,10 +8,12 @@
 #include <errno.h>
 #include <fcgiapp.h>
 #include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -285,6 +287,34 @@ static void shutdown_pool(struct pool *p, sigset_t *set)
 	}
 }
 
+/* Once the socket is open the master needs root for nothing: it becomes the
+ * configured user, and neither it nor its workers can gain privileges again
+ * (no set-uid program, no file capabilities). */
+static int drop_privileges(const struct generation *g, char *err, size_t errlen)
+{
+	const char *name = config_get(g->cfg, "user");
+	if (name && *name) {
+		struct passwd *pw = getpwnam(name);
+		if (!pw) {
+			snprintf(err, errlen, "user %s does not exist", name);
+			return -1;
+		}
+		bool root = geteuid() == 0;
+		if ((root && (plugin_copies_give(g->plugins->copy_dir, pw->pw_uid, pw->pw_gid) ||
+		              setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid))) ||
+		    (!root && geteuid() != pw->pw_uid)) {
+			snprintf(err, errlen, "cannot become user %s%s", name,
+			         root ? "" : ": started neither as root nor as that user");
+			return -1;
+		}
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
+		snprintf(err, errlen, "cannot forbid new privileges: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int write_pid_file(const struct config *cfg)
 {
 	const char *path = config_get(cfg, "pid_file");
@@ -340,6 +370,10 @@ int pool_run(const char *config_path)
 	}
 	if (write_pid_file(p.current.cfg))
 		portal_log("cannot write pid_file");
+	if (drop_privileges(&p.current, err, sizeof err)) {
+		fprintf(stderr, "portald: %s\n", err);
+		return 1;
+	}
 	p.current.number = 1;
 	portal_log("starting %d workers with plugins \"%s\"", p.current.workers,
 	           config_get(p.current.cfg, "plugins"));

@@ -13,8 +13,13 @@
 #include "lib/datetime.h"
 #include "db/db.h"
 #include "http/input.h"
+#include "features/home_cache.h"
 #include "lib/log.h"
+#include "pool/memory.h"
 #include "http/session.h"
+
+#define LARGE_REQUEST_BYTES (1u << 20)
+#define SIZE_CHECK_EVERY 100
 
 static volatile sig_atomic_t stopping;
 
@@ -114,6 +119,7 @@ void worker_teardown(struct portal_worker *w)
 	free(w->locales);
 	plugins_free(w->plugins);
 	db_free(w->db);
+	home_cache_free();
 }
 
 /* Refuses callers of the wrong role before any handler runs: signed out 401,
@@ -246,7 +252,8 @@ static void log_request(const struct request *rq, const struct portal_worker *w,
 	           request_id(rq));
 }
 
-static void serve(struct portal_worker *w, FCGX_Request *fr)
+/* Serves one request; returns the arena bytes it used. */
+static size_t serve(struct portal_worker *w, FCGX_Request *fr)
 {
 	long long start = now_ms();
 	struct request rq = {.fcgi = fr, .status = 200};
@@ -254,21 +261,32 @@ static void serve(struct portal_worker *w, FCGX_Request *fr)
 	rq.plugin = &w->plugins->items[0];
 	if (!(rq.pub.arena = arena_new((size_t)config_int(w->cfg, "arena_bytes")))) {
 		FCGX_PutS("Status: 503 Service Unavailable\r\n\r\n", fr->out);
-		return;
+		return 0;
 	}
 	db_request_start(w->db);
 	struct portal_value *view = pv_object(rq.pub.arena);
 	int status = request_read(&rq, w);
 	if (!status)
-		status = session_resolve(&rq);
-	if (!status)
 		status = route_request(&rq, w);
+	/* Who is asking, also for the page of a route not found, unless the route
+	 * serves everyone alike. */
+	const struct portal_route *route = rq.match.route;
+	bool anonymous = route && (route->flags & PORTAL_ROUTE_ANONYMOUS);
+	if ((!status || status == 404 || status == 405) && !anonymous) {
+		int session = session_resolve(&rq);
+		status = status ? status : session;
+	}
 	char path[SLOT_PATH_MAX];
 	safe_path(&rq, path, sizeof path);
 	snprintf(w->slot->method, sizeof w->slot->method, "%s", rq.pub.method);
 	snprintf(w->slot->path, sizeof w->slot->path, "%s", path);
 	if (!status && (status = check_access(&rq)))
 		portal_fail(&rq.pub, status, NULL, NULL, NULL);
+	/* Only a request that may reach its handler has its body parsed. */
+	if (!status)
+		status = request_read_body(&rq, w);
+	else
+		request_skip_body(&rq);
 	if (!status)
 		status = check_origin(&rq, w);
 	if (!status && unsafe_method(rq.pub.method) &&
@@ -285,7 +303,9 @@ static void serve(struct portal_worker *w, FCGX_Request *fr)
 	respond(&rq, w, view);
 	log_request(&rq, w, path, now_ms() - start);
 	buf_free(&rq.headers);
+	size_t used = arena_used(rq.pub.arena);
 	arena_free(rq.pub.arena);
+	return used;
 }
 
 void worker_main(const struct config *cfg, struct plugin_set *plugins, int listen_fd,
@@ -307,10 +327,14 @@ void worker_main(const struct config *cfg, struct plugin_set *plugins, int liste
 		if (FCGX_Accept_r(&fr) < 0)
 			break;
 		__atomic_store_n(&slot->busy_ms, now_ms(), __ATOMIC_RELAXED);
-		serve(&w, &fr);
+		size_t used = serve(&w, &fr);
 		FCGX_Finish_r(&fr);
 		slot->served++;
 		__atomic_store_n(&slot->busy_ms, 0, __ATOMIC_RELAXED);
+		/* A large request leaves a large heap; otherwise look now and then. */
+		if ((used > LARGE_REQUEST_BYTES || slot->served % SIZE_CHECK_EVERY == 0) &&
+		    memory_outgrown(cfg))
+			break;
 	}
 	worker_teardown(&w);
 	_exit(0);

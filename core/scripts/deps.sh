@@ -26,6 +26,11 @@ if [ -n "$missing" ]; then
 	apt-get install -y -q --no-install-recommends $missing >/dev/null
 fi
 
+# portald started as root becomes this user once its socket is open.
+if ! id portal >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+	useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin portal
+fi
+
 command -v npm >/dev/null || { apt-get install -y -q --no-install-recommends npm >/dev/null; }
 # Again when the lock file is newer than what npm last installed.
 if [ ! -d tests/node_modules/playwright-core ] ||

@@ -18,7 +18,9 @@
 #                kept, and a new config gets "example"
 #   REQUEST_TIMEOUT (30), MAX_REQUESTS (10000): portald's; nginx waits a little
 #                longer than REQUEST_TIMEOUT for an answer
-#   SESSION_RATE (10r/s), SESSION_BURST (20): nginx's limit on /api/v1/session
+#   SESSION_RATE (10r/s), SESSION_BURST (20): nginx's limit per client address
+#                on each group of anonymous routes (sign-in, reset, sign-up,
+#                activation and confirmation)
 #   BENCH_HELLO_SOCKET  make bench only: serve /_bench/hello from this socket
 set -eu
 
@@ -245,6 +247,25 @@ make_folders() {
 	[ ${#DB_SOCKET} -lt 100 ] || die "the path $DB_SOCKET is too long for a unix socket: choose a shorter VAR"
 }
 
+# Started as root, portald becomes the user portal (made by make deps) once its
+# socket is open: that user owns the folders portald writes and reads the
+# configuration, and must be able to reach the checkout (templates, plugins).
+# Without that user (a machine whose deps ran before it existed) portald stays
+# root, and says so.
+portald_user() {
+	[ "$AS_ROOT" = 1 ] && id portal >/dev/null 2>&1 || return 0
+	if ! runuser -u portal -- test -r "$REPO/templates/layout.html"; then
+		# A checkout in a private folder (mktemp -d): let others pass through
+		# it, as they pass through /home and /tmp, without reading its list.
+		chmod o+x "$REPO"
+	fi
+	runuser -u portal -- test -r "$REPO/templates/layout.html" ||
+		die "the user portal cannot read $REPO/templates: let it pass through the folders above the checkout"
+	chown portal "$VAR/tmp"
+	chown portal:www-data "$VAR/files"
+	echo portal
+}
+
 conf_value() { # KEY: its value in the current portal.conf, or nothing
 	[ -r "$CONF" ] || return 0
 	sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*//p" "$CONF" | tail -n 1 |
@@ -258,6 +279,10 @@ random_password() {
 # portal.conf is generated on every start; the plugins line, the database
 # password and the secret key survive.
 write_portal_conf() {
+	PORTALD_USER=$(portald_user) || exit 1
+	if [ "$AS_ROOT" = 1 ] && [ -z "$PORTALD_USER" ]; then
+		say "warning: portald runs as root (make deps creates the user portal it would become)"
+	fi
 	SECRET_KEY=$(conf_value secret_key)
 	case $SECRET_KEY in
 	'' | *[!0-9a-f]*) SECRET_KEY=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n') ;;
@@ -295,10 +320,13 @@ db_password = $DB_PASSWORD
 secret_key = $SECRET_KEY
 base_url = http://127.0.0.1:$PORT
 socket_group = $SOCKET_GROUP
+user = $PORTALD_USER
 smtp_url = smtp://127.0.0.1:$SMTP_PORT
 mail_from = portal@localhost
 EOF
 	)
+	# portald reads it again on a reload, as the user it became
+	[ -z "$PORTALD_USER" ] || { chgrp "$PORTALD_USER" "$CONF.new" && chmod 640 "$CONF.new"; }
 	mv "$CONF.new" "$CONF"
 }
 

@@ -198,10 +198,28 @@ const struct portal_input announcement_list_inputs[] = {
     {"property_id", PORTAL_IN_ID, PORTAL_IN_QUERY},
     {0},
 };
+/* The fields of the pages' forms, as a search of their picker without script
+ * sends them in the query, to be shown again (forms.h). */
+/* clang-format off */
+#define ANNOUNCEMENT_TYPED                                                             \
+	{"title", PORTAL_IN_STRING, PORTAL_IN_QUERY, 0, TITLE_MAX_CHARS},              \
+	    {"body", PORTAL_IN_STRING, PORTAL_IN_QUERY | PORTAL_IN_MULTILINE, 0,       \
+	     BODY_MAX_CHARS}
+/* clang-format on */
+static const char *const typed_fields[] = {"title", "body", NULL};
+const struct portal_input announcement_new_inputs[] = {
+    CONTENT_PICKER_INPUTS,
+    ANNOUNCEMENT_TYPED,
+    {"notify", PORTAL_IN_BOOL, PORTAL_IN_QUERY},
+    {0},
+};
 /* What the detail page says after the redirect of a publish or an edit. */
 static const char *const done_choices[] = {"published", "updated", NULL};
 const struct portal_input announcement_detail_inputs[] = {
     {"done", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = done_choices},
+    CONTENT_PICKER_INPUTS,
+    ANNOUNCEMENT_TYPED,
+    {"renotify", PORTAL_IN_BOOL, PORTAL_IN_QUERY},
     {0},
 };
 
@@ -530,11 +548,35 @@ static int announcement_load(struct portal_req *req, long long id, bool page,
 
 /* ------------------------------------------------------------ pages' helpers */
 
-/* The "Senden an" checkboxes (templates/targets.html), chosen ticked. */
-static int property_choices(struct portal_req *req, struct portal_value *view,
-                            const struct portal_ids *chosen)
+#define NEW_PAGE "/app/content/announcement/new"
+
+/* A page's form was sent: its picker's search, or its own refused submission
+ * (then the handler of a POST shows the page again). */
+static bool form_sent(const struct portal_req *req)
 {
-	return content_choices(req, view, chosen, "target", "announcements.send_to");
+	long long entry;
+	return content_picker_searched(req, &entry) || strcmp(req->method, "POST") == 0;
+}
+
+/* "Neue Mitteilung": the picker ("Senden an", templates/targets.html), what
+ * was typed before its search, and the notify box (on, unless a sent form
+ * left it off). */
+static int new_page(struct portal_req *req, struct portal_value *view)
+{
+	long long entry;
+	struct content_picker picker = {
+	    .id = "target",
+	    .legend = "announcements.send_to",
+	    .action = NEW_PAGE,
+	    .sent = form_sent(req),
+	};
+	bool notify = picker.sent ? portal_in_bool(req, "notify", false) : true;
+	int status = content_picker(req, view, &picker);
+	if (!status && content_picker_searched(req, &entry))
+		status = content_form_echo(req, view, "form", typed_fields);
+	if (status)
+		return status;
+	return pv_set_bool(req->arena, view, "notify", notify) ? 500 : 0;
 }
 
 /* GET /app/content: "Neuer Inhalt", links to each kind of content. */
@@ -543,13 +585,11 @@ int announcement_hub(struct portal_req *req, struct portal_value *view)
 	return 200;
 }
 
-/* GET /app/content/announcement/new */
+/* GET /app/content/announcement/new, also after a search of its picker */
 int announcement_new_form(struct portal_req *req, struct portal_value *view)
 {
-	int status = property_choices(req, view, NULL);
-	if (status)
-		return status;
-	return pv_set_bool(req->arena, view, "notify", true) ? 500 : 200;
+	int status = new_page(req, view);
+	return status ? status : 200;
 }
 
 /* ------------------------------------------------------------ handlers */
@@ -563,15 +603,12 @@ int announcement_create(struct portal_req *req, struct portal_value *view)
 	struct portal_ids targets = portal_in_ids(req, "property_ids");
 	/* A page's checkbox sends nothing when unticked: absent is off there. */
 	bool notify = portal_in_bool(req, "notify", req->is_api);
-	int status = 0;
-	/* A page refused below (its files) is shown again with the choices it made. */
-	if (!req->is_api) {
-		status = property_choices(req, view, &targets);
-		if (!status && pv_set_bool(a, view, "notify", notify))
-			status = 500;
+	int status = uploads_check(req);
+	/* A page refused for its files is shown again with the choices it made. */
+	if (status && !req->is_api) {
+		int page = new_page(req, view);
+		return page ? page : status;
 	}
-	if (!status)
-		status = uploads_check(req);
 	if (status)
 		return status;
 
@@ -601,6 +638,8 @@ int announcement_create(struct portal_req *req, struct portal_value *view)
 		status =
 		    portal_db_exec(req, "UPDATE announcements SET recipients = ? WHERE id = ?",
 		                   PORTAL_DB_ARGS(PDB_I(sent), PDB_I((long long)id)), NULL, NULL);
+	if (!status) /* what residents see changed: no cached home of before */
+		status = portal_content_changed(req);
 	if (!status)
 		status = portal_db_commit(req);
 	if (status) {
@@ -692,21 +731,58 @@ static int readers_fill(struct portal_req *req, long long id, struct portal_valu
 	return pv_set(req->arena, row, "readers", rows) ? 500 : 0;
 }
 
-/* What the detail page needs beside the announcement: the edit form's choices. */
+/* The edit form's fields as stored. */
+static int draft_stored(struct portal_req *req, struct portal_value *view,
+                        const struct portal_value *row)
+{
+	struct portal_value *draft = pv_object(req->arena);
+	return !draft || pv_set_str(req->arena, draft, "title", pv_get_str(row, "title")) ||
+	               pv_set_str(req->arena, draft, "body", pv_get_str(row, "body")) ||
+	               pv_set(req->arena, view, "draft", draft)
+	           ? 500
+	           : 0;
+}
+
+/* What the detail page needs beside the announcement and its readers: the
+ * edit form's picker and fields (draft: as stored, or as sent when the form
+ * was: its search, or its refused submission). */
 static int detail_page(struct portal_req *req, struct portal_value *view, struct portal_value *row)
 {
 	struct portal_arena *a = req->arena;
-	struct portal_ids stored;
 	const char *done = portal_in_str(req, "done");
 	const char *key = done ? portal_sprintf(a, "announcements.done_%s", done) : NULL;
 	const char *notice = key ? portal_t(req, key) : "";
-	int status = content_stored_targets(req, row, &stored);
+	const char *url =
+	    portal_sprintf(a, "/app/content/announcements/%lld", pv_get_int(row, "id", 0));
+	struct content_picker picker = {
+	    .id = "target",
+	    .legend = "announcements.send_to",
+	    .action = url,
+	    .sent = form_sent(req),
+	    .stored_all = pv_truthy(pv_get(row, "all_properties")),
+	    .stored = pv_get(row, "properties"),
+	};
+	int status = url ? content_picker(req, view, &picker) : 500;
 	if (!status)
-		status = property_choices(req, view, &stored);
+		status = picker.sent ? content_form_echo(req, view, "draft", typed_fields)
+		                     : draft_stored(req, view, row);
 	if (status)
 		return status;
-	return pv_set(a, view, "announcement", row) || pv_set_str(a, view, "notice", notice) ? 500
-	                                                                                     : 0;
+	return pv_set(a, view, "announcement", row) || pv_set_str(a, view, "notice", notice) ||
+	               pv_set_bool(a, view, "renotify",
+	                           picker.sent && portal_in_bool(req, "renotify", false))
+	           ? 500
+	           : 0;
+}
+
+/* The detail page shown again around its refused edit form. */
+static int detail_again(struct portal_req *req, struct portal_value *view, struct portal_value *row,
+                        int refused)
+{
+	int status = readers_fill(req, pv_get_int(row, "id", 0), row);
+	if (!status)
+		status = detail_page(req, view, row);
+	return status ? status : refused;
 }
 
 /* GET /announcements/{id}, /app/content/announcements/{id} (managers) and
@@ -758,11 +834,6 @@ int announcement_update(struct portal_req *req, struct portal_value *view)
 	long long id = portal_param_id(req, "id");
 	struct portal_value *row;
 	int status = announcement_load(req, id, !req->is_api, &row);
-	if (!status && !req->is_api) {
-		status = readers_fill(req, id, row);
-		if (!status)
-			status = detail_page(req, view, row);
-	}
 	if (status)
 		return status;
 	const char *title = portal_in_str(req, "title"), *body = portal_in_str(req, "body");
@@ -770,7 +841,7 @@ int announcement_update(struct portal_req *req, struct portal_value *view)
 	bool renotify = portal_in_bool(req, "renotify", false);
 	bool retarget = portal_in_has(req, "property_ids");
 	if ((status = uploads_check(req)))
-		return status;
+		return req->is_api ? status : detail_again(req, view, row, status);
 
 	struct portal_value *changes = pv_list(a);
 	const char *old_title = pv_get_str(row, "title"), *old_body = pv_get_str(row, "body");
@@ -812,6 +883,8 @@ int announcement_update(struct portal_req *req, struct portal_value *view)
 			    PORTAL_DB_ARGS(PDB_I(sent), PDB_I(id), PDB_I(req->caller.org_id)), NULL,
 			    NULL);
 	}
+	if (!status) /* what residents see changed: no cached home of before */
+		status = portal_content_changed(req);
 	if (!status)
 		status = portal_db_commit(req);
 	if (status) {
@@ -837,6 +910,8 @@ int announcement_delete(struct portal_req *req, struct portal_value *view)
 	int status = portal_db_exec_one(
 	    req, "DELETE FROM announcements WHERE id = ? AND org_id = ?",
 	    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id)));
+	if (!status)
+		status = portal_content_changed(req);
 	if (status)
 		return status;
 	return req->is_api ? 204 : portal_redirect(req, "/app/content/announcements");

@@ -17,6 +17,7 @@ int announcement_home_fill(struct portal_req *req, const long long *property_ids
                            struct portal_value *view);
 
 /* What the routes read (announcements.c). */
+extern const struct portal_input announcement_new_inputs[];
 extern const struct portal_input announcement_create_inputs[];
 extern const struct portal_input announcement_patch_inputs[];
 extern const struct portal_input announcement_edit_inputs[];
@@ -32,7 +33,8 @@ extern const struct portal_input announcement_detail_inputs[];
 	{"GET", NULL, "/app/content", PORTAL_ACCESS_MANAGER, 0, announcement_hub,             \
 	 "announcements_hub", "content.nav"},                                                 \
 	{"GET", NULL, "/app/content/announcement/new", PORTAL_ACCESS_MANAGER, 0,              \
-	 announcement_new_form, "announcement_new", "announcements.new_title"},               \
+	 announcement_new_form, "announcement_new", "announcements.new_title",                \
+	 announcement_new_inputs},                                                            \
 	{"POST", "/announcements", "/app/content/announcement/new", PORTAL_ACCESS_MANAGER, 0, \
 	 announcement_create, "announcement_new", "announcements.new_title",                  \
 	 announcement_create_inputs, announcement_new_form},                                  \
@@ -61,6 +63,6 @@ extern const struct portal_input announcement_detail_inputs[];
 	 PORTAL_ACCESS_SIGNED_IN, 0, announcement_attachment, NULL, NULL},
 /* clang-format on */
 
-#define ANNOUNCEMENT_HOME {"home_announcements", announcement_home_fill},
+#define ANNOUNCEMENT_HOME {"home_announcements", announcement_home_fill, PORTAL_HOME_SHARED},
 
 #endif

@@ -291,6 +291,31 @@ const struct portal_input appointment_edit_inputs[] = {
     {"renotify", PORTAL_IN_BOOL},
     {0},
 };
+/* The fields of the pages' forms, as a search of their picker without script
+ * sends them to be shown again (forms.h): the times as typed, in local time. */
+/* clang-format off */
+#define APPOINTMENT_TYPED                                                              \
+	{"title", PORTAL_IN_STRING, PORTAL_IN_QUERY, 0, TITLE_MAX_CHARS},              \
+	    {"body", PORTAL_IN_STRING, PORTAL_IN_QUERY | PORTAL_IN_MULTILINE, 0,       \
+	     BODY_MAX_CHARS},                                                          \
+	    {"location", PORTAL_IN_STRING, PORTAL_IN_QUERY, 0, LOCATION_MAX_CHARS},    \
+	    {"starts_at", PORTAL_IN_STRING, PORTAL_IN_QUERY, 0, 40},                   \
+	    {"ends_at", PORTAL_IN_STRING, PORTAL_IN_QUERY, 0, 40}
+/* clang-format on */
+static const char *const typed_fields[] = {"title",     "body",    "location",
+                                           "starts_at", "ends_at", NULL};
+const struct portal_input appointment_new_inputs[] = {
+    CONTENT_PICKER_INPUTS,
+    APPOINTMENT_TYPED,
+    {"notify", PORTAL_IN_BOOL, PORTAL_IN_QUERY},
+    {0},
+};
+const struct portal_input appointment_edit_page_inputs[] = {
+    CONTENT_PICKER_INPUTS,
+    APPOINTMENT_TYPED,
+    {"renotify", PORTAL_IN_BOOL, PORTAL_IN_QUERY},
+    {0},
+};
 /* The list: from and to (RFC 3339) on the API; the page's notices after a change. */
 const struct portal_input appointment_list_inputs[] = {
     {"from", PORTAL_IN_DATETIME, PORTAL_IN_QUERY, .message = TIME_MESSAGE},
@@ -403,11 +428,39 @@ static int notify_residents(struct portal_req *req, long long id, const struct p
 
 /* -------------------------------------------------------------- the form */
 
-/* The recipients' checkboxes (templates/targets.html), chosen ticked. */
-static int form_properties(struct portal_req *req, const struct portal_ids *chosen,
-                           struct portal_value *view)
+#define NEW_PAGE "/app/content/appointment/new"
+
+/* The recipients (templates/targets.html) of the form of the page at action:
+ * what was sent when it was (its search, or its refused submission), else
+ * the targets of item (NULL: a new appointment, none). */
+static int form_picker(struct portal_req *req, const char *action, const struct portal_value *item,
+                       struct portal_value *view)
 {
-	return content_choices(req, view, chosen, "appointment-targets", "appointments.recipients");
+	long long entry;
+	struct content_picker picker = {
+	    .id = "appointment-targets",
+	    .legend = "appointments.recipients",
+	    .action = action,
+	    .sent = content_picker_searched(req, &entry) || strcmp(req->method, "POST") == 0,
+	    .stored_all = item && pv_truthy(pv_get(item, "all_properties")),
+	    .stored = item ? pv_get(item, "properties") : NULL,
+	};
+	return action ? content_picker(req, view, &picker) : 500;
+}
+
+/* After a search of the picker, the fields as typed before it (form), with
+ * the page's checkbox flag. */
+static int form_typed(struct portal_req *req, struct portal_value *view, const char *flag)
+{
+	long long entry;
+	if (!content_picker_searched(req, &entry))
+		return 0;
+	int status = content_form_echo(req, view, "form", typed_fields);
+	return status ? status
+	       : pv_set_bool(req->arena, pv_get(view, "form"), flag,
+	                     portal_in_bool(req, flag, false))
+	           ? 500
+	           : 0;
 }
 
 /* A page refused after its input was read shows the fields sent again (core
@@ -427,10 +480,24 @@ static int sent_times(struct portal_req *req, struct portal_value *view)
 	return 0;
 }
 
+/* GET /app/content/appointment/new, also after a search of its picker. */
 int appointment_new_form(struct portal_req *req, struct portal_value *view)
 {
-	int status = form_properties(req, NULL, view);
+	int status = form_picker(req, NEW_PAGE, NULL, view);
+	if (!status)
+		status = form_typed(req, view, "notify");
 	return status ? status : 200;
+}
+
+/* "Neuer Termin" shown again around its refused form. */
+static int new_again(struct portal_req *req, struct portal_value *view, int refused)
+{
+	if (req->is_api)
+		return refused;
+	int status = form_picker(req, NEW_PAGE, NULL, view);
+	if (!status)
+		status = sent_times(req, view);
+	return status ? status : refused;
 }
 
 /* --------------------------------------------------------------- create */
@@ -465,16 +532,12 @@ int appointment_create(struct portal_req *req, struct portal_value *view)
 	struct portal_ids targets = portal_in_ids(req, "property_ids");
 	bool notify = portal_in_bool(req, "notify", false);
 	fields_read(req, &f);
-	int status = 0;
-	/* a page that fails is rendered again: it needs its checkboxes */
-	if (!req->is_api &&
-	    ((status = form_properties(req, &targets, view)) || (status = sent_times(req, view))))
-		return status;
 	if (f.ends && f.ends < f.starts)
-		return ends_before_starts(req);
+		return new_again(req, view, ends_before_starts(req));
 
 	unsigned long long id = 0;
-	if ((status = portal_db_begin(req)))
+	int status = portal_db_begin(req);
+	if (status)
 		return status;
 	status = portal_db_exec(
 	    req,
@@ -493,6 +556,8 @@ int appointment_create(struct portal_req *req, struct portal_value *view)
 		status = load_one(req, &s, (long long)id, &item);
 	if (!status && notify)
 		status = notify_residents(req, (long long)id, item, false);
+	if (!status) /* what residents see changed: no cached home of before */
+		status = portal_content_changed(req);
 	if (!status)
 		status = portal_db_commit(req);
 	if (status)
@@ -568,11 +633,11 @@ int appointment_list(struct portal_req *req, struct portal_value *view)
 
 /* ------------------------------------------------------- update, delete */
 
-/* The edit page's view: the appointment, the recipients of chosen ticked,
+/* The edit page's view: the appointment, its recipients (or those sent),
  * and the fields as the form shows them (local wall-clock time); a failed
- * save replaces form with what was sent (core's doing). */
-static int edit_view(struct portal_req *req, struct portal_value *item,
-                     const struct portal_ids *chosen, struct portal_value *view)
+ * save replaces form with what was sent (core's doing), a search of the
+ * picker with what was typed before it. */
+static int edit_view(struct portal_req *req, struct portal_value *item, struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
 	struct portal_value *form = pv_object(a);
@@ -580,7 +645,9 @@ static int edit_view(struct portal_req *req, struct portal_value *item,
 		if (pv_set(a, view, m->key, m->value))
 			return 500;
 	}
-	int status = form_properties(req, chosen, view);
+	const char *action =
+	    portal_sprintf(a, "/app/content/appointments/%lld", pv_get_int(item, "id", 0));
+	int status = form_picker(req, action, item, view);
 	if (status)
 		return status;
 	const char *starts = pv_get_str(item, "starts_at"), *ends = pv_get_str(item, "ends_at");
@@ -591,21 +658,19 @@ static int edit_view(struct portal_req *req, struct portal_value *item,
 	    pv_set_str(a, form, "ends_at", portal_time_text_of(req, ends, PORTAL_TIME_INPUT)) ||
 	    pv_set(a, view, "form", form))
 		return 500;
-	return 0;
+	return form_typed(req, view, "renotify");
 }
 
 /* GET /app/content/appointments/{id}: the edit page (404 outside the
- * caller's organisation, as load_one answers). */
+ * caller's organisation, as load_one answers), also after a search of its
+ * picker. */
 int appointment_edit_form(struct portal_req *req, struct portal_value *view)
 {
 	struct scope s = {.org_id = req->caller.org_id, .everything = true, .ids = ""};
 	struct portal_value *item;
-	struct portal_ids stored;
 	int status = load_one(req, &s, portal_param_id(req, "id"), &item);
 	if (!status)
-		status = content_stored_targets(req, item, &stored);
-	if (!status)
-		status = edit_view(req, item, &stored, view);
+		status = edit_view(req, item, view);
 	return status ? status : 200;
 }
 
@@ -623,9 +688,6 @@ int appointment_update(struct portal_req *req, struct portal_value *view)
 	struct fields f;
 	fields_read(req, &f);
 	int status = load_one(req, &s, id, &current);
-	/* a page that fails is rendered again: it needs the appointment and boxes */
-	if (!status && !req->is_api && !(status = edit_view(req, current, &targets, view)))
-		status = sent_times(req, view);
 	if (status)
 		return status;
 	long long starts =
@@ -633,8 +695,14 @@ int appointment_update(struct portal_req *req, struct portal_value *view)
 	long long ends = f.ends;
 	if (!ends && !f.clear_ends && pv_get_str(current, "ends_at"))
 		ends = portal_time_parse(pv_get_str(current, "ends_at"));
-	if (ends && ends < starts)
-		return ends_before_starts(req);
+	if (ends && ends < starts) {
+		int refused = ends_before_starts(req);
+		/* the page is shown again: it needs the appointment and its picker */
+		if (!req->is_api &&
+		    ((status = edit_view(req, current, view)) || (status = sent_times(req, view))))
+			return status;
+		return refused;
+	}
 
 	if ((status = portal_db_begin(req)))
 		return status;
@@ -655,6 +723,8 @@ int appointment_update(struct portal_req *req, struct portal_value *view)
 		status = load_one(req, &s, id, &item);
 	if (!status && renotify)
 		status = notify_residents(req, id, item, true);
+	if (!status) /* what residents see changed: no cached home of before */
+		status = portal_content_changed(req);
 	if (!status)
 		status = portal_db_commit(req);
 	if (status) {
@@ -675,6 +745,8 @@ int appointment_delete(struct portal_req *req, struct portal_value *view)
 	int status = portal_db_exec_one(
 	    req, "DELETE FROM appointments WHERE id = ? AND org_id = ?",
 	    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id)));
+	if (!status)
+		status = portal_content_changed(req);
 	if (status)
 		return status;
 	return req->is_api ? 204 : portal_redirect(req, "/app/content/appointments?deleted=1");

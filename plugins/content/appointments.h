@@ -21,6 +21,8 @@ int appointment_home(struct portal_req *req, const long long *property_ids, size
                      struct portal_value *view);
 
 /* What the routes read (appointments.c). */
+extern const struct portal_input appointment_new_inputs[];
+extern const struct portal_input appointment_edit_page_inputs[];
 extern const struct portal_input appointment_create_inputs[];
 extern const struct portal_input appointment_patch_inputs[];
 extern const struct portal_input appointment_edit_inputs[];
@@ -34,7 +36,8 @@ extern const struct portal_input appointment_calendar_inputs[];
 /* clang-format off */
 #define APPOINTMENT_ROUTES                                                                   \
 	{"GET", NULL, "/app/content/appointment/new", PORTAL_ACCESS_MANAGER, 0,              \
-	 appointment_new_form, "appointment_new", "appointments.new_title"},                 \
+	 appointment_new_form, "appointment_new", "appointments.new_title",                  \
+	 appointment_new_inputs},                                                            \
 	{"POST", "/appointments", "/app/content/appointment/new", PORTAL_ACCESS_MANAGER, 0, \
 	 appointment_create, "appointment_new", "appointments.new_title",                    \
 	 appointment_create_inputs, appointment_new_form},                                   \
@@ -46,7 +49,8 @@ extern const struct portal_input appointment_calendar_inputs[];
 	{"PATCH", "/appointments/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, appointment_update, \
 	 NULL, NULL, appointment_patch_inputs},                                              \
 	{"GET", NULL, "/app/content/appointments/{id}", PORTAL_ACCESS_MANAGER, 0,            \
-	 appointment_edit_form, "appointment_edit", "appointments.edit_title"},              \
+	 appointment_edit_form, "appointment_edit", "appointments.edit_title",               \
+	 appointment_edit_page_inputs},                                                      \
 	{"POST", NULL, "/app/content/appointments/{id}", PORTAL_ACCESS_MANAGER, 0,           \
 	 appointment_update, "appointment_edit", "appointments.edit_title",                  \
 	 appointment_edit_inputs, appointment_edit_form},                                    \
@@ -59,14 +63,14 @@ extern const struct portal_input appointment_calendar_inputs[];
 	 appointment_calendar_inputs},                                                       \
 	{"GET", "/properties/{id}/calendar.ics", NULL, PORTAL_ACCESS_SIGNED_IN, 0,          \
 	 appointment_property_ics, NULL, NULL},                                              \
-	{"GET", "/calendar/{token}.ics", NULL, PORTAL_ACCESS_PUBLIC, 0, appointment_feed_ics, \
-	 NULL, NULL},                                                                        \
+	{"GET", "/calendar/{token}.ics", NULL, PORTAL_ACCESS_PUBLIC, PORTAL_ROUTE_ANONYMOUS,  \
+	 appointment_feed_ics, NULL, NULL},                                                  \
 	{"GET", "/me/calendar", NULL, PORTAL_ACCESS_RESIDENT, 0, appointment_feed_show, NULL, \
 	 NULL},                                                                              \
 	{"POST", "/me/calendar/rotate", NULL, PORTAL_ACCESS_RESIDENT, 0,                     \
 	 appointment_feed_rotate, NULL, NULL},
 /* clang-format on */
 
-#define APPOINTMENT_HOME {"home_appointments", appointment_home},
+#define APPOINTMENT_HOME {"home_appointments", appointment_home, PORTAL_HOME_SHARED},
 
 #endif

@@ -17,6 +17,9 @@
 
 /* The home shows at most this many entries per section. */
 #define HOME_MAX 200
+/* The managers' page shows this many entries unless asked for more: each
+ * holds its edit form, and a page stays under 100 KB. */
+#define PAGE_ENTRIES 20
 
 /* A kind's input: its text fields (flags: required on create; a PATCH may
  * leave them out but not empty them), then position and targets. */
@@ -66,9 +69,42 @@ const struct portal_input contacts_update_inputs[] = {
 };
 /* The list: one property's entries; the page's notice after a change. */
 static const char *const notices[] = {"created", "updated", "deleted", NULL};
+/* clang-format off */
+#define LIST_QUERY                                                                     \
+	{"property_id", PORTAL_IN_ID, PORTAL_IN_QUERY},                                \
+	    {"saved", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = notices}
+/* clang-format on */
 const struct portal_input faq_contacts_list_inputs[] = {
-    {"property_id", PORTAL_IN_ID, PORTAL_IN_QUERY},
-    {"saved", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = notices},
+    LIST_QUERY,
+    {0},
+};
+/* The page's query after a search of a form's picker without script
+ * (forms.h): the fields of that form as typed before it, to be shown again. */
+/* clang-format off */
+#define TYPED(name, max) {name, PORTAL_IN_STRING, PORTAL_IN_QUERY, 0, max}
+#define TYPED_LINES(name, max)                                                         \
+	{name, PORTAL_IN_STRING, PORTAL_IN_QUERY | PORTAL_IN_MULTILINE, 0, max}
+/* clang-format on */
+static const char *const faq_typed[] = {"question", "answer", "position", NULL};
+static const char *const contact_typed[] = {"name", "role",     "phone", "email",
+                                            "note", "position", NULL};
+const struct portal_input faq_page_inputs[] = {
+    LIST_QUERY,
+    CONTENT_PICKER_INPUTS,
+    TYPED("question", 300),
+    TYPED_LINES("answer", 5000),
+    TYPED("position", 20),
+    {0},
+};
+const struct portal_input contacts_page_inputs[] = {
+    LIST_QUERY,
+    CONTENT_PICKER_INPUTS,
+    TYPED("name", 200),
+    TYPED("role", 200),
+    TYPED("phone", 50),
+    TYPED("email", 254),
+    TYPED_LINES("note", 1000),
+    TYPED("position", 20),
     {0},
 };
 static const char *const directions[] = {"up", "down", NULL};
@@ -87,6 +123,9 @@ struct kind {
 	/* The text fields: the first nfields of the create inputs. */
 	const struct portal_input *fields;
 	size_t nfields;
+	/* The fields of its forms, as a search of their picker shows them again
+	 * (NULL-terminated). */
+	const char *const *typed;
 	/* What a field must also be beyond its input type (NULL: nothing): false
 	 * is a 422 on the field. */
 	bool (*valid)(const char *field, const char *value);
@@ -124,6 +163,7 @@ static const struct kind faq_kind = {
     FAQ_TARGETS_MESSAGE,
     faq_create_inputs,
     FAQ_NFIELDS,
+    faq_typed,
     NULL,
     "INSERT INTO faq (org_id, all_properties, position, question, answer) VALUES (?, ?, ?, ?, ?)",
     "UPDATE faq SET all_properties = COALESCE(?, all_properties), position = COALESCE(?, position),"
@@ -139,6 +179,7 @@ static const struct kind contact_kind = {
     CONTACT_TARGETS_MESSAGE,
     contacts_create_inputs,
     CONTACT_NFIELDS,
+    contact_typed,
     contact_valid,
     "INSERT INTO contacts (org_id, all_properties, position, name, role, phone, email, note)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -260,66 +301,100 @@ static int load_item(struct portal_req *req, const struct kind *k, long long id,
 	return add_targets(req, k, rows);
 }
 
-/* The organisation's properties ({id, name, city}), for the pages' recipient choices. */
-static int org_properties(struct portal_req *req, struct portal_value **rows)
+/* Which of the page's forms was sent, if one was (*sent): its picker's
+ * search, or its refused submission. *entry: the entry whose edit form it
+ * is, 0 for the create form. */
+static bool form_sent(struct portal_req *req, const char *action, long long *entry)
 {
-	return portal_db_query(req,
-	                       "SELECT id, name, city FROM properties WHERE org_id = ?"
-	                       " ORDER BY name, id",
-	                       PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), rows);
+	if (content_picker_searched(req, entry))
+		return true;
+	/* a write's path is its form's action: the page's, or /{id} below it */
+	size_t n = strlen(action);
+	*entry = portal_param_id(req, "id");
+	const char *own = *entry ? portal_sprintf(req->arena, "/%lld", *entry) : "";
+	return strcmp(req->method, "POST") == 0 && strncmp(req->path, action, n) == 0 && own &&
+	       strcmp(req->path + n, own) == 0;
 }
 
-/* The page's extras: for each entry, the recipient choices of its edit form
- * ([{id, name, city, checked, item_id}]); the choices of the create form. Both
- * in the shape templates/targets.html reads; each picker needs its own
- * targets_id, and an entry sets every key so none falls through to the
+/* An entry's edit form: its picker, its fields (draft: as stored, or as sent
+ * when its form was) and whether it opens (when its form was sent). */
+static int entry_form(struct portal_req *req, const struct kind *k, struct portal_value *row,
+                      bool sent, const char *action)
+{
+	struct portal_arena *a = req->arena;
+	long long id = pv_get_int(row, "id", 0);
+	struct content_picker picker = {
+	    .id = portal_sprintf(a, "%s-%lld-targets", k->name, id),
+	    .legend = portal_sprintf(a, "%s.recipients", k->name),
+	    .action = action,
+	    .entry = id,
+	    .sent = sent,
+	    .stored_all = pv_truthy(pv_get(row, "all_properties")),
+	    .stored = pv_get(row, "properties"),
+	};
+	if (!picker.id || !picker.legend)
+		return 500;
+	int status = content_picker(req, row, &picker);
+	if (!status && sent)
+		return content_form_echo(req, row, "draft", k->typed) ||
+		               pv_set_bool(a, row, "editing", true)
+		           ? 500
+		           : 0;
+	struct portal_value *draft = pv_object(a);
+	if (status || !draft)
+		return status ? status : 500;
+	for (const char *const *f = k->typed; *f; f++) {
+		struct portal_value *v = pv_get(row, *f);
+		if (v && pv_set(a, draft, *f, v))
+			return 500;
+	}
+	return pv_set(a, row, "draft", draft) || pv_set_bool(a, row, "editing", false) ? 500 : 0;
+}
+
+/* The page's extras: each entry's edit form (entry_form), and the create
+ * form's picker, with what was typed before its search. Each picker has its
+ * own targets_id, and an entry sets every key so none falls through to the
  * create form's. */
 static int page_view(struct portal_req *req, const struct kind *k, struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
-	struct portal_value *props, *items = pv_get(view, "items");
-	int status = org_properties(req, &props);
-	if (status)
-		return status;
+	struct portal_value *items = pv_get(view, "items");
+	long long sent_entry;
+	const char *action = portal_sprintf(a, "/app/content/%s", k->name);
+	const char *after = portal_in_str(req, "after");
+	if (!action)
+		return 500;
+	bool sent = form_sent(req, action, &sent_entry);
 	pv_foreach(m, items) {
-		struct portal_value *row = m->value, *choices = pv_list(a);
-		const struct portal_value *targets = pv_get(row, "properties");
-		if (!choices)
-			return 500;
-		pv_foreach(p, props) {
-			long long pid = pv_get_int(p->value, "id", 0);
-			bool checked = false;
-			pv_foreach(t, targets)
-				checked |= pv_get_int(t->value, "id", 0) == pid;
-			struct portal_value *c = pv_object(a);
-			if (!c || pv_set_int(a, c, "id", pid) ||
-			    pv_set_str(a, c, "name", pv_get_str(p->value, "name")) ||
-			    pv_set_str(a, c, "city", pv_get_str(p->value, "city")) ||
-			    pv_set_bool(a, c, "checked", checked) ||
-			    pv_set_int(a, c, "item_id", pv_get_int(row, "id", 0)) ||
-			    pv_push(a, choices, c))
-				return 500;
-		}
-		const char *targets_id =
-		    portal_sprintf(a, "%s-%lld-targets", k->name, pv_get_int(row, "id", 0));
-		if (!targets_id || pv_set(a, row, "choices", choices) ||
-		    pv_set_bool(a, row, "all_checked", pv_truthy(pv_get(row, "all_properties"))) ||
-		    pv_set_str(a, row, "targets_id", targets_id) ||
-		    pv_set_bool(a, row, "targets_required", false) ||
-		    pv_set_bool(a, row, "first", m->value == pv_first(items)) ||
+		struct portal_value *row = m->value;
+		int status =
+		    entry_form(req, k, row, sent && sent_entry == pv_get_int(row, "id", 0), action);
+		if (status)
+			return status;
+		if (pv_set_bool(a, row, "first", m->value == pv_first(items)) ||
 		    pv_set_bool(a, row, "last", m->next == NULL))
 			return 500;
 	}
+	struct content_picker picker = {
+	    .id = portal_sprintf(a, "%s-targets", k->name),
+	    .legend = portal_sprintf(a, "%s.recipients", k->name),
+	    .action = action,
+	    .required = true,
+	    .sent = sent && sent_entry == 0,
+	};
+	long long searched;
+	int status = !picker.id || !picker.legend ? 500 : content_picker(req, view, &picker);
+	if (!status && content_picker_searched(req, &searched) && searched == 0)
+		status = content_form_echo(req, view, "form", k->typed);
+	if (status)
+		return status;
 	/* Only known notices (an enum): the query names a locale key, never free text. */
 	const char *saved = portal_in_str(req, "saved");
 	const char *notice = saved ? portal_sprintf(a, "%s.%s", k->name, saved) : NULL;
 	const char *next = pv_get_str(view, "next");
-	if (pv_set(a, view, "choices", props) || pv_set_bool(a, view, "all_checked", false) ||
-	    pv_set_str(a, view, "targets_id", portal_sprintf(a, "%s-targets", k->name)) ||
-	    pv_set_str(a, view, "targets_legend", portal_sprintf(a, "%s.recipients", k->name)) ||
-	    pv_set_bool(a, view, "targets_required", true) ||
-	    pv_set_bool(a, view, "any", pv_count(items) > 0) ||
+	if (pv_set_bool(a, view, "any", pv_count(items) > 0) ||
 	    pv_set_str(a, view, "notice", notice ? portal_t(req, notice) : "") ||
+	    pv_set_str(a, view, "page_after", after ? after : "") ||
 	    pv_set_str(a, view, "next_url",
 	               next ? portal_sprintf(a, "/app/content/%s?after=%s", k->name, next) : ""))
 		return 500;
@@ -356,7 +431,7 @@ static int item_list(struct portal_req *req, const struct kind *k, struct portal
 		return status;
 	long long property_id = portal_in_int(req, "property_id", 0);
 	long long after_id = page.after, after_pos = 0;
-	int limit = page.limit;
+	int limit = req->is_api || portal_in_has(req, "limit") ? page.limit : PAGE_ENTRIES;
 	if (after_id) { /* the cursor's key is the last item's position */
 		char *end;
 		after_pos = page.key ? strtoll(page.key, &end, 10) : 0;
@@ -438,11 +513,13 @@ static int answer_write(struct portal_req *req, const struct kind *k, long long 
 	return status;
 }
 
-/* A page's write fills the list first, so a failed form is shown within it. */
-static int page_prepare(struct portal_req *req, const struct kind *k, struct portal_value *view)
+/* A page's write that its handler refused shows the list page again, the
+ * failed form within it; the API answers the refusal as it is. */
+static int page_again(struct portal_req *req, const struct kind *k, struct portal_value *view,
+                      int refused)
 {
 	if (req->is_api)
-		return 0;
+		return refused;
 	struct portal_value *list = pv_object(req->arena);
 	if (!list)
 		return 500;
@@ -453,7 +530,7 @@ static int page_prepare(struct portal_req *req, const struct kind *k, struct por
 		if (pv_set(req->arena, view, m->key, m->value))
 			return 500;
 	}
-	return 0;
+	return refused;
 }
 
 /* POST /<kind> and the create form of /app/content/<kind>. */
@@ -462,12 +539,10 @@ static int item_create(struct portal_req *req, const struct kind *k, struct port
 	const char *values[MAX_FIELDS];
 	struct portal_ids targets = portal_in_ids(req, "property_ids");
 	long long position = portal_in_int(req, "position", 0);
-	int status = page_prepare(req, k, view);
-	if (!status)
-		status = read_fields(req, k, true, values);
-	if (!status)
-		status = portal_db_begin(req);
+	int status = read_fields(req, k, true, values);
 	if (status)
+		return page_again(req, k, view, status);
+	if ((status = portal_db_begin(req)))
 		return status;
 	/* Without a position a new entry goes last. */
 	if (!portal_in_has(req, "position")) {
@@ -494,6 +569,8 @@ static int item_create(struct portal_req *req, const struct kind *k, struct port
 	status = portal_db_exec(req, k->insert_sql, args, n, NULL, &id);
 	if (!status)
 		status = write_targets(req, k, (long long)id, &targets);
+	if (!status) /* what residents see changed: no cached home of before */
+		status = portal_content_changed(req);
 	if (!status)
 		status = portal_db_commit(req);
 	if (status)
@@ -511,14 +588,12 @@ static int item_update(struct portal_req *req, const struct kind *k, struct port
 	bool has_position = portal_in_has(req, "position");
 	bool has_targets = portal_in_has(req, "property_ids");
 	long long position = portal_in_int(req, "position", 0);
-	int status = page_prepare(req, k, view);
-	if (!status)
-		status = load_item(req, k, id, &item);
-	if (!status)
-		status = read_fields(req, k, false, values);
-	if (!status)
-		status = portal_db_begin(req);
+	int status = load_item(req, k, id, &item);
 	if (status)
+		return status;
+	if ((status = read_fields(req, k, false, values)))
+		return page_again(req, k, view, status);
+	if ((status = portal_db_begin(req)))
 		return status;
 	struct portal_db_arg args[4 + MAX_FIELDS];
 	size_t n = 0;
@@ -531,6 +606,8 @@ static int item_update(struct portal_req *req, const struct kind *k, struct port
 	status = portal_db_exec(req, k->update_sql, args, n, NULL, NULL);
 	if (!status && has_targets)
 		status = write_targets(req, k, id, &targets);
+	if (!status) /* what residents see changed: no cached home of before */
+		status = portal_content_changed(req);
 	if (!status)
 		status = portal_db_commit(req);
 	if (status)
@@ -538,16 +615,19 @@ static int item_update(struct portal_req *req, const struct kind *k, struct port
 	return answer_write(req, k, id, "updated", 200, view);
 }
 
-/* DELETE /<kind>/{id} and the page's delete form; the targets go by foreign key. */
+/* DELETE /<kind>/{id} and the page's delete form; the targets go by foreign
+ * key. Its only refusal is a 404, which shows no form. */
 static int item_delete(struct portal_req *req, const struct kind *k, struct portal_value *view)
 {
 	const char *sql =
 	    portal_sprintf(req->arena, "DELETE FROM %s WHERE id = ? AND org_id = ?", k->table);
-	int status = sql ? page_prepare(req, k, view) : 500;
+	int status = sql ? 0 : 500;
 	if (!status)
 		status = portal_db_exec_one(
 		    req, sql,
 		    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id)));
+	if (!status)
+		status = portal_content_changed(req);
 	if (status)
 		return status;
 	if (req->is_api)
@@ -559,12 +639,13 @@ static int item_delete(struct portal_req *req, const struct kind *k, struct port
 /* The page's move buttons (POST /app/content/<kind>/{id}/move, direction up
  * or down): the entry trades places with its neighbour in the organisation's
  * order. Positions the manager gave are kept where they differ; entries that
- * share a position are numbered 1..n first, or trading would change nothing. */
+ * share a position are numbered 1..n first, or trading would change nothing.
+ * Its handler refuses only with a 404, which shows no form. */
 static int item_move(struct portal_req *req, const struct kind *k, struct portal_value *view)
 {
 	long long id = portal_param_id(req, "id");
 	bool up = strcmp(portal_in_str(req, "direction"), "up") == 0;
-	int status = page_prepare(req, k, view);
+	int status = 0;
 	const char *select = portal_sprintf(
 	    req->arena,
 	    "SELECT id, position FROM %s WHERE org_id = ? ORDER BY position, id FOR UPDATE",
@@ -614,6 +695,8 @@ static int item_move(struct portal_req *req, const struct kind *k, struct portal
 			    NULL, NULL);
 		}
 	}
+	if (!status) /* what residents see changed: no cached home of before */
+		status = portal_content_changed(req);
 	if (!status)
 		status = portal_db_commit(req);
 	if (status)

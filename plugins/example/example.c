@@ -127,7 +127,7 @@ static const struct portal_nav nav[] = {
 };
 
 static const struct portal_home_section home[] = {
-    {"home_example", example_home},
+    {"home_example", example_home, PORTAL_HOME_SHARED},
     {0},
 };
 

@@ -192,6 +192,9 @@ int example_item_create(struct portal_req *req, struct portal_value *view)
 		             : portal_emit(req, "example.item_created", event);
 	if (!status && portal_in_bool(req, "notify", false))
 		status = residents_mail(req, (long long)id, item);
+	/* Residents see it on their home: no worker may serve a home of before. */
+	if (!status)
+		status = portal_content_changed(req);
 	if (!status)
 		status = portal_db_commit(req);
 	if (status)
@@ -217,26 +220,23 @@ int example_item_update(struct portal_req *req, struct portal_value *view)
 	long long id = portal_param_id(req, "id");
 	bool has_done = portal_in_has(req, "done");
 	bool clear_due = portal_in_null(req, "due_on");
-	const char *note = portal_in_str(req, "note");
-	unsigned long long matched = 0;
 	int status = portal_db_exec(
 	    req,
 	    "UPDATE example_items SET name = COALESCE(?, name), note = COALESCE(?, note),"
 	    " priority = COALESCE(?, priority), due_on = IF(?, NULL, COALESCE(?, due_on)),"
 	    " done_at = IF(?, IF(?, COALESCE(done_at, UTC_TIMESTAMP()), NULL), done_at)"
 	    " WHERE id = ? AND org_id = ?",
-	    PORTAL_DB_ARGS(PDB_S(portal_in_str(req, "name")),
-	                   PDB_S(note                          ? note
-	                         : portal_in_null(req, "note") ? ""
-	                                                       : NULL),
+	    PORTAL_DB_ARGS(PDB_S(portal_in_str(req, "name")), PDB_S(portal_in_patch(req, "note")),
 	                   PDB_S(portal_in_str(req, "priority")), PDB_I(clear_due),
 	                   PDB_S(portal_in_str(req, "due_on")), PDB_I(has_done),
 	                   PDB_I(portal_in_bool(req, "done", false)), PDB_I(id),
 	                   PDB_I(req->caller.org_id)),
-	    &matched, NULL);
+	    NULL, NULL);
 	struct portal_value *item;
 	if (!status)
 		status = item_load(req, id, &item); /* 404 for another organisation's */
+	if (!status)
+		status = portal_content_changed(req);
 	if (status)
 		return status;
 	if (!req->is_api)
@@ -251,6 +251,8 @@ int example_item_delete(struct portal_req *req, struct portal_value *view)
 	int status = portal_db_exec_one(
 	    req, "DELETE FROM example_items WHERE id = ? AND org_id = ?",
 	    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id)));
+	if (!status)
+		status = portal_content_changed(req);
 	if (status)
 		return status;
 	return req->is_api ? 204 : portal_redirect(req, "/app/example");

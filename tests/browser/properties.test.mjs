@@ -74,7 +74,8 @@ test('two properties with "Weitere Liegenschaft erstellen", an import, a search,
   await page.getByRole('link', { name: 'Bewohneransicht' }).click();
   await page.waitForURL(/\/preview$/);
   assert.match(await page.getByRole('note').textContent(), /Vorschau/);
-  assert.ok(await page.getByRole('heading', { name: 'Haus am Elbufer' }).isVisible());
+  assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Bewohneransicht: Haus am Elbufer');
+  assert.ok(await page.getByRole('heading', { name: 'Haus am Elbufer', exact: true }).isVisible());
   await screenshot(page, 'property-preview-desktop');
 });
 
@@ -86,6 +87,6 @@ test('on a phone: the list and the preview fit the screen', async () => {
   await screenshot(page, 'properties-phone');
   await page.getByRole('link', { name: 'Robert-Koch-Straße' }).click();
   await page.getByRole('link', { name: 'Bewohneransicht' }).click();
-  assert.ok(await page.getByRole('heading', { name: 'Robert-Koch-Straße' }).isVisible());
+  assert.ok(await page.getByRole('heading', { name: 'Robert-Koch-Straße', exact: true }).isVisible());
   await screenshot(page, 'property-preview-phone');
 });

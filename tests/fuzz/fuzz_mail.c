@@ -17,10 +17,6 @@
 #include "lib/buf.h"
 #include "mime/mail_format.h"
 
-/* tests/fuzz/run.sh links only the sources it lists, and mail_format.c is pure:
- * it is compiled in here. */
-#include "../../core/mime/mail_format.c"
-
 static int hex(char c)
 {
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;

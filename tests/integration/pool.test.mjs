@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { startStack, repo, sleep } from './stack.mjs';
+import { startStack, repo, sleep, isAlive } from './stack.mjs';
 import { newManager } from './client.mjs';
 
 const BIN = process.env.PORTAL_BIN || new URL('../../bin', import.meta.url).pathname;
@@ -49,6 +49,18 @@ test('the pool runs the configured request workers and one jobs worker', async (
   await waitForWorkers(3);
   const res = await stack.fetch('/api/v1/slow/pid');
   assert.equal(res.status, 200);
+});
+
+test('the master and its children run as the user portal, and can gain no privileges', () => {
+  const status = (pid) => readFileSync(`/proc/${pid}/status`, 'utf8');
+  const portal = spawnSync('id', ['-u', 'portal'], { encoding: 'utf8' });
+  const root = process.getuid() === 0;
+  if (root) assert.equal(portal.status, 0, 'make deps creates the user portal');
+  for (const pid of [stack.pidOf('portald'), ...stack.workerPids()]) {
+    const text = status(pid);
+    assert.match(text, /^NoNewPrivs:\s+1$/m, `pid ${pid}`);
+    if (root) assert.match(text, new RegExp(`^Uid:\\s+${portal.stdout.trim()}\\s`, 'm'), `pid ${pid}`);
+  }
 });
 
 test('kill -9 of a worker under load: replaced within a second, later requests succeed', async () => {
@@ -206,7 +218,31 @@ test('workers are recycled after max_requests without a failed request', async (
   await stack.reload();
 });
 
+test('a worker past worker_max_rss finishes its request and is replaced', async () => {
+  stack.setConf({ worker_max_rss: 256 });
+  await stack.reload();
+  const load = traffic('/api/v1/health');
+  let grown, counts;
+  try {
+    const res = await stack.fetch('/api/v1/slow/grow/300');
+    assert.equal(res.status, 200);
+    grown = (await res.json()).pid;
+    for (let i = 0; i < 50 && isAlive(grown); i++) await sleep(100);
+  } finally {
+    counts = await load.stop();
+  }
+  assert.deepEqual(Object.keys(counts), ['200'], JSON.stringify(counts));
+  assert.ok(!isAlive(grown), 'the large worker is gone');
+  assert.match(stack.log(), new RegExp(`portald\\[${grown}\\] worker \\d+: resident size \\d+ MiB is over worker_max_rss \\(256 MiB\\): replaced`));
+  await waitForWorkers(3);
+  for (let i = 0; i < 10; i++) assert.equal((await stack.fetch('/api/v1/health')).status, 200);
+  stack.withoutConf('worker_max_rss');
+  await stack.reload();
+});
+
 test('a thousand malformed requests leave every worker alive', async () => {
+  // a manager's: a route's body is parsed once the caller may call it
+  const manager = await newManager(stack);
   const pids = stack.workerPids();
   const port = Number(new URL(stack.base).port);
   const bodies = [
@@ -218,7 +254,7 @@ test('a thousand malformed requests leave every worker alive', async () => {
   const jobs = [];
   for (let i = 0; i < 1000; i++) {
     const [type, body] = bodies[i % bodies.length];
-    jobs.push(stack.fetch(`/api/v1/example/items?i=${i}`, {
+    jobs.push(manager.fetch(`/api/v1/example/items?i=${i}`, {
       method: 'POST', headers: { 'Content-Type': type }, body: Buffer.from(body, 'latin1'),
     }).then((r) => r.status).catch(() => 'error'));
     if (jobs.length % 50 === 0) await Promise.all(jobs.slice(-50));

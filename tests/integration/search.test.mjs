@@ -1,5 +1,5 @@
 // The property search (GET /api/v1/properties?q=) through its index
-// (sql/014): the prefix of any word of the name, street, zip, city or
+// (sql/019): the prefix of any word of the name, street, zip, city or
 // reference ID, case and umlauts folded as the collation folds them, several
 // words meaning all of them, in the list's order with keyset pages, kept up
 // to date by every write, a resident's search within their own properties;

@@ -54,6 +54,10 @@ enum portal_route_flags {
 	/* No CSRF token required: routes that create a session (sign-in, sign-up)
 	 * and webhooks. A foreign Origin header is refused all the same. */
 	PORTAL_ROUTE_NO_CSRF = 1u << 0,
+	/* Serves every caller alike (a feed, a stylesheet, a health check): the
+	 * session is not looked up, which saves the request its query, and
+	 * req->caller is empty. Only on PORTAL_ACCESS_PUBLIC routes. */
+	PORTAL_ROUTE_ANONYMOUS = 1u << 1,
 };
 
 /* One handler, two renderings: api_path is served under /api/v1 as JSON,
@@ -98,6 +102,14 @@ struct portal_listener {
 	                const struct portal_value *payload);
 };
 
+enum portal_home_flags {
+	/* What every resident of these properties sees alike (no reads, nothing
+	 * of the person): each worker keeps the rendered section per properties
+	 * and language, and serves it again until the organisation's content
+	 * changes (portal_content_changed) or a minute passed. */
+	PORTAL_HOME_SHARED = 1u << 0,
+};
+
 /* A section of the residents' home (/portal), also shown in a manager's
  * preview of a property. fill gets the ids of the properties whose content
  * the home shows (a resident's active ones, or the one previewed: then the
@@ -108,6 +120,7 @@ struct portal_home_section {
 	const char *template_name;
 	int (*fill)(struct portal_req *req, const long long *property_ids, size_t count,
 	            struct portal_value *view);
+	unsigned flags; /* enum portal_home_flags; since SDK 2 (home_size) */
 };
 
 enum portal_job_flags {
@@ -198,12 +211,16 @@ struct portal_plugin {
 	 * routes of an older, shorter layout are still read right; 0: the first
 	 * SDK's layout, without inputs and form. */
 	size_t route_size;
-	void *reserved[2]; /* room to grow without breaking the ABI */
+	/* sizeof(struct portal_home_section) when built, likewise; 0: the first
+	 * SDK's layout, without flags. */
+	size_t home_size;
+	void *reserved[1]; /* room to grow without breaking the ABI */
 };
 
 #define PORTAL_PLUGIN_V1                                            \
 	PORTAL_ABI_VERSION, (uint32_t)sizeof(struct portal_plugin), \
-	    .route_size = sizeof(struct portal_route)
+	    .route_size = sizeof(struct portal_route),              \
+	    .home_size = sizeof(struct portal_home_section)
 
 /* The one symbol a plugin exports; plugins are built with hidden visibility,
  * so everything else of theirs stays their own. */
@@ -213,6 +230,12 @@ extern PORTAL_EXPORT const struct portal_plugin portal_plugin_v1;
 /* Emits an event to every enabled plugin listening for it, in this request.
  * Returns 0, or the first listener's failure status. */
 int portal_emit(struct portal_req *req, const char *event, const struct portal_value *payload);
+
+/* Something every resident of the caller's organisation sees alike changed
+ * (an announcement, an FAQ entry): bumps the organisation's content
+ * generation in the open transaction, so that no worker serves a cached home
+ * section of before the change once it is committed. 0 or an HTTP status. */
+int portal_content_changed(struct portal_req *req);
 
 /* Logs one line with the process's prefix; never pass secrets. */
 void portal_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,0 +1,87 @@
+// The residents' home keeps what every resident of a property sees alike in
+// each worker (PORTAL_HOME_SHARED sections) and reuses it until something of
+// the organisation changes: the next request on any worker sees a change, one
+// organisation's change never shows in another's, a removed resident sees
+// nothing of the property at once, and an unchanged home costs two database
+// round trips (the caller, the properties).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStack } from './stack.mjs';
+import { newManager, newResident, newProperty } from './client.mjs';
+
+let stack, manager, other, home, resident;
+before(async () => {
+  stack = await startStack({ workers: 3, plugins: 'example invites content' });
+  manager = await newManager(stack);
+  other = await newManager(stack);
+  home = (await newProperty(manager, 'Cachehaus')).id;
+  resident = await newResident(stack, manager, [home]);
+});
+after(async () => { await stack?.stop(); });
+
+const announce = (client, title, property_ids) =>
+  client.json('/api/v1/announcements', { method: 'POST', body: { title, body: `${title}.`, property_ids, notify: false } });
+
+// The home several times over: with three workers, each of them serves some.
+async function homes(client, times = 9) {
+  const pages = [];
+  for (let i = 0; i < times; i++) {
+    const res = await client.fetch('/portal');
+    assert.equal(res.status, 200);
+    pages.push({ html: await res.text(), id: res.headers.get('x-request-id') });
+  }
+  return pages;
+}
+
+const generation = (org) => Number(stack.sql(`SELECT content_generation FROM orgs WHERE id = ${org}`).trim());
+
+test('a change is on the next home of every worker', async () => {
+  assert.equal((await announce(manager, 'Erste Mitteilung', [home])).status, 201);
+  for (const { html } of await homes(resident)) assert.match(html, /Erste Mitteilung/);
+  // every worker holds the home now; a change must reach all of them
+  assert.equal((await announce(manager, 'Zweite Mitteilung', [home])).status, 201);
+  for (const { html } of await homes(resident)) assert.match(html, /Zweite Mitteilung/);
+  const faq = await manager.json('/api/v1/faq', { method: 'POST', body: { question: 'Wo ist der Müllraum?', answer: 'Im Hof.', property_ids: [home] } });
+  assert.equal(faq.status, 201);
+  for (const { html } of await homes(resident)) assert.match(html, /Wo ist der Müllraum\?/);
+  assert.equal((await manager.fetch(`/api/v1/faq/${faq.body.id}`, { method: 'DELETE' })).status, 204);
+  for (const { html } of await homes(resident)) assert.doesNotMatch(html, /Wo ist der Müllraum\?/);
+});
+
+test('the manager\'s preview sees changes as residents do', async () => {
+  const page = async () => (await manager.fetch(`/app/properties/${home}/preview`)).text();
+  assert.match(await page(), /Zweite Mitteilung/);
+  assert.equal((await announce(manager, 'Dritte Mitteilung', [home])).status, 201);
+  for (let i = 0; i < 6; i++) assert.match(await page(), /Dritte Mitteilung/);
+});
+
+test('another organisation\'s change leaves this one\'s generation alone', async () => {
+  const before = generation(manager.user.org_id);
+  const theirs = (await newProperty(other, 'Fremdhaus')).id;
+  assert.equal((await announce(other, 'Fremde Mitteilung', [theirs])).status, 201);
+  assert.equal(generation(manager.user.org_id), before);
+  for (const { html } of await homes(resident)) assert.doesNotMatch(html, /Fremde Mitteilung/);
+});
+
+test('a removed resident sees nothing of the property on the next request', async () => {
+  const leaving = await newResident(stack, manager, [home]);
+  for (const { html } of await homes(leaving, 6)) assert.match(html, /Dritte Mitteilung/);
+  const res = await manager.fetch(`/api/v1/properties/${home}/residents/${leaving.id}`, { method: 'DELETE' });
+  assert.equal(res.status, 204);
+  for (const { html } of await homes(leaving, 6)) {
+    assert.doesNotMatch(html, /Dritte Mitteilung|Cachehaus/);
+  }
+});
+
+test('an unchanged home costs two database round trips', async () => {
+  const pages = await homes(resident, 12);
+  await new Promise((r) => setTimeout(r, 200));
+  const log = stack.log().split('\n');
+  const trips = pages.map(({ id }) => {
+    const line = log.find((l) => l.endsWith(` id=${id}`));
+    assert.ok(line, `no log line of ${id}`);
+    return Number(/ db=(\d+) /.exec(line)[1]);
+  });
+  // the last homes of each worker come from its cache: the caller, the properties
+  assert.deepEqual(trips.slice(-3), [2, 2, 2], `round trips: ${trips}`);
+});
