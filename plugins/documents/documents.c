@@ -1,8 +1,8 @@
 /* The documents plugin: papers of a property (house rules, minutes, bills,
  * notices, contracts) shared with exactly the residents they are meant for,
  * by group and by unit, bound to the tenancy ("Documents" in API.md). This
- * file declares the plugin; the handlers live in upload.c, list.c and
- * document.c, what they share in view.c and store.c.
+ * file declares the plugin; the handlers live in upload.c, list.c,
+ * document.c, versions.c and acks.c, what they share in view.c and store.c.
  *
  * Every query is scoped by the caller's organisation, and whoever may not see
  * a document gets 404 for it, exactly as for one that does not exist. */
@@ -31,6 +31,11 @@ static const struct portal_route routes[] = {
     {"PATCH", "/documents/{id}", NULL, MANAGER, 0, documents_update, NULL, NULL,
      documents_update_inputs},
     {"DELETE", "/documents/{id}", NULL, MANAGER, 0, documents_delete, NULL, NULL},
+    {"PUT", "/documents/{id}/file", NULL, MANAGER, 0, documents_replace, NULL, NULL,
+     documents_replace_inputs},
+    {"GET", "/documents/{id}/versions", NULL, MANAGER, 0, documents_versions, NULL, NULL},
+    {"POST", "/documents/{id}/ack", NULL, PORTAL_ACCESS_RESIDENT, 0, documents_ack, NULL, NULL},
+    {"GET", "/documents/{id}/acks", NULL, MANAGER, 0, documents_acks, NULL, NULL},
     {0},
 };
 

@@ -2,6 +2,7 @@
 #ifndef DOCUMENTS_H
 #define DOCUMENTS_H
 
+#include <portal/files.h>
 #include <portal/portal.h>
 
 /* What init keeps for the process's life (req->plugin_state). */
@@ -42,6 +43,8 @@ extern const char *const documents_categories[];
  * DOCUMENTS_ACK_COUNTS for managers) as the API's item, in place; the items
  * with the given ids as managers see them, in the order of ids. */
 int documents_item(struct portal_req *req, struct portal_value *row);
+/* A row's unit_id and unit_name as unit: {id, name} or null, in place. */
+int documents_unit_set(struct portal_req *req, struct portal_value *row);
 int documents_load(struct portal_req *req, const long long *ids, size_t count,
                    struct portal_value **items);
 bool documents_manager(const struct portal_req *req);
@@ -51,6 +54,8 @@ const char *documents_type_of(struct portal_req *req, const struct portal_upload
 const char *documents_display_name(struct portal_req *req, const char *filename);
 const char *documents_title_of(struct portal_req *req, const char *display_name);
 int documents_lock_file(struct portal_req *req, const char *name);
+int documents_keep_file(struct portal_req *req, const struct portal_upload *up,
+                        char file[PORTAL_FILE_NAME_CHARS + 1], bool *created);
 void documents_unlock_files(struct portal_req *req);
 void documents_release_files(struct portal_req *req, struct portal_value *files);
 bool documents_inline_type(const char *content_type);
@@ -71,5 +76,14 @@ extern const struct portal_input documents_update_inputs[];
 int documents_download(struct portal_req *req, struct portal_value *view);
 int documents_update(struct portal_req *req, struct portal_value *view);
 int documents_delete(struct portal_req *req, struct portal_value *view);
+
+/* versions.c: a new file behind the same link, and the old ones */
+extern const struct portal_input documents_replace_inputs[];
+int documents_replace(struct portal_req *req, struct portal_value *view);
+int documents_versions(struct portal_req *req, struct portal_value *view);
+
+/* acks.c: "Gelesen und zur Kenntnis genommen" */
+int documents_ack(struct portal_req *req, struct portal_value *view);
+int documents_acks(struct portal_req *req, struct portal_value *view);
 
 #endif

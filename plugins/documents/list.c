@@ -92,17 +92,8 @@ int documents_list(struct portal_req *req, struct portal_value *view)
 /* The people as the answer names them: {display_name, group, unit}. */
 static int people_of(struct portal_req *req, struct portal_value *rows)
 {
-	struct portal_arena *a = req->arena;
 	pv_foreach(m, rows) {
-		struct portal_value *row = m->value, *unit;
-		long long unit_id = pv_get_int(row, "unit_id", 0);
-		unit = unit_id ? pv_object(a) : pv_null(a);
-		if (!unit || (unit_id && (pv_set_int(a, unit, "id", unit_id) ||
-		                          pv_set(a, unit, "name", pv_get(row, "unit_name")))))
-			return 500;
-		pv_remove(row, "unit_id");
-		pv_remove(row, "unit_name");
-		if (pv_set(a, row, "unit", unit))
+		if (documents_unit_set(req, m->value))
 			return 500;
 	}
 	return 0;

@@ -8,6 +8,7 @@
 #include <magic.h>
 #include <portal/files.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "documents.h"
 
@@ -152,4 +153,26 @@ void documents_release_files(struct portal_req *req, struct portal_value *files)
 			portal_file_discard(req, name, true);
 		documents_unlock_files(req);
 	}
+}
+
+static bool stored_present(struct portal_req *req, const char *name)
+{
+	const char *path =
+	    portal_sprintf(req->arena, "%s/%s", portal_config(req, "files_dir"), name);
+	return path && access(path, F_OK) == 0;
+}
+
+/* Stores the upload, and holds its lock: a removal of the same content that
+ * came between the two made it vanish, so it is stored again. */
+int documents_keep_file(struct portal_req *req, const struct portal_upload *up,
+                        char file[PORTAL_FILE_NAME_CHARS + 1], bool *created)
+{
+	bool again = false;
+	int status = portal_file_store(req, up, file, created);
+	if (!status)
+		status = documents_lock_file(req, file);
+	if (!status && !stored_present(req, file))
+		status = portal_file_store(req, up, file, &again);
+	*created |= again;
+	return status;
 }

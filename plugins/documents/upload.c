@@ -6,7 +6,6 @@
 #include <portal/files.h>
 #include <portal/input.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "documents.h"
 
@@ -154,25 +153,9 @@ static int units_check(struct portal_req *req, const struct batch *b)
 	return status;
 }
 
-static bool stored_present(struct portal_req *req, const char *name)
-{
-	const char *path =
-	    portal_sprintf(req->arena, "%s/%s", portal_config(req, "files_dir"), name);
-	return path && access(path, F_OK) == 0;
-}
-
-/* Stores the file, and holds its lock: a removal of the same content that
- * came between the two (store.c) made it vanish, so it is stored again. */
 static int file_keep(struct portal_req *req, struct batch_file *f)
 {
-	bool again = false;
-	int status = portal_file_store(req, f->up, f->file, &f->created);
-	if (!status)
-		status = documents_lock_file(req, f->file);
-	if (!status && !stored_present(req, f->file))
-		status = portal_file_store(req, f->up, f->file, &again);
-	f->created |= again;
-	return status;
+	return documents_keep_file(req, f->up, f->file, &f->created);
 }
 
 /* The rows of one file: the document and its first version. */

@@ -10,7 +10,7 @@ bool documents_manager(const struct portal_req *req)
 
 /* unit: {id, name} or null. A unit deleted since keeps its id for managers
  * (its name is then null): the document stays bound to it, seen by nobody. */
-static int unit_set(struct portal_req *req, struct portal_value *row)
+int documents_unit_set(struct portal_req *req, struct portal_value *row)
 {
 	struct portal_arena *a = req->arena;
 	long long unit_id = pv_get_int(row, "unit_id", 0);
@@ -45,7 +45,7 @@ int documents_item(struct portal_req *req, struct portal_value *row)
 	struct portal_arena *a = req->arena;
 	long long id = pv_get_int(row, "id", 0);
 	const char *url = portal_sprintf(a, "/api/v1/documents/%lld/download", id);
-	if (!url || unit_set(req, row) || acks_set(req, row) ||
+	if (!url || documents_unit_set(req, row) || acks_set(req, row) ||
 	    pv_set_bool(a, row, "requires_ack", pv_get_int(row, "requires_ack", 0) != 0) ||
 	    pv_set_str(a, row, "url", url))
 		return 500;

@@ -27,7 +27,8 @@ CREATE TABLE documents (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Every version of a document's file; the current one is documents.version.
--- name is the client's file name as display text only, never a path.
+-- name is the client's file name as display text only, never a path. notify
+-- is 0 for a replacement the manager did not want residents told about.
 CREATE TABLE document_files (
   document_id BIGINT UNSIGNED NOT NULL,
   version INT UNSIGNED NOT NULL,
@@ -38,6 +39,7 @@ CREATE TABLE document_files (
   name VARCHAR(255) NOT NULL,
   uploaded_at DATETIME NOT NULL,
   uploaded_by BIGINT UNSIGNED NULL,
+  notify TINYINT(1) NOT NULL DEFAULT 1, -- a new version the digest lists as changed
   PRIMARY KEY (document_id, version),
   KEY document_files_file (file),
   CONSTRAINT document_files_document_fk FOREIGN KEY (document_id) REFERENCES documents (id) ON DELETE CASCADE,

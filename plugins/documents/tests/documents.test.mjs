@@ -1,8 +1,8 @@
 // The documents plugin against the whole stack: the upload of a batch (all
 // files or none), who sees what (every audience against every group, a unit's
 // papers bound to the tenancy), downloads with their headers, the audience
-// check, changes and deletion with the stored files, and file names that are
-// only display text.
+// check, changes and deletion with the stored files, file names that are only
+// display text, versions behind a stable link and acknowledgements.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -399,6 +399,106 @@ test('PATCH changes what is sent; DELETE removes the document and the file nothi
   stack.sql(`UPDATE properties SET image_file = '${sha(png)}' WHERE id = ${neighbour}`);
   assert.equal((await manager.fetch(`/api/v1/documents/${doc}`, { method: 'DELETE' })).status, 204);
   assert.ok(fs.existsSync(path.join(filesDir(), sha(png))), 'the image still needs it');
+});
+
+async function replace(client, id, content, { filename = 'neu.pdf', notify } = {}) {
+  const parts = [{ name: 'file', filename, content }];
+  if (notify !== undefined) parts.push({ name: 'notify', value: notify });
+  const { body, type } = multipart(parts);
+  return client.json(`/api/v1/documents/${id}/file`, { method: 'PUT', headers: { 'Content-Type': type }, body });
+}
+
+test('versions: a new file behind the same id and link; the old ones for managers', async () => {
+  const resident = await newResident(stack, manager, [home], { group: 'owner' });
+  const v1 = unique('Version 1');
+  const id = await share(home, { audience: 'residents', requires_ack: 'true', filename: 'Plan.txt' }, v1);
+  assert.equal((await resident.json(`/api/v1/documents/${id}/ack`, { method: 'POST' })).status, 200);
+  const v2 = unique('Version 2');
+  let res = await replace(manager, id, v2, { filename: 'Plan neu.txt' });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.deepEqual([res.body.id, res.body.version, res.body.url, res.body.size], [id, 2, `/api/v1/documents/${id}/download`, v2.length]);
+  assert.deepEqual(res.body.acks, { count: 1, of: count(`SELECT COUNT(*) FROM memberships WHERE property_id = ${home} AND state = 'active'`) }, 'the acknowledgements stay');
+  res = await replace(manager, id, unique('Version 3'), { notify: 'false' });
+  assert.equal(res.body.version, 3);
+  assert.equal(stack.sql(`SELECT GROUP_CONCAT(notify ORDER BY version) FROM document_files WHERE document_id = ${id}`).trim(), '1,1,0', 'unticked: no digest of the change');
+
+  const download = await resident.fetch(`/api/v1/documents/${id}/download`);
+  assert.match(await download.text(), /^Version 3 /, 'the link gives the newest');
+  const old = await manager.fetch(`/api/v1/documents/${id}/download?version=1`);
+  assert.equal(await old.text(), v1.toString());
+  assert.equal(old.headers.get('content-disposition'), "attachment; filename*=UTF-8''Plan.txt");
+  assert.equal((await resident.fetch(`/api/v1/documents/${id}/download?version=1`)).status, 404);
+
+  const versions = await manager.json(`/api/v1/documents/${id}/versions`);
+  assert.equal(versions.status, 200);
+  assert.deepEqual(versions.body.items.map((v) => v.version), [3, 2, 1]);
+  assert.deepEqual(Object.keys(versions.body.items[0]).sort(), ['by', 'size', 'uploaded_at', 'version']);
+  assert.equal(versions.body.items[2].size, v1.length);
+  assert.equal(typeof versions.body.items[0].by.name, 'string');
+  assert.equal((await resident.json(`/api/v1/documents/${id}/versions`)).status, 404);
+  assert.equal((await other.json(`/api/v1/documents/${id}/versions`)).status, 404);
+  assert.equal((await replace(other, id, unique('fremd'))).status, 404);
+  assert.equal((await replace(resident, id, unique('fremd'))).status, 404);
+  const none = multipart([{ name: 'notify', value: 'true' }]);
+  res = await manager.json(`/api/v1/documents/${id}/file`, { method: 'PUT', headers: { 'Content-Type': none.type }, body: none.body });
+  assert.equal(res.status, 422);
+  assert.equal(res.body.error.field, 'file');
+  res = await replace(manager, id, Buffer.alloc(1.5 * 1024 * 1024, 1));
+  assert.equal(res.status, 413);
+  assert.equal(count(`SELECT version FROM documents WHERE id = ${id}`), 3, 'refused replacements change nothing');
+
+  // deleting the document takes every version's file
+  const files = [v1, v2].map((c) => path.join(filesDir(), sha(c)));
+  assert.ok(files.every((f) => fs.existsSync(f)));
+  assert.equal((await manager.fetch(`/api/v1/documents/${id}`, { method: 'DELETE' })).status, 204);
+  assert.ok(files.every((f) => !fs.existsSync(f)));
+});
+
+test('acknowledgements: once per resident who may see it; managers see who did and who did not', async () => {
+  const p = (await newProperty(manager, 'Kenntnishaus')).id;
+  const unit = await unitOf(p, 'WE 7');
+  const anna = await newResident(stack, manager, [p], { group: 'tenant' });
+  const bert = await newResident(stack, manager, [p], { group: 'owner' });
+  const pending = await newResident(stack, manager, [p], { group: 'tenant', state: 'pending' });
+  stack.sql(`UPDATE users SET name = 'Anna Acker' WHERE id = ${anna.id}`);
+  stack.sql(`UPDATE users SET name = 'Bert Berg' WHERE id = ${bert.id}`);
+  await setUnit(anna.id, { unit_id: unit }, p);
+  const asks = await share(p, { audience: 'residents', requires_ack: 'on' });
+  const quiet = await share(p, { audience: 'residents' });
+  const forOwners = await share(p, { audience: 'owners', requires_ack: '1' });
+
+  let res = await anna.json(`/api/v1/documents/${asks}/ack`, { method: 'POST' });
+  assert.equal(res.status, 200);
+  assert.match(res.body.acknowledged_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  const first = res.body.acknowledged_at;
+  stack.sql(`UPDATE document_acks SET acknowledged_at = acknowledged_at - INTERVAL 1 HOUR WHERE document_id = ${asks}`);
+  res = await anna.json(`/api/v1/documents/${asks}/ack`, { method: 'POST', body: {} });
+  assert.equal(res.status, 200);
+  assert.equal(Date.parse(res.body.acknowledged_at), Date.parse(first) - 3600e3, 'the first time, once');
+  assert.equal(count(`SELECT COUNT(*) FROM document_acks WHERE document_id = ${asks}`), 1);
+  assert.equal((await anna.json(`/api/v1/documents/${quiet}/ack`, { method: 'POST' })).status, 409);
+  assert.equal((await anna.json(`/api/v1/documents/${forOwners}/ack`, { method: 'POST' })).status, 404, 'not hers to see');
+  assert.equal((await pending.json(`/api/v1/documents/${asks}/ack`, { method: 'POST' })).status, 404);
+  assert.equal((await manager.json(`/api/v1/documents/${asks}/ack`, { method: 'POST' })).status, 404, 'a resident\'s');
+  const noToken = await stack.fetch(`/api/v1/documents/${asks}/ack`, { method: 'POST', headers: { Cookie: bert.cookie } });
+  assert.equal(noToken.status, 403);
+
+  const mine = (await anna.json(`/api/v1/properties/${p}/documents`)).body.items.find((d) => d.id === asks);
+  assert.equal(mine.acknowledged_at, (await anna.json(`/api/v1/documents/${asks}/ack`, { method: 'POST' })).body.acknowledged_at);
+  const theirs = (await manager.json(`/api/v1/properties/${p}/documents`)).body.items.find((d) => d.id === asks);
+  assert.deepEqual(theirs.acks, { count: 1, of: 2 }, 'the pending member is nobody yet');
+
+  const acks = await manager.json(`/api/v1/documents/${asks}/acks`);
+  assert.equal(acks.status, 200);
+  assert.deepEqual(acks.body.items.map((x) => [x.display_name, x.group, x.unit, x.acknowledged_at !== null]), [
+    ['Bert Berg', 'owner', null, false],
+    ['Anna Acker', 'tenant', { id: unit, name: 'WE 7' }, true],
+  ], 'who did not yet comes first');
+  assert.deepEqual((await manager.json(`/api/v1/documents/${forOwners}/acks`)).body.items.map((x) => x.display_name), ['Bert Berg']);
+  const internal = await share(p, { audience: 'internal' });
+  assert.deepEqual((await manager.json(`/api/v1/documents/${internal}/acks`)).body.items, []);
+  assert.equal((await anna.json(`/api/v1/documents/${asks}/acks`)).status, 404);
+  assert.equal((await other.json(`/api/v1/documents/${asks}/acks`)).status, 404);
 });
 
 test('a resident\'s list is one query besides the caller\'s', async () => {
