@@ -36,6 +36,19 @@ static const struct portal_route routes[] = {
     {"GET", "/documents/{id}/versions", NULL, MANAGER, 0, documents_versions, NULL, NULL},
     {"POST", "/documents/{id}/ack", NULL, PORTAL_ACCESS_RESIDENT, 0, documents_ack, NULL, NULL},
     {"GET", "/documents/{id}/acks", NULL, MANAGER, 0, documents_acks, NULL, NULL},
+
+    /* The manager's pages (pages.c, acks_page.c): the property's tab, its
+     * forms, and who acknowledged a document. */
+    {"GET", NULL, "/app/properties/{id}/documents", MANAGER, 0, documents_page, "documents",
+     "documents.title", documents_page_inputs},
+    {"POST", NULL, "/app/properties/{id}/documents", MANAGER, 0, documents_page_upload, "documents",
+     "documents.title", documents_upload_inputs, documents_page},
+    {"POST", NULL, "/app/documents/{id}/delete", MANAGER, 0, documents_page_delete, "documents",
+     "documents.title"},
+    {"POST", NULL, "/app/documents/{id}/file", MANAGER, 0, documents_page_replace, "documents",
+     "documents.title", documents_page_replace_inputs},
+    {"GET", NULL, "/app/documents/{id}/acks", MANAGER, 0, documents_acks_page, "acks",
+     "documents.acks_title", documents_acks_page_inputs},
     {0},
 };
 

@@ -68,7 +68,11 @@ int documents_upload(struct portal_req *req, struct portal_value *view);
 extern const struct portal_input documents_list_inputs[];
 extern const struct portal_input documents_audience_inputs[];
 int documents_list(struct portal_req *req, struct portal_value *view);
+int documents_list_of(struct portal_req *req, struct portal_value *view, long long property_id,
+                      const char *category);
 int documents_audience(struct portal_req *req, struct portal_value *view);
+int documents_audience_people(struct portal_req *req, long long property_id, const char *audience,
+                              long long unit_id, struct portal_value **people);
 
 /* document.c: one document */
 extern const struct portal_input documents_download_inputs[];
@@ -85,5 +89,17 @@ int documents_versions(struct portal_req *req, struct portal_value *view);
 /* acks.c: "Gelesen und zur Kenntnis genommen" */
 int documents_ack(struct portal_req *req, struct portal_value *view);
 int documents_acks(struct portal_req *req, struct portal_value *view);
+
+/* pages.c: the manager's page of a property's documents (the upload, the
+ * list, who will see it) and its forms; acks_page.c: who acknowledged a
+ * document, as a page and as CSV */
+extern const struct portal_input documents_page_inputs[];
+extern const struct portal_input documents_page_replace_inputs[];
+extern const struct portal_input documents_acks_page_inputs[];
+int documents_page(struct portal_req *req, struct portal_value *view);
+int documents_page_upload(struct portal_req *req, struct portal_value *view);
+int documents_page_delete(struct portal_req *req, struct portal_value *view);
+int documents_page_replace(struct portal_req *req, struct portal_value *view);
+int documents_acks_page(struct portal_req *req, struct portal_value *view);
 
 #endif

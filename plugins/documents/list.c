@@ -58,12 +58,19 @@ static int items_of(struct portal_req *req, struct portal_value *rows, struct po
 
 int documents_list(struct portal_req *req, struct portal_value *view)
 {
+	return documents_list_of(req, view, portal_param_id(req, "id"),
+	                         portal_in_str(req, "category"));
+}
+
+/* The list of the property's documents (of the category, or all when NULL),
+ * as the caller may see it: the API's answer, and the managers' page. */
+int documents_list_of(struct portal_req *req, struct portal_value *view, long long property_id,
+                      const char *category)
+{
 	struct portal_page page;
 	int status = portal_list_page(req, &page);
 	if (status)
 		return status;
-	const char *category = portal_in_str(req, "category");
-	long long property_id = portal_param_id(req, "id");
 	struct portal_value *rows, *items;
 	if (documents_manager(req))
 		status = portal_db_query(
@@ -99,11 +106,12 @@ static int people_of(struct portal_req *req, struct portal_value *rows)
 	return 0;
 }
 
-int documents_audience(struct portal_req *req, struct portal_value *view)
+/* Who a document of the property shared so now would reach: the rows
+ * {display_name, group, unit}; 404 for a property not the caller's, 422 for a
+ * unit not the property's. The audience check and the documents' page. */
+int documents_audience_people(struct portal_req *req, long long property_id, const char *audience,
+                              long long unit_id, struct portal_value **people)
 {
-	long long property_id = portal_param_id(req, "id");
-	long long unit_id = portal_in_int(req, "unit_id", 0);
-	const char *audience = portal_in_str(req, "audience");
 	struct portal_value *rows;
 	/* The property's units, with a row for the property itself (id 0): a
 	 * foreign property has none, a foreign unit is not among them. */
@@ -136,6 +144,17 @@ int documents_audience(struct portal_req *req, struct portal_value *view)
 	    &rows);
 	if (!status)
 		status = people_of(req, rows);
+	if (!status)
+		*people = rows;
+	return status;
+}
+
+int documents_audience(struct portal_req *req, struct portal_value *view)
+{
+	struct portal_value *rows;
+	int status = documents_audience_people(req, portal_param_id(req, "id"),
+	                                       portal_in_str(req, "audience"),
+	                                       portal_in_int(req, "unit_id", 0), &rows);
 	if (!status && (pv_set_int(req->arena, view, "count", (long long)pv_count(rows)) ||
 	                pv_set(req->arena, view, "people", rows)))
 		status = 500;

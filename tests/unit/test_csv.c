@@ -1,5 +1,7 @@
 /* csv_cell: quoting, and cells a spreadsheet would run as a formula made inert. */
 #include "lib/csv.h"
+#include "lib/arena.h"
+#include "portal/text.h"
 #include "harness.h"
 
 /* The cell csv_cell writes for s. */
@@ -40,5 +42,17 @@ int main(void)
 	CHECK(csv_cell(&b, "x") == 0 && buf_puts(&b, ";") == 0 && csv_cell(&b, "=y") == 0);
 	CHECK_STR(b.data, "\"x\";\"'=y\"");
 	buf_free(&b);
+
+	/* The SDK's portal_csv_cell writes the same cells into an arena buffer. */
+	struct portal_arena *arena = arena_new(1 << 16);
+	struct portal_buf pb = {.arena = arena};
+	CHECK(portal_csv_cell(&pb, "Eingang \"Hof\"") == 0 && portal_buf_puts(&pb, ";") == 0 &&
+	      portal_csv_cell(&pb, "=HYPERLINK(\"x\")") == 0 && portal_buf_puts(&pb, ";") == 0 &&
+	      portal_csv_cell(&pb, "-1") == 0 && portal_buf_puts(&pb, ";") == 0 &&
+	      portal_csv_cell(&pb, NULL) == 0);
+	CHECK_STR(pb.data, "\"Eingang \"\"Hof\"\"\";\"'=HYPERLINK(\"\"x\"\")\";\"'-1\";\"\"");
+	struct portal_buf none = {0}; /* no arena: every append fails */
+	CHECK(portal_csv_cell(&none, "x") == 500 && none.failed);
+	arena_free(arena);
 	HARNESS_END();
 }

@@ -35,6 +35,13 @@ int portal_buf_puts(struct portal_buf *b, const char *s);
 int portal_buf_printf(struct portal_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Appends s (NULL: empty) as one CSV cell: in double quotes, quotes doubled,
+ * and a cell a spreadsheet would run as a formula (one starting with '=',
+ * '+', '-', '@', a tab or a CR) with an apostrophe in front, so that it shows
+ * as text. Every CSV a plugin writes goes through it; the separator and line
+ * ends are the caller's. Returns 0, or 500 as the appends above. */
+int portal_csv_cell(struct portal_buf *b, const char *s);
+
 #ifdef __cplusplus
 }
 #endif
