@@ -462,3 +462,411 @@
 	});
 	mark();
 })();
+
+/* documents: the upload of a property's documents page
+ * (plugins/documents/templates/documents.html). Without this script the form
+ * sends a multiple file input with one set of fields for every file. With
+ * it, files chosen (again and again, from any folder) or dropped onto the
+ * box each get a row of their own: the page's row of fields is the pattern,
+ * the title comes from the file name, "Auf alle anwenden" copies a row's
+ * settings to every other, "Entfernen" takes a file out. The batch goes to
+ * the API in one request (all stored or none) with a bar per file, read from
+ * how much of the request went up; a refused batch keeps every file and
+ * setting and marks the refused field. Each row says how many people its
+ * audience reaches, asked of the API as it changes; so does "Wer sieht es?". */
+(function () {
+	var form = document.querySelector("form[data-docs-upload]");
+	var texts = document.querySelector("[data-docs-texts]");
+	var FIELDS = ["title", "category", "audience", "unit_id", "requires_ack"];
+	function t(name) {
+		return (texts && texts.getAttribute("data-" + name)) || "";
+	}
+	function reachText(audience, count) {
+		if (audience === "internal") {
+			return t("internal");
+		}
+		if (count === 0) {
+			return t("reach-none");
+		}
+		return count === 1 ? t("reach-one") : t("reach").replace("%", String(count));
+	}
+	/* Asks the API how many people an audience (and unit) reaches; calls
+	 * done(count) with the answer, or with null when there is none. */
+	function askReach(url, audience, unit, done) {
+		if (!url || !audience || !window.fetch) {
+			done(null);
+			return;
+		}
+		var query = "?audience=" + encodeURIComponent(audience);
+		if (unit) {
+			query += "&unit_id=" + encodeURIComponent(unit);
+		}
+		window
+			.fetch(url + query, { credentials: "same-origin", headers: { Accept: "application/json" } })
+			.then(function (res) {
+				return res.ok ? res.json() : null;
+			})
+			.then(function (body) {
+				done(body && typeof body.count === "number" ? body.count : null);
+			})
+			.catch(function () {
+				done(null);
+			});
+	}
+
+	/* "Wer sieht es?" answers as its choices change; its button still works. */
+	var check = document.querySelector("form[data-docs-check]");
+	var result = document.querySelector("[data-docs-check-result]");
+	var checkUrl = form && form.getAttribute("data-docs-audience");
+	if (check && result && checkUrl) {
+		var asked = 0;
+		check.addEventListener("change", function () {
+			var audience = check.querySelector("[name=check_audience]").value;
+			var unit = check.querySelector("[name=check_unit_id]").value;
+			var people = document.querySelector(".docs-people");
+			var mine = ++asked;
+			if (people) {
+				people.hidden = true; /* names of the question before */
+			}
+			askReach(checkUrl, audience, unit, function (count) {
+				if (mine === asked && count !== null) {
+					result.textContent = reachText(audience, count);
+				}
+			});
+		});
+	}
+
+	if (!form || !texts || !window.FormData || !window.XMLHttpRequest) {
+		return;
+	}
+	var input = form.querySelector("input[type=file][name=files]");
+	var drop = form.querySelector("[data-docs-drop]");
+	var pattern = form.querySelector("[data-docs-row]");
+	var list = form.querySelector("[data-docs-batch]");
+	var status = form.querySelector("[data-docs-status]");
+	var button = form.querySelector("[data-docs-submit]");
+	var maxBytes = Number(form.getAttribute("data-docs-max") || "0") * 1048576;
+	if (!input || !drop || !pattern || !list || !status || !button) {
+		return;
+	}
+	var batch = []; /* {file, item, row, bar} in the order sent */
+	var serial = 0;
+
+	/* The pattern row sends nothing and asks nothing: the files' rows do. */
+	pattern.hidden = true;
+	pattern.disabled = true;
+	input.required = false;
+	input.removeAttribute("aria-invalid");
+	var dropText = drop.querySelector("[data-docs-drop-text]");
+	if (dropText) {
+		dropText.hidden = false;
+	}
+	drop.classList.add("docs-drop--active");
+	var old = form.querySelectorAll(".field__error");
+	for (var o = 0; o < old.length; o++) {
+		old[o].parentNode.removeChild(old[o]);
+	}
+
+	function announce(text) {
+		status.textContent = "";
+		window.setTimeout(function () {
+			status.textContent = text;
+		}, 50);
+	}
+	function sizeText(n) {
+		if (n < 1024) {
+			return n + " B";
+		}
+		if (n < 1048576) {
+			return Math.round(n / 1024) + " KB";
+		}
+		var mb = (n / 1048576).toFixed(1);
+		return (document.documentElement.lang === "en" ? mb : mb.replace(".", ",")) + " MB";
+	}
+	function field(row, name) {
+		return row.querySelector("[name=" + name + "]");
+	}
+	function valueOf(row, name) {
+		var el = field(row, name);
+		if (!el) {
+			return "";
+		}
+		return el.type === "checkbox" ? (el.checked ? "true" : "false") : el.value;
+	}
+	/* The settings of row from another (or the pattern), the title apart. */
+	function copySettings(from, to) {
+		for (var i = 1; i < FIELDS.length; i++) {
+			var a = field(from, FIELDS[i]);
+			var b = field(to, FIELDS[i]);
+			if (a && b) {
+				if (a.type === "checkbox") {
+					b.checked = a.checked;
+				} else {
+					b.value = a.value;
+				}
+			}
+		}
+	}
+	function reach(entry) {
+		var line = entry.row.querySelector("[data-docs-reach]");
+		var audience = valueOf(entry.row, "audience");
+		entry.asked = (entry.asked || 0) + 1;
+		var mine = entry.asked;
+		if (!line) {
+			return;
+		}
+		askReach(form.getAttribute("data-docs-audience"), audience, valueOf(entry.row, "unit_id"), function (count) {
+			if (mine !== entry.asked) {
+				return;
+			}
+			line.hidden = count === null;
+			line.textContent = count === null ? "" : reachText(audience, count);
+		});
+	}
+	function smallButton(text, name, secondary) {
+		var b = document.createElement("button");
+		b.type = "button";
+		b.className = "button--small" + (secondary ? " button--secondary" : " button--danger");
+		b.appendChild(document.createTextNode(text));
+		var hidden = document.createElement("span");
+		hidden.className = "visually-hidden";
+		hidden.textContent = " " + name;
+		b.appendChild(hidden);
+		return b;
+	}
+
+	function add(file) {
+		serial += 1;
+		var item = document.createElement("li");
+		item.className = "docs-file";
+		var row = pattern.cloneNode(true);
+		row.hidden = false;
+		row.disabled = false;
+		row.removeAttribute("data-docs-row");
+		var gone = row.querySelectorAll("[data-docs-nojs], .field__error");
+		for (var g = 0; g < gone.length; g++) {
+			gone[g].parentNode.removeChild(gone[g]);
+		}
+		var named = row.querySelectorAll("[id]");
+		for (var n = 0; n < named.length; n++) {
+			var id = named[n].id;
+			var label = row.querySelector("label[for='" + id + "']");
+			named[n].id = id + "-" + serial;
+			named[n].removeAttribute("aria-describedby");
+			named[n].removeAttribute("aria-invalid");
+			if (label) {
+				label.htmlFor = named[n].id;
+			}
+		}
+		var box = field(row, "requires_ack");
+		if (box) {
+			box.id = "docs-ack-" + serial;
+		}
+		row.querySelector("[data-docs-legend]").textContent = file.name + " (" + sizeText(file.size) + ")";
+		copySettings(pattern, row);
+		field(row, "title").value = file.name.replace(/\.[^.]+$/, "") || file.name;
+
+		var bar = document.createElement("progress");
+		bar.max = file.size || 1;
+		bar.value = 0;
+		bar.hidden = true;
+		bar.setAttribute("aria-label", t("progress") + ": " + file.name);
+		bar.className = "docs-file__progress";
+		var actions = document.createElement("div");
+		actions.className = "actions docs-file__actions";
+		var apply = smallButton(t("apply"), file.name, true);
+		var remove = smallButton(t("remove"), file.name, false);
+		actions.appendChild(apply);
+		actions.appendChild(remove);
+		row.appendChild(bar);
+		row.appendChild(actions);
+		item.appendChild(row);
+		list.appendChild(item);
+		var entry = { file: file, item: item, row: row, bar: bar };
+		batch.push(entry);
+
+		row.addEventListener("change", function (event) {
+			var name = event.target && event.target.name;
+			if (name === "audience" || name === "unit_id") {
+				reach(entry);
+			}
+		});
+		apply.addEventListener("click", function () {
+			for (var i = 0; i < batch.length; i++) {
+				if (batch[i] !== entry) {
+					copySettings(row, batch[i].row);
+					reach(batch[i]);
+				}
+			}
+			announce(t("applied"));
+		});
+		remove.addEventListener("click", function () {
+			var at = batch.indexOf(entry);
+			batch.splice(at, 1);
+			list.removeChild(item);
+			list.hidden = batch.length === 0;
+			var next = batch[at] || batch[at - 1];
+			(next ? next.row.querySelector("input[name=title]") : input).focus();
+			announce(t("removed") + " " + t("added") + " " + batch.length);
+		});
+		reach(entry);
+	}
+	function addAll(files) {
+		for (var i = 0; i < files.length; i++) {
+			add(files[i]);
+		}
+		list.hidden = batch.length === 0;
+		clearErrors();
+		announce(t("added") + " " + batch.length);
+	}
+
+	input.addEventListener("change", function () {
+		addAll(input.files);
+		input.value = ""; /* the next choice, from another folder, adds */
+	});
+	[drop, list].forEach(function (zone) {
+		zone.addEventListener("dragover", function (event) {
+			event.preventDefault();
+			drop.classList.add("is-dragging");
+		});
+		zone.addEventListener("dragleave", function () {
+			drop.classList.remove("is-dragging");
+		});
+		zone.addEventListener("drop", function (event) {
+			event.preventDefault();
+			drop.classList.remove("is-dragging");
+			if (event.dataTransfer && event.dataTransfer.files.length) {
+				addAll(event.dataTransfer.files);
+			}
+		});
+	});
+
+	function clearErrors() {
+		var marks = form.querySelectorAll("[data-docs-error]");
+		for (var i = 0; i < marks.length; i++) {
+			marks[i].parentNode.removeChild(marks[i]);
+		}
+		var invalid = form.querySelectorAll("[aria-invalid]");
+		for (var j = 0; j < invalid.length; j++) {
+			invalid[j].removeAttribute("aria-invalid");
+		}
+	}
+	/* Which rows a refused field is about: those whose value could be it,
+	 * or every row when none can be told apart. */
+	function suspect(entry, name) {
+		var v = valueOf(entry.row, name);
+		if (name === "files") {
+			return entry.file.size === 0 || (maxBytes > 0 && entry.file.size > maxBytes);
+		}
+		if (name === "title") {
+			return v.length > 200;
+		}
+		if (name === "unit_id") {
+			return v !== "";
+		}
+		return v === "";
+	}
+	function showError(message, name) {
+		clearErrors();
+		var top = document.createElement("p");
+		top.className = "notice notice--error";
+		top.setAttribute("role", "alert");
+		top.setAttribute("data-docs-error", "");
+		top.textContent = message;
+		form.insertBefore(top, form.firstChild);
+		var rows = batch.filter(function (e) {
+			return name && suspect(e, name);
+		});
+		if (!rows.length && name) {
+			rows = batch;
+		}
+		var first = null;
+		rows.forEach(function (entry) {
+			var el = name === "files" ? null : field(entry.row, name);
+			var note = document.createElement("p");
+			note.className = "field__error";
+			note.setAttribute("data-docs-error", "");
+			note.id = "docs-error-" + Math.random().toString(36).slice(2);
+			note.textContent = message;
+			var place = el && el.closest(".field, .check");
+			if (el) {
+				el.setAttribute("aria-invalid", "true");
+				el.setAttribute("aria-describedby", note.id);
+			}
+			if (place) {
+				place.appendChild(note);
+			} else {
+				entry.row.insertBefore(note, entry.row.querySelector(".docs-row__fields"));
+			}
+			first = first || el || entry.row.querySelector("input[name=title]");
+		});
+		(first || input).focus();
+	}
+
+	form.addEventListener("submit", function (event) {
+		event.preventDefault();
+		if (!batch.length) {
+			showError(t("empty"), "files");
+			return;
+		}
+		clearErrors();
+		var data = new FormData();
+		var total = 0;
+		batch.forEach(function (entry) {
+			data.append("files", entry.file, entry.file.name);
+			total += entry.file.size;
+		});
+		FIELDS.forEach(function (name) {
+			batch.forEach(function (entry) {
+				data.append(name, valueOf(entry.row, name));
+			});
+		});
+		var xhr = new XMLHttpRequest();
+		xhr.open("POST", form.getAttribute("data-docs-upload"));
+		xhr.setRequestHeader("Accept", "application/json");
+		xhr.setRequestHeader("X-CSRF-Token", form.querySelector("input[name=csrf_token]").value);
+		/* The files go up in their order: the bytes sent so far fill the
+		 * bars one after the other (the fields are the small rest). */
+		xhr.upload.addEventListener("progress", function (e) {
+			if (!e.lengthComputable) {
+				return;
+			}
+			var sent = (e.loaded / e.total) * total;
+			batch.forEach(function (entry) {
+				var part = Math.max(0, Math.min(entry.file.size, sent));
+				entry.bar.value = entry.file.size ? part : 1;
+				sent -= entry.file.size;
+			});
+		});
+		function done(failed) {
+			button.disabled = false;
+			batch.forEach(function (entry) {
+				entry.bar.hidden = true;
+			});
+			var body = null;
+			try {
+				body = JSON.parse(xhr.responseText);
+			} catch (e) {
+				body = null;
+			}
+			var error = body && body.error;
+			showError(error && error.message && !failed ? error.message : t("failed"), error && error.field);
+		}
+		xhr.addEventListener("load", function () {
+			if (xhr.status === 201) {
+				window.location.assign(form.getAttribute("data-docs-done"));
+				return;
+			}
+			done(false);
+		});
+		xhr.addEventListener("error", function () {
+			done(true);
+		});
+		batch.forEach(function (entry) {
+			entry.bar.value = 0;
+			entry.bar.hidden = false;
+		});
+		button.disabled = true;
+		xhr.send(data);
+	});
+})();
