@@ -67,7 +67,7 @@ const MONTH = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin', year
 const thisMonth = (day, hour) => `${MONTH}-${String(day).padStart(2, '0')}T${String(hour).padStart(2, '0')}:00:00Z`;
 
 before(async () => {
-  stack = await startStack({ plugins: 'example invites content', env: { SESSION_BURST: '1000', SESSION_RATE: '1000r/s' } });
+  stack = await startStack({ plugins: 'example invites content documents', env: { SESSION_BURST: '1000', SESSION_RATE: '1000r/s' } });
   browser = await launchBrowser();
   manager = await newManager(stack, { name: 'Hausverwaltung Barrierefrei GmbH' });
   const property = (body) => ok(manager.json('/api/v1/properties', { method: 'POST', body }), 'property');
@@ -120,6 +120,14 @@ before(async () => {
     method: 'POST',
     body: { name: 'Rauchmelder prüfen', note: 'Jährliche Wartung', property_ids: 'all' },
   }), 'example item')).item.id;
+
+  // A document that asks for acknowledgement (the managers' documents page).
+  const docs = new FormData();
+  docs.append('files', new Blob(['%PDF-1.4 Hausordnung']), 'Hausordnung 2027.pdf');
+  docs.append('category', 'Hausordnung');
+  docs.append('audience', 'residents');
+  docs.append('requires_ack', 'true');
+  ids.document = (await ok(manager.json(`/api/v1/properties/${linden.id}/documents`, { method: 'POST', body: docs, headers: { Origin: stack.base } }), 'document')).items[0].id;
 
   const colleague = `kollegin-${process.pid}@example.org`;
   await ok(manager.json('/api/v1/employees', { method: 'POST', body: { email: colleague, name: 'Karla Kollegin' } }), 'employee');
@@ -254,6 +262,19 @@ function pages() {
     }, null],
     ['property invite poster', 'manager', `/app/properties/${linden}/invite/poster`, 200],
     ['property preview', 'manager', `/app/properties/${linden}/preview`, 200],
+    ['property documents', 'manager', `/app/properties/${linden}/documents`, 200],
+    ['property documents, checked who sees it', 'manager', `/app/properties/${linden}/documents?check_audience=residents#who`, 200],
+    ['property documents, uploaded', 'manager', `/app/properties/${linden}/documents?done=uploaded`, 200],
+    ['property documents, refused upload', 'manager', async (page) => {
+      await open(page, `/app/properties/${linden}/documents`);
+      // sent as a browser without script sends it: no file chosen
+      const [res] = await Promise.all([
+        page.waitForNavigation(),
+        page.locator('form[data-docs-upload]').evaluate((f) => f.submit()),
+      ]);
+      return res;
+    }, 422],
+    ['document acknowledgements', 'manager', `/app/documents/${ids.document}/acks`, 200],
     ['import', 'manager', '/app/properties/import', 200],
     ['import preview', 'manager', async (page) => {
       await open(page, '/app/properties/import');
