@@ -47,9 +47,10 @@ static int acks_csv(struct portal_req *req, const struct portal_value *doc,
 		portal_buf_puts(&b, ";");
 		portal_csv_cell(&b, at ? portal_time_text_of(req, at, PORTAL_TIME_DATETIME)
 		                       : portal_t(req, "documents.acks_open"));
-		if (portal_buf_puts(&b, "\r\n"))
-			return 500;
+		portal_buf_puts(&b, "\r\n");
 	}
+	if (b.failed)
+		return 500; /* any append before, once */
 	const char *name =
 	    portal_sprintf(req->arena, "attachment; filename=\"kenntnisnahme-%lld.csv\"",
 	                   pv_get_int(doc, "id", 0));
