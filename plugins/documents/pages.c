@@ -134,18 +134,56 @@ static int unit_options(struct portal_req *req, const struct portal_value *units
 }
 
 /* What the page shows of each document beside the API's fields: its size
- * and day as text, whether anyone is asked to acknowledge it. */
+ * and day as text, and its earlier versions (old_versions: {document_id,
+ * version, day, size_text}, newest first; managers download them with
+ * ?version=N),
+ * read for the whole page in one query. */
 static int items_decorate(struct portal_req *req, struct portal_value *items)
 {
 	struct portal_arena *a = req->arena;
+	size_t n = 0;
+	long long *ids = portal_alloc(a, (pv_count(items) + 1) * sizeof *ids);
+	if (!ids)
+		return 500;
 	pv_foreach(m, items) {
-		struct portal_value *d = m->value;
+		struct portal_value *d = m->value, *old = pv_list(a);
 		const char *day =
 		    portal_time_text_of(req, pv_get_str(d, "updated_at"), PORTAL_TIME_DATE);
-		if (pv_set_str(a, d, "size_text", size_text(req, pv_get_int(d, "size", 0))) ||
-		    pv_set_str(a, d, "day", day ? day : "") ||
-		    pv_set_bool(a, d, "replaced", pv_get_int(d, "version", 1) > 1))
+		if (!old ||
+		    pv_set_str(a, d, "size_text", size_text(req, pv_get_int(d, "size", 0))) ||
+		    pv_set_str(a, d, "day", day ? day : "") || pv_set(a, d, "old_versions", old) ||
+		    pv_set_bool(a, d, "has_old", false))
 			return 500;
+		if (pv_get_int(d, "version", 1) > 1)
+			ids[n++] = pv_get_int(d, "id", 0);
+	}
+	if (!n)
+		return 0;
+	struct portal_value *rows;
+	int status = portal_db_query(
+	    req,
+	    "SELECT f.document_id, f.version, f.size, f.uploaded_at FROM document_files f"
+	    " JOIN documents d ON d.id = f.document_id AND d.org_id = f.org_id"
+	    " WHERE f.document_id IN " PORTAL_DB_ID_LIST
+	    " AND f.org_id = ? AND f.version < d.version"
+	    " ORDER BY f.document_id, f.version DESC",
+	    PORTAL_DB_ARGS(portal_db_ids(req, ids, n), PDB_I(req->caller.org_id)), &rows);
+	if (status)
+		return status;
+	pv_foreach(r, rows) {
+		struct portal_value *v = r->value;
+		long long id = pv_get_int(v, "document_id", 0);
+		const char *day =
+		    portal_time_text_of(req, pv_get_str(v, "uploaded_at"), PORTAL_TIME_DATE);
+		if (pv_set_str(a, v, "day", day ? day : "") ||
+		    pv_set_str(a, v, "size_text", size_text(req, pv_get_int(v, "size", 0))))
+			return 500;
+		pv_foreach(m, items) {
+			if (pv_get_int(m->value, "id", 0) == id &&
+			    (pv_push(a, pv_get(m->value, "old_versions"), v) ||
+			     pv_set_bool(a, m->value, "has_old", true)))
+				return 500;
+		}
 	}
 	return 0;
 }

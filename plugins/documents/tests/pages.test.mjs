@@ -141,6 +141,7 @@ test('without script: several files with one set of fields, each file titled by 
     assert.match(html, new RegExp(`action="/app/documents/${d.id}/file" enctype="multipart/form-data"`));
   }
   assert.match(html, />Eigentümer<\/td>/);
+  assert.doesNotMatch(html, /Frühere Versionen/, 'a first version has none before it');
   assert.match(html, /\d+ B<\/td>/, 'the size');
   assert.match(html, /<time datetime="\d{4}-\d\d-\d\dT[^"]+Z">\d\d\.\d\d\.\d{4}<\/time>/, 'the day');
 });
@@ -268,6 +269,12 @@ test('a new version through the page, with and without "Bewohner benachrichtigen
   assert.match(html, /Die neue Version wurde gespeichert\./);
   assert.match(html, new RegExp(`<tr data-document="${doc.id}">[\\s\\S]*?<td data-label="Version">3</td>`));
   assert.match(html, /<input type="checkbox" name="notify" value="true" checked>/, 'ticked by default');
+  // The earlier versions, newest first, each downloadable by managers.
+  const row = new RegExp(`<tr data-document="${doc.id}">([\\s\\S]*?)</tr>`).exec(html)[1];
+  const links = [...row.matchAll(/<a href="\/api\/v1\/documents\/(\d+)\/download\?version=(\d+)">Version (\d+)<\/a>/g)].map((m) => [Number(m[1]), Number(m[2]), Number(m[3])]);
+  assert.deepEqual(links, [[doc.id, 2, 2], [doc.id, 1, 1]]);
+  assert.match(row, /Frühere Versionen:/);
+  assert.equal((await manager.fetch(`/api/v1/documents/${doc.id}/download?version=1`)).status, 200);
 
   // A replacement without a file: the page again, with the reason.
   res = await submit(manager, `/app/documents/${doc.id}/file`, [{ name: 'file', filename: '', content: Buffer.alloc(0) }]);
