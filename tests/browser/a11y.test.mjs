@@ -67,7 +67,7 @@ const MONTH = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin', year
 const thisMonth = (day, hour) => `${MONTH}-${String(day).padStart(2, '0')}T${String(hour).padStart(2, '0')}:00:00Z`;
 
 before(async () => {
-  stack = await startStack({ plugins: 'example invites content', env: { SESSION_BURST: '1000', SESSION_RATE: '1000r/s' } });
+  stack = await startStack({ plugins: 'example invites content documents', env: { SESSION_BURST: '1000', SESSION_RATE: '1000r/s' } });
   browser = await launchBrowser();
   manager = await newManager(stack, { name: 'Hausverwaltung Barrierefrei GmbH' });
   const property = (body) => ok(manager.json('/api/v1/properties', { method: 'POST', body }), 'property');
@@ -120,6 +120,20 @@ before(async () => {
     method: 'POST',
     body: { name: 'Rauchmelder prüfen', note: 'Jährliche Wartung', property_ids: 'all' },
   }), 'example item')).item.id;
+
+  // Documents: one to acknowledge, one with a long name, in two categories.
+  const docs = new FormData();
+  for (const [name, title, category, ack] of [
+    ['Hausordnung.pdf', 'Hausordnung 2026', 'Hausordnung', 'true'],
+    ['Protokoll.pdf', 'Protokoll der Eigentümerversammlung zur Treppenhausrenovierungsfinanzierungsplanung', 'Protokoll', ''],
+  ]) {
+    docs.append('files', new Blob([`%PDF-1.4 ${title}`]), name);
+    docs.append('title', title);
+    docs.append('category', category);
+    docs.append('audience', 'residents');
+    docs.append('requires_ack', ack);
+  }
+  ids.documents = (await ok(manager.json(`/api/v1/properties/${linden.id}/documents`, { method: 'POST', body: docs, headers: { Origin: stack.base } }), 'documents')).items.map((d) => d.id);
 
   const colleague = `kollegin-${process.pid}@example.org`;
   await ok(manager.json('/api/v1/employees', { method: 'POST', body: { email: colleague, name: 'Karla Kollegin' } }), 'employee');
@@ -315,6 +329,13 @@ function pages() {
     ['calendar as a list', 'resident', `/portal/calendar?month=${MONTH}&view=list`, 200],
     ['calendar as a month', 'resident', `/portal/calendar?month=${MONTH}&view=month`, 200],
     ['settings', 'resident', '/portal/settings', 200],
+    ['documents', 'resident', '/portal/documents', 200],
+    ['documents, a refused acknowledgement', 'resident', async (page) => {
+      await open(page, '/portal/documents');
+      // the form of a document that asks for none: the page shows why
+      await page.locator('form.documents-ack').first().evaluate((f, id) => { f.action = `/portal/documents/${id}/ack`; }, ids.documents[1]);
+      return send(page, 'form.documents-ack');
+    }, 409],
     ['announcement', 'resident', `/portal/announcements/${ids.announcement}`, 200],
     ['a manager\'s page (not found for residents)', 'resident', '/app', 404],
     ['home while the sign-up waits', 'waiting', '/portal', 200],
