@@ -49,7 +49,9 @@ static const char pending_sql[] =
     " WHERE m.user_id = ? AND m.state = 'active' AND" DOCUMENTS_PENDING " IS NOT NULL"
     " ORDER BY p.name, p.id, d.id DESC LIMIT ?";
 
-/* The mail's view: the items with their links, and whether any is new or changed. */
+/* The mail's view: the items, each linking to its entry of the resident's
+ * page (a page sends whoever is signed out to the sign-in first; the
+ * download itself is an API address). */
 static struct portal_value *mail_view(struct portal_req *req, struct portal_value *rows,
                                       const char *name)
 {
@@ -65,7 +67,7 @@ static struct portal_value *mail_view(struct portal_req *req, struct portal_valu
 		long long id = pv_get_int(row, "id", 0);
 		if (pv_set_bool(a, row, "is_new", strcmp(pv_get_str(row, "kind"), "new") == 0) ||
 		    pv_set_str(a, row, "url",
-		               portal_sprintf(a, "%s/api/v1/documents/%lld/download",
+		               portal_sprintf(a, "%s/portal/documents#document-%lld",
 		                              base ? base : "", id)))
 			return NULL;
 	}

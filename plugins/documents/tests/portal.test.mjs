@@ -253,9 +253,9 @@ test('the digest: one mail with the new documents and links, nothing when nothin
   assert.match(text, /\[neu\] Heizkostenabrechnung 2025 \(Digesthaus\)/);
   assert.match(text, /\[neu\] Aushang Treppenhaus \(Digesthaus\)/);
   assert.doesNotMatch(text, /Nur intern/);
-  assert.ok(text.includes(`${stack.base}/api/v1/documents/${a}/download`));
+  assert.ok(text.includes(`${stack.base}/portal/documents#document-${a}`));
   assert.ok(text.includes(`${stack.base}/portal/documents`));
-  assert.ok(html.includes(`<a href="${stack.base}/api/v1/documents/${b}/download">Aushang Treppenhaus</a>`));
+  assert.ok(html.includes(`<a href="${stack.base}/portal/documents#document-${b}">Aushang Treppenhaus</a>`));
   // the page still marks what the latest digest listed
   assert.match(entry(await page(anna), a), /badge">neu</);
   // run again, and twice at the same moment: nothing more
