@@ -4,6 +4,7 @@
 
 #include "db/db.h"
 #include "portal/crypto.h"
+#include "portal/portal.h"
 
 struct property_fields {
 	const char *reference_id; /* NULL or "": generated ("L-<id>") */
@@ -19,5 +20,14 @@ int property_insert(struct db *db, struct portal_arena *a, long long org_id,
 
 /* The sample every new organisation starts with. */
 int property_insert_sample(struct db *db, struct portal_arena *a, long long org_id);
+
+/* The caller's organisation's properties that match q as GET /properties?q=
+ * finds them (q in name, street or city; case and umlauts folded by the
+ * collation), or the first by name when q is NULL; without the n ids of
+ * except; at most limit, by name: *rows [{id, name, city}]. The property
+ * picker's search without script (features/picker.c): when the API's search
+ * moves to an index, this one function moves with it. 0 or an HTTP status. */
+int property_search(struct portal_req *req, const char *q, const long long *except, size_t n,
+                    int limit, struct portal_value **rows);
 
 #endif

@@ -91,6 +91,13 @@ int portal_respond_raw(struct portal_req *req, const char *content_type, const v
  * they exist). */
 int portal_redirect(struct portal_req *req, const char *location);
 
+/* Whether the request is the post of the page form whose action is action
+ * (its query and fragment ignored): the form refused and shown again, or a
+ * search of its picker (portal/picker.h). Such a form shows what was sent
+ * (req->body) instead of what is stored; on a page of many forms, this one
+ * opens. */
+bool portal_form_sent(const struct portal_req *req, const char *action);
+
 /* The text of a locale key in the request's language (the key itself if unknown). */
 const char *portal_t(const struct portal_req *req, const char *key);
 
