@@ -25,14 +25,9 @@
 	" FROM properties p JOIN memberships ms ON ms.property_id = p.id AND ms.user_id = ?" \
 	" AND ms.state = 'active' WHERE 1 = 1"
 
-static bool is_manager(const struct portal_req *req)
-{
-	return req->caller.role == PORTAL_ROLE_MANAGER;
-}
-
 static struct portal_db_arg scope_arg(const struct portal_req *req)
 {
-	return PDB_I(is_manager(req) ? req->caller.org_id : req->caller.user_id);
+	return PDB_I(portal_is_manager(req) ? req->caller.org_id : req->caller.user_id);
 }
 
 /* image_file is internal: the API shows where the image is served instead.
@@ -40,7 +35,7 @@ static struct portal_db_arg scope_arg(const struct portal_req *req)
 static int finish_row(struct portal_req *req, struct portal_value *row)
 {
 	struct portal_arena *a = req->arena;
-	if (!is_manager(req)) {
+	if (!portal_is_manager(req)) {
 		pv_remove(row, "notes");
 		pv_remove(row, "reference_id");
 		pv_remove(row, "residents_count");
@@ -64,11 +59,11 @@ static int finish_row(struct portal_req *req, struct portal_value *row)
 static int load_property(struct portal_req *req, long long id, struct portal_value **out)
 {
 	struct portal_value *rows;
-	int status =
-	    portal_db_query(req,
-	                    is_manager(req) ? "SELECT " COLUMNS SCOPE_MANAGER " AND p.id = ?"
-	                                    : "SELECT " COLUMNS SCOPE_RESIDENT " AND p.id = ?",
-	                    PORTAL_DB_ARGS(scope_arg(req), PDB_I(id)), &rows);
+	int status = portal_db_query(req,
+	                             portal_is_manager(req)
+	                                 ? "SELECT " COLUMNS SCOPE_MANAGER " AND p.id = ?"
+	                                 : "SELECT " COLUMNS SCOPE_RESIDENT " AND p.id = ?",
+	                             PORTAL_DB_ARGS(scope_arg(req), PDB_I(id)), &rows);
 	if (status)
 		return status;
 	if (rows->u.c.count == 0)
@@ -141,8 +136,8 @@ static int properties_list(struct portal_req *req, struct portal_value *view)
 	}
 	args[n++] = PDB_I(limit + 1);
 	struct portal_value *rows;
-	status =
-	    portal_db_query(req, list_sql(is_manager(req), search, after_id != 0), args, n, &rows);
+	status = portal_db_query(req, list_sql(portal_is_manager(req), search, after_id != 0), args,
+	                         n, &rows);
 	if (status)
 		return status;
 	pv_foreach(m, rows) {

@@ -34,11 +34,6 @@
  * character costs 10,000 times (a 20,000-character text took 5.7 s). */
 #define MAIL_BODY_MAX_CHARS 1000
 
-static bool is_manager(const struct portal_req *req)
-{
-	return req->caller.role == PORTAL_ROLE_MANAGER;
-}
-
 /* Who may see announcement a: the manager's organisation, or a resident with an
  * active membership in one of its properties (all of them: any of the org's).
  * Binds: org_id, user_id (0 for a manager), user_id. */
@@ -54,7 +49,7 @@ static bool is_manager(const struct portal_req *req)
 
 static long long resident_id(const struct portal_req *req)
 {
-	return is_manager(req) ? 0 : req->caller.user_id;
+	return portal_is_manager(req) ? 0 : req->caller.user_id;
 }
 
 /* ------------------------------------------------------------ body rendering */
@@ -766,7 +761,7 @@ int announcement_show(struct portal_req *req, struct portal_value *view)
 	int status = announcement_load(req, id, !req->is_api, &row);
 	if (status)
 		return status;
-	if (!is_manager(req)) {
+	if (!portal_is_manager(req)) {
 		status = portal_db_exec(
 		    req,
 		    "INSERT IGNORE INTO announcement_reads (announcement_id, user_id, read_at)"
@@ -783,7 +778,8 @@ int announcement_show(struct portal_req *req, struct portal_value *view)
 		*view = *row;
 		return 200;
 	}
-	return is_manager(req) ? 200 : (pv_set(req->arena, view, "announcement", row) ? 500 : 200);
+	return portal_is_manager(req) ? 200
+	                              : (pv_set(req->arena, view, "announcement", row) ? 500 : 200);
 }
 
 /* Appends a changed field's locale key to changes. */

@@ -133,7 +133,7 @@ static int resident_ids(struct portal_req *req, long long user_id, long long org
 static int caller_scope(struct portal_req *req, long long property_id, struct scope *out)
 {
 	*out = (struct scope){.org_id = req->caller.org_id, .ids = ""};
-	bool manager = req->caller.role == PORTAL_ROLE_MANAGER;
+	bool manager = portal_is_manager(req);
 	if (!manager && req->caller.role != PORTAL_ROLE_RESIDENT)
 		return portal_not_found(req);
 	if (!property_id && manager) {
@@ -567,7 +567,7 @@ int appointment_list(struct portal_req *req, struct portal_value *view)
 	int status = caller_scope(req, 0, &s);
 	if (status)
 		return status;
-	if (!req->is_api && req->caller.role != PORTAL_ROLE_MANAGER)
+	if (!req->is_api && !portal_is_manager(req))
 		return portal_not_found(req);
 	int limit;
 	if ((status = cursor_range(req, &r, &limit)))

@@ -159,11 +159,6 @@ static const struct kind contact_kind = {
     " WHERE id = ? AND org_id = ?",
 };
 
-static bool is_manager(const struct portal_req *req)
-{
-	return req->caller.role == PORTAL_ROLE_MANAGER;
-}
-
 /* The SELECT of entries the caller may see, from fixed fragments only (the
  * kind's names are constants, never request data). Arguments in order: org_id;
  * a resident's user_id; the property filter; the cursor (position, position,
@@ -174,12 +169,12 @@ static const char *select_sql(struct portal_req *req, const struct kind *k, bool
                               bool cursor, bool by_id, bool limit)
 {
 	const char *scope = "";
-	if (is_manager(req) && property)
+	if (portal_is_manager(req) && property)
 		scope = portal_sprintf(req->arena,
 		                       " AND (x.all_properties = 1 OR EXISTS (SELECT 1 FROM %s t"
 		                       " WHERE t.%s = x.id AND t.property_id = ?))",
 		                       k->targets, k->fk);
-	else if (!is_manager(req))
+	else if (!portal_is_manager(req))
 		scope =
 		    portal_sprintf(req->arena,
 		                   " AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = ?"
@@ -204,7 +199,7 @@ static const char *select_sql(struct portal_req *req, const struct kind *k, bool
 static int add_targets(struct portal_req *req, const struct kind *k, struct portal_value *rows)
 {
 	struct portal_arena *a = req->arena;
-	bool manager = is_manager(req);
+	bool manager = portal_is_manager(req);
 	struct portal_value *targets = NULL;
 	if (manager && pv_count(rows)) {
 		const char *sql = portal_sprintf(
@@ -257,7 +252,7 @@ static int load_item(struct portal_req *req, const struct kind *k, long long id,
 		return 500;
 	long long org_id = req->caller.org_id;
 	int status =
-	    is_manager(req)
+	    portal_is_manager(req)
 	        ? portal_db_one(req, sql, PORTAL_DB_ARGS(PDB_I(org_id), PDB_I(id)), out)
 	        : portal_db_one(
 	              req, sql,
@@ -401,7 +396,7 @@ static int item_list(struct portal_req *req, const struct kind *k, struct portal
 	struct portal_db_arg args[8];
 	size_t n = 0;
 	args[n++] = PDB_I(req->caller.org_id);
-	if (!is_manager(req))
+	if (!portal_is_manager(req))
 		args[n++] = PDB_I(req->caller.user_id);
 	if (property_id)
 		args[n++] = PDB_I(property_id);

@@ -51,6 +51,15 @@ struct portal_req {
 	/* Fields may be appended in later ABI revisions, never reordered. */
 };
 
+/* Whether the caller is a manager of their organisation (an admin or not):
+ * what a route open to both roles asks to choose between the manager's view
+ * (the whole organisation) and a resident's (their properties). Access to a
+ * route itself is the router's (struct portal_route's access), not this. */
+static inline bool portal_is_manager(const struct portal_req *req)
+{
+	return req->caller.role == PORTAL_ROLE_MANAGER;
+}
+
 /* Path parameter {name}: an id (names "id" or ending in "_id") is a positive
  * integer, anything else a token. Return 0 / NULL when absent. */
 long long portal_param_id(const struct portal_req *req, const char *name);
