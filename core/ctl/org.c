@@ -42,7 +42,7 @@ static int invite(struct ctl *c, long long org_id, const char *org_name, const c
 	};
 	unsigned long long id;
 	if (!status)
-		status = view ? mail_queue(&mc, &mail, &id) : 500;
+		status = view ? mail_queue(&mc, &mail, true, &id) : 500;
 	mail_context_close(&mc);
 	return status;
 }

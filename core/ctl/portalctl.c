@@ -19,7 +19,8 @@ static const char usage_text[] =
     "  throttle reset [--email EMAIL] [--ip ADDRESS]\n"
     "  demo                                      create the demo organisation once\n"
     "  jobs list                                 each job: schedule, last run, outcome, next run\n"
-    "  jobs run NAME                             run a job now (e.g. digest)\n";
+    "  jobs run NAME                             run a job now (e.g. digest)\n"
+    "  search rebuild                            index every property for search again\n";
 
 struct command {
 	const char *name;
@@ -27,8 +28,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"migrate", ctl_migrate},   {"plugins", ctl_plugins}, {"org", ctl_org},   {"user", ctl_user},
-    {"throttle", ctl_throttle}, {"demo", ctl_demo},       {"jobs", ctl_jobs},
+    {"migrate", ctl_migrate}, {"plugins", ctl_plugins},   {"org", ctl_org},
+    {"user", ctl_user},       {"throttle", ctl_throttle}, {"demo", ctl_demo},
+    {"jobs", ctl_jobs},       {"search", ctl_search},
 };
 
 int ctl_fail(const char *fmt, ...)

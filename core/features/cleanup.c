@@ -1,12 +1,15 @@
-/* Core's jobs: the outbox, and the clean-ups of what requests leave behind. */
+/* Core's jobs: the outbox, the clean-ups of what requests leave behind, and
+ * the filling of search indexes. */
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "features/routes.h"
+#include "features/search.h"
 #include "mail/outbox.h"
 
 #define STALE_UPLOAD_SECONDS 3600
@@ -49,9 +52,40 @@ static int remove_old_throttle_events(struct portal_req *req)
 	return status;
 }
 
+/* Sent and failed mail is kept mail_retention_days for GET /outbox and
+ * questions about it, then purged; the counts of the mail quotas matter for a
+ * day. In slices, like the throttle events. */
+static int purge_old_mail(struct portal_req *req)
+{
+	long long days = strtoll(portal_config(req, "mail_retention_days"), NULL, 10);
+	unsigned long long sent = 0, failed = 0, counts = 0;
+	int status = portal_db_exec(req,
+	                            "DELETE FROM outbox WHERE status = 'sent'"
+	                            " AND sent_at < UTC_TIMESTAMP() - INTERVAL ? DAY LIMIT 10000",
+	                            PORTAL_DB_ARGS(PDB_I(days)), &sent, NULL);
+	if (!status)
+		status =
+		    portal_db_exec(req,
+		                   "DELETE FROM outbox WHERE status = 'failed'"
+		                   " AND created_at < UTC_TIMESTAMP() - INTERVAL ? DAY LIMIT 10000",
+		                   PORTAL_DB_ARGS(PDB_I(days)), &failed, NULL);
+	if (!status)
+		status = portal_db_exec(req,
+		                        "DELETE FROM mail_quota_events"
+		                        " WHERE at < UTC_TIMESTAMP() - INTERVAL 1 DAY LIMIT 10000",
+		                        PORTAL_DB_NOARGS, &counts, NULL);
+	if (!status && (sent || failed))
+		portal_log("purged %llu sent and %llu failed mails older than %lld days", sent,
+		           failed, days);
+	return status;
+}
+
 const struct portal_job core_jobs[] = {
     {"outbox", "every 1s", outbox_run, PORTAL_JOB_EACH_HOST},
     {"throttle-events", "every 10m", remove_old_throttle_events, 0},
+    {"mail-retention", "every 1h", purge_old_mail, 0},
     {"stale-uploads", "every 10m", remove_stale_uploads, PORTAL_JOB_EACH_HOST},
+    /* Fills what sql/019 and later rules name in search_rebuilds. */
+    {"search-index", "every 10s", search_index_job, 0},
     {0},
 };

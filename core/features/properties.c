@@ -1,7 +1,8 @@
 #include "features/properties.h"
 
 #include <stdio.h>
-#include <string.h>
+
+#include "features/search.h"
 
 int property_insert(struct db *db, struct portal_arena *a, long long org_id,
                     const struct property_fields *f, long long *id)
@@ -37,7 +38,7 @@ int property_insert(struct db *db, struct portal_arena *a, long long org_id,
 		}
 	}
 	*id = (long long)new_id;
-	return status;
+	return status ? status : search_properties_refresh(db, id, 1);
 }
 
 int property_insert_sample(struct db *db, struct portal_arena *a, long long org_id)
@@ -53,48 +54,4 @@ int property_insert_sample(struct db *db, struct portal_arena *a, long long org_
 	};
 	long long id;
 	return property_insert(db, a, org_id, &sample, &id);
-}
-
-/* "%q%" for LIKE, the wildcards of q taken literally (as routes_properties.c
- * does for the API's search). */
-static const char *like_pattern(struct portal_req *req, const char *q)
-{
-	char *p = portal_alloc(req->arena, 2 * strlen(q) + 3), *o = p;
-	if (!p)
-		return NULL;
-	*o++ = '%';
-	for (; *q; q++) {
-		if (*q == '%' || *q == '_' || *q == '\\')
-			*o++ = '\\';
-		*o++ = *q;
-	}
-	*o++ = '%';
-	*o = '\0';
-	return p;
-}
-
-int property_search(struct portal_req *req, const char *q, const long long *except, size_t n,
-                    int limit, struct portal_value **rows)
-{
-	struct portal_db_arg org = PDB_I(req->caller.org_id),
-	                     others = portal_db_ids(req, except, n);
-	if (!q)
-		return portal_db_query(req,
-		                       "SELECT id, name, city FROM properties WHERE org_id = ?"
-		                       " AND id NOT IN " PORTAL_DB_ID_LIST
-		                       " ORDER BY name, id LIMIT ?",
-		                       PORTAL_DB_ARGS(org, others, PDB_I(limit)), rows);
-	const char *pattern = like_pattern(req, q);
-	if (!pattern)
-		return 500;
-	/* through the index that holds every searched column (sql/011), as the API */
-	return portal_db_query(
-	    req,
-	    "SELECT p.id, p.name, p.city FROM properties p FORCE INDEX (properties_search)"
-	    " WHERE p.org_id = ? AND p.id NOT IN " PORTAL_DB_ID_LIST
-	    " AND (p.name LIKE ? OR p.street LIKE ? OR p.city LIKE ?) ORDER BY p.name, p.id LIMIT "
-	    "?",
-	    PORTAL_DB_ARGS(org, others, PDB_S(pattern), PDB_S(pattern), PDB_S(pattern),
-	                   PDB_I(limit)),
-	    rows);
 }

@@ -1,4 +1,5 @@
-/* Properties, shared by their routes, the import and new organisations' sample. */
+/* Properties, shared by their routes, the import (their fields) and new
+ * organisations' sample. */
 #ifndef CORE_PROPERTIES_H
 #define CORE_PROPERTIES_H
 
@@ -13,20 +14,21 @@ struct property_fields {
 
 #define SAMPLE_PROPERTY_NAME "Robert-Koch-Straße"
 
-/* Inserts a property of org_id; 0, 409 when the reference ID is taken, or an
- * HTTP status. The caller owns the transaction. */
+/* Inserts a property of org_id and its search words; 0, 409 when the
+ * reference ID is taken, or an HTTP status. The caller owns the transaction. */
 int property_insert(struct db *db, struct portal_arena *a, long long org_id,
                     const struct property_fields *f, long long *id);
 
 /* The sample every new organisation starts with. */
 int property_insert_sample(struct db *db, struct portal_arena *a, long long org_id);
 
-/* The caller's organisation's properties that match q as GET /properties?q=
- * finds them (q in name, street or city; case and umlauts folded by the
- * collation), or the first by name when q is NULL; without the n ids of
- * except; at most limit, by name: *rows [{id, name, city}]. The property
- * picker's search without script (features/picker.c): when the API's search
- * moves to an index, this one function moves with it. 0 or an HTTP status. */
+/* The caller's properties that the search q finds as GET /properties?q=
+ * does (through the same index and query; its first SEARCH_TERMS_MAX words
+ * count, and a q without words finds none), or the first by name when q is
+ * NULL; without the n ids of except; at most limit, by name: *rows [{id,
+ * name, city}]. The property picker's search without script
+ * (features/picker.c), so that it finds what the script's search finds.
+ * 0 or an HTTP status. */
 int property_search(struct portal_req *req, const char *q, const long long *except, size_t n,
                     int limit, struct portal_value **rows);
 

@@ -14,6 +14,7 @@ extern const struct portal_job core_jobs[];
 extern const struct portal_route routes_misc[];          /* routes_misc.c: /, plugins, health */
 extern const struct portal_route routes_session[];       /* routes_session.c: sign-in, /me */
 extern const struct portal_route routes_password[];      /* routes_password.c: activation, reset */
+extern const struct portal_route routes_confirm[];       /* routes_confirm.c: /confirm */
 extern const struct portal_route routes_org[];           /* routes_org.c: organisation settings */
 extern const struct portal_route routes_employees[];     /* routes_employees.c */
 extern const struct portal_route routes_outbox[];        /* routes_outbox.c: GET /outbox */
@@ -24,6 +25,18 @@ extern const struct portal_route routes_notifications[]; /* routes_notifications
 
 /* Throttling scope of failed sign-ins per account (throttle_events.scope). */
 #define SCOPE_LOGIN_EMAIL "login_email"
+
+/* routes_password.c: the links people get by mail (activation, reset,
+ * confirmation), per client address. Their pages tell a live link from a
+ * dead one, so each dead link followed counts, the pages' GET included (a
+ * guess, not a change of anything the portal shows). link_throttled: 0 while
+ * the address followed fewer than LINK_DEAD_PER_HOUR dead links within the
+ * hour, else 429 with Retry-After, nothing written (or a database status).
+ * link_dead: rolls back an open transaction, counts one and answers 404 with
+ * message (a locale key). */
+#define LINK_DEAD_PER_HOUR 30
+int link_throttled(struct portal_req *req);
+int link_dead(struct portal_req *req, const char *message);
 
 /* routes_session.c: the answer of every route that signs someone in (sign-in,
  * activation, reset): a new session, then {user, csrf_token} for the API or a

@@ -3,7 +3,9 @@
  * updates that property (the monthly export of the accounting software can be
  * imported again); a row without one whose name and street exist is skipped.
  * Each row is checked before anything is written: a row with an error is
- * reported with its spreadsheet row number and not written, never half. */
+ * reported with its spreadsheet row number and not written, never half. The
+ * rows that pass are written in bulk (import_write.c), and the page shows how
+ * far the writing got while it goes (respond_stream_start). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,10 +13,12 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
+#include "lib/csv.h"
 #include "import/import.h"
 #include "portal/crypto.h"
 #include "portal/files.h"
 #include "portal/text.h"
+#include "features/import_write.h"
 #include "features/properties.h"
 #include "features/routes.h"
 #include "http/request.h"
@@ -51,7 +55,7 @@ static const char *const field_label[IMPORT_FIELD__MAX] = {
     "properties.city", "properties.country",      "properties.notes"};
 
 struct outcome {
-	long long created, updated, skipped;
+	struct import_counts counts;
 	struct portal_value *errors; /* [{row, message}] */
 	struct buf rejected;         /* the rejected rows as CSV, with their errors */
 };
@@ -63,14 +67,6 @@ static bool german(const char *country)
 	return !*country || !strcasecmp(country, "Deutschland") ||
 	       !strcasecmp(country, "Germany") || !strcasecmp(country, "DE") ||
 	       !strcasecmp(country, "D");
-}
-
-static void csv_cell(struct buf *b, const char *s)
-{
-	buf_puts(b, "\"");
-	for (; *s; s++)
-		buf_append(b, *s == '"' ? "\"\"" : s, 1 + (*s == '"'));
-	buf_puts(b, "\"");
 }
 
 static int reject(struct portal_req *req, struct outcome *o, const struct import_row *row,
@@ -91,12 +87,13 @@ static int reject(struct portal_req *req, struct outcome *o, const struct import
 	return o->rejected.failed ? 500 : 0;
 }
 
-/* One row: validated first, then written (insert, update or skip). */
-static int import_row(struct portal_req *req, const struct import_row *row,
-                      const int columns[IMPORT_FIELD__MAX], struct outcome *o)
+/* One row checked: a good one is appended to good (its cells stay the
+ * table's), a bad one rejected with its row number. */
+static int check_row(struct portal_req *req, const struct import_row *row,
+                     const int columns[IMPORT_FIELD__MAX], struct outcome *o,
+                     struct import_good_row *good, size_t *ngood)
 {
 	const char *v[IMPORT_FIELD__MAX];
-	char zip[6];
 	for (int f = 0; f < IMPORT_FIELD__MAX; f++) {
 		v[f] = import_cell(row, columns[f]);
 		if (portal_utf8_chars(v[f]) > field_max[f])
@@ -107,52 +104,23 @@ static int import_row(struct portal_req *req, const struct import_row *row,
 	}
 	if (!*v[IMPORT_FIELD_NAME])
 		return reject(req, o, row, portal_t(req, "import.name_missing"));
-	if (german(v[IMPORT_FIELD_COUNTRY]))
-		v[IMPORT_FIELD_ZIP] = import_fix_zip(v[IMPORT_FIELD_ZIP], zip);
-	struct property_fields f = {.reference_id = v[IMPORT_FIELD_REFERENCE_ID],
-	                            .name = v[IMPORT_FIELD_NAME],
-	                            .street = v[IMPORT_FIELD_STREET],
-	                            .zip = v[IMPORT_FIELD_ZIP],
-	                            .city = v[IMPORT_FIELD_CITY],
-	                            .country = v[IMPORT_FIELD_COUNTRY],
-	                            .notes = v[IMPORT_FIELD_NOTES]};
-	long long org = req->caller.org_id;
-	struct portal_value *rows;
-	int status;
-	if (*f.reference_id) {
-		unsigned long long n = 0;
-		status =
-		    portal_db_exec(req,
-		                   "UPDATE properties SET name = ?, street = ?, zip = ?, city = ?,"
-		                   " country = ?, notes = ? WHERE org_id = ? AND reference_id = ?",
-		                   PORTAL_DB_ARGS(PDB_S(f.name), PDB_S(f.street), PDB_S(f.zip),
-		                                  PDB_S(f.city), PDB_S(f.country), PDB_S(f.notes),
-		                                  PDB_I(org), PDB_S(f.reference_id)),
-		                   &n, NULL);
-		/* affected rows counts changed rows only: ask whether it exists */
-		if (!status && n == 0)
-			status = portal_db_query(
-			    req, "SELECT id FROM properties WHERE org_id = ? AND reference_id = ?",
-			    PORTAL_DB_ARGS(PDB_I(org), PDB_S(f.reference_id)), &rows);
-		if (!status && (n > 0 || pv_count(rows) > 0)) {
-			o->updated++;
-			return 0;
-		}
-	} else {
-		status = portal_db_query(
-		    req, "SELECT id FROM properties WHERE org_id = ? AND name = ? AND street = ?",
-		    PORTAL_DB_ARGS(PDB_I(org), PDB_S(f.name), PDB_S(f.street)), &rows);
-		if (!status && pv_count(rows) > 0) {
-			o->skipped++;
-			return 0;
-		}
+	if (german(v[IMPORT_FIELD_COUNTRY])) {
+		char zip[6];
+		const char *fixed = import_fix_zip(v[IMPORT_FIELD_ZIP], zip);
+		if (fixed == zip && !(fixed = portal_strdup(req->arena, zip)))
+			return 500;
+		v[IMPORT_FIELD_ZIP] = fixed;
 	}
-	long long id;
-	if (!status)
-		status = property_insert(req->worker->db, req->arena, org, &f, &id);
-	if (!status)
-		o->created++;
-	return status;
+	good[(*ngood)++] = (struct import_good_row){
+	    .f = {.reference_id = v[IMPORT_FIELD_REFERENCE_ID],
+	          .name = v[IMPORT_FIELD_NAME],
+	          .street = v[IMPORT_FIELD_STREET],
+	          .zip = v[IMPORT_FIELD_ZIP],
+	          .city = v[IMPORT_FIELD_CITY],
+	          .country = v[IMPORT_FIELD_COUNTRY],
+	          .notes = v[IMPORT_FIELD_NOTES]},
+	};
+	return 0;
 }
 
 /* Reads the uploaded file; 0 or the status recorded. */
@@ -201,18 +169,32 @@ static int choose_columns(struct portal_req *req, const struct import_table *t,
 	return 0;
 }
 
-/* The import itself, in one transaction: all rows that pass, or (on a
- * database failure) none. */
-static int run_import(struct portal_req *req, struct import_table *t, struct outcome *o)
+/* Every row checked: those that pass into *good (count in *ngood), the
+ * others rejected with their row numbers. */
+static int check_rows(struct portal_req *req, const struct import_table *t, struct outcome *o,
+                      struct import_good_row **good, size_t *ngood)
 {
 	int columns[IMPORT_FIELD__MAX];
 	int status = choose_columns(req, t, columns);
-	if (!status && !(o->errors = pv_list(req->arena)))
-		status = 500;
-	if (!status)
-		status = portal_db_begin(req);
+	*ngood = 0;
+	if (status)
+		return status;
+	if (!(*good = portal_alloc(req->arena, t->nrows * sizeof **good)) ||
+	    !(o->errors = pv_list(req->arena)))
+		return 500;
 	for (size_t r = 1; !status && r < t->nrows; r++)
-		status = import_row(req, &t->rows[r], columns, o);
+		status = check_row(req, &t->rows[r], columns, o, *good, ngood);
+	return status;
+}
+
+/* All rows that passed, in one transaction: all of them, or (on a database
+ * failure) none. */
+static int write_rows(struct portal_req *req, const struct import_good_row *good, size_t ngood,
+                      struct outcome *o, import_progress_fn progress)
+{
+	int status = portal_db_begin(req);
+	if (!status)
+		status = import_write(req, good, ngood, &o->counts, progress);
 	if (!status)
 		status = portal_db_commit(req);
 	return status;
@@ -243,9 +225,10 @@ static int result_view(struct portal_req *req, struct portal_value *view, struct
 {
 	struct portal_arena *a = req->arena;
 	const char *token = keep_rejected(req, o);
-	if (pv_set_int(a, view, "created", o->created) ||
-	    pv_set_int(a, view, "updated", o->updated) ||
-	    pv_set_int(a, view, "skipped", o->skipped) || pv_set(a, view, "errors", o->errors) ||
+	if (pv_set_int(a, view, "created", o->counts.created) ||
+	    pv_set_int(a, view, "updated", o->counts.updated) ||
+	    pv_set_int(a, view, "skipped", o->counts.skipped) ||
+	    pv_set(a, view, "errors", o->errors) ||
 	    (token && pv_set_str(a, view, "rejected_url",
 	                         portal_sprintf(a, "/app/properties/import/rejected/%s", token))))
 		return 500;
@@ -259,10 +242,14 @@ static int import_api(struct portal_req *req, struct portal_value *view)
 	if (!up)
 		return portal_fail(req, 422, "validation", "file", "import.file_missing");
 	struct import_table *t;
+	struct import_good_row *good = NULL;
+	size_t ngood = 0;
 	struct outcome o = {0};
 	int status = read_table(req, up->path, up->filename, &t);
 	if (!status)
-		status = run_import(req, t, &o);
+		status = check_rows(req, t, &o, &good, &ngood);
+	if (!status)
+		status = write_rows(req, good, ngood, &o, NULL);
 	if (!status)
 		status = result_view(req, view, &o);
 	buf_free(&o.rejected);
@@ -344,6 +331,16 @@ static int import_preview(struct portal_req *req, struct portal_value *view)
 	return 200;
 }
 
+/* A step of the page's import done: a progress bar of it, sent at once. A
+ * bar that cannot be sent leaves the page to show the result alone. */
+static void page_progress(struct portal_req *req, size_t done, size_t total)
+{
+	struct portal_value *v = pv_object(req->arena);
+	long long percent = total ? (long long)(done * 100 / total) : 100;
+	if (v && !pv_set_int(req->arena, v, "percent", percent))
+		(void)respond_stream_part(req, "import_progress", v);
+}
+
 /* POST /app/properties/import: imports the kept upload with the mapping of
  * the preview's form. */
 static int import_page(struct portal_req *req, struct portal_value *view)
@@ -356,10 +353,17 @@ static int import_page(struct portal_req *req, struct portal_value *view)
 	bool known = ext && strlen(ext) <= EXTENSION_MAX_BYTES;
 	char *name = portal_sprintf(req->arena, "upload%s", known ? ext : "");
 	struct import_table *t;
+	struct import_good_row *good = NULL;
+	size_t ngood = 0;
 	struct outcome o = {0};
 	int status = read_table(req, kept, name, &t);
 	if (!status)
-		status = run_import(req, t, &o);
+		status = check_rows(req, t, &o, &good, &ngood);
+	/* From here on the page shows how far the writing got. Without its
+	 * start (a template without the mark) the result comes all at once. */
+	bool streaming = !status && respond_stream_start(req, view) == 0;
+	if (!status)
+		status = write_rows(req, good, ngood, &o, streaming ? page_progress : NULL);
 	if (!status)
 		status = result_view(req, view, &o);
 	buf_free(&o.rejected);
@@ -400,12 +404,22 @@ static int import_form(struct portal_req *req, struct portal_value *view)
 	return 200;
 }
 
+/* GET /app/properties/import/preview: the preview's address reloaded (the
+ * upload's script shows it there). The preview needs the file: back to the
+ * form. */
+static int import_preview_again(struct portal_req *req, struct portal_value *view)
+{
+	return portal_redirect(req, "/app/properties/import");
+}
+
 const struct portal_route routes_import[] = {
     {"POST", "/properties/import", NULL, PORTAL_ACCESS_MANAGER, 0, import_api, NULL, NULL},
     {"GET", NULL, "/app/properties/import", PORTAL_ACCESS_MANAGER, 0, import_form, "import",
      "import.title"},
     {"POST", NULL, "/app/properties/import/preview", PORTAL_ACCESS_MANAGER, 0, import_preview,
      "import_preview", "import.title"},
+    {"GET", NULL, "/app/properties/import/preview", PORTAL_ACCESS_MANAGER, 0, import_preview_again,
+     NULL, NULL},
     {"POST", NULL, "/app/properties/import", PORTAL_ACCESS_MANAGER, 0, import_page, "import_result",
      "import.title", import_inputs},
     {"GET", NULL, "/app/properties/import/rejected/{token}", PORTAL_ACCESS_MANAGER, 0,

@@ -7,6 +7,8 @@
  * fetches it consumes nothing. Redeeming consumes the token with a conditional
  * UPDATE in the transaction that sets the password, so of any number of
  * parallel redemptions exactly one wins. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "features/accounts.h"
@@ -23,9 +25,15 @@
 /* Longer than any token we issue; a longer value is malformed, not unknown. */
 #define TOKEN_MAX_CHARS 128
 /* Reset mails per account and hour: a stranger may ask for resets, but not
- * flood someone's mailbox with them. Further requests still answer 202. */
+ * flood someone's mailbox with them. Further requests still answer 202 (the
+ * answer must not tell whether the account exists) and write nothing. */
 #define RESET_MAILS_PER_HOUR 5
 #define SCOPE_RESET_EMAIL "reset_email"
+/* Requests per client address and hour (the setting reset_max_per_address):
+ * beyond it 429, which says nothing about any account. */
+#define SCOPE_RESET_IP "reset_ip"
+/* Dead links followed per client address (link_throttled in routes.h). */
+#define SCOPE_LINK_IP "link_ip"
 
 /* The API sends the token in the body, a page has it in its path. The
  * password's minimum is checked after the token, so a dead link says so
@@ -67,17 +75,51 @@ static const char *token_of(const struct portal_req *req)
 	return token ? token : portal_in_str(req, "token");
 }
 
+static const char *client_address(const struct portal_req *req)
+{
+	return req->client_addr ? req->client_addr : "";
+}
+
+/* 429 with Retry-After for a client to wait seconds; 500 when it cannot be said. */
+static int too_many(struct portal_req *req, int seconds, const char *message)
+{
+	char value[16];
+	snprintf(value, sizeof value, "%d", seconds);
+	if (portal_set_header(req, "Retry-After", value))
+		return 500;
+	return portal_fail(req, 429, "rate_limited", NULL, message);
+}
+
+int link_throttled(struct portal_req *req)
+{
+	int wait;
+	int status = portal_throttle_check(req, SCOPE_LINK_IP, client_address(req),
+	                                   LINK_DEAD_PER_HOUR, 3600, &wait);
+	return status == 429 ? too_many(req, wait, "password.links_throttled") : status;
+}
+
+int link_dead(struct portal_req *req, const char *message)
+{
+	int status = portal_db_rollback(req);
+	if (!status)
+		status = portal_throttle_fail(req, SCOPE_LINK_IP, client_address(req));
+	return status ? status : portal_fail(req, 404, "not_found", NULL, message);
+}
+
 /* The account a live token of kind belongs to, as {id, email, name}: 0, 404
  * for an unknown, used or expired token, or a database status. Only reads. */
 static int token_account(struct portal_req *req, const char *token, const char *kind,
                          struct portal_value **account)
 {
+	int status = link_throttled(req);
+	if (status)
+		return status;
 	if (!portal_token_valid(token))
-		return portal_fail(req, 404, "not_found", NULL, "password.link_dead");
+		return link_dead(req, "password.link_dead");
 	unsigned char hash[PORTAL_HASH_BYTES];
 	portal_hash(token, strlen(token), hash);
 	struct portal_value *rows;
-	int status = portal_db_query(
+	status = portal_db_query(
 	    req,
 	    "SELECT u.id, u.email, u.name FROM account_tokens t JOIN users u ON u.id = t.user_id"
 	    " WHERE t.token_hash = ? AND t.kind = ? AND t.used_at IS NULL"
@@ -87,7 +129,7 @@ static int token_account(struct portal_req *req, const char *token, const char *
 		return status;
 	/* Not portal_db_one: a dead link has its own words. */
 	if (!(*account = pv_first(rows)))
-		return portal_fail(req, 404, "not_found", NULL, "password.link_dead");
+		return link_dead(req, "password.link_dead");
 	return 0;
 }
 
@@ -133,7 +175,6 @@ static int token_redeem(struct portal_req *req, struct portal_value *view, const
 	if (portal_password_hash(password, password_hash))
 		return 500;
 	long long user_id = pv_get_int(account, "id", 0);
-	const char *email = pv_get_str(account, "email");
 	unsigned char hash[PORTAL_HASH_BYTES];
 	portal_hash(token, strlen(token), hash);
 	unsigned long long consumed = 0;
@@ -148,9 +189,15 @@ static int token_redeem(struct portal_req *req, struct portal_value *view, const
 		                   " AND expires_at > UTC_TIMESTAMP()",
 		                   PORTAL_DB_ARGS(hash_arg(hash), PDB_S(kind)), &consumed, NULL);
 	if (!status && consumed != 1)
-		return portal_fail(req, 404, "not_found", NULL, "password.link_dead");
+		return link_dead(req, "password.link_dead");
+	/* The link came by mail: whoever follows it owns the address, which is
+	 * confirmed from now on (and the account theirs, if a stranger signed the
+	 * address up: every session of it ends below). */
 	if (!status)
-		status = portal_db_exec(req, "UPDATE users SET password_hash = ? WHERE id = ?",
+		status = portal_db_exec(req,
+		                        "UPDATE users SET password_hash = ?,"
+		                        " email_confirmed_at = COALESCE(email_confirmed_at,"
+		                        " UTC_TIMESTAMP()) WHERE id = ?",
 		                        PORTAL_DB_ARGS(PDB_S(password_hash), PDB_I(user_id)), NULL,
 		                        NULL);
 	/* Older links of the account would otherwise still replace this password. */
@@ -162,9 +209,11 @@ static int token_redeem(struct portal_req *req, struct portal_value *view, const
 	/* A new password ends every session, the thief's included. */
 	if (!status)
 		status = portal_sessions_end_user(req, user_id);
-	/* Whoever holds the mailbox may sign in now, even during a guessing attack. */
+	/* Whoever holds the mailbox may sign in now, even during a guessing attack
+	 * (counted under the account's key, whatever spelling the guesser used). */
 	if (!status)
-		status = portal_throttle_clear(req, SCOPE_LOGIN_EMAIL, email);
+		status = portal_throttle_clear(req, SCOPE_LOGIN_EMAIL,
+		                               portal_throttle_account_key(account, NULL));
 	if (!status)
 		status = portal_db_commit(req);
 	if (status)
@@ -245,7 +294,7 @@ static int forgot_mail(struct portal_req *req, const struct portal_value *accoun
 	    .org_id = pv_get_int(account, "org_id", 0),
 	    .view = mail_view,
 	};
-	status = portal_mail(req, &mail);
+	status = portal_mail_secret(req, &mail);
 	if (status == 422) {
 		/* A stored address the mailer cannot use: nothing to send, and the
 		 * caller must not learn that the account exists. */
@@ -256,13 +305,34 @@ static int forgot_mail(struct portal_req *req, const struct portal_value *accoun
 	return status;
 }
 
+/* 0 while the client's address may ask for another reset; otherwise 429 with
+ * Retry-After, or an HTTP status when the database failed. */
+static int forgot_address_throttled(struct portal_req *req, const char *address)
+{
+	int wait;
+	int status = portal_throttle_check(
+	    req, SCOPE_RESET_IP, address,
+	    (int)strtol(portal_config(req, "reset_max_per_address"), NULL, 10), RESET_SECONDS,
+	    &wait);
+	return status == 429 ? too_many(req, wait, "password.throttled") : status;
+}
+
+/* The answer to a request for a reset mail, whatever became of it. */
+static int forgot_answer(struct portal_req *req)
+{
+	return req->is_api ? 202 : portal_redirect(req, "/password/forgot?sent=1");
+}
+
 /* POST /api/v1/password/forgot and POST /password/forgot {email}: 202 whether
  * or not the account exists. Both cases look the account up, count the request
  * and commit one write, so they take about the same time; only an existing
- * account (within the hourly limit) also gets a token and a queued mail. */
+ * account (within the hourly limit) also gets a token and a queued mail. Past
+ * the account's limit the answer is the same 202 and nothing is written; past
+ * the client address's limit it is 429, and nothing is written either. */
 static int forgot(struct portal_req *req, struct portal_value *view)
 {
 	const char *email = portal_in_str(req, "email");
+	const char *address = req->client_addr ? req->client_addr : "";
 	struct portal_value *rows;
 	int status =
 	    portal_db_query(req,
@@ -270,23 +340,28 @@ static int forgot(struct portal_req *req, struct portal_value *view)
 	                    " COALESCE(u.locale, o.locale) AS locale"
 	                    " FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.email = ?",
 	                    PORTAL_DB_ARGS(PDB_S(email)), &rows);
+	if (!status)
+		status = forgot_address_throttled(req, address);
 	if (status)
 		return status;
+	const struct portal_value *account = pv_first(rows);
+	const char *key = portal_throttle_account_key(account, email);
 	int wait;
-	status = portal_throttle_check(req, SCOPE_RESET_EMAIL, email, RESET_MAILS_PER_HOUR,
+	status = portal_throttle_check(req, SCOPE_RESET_EMAIL, key, RESET_MAILS_PER_HOUR,
 	                               RESET_SECONDS, &wait);
-	if (status && status != 429)
-		return status;
-	status = portal_db_begin(req);
+	if (status == 429)
+		return forgot_answer(req);
 	if (!status)
-		status = portal_throttle_fail(req, SCOPE_RESET_EMAIL, email);
-	if (!status && pv_first(rows) && wait == 0)
-		status = forgot_mail(req, pv_first(rows));
+		status = portal_db_begin(req);
+	if (!status)
+		status = portal_throttle_fail(req, SCOPE_RESET_EMAIL, key);
+	if (!status)
+		status = portal_throttle_fail(req, SCOPE_RESET_IP, address);
+	if (!status && account)
+		status = forgot_mail(req, account);
 	if (!status)
 		status = portal_db_commit(req);
-	if (status)
-		return status;
-	return req->is_api ? 202 : portal_redirect(req, "/password/forgot?sent=1");
+	return status ? status : forgot_answer(req);
 }
 
 const struct portal_route routes_password[] = {

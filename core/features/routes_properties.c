@@ -6,10 +6,13 @@
 #include "portal/files.h"
 #include "portal/input.h"
 #include "portal/list.h"
+#include "portal/text.h"
 #include "features/home.h"
 #include "features/properties.h"
 #include "features/routes.h"
+#include "features/search.h"
 #include "http/request.h"
+#include "lib/words.h"
 
 #define COLUMNS                                                                         \
 	"p.id, p.reference_id, p.name, p.street, p.zip, p.city, p.country, p.notes,"    \
@@ -18,9 +21,6 @@
 
 /* Who may see property rows: a manager's organisation, a resident's memberships. */
 #define SCOPE_MANAGER " FROM properties p WHERE p.org_id = ?"
-/* A search scans an organisation's rows: through the index that holds every
- * searched column (sql/011), not the one that only gives the order. */
-#define SCOPE_MANAGER_SEARCH " FROM properties p FORCE INDEX (properties_search) WHERE p.org_id = ?"
 #define SCOPE_RESIDENT                                                                       \
 	" FROM properties p JOIN memberships ms ON ms.property_id = p.id AND ms.user_id = ?" \
 	" AND ms.state = 'active' WHERE 1 = 1"
@@ -72,83 +72,186 @@ static int load_property(struct portal_req *req, long long id, struct portal_val
 	return finish_row(req, *out);
 }
 
-/* "%q%" for LIKE, with the wildcards of q taken literally. */
-static char *like_pattern(struct portal_req *req, const char *q)
+/* The SQL of a list query without search: one of four fixed texts. */
+static const char *list_sql(bool manager, bool after)
 {
-	size_t n = strlen(q);
-	char *p = portal_alloc(req->arena, 2 * n + 3), *o = p;
-	if (!p)
-		return NULL;
-	*o++ = '%';
-	for (; *q; q++) {
-		if (*q == '%' || *q == '_' || *q == '\\')
-			*o++ = '\\';
-		*o++ = *q;
-	}
-	*o++ = '%';
-	return p;
-}
-
-/* The SQL of a list query: one of eight fixed texts, never user data. */
-static const char *list_sql(bool manager, bool search, bool after)
-{
-	static const char *const sql[8] = {
-#define LIST(scope, q, c) "SELECT " COLUMNS scope q c " ORDER BY p.name, p.id LIMIT ?"
-#define Q " AND (p.name LIKE ? OR p.street LIKE ? OR p.city LIKE ?)"
+	static const char *const sql[4] = {
+#define LIST(scope, c) "SELECT " COLUMNS scope c " ORDER BY p.name, p.id LIMIT ?"
 #define C " AND (p.name > ? OR (p.name = ? AND p.id > ?))"
-	    LIST(SCOPE_RESIDENT, "", ""),      LIST(SCOPE_RESIDENT, "", C),
-	    LIST(SCOPE_RESIDENT, Q, ""),       LIST(SCOPE_RESIDENT, Q, C),
-	    LIST(SCOPE_MANAGER, "", ""),       LIST(SCOPE_MANAGER, "", C),
-	    LIST(SCOPE_MANAGER_SEARCH, Q, ""), LIST(SCOPE_MANAGER_SEARCH, Q, C),
+	    LIST(SCOPE_RESIDENT, ""),
+	    LIST(SCOPE_RESIDENT, C),
+	    LIST(SCOPE_MANAGER, ""),
+	    LIST(SCOPE_MANAGER, C),
 #undef LIST
-#undef Q
 #undef C
 	};
-	return sql[(manager ? 4 : 0) + (search ? 2 : 0) + (after ? 1 : 0)];
+	return sql[(manager ? 2 : 0) + (after ? 1 : 0)];
 }
 
-/* GET /properties and the page /app/properties. */
+/* A manager's search through the index (sql/019): the rows of the first
+ * term's key come in the list's order, each further term is a look-up of its
+ * key for the same property, and the page ends after limit properties, however
+ * many the organisation has. STRAIGHT_JOIN keeps that order of reading; GROUP
+ * BY makes one property of several of its words that fit a term. One text per
+ * number of terms, with and without a cursor. */
+static const char *manager_search_sql(struct portal_arena *a, size_t count, bool after)
+{
+	struct portal_buf sql = {.arena = a};
+	portal_buf_puts(&sql, "SELECT STRAIGHT_JOIN " COLUMNS " FROM property_words w0");
+	for (size_t i = 1; i < count; i++)
+		portal_buf_printf(&sql,
+		                  " JOIN property_words w%zu ON w%zu.org_id = w0.org_id"
+		                  " AND w%zu.prefix = ? AND w%zu.name = w0.name"
+		                  " AND w%zu.property_id = w0.property_id AND w%zu.word LIKE ?",
+		                  i, i, i, i, i, i);
+	portal_buf_puts(&sql, " JOIN properties p ON p.id = w0.property_id AND p.org_id = w0.org_id"
+	                      " WHERE w0.org_id = ? AND w0.prefix = ? AND w0.word LIKE ?");
+	if (after)
+		portal_buf_puts(&sql, " AND (w0.name > ? OR (w0.name = ? AND w0.property_id > ?))");
+	portal_buf_puts(&sql, " GROUP BY w0.name, w0.property_id"
+	                      " ORDER BY w0.name, w0.property_id LIMIT ?");
+	return sql.failed ? NULL : sql.data;
+}
+
+/* A resident's search: their few properties, each term a look-up. */
+static const char *resident_search_sql(struct portal_arena *a, size_t count, bool after)
+{
+	struct portal_buf sql = {.arena = a};
+	portal_buf_puts(&sql, "SELECT " COLUMNS SCOPE_RESIDENT);
+	for (size_t i = 0; i < count; i++)
+		portal_buf_puts(&sql,
+		                " AND EXISTS (SELECT 1 FROM property_words w"
+		                " WHERE w.org_id = p.org_id AND w.prefix = ? AND w.name = p.name"
+		                " AND w.property_id = p.id AND w.word LIKE ?)");
+	if (after)
+		portal_buf_puts(&sql, " AND (p.name > ? OR (p.name = ? AND p.id > ?))");
+	portal_buf_puts(&sql, " ORDER BY p.name, p.id LIMIT ?");
+	return sql.failed ? NULL : sql.data;
+}
+
+/* The list query of page, with the search's terms (count of them, none for
+ * the whole list): its SQL into *sql and its arguments into args (room for
+ * 2 * SEARCH_TERMS_MAX + 6). 0 or an HTTP status. */
+static int list_query(struct portal_req *req, const struct portal_page *page,
+                      struct word_term *terms, size_t count, const char **sql,
+                      struct portal_db_arg *args, size_t *nargs)
+{
+	bool manager = portal_is_manager(req), after = page->after != 0;
+	size_t n = 0;
+	if (manager && count >= 2) {
+		size_t first;
+		int status = search_driver(req->worker->db, req->arena, &search_properties,
+		                           req->caller.org_id, terms, count, &first);
+		if (status)
+			return status;
+		struct word_term t = terms[0];
+		terms[0] = terms[first];
+		terms[first] = t;
+	}
+	if (!manager || !count)
+		args[n++] = scope_arg(req);
+	for (size_t i = manager ? 1 : 0; i < count; i++) {
+		args[n++] = PDB_S(terms[i].prefix);
+		args[n++] = PDB_S(terms[i].pattern);
+	}
+	if (manager && count) {
+		args[n++] = scope_arg(req);
+		args[n++] = PDB_S(terms[0].prefix);
+		args[n++] = PDB_S(terms[0].pattern);
+	}
+	if (after) {
+		args[n++] = PDB_S(page->key ? page->key : "");
+		args[n++] = PDB_S(page->key ? page->key : "");
+		args[n++] = PDB_I(page->after);
+	}
+	args[n++] = PDB_I(page->limit + 1);
+	*nargs = n;
+	*sql = !count    ? list_sql(manager, after)
+	       : manager ? manager_search_sql(req->arena, count, after)
+	                 : resident_search_sql(req->arena, count, after);
+	return *sql ? 0 : 500;
+}
+
+/* GET /properties and the page /app/properties. q finds the prefix of any
+ * word of the name, street, zip, city or reference ID; several words must
+ * all be found. */
 static int properties_list(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_page page;
 	int status = portal_list_page(req, &page);
 	if (status)
 		return status;
-	const char *key = page.key;
-	long long after_id = page.after;
-	int limit = page.limit;
 	const char *q = portal_in_str(req, "q");
-	bool search = q != NULL;
-	struct portal_db_arg args[8];
-	size_t n = 0;
-	args[n++] = scope_arg(req);
-	if (search) {
-		const char *pattern = like_pattern(req, q);
-		if (!pattern)
-			return 500;
-		for (int i = 0; i < 3; i++)
-			args[n++] = PDB_S(pattern);
+	struct word_term *terms = NULL;
+	size_t count = 0;
+	int over = 0;
+	bool search = q && *q;
+	if (search && words_terms(req->arena, q, SEARCH_TERMS_MAX, &terms, &count, &over))
+		return 500;
+	if (over)
+		return portal_fail(req, 422, "validation", "q", "properties.search_too_many");
+	struct portal_value *rows = pv_list(req->arena);
+	if (!rows)
+		return 500;
+	/* A search without words (only punctuation) finds nothing. */
+	if (!search || count) {
+		struct portal_db_arg args[2 * SEARCH_TERMS_MAX + 6];
+		size_t nargs;
+		const char *sql;
+		status = list_query(req, &page, terms, count, &sql, args, &nargs);
+		if (!status)
+			status = portal_db_query(req, sql, args, nargs, &rows);
+		if (status)
+			return status;
 	}
-	if (after_id) {
-		args[n++] = PDB_S(key ? key : "");
-		args[n++] = PDB_S(key ? key : "");
-		args[n++] = PDB_I(after_id);
-	}
-	args[n++] = PDB_I(limit + 1);
-	struct portal_value *rows;
-	status = portal_db_query(req, list_sql(portal_is_manager(req), search, after_id != 0), args,
-	                         n, &rows);
-	if (status)
-		return status;
 	pv_foreach(m, rows) {
 		if (finish_row(req, m->value))
 			return 500;
 	}
 	if (pv_set_bool(req->arena, view, "any", rows->u.c.count > 0) ||
-	    portal_list_view(req, view, rows, limit, "name") ||
+	    portal_list_view(req, view, rows, page.limit, "name") ||
 	    pv_set_str(req->arena, view, "q", search ? q : ""))
 		return 500;
 	return 200;
+}
+
+int property_search(struct portal_req *req, const char *q, const long long *except, size_t n,
+                    int limit, struct portal_value **rows)
+{
+	struct word_term *terms = NULL;
+	size_t count = 0;
+	int over = 0;
+	struct portal_value *found = NULL, *shown = pv_list(req->arena);
+	if (!shown || (q && words_terms(req->arena, q, SEARCH_TERMS_MAX, &terms, &count, &over)))
+		return 500;
+	*rows = shown;
+	if (q && !count)
+		return 0;
+	/* the list's first page, long enough to hold limit beside the excepted */
+	struct portal_page page = {.limit = limit + (int)n};
+	struct portal_db_arg args[2 * SEARCH_TERMS_MAX + 6];
+	size_t nargs;
+	const char *sql;
+	int status = list_query(req, &page, terms, count, &sql, args, &nargs);
+	if (!status)
+		status = portal_db_query(req, sql, args, nargs, &found);
+	if (status)
+		return status;
+	pv_foreach(m, found) {
+		long long id = pv_get_int(m->value, "id", 0);
+		size_t i = 0;
+		while (i < n && except[i] != id)
+			i++;
+		if (i < n || pv_count(shown) >= (size_t)limit)
+			continue;
+		struct portal_value *row = pv_object(req->arena);
+		if (!row || pv_set_int(req->arena, row, "id", id) ||
+		    pv_set_str(req->arena, row, "name", pv_get_str(m->value, "name")) ||
+		    pv_set_str(req->arena, row, "city", pv_get_str(m->value, "city")) ||
+		    pv_push(req->arena, shown, row))
+			return 500;
+	}
+	return 0;
 }
 
 static int units_of(struct portal_req *req, long long property_id, struct portal_value **rows)
@@ -226,7 +329,11 @@ static int property_create(struct portal_req *req, struct portal_value *view)
 	struct property_fields f;
 	read_fields(req, &f);
 	long long id = 0;
-	int status = property_insert(req->worker->db, req->arena, req->caller.org_id, &f, &id);
+	int status = portal_db_begin(req);
+	if (!status)
+		status = property_insert(req->worker->db, req->arena, req->caller.org_id, &f, &id);
+	if (!status)
+		status = portal_db_commit(req);
 	if (status == 409)
 		return portal_fail(req, 409, "conflict", "reference_id",
 		                   "properties.reference_taken");
@@ -259,7 +366,10 @@ static int property_update(struct portal_req *req, struct portal_value *view)
 	if (status)
 		return status;
 	/* Only what was sent changes: COALESCE keeps a column whose value is NULL.
-	 * The name and reference ID cannot be cleared. */
+	 * The name and reference ID cannot be cleared. The search words change
+	 * with the property, in one transaction. */
+	if ((status = portal_db_begin(req)))
+		return status;
 	status = portal_db_exec(
 	    req,
 	    "UPDATE properties SET name = COALESCE(?, name), reference_id = COALESCE(?, "
@@ -273,6 +383,10 @@ static int property_update(struct portal_req *req, struct portal_value *view)
 	        PDB_S(portal_in_patch(req, "city")), PDB_S(portal_in_patch(req, "country")),
 	        PDB_S(portal_in_patch(req, "notes")), PDB_I(id), PDB_I(req->caller.org_id)),
 	    NULL, NULL);
+	if (!status)
+		status = search_properties_refresh(req->worker->db, &id, 1);
+	if (!status)
+		status = portal_db_commit(req);
 	if (status == 409)
 		return portal_fail(req, 409, "conflict", "reference_id",
 		                   "properties.reference_taken");

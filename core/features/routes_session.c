@@ -19,8 +19,8 @@
 #define SCOPE_LOGIN_IP "login_ip"
 
 /* Only these two fields are read: role, org_id or admin in the body change
- * nothing. The address is read lower-cased: one account per email whatever
- * its case, and the throttling key likewise. */
+ * nothing. The address is read lower-cased and refused unless it passes the
+ * one address rule (portal_email_valid), as everywhere. */
 static const struct portal_input sign_in_inputs[] = {
     {"email", PORTAL_IN_EMAIL, PORTAL_IN_REQUIRED, .message = "login.email_invalid"},
     {"password", PORTAL_IN_STRING, PORTAL_IN_REQUIRED, 1, PASSWORD_MAX_CHARS,
@@ -41,20 +41,24 @@ static const char *home_of(enum portal_role role)
 	return role == PORTAL_ROLE_MANAGER ? "/app" : "/portal";
 }
 
-/* The public part of an account: {id, name, role, org_id, admin}. 0 or a status. */
+/* The public part of an account: {id, name, role, org_id, admin,
+ * email_confirmed}. 0 or a status. */
 static int user_view(struct portal_req *req, long long user_id, struct portal_value **out)
 {
 	struct portal_value *rows;
-	int status =
-	    portal_db_query(req, "SELECT id, name, role, org_id, admin FROM users WHERE id = ?",
-	                    PORTAL_DB_ARGS(PDB_I(user_id)), &rows);
+	int status = portal_db_query(req,
+	                             "SELECT id, name, role, org_id, admin,"
+	                             " email_confirmed_at IS NOT NULL AS email_confirmed"
+	                             " FROM users WHERE id = ?",
+	                             PORTAL_DB_ARGS(PDB_I(user_id)), &rows);
 	if (status)
 		return status;
 	struct portal_value *u = pv_first(rows);
 	/* The session resolved a moment ago, so a missing row means it was just removed. */
 	if (!u)
 		return portal_fail(req, 401, "unauthenticated", NULL, "error.title.401");
-	if (pv_set_bool(req->arena, u, "admin", pv_get_int(u, "admin", 0) != 0))
+	if (pv_set_bool(req->arena, u, "admin", pv_get_int(u, "admin", 0) != 0) ||
+	    pv_set_bool(req->arena, u, "email_confirmed", pv_get_int(u, "email_confirmed", 0) != 0))
 		return 500;
 	*out = u;
 	return 0;
@@ -80,14 +84,15 @@ int session_sign_in(struct portal_req *req, long long user_id, struct portal_val
 	return 200;
 }
 
-/* 0 while neither the account nor the client's address has too many recent
- * failures; otherwise 429 with Retry-After (the longer of the two waits), or
- * an HTTP status when the database failed. */
-static int login_throttled(struct portal_req *req, const char *email, const char *address)
+/* 0 while neither the account (its throttling key, see session_create) nor
+ * the client's address has too many recent failures; otherwise 429 with
+ * Retry-After (the longer of the two waits), or an HTTP status when the
+ * database failed. */
+static int login_throttled(struct portal_req *req, const char *account_key, const char *address)
 {
 	int window = login_setting(req, "login_window_seconds");
 	int account, by_address;
-	int status = portal_throttle_check(req, SCOPE_LOGIN_EMAIL, email,
+	int status = portal_throttle_check(req, SCOPE_LOGIN_EMAIL, account_key,
 	                                   login_setting(req, "login_max_failures_account"), window,
 	                                   &account);
 	if (status && status != 429)
@@ -114,23 +119,26 @@ static int session_create(struct portal_req *req, struct portal_value *view)
 	const char *password = portal_in_str(req, "password");
 	const char *address = req->client_addr ? req->client_addr : "";
 
-	/* Checked before the password, so that while throttled even the right one
-	 * is refused: guessing learns nothing until the window passes. */
-	int status = login_throttled(req, email, address);
-	if (status)
-		return status;
-
 	struct portal_value *rows;
-	status = portal_db_query(req, "SELECT id, password_hash FROM users WHERE email = ?",
-	                         PORTAL_DB_ARGS(PDB_S(email)), &rows);
+	int status =
+	    portal_db_query(req, "SELECT id, email, password_hash FROM users WHERE email = ?",
+	                    PORTAL_DB_ARGS(PDB_S(email)), &rows);
 	if (status)
 		return status;
 	const struct portal_value *row = pv_first(rows);
+	const char *key = portal_throttle_account_key(row, email);
+
+	/* Checked before the password, so that while throttled even the right one
+	 * is refused: guessing learns nothing until the window passes. */
+	status = login_throttled(req, key, address);
+	if (status)
+		return status;
+
 	/* No account, or one still waiting for activation: compared against the
 	 * dummy hash all the same, so the time does not tell. */
 	const char *stored = row ? pv_get_str(row, "password_hash") : NULL;
 	if (!portal_password_verify(password, stored)) {
-		status = portal_throttle_fail(req, SCOPE_LOGIN_EMAIL, email);
+		status = portal_throttle_fail(req, SCOPE_LOGIN_EMAIL, key);
 		if (!status)
 			status = portal_throttle_fail(req, SCOPE_LOGIN_IP, address);
 		if (status)
@@ -142,7 +150,7 @@ static int session_create(struct portal_req *req, struct portal_value *view)
 	}
 	/* The account's count goes (the victim of a guessing attack gets in once
 	 * it ends); the address's stays, it may be guessing other accounts. */
-	status = portal_throttle_clear(req, SCOPE_LOGIN_EMAIL, email);
+	status = portal_throttle_clear(req, SCOPE_LOGIN_EMAIL, key);
 	if (status)
 		return status;
 	return session_sign_in(req, pv_get_int(row, "id", 0), view);

@@ -54,6 +54,7 @@ struct request {
 	} signed_in;
 	struct buf headers;             /* extra response header lines */
 	struct portal_value *sent_body; /* the body as sent, for a form shown again */
+	bool streamed;                  /* respond_stream_start sent the page's start */
 };
 
 static inline struct request *request_of(const struct portal_req *req)
@@ -81,5 +82,17 @@ const char *worker_text(const struct portal_worker *w, const char *locale,
 
 /* Writes the response for rq: the view as JSON or page, or its error. */
 void respond(struct request *rq, struct portal_worker *w, struct portal_value *view);
+
+/* A page that works for seconds (the import) shows how far it got before it
+ * is done, without script. respond_stream_start renders the route's page
+ * with view ("streaming" set) and sends it at once as far as the mark
+ * <!--portal:stream--> in its template, status 200; respond_stream_part
+ * sends the template name rendered with view at once; when the handler
+ * returns, the page is rendered again with its final view (or the error of
+ * its status, shown inside the page: the status went out) and what follows
+ * the mark is sent. Each returns 0, or 500 (nothing sent) when the route has
+ * no page, its template no mark, or rendering failed. Pages only. */
+int respond_stream_start(struct portal_req *req, struct portal_value *view);
+int respond_stream_part(struct portal_req *req, const char *name, const struct portal_value *view);
 
 #endif

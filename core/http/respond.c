@@ -56,13 +56,20 @@ static const char *default_code(int status)
 	}
 }
 
+/* A body's length not known in advance: a page sent as it is made. */
+#define LENGTH_STREAMED ((size_t)-1)
+
 /* Formatted with our own printf: libfcgi's FCGX_FPrintF knows only a subset. */
 static void write_head(struct request *rq, int status, const char *content_type, size_t length)
 {
 	struct buf h = {0};
 	buf_printf(&h, "Status: %d %s\r\n%s", status, reason(status), security_headers);
 	if (content_type)
-		buf_printf(&h, "Content-Type: %s\r\nContent-Length: %zu\r\n", content_type, length);
+		buf_printf(&h, "Content-Type: %s\r\n", content_type);
+	if (content_type && length != LENGTH_STREAMED)
+		buf_printf(&h, "Content-Length: %zu\r\n", length);
+	if (length == LENGTH_STREAMED) /* nginx passes each part on at once */
+		buf_puts(&h, "X-Accel-Buffering: no\r\n");
 	if (status == 503)
 		buf_puts(&h, "Retry-After: 2\r\n");
 	if (rq->location)
@@ -293,14 +300,14 @@ static bool form_again(const struct request *rq, int status)
 	       strcmp(rq->pub.method, "GET") != 0 && strcmp(rq->pub.method, "HEAD") != 0;
 }
 
-static void respond_page(struct request *rq, struct portal_worker *w, int status,
-                         struct portal_value *view)
+/* The route's page with view (and the error recorded for status >= 400). */
+static int page_html(struct request *rq, struct portal_worker *w, int status,
+                     struct portal_value *view, struct buf *b)
 {
 	struct portal_arena *a = rq->pub.arena;
 	const struct portal_route *route = rq->match.route;
 	size_t set_index = (size_t)(rq->plugin - w->plugins->items);
 	const char *csrf = rq->csrf_token;
-	struct buf b = {0};
 	int rc = pv_set_str(a, view, "csrf_token", csrf ? csrf : "");
 	/* Which plugins run ({{#enabled.invites}}): a core page links to a
 	 * plugin's pages only when they exist. */
@@ -316,17 +323,97 @@ static void respond_page(struct request *rq, struct portal_worker *w, int status
 	}
 	if (rc == 0)
 		rc = render_page(rq, w, set_index, route->page_template,
-		                 route->title ? route->title : "", view, &b);
-	if (rc == 0)
+		                 route->title ? route->title : "", view, b);
+	return rc;
+}
+
+static void respond_page(struct request *rq, struct portal_worker *w, int status,
+                         struct portal_value *view)
+{
+	struct buf b = {0};
+	if (page_html(rq, w, status, view, &b) == 0)
 		write_body(rq, status, "text/html; charset=utf-8", &b);
 	else
 		write_internal(rq);
 	buf_free(&b);
 }
 
+/* A page that works for seconds and shows how far it got: see
+ * respond_stream_start. */
+#define STREAM_MARK "<!--portal:stream-->"
+
+static void send_now(struct request *rq, const char *data, size_t len)
+{
+	if (len)
+		FCGX_PutStr(data, (int)len, rq->fcgi->out);
+	FCGX_FFlush(rq->fcgi->out);
+}
+
+int respond_stream_start(struct portal_req *req, struct portal_value *view)
+{
+	struct request *rq = request_of(req);
+	struct buf b = {0};
+	if (!rq->fcgi || rq->pub.is_api || !rq->match.route->page_template ||
+	    pv_set_bool(req->arena, view, "streaming", true) ||
+	    page_html(rq, req->worker, 200, view, &b)) {
+		buf_free(&b);
+		return 500;
+	}
+	const char *mark = strstr(b.data ? b.data : "", STREAM_MARK);
+	if (!mark) {
+		portal_log("template %s: no %s to stream to", rq->match.route->page_template,
+		           STREAM_MARK);
+		buf_free(&b);
+		return 500;
+	}
+	write_head(rq, 200, "text/html; charset=utf-8", LENGTH_STREAMED);
+	send_now(rq, b.data, (size_t)(mark - b.data));
+	rq->streamed = true;
+	buf_free(&b);
+	return 0;
+}
+
+int respond_stream_part(struct portal_req *req, const char *name, const struct portal_value *view)
+{
+	struct request *rq = request_of(req);
+	struct portal_worker *w = req->worker;
+	size_t set_index = (size_t)(rq->plugin - w->plugins->items);
+	char err[256];
+	const struct tpl *t =
+	    rq->streamed ? tpl_get(w->templates[set_index], name, err, sizeof err) : NULL;
+	struct buf b = {0};
+	int rc = t ? tpl_render(w->templates[set_index], t, view,
+	                        worker_locale(w, req->locale, rq->plugin), &b)
+	           : -1;
+	if (rc == 0)
+		send_now(rq, b.data, b.len);
+	buf_free(&b);
+	return rc ? 500 : 0;
+}
+
+/* The rest of a streamed page: rendered again with the final view (or the
+ * error), from the mark on. The status line went out with the start. */
+static void respond_stream_end(struct request *rq, struct portal_worker *w, int status,
+                               struct portal_value *view)
+{
+	struct buf b = {0};
+	if (view && !pv_set_bool(rq->pub.arena, view, "streaming", true) &&
+	    page_html(rq, w, status, view, &b) == 0) {
+		const char *mark = strstr(b.data ? b.data : "", STREAM_MARK);
+		if (mark)
+			send_now(rq, mark + strlen(STREAM_MARK),
+			         b.len - (size_t)(mark - b.data) - strlen(STREAM_MARK));
+	}
+	buf_free(&b);
+}
+
 void respond(struct request *rq, struct portal_worker *w, struct portal_value *view)
 {
 	int status = rq->status;
+	if (rq->streamed) {
+		respond_stream_end(rq, w, status < 100 ? 500 : status, view);
+		return;
+	}
 	if (form_again(rq, status) && view) {
 		respond_page(rq, w, status, view);
 		return;

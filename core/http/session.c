@@ -1,6 +1,8 @@
 /* Sessions: the cookie holds 256 random bits, the database only their hash.
  * Managers' sessions end after 12 idle hours (43200 s), residents' after 30 idle
- * days (2592000 s); last_seen_at is touched at most once a minute. */
+ * days (2592000 s); last_seen_at is touched at most once a minute. However
+ * active, a session ends session_max_days_manager or _resident days after its
+ * sign-in (30 and 180 by default): a stolen cookie does not live for ever. */
 #include <string.h>
 
 #include "db/db.h"
@@ -38,7 +40,12 @@ int session_resolve(struct request *rq)
 	unsigned char hash[PORTAL_HASH_BYTES];
 	portal_hash(token, strlen(token), hash);
 	struct portal_value *rows;
-	struct portal_db_arg arg = PDB_B(hash, sizeof hash);
+	const struct config *cfg = req->worker->cfg;
+	struct portal_db_arg args[] = {
+	    PDB_B(hash, sizeof hash),
+	    PDB_I(config_int(cfg, "session_max_days_manager")),
+	    PDB_I(config_int(cfg, "session_max_days_resident")),
+	};
 	int status = portal_db_query(
 	    req,
 	    "SELECT s.id, s.csrf_token, u.id AS user_id, u.org_id, u.role, u.admin,"
@@ -48,8 +55,9 @@ int session_resolve(struct request *rq)
 	    " s.last_seen_at < UTC_TIMESTAMP() - INTERVAL 60 SECOND AS stale"
 	    " FROM sessions s JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id"
 	    " WHERE s.token_hash = ? AND s.last_seen_at > UTC_TIMESTAMP() - INTERVAL"
-	    " IF(u.role = 'manager', 43200, 2592000) SECOND",
-	    &arg, 1, &rows);
+	    " IF(u.role = 'manager', 43200, 2592000) SECOND"
+	    " AND s.created_at > UTC_TIMESTAMP() - INTERVAL IF(u.role = 'manager', ?, ?) DAY",
+	    args, 3, &rows);
 	if (status)
 		return status;
 	const struct portal_value *s = pv_first(rows);

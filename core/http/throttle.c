@@ -65,3 +65,9 @@ int portal_throttle_clear(struct portal_req *req, const char *scope, const char 
 	return portal_db_exec(req, "DELETE FROM throttle_events WHERE scope = ? AND key_hash = ?",
 	                      args, 2, NULL, NULL);
 }
+
+const char *portal_throttle_account_key(const struct portal_value *account, const char *email)
+{
+	const char *stored = account ? pv_get_str(account, "email") : NULL;
+	return stored ? stored : email;
+}

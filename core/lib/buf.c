@@ -61,6 +61,24 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 	return 0;
 }
 
+int buf_json_string(struct buf *b, const char *s)
+{
+	if (buf_append(b, "\"", 1))
+		return -1;
+	const char *plain = s;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if (buf_append(b, plain, (size_t)(s - plain)) ||
+		    (c == '"' || c == '\\' ? buf_printf(b, "\\%c", c)
+		                           : buf_printf(b, "\\u%04x", c)))
+			return -1;
+		plain = s + 1;
+	}
+	return buf_append(b, plain, (size_t)(s - plain)) || buf_append(b, "\"", 1) ? -1 : 0;
+}
+
 void buf_reset(struct buf *b)
 {
 	b->len = 0;

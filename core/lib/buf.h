@@ -14,6 +14,9 @@ struct buf {
 int buf_append(struct buf *b, const void *data, size_t len);
 int buf_puts(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s (valid UTF-8) as a JSON string, quotes included: for JSON
+ * handed to the database as one argument (JSON_TABLE). */
+int buf_json_string(struct buf *b, const char *s);
 void buf_reset(struct buf *b); /* len = 0, keeps the memory */
 void buf_free(struct buf *b);
 

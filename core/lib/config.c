@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "lib/datetime.h"
@@ -55,6 +56,16 @@ static const struct setting settings[] = {
     {"mail_from", "portal@localhost", 0, 0},
     {"mail_retry_seconds", "30", 1, 3600}, /* the first retry's wait; doubles each time */
     {"mail_max_attempts", "8", 1, 100},    /* then the mail is 'failed' */
+    /* Sent and failed mail is purged this many days after (the job
+     * "mail-retention"); a secret mail's bodies go as soon as it is sent. */
+    {"mail_retention_days", "30", 1, 3650},
+    /* Mail a manager sends to addresses that are not yet residents
+     * (invitations), per organisation and per manager, within the last hour
+     * and the last day: a request that would go past one sends nothing (429). */
+    {"mail_quota_org_hour", "500", 1, 10000000},
+    {"mail_quota_org_day", "2000", 1, 10000000},
+    {"mail_quota_user_hour", "500", 1, 10000000},
+    {"mail_quota_user_day", "1000", 1, 10000000},
     {"max_header_bytes", "16384", 1024, 1048576},
     {"max_body_bytes", "62914560", 1024, 1073741824},
     {"max_form_bytes", "1048576", 1024, 67108864},
@@ -70,6 +81,12 @@ static const struct setting settings[] = {
     {"login_max_failures_account", "5", 1, 1000000},
     {"login_max_failures_address", "20", 1, 1000000},
     {"login_window_seconds", "900", 1, 86400},
+    /* Requests for a reset mail per client address and hour; then 429. */
+    {"reset_max_per_address", "20", 1, 1000000},
+    /* A session ends this many days after its sign-in, however active it
+     * stayed (the idle limits end it earlier). */
+    {"session_max_days_manager", "30", 1, 3650},
+    {"session_max_days_resident", "180", 1, 3650},
     {NULL, NULL, 0, 0},
 };
 
@@ -189,6 +206,22 @@ static int parse_line(struct config *cfg, char *line, int lineno, char *err, siz
 	return 0;
 }
 
+/* SMTP credentials travel only over TLS: with smtp_user set, either STARTTLS
+ * is required (smtp_starttls = 1) or the URL is smtps:// (TLS from the first
+ * byte). 0, or -1 with the reason in err. */
+static int check_smtp_tls(const struct config *cfg, char *err, size_t errlen)
+{
+	const char *user = config_get(cfg, "smtp_user");
+	if (!*user || config_int(cfg, "smtp_starttls") == 1 ||
+	    strncasecmp(config_get(cfg, "smtp_url"), "smtps://", 8) == 0)
+		return 0;
+	snprintf(err, errlen,
+	         "%s: smtp_user is set but mail would go without TLS: set smtp_starttls = 1"
+	         " or use an smtps:// smtp_url",
+	         cfg->path);
+	return -1;
+}
+
 struct config *config_load(const char *path, char *err, size_t errlen)
 {
 	struct config *cfg = calloc(1, sizeof *cfg);
@@ -221,6 +254,8 @@ struct config *config_load(const char *path, char *err, size_t errlen)
 		         config_get(cfg, "time_zone"));
 		rc = -1;
 	}
+	if (!rc)
+		rc = check_smtp_tls(cfg, err, errlen);
 	if (rc) {
 		config_free(cfg);
 		return NULL;

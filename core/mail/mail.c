@@ -194,7 +194,7 @@ static bool mail_fields_ok(const struct portal_mail *mail)
 	return true;
 }
 
-int mail_queue(const struct mail_context *ctx, const struct portal_mail *mail,
+int mail_queue(const struct mail_context *ctx, const struct portal_mail *mail, bool secret,
                unsigned long long *id)
 {
 	if (!mail || !mail_address_ok(mail->to))
@@ -230,13 +230,14 @@ int mail_queue(const struct mail_context *ctx, const struct portal_mail *mail,
 		    {.type = PDB_STR, .s = text.data ? text.data : "", .len = text.len},
 		    {.type = PDB_STR, .s = html.data ? html.data : "", .len = html.len},
 		    PDB_S(mail->kind),
+		    PDB_I(secret),
 		    PDB_S(message_id),
 		};
 		status = db_run(
 		    ctx->db, a,
 		    "INSERT INTO outbox (org_id, to_addr, to_name, subject, body_text, body_html,"
-		    " kind, status, attempts, message_id, next_attempt_at, created_at)"
-		    " VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, UTC_TIMESTAMP(), "
+		    " kind, secret, status, attempts, message_id, next_attempt_at, created_at)"
+		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, UTC_TIMESTAMP(), "
 		    "UTC_TIMESTAMP())",
 		    args, sizeof args / sizeof args[0], NULL, NULL, id);
 	}
@@ -286,7 +287,7 @@ static int render_for(const struct mail_context *ctx, const struct portal_mail *
 
 /* Rows per INSERT: few round trips, statements of a few hundred kilobytes. */
 #define BATCH_ROWS 50
-#define ROW_ARGS 8
+#define ROW_ARGS 9
 
 /* INSERT of n rows (n <= BATCH_ROWS): one of few fixed texts, cached as
  * prepared statements like any other. */
@@ -294,12 +295,13 @@ static const char *batch_sql(struct portal_arena *a, size_t n)
 {
 	struct buf b = {0};
 	buf_puts(&b, "INSERT INTO outbox (org_id, to_addr, to_name, subject, body_text, body_html,"
-	             " kind, status, attempts, message_id, next_attempt_at, created_at) VALUES ");
+	             " kind, secret, status, attempts, message_id, next_attempt_at, created_at)"
+	             " VALUES ");
 	for (size_t i = 0; i < n; i++)
-		buf_puts(
-		    &b,
-		    i ? ", (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())"
-		      : "(?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())");
+		buf_puts(&b, i ? ", (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, UTC_TIMESTAMP(),"
+		                 " UTC_TIMESTAMP())"
+		               : "(?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, UTC_TIMESTAMP(),"
+		                 " UTC_TIMESTAMP())");
 	const char *sql = b.failed ? NULL : portal_strndup(a, b.data, b.len);
 	buf_free(&b);
 	return sql;
@@ -349,7 +351,8 @@ int portal_mail_many(struct portal_req *req, const struct portal_mail *mail,
 			                           .s = r[lang].html.data ? r[lang].html.data : "",
 			                           .len = r[lang].html.len};
 			row[6] = PDB_S(mail->kind);
-			row[7] = PDB_S(message_id);
+			row[7] = PDB_I(0); /* mail to many is never a secret */
+			row[8] = PDB_S(message_id);
 			n++;
 		}
 		if (n && (n == BATCH_ROWS || i == count)) {
@@ -371,13 +374,23 @@ int portal_mail_many(struct portal_req *req, const struct portal_mail *mail,
 	return status;
 }
 
-int portal_mail(struct portal_req *req, const struct portal_mail *mail)
+static int queue(struct portal_req *req, const struct portal_mail *mail, bool secret)
 {
 	struct mail_context ctx = request_context(req);
-	int status = mail_queue(&ctx, mail, NULL);
+	int status = mail_queue(&ctx, mail, secret, NULL);
 	if (status == 422)
 		return portal_fail(req, 422, "validation", "email", "error.title.422");
 	return status;
+}
+
+int portal_mail(struct portal_req *req, const struct portal_mail *mail)
+{
+	return queue(req, mail, false);
+}
+
+int portal_mail_secret(struct portal_req *req, const struct portal_mail *mail)
+{
+	return queue(req, mail, true);
 }
 
 int mail_context_open_core(struct mail_context *ctx, const struct config *cfg, char *err,

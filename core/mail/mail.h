@@ -24,10 +24,11 @@ struct mail_context {
 
 /* Renders mail (see portal/mail.h) and inserts it into the outbox, status
  * queued, due now, with a new Message-ID at the host of base_url. *id (may be
- * NULL) gets the row's id. Returns 0; 422 when mail->to is no usable address;
+ * NULL) gets the row's id. secret: its bodies are cleared once it is sent
+ * (portal_mail_secret). Returns 0; 422 when mail->to is no usable address;
  * 500 for a missing or broken template or missing fields (logged); or the
  * status of the database (503 unreachable, 500). Nothing is written on failure. */
-int mail_queue(const struct mail_context *ctx, const struct portal_mail *mail,
+int mail_queue(const struct mail_context *ctx, const struct portal_mail *mail, bool secret,
                unsigned long long *id);
 
 /* Fills ctx->templates and ctx->locales with core's (template_dir and its

@@ -7,7 +7,9 @@
  * them by the lease. The lease is longer than the time the batch may take: a
  * worker stops sending its batch before the lease could run out and hands the
  * rest back. A mail is marked only after SMTP accepted it; if marking fails it
- * is sent again after the lease, with the same Message-ID (at least once). */
+ * is sent again after the lease, with the same Message-ID (at least once).
+ * Marking it sent (or failed for good) clears the bodies of a secret mail
+ * (portal_mail's secret): the database keeps no live link. */
 #include "mail/outbox.h"
 
 #include <curl/curl.h>
@@ -194,13 +196,16 @@ static void mark_failed(struct outbox_ctx *jc, struct portal_arena *a, long long
 	long max = config_int(jc->cfg, "mail_max_attempts");
 	bool final = permanent || attempts >= max;
 	long long delay = backoff_seconds(config_int(jc->cfg, "mail_retry_seconds"), attempts);
-	int status =
-	    db_run(jc->db, a,
-	           "UPDATE outbox SET attempts = ?, last_error = ?, status = ?,"
-	           " next_attempt_at = UTC_TIMESTAMP() + INTERVAL ? SECOND WHERE id = ?",
-	           PORTAL_DB_ARGS(PDB_I(attempts), PDB_S(why), PDB_S(final ? "failed" : "queued"),
-	                          PDB_I(delay), PDB_I(id)),
-	           NULL, NULL, NULL);
+	/* A mail that will never go keeps no live link either. */
+	int status = db_run(jc->db, a,
+	                    "UPDATE outbox SET attempts = ?, last_error = ?, status = ?,"
+	                    " next_attempt_at = UTC_TIMESTAMP() + INTERVAL ? SECOND,"
+	                    " body_text = IF(secret = 1 AND ? = 1, '', body_text),"
+	                    " body_html = IF(secret = 1 AND ? = 1, '', body_html) WHERE id = ?",
+	                    PORTAL_DB_ARGS(PDB_I(attempts), PDB_S(why),
+	                                   PDB_S(final ? "failed" : "queued"), PDB_I(delay),
+	                                   PDB_I(final ? 1 : 0), PDB_I(final ? 1 : 0), PDB_I(id)),
+	                    NULL, NULL, NULL);
 	if (status)
 		portal_log("outbox: mail %lld: attempt %lld not recorded (%d)", id, attempts,
 		           status);
@@ -255,10 +260,13 @@ static void send_one(struct outbox_ctx *jc, long long id)
 	} else if (smtp_send(jc->cfg, m.to, &message, why, sizeof why)) {
 		mark_failed(jc, a, id, attempts, why, false);
 	} else {
+		/* The link of a secret mail is in the recipient's mailbox now; the
+		 * outbox keeps what GET /outbox shows, not the token. */
 		status = db_run(
 		    jc->db, a,
-		    "UPDATE outbox SET status = 'sent', sent_at = UTC_TIMESTAMP(), attempts = ?"
-		    " WHERE id = ?",
+		    "UPDATE outbox SET status = 'sent', sent_at = UTC_TIMESTAMP(), attempts = ?,"
+		    " body_text = IF(secret = 1, '', body_text),"
+		    " body_html = IF(secret = 1, '', body_html) WHERE id = ?",
 		    PORTAL_DB_ARGS(PDB_I(attempts), PDB_I(id)), NULL, NULL, NULL);
 		if (status)
 			portal_log("outbox: mail %lld was sent but not marked (%d): it goes again "

@@ -18,7 +18,9 @@
 #                kept, and a new config gets "example"
 #   REQUEST_TIMEOUT (30), MAX_REQUESTS (10000): portald's; nginx waits a little
 #                longer than REQUEST_TIMEOUT for an answer
-#   SESSION_RATE (10r/s), SESSION_BURST (20): nginx's limit on /api/v1/session
+#   SESSION_RATE (10r/s), SESSION_BURST (20): nginx's limit per client address
+#                on each group of anonymous routes (sign-in, reset, sign-up,
+#                activation and confirmation)
 #   BENCH_HELLO_SOCKET  make bench only: serve /_bench/hello from this socket
 set -eu
 
@@ -340,6 +342,8 @@ write_mariadb_cnf() {
 		echo "socket = $DB_SOCKET"
 		echo "pid-file = $RUN/mariadb.pid"
 		echo "log-error = $LOG/mariadb.err"
+		echo "# Its temporary files (sorts, a big import's windows) stay in its folder."
+		echo "tmpdir = $VAR/tmp"
 		echo "skip-networking"
 		echo "skip-name-resolve"
 		echo "character-set-server = utf8mb4"

@@ -5,15 +5,22 @@
  * The link hangs in hallways, so anyone may hold it:
  * - it shows only the property and the organisation, never a person;
  * - every attempt that gets as far as the accounts counts against the client's
- *   address and the email (scopes join_ip and join_email, limits in the
- *   configuration), and a wrong password also against the account's sign-in
+ *   address and the account (scopes join_ip and join_email, limits in the
+ *   configuration; an account is one key however its address is spelled),
+ *   and a wrong password also against the account's sign-in
  *   count, so this door is no way around the sign-in throttling;
  * - a new email and a known one cost the same argon2id work;
  * - an account the link may not extend (a manager's, another organisation's
  *   resident) is refused only after its password matched: a stranger gets the
  *   same 401 for every existing email, whoever it belongs to.
  * Membership, event and session are written in one transaction that holds the
- * link's row: a link rotated or a property deleted meanwhile adds nobody. */
+ * link's row: a link rotated or a property deleted meanwhile adds nobody.
+ *
+ * Whoever signs up need not own the address they give: a new account works at
+ * once in that browser, but its address gets no mail except one confirmation
+ * link (portal_email_confirmation) until its owner follows it. Until then the
+ * owner can take the address back by signing up with it again: the
+ * unconfirmed account is replaced (join_remove_unconfirmed). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,19 +265,27 @@ static int join_read(struct portal_req *req, struct portal_value *view, struct j
 	return 0;
 }
 
+/* The key of each limit: the client's address, or the account's throttling
+ * key (portal_throttle_account_key: the address as the account stores it, so
+ * no other spelling of it gets a count of its own). */
+static const char *limit_key(const struct portal_req *req, const struct join_limit *l,
+                             const char *account_key)
+{
+	return l->key == KEY_ADDRESS ? (req->client_addr ? req->client_addr : "") : account_key;
+}
+
 /* 0 while every limit has room; otherwise 429 with Retry-After (the longest
  * wait), or an HTTP status when the database failed. */
-static int join_throttled(struct portal_req *req, const struct join_input *in)
+static int join_throttled(struct portal_req *req, const char *account_key)
 {
-	const char *address = req->client_addr ? req->client_addr : "";
 	int wait = 0;
 	for (size_t i = 0; i < sizeof join_limits / sizeof join_limits[0]; i++) {
 		const struct join_limit *l = &join_limits[i];
 		int w;
-		int status = portal_throttle_check(
-		    req, l->scope, l->key == KEY_ADDRESS ? address : in->email,
-		    limit_setting(req, l->core, l->max_setting),
-		    limit_setting(req, l->core, l->window_setting), &w);
+		int status =
+		    portal_throttle_check(req, l->scope, limit_key(req, l, account_key),
+		                          limit_setting(req, l->core, l->max_setting),
+		                          limit_setting(req, l->core, l->window_setting), &w);
 		if (status && status != 429)
 			return status;
 		if (w > wait)
@@ -287,15 +302,13 @@ static int join_throttled(struct portal_req *req, const struct join_input *in)
 
 /* Counts this attempt against the limits that count every attempt. Outside
  * any transaction: a sign-up that fails later must not take its count back. */
-static int join_count_attempt(struct portal_req *req, const struct join_input *in)
+static int join_count_attempt(struct portal_req *req, const char *account_key)
 {
-	const char *address = req->client_addr ? req->client_addr : "";
 	for (size_t i = 0; i < sizeof join_limits / sizeof join_limits[0]; i++) {
 		const struct join_limit *l = &join_limits[i];
 		if (!l->count_attempt)
 			continue;
-		int status = portal_throttle_fail(req, l->scope,
-		                                  l->key == KEY_ADDRESS ? address : in->email);
+		int status = portal_throttle_fail(req, l->scope, limit_key(req, l, account_key));
 		if (status)
 			return status;
 	}
@@ -368,8 +381,9 @@ static int join_finish(struct portal_req *req, struct portal_value *view, long l
 	int status = portal_session_start(req, user_id, &csrf);
 	if (!status)
 		status = portal_db_query(req,
-		                         "SELECT id, name, role, org_id, admin FROM users"
-		                         " WHERE id = ?",
+		                         "SELECT id, name, role, org_id, admin,"
+		                         " email_confirmed_at IS NOT NULL AS email_confirmed"
+		                         " FROM users WHERE id = ?",
 		                         PORTAL_DB_ARGS(PDB_I(user_id)), &rows);
 	struct portal_value *user = status ? NULL : pv_first(rows);
 	if (!status && !user)
@@ -387,17 +401,35 @@ static int join_finish(struct portal_req *req, struct portal_value *view, long l
 		return to ? portal_redirect(req, to) : 500;
 	}
 	if (pv_set_bool(a, user, "admin", pv_get_int(user, "admin", 0) != 0) ||
+	    pv_set_bool(a, user, "email_confirmed", pv_get_int(user, "email_confirmed", 0) != 0) ||
 	    pv_set(a, view, "user", user) || pv_set_str(a, view, "csrf_token", csrf) ||
 	    pv_set(a, view, "membership", membership))
 		return 500;
 	return 201;
 }
 
-/* A new resident account of the link's organisation. 409 when the email was
- * taken between the lookup and the insert (a parallel sign-up): the caller
- * looks again, with the transaction rolled back. */
+/* Takes the unconfirmed resident account replaced out of the way, in the open
+ * transaction: 0, or 409 when it is no longer one (confirmed or replaced
+ * meanwhile). Deleting it takes everything its sign-up set with it (sessions,
+ * memberships, links, mail settings, a calendar feed's address), so the one
+ * who signed the address up keeps no way into the account. */
+static int join_remove_unconfirmed(struct portal_req *req, long long replaced)
+{
+	unsigned long long removed = 0;
+	int status = portal_db_exec(req,
+	                            "DELETE FROM users WHERE id = ? AND role = 'resident'"
+	                            " AND email_confirmed_at IS NULL",
+	                            PORTAL_DB_ARGS(PDB_I(replaced)), &removed, NULL);
+	return status ? status : removed == 1 ? 0 : 409;
+}
+
+/* A new resident account of the link's organisation, in place of the
+ * unconfirmed account replaced (0: none), and the mail that asks its owner to
+ * confirm the address. 409 when the email was taken between the lookup and
+ * the insert (a parallel sign-up), or replaced is no unconfirmed account any
+ * more: the caller looks again, with the transaction rolled back. */
 static int join_new_account(struct portal_req *req, struct portal_value *view,
-                            const struct join_input *in)
+                            const struct join_input *in, long long replaced)
 {
 	/* argon2id takes a while: before the transaction, so no row stays locked. */
 	char password_hash[PORTAL_PASSWORD_HASH_MAX];
@@ -409,6 +441,8 @@ static int join_new_account(struct portal_req *req, struct portal_value *view,
 	int status = portal_db_begin(req);
 	if (!status)
 		status = link_find(req, true, &link);
+	if (!status && replaced)
+		status = join_remove_unconfirmed(req, replaced);
 	if (!status)
 		status = portal_db_exec(req,
 		                        "INSERT INTO users (org_id, role, email, name,"
@@ -424,21 +458,23 @@ static int join_new_account(struct portal_req *req, struct portal_value *view,
 	}
 	if (!status)
 		status = join_membership(req, link, (long long)user_id, in->group, &membership);
+	if (!status)
+		status = portal_email_confirmation(req, (long long)user_id);
 	if (status)
 		return status;
 	return join_finish(req, view, (long long)user_id, membership);
 }
 
 /* The email has an account (or, from the form for existing accounts, maybe
- * none: account NULL): the password decides, as at sign-in. */
+ * none: account NULL): the password decides, as at sign-in; password_ok says
+ * whether it matched. */
 static int join_existing_account(struct portal_req *req, struct portal_value *view,
-                                 const struct join_input *in, const struct portal_value *account)
+                                 const struct join_input *in, const struct portal_value *account,
+                                 bool password_ok)
 {
-	/* No account, or one without a password yet: compared against the dummy
-	 * hash all the same, so the time does not tell. */
-	const char *stored = account ? pv_get_str(account, "password_hash") : NULL;
-	if (!portal_password_verify(in->password, stored)) {
-		int status = portal_throttle_fail(req, SCOPE_LOGIN_EMAIL, in->email);
+	const char *key = portal_throttle_account_key(account, in->email);
+	if (!password_ok) {
+		int status = portal_throttle_fail(req, SCOPE_LOGIN_EMAIL, key);
 		if (status)
 			return status;
 		/* A page shows its form again only for 4xx other than 401, so the
@@ -462,10 +498,24 @@ static int join_existing_account(struct portal_req *req, struct portal_value *vi
 	status = join_membership(req, link, user_id, in->group, &membership);
 	/* A successful sign-in: the account's failed attempts go, as at /login. */
 	if (!status)
-		status = portal_throttle_clear(req, SCOPE_LOGIN_EMAIL, in->email);
+		status = portal_throttle_clear(req, SCOPE_LOGIN_EMAIL, key);
 	if (status)
 		return status;
 	return join_finish(req, view, user_id, membership);
+}
+
+/* The account of in's email, or NULL in *account: 0 or an HTTP status. */
+static int join_account(struct portal_req *req, const struct join_input *in,
+                        const struct portal_value **account)
+{
+	struct portal_value *rows;
+	int status = portal_db_query(req,
+	                             "SELECT id, email, org_id, role, password_hash,"
+	                             " role = 'resident' AND email_confirmed_at IS NULL"
+	                             " AS unconfirmed FROM users WHERE email = ?",
+	                             PORTAL_DB_ARGS(PDB_S(in->email)), &rows);
+	*account = status ? NULL : pv_first(rows);
+	return status;
 }
 
 /* POST /api/v1/join/{token} {display_name, email, password, group?, existing?}
@@ -475,7 +525,7 @@ static int join_existing_account(struct portal_req *req, struct portal_value *vi
  * read. */
 int join_submit(struct portal_req *req, struct portal_value *view)
 {
-	const struct portal_value *link = NULL;
+	const struct portal_value *link = NULL, *account = NULL;
 	struct join_input in = {0};
 	int status = link_find(req, false, &link);
 	/* The page needs the link's view to show its form again after a failure;
@@ -484,28 +534,37 @@ int join_submit(struct portal_req *req, struct portal_value *view)
 		status = link_view(req, view, link);
 	if (!status)
 		status = join_read(req, view, &in);
+	/* The account first: its limits are keyed on it. */
+	if (!status)
+		status = join_account(req, &in, &account);
+	const char *key = portal_throttle_account_key(account, in.email);
 	/* Checked before any password is looked at: while throttled, even the
 	 * right one is refused, so guessing learns nothing until the window passes. */
 	if (!status)
-		status = join_throttled(req, &in);
+		status = join_throttled(req, key);
 	if (!status)
-		status = join_count_attempt(req, &in);
+		status = join_count_attempt(req, key);
 	if (status)
 		return status;
 	/* Twice at most: a parallel sign-up may take a new email between our
-	 * lookup and our insert; then it is an existing account. */
+	 * lookup and our insert (then it is an existing account), or confirm or
+	 * replace the unconfirmed account we would replace. */
 	for (int round = 0; round < 2; round++) {
-		struct portal_value *rows;
-		status = portal_db_query(req,
-		                         "SELECT id, org_id, role, password_hash FROM users"
-		                         " WHERE email = ?",
-		                         PORTAL_DB_ARGS(PDB_S(in.email)), &rows);
-		if (status)
+		if (round > 0 && (status = join_account(req, &in, &account)))
 			return status;
-		const struct portal_value *account = pv_first(rows);
-		if (account || in.existing)
-			return join_existing_account(req, view, &in, account);
-		status = join_new_account(req, view, &in);
+		if (!account && !in.existing) {
+			status = join_new_account(req, view, &in, 0);
+		} else {
+			/* No account, or one without a password yet: compared against
+			 * the dummy hash all the same, so the time does not tell. */
+			const char *stored = account ? pv_get_str(account, "password_hash") : NULL;
+			bool password_ok = portal_password_verify(in.password, stored);
+			/* The sign-up form with another password for an address nobody
+			 * confirmed: its owner takes it back (join_remove_unconfirmed). */
+			if (password_ok || in.existing || !pv_get_int(account, "unconfirmed", 0))
+				return join_existing_account(req, view, &in, account, password_ok);
+			status = join_new_account(req, view, &in, pv_get_int(account, "id", 0));
+		}
 		if (status != 409)
 			return status;
 	}

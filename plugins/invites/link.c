@@ -599,11 +599,14 @@ int invite_email(struct portal_req *req, struct portal_value *view)
 	    .org_id = req->caller.org_id,
 	    .view = mail_view,
 	};
-	if ((status = portal_db_begin(req)))
+	/* Mail to addresses that are not residents yet: all of them within the
+	 * quotas, or none (429, the form as it was sent). The property's link is
+	 * a secret: whoever holds it may sign up. */
+	if ((status = portal_db_begin(req)) || (status = portal_mail_quota(req, r->nvalid)))
 		return status;
 	for (size_t i = 0; i < r->nvalid && !status; i++) {
 		mail.to = r->valid[i];
-		status = portal_mail(req, &mail);
+		status = portal_mail_secret(req, &mail);
 	}
 	if (!status)
 		status = portal_db_commit(req);

@@ -48,11 +48,14 @@ const struct portal_input residents_update_inputs[] = {
 };
 
 /* What a resident is in every answer of this file: {id, display_name, group,
- * state, joined_at}. users.org_id repeats the scope so that a membership row
- * pointing across organisations could still show nobody. */
-#define RESIDENT_SELECT                                                                            \
-	"SELECT u.id, u.name AS display_name, m.resident_group AS `group`, m.state,"               \
-	" m.joined_at FROM memberships m JOIN users u ON u.id = m.user_id AND u.org_id = m.org_id" \
+ * state, joined_at}, and for pages email_confirmed (resident_typed: an
+ * unconfirmed address gets no mail, which the manager should see; the API's
+ * shape stays as API.md fixes it). users.org_id repeats the scope so that a
+ * membership row pointing across organisations could still show nobody. */
+#define RESIDENT_SELECT                                                                \
+	"SELECT u.id, u.name AS display_name, m.resident_group AS `group`, m.state,"   \
+	" m.joined_at, u.email_confirmed_at IS NOT NULL AS email_confirmed"            \
+	" FROM memberships m JOIN users u ON u.id = m.user_id AND u.org_id = m.org_id" \
 	" WHERE m.property_id = ? AND m.org_id = ?"
 
 /* One statement for every combination of filters: an absent filter is bound as
@@ -120,14 +123,38 @@ static int property_find(struct portal_req *req, struct portal_value **out)
 	    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id)), out);
 }
 
+/* A row of RESIDENT_SELECT as the answer shows it: for pages email_confirmed
+ * a boolean, for the API without it. */
+static int resident_typed(struct portal_req *req, struct portal_value *row)
+{
+	if (req->is_api) {
+		pv_remove(row, "email_confirmed");
+		return 0;
+	}
+	return pv_set_bool(req->arena, row, "email_confirmed",
+	                   pv_get_int(row, "email_confirmed", 0) != 0)
+	           ? 500
+	           : 0;
+}
+
+static int residents_typed(struct portal_req *req, struct portal_value *rows)
+{
+	pv_foreach(m, rows) {
+		if (resident_typed(req, m->value))
+			return 500;
+	}
+	return 0;
+}
+
 /* The member {user_id} of the property, or a 404 (not a member, or not of this
  * organisation's property: the same answer). */
 static int resident_find(struct portal_req *req, long long property_id, struct portal_value **out)
 {
-	return portal_db_one(req, RESIDENT_SELECT " AND m.user_id = ?",
-	                     PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(req->caller.org_id),
-	                                    PDB_I(portal_param_id(req, "user_id"))),
-	                     out);
+	int status = portal_db_one(req, RESIDENT_SELECT " AND m.user_id = ?",
+	                           PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(req->caller.org_id),
+	                                          PDB_I(portal_param_id(req, "user_id"))),
+	                           out);
+	return status ? status : resident_typed(req, *out);
 }
 
 /* One page of the property's members matching f, in state (NULL: any; the
@@ -138,13 +165,14 @@ static int residents_query(struct portal_req *req, long long property_id, const 
                            struct portal_value **rows)
 {
 	const char *key = after_key ? after_key : "";
-	return portal_db_query(req, list_sql,
-	                       PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(req->caller.org_id),
-	                                      PDB_S(f->group), PDB_S(f->group), PDB_S(state),
-	                                      PDB_S(state), PDB_S(f->pattern), PDB_S(f->pattern),
-	                                      PDB_I(after_id), PDB_S(key), PDB_S(key),
-	                                      PDB_I(after_id), PDB_I(limit)),
-	                       rows);
+	int status = portal_db_query(req, list_sql,
+	                             PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(req->caller.org_id),
+	                                            PDB_S(f->group), PDB_S(f->group), PDB_S(state),
+	                                            PDB_S(state), PDB_S(f->pattern),
+	                                            PDB_S(f->pattern), PDB_I(after_id), PDB_S(key),
+	                                            PDB_S(key), PDB_I(after_id), PDB_I(limit)),
+	                             rows);
+	return status ? status : residents_typed(req, *rows);
 }
 
 /* What the page needs beside the API's fields: pending, the date to show and
@@ -282,6 +310,16 @@ static int queue_fill(struct portal_req *req, struct portal_value *view, long lo
 	return 0;
 }
 
+/* Whether a list of residents holds one whose address nobody confirmed. */
+static bool any_unconfirmed(const struct portal_value *list)
+{
+	pv_foreach(m, list) {
+		if (!pv_truthy(pv_get(m->value, "email_confirmed")))
+			return true;
+	}
+	return false;
+}
+
 /* The list into view: {items, next} for the API; on pages also the property,
  * the queue, the counts, the filters as sent and the link to the next page.
  * filtered: the list's own query asks for it; a form's page shown again lists
@@ -347,6 +385,11 @@ static int residents_fill(struct portal_req *req, struct portal_value *view,
 		return 500;
 	if (!f.state && (status = queue_fill(req, view, property_id, &f)))
 		return status;
+	/* The page explains its marks only when it shows one. */
+	bool unconfirmed =
+	    any_unconfirmed(pv_get(view, "items")) || any_unconfirmed(pv_get(view, "queue"));
+	if (pv_set_bool(a, view, "has_unconfirmed", unconfirmed))
+		return 500;
 	return counts_fill(req, view, property_id);
 }
 
@@ -425,10 +468,13 @@ int residents_accept(struct portal_req *req, struct portal_value *view)
  * organisation's unless they chose one), queued in the open transaction. An
  * address the outbox refuses (an account made before addresses were checked)
  * cannot be mailed: the rejection still happens, logged, rather than leaving
- * the person in the queue for good. */
+ * the person in the queue for good. Nor does an address nobody confirmed get
+ * it: whoever signed up may have given someone else's. */
 static int rejected_mail(struct portal_req *req, const struct portal_value *property,
                          const struct portal_value *person)
 {
+	if (!pv_get_int(person, "email_confirmed", 0))
+		return 0;
 	struct portal_arena *a = req->arena;
 	struct portal_value *v = pv_object(a);
 	if (!v || pv_set_str(a, v, "display_name", pv_get_str(person, "name")) ||
@@ -470,8 +516,9 @@ int residents_reject(struct portal_req *req, struct portal_value *view)
 	if (!status)
 		status = portal_db_query(
 		    req,
-		    "SELECT u.id, u.name, u.email, COALESCE(u.locale, o.locale) AS locale, m.state"
-		    " FROM memberships m JOIN users u ON u.id = m.user_id AND u.org_id = m.org_id"
+		    "SELECT u.id, u.name, u.email, COALESCE(u.locale, o.locale) AS locale, m.state,"
+		    " u.email_confirmed_at IS NOT NULL AS email_confirmed FROM memberships m JOIN "
+		    "users u ON u.id = m.user_id AND u.org_id = m.org_id"
 		    " JOIN orgs o ON o.id = m.org_id"
 		    " WHERE m.property_id = ? AND m.user_id = ? AND m.org_id = ? FOR UPDATE",
 		    PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(user_id), PDB_I(req->caller.org_id)),

@@ -351,6 +351,71 @@
 	}
 })();
 
+/* The property import. Its upload shows how much of the file went up: the
+ * form is sent with XMLHttpRequest, whose upload reports progress, and the
+ * answer (the preview, or the form with its error) replaces the page as the
+ * form's own navigation would, at the address it would show. It is the
+ * server's page, escaped there, never data put together here. Without this
+ * script the form posts as usual and the browser shows its own progress.
+ * <form data-once> can be sent once: the import's button goes grey while the
+ * page shows how far the import got. */
+(function () {
+	var form = document.querySelector("form[data-upload-progress]");
+	var box = form && form.querySelector(".upload-progress");
+	var bar = box && box.querySelector("progress");
+	if (bar && window.XMLHttpRequest && window.FormData && window.history.replaceState) {
+		form.addEventListener("submit", function (event) {
+			if (event.defaultPrevented) {
+				return;
+			}
+			event.preventDefault();
+			var button = form.querySelector("button[type=submit]");
+			var xhr = new XMLHttpRequest();
+			xhr.open("POST", form.action);
+			xhr.upload.addEventListener("progress", function (e) {
+				if (e.lengthComputable) {
+					bar.max = e.total;
+					bar.value = e.loaded;
+				}
+			});
+			xhr.addEventListener("load", function () {
+				var type = xhr.getResponseHeader("Content-Type") || "";
+				if (type.indexOf("text/html") !== 0) {
+					form.submit();
+					return;
+				}
+				window.history.replaceState(null, "", xhr.responseURL);
+				document.open();
+				document.write(xhr.responseText);
+				document.close();
+			});
+			xhr.addEventListener("error", function () {
+				form.submit();
+			});
+			box.hidden = false;
+			if (button) {
+				button.disabled = true;
+			}
+			xhr.send(new FormData(form));
+		});
+	}
+	document.addEventListener("submit", function (event) {
+		var once = event.target;
+		if (event.defaultPrevented || !once.hasAttribute || !once.hasAttribute("data-once")) {
+			return;
+		}
+		if (once.getAttribute("data-sent")) {
+			event.preventDefault();
+			return;
+		}
+		once.setAttribute("data-sent", "1");
+		var buttons = once.querySelectorAll("button[type=submit]");
+		for (var i = 0; i < buttons.length; i++) {
+			buttons[i].setAttribute("aria-disabled", "true");
+		}
+	});
+})();
+
 /* core: the manager's preview of the residents' home ([data-preview]) is read
  * like the home, but its links lead nowhere a manager may go: without their
  * targets they are plain text to keyboards, pointers and screen readers

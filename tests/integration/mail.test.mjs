@@ -6,7 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import net from 'node:net';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { startStack, isAlive, sleep, waitFor, decodeWords, decodeQP } from './stack.mjs';
 
 let stack;
@@ -476,4 +477,36 @@ test('the jobs worker removes throttle events older than a day, and keeps the re
   const list = stack.portalctl('jobs', 'list');
   assert.equal(list.status, 0, list.stderr);
   assert.match(list.stdout, /^throttle-events\s+every 10m\s+ok\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/m);
+});
+
+test('SMTP credentials travel only over TLS: portald refuses a login without it, with one line', () => {
+  const conf = `${stack.var}/smtp-tls.conf`;
+  const check = (settings) => {
+    writeFileSync(conf, readFileSync(stack.conf, 'utf8'));
+    stack.setConf(settings, conf);
+    return spawnSync(`${stack.env.PORTAL_BIN}/portald`, ['-t', '-c', conf], { encoding: 'utf8' });
+  };
+  // A socket and pid file of its own: a portald that started anyway must not
+  // touch the running pool's.
+  const plain = {
+    listen: `${stack.var}/run/smtp-tls.sock`, pid_file: `${stack.var}/run/smtp-tls.pid`,
+    smtp_user: 'portal', smtp_password: 'geheim', smtp_starttls: 0, smtp_url: 'smtp://127.0.0.1:587',
+  };
+  const refused = check(plain);
+  assert.notEqual(refused.status, 0);
+  const lines = refused.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, refused.stderr);
+  assert.match(lines[0], /smtp_user/);
+  assert.match(lines[0], /smtp_starttls|smtps/);
+  assert.doesNotMatch(refused.stderr, /geheim/);
+  // Nor does it start with it (before it binds anything).
+  const started = spawnSync(`${stack.env.PORTAL_BIN}/portald`, ['-c', conf], { encoding: 'utf8', timeout: 10000 });
+  assert.notEqual(started.status, 0);
+  assert.equal(started.stderr.trim().split('\n').length, 1, started.stderr);
+  assert.match(started.stderr, /smtp_user/);
+  // STARTTLS required, or TLS from the first byte: accepted.
+  for (const tls of [{ ...plain, smtp_starttls: 1 }, { ...plain, smtp_url: 'smtps://127.0.0.1:465' }, { smtp_user: '' }]) {
+    const ok = check(tls);
+    assert.equal(ok.status, 0, `${JSON.stringify(tls)}: ${ok.stderr}`);
+  }
 });

@@ -446,11 +446,65 @@ describe('employees', () => {
     assert.equal((await manager.page(`/app/employees/${a.admin.user.id}/remove`)).status, 403);
   });
 
-  test('a duplicate email is 409 conflict, whatever its case and organisation', async () => {
-    for (const email of [managerEmail, managerEmail.toUpperCase(), b.email]) {
+  test('an address of the organisation\'s own (employee, resident) is 409 conflict, whatever its case', async () => {
+    const resident = `bewohnerin-${process.pid}@example.org`;
+    stack.sql(`INSERT INTO users (org_id, role, email, name, created_at)
+      VALUES (${a.id}, 'resident', '${resident}', 'Bea Bewohnerin', UTC_TIMESTAMP())`);
+    for (const email of [managerEmail, managerEmail.toUpperCase(), a.email, resident]) {
       const res = await a.admin.json('/api/v1/employees', { method: 'POST', body: { email, name: 'Doppelt' } });
-      expectError(res, 409, 'conflict');
+      expectError(res, 409, 'conflict', 'email');
     }
+    stack.sql(`DELETE FROM users WHERE email = '${resident}'`);
+  });
+
+  test('an address with an account in another organisation is answered like a new one, and told instead', async () => {
+    const invite = (email, name) => a.admin.json('/api/v1/employees', { method: 'POST', body: { email, name } });
+    const fresh = `frisch-${process.pid}@example.org`;
+    const elsewhere = await invite(b.email.toUpperCase(), 'Bernd Bestand');
+    const created = await invite(fresh, 'Frida Frisch');
+    for (const res of [elsewhere, created]) {
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      assert.deepEqual(Object.keys(res.body).sort(), ['admin', 'email', 'id', 'name', 'pending', 'self']);
+      assert.equal(res.body.pending, true);
+      assert.equal(res.body.admin, false);
+    }
+    assert.equal(elsewhere.body.email, b.email);
+    assert.ok(created.body.id > elsewhere.body.id, 'ids in one order');
+    // Listed alike, as invitations nobody accepted yet.
+    const listed = (await a.admin.json('/api/v1/employees?limit=1000')).body.items;
+    for (const res of [elsewhere, created]) {
+      assert.deepEqual(listed.find((e) => e.id === res.body.id), res.body);
+    }
+    assert.equal((await a.admin.json('/api/v1/employees?limit=1')).body.items.length, 1);
+    // The outbox shows two invitations alike.
+    const outbox = (await a.admin.json('/api/v1/outbox')).body.items;
+    const [o1, o2] = [b.email, fresh].map((to) => outbox.find((m) => m.to === to));
+    assert.ok(o1 && o2, JSON.stringify(outbox));
+    assert.equal(o1.kind, 'invitation');
+    assert.equal(o1.kind, o2.kind);
+    assert.equal(o1.subject, o2.subject);
+
+    // B's account is untouched; its owner is told, with no link to follow.
+    assert.equal(stack.sql(`SELECT org_id, role FROM users WHERE email = '${b.email}'`).trim(), `${b.id}\tmanager`);
+    assert.equal((await b.admin.json('/api/v1/org')).status, 200);
+    const text = (m) => m.raw.replace(/=\r?\n/g, '');
+    const [told] = await stack.waitForMail((m) => (m.headers.to || '').includes(b.email) && text(m).includes('schon einen Zugang'));
+    assert.doesNotMatch(text(told), /\/activate\//);
+    assert.match(text(told), /Hausverwaltung Anfang GmbH/);
+    const [real] = await stack.waitForMail((m) => (m.headers.to || '').includes(fresh));
+    assert.equal(told.headers.subject, real.headers.subject);
+
+    // Again: a 409 like any open invitation. It is removed like one, by A only.
+    expectError(await invite(b.email, 'Nochmal'), 409, 'conflict', 'email');
+    const confirm = await a.admin.page(`/app/employees/${elsewhere.body.id}/remove`);
+    assert.equal(confirm.status, 200);
+    assert.match(confirm.html, /Bernd Bestand/);
+    expectError(await b.admin.json(`/api/v1/employees/${elsewhere.body.id}`, { method: 'DELETE' }), 404, 'not_found');
+    for (const res of [elsewhere, created]) {
+      assert.equal((await a.admin.fetch(`/api/v1/employees/${res.body.id}`, { method: 'DELETE' })).status, 204);
+      expectError(await a.admin.json(`/api/v1/employees/${res.body.id}`, { method: 'DELETE' }), 404, 'not_found');
+    }
+    assert.equal(stack.sql(`SELECT COUNT(*) FROM users WHERE email = '${b.email}'`).trim(), '1');
   });
 
   test('bad input is 422 on email, name or admin', async () => {

@@ -73,6 +73,12 @@ test('user reset-password prints a link that sets a new password', async () => {
   const res = await new Client(stack).json('/api/v1/password/reset', { method: 'POST', body: { token, password: 'Ein ganz neues Passwort' } });
   assert.equal(res.status, 200);
   assert.equal((await signIn(m.email, 'Ein ganz neues Passwort')).res.status, 200);
+  // What the portal refuses as an address everywhere, portalctl refuses too.
+  for (const bad of [m.email.replace(/^a/, 'ä'), 'kein-at', 'a@b@example.org']) {
+    const refused = stack.portalctl('user', 'reset-password', bad);
+    assert.notEqual(refused.status, 0, bad);
+    assert.match(refused.stderr, /^portalctl: .*not an email address/, bad);
+  }
 });
 
 test('throttle reset clears sign-in throttling, by email, by address, or all', async () => {

@@ -10,6 +10,7 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import http from 'node:http';
 import { startStack } from './stack.mjs';
 
 let stack;
@@ -30,6 +31,26 @@ function unique(prefix) {
 function throttleReset() {
   const r = stack.portalctl('throttle', 'reset');
   assert.equal(r.status, 0, r.stderr);
+}
+
+// POST /api/v1/password/forgot from another client address (127.0.0.2 reaches
+// nginx on 127.0.0.1 as another client): the status.
+function forgotFrom(localAddress, email) {
+  const body = JSON.stringify({ email });
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: '127.0.0.1', port: stack.port, method: 'POST', path: '/api/v1/password/forgot', localAddress,
+      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+    }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+// The throttling rows by scope, e.g. "login_email 2, login_ip 2" ("" for none).
+function throttleCounts() {
+  return stack.sql('SELECT scope, COUNT(*) FROM throttle_events GROUP BY scope ORDER BY scope')
+    .trim().split('\n').filter(Boolean).map((l) => l.replace('\t', ' ')).join(', ');
 }
 
 // A quoted string for SQL built from values this file made itself.
@@ -250,7 +271,8 @@ test('sign in, GET /session and /me', async () => {
   const res = await signIn(m.email.toUpperCase(), m.password);
   assert.equal(res.status, 200);
   const body = await res.json();
-  assert.deepEqual(Object.keys(body.user).sort(), ['admin', 'id', 'name', 'org_id', 'role']);
+  assert.deepEqual(Object.keys(body.user).sort(), ['admin', 'email_confirmed', 'id', 'name', 'org_id', 'role']);
+  assert.equal(body.user.email_confirmed, true, 'the activation link came by mail');
   assert.deepEqual(body.user, m.user);
   const cookie = sessionCookie(res).value;
 
@@ -553,7 +575,8 @@ test('forgot password: 202 alike for known and unknown emails; the known one get
   assert.equal((await signIn(m.email, `${PASSWORD} B`)).status, 200);
 });
 
-test('forgot password: at most five mails an hour to one account, still 202', async () => {
+test('forgot password: at most five mails an hour to one account, still 202, and nothing written past them',
+  async () => {
   const m = await newManager();
   for (let i = 0; i < 7; i++) {
     const res = await api('/password/forgot', { method: 'POST', body: { email: m.email } });
@@ -561,6 +584,131 @@ test('forgot password: at most five mails an hour to one account, still 202', as
   }
   assert.equal(stack.sql(`SELECT COUNT(*) FROM outbox WHERE to_addr = ${sqlQuote(m.email)}
     AND kind = 'password_reset'`).trim(), '5');
+  // Five requests counted for the account and the address, the two throttled ones not at all.
+  assert.equal(throttleCounts(), 'reset_email 5, reset_ip 5');
+  // The case of the address makes no other account of it.
+  assert.equal((await api('/password/forgot', { method: 'POST', body: { email: m.email.toUpperCase() } })).status, 202);
+  assert.equal(throttleCounts(), 'reset_email 5, reset_ip 5');
+});
+
+test('forgot password: twenty requests an hour per client address, then 429 with Retry-After, nothing written',
+  async () => {
+  for (let i = 0; i < 20; i++) {
+    const res = await api('/password/forgot', { method: 'POST', body: { email: unique('vergessen') } });
+    assert.equal(res.status, 202, `request ${i + 1}`);
+  }
+  const counts = throttleCounts();
+  assert.equal(counts, 'reset_email 20, reset_ip 20');
+  const m = await newManager();
+  const outbox = () => stack.sql('SELECT COUNT(*) FROM outbox').trim();
+  const mails = outbox();
+  const res = await api('/password/forgot', { method: 'POST', body: { email: m.email } });
+  await expectError(res, 429, 'rate_limited');
+  const wait = Number(res.headers.get('retry-after'));
+  assert.ok(Number.isInteger(wait) && wait > 0 && wait <= 3600, `Retry-After ${wait}`);
+  // The page shows its form again with the reason.
+  const form = await postForm('/password/forgot', { email: m.email });
+  assert.equal(form.status, 429);
+  assert.ok(Number(form.headers.get('retry-after')) > 0);
+  const html = await form.text();
+  assert.match(html, /role="alert"/);
+  assert.match(html, /zu viele Links angefordert/);
+  assert.match(html, /<form method="post" action="\/password\/forgot">/);
+  assert.equal(throttleCounts(), counts, 'a throttled request writes nothing');
+  assert.equal(outbox(), mails, 'and sends nothing');
+  // Another client address is not limited.
+  assert.equal(await forgotFrom('127.0.0.2', m.email), 202);
+});
+
+test('accented spellings of an address (verwälter@, verwàlter@) are refused at sign-in and reset and count nothing',
+  async () => {
+  const tag = `${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
+  const email = `verwalter-${tag}@example.org`;
+  const { token } = createOrg(email);
+  assert.equal((await activate(token)).status, 200);
+  const variants = [`verwälter-${tag}@example.org`, `verwàlter-${tag}@example.org`];
+  const before = throttleCounts();
+  for (const variant of variants) {
+    await expectError(await signIn(variant, PASSWORD), 422, 'validation', 'email');
+    await expectError(await signIn(variant, 'falsch'), 422, 'validation', 'email');
+    await expectError(await api('/password/forgot', { method: 'POST', body: { email: variant } }), 422,
+      'validation', 'email');
+    assert.equal((await postForm('/login', { email: variant, password: PASSWORD })).status, 422);
+    assert.equal((await postForm('/password/forgot', { email: variant })).status, 422);
+  }
+  assert.equal(throttleCounts(), before, 'refused addresses count nothing');
+  assert.equal(stack.sql(`SELECT COUNT(*) FROM outbox WHERE kind = 'password_reset'
+    AND to_addr = ${sqlQuote(email)}`).trim(), '0');
+  // The one spelling that is an address has the account's limit, in any case.
+  for (let i = 0; i < 5; i++) await expectError(await signIn(email, `falsch ${i}`), 401, 'unauthenticated');
+  await expectError(await signIn(email.toUpperCase(), PASSWORD), 429, 'rate_limited');
+});
+
+test('an account stored with an accent: every spelling that finds it shares its count, and a reset clears it',
+  async () => {
+  // An address kept from before the one address rule; the database's collation
+  // finds the account by its plain spelling, too.
+  const m = await newManager();
+  const stored = m.email.replace(/^a/, 'ä');
+  stack.sql(`UPDATE users SET email = ${sqlQuote(stored)} WHERE id = ${m.user.id}`);
+  for (let i = 0; i < 5; i++) await expectError(await signIn(m.email, `falsch ${i}`), 401, 'unauthenticated');
+  await expectError(await signIn(m.email, m.password), 429, 'rate_limited');
+  await expectError(await signIn(stored, m.password), 422, 'validation', 'email');
+  // Its owner resets the password through the mailed link: the guessing ends for them.
+  const r = stack.portalctl('user', 'reset-password', m.email);
+  assert.equal(r.status, 0, r.stderr);
+  const token = r.stdout.match(/\/password\/reset\/([A-Za-z0-9_-]+)$/m)[1];
+  const fresh = `${PASSWORD} neu`;
+  assert.equal((await api('/password/reset', { method: 'POST', body: { token, password: fresh } })).status, 200);
+  assert.equal((await signIn(m.email, fresh)).status, 200);
+  // portalctl clears the account's count by any spelling that finds it.
+  for (let i = 0; i < 5; i++) await signIn(m.email, `falsch ${i}`);
+  await expectError(await signIn(m.email, fresh), 429, 'rate_limited');
+  const cleared = stack.portalctl('throttle', 'reset', '--email', m.email);
+  assert.equal(cleared.status, 0, cleared.stderr);
+  assert.equal((await signIn(m.email, fresh)).status, 200);
+});
+
+test('sessions end 30 days (managers) or 180 days (residents) after the sign-in, however active', async () => {
+  const m = await newManager();
+  // The session of cookie as if signed in days ago and used a moment ago.
+  const age = (cookie, days) => stack.sql(`UPDATE sessions
+    SET created_at = UTC_TIMESTAMP() - INTERVAL ${days} DAY, last_seen_at = UTC_TIMESTAMP()
+    WHERE token_hash = UNHEX(SHA2(${sqlQuote(cookie)}, 256))`);
+  age(m.cookie, 29);
+  assert.equal((await api('/session', { cookie: m.cookie })).status, 200);
+  age(m.cookie, 31);
+  await expectError(await api('/session', { cookie: m.cookie }), 401, 'unauthenticated');
+
+  const resident = unique('bewohner');
+  stack.sql(`INSERT INTO users (org_id, role, email, name, created_at)
+    VALUES (${m.user.org_id}, 'resident', ${sqlQuote(resident)}, 'Rita', UTC_TIMESTAMP())`);
+  const residentSession = async () => {
+    const token = stack.portalctl('user', 'reset-password', resident)
+      .stdout.match(/\/password\/reset\/([A-Za-z0-9_-]+)$/m)[1];
+    const res = await api('/password/reset', { method: 'POST', body: { token, password: PASSWORD } });
+    assert.equal(res.status, 200);
+    return sessionCookie(res).value;
+  };
+  const r = await residentSession();
+  age(r, 179);
+  assert.equal((await api('/session', { cookie: r })).status, 200);
+  age(r, 181);
+  await expectError(await api('/session', { cookie: r }), 401, 'unauthenticated');
+
+  // Both are settings.
+  stack.setConf({ session_max_days_resident: 7 });
+  await stack.reload();
+  try {
+    const short = await residentSession();
+    age(short, 6);
+    assert.equal((await api('/session', { cookie: short })).status, 200);
+    age(short, 8);
+    await expectError(await api('/session', { cookie: short }), 401, 'unauthenticated');
+  } finally {
+    stack.withoutConf('session_max_days_resident');
+    await stack.reload();
+  }
 });
 
 test('page /login: a form that needs no CSRF token, labelled, with autocomplete', async () => {
@@ -681,4 +829,29 @@ test('pages /password/forgot and /password/reset/{token}', async () => {
   assert.equal(done.headers.get('location'), '/app');
   assert.equal((await api('/session', { cookie: m.cookie })).status, 401);
   assert.equal((await api('/session', { cookie: sessionCookie(done).value })).status, 200);
+});
+
+test('dead links count per client address: past 30 an hour even a live one waits, and stays unused', async () => {
+  const { token } = createOrg();
+  const dead = () => crypto.randomBytes(32).toString('base64url');
+  const tries = [
+    () => page(`/activate/${dead()}`),
+    () => page(`/password/reset/${dead()}`),
+    () => page(`/confirm/${dead()}`),
+    () => activate(dead()),
+    () => api('/password/reset', { method: 'POST', body: { token: dead(), password: PASSWORD } }),
+    () => api('/confirm', { method: 'POST', body: { token: dead() } }),
+  ];
+  for (let i = 0; i < 30; i++) assert.equal((await tries[i % tries.length]()).status, 404, `try ${i}`);
+  const shown = await page(`/activate/${token}`);
+  assert.equal(shown.status, 429);
+  assert.ok(Number(shown.headers.get('retry-after')) > 0);
+  const refused = await expectError(await activate(token), 429, 'rate_limited');
+  assert.match(refused.error.message, /ungültige Links/);
+  await expectError(await api('/confirm', { method: 'POST', body: { token: dead() } }), 429, 'rate_limited');
+  assert.equal(tokenRow(token)[1], '1', 'the live link is still unused');
+  assert.equal(stack.sql("SELECT COUNT(*) FROM throttle_events WHERE scope = 'link_ip'").trim(), '30',
+    'refused requests count nothing more');
+  throttleReset();
+  assert.equal((await activate(token)).status, 200);
 });

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { childrenOf, isAlive, repo, startStack } from './stack.mjs';
+import { childrenOf, isAlive, repo, sleep, startStack } from './stack.mjs';
+import { newManager, newProperty } from './client.mjs';
 
 // One raw HTTP/1.1 exchange, for what fetch will not send (TRACE, a lying
 // Content-Length). Done when the headers and Content-Length bytes of body are in
@@ -243,14 +244,110 @@ describe('the stack', () => {
     await res.arrayBuffer();
   });
 
-  it('limits /api/v1/session to a burst, then 429 in the JSON shape', async () => {
-    const answers = await Promise.all(
-      Array.from({ length: 40 }, () => stack.fetch('/api/v1/session').then(async (r) => ({ r, body: await r.text() }))),
-    );
-    const limited = answers.filter(({ r }) => r.status === 429);
-    assert.ok(limited.length > 0, 'no request was limited');
-    assertJsonError(limited[0].r, limited[0].body, 'rate_limited');
-    assert.ok(limited[0].r.headers.get('retry-after'));
+  it('keeps every token out of every log: activation, reset, sign-up and a calendar feed', async () => {
+    const tokens = [];
+    const form = (p, fields, cookie) => stack.fetch(p, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: stack.base, ...(cookie ? { Cookie: cookie } : {}) },
+      body: new URLSearchParams(fields).toString(),
+    });
+    const expectStatus = async (res, status, what) => {
+      await res.arrayBuffer();
+      assert.equal(res.status, status, what);
+      return res;
+    };
+
+    // Activation through the mailed link's page, as a person uses it.
+    const email = `logs-${process.pid}@example.org`;
+    const created = stack.portalctl('org', 'create', '--name', 'Protokoll GmbH', '--admin-email', email);
+    assert.equal(created.status, 0, created.stderr);
+    const activation = /\/activate\/(\S+)/.exec(created.stdout)[1];
+    tokens.push(activation);
+    await expectStatus(await stack.fetch(`/activate/${activation}`), 200, 'activation form');
+    await expectStatus(await form(`/activate/${activation}`, { password: 'Protokoll Passwort 1' }), 303, 'activated');
+
+    // A password reset, the same way.
+    const reset = /\/password\/reset\/(\S+)/.exec(stack.portalctl('user', 'reset-password', email).stdout)[1];
+    tokens.push(reset);
+    await expectStatus(await stack.fetch(`/password/reset/${reset}`), 200, 'reset form');
+    await expectStatus(await form(`/password/reset/${reset}`, { password: 'Protokoll Passwort 2' }), 303, 'reset');
+
+    // A sign-up through a property's invite link, page and API.
+    const manager = await newManager(stack);
+    const property = await newProperty(manager, 'Logweg 1');
+    const invite = await manager.json(`/api/v1/properties/${property.id}/invite`);
+    assert.equal(invite.status, 200);
+    const join = /\/join\/([^/?#]+)$/.exec(invite.body.url)[1];
+    tokens.push(join);
+    await expectStatus(await stack.fetch(`/api/v1/join/${join}`), 200, 'join API');
+    await expectStatus(await stack.fetch(`/join/${join}`), 200, 'join page');
+    const joined = await expectStatus(await form(`/join/${join}`, {
+      display_name: 'Lotte Log', email: `lotte-${process.pid}@example.org`, password: 'Protokoll Passwort 3',
+    }), 303, 'joined');
+    const cookie = joined.headers.get('set-cookie').split(';')[0];
+
+    // The resident's calendar feed.
+    const feed = await (await stack.fetch('/api/v1/me/calendar', { headers: { Cookie: cookie } })).json();
+    const calendar = /\/calendar\/([^/]+)\.ics$/.exec(feed.url)[1];
+    tokens.push(calendar);
+    await expectStatus(await stack.fetch(`/api/v1/calendar/${calendar}.ics`), 200, 'calendar');
+
+    // A link refused by nginx's limits (their lines in nginx's error log).
+    const burst = await Promise.all(Array.from({ length: 40 }, () => stack.fetch(`/join/${join}`).then(async (r) => {
+      await r.arrayBuffer();
+      return r.status;
+    })));
+    assert.ok(burst.includes(429), 'nginx limited the link');
+
+    await sleep(300); // portald writes its line after the answer
+    const folder = path.join(stack.var, 'log');
+    const files = fs.readdirSync(folder);
+    assert.ok(files.includes('nginx-access.log') && files.includes('portald.log'), files.join(' '));
+    for (const file of files) {
+      const text = fs.readFileSync(path.join(folder, file), 'latin1');
+      for (const token of tokens) assert.ok(!text.includes(token), `a token in log/${file}`);
+    }
+    // What the lines say instead.
+    const access = stack.accessLog();
+    for (const masked of ['"POST /activate/-"', '"POST /password/reset/-"', '"GET /api/v1/join/-"', '"POST /join/-"',
+      '"GET /api/v1/calendar/-.ics"', '"GET /join/-" 429']) {
+      assert.ok(access.includes(masked), `the access log has ${masked}`);
+    }
+    assert.match(stack.log(), /POST \/join\/\{token\} 303 /);
+  });
+
+  it('limits each group of anonymous routes per client address, pages and API: 429 with Retry-After', async () => {
+    const dead = 'x'.repeat(43);
+    // Each group has a zone of its own; its page and its API route share it.
+    const groups = {
+      'sign-in': [['GET', '/login'], ['POST', '/api/v1/session']],
+      reset: [['GET', '/password/forgot'], ['POST', '/api/v1/password/reset']],
+      'sign-up': [['GET', `/join/${dead}`], ['GET', `/api/v1/join/${dead}`]],
+      activation: [['GET', `/activate/${dead}`], ['POST', '/api/v1/activate']],
+      confirmation: [['GET', `/confirm/${dead}`], ['POST', '/api/v1/confirm']],
+    };
+    const burst = (method, p) => Promise.all(Array.from({ length: 40 }, () => stack.fetch(p, {
+      method,
+      redirect: 'manual',
+      headers: method === 'POST' ? { 'Content-Type': 'application/json' } : {},
+      body: method === 'POST' ? '{}' : undefined,
+    }).then(async (r) => ({ r, body: await r.text() }))));
+    for (const [group, routes] of Object.entries(groups)) {
+      for (const [method, p] of routes) {
+        const limited = (await burst(method, p)).filter(({ r }) => r.status === 429);
+        assert.ok(limited.length > 0, `${group}: ${method} ${p} was not limited`);
+        const [{ r, body }] = limited;
+        assert.ok(Number(r.headers.get('retry-after')) > 0, `${p}: Retry-After`);
+        if (p.startsWith('/api/')) assertJsonError(r, body, 'rate_limited');
+        else assert.match(r.headers.get('content-type'), /^text\/html/, p);
+      }
+    }
+    // Routes of people who are signed in, and everything else, are not limited here.
+    for (const p of ['/api/v1/health', '/api/v1/me']) {
+      const statuses = (await burst('GET', p)).map(({ r }) => r.status);
+      assert.ok(!statuses.includes(429), `${p} was limited`);
+    }
   });
 
   it('starts nothing twice', async () => {

@@ -48,6 +48,29 @@ int main(void)
 	CHECK(config_load("/nonexistent/portal.conf", err, sizeof err) == NULL);
 	CHECK(strstr(err, "/nonexistent/portal.conf") != NULL);
 
+	/* SMTP credentials only over TLS: STARTTLS required, or smtps://. */
+	CHECK(load("smtp_user = portal\nsmtp_password = geheim\n", err, sizeof err) == NULL);
+	CHECK(strstr(err, "smtp_user") != NULL && strchr(err, '\n') == NULL);
+	CHECK(strstr(err, "geheim") == NULL);
+	CHECK(load("smtp_user = portal\nsmtp_starttls = 0\nsmtp_url = smtp://relay:587\n", err,
+	           sizeof err) == NULL);
+	const char *tls[] = {"smtp_user = portal\nsmtp_starttls = 1\nsmtp_url = smtp://relay:587\n",
+	                     "smtp_user = portal\nsmtp_url = smtps://relay:465\n",
+	                     "smtp_user = portal\nsmtp_url = SMTPS://relay:465\n",
+	                     "smtp_url = smtp://127.0.0.1:25\n"};
+	for (size_t i = 0; i < sizeof tls / sizeof tls[0]; i++) {
+		cfg = load(tls[i], err, sizeof err);
+		CHECK(cfg != NULL);
+		config_free(cfg);
+	}
+
+	/* The sessions' absolute lifetimes, in days. */
+	cfg = load("", err, sizeof err);
+	CHECK(cfg && config_int(cfg, "session_max_days_manager") == 30);
+	CHECK(cfg && config_int(cfg, "session_max_days_resident") == 180);
+	config_free(cfg);
+	CHECK(load("session_max_days_manager = 0\n", err, sizeof err) == NULL);
+
 	unlink(path);
 	HARNESS_END();
 }

@@ -28,6 +28,8 @@ struct portal_mail {
 	const struct portal_value *view; /* what the templates render (read, not kept); base_url
 	                                  * and settings_url (base_url + "/portal/settings")
 	                                  * are added from the configuration */
+	/* No member is ever added: plugins built against an older SDK pass this
+	 * struct as they knew it. */
 };
 
 /* Renders both parts and the subject now, in the recipient's language, with the
@@ -42,13 +44,35 @@ struct portal_mail {
  * database. */
 int portal_mail(struct portal_req *req, const struct portal_mail *mail);
 
+/* As portal_mail, for a mail that carries a link that is a secret (an
+ * activation, a password reset, a confirmation, an invite link): its bodies
+ * are cleared once it is sent (or failed for good), so no live token stays at
+ * rest in the outbox; subject, recipient, kind and status stay. */
+int portal_mail_secret(struct portal_req *req, const struct portal_mail *mail);
+
 /* An SQL condition for choosing recipients: the user whose id is in column
- * user_column did not turn off mails of kind (a kind the plugin declares in
- * its notifications table; both arguments string literals):
+ * user_column has confirmed their address (until then it gets no mail but its
+ * confirmation: whoever signed it up may not be its owner) and did not turn
+ * off mails of kind (a kind the plugin declares in its notifications table;
+ * both arguments string literals):
  *     "... WHERE m.property_id = ? AND " PORTAL_MAIL_WANTED("u.id", "announcements") */
-#define PORTAL_MAIL_WANTED(user_column, kind)                                            \
-	"NOT EXISTS (SELECT 1 FROM notification_settings wanted_ WHERE wanted_.user_id " \
-	"= " user_column " AND wanted_.kind = '" kind "' AND wanted_.enabled = 0)"
+#define PORTAL_MAIL_WANTED(user_column, kind)                                           \
+	"(EXISTS (SELECT 1 FROM users confirmed_ WHERE confirmed_.id = " user_column    \
+	" AND confirmed_.email_confirmed_at IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM" \
+	" notification_settings wanted_ WHERE wanted_.user_id = " user_column           \
+	" AND wanted_.kind = '" kind "' AND wanted_.enabled = 0))"
+
+/* Quotas on the mail a manager sends to addresses that are not yet residents
+ * (invitations): per organisation and per manager, per hour and per day
+ * (mail_quota_* in portal.conf), counted in the database so that every host
+ * shares them. Call it in the request's open transaction before queueing the
+ * request's mails, with their number: 0, and they are counted (a rollback
+ * takes the count back); or 429 with the error recorded and Retry-After set
+ * when they would not all fit, and then queue none of them: a request sends
+ * all its mails or none. Until the transaction ends it holds the
+ * organisation's count, so parallel requests wait for each other. Also 403
+ * for a caller who is no manager, or another HTTP status. */
+int portal_mail_quota(struct portal_req *req, size_t mails);
 
 /* One recipient of portal_mail_many. */
 struct portal_recipient {

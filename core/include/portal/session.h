@@ -8,6 +8,7 @@ extern "C" {
 #endif
 
 struct portal_req;
+struct portal_value;
 
 /* Signs user_id in: a new session (a new id at every sign-in), its cookie on the
  * response and req->caller filled. *csrf_token (in the request's arena) is what
@@ -22,6 +23,14 @@ const char *portal_session_csrf(const struct portal_req *req);
 int portal_session_end(struct portal_req *req);
 int portal_sessions_end_user(struct portal_req *req, long long user_id);
 
+/* An address gets no mail but its confirmation until its owner confirms it
+ * (PORTAL_MAIL_WANTED in mail.h leaves unconfirmed ones out): for user_id,
+ * whose address nobody confirmed yet, a new link /confirm/{token} (single-use,
+ * 7 days; the account's older ones die) and the one mail of kind "confirm"
+ * with it, both in the open transaction. Nothing for a confirmed address, or
+ * one the mailer cannot use (logged). Returns 0 or an HTTP status. */
+int portal_email_confirmation(struct portal_req *req, long long user_id);
+
 /* Throttling, kept in the database so it holds across workers and hosts.
  * portal_throttle_check: 0 when fewer than limit failures of (scope, key) lie
  * within window seconds; else 429 with *retry_after the seconds until the
@@ -31,6 +40,14 @@ int portal_throttle_check(struct portal_req *req, const char *scope, const char 
                           int window, int *retry_after);
 int portal_throttle_fail(struct portal_req *req, const char *scope, const char *key);
 int portal_throttle_clear(struct portal_req *req, const char *scope, const char *key);
+
+/* The key of an account's own throttles (failed sign-ins, reset mails,
+ * sign-ups per email): the address as the account stores it, so that every
+ * spelling the database matches to the account (its collation ignores case
+ * and accents) shares one count; email (as the client sent it) when there is
+ * no account, account NULL. account is the account's row as a lookup by email
+ * found it, with its "email" member. Borrowed from account or email. */
+const char *portal_throttle_account_key(const struct portal_value *account, const char *email);
 
 #ifdef __cplusplus
 }

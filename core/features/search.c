@@ -1,0 +1,327 @@
+#include "features/search.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/arena.h"
+#include "lib/buf.h"
+#include "http/request.h"
+#include "portal/portal.h"
+
+/* Objects per statement and per slice of a rebuild: a statement's JSON stays
+ * far below max_allowed_packet, and a slice's transaction short. */
+#define SEARCH_CHUNK 1000
+/* A scratch arena per chunk: the words of a thousand objects, their keys and
+ * the rows read back. */
+#define SEARCH_SCRATCH_BYTES (16u << 20)
+/* A run of the job search-index rebuilds this long at most, so that the
+ * outbox's runs (one job at a time) wait no longer. */
+#define SEARCH_JOB_BUDGET_MS 2000
+
+/* One object to index: its texts (NULL-terminated) and its sort key. */
+#define SEARCH_TEXTS_MAX 8
+struct search_doc {
+	long long org_id, id;
+	const char *sort;
+	const char *texts[SEARCH_TEXTS_MAX + 1];
+};
+
+const struct search_index search_properties = {
+    .name = "properties",
+    .table = "property_words",
+    .id = "property_id",
+    .sort = "name",
+    .objects = "properties",
+    .refresh = search_properties_refresh,
+};
+
+static const struct search_index *const search_indexes[] = {&search_properties};
+
+/* ids as a JSON array into b. */
+static int ids_json(struct buf *b, const long long *ids, size_t count)
+{
+	buf_reset(b);
+	buf_puts(b, "[");
+	for (size_t i = 0; i < count; i++)
+		buf_printf(b, "%s%lld", i ? "," : "", ids[i]);
+	buf_puts(b, "]");
+	return b->failed ? 500 : 0;
+}
+
+/* A doc as [org_id, id, sort, [[prefix, word], ...]]; nothing for a doc
+ * without words, which has no rows. */
+static int doc_json(struct portal_arena *a, struct buf *b, const struct search_doc *d)
+{
+	struct words w = {0};
+	struct word_keys k = {0};
+	for (size_t i = 0; i < SEARCH_TEXTS_MAX && d->texts[i]; i++)
+		if (words_add(a, &w, d->texts[i]))
+			return 500;
+	if (words_keys(a, &w, &k))
+		return 500;
+	if (!k.count)
+		return 0;
+	buf_printf(b, "%s[%lld,%lld,", b->len > 1 ? "," : "", d->org_id, d->id);
+	buf_json_string(b, d->sort ? d->sort : "");
+	buf_puts(b, ",[");
+	for (size_t i = 0; i < k.count; i++) {
+		buf_puts(b, i ? ",[" : "[");
+		buf_json_string(b, k.items[i].prefix);
+		buf_puts(b, ",");
+		buf_json_string(b, k.items[i].word);
+		buf_puts(b, "]");
+	}
+	buf_puts(b, "]]");
+	return b->failed ? 500 : 0;
+}
+
+/* Writes the index rows of docs; with replace, their old rows go first. */
+static int put_chunk(struct db *db, struct portal_arena *a, const struct search_index *ix,
+                     const struct search_doc *docs, size_t count, bool replace, struct buf *b)
+{
+	int status = 0;
+	if (replace) {
+		long long *ids = portal_alloc(a, count * sizeof *ids);
+		if (!ids)
+			return 500;
+		for (size_t i = 0; i < count; i++)
+			ids[i] = docs[i].id;
+		/* A join, not IN (subquery): MariaDB 10.11 reads every row for the
+		 * latter in a single-table DELETE. */
+		const char *sql = portal_sprintf(a,
+		                                 "DELETE w FROM %s w JOIN JSON_TABLE(?, '$[*]'"
+		                                 " COLUMNS (id BIGINT UNSIGNED PATH '$')) j"
+		                                 " ON w.%s = j.id",
+		                                 ix->table, ix->id);
+		if (!sql || (status = ids_json(b, ids, count)))
+			return 500;
+		if ((status = db_run(db, a, sql, PORTAL_DB_ARGS(PDB_S(b->data)), NULL, NULL, NULL)))
+			return status;
+	}
+	buf_reset(b);
+	buf_puts(b, "[");
+	for (size_t i = 0; i < count && !status; i++)
+		status = doc_json(a, b, &docs[i]);
+	if (status || b->len == 1)
+		return status;
+	buf_puts(b, "]");
+	/* A key the collation finds twice (cases it folds that words.c does not)
+	 * is one row. */
+	const char *sql = portal_sprintf(
+	    a,
+	    "INSERT INTO %s (org_id, prefix, %s, %s, word)"
+	    " SELECT j.org_id, j.prefix, j.sort, j.id, j.word FROM JSON_TABLE(?, '$[*]' COLUMNS ("
+	    "org_id BIGINT UNSIGNED PATH '$[0]', id BIGINT UNSIGNED PATH '$[1]',"
+	    " sort VARCHAR(200) PATH '$[2]', NESTED PATH '$[3][*]' COLUMNS ("
+	    "prefix VARCHAR(3) PATH '$[0]', word VARCHAR(32) PATH '$[1]'))) j"
+	    " ON DUPLICATE KEY UPDATE word = VALUES(word)",
+	    ix->table, ix->sort, ix->id);
+	if (!sql || b->failed)
+		return 500;
+	return db_run(db, a, sql, PORTAL_DB_ARGS(PDB_S(b->data)), NULL, NULL, NULL);
+}
+
+/* One chunk of search_properties_refresh. */
+static int refresh_chunk(struct db *db, struct portal_arena *a, const long long *ids, size_t count,
+                         struct buf *b)
+{
+	struct portal_value *rows;
+	int status = ids_json(b, ids, count);
+	if (!status)
+		status = db_run(db, a,
+		                "SELECT p.id, p.org_id, p.name, p.street, p.zip, p.city,"
+		                " p.reference_id FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT"
+		                " UNSIGNED PATH '$')) j JOIN properties p ON p.id = j.id",
+		                PORTAL_DB_ARGS(PDB_S(b->data)), &rows, NULL, NULL);
+	if (status)
+		return status;
+	struct search_doc *docs = portal_alloc(a, (pv_count(rows) + 1) * sizeof *docs);
+	size_t n = 0;
+	if (!docs)
+		return 500;
+	pv_foreach(m, rows) {
+		const struct portal_value *r = m->value;
+		docs[n++] = (struct search_doc){
+		    .org_id = pv_get_int(r, "org_id", 0),
+		    .id = pv_get_int(r, "id", 0),
+		    .sort = pv_get_str(r, "name"),
+		    .texts = {pv_get_str(r, "name"), pv_get_str(r, "street"), pv_get_str(r, "zip"),
+		              pv_get_str(r, "city"), pv_get_str(r, "reference_id")},
+		};
+	}
+	/* Those that are gone have no rows left to replace either. */
+	return put_chunk(db, a, &search_properties, docs, n, true, b);
+}
+
+int search_properties_refresh(struct db *db, const long long *ids, size_t count)
+{
+	struct buf b = {0};
+	int status = 0;
+	for (size_t at = 0; at < count && !status; at += SEARCH_CHUNK) {
+		struct portal_arena *scratch = arena_new(SEARCH_SCRATCH_BYTES);
+		size_t n = count - at < SEARCH_CHUNK ? count - at : SEARCH_CHUNK;
+		status = scratch ? refresh_chunk(db, scratch, ids + at, n, &b) : 500;
+		arena_free(scratch);
+	}
+	buf_free(&b);
+	return status;
+}
+
+/* A number of EXPLAIN's answer, which MariaDB sends as text; 0 for none. */
+static long long explained(const struct portal_value *row, const char *column)
+{
+	const struct portal_value *v = pv_get(row, column);
+	const char *text = pv_str(v);
+	return text ? strtoll(text, NULL, 10) : pv_get_int(row, column, 0);
+}
+
+int search_driver(struct db *db, struct portal_arena *a, const struct search_index *ix,
+                  long long org_id, const struct word_term *terms, size_t count, size_t *driver)
+{
+	/* EXPLAIN asks the optimizer, which counts the rows of each key range in
+	 * the index's pages (records_in_range) without reading them. */
+	struct buf sql = {0};
+	struct portal_db_arg *args = portal_alloc(a, 3 * count * sizeof *args);
+	if (!args)
+		return 500;
+	buf_puts(&sql, "EXPLAIN ");
+	for (size_t i = 0; i < count; i++) {
+		buf_printf(&sql,
+		           "%sSELECT 1 FROM %s WHERE org_id = ? AND prefix = ? AND word LIKE ?",
+		           i ? " UNION ALL " : "", ix->table);
+		args[3 * i] = PDB_I(org_id);
+		args[3 * i + 1] = PDB_S(terms[i].prefix);
+		args[3 * i + 2] = PDB_S(terms[i].pattern);
+	}
+	struct portal_value *rows;
+	int status = sql.failed ? 500 : db_run(db, a, sql.data, args, 3 * count, &rows, NULL, NULL);
+	buf_free(&sql);
+	if (status)
+		return status;
+	long long fewest = -1;
+	*driver = 0;
+	pv_foreach(m, rows) {
+		long long id = explained(m->value, "id");
+		long long n = explained(m->value, "rows");
+		if (id >= 1 && (size_t)id <= count && (fewest < 0 || n < fewest)) {
+			fewest = n;
+			*driver = (size_t)id - 1;
+		}
+	}
+	return 0;
+}
+
+int search_rebuild_request(struct db *db, struct portal_arena *a, const struct search_index *ix)
+{
+	return db_run(db, a,
+	              "INSERT INTO search_rebuilds (search, after_id) VALUES (?, 0)"
+	              " ON DUPLICATE KEY UPDATE after_id = 0",
+	              PORTAL_DB_ARGS(PDB_S(ix->name)), NULL, NULL, NULL);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const struct search_index *index_named(const char *name)
+{
+	for (size_t i = 0; i < sizeof search_indexes / sizeof *search_indexes; i++)
+		if (name && strcmp(search_indexes[i]->name, name) == 0)
+			return search_indexes[i];
+	return NULL;
+}
+
+/* One slice of the first pending rebuild, in a transaction of its own: the
+ * slice's objects are locked while their rows are written, so a change made
+ * meanwhile waits and then writes its own. Read committed, so that the
+ * locks stay on those objects and new ones can be created meanwhile. *done
+ * when nothing is pending. */
+static int rebuild_slice(struct db *db, struct portal_arena *a, long long *indexed, bool *done)
+{
+	struct portal_value *pending, *objects;
+	int status = db_run(db, a, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED",
+	                    PORTAL_DB_NOARGS, NULL, NULL, NULL);
+	if (!status)
+		status = db_begin(db);
+	if (!status)
+		status =
+		    db_run(db, a,
+		           "SELECT search, after_id FROM search_rebuilds ORDER BY search LIMIT 1"
+		           " FOR UPDATE",
+		           PORTAL_DB_NOARGS, &pending, NULL, NULL);
+	if (status)
+		return status;
+	const struct portal_value *p = pv_first(pending);
+	*done = !p;
+	if (!p)
+		return db_commit(db);
+	const char *name = pv_get_str(p, "search");
+	const struct search_index *ix = index_named(name);
+	const char *sql = ix ? portal_sprintf(a,
+	                                      "SELECT id FROM %s WHERE id > ? ORDER BY id LIMIT %d"
+	                                      " LOCK IN SHARE MODE",
+	                                      ix->objects, SEARCH_CHUNK)
+	                     : NULL;
+	if (ix && !sql)
+		return 500;
+	if (!ix)
+		portal_log("search: no index \"%s\" to rebuild; forgetting it", name ? name : "");
+	else if ((status = db_run(db, a, sql, PORTAL_DB_ARGS(PDB_I(pv_get_int(p, "after_id", 0))),
+	                          &objects, NULL, NULL)))
+		return status;
+	size_t count = ix ? pv_count(objects) : 0;
+	if (count == 0) {
+		status = db_run(db, a, "DELETE FROM search_rebuilds WHERE search = ?",
+		                PORTAL_DB_ARGS(PDB_S(name)), NULL, NULL, NULL);
+		if (!status && ix)
+			portal_log("search: the index of %s is complete", ix->objects);
+		return status ? status : db_commit(db);
+	}
+	long long *ids = portal_alloc(a, count * sizeof *ids);
+	size_t n = 0;
+	if (!ids)
+		return 500;
+	pv_foreach(m, objects)
+		ids[n++] = pv_get_int(m->value, "id", 0);
+	status = ix->refresh(db, ids, n);
+	if (!status)
+		status = db_run(db, a, "UPDATE search_rebuilds SET after_id = ? WHERE search = ?",
+		                PORTAL_DB_ARGS(PDB_I(ids[n - 1]), PDB_S(name)), NULL, NULL, NULL);
+	if (!status)
+		status = db_commit(db);
+	*indexed += (long long)n;
+	return status;
+}
+
+int search_rebuild(struct db *db, long long budget_ms, bool (*stop)(void), long long *indexed)
+{
+	long long start = now_ms(), count = 0;
+	bool done = false;
+	int status = 0;
+	while (!status && !done && (budget_ms <= 0 || now_ms() - start < budget_ms) &&
+	       !(stop && stop())) {
+		struct portal_arena *a = arena_new(1 << 20);
+		status = a ? rebuild_slice(db, a, &count, &done) : 500;
+		if (status)
+			db_rollback(db);
+		arena_free(a);
+	}
+	if (indexed)
+		*indexed = count;
+	return status;
+}
+
+int search_index_job(struct portal_req *req)
+{
+	long long indexed = 0;
+	int status =
+	    search_rebuild(req->worker->db, SEARCH_JOB_BUDGET_MS, portal_job_stopping, &indexed);
+	if (indexed)
+		portal_log("search: indexed %lld objects", indexed);
+	return status;
+}
