@@ -292,11 +292,50 @@ static bool body_is_json(const struct portal_req *req)
 	return type && strncasecmp(type, "application/json", 16) == 0;
 }
 
+/* A PORTAL_IN_EACH member: every item typed, or null where it was empty, so
+ * that positions still pair with the items they belong to. */
+static int check_each(struct portal_req *req, const struct portal_input *in,
+                      const struct portal_value *v, struct portal_value *typed)
+{
+	struct portal_arena *a = req->arena;
+	if (!v)
+		return in->flags & PORTAL_IN_REQUIRED ? invalid(req, in) : 0;
+	struct portal_value *list = pv_list(a);
+	if (!list)
+		return 500;
+	const struct pv_member single = {.value = (struct portal_value *)v};
+	for (const struct pv_member *m = v->type == PV_LIST ? v->u.c.head : &single; m;
+	     m = m->next) {
+		struct portal_value *item = NULL;
+		int status = 0;
+		if (pv_count(list) == IDS_MAX_DEFAULT)
+			return invalid(req, in);
+		if (m->value->type == PV_LIST)
+			status = invalid(req, in);
+		else if (!blank(m->value))
+			status = read_scalar(req, in, m->value, &item);
+		else if (in->flags & PORTAL_IN_REQUIRED)
+			status = invalid(req, in);
+		else
+			item = pv_null(a);
+		/* Text that trims to nothing is empty too. */
+		if (!status && item && item->type == PV_STRING && item->u.s.len == 0)
+			item = in->flags & PORTAL_IN_REQUIRED ? NULL : pv_null(a);
+		if (!status && !item)
+			status = in->flags & PORTAL_IN_REQUIRED ? invalid(req, in) : 500;
+		if (status || (status = pv_push(a, list, item)))
+			return status;
+	}
+	return pv_set(a, typed, in->name, list);
+}
+
 static int check_one(struct portal_req *req, const struct portal_input *in, bool json,
                      const struct portal_value *raw, struct portal_value *typed)
 {
 	struct portal_arena *a = req->arena;
 	const struct portal_value *v = pv_get(raw, in->name);
+	if (in->flags & PORTAL_IN_EACH)
+		return check_each(req, in, v, typed);
 	/* A scalar sent twice in a form: the last one counts, as browsers mean it. */
 	bool listed = in->type == PORTAL_IN_IDS || in->type == PORTAL_IN_PROPERTIES ||
 	              in->type == PORTAL_IN_STRINGS;
@@ -437,6 +476,12 @@ struct portal_ids portal_in_ids(const struct portal_req *req, const char *name)
 	}
 	ids.ids = out;
 	return ids;
+}
+
+const struct portal_value *portal_in_each(const struct portal_req *req, const char *name)
+{
+	const struct portal_value *v = input_of(req, name);
+	return v && v->type == PV_LIST ? v : NULL;
 }
 
 struct portal_strings portal_in_strings(const struct portal_req *req, const char *name)

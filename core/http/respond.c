@@ -2,6 +2,7 @@
  * template inside the layout elsewhere, and errors in the same two shapes. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http/request.h"
 
@@ -10,7 +11,6 @@ static const char security_headers[] =
     "X-Content-Type-Options: nosniff\r\n"
     "Referrer-Policy: same-origin\r\n"
     "X-Frame-Options: DENY\r\n"
-    "Cache-Control: no-store\r\n"
     "Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'; "
     "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'\r\n";
@@ -56,6 +56,20 @@ static const char *default_code(int status)
 	}
 }
 
+/* Whether the handler set header name itself (a download's "private,
+ * no-store"): then the default is left out rather than sent twice. */
+static bool handler_set(const struct request *rq, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = rq->headers.data, *end = p + rq->headers.len; p && p < end;) {
+		if ((size_t)(end - p) > n && strncasecmp(p, name, n) == 0 && p[n] == ':')
+			return true;
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		p = eol ? eol + 1 : end;
+	}
+	return false;
+}
+
 /* A body's length not known in advance: a page sent as it is made. */
 #define LENGTH_STREAMED ((size_t)-1)
 
@@ -64,6 +78,8 @@ static void write_head(struct request *rq, int status, const char *content_type,
 {
 	struct buf h = {0};
 	buf_printf(&h, "Status: %d %s\r\n%s", status, reason(status), security_headers);
+	if (!handler_set(rq, "Cache-Control"))
+		buf_puts(&h, "Cache-Control: no-store\r\n");
 	if (content_type)
 		buf_printf(&h, "Content-Type: %s\r\n", content_type);
 	if (content_type && length != LENGTH_STREAMED)

@@ -63,6 +63,10 @@ static int check_route(const char *plugin, const struct portal_route *r, char *e
 		else if ((in->type == PORTAL_IN_STRING || in->type == PORTAL_IN_STRINGS) &&
 		         (in->max < 1 || in->min > in->max))
 			why = "has a string input without a maximum length";
+		else if ((in->flags & PORTAL_IN_EACH) &&
+		         (in->type == PORTAL_IN_IDS || in->type == PORTAL_IN_PROPERTIES ||
+		          in->type == PORTAL_IN_STRINGS || in->type == PORTAL_IN_NOTIFICATIONS))
+			why = "has a list input read item by item (PORTAL_IN_EACH)";
 		else if (in->type == PORTAL_IN_INT && in->min > in->max)
 			why = "has an integer input whose minimum lies above its maximum";
 		else if (strcmp(in->name, "limit") == 0 || strcmp(in->name, "after") == 0 ||

@@ -14,7 +14,9 @@
 #include <portal/input.h>
 #include <portal/list.h>
 #include <portal/mail.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "invites.h"
 
@@ -39,23 +41,28 @@ const struct portal_input residents_list_inputs[] = {
     {"state", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = states,
      .message = "residents.filter_invalid"},
     {"done", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = done_words},
+    {"unit_id", PORTAL_IN_ID, PORTAL_IN_QUERY, .message = "residents.filter_invalid"},
     {0},
 };
 const struct portal_input residents_update_inputs[] = {
-    {"group", PORTAL_IN_ENUM, PORTAL_IN_REQUIRED, .choices = groups,
-     .message = "residents.group_invalid"},
+    {"group", PORTAL_IN_ENUM, 0, .choices = groups, .message = "residents.group_invalid"},
+    {"unit_id", PORTAL_IN_ID, PORTAL_IN_NULLABLE, .message = "residents.unit_invalid"},
+    {"unit_since", PORTAL_IN_DATE, 0, .message = "residents.unit_since_invalid"},
     {0},
 };
 
 /* What a resident is in every answer of this file: {id, display_name, group,
- * state, joined_at}, and for pages email_confirmed (resident_typed: an
+ * state, joined_at, unit}, and for pages email_confirmed (resident_typed: an
  * unconfirmed address gets no mail, which the manager should see; the API's
  * shape stays as API.md fixes it). users.org_id repeats the scope so that a
- * membership row pointing across organisations could still show nobody. */
+ * membership row pointing across organisations could still show nobody; the
+ * unit is the property's own. */
 #define RESIDENT_SELECT                                                                \
 	"SELECT u.id, u.name AS display_name, m.resident_group AS `group`, m.state,"   \
-	" m.joined_at, u.email_confirmed_at IS NOT NULL AS email_confirmed"            \
+	" m.joined_at, u.email_confirmed_at IS NOT NULL AS email_confirmed,"           \
+	" un.id AS unit_id, un.name AS unit_name"                                      \
 	" FROM memberships m JOIN users u ON u.id = m.user_id AND u.org_id = m.org_id" \
+	" LEFT JOIN units un ON un.id = m.unit_id AND un.property_id = m.property_id"  \
 	" WHERE m.property_id = ? AND m.org_id = ?"
 
 /* One statement for every combination of filters: an absent filter is bound as
@@ -63,7 +70,7 @@ const struct portal_input residents_update_inputs[] = {
  * name then id, the keyset the cursor continues from. */
 static const char list_sql[] =
     RESIDENT_SELECT " AND (? IS NULL OR m.resident_group = ?) AND (? IS NULL OR m.state = ?)"
-                    " AND (? IS NULL OR u.name LIKE ?)"
+                    " AND (? IS NULL OR u.name LIKE ?) AND (? = 0 OR m.unit_id = ?)"
                     " AND (? = 0 OR u.name > ? OR (u.name = ? AND u.id > ?))"
                     " ORDER BY u.name, u.id LIMIT ?";
 
@@ -72,6 +79,7 @@ struct filters {
 	const char *pattern; /* q as a LIKE pattern */
 	const char *group;   /* one of groups, or NULL */
 	const char *state;   /* one of states, or NULL */
+	long long unit_id;   /* 0: any unit, or none */
 };
 
 /* The index of s in a NULL-terminated table, or -1. */
@@ -107,6 +115,7 @@ static int filters_read(struct portal_req *req, struct filters *f)
 	    .q = portal_in_str(req, "q"),
 	    .group = portal_in_str(req, "group"),
 	    .state = portal_in_str(req, "state"),
+	    .unit_id = portal_in_int(req, "unit_id", 0),
 	};
 	return !f->q || (f->pattern = like_pattern(req, f->q)) ? 0 : 500;
 }
@@ -123,10 +132,20 @@ static int property_find(struct portal_req *req, struct portal_value **out)
 	    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id)), out);
 }
 
-/* A row of RESIDENT_SELECT as the answer shows it: for pages email_confirmed
- * a boolean, for the API without it. */
+/* A row of RESIDENT_SELECT as the answer shows it: unit {id, name} or null;
+ * for pages email_confirmed a boolean, for the API without it. */
 static int resident_typed(struct portal_req *req, struct portal_value *row)
 {
+	struct portal_arena *a = req->arena;
+	long long unit_id = pv_get_int(row, "unit_id", 0);
+	struct portal_value *unit = unit_id ? pv_object(a) : pv_null(a);
+	if (!unit || (unit_id && (pv_set_int(a, unit, "id", unit_id) ||
+	                          pv_set_str(a, unit, "name", pv_get_str(row, "unit_name")))))
+		return 500;
+	pv_remove(row, "unit_id");
+	pv_remove(row, "unit_name");
+	if (pv_set(a, row, "unit", unit))
+		return 500;
 	if (req->is_api) {
 		pv_remove(row, "email_confirmed");
 		return 0;
@@ -165,13 +184,13 @@ static int residents_query(struct portal_req *req, long long property_id, const 
                            struct portal_value **rows)
 {
 	const char *key = after_key ? after_key : "";
-	int status = portal_db_query(req, list_sql,
-	                             PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(req->caller.org_id),
-	                                            PDB_S(f->group), PDB_S(f->group), PDB_S(state),
-	                                            PDB_S(state), PDB_S(f->pattern),
-	                                            PDB_S(f->pattern), PDB_I(after_id), PDB_S(key),
-	                                            PDB_S(key), PDB_I(after_id), PDB_I(limit)),
-	                             rows);
+	int status = portal_db_query(
+	    req, list_sql,
+	    PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(req->caller.org_id), PDB_S(f->group),
+	                   PDB_S(f->group), PDB_S(state), PDB_S(state), PDB_S(f->pattern),
+	                   PDB_S(f->pattern), PDB_I(f->unit_id), PDB_I(f->unit_id), PDB_I(after_id),
+	                   PDB_S(key), PDB_S(key), PDB_I(after_id), PDB_I(limit)),
+	    rows);
 	return status ? status : residents_typed(req, *rows);
 }
 
@@ -549,25 +568,94 @@ int residents_reject(struct portal_req *req, struct portal_value *view)
 	return req->is_api ? 204 : page_done(req, property_id, "rejected");
 }
 
-/* PATCH /properties/{id}/residents/{user_id} {group}, and the page's small
- * form (POST /app/properties/{id}/residents/{user_id}): the resident's group,
- * which decides the documents they see. */
+/* How a change sets the start of the tenancy (memberships.unit_since). */
+enum since_change { SINCE_KEEP, SINCE_NOW, SINCE_GIVEN, SINCE_NONE };
+
+/* The start of the day unit_since in the deployment's time zone, which must
+ * not lie in the future; 0 when none was sent, -1 (recorded 422) when it does. */
+static long long since_read(struct portal_req *req)
+{
+	const char *day = portal_in_str(req, "unit_since");
+	int y, m, d;
+	if (!day || sscanf(day, "%4d-%2d-%2d", &y, &m, &d) != 3)
+		return 0;
+	long long t = portal_time_from_local(y, m, d, 0, 0);
+	if (t < 0 || t > (long long)time(NULL)) {
+		portal_fail(req, 422, "validation", "unit_since", "residents.unit_since_invalid");
+		return -1;
+	}
+	return t;
+}
+
+/* The unit sent (unit_id), which must be one of the property's: its id, 0
+ * for none, or an HTTP status (recorded) in *status. */
+static long long unit_read(struct portal_req *req, long long property_id, int *status)
+{
+	long long unit_id = portal_in_int(req, "unit_id", 0);
+	struct portal_value *rows;
+	if (!unit_id)
+		return 0;
+	*status = portal_db_query(
+	    req,
+	    "SELECT id FROM units WHERE id = ? AND property_id = ?"
+	    " AND org_id = ?",
+	    PORTAL_DB_ARGS(PDB_I(unit_id), PDB_I(property_id), PDB_I(req->caller.org_id)), &rows);
+	if (!*status && !pv_first(rows))
+		*status = portal_fail(req, 422, "validation", "unit_id", "residents.unit_invalid");
+	return unit_id;
+}
+
+/* The unit and tenancy start after the change, from the resident as stored:
+ * a new unit starts the tenancy now or at unit_since; unit_since alone moves
+ * the start of the present tenancy; no unit has no start. 0 or a status. */
+static int tenancy_plan(struct portal_req *req, long long property_id,
+                        const struct portal_value *resident, long long *unit_id,
+                        enum since_change *change, long long *since)
+{
+	const struct portal_value *unit = pv_get(resident, "unit");
+	long long current = pv_get_int(unit, "id", 0);
+	int status = 0;
+	*since = since_read(req);
+	if (*since < 0)
+		return 422;
+	*unit_id = portal_in_has(req, "unit_id") ? unit_read(req, property_id, &status) : current;
+	if (status)
+		return status;
+	if (!*unit_id && *since)
+		return portal_fail(req, 422, "validation", "unit_since",
+		                   "residents.unit_since_without_unit");
+	*change = !*unit_id             ? SINCE_NONE
+	          : *since              ? SINCE_GIVEN
+	          : *unit_id != current ? SINCE_NOW
+	                                : SINCE_KEEP;
+	return 0;
+}
+
+/* PATCH /properties/{id}/residents/{user_id} {group?, unit_id?, unit_since?},
+ * and the page's small form (POST /app/properties/{id}/residents/{user_id}):
+ * the resident's group and unit, which decide the documents they see. */
 int residents_update(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_value *property = NULL, *resident = NULL;
 	int status = property_find(req, &property);
-	long long property_id = pv_get_int(property, "id", 0);
+	long long property_id = pv_get_int(property, "id", 0), unit_id = 0, since = 0;
+	enum since_change change = SINCE_KEEP;
 	if (!status)
 		status = resident_find(req, property_id, &resident);
+	if (!status)
+		status = tenancy_plan(req, property_id, resident, &unit_id, &change, &since);
 	const char *group = portal_in_str(req, "group");
 	if (!status)
-		status = portal_db_exec(req,
-		                        "UPDATE memberships SET resident_group = ?"
-		                        " WHERE property_id = ? AND user_id = ? AND org_id = ?",
-		                        PORTAL_DB_ARGS(PDB_S(group), PDB_I(property_id),
-		                                       PDB_I(portal_param_id(req, "user_id")),
-		                                       PDB_I(req->caller.org_id)),
-		                        NULL, NULL);
+		status = portal_db_exec(
+		    req,
+		    "UPDATE memberships SET resident_group = COALESCE(?, resident_group),"
+		    " unit_id = NULLIF(?, 0), unit_since = CASE ? WHEN 0 THEN unit_since"
+		    " WHEN 1 THEN UTC_TIMESTAMP(6) WHEN 2 THEN FROM_UNIXTIME(?) ELSE NULL END"
+		    " WHERE property_id = ? AND user_id = ? AND org_id = ?",
+		    PORTAL_DB_ARGS(PDB_S(group), PDB_I(unit_id), PDB_I(change), PDB_I(since),
+		                   PDB_I(property_id), PDB_I(portal_param_id(req, "user_id")),
+		                   PDB_I(req->caller.org_id)),
+		    NULL, NULL);
 	/* As stored now (removed meanwhile: 404). */
 	if (!status)
 		status = resident_find(req, property_id, &resident);

@@ -82,7 +82,7 @@ test('the list: display name, group, state and joined_at, by display name, never
   assert.deepEqual(res.body.items.map((r) => r.display_name), ['anna Adler', 'Bernd Berg', 'Zoe Zander']);
   assert.equal(res.body.next, null);
   for (const item of res.body.items) {
-    assert.deepEqual(Object.keys(item).sort(), ['display_name', 'group', 'id', 'joined_at', 'state']);
+    assert.deepEqual(Object.keys(item).sort(), ['display_name', 'group', 'id', 'joined_at', 'state', 'unit']);
     assert.match(item.joined_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   }
   const [first, second, third] = res.body.items;
@@ -154,23 +154,26 @@ test('keyset pages: by display name, then id; malformed limit or cursor is 400',
   assert.equal(clamped.body.items.length, 7);
 });
 
-test('the group: PATCH changes it; anything but resident, tenant or owner is 422 on group', async () => {
+test('the group: PATCH changes it; anything but resident, tenant or owner is 422 on group; without it nothing changes', async () => {
   const p = await newProperty(a, 'Gruppenhaus');
   const r = await resident(a, [p.id], { name: 'Greta Gruppe' });
   const url = `/api/v1/properties/${p.id}/residents/${r.id}`;
   const ok = await call(a, url, { method: 'PATCH', body: { group: 'owner' } });
   assert.equal(ok.status, 200);
-  assert.deepEqual(Object.keys(ok.body).sort(), ['display_name', 'group', 'id', 'joined_at', 'state']);
+  assert.deepEqual(Object.keys(ok.body).sort(), ['display_name', 'group', 'id', 'joined_at', 'state', 'unit']);
   assert.deepEqual([ok.body.id, ok.body.display_name, ok.body.group, ok.body.state], [r.id, 'Greta Gruppe', 'owner', 'active']);
   assert.equal(membership(p.id, r.id), 'owner\tactive');
 
-  for (const body of [{ group: 'admin' }, { group: '' }, { group: 'Owner' }, { group: ' owner' }, { group: 5 }, { group: null }, { group: ['tenant'] }, {}]) {
+  for (const body of [{ group: 'admin' }, { group: 'Owner' }, { group: ' owner' }, { group: 5 }, { group: null }, { group: ['tenant'] }]) {
     const bad = await call(a, url, { method: 'PATCH', body });
     assert.equal(bad.status, 422, JSON.stringify(body));
     assert.equal(bad.body.error.code, 'validation');
     assert.equal(bad.body.error.field, 'group');
   }
   assert.equal(membership(p.id, r.id), 'owner\tactive', 'a refused change changes nothing');
+  const none = await call(a, url, { method: 'PATCH', body: {} });
+  assert.equal(none.status, 200, 'group is optional (unit_id and unit_since may be all a PATCH sends)');
+  assert.equal(membership(p.id, r.id), 'owner\tactive');
 
   const ignored = await call(a, url, { method: 'PATCH', body: { group: 'tenant', state: 'pending', display_name: 'x', org_id: b.user.org_id } });
   assert.equal(ignored.status, 200);
@@ -496,6 +499,68 @@ test('the page forms: accept, reject, group, remove; a refusal shows the list ag
   assert.equal(removed.headers.get('location'), `${base}?done=removed`);
   assert.equal(membership(p.id, one.id), '');
   assert.equal((await one.json(`/api/v1/properties/${p.id}`)).status, 404);
+});
+
+test('the unit: PATCH sets one of the property\'s units (or none) and when the tenancy began; the list shows and filters it', async () => {
+  const p = await newProperty(a, 'Einheitenhaus');
+  const other = await newProperty(a, 'Nachbarhaus');
+  const unitOf = async (property, name) => (await a.json(`/api/v1/properties/${property}/units`, { method: 'POST', body: { name } })).body.id;
+  const wg1 = await unitOf(p.id, 'WE 1');
+  const wg2 = await unitOf(p.id, 'WE 2');
+  const foreignUnit = await unitOf(other.id, 'WE 9');
+  const r = await resident(a, [p.id], { name: 'Udo Unit' });
+  const s = await resident(a, [p.id], { name: 'Sara Solo' });
+  const url = `/api/v1/properties/${p.id}/residents/${r.id}`;
+  const since = () => stack.sql(`SELECT COALESCE(unit_id, 0), COALESCE(DATE_FORMAT(unit_since, '%Y-%m-%d %H:%i:%s.%f'), '-') FROM memberships WHERE property_id = ${p.id} AND user_id = ${r.id}`).trim().split('\t');
+
+  let res = await call(a, url, { method: 'PATCH', body: { unit_id: wg1 } });
+  assert.equal(res.status, 200);
+  assert.deepEqual(res.body.unit, { id: wg1, name: 'WE 1' });
+  assert.equal(res.body.group, 'resident', 'the group stays');
+  const [unit, started] = since();
+  assert.equal(Number(unit), wg1);
+  assert.notEqual(started, '-', 'a new unit starts the tenancy now');
+  // the same unit again keeps the start; a date moves it to that day's start (Berlin)
+  assert.equal((await call(a, url, { method: 'PATCH', body: { unit_id: wg1 } })).status, 200);
+  assert.equal(since()[1], started);
+  assert.equal((await call(a, url, { method: 'PATCH', body: { unit_since: '2024-03-01' } })).status, 200);
+  assert.deepEqual(since(), [String(wg1), '2024-02-29 23:00:00.000000']);
+  // another unit is a new tenancy
+  assert.equal((await call(a, url, { method: 'PATCH', body: { unit_id: wg2 } })).status, 200);
+  assert.equal(Number(since()[0]), wg2);
+  assert.ok(since()[1] > '2025', since()[1]);
+
+  for (const [body, field] of [
+    [{ unit_id: foreignUnit }, 'unit_id'], [{ unit_id: 999999999 }, 'unit_id'], [{ unit_id: 'x' }, 'unit_id'],
+    [{ unit_since: '2999-01-01' }, 'unit_since'], [{ unit_since: '01.03.2024' }, 'unit_since'],
+    [{ unit_id: null, unit_since: '2024-01-01' }, 'unit_since'],
+  ]) {
+    res = await call(a, url, { method: 'PATCH', body });
+    assert.equal(res.status, 422, JSON.stringify(body));
+    assert.equal(res.body.error.field, field, JSON.stringify(body));
+  }
+  assert.equal(Number(since()[0]), wg2, 'a refused change changes nothing');
+
+  const list = await call(a, `/api/v1/properties/${p.id}/residents`);
+  const byId = Object.fromEntries(list.body.items.map((i) => [i.id, i.unit]));
+  assert.deepEqual(byId[r.id], { id: wg2, name: 'WE 2' });
+  assert.equal(byId[s.id], null);
+  assert.deepEqual((await call(a, `/api/v1/properties/${p.id}/residents?unit_id=${wg2}`)).body.items.map((i) => i.id), [r.id]);
+  assert.deepEqual((await call(a, `/api/v1/properties/${p.id}/residents?unit_id=${wg1}`)).body.items, []);
+  assert.equal((await call(a, `/api/v1/properties/${p.id}/residents?unit_id=abc`)).status, 422);
+
+  // none again: no unit, no start
+  res = await call(a, url, { method: 'PATCH', body: { unit_id: null } });
+  assert.equal(res.status, 200);
+  assert.equal(res.body.unit, null);
+  assert.deepEqual(since(), ['0', '-']);
+  // a deleted unit leaves its residents without one
+  await call(a, url, { method: 'PATCH', body: { unit_id: wg1 } });
+  assert.equal((await a.fetch(`/api/v1/units/${wg1}`, { method: 'DELETE' })).status, 204);
+  assert.equal((await call(a, `/api/v1/properties/${p.id}/residents?unit_id=${wg2}`)).body.items.length, 0);
+  assert.equal(since()[0], '0');
+  // another organisation's manager changes nothing
+  assert.equal((await call(b, url, { method: 'PATCH', body: { unit_id: wg2 } })).status, 404);
 });
 
 test("no answer of these routes carried a resident's email, and every route was asked", () => {

@@ -293,6 +293,47 @@ static void test_inputs(struct portal_arena *a)
 	CHECK(check_str(a, "unit_id", "", &req) == 0 && portal_in_null(req, "unit_id"));
 	CHECK(check(a, "unit_id", NULL, &req) == 0 && !portal_in_has(req, "unit_id"));
 
+	/* item by item: positions kept, an empty item null, each one checked */
+	{
+		static const struct portal_input each[] = {
+		    {"unit_id", PORTAL_IN_ID, PORTAL_IN_EACH},
+		    {"colour", PORTAL_IN_ENUM, PORTAL_IN_EACH | PORTAL_IN_REQUIRED,
+		     .choices = colours},
+		    {0},
+		};
+		struct portal_req *r = request(a);
+		struct portal_value *units = pv_list(a), *cols = pv_list(a);
+		pv_push(a, units, pv_string(a, "4"));
+		pv_push(a, units, pv_string(a, ""));
+		pv_push(a, cols, pv_string(a, "red"));
+		pv_push(a, cols, pv_string(a, "green"));
+		pv_set(a, r->body, "unit_id", units);
+		pv_set(a, r->body, "colour", cols);
+		CHECK(input_check(r, each) == 0);
+		const struct portal_value *got = portal_in_each(r, "unit_id");
+		CHECK(pv_count(got) == 2 && pv_first(got)->type == PV_INT &&
+		      pv_first(got)->u.i == 4 && got->u.c.tail->value->type == PV_NULL);
+		CHECK(pv_count(portal_in_each(r, "colour")) == 2);
+		r = request(a);
+		pv_set_str(a, r->body, "colour", "red"); /* one value is a list of one */
+		CHECK(input_check(r, each) == 0 && pv_count(portal_in_each(r, "colour")) == 1 &&
+		      !portal_in_each(r, "unit_id"));
+		r = request(a);
+		cols = pv_list(a);
+		pv_push(a, cols, pv_string(a, "red"));
+		pv_push(a, cols, pv_string(a, ""));
+		pv_set(a, r->body, "colour", cols);
+		CHECK(input_check(r, each) == 422 && strcmp(rq.error_field, "colour") == 0);
+		r = request(a);
+		units = pv_list(a);
+		pv_push(a, units, pv_string(a, "x"));
+		pv_set(a, r->body, "unit_id", units);
+		pv_set_str(a, r->body, "colour", "red");
+		CHECK(input_check(r, each) == 422 && strcmp(rq.error_field, "unit_id") == 0);
+		r = request(a);
+		CHECK(input_check(r, each) == 422); /* required and absent */
+	}
+
 	/* the query, and what nothing declares is gone */
 	{
 		struct portal_req *r = request(a);

@@ -29,7 +29,9 @@ const char *portal_image_type(const struct portal_upload *up);
 int portal_file_store(struct portal_req *req, const struct portal_upload *up,
                       char name[PORTAL_FILE_NAME_CHARS + 1], bool *created);
 
-/* Removes a file portal_file_store created in this request (created true). */
+/* Removes a file portal_file_store created in this request (created true),
+ * or one that no row names any more (created true too: the caller made sure,
+ * under a lock that keeps uploads of the same content out meanwhile). */
 void portal_file_discard(struct portal_req *req, const char *name, bool created);
 
 /* Answers with the stored file: nginx sends it (X-Accel-Redirect) with the

@@ -77,6 +77,13 @@ enum portal_input_flags {
 	PORTAL_IN_MULTILINE = 1u << 4, /* PORTAL_IN_STRING(S): line breaks allowed */
 	PORTAL_IN_VERBATIM = 1u << 5,  /* PORTAL_IN_STRING: kept as sent, white space
 	                                * around it too (a password) */
+	/* One value per item, in the order sent (a form's field repeated, once
+	 * per uploaded file, say; a JSON list; one value is a list of one), each
+	 * checked as the member's type, an empty item kept as null so that the
+	 * n-th value still belongs to the n-th item; with REQUIRED an empty item
+	 * is a 422 too. At most 1000 items. Read with portal_in_each. Not for
+	 * the list types (IDS, PROPERTIES, STRINGS). */
+	PORTAL_IN_EACH = 1u << 6,
 };
 
 struct portal_input {
@@ -118,6 +125,11 @@ struct portal_ids {
 	const long long *ids; /* in the order sent, without duplicates */
 };
 struct portal_ids portal_in_ids(const struct portal_req *req, const char *name);
+
+/* A PORTAL_IN_EACH member: the list of its items as typed values (PV_STRING,
+ * PV_INT, PV_BOOL) or PV_NULL for an empty one, in the order sent; NULL when
+ * the member was not sent at all. */
+const struct portal_value *portal_in_each(const struct portal_req *req, const char *name);
 
 struct portal_strings {
 	size_t count;

@@ -1,0 +1,86 @@
+/* The documents plugin: papers of a property (house rules, minutes, bills,
+ * notices, contracts) shared with exactly the residents they are meant for,
+ * by group and by unit, bound to the tenancy ("Documents" in API.md). This
+ * file declares the plugin; the handlers live in upload.c, list.c,
+ * document.c, versions.c and acks.c, what they share in view.c and store.c.
+ *
+ * Every query is scoped by the caller's organisation, and whoever may not see
+ * a document gets 404 for it, exactly as for one that does not exist. */
+#include <magic.h>
+#include <stdlib.h>
+
+#include "documents.h"
+
+#define MANAGER PORTAL_ACCESS_MANAGER
+#define SIGNED_IN PORTAL_ACCESS_SIGNED_IN
+
+const char *const documents_audiences[] = {"internal", "residents", "owners", "tenants", NULL};
+/* The categories the API accepts, as API.md names them (pages translate them). */
+const char *const documents_categories[] = {"Hausordnung", "Protokoll", "Abrechnung", "Aushang",
+                                            "Vertrag",     "Sonstiges", NULL};
+
+static const struct portal_route routes[] = {
+    {"POST", "/properties/{id}/documents", NULL, MANAGER, 0, documents_upload, NULL, NULL,
+     documents_upload_inputs},
+    {"GET", "/properties/{id}/documents", NULL, SIGNED_IN, 0, documents_list, NULL, NULL,
+     documents_list_inputs},
+    {"GET", "/properties/{id}/documents/audience", NULL, MANAGER, 0, documents_audience, NULL, NULL,
+     documents_audience_inputs},
+    {"GET", "/documents/{id}/download", NULL, SIGNED_IN, 0, documents_download, NULL, NULL,
+     documents_download_inputs},
+    {"PATCH", "/documents/{id}", NULL, MANAGER, 0, documents_update, NULL, NULL,
+     documents_update_inputs},
+    {"DELETE", "/documents/{id}", NULL, MANAGER, 0, documents_delete, NULL, NULL},
+    {"PUT", "/documents/{id}/file", NULL, MANAGER, 0, documents_replace, NULL, NULL,
+     documents_replace_inputs},
+    {"GET", "/documents/{id}/versions", NULL, MANAGER, 0, documents_versions, NULL, NULL},
+    {"POST", "/documents/{id}/ack", NULL, PORTAL_ACCESS_RESIDENT, 0, documents_ack, NULL, NULL},
+    {"GET", "/documents/{id}/acks", NULL, MANAGER, 0, documents_acks, NULL, NULL},
+    {0},
+};
+
+/* In portal.conf as "documents.max_file_mib = 20": larger files are a 413
+ * (the core's max_file_bytes and nginx's client_max_body_size bound every
+ * upload besides). */
+static const struct portal_setting settings[] = {
+    {"max_file_mib", "50", 1, 1024},
+    {0},
+};
+
+/* libmagic's database is read once per process, after the fork. */
+static int documents_init(const struct portal_context *ctx, void **state)
+{
+	struct documents_state *st = calloc(1, sizeof *st);
+	magic_t magic = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR);
+	if (!st || !magic || magic_load(magic, NULL)) {
+		portal_log("documents: cannot load libmagic's database: %s",
+		           magic ? magic_error(magic) : "out of memory");
+		if (magic)
+			magic_close(magic);
+		free(st);
+		return -1;
+	}
+	(void)ctx;
+	st->magic = magic;
+	*state = st;
+	return 0;
+}
+
+static void documents_fini(void *state)
+{
+	struct documents_state *st = state;
+	if (st)
+		magic_close(st->magic);
+	free(st);
+}
+
+const struct portal_plugin portal_plugin_v1 = {
+    PORTAL_PLUGIN_V1,
+    .name = "documents",
+    .version = "0.1.0",
+    .description = "Documents per property, shared by group and unit, bound to the tenancy",
+    .routes = routes,
+    .settings = settings,
+    .init = documents_init,
+    .fini = documents_fini,
+};
