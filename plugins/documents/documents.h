@@ -58,7 +58,6 @@ int documents_item(struct portal_req *req, struct portal_value *row);
 int documents_unit_set(struct portal_req *req, struct portal_value *row);
 int documents_load(struct portal_req *req, const long long *ids, size_t count,
                    struct portal_value **items);
-bool documents_manager(const struct portal_req *req);
 
 /* store.c: files as the documents keep them */
 const char *documents_type_of(struct portal_req *req, const struct portal_upload *up);

@@ -65,7 +65,7 @@ int documents_list(struct portal_req *req, struct portal_value *view)
 	const char *category = portal_in_str(req, "category");
 	long long property_id = portal_param_id(req, "id");
 	struct portal_value *rows, *items;
-	if (documents_manager(req))
+	if (portal_is_manager(req))
 		status = portal_db_query(
 		    req, manager_sql,
 		    PORTAL_DB_ARGS(PDB_S(category), PDB_S(category), PDB_I(page.after),
