@@ -199,7 +199,7 @@ int documents_home(struct portal_req *req, const long long *property_ids, size_t
 		return 204;
 	if (count > HOME_PROPERTIES_MAX)
 		count = HOME_PROPERTIES_MAX;
-	bool preview = documents_manager(req);
+	bool preview = portal_is_manager(req);
 	struct portal_buf in = {.arena = a};
 	struct portal_db_arg *args = portal_alloc(a, (count + 3) * sizeof *args);
 	if (!args)
