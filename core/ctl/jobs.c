@@ -53,7 +53,7 @@ static int jobs_list(struct ctl *c, const struct plugin_set *set)
 		                           : 0;
 		long long next = last ? schedule_next(&j->schedule, last) : now;
 		char a[24], b[24];
-		printf("%-20s %-12s %-8s %-19s  %-19s  %s\n", j->def->name, j->def->schedule,
+		printf("%-20s %-12s %-8s %-19s  %-19s  %s\n", j->def->name, j->text,
 		       outcome ? outcome : "never", local_text(started, a),
 		       next <= now ? "due now" : local_text(next, b), j->owner->def->name);
 		const char *message = pv_get_str(row, "message");

@@ -5,6 +5,7 @@
 
 #include "db/db.h"
 #include "portal/crypto.h"
+#include "portal/portal.h"
 
 struct property_fields {
 	const char *reference_id; /* NULL or "": generated ("L-<id>") */
@@ -20,5 +21,15 @@ int property_insert(struct db *db, struct portal_arena *a, long long org_id,
 
 /* The sample every new organisation starts with. */
 int property_insert_sample(struct db *db, struct portal_arena *a, long long org_id);
+
+/* The caller's properties that the search q finds as GET /properties?q=
+ * does (through the same index and query; its first SEARCH_TERMS_MAX words
+ * count, and a q without words finds none), or the first by name when q is
+ * NULL; without the n ids of except; at most limit, by name: *rows [{id,
+ * name, city}]. The property picker's search without script
+ * (features/picker.c), so that it finds what the script's search finds.
+ * 0 or an HTTP status. */
+int property_search(struct portal_req *req, const char *q, const long long *except, size_t n,
+                    int limit, struct portal_value **rows);
 
 #endif

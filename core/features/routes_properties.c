@@ -25,14 +25,9 @@
 	" FROM properties p JOIN memberships ms ON ms.property_id = p.id AND ms.user_id = ?" \
 	" AND ms.state = 'active' WHERE 1 = 1"
 
-static bool is_manager(const struct portal_req *req)
-{
-	return req->caller.role == PORTAL_ROLE_MANAGER;
-}
-
 static struct portal_db_arg scope_arg(const struct portal_req *req)
 {
-	return PDB_I(is_manager(req) ? req->caller.org_id : req->caller.user_id);
+	return PDB_I(portal_is_manager(req) ? req->caller.org_id : req->caller.user_id);
 }
 
 /* image_file is internal: the API shows where the image is served instead.
@@ -40,7 +35,7 @@ static struct portal_db_arg scope_arg(const struct portal_req *req)
 static int finish_row(struct portal_req *req, struct portal_value *row)
 {
 	struct portal_arena *a = req->arena;
-	if (!is_manager(req)) {
+	if (!portal_is_manager(req)) {
 		pv_remove(row, "notes");
 		pv_remove(row, "reference_id");
 		pv_remove(row, "residents_count");
@@ -64,11 +59,11 @@ static int finish_row(struct portal_req *req, struct portal_value *row)
 static int load_property(struct portal_req *req, long long id, struct portal_value **out)
 {
 	struct portal_value *rows;
-	int status =
-	    portal_db_query(req,
-	                    is_manager(req) ? "SELECT " COLUMNS SCOPE_MANAGER " AND p.id = ?"
-	                                    : "SELECT " COLUMNS SCOPE_RESIDENT " AND p.id = ?",
-	                    PORTAL_DB_ARGS(scope_arg(req), PDB_I(id)), &rows);
+	int status = portal_db_query(req,
+	                             portal_is_manager(req)
+	                                 ? "SELECT " COLUMNS SCOPE_MANAGER " AND p.id = ?"
+	                                 : "SELECT " COLUMNS SCOPE_RESIDENT " AND p.id = ?",
+	                             PORTAL_DB_ARGS(scope_arg(req), PDB_I(id)), &rows);
 	if (status)
 		return status;
 	if (rows->u.c.count == 0)
@@ -141,7 +136,7 @@ static int list_query(struct portal_req *req, const struct portal_page *page,
                       struct word_term *terms, size_t count, const char **sql,
                       struct portal_db_arg *args, size_t *nargs)
 {
-	bool manager = is_manager(req), after = page->after != 0;
+	bool manager = portal_is_manager(req), after = page->after != 0;
 	size_t n = 0;
 	if (manager && count >= 2) {
 		size_t first;
@@ -218,6 +213,45 @@ static int properties_list(struct portal_req *req, struct portal_value *view)
 	    pv_set_str(req->arena, view, "q", search ? q : ""))
 		return 500;
 	return 200;
+}
+
+int property_search(struct portal_req *req, const char *q, const long long *except, size_t n,
+                    int limit, struct portal_value **rows)
+{
+	struct word_term *terms = NULL;
+	size_t count = 0;
+	int over = 0;
+	struct portal_value *found = NULL, *shown = pv_list(req->arena);
+	if (!shown || (q && words_terms(req->arena, q, SEARCH_TERMS_MAX, &terms, &count, &over)))
+		return 500;
+	*rows = shown;
+	if (q && !count)
+		return 0;
+	/* the list's first page, long enough to hold limit beside the excepted */
+	struct portal_page page = {.limit = limit + (int)n};
+	struct portal_db_arg args[2 * SEARCH_TERMS_MAX + 6];
+	size_t nargs;
+	const char *sql;
+	int status = list_query(req, &page, terms, count, &sql, args, &nargs);
+	if (!status)
+		status = portal_db_query(req, sql, args, nargs, &found);
+	if (status)
+		return status;
+	pv_foreach(m, found) {
+		long long id = pv_get_int(m->value, "id", 0);
+		size_t i = 0;
+		while (i < n && except[i] != id)
+			i++;
+		if (i < n || pv_count(shown) >= (size_t)limit)
+			continue;
+		struct portal_value *row = pv_object(req->arena);
+		if (!row || pv_set_int(req->arena, row, "id", id) ||
+		    pv_set_str(req->arena, row, "name", pv_get_str(m->value, "name")) ||
+		    pv_set_str(req->arena, row, "city", pv_get_str(m->value, "city")) ||
+		    pv_push(req->arena, shown, row))
+			return 500;
+	}
+	return 0;
 }
 
 static int units_of(struct portal_req *req, long long property_id, struct portal_value **rows)

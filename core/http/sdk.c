@@ -95,6 +95,13 @@ int portal_redirect(struct portal_req *req, const char *location)
 	return 303;
 }
 
+bool portal_form_sent(const struct portal_req *req, const char *action)
+{
+	size_t n = action ? strcspn(action, "?#") : 0;
+	return !req->is_api && strcmp(req->method, "POST") == 0 && n > 0 &&
+	       strncmp(req->path, action, n) == 0 && req->path[n] == '\0';
+}
+
 int portal_db_query(struct portal_req *req, const char *sql, const struct portal_db_arg *args,
                     size_t nargs, struct portal_value **rows)
 {

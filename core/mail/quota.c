@@ -80,7 +80,7 @@ static int quota_refuse(struct portal_req *req, const char *why, long long wait)
 
 int portal_mail_quota(struct portal_req *req, size_t mails)
 {
-	if (req->caller.role != PORTAL_ROLE_MANAGER)
+	if (!portal_is_manager(req))
 		return portal_fail(req, 403, "forbidden", NULL, "error.title.403");
 	if (mails == 0)
 		return 0;

@@ -35,6 +35,7 @@ struct plugin_job {
 	const struct portal_job *def;
 	struct plugin *owner;
 	struct schedule schedule;
+	char text[24]; /* the schedule as written, a setting's value put in ("daily 07:00") */
 };
 
 /* A kind of mail a plugin declares. */

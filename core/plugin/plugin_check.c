@@ -137,6 +137,21 @@ static int check_home(struct plugin *p, char *err, size_t errlen)
 	}
 }
 
+/* A job's schedule as text: "daily @key" takes the time from the plugin's
+ * setting key (read after check_settings), so a deployment may move it. */
+static const char *schedule_text(const struct plugin *p, const char *schedule, char *out,
+                                 size_t outlen)
+{
+	if (!schedule || strncmp(schedule, "daily @", 7) != 0)
+		return schedule;
+	for (size_t i = 0; i < p->settings.count; i++)
+		if (strcmp(p->settings.decl[i].key, schedule + 7) == 0 && p->settings.values[i]) {
+			snprintf(out, outlen, "daily %s", p->settings.values[i]);
+			return out;
+		}
+	return NULL;
+}
+
 static int check_jobs(struct plugin_set *set, struct plugin *p, char *err, size_t errlen)
 {
 	const char *name = p->def->name;
@@ -145,11 +160,16 @@ static int check_jobs(struct plugin_set *set, struct plugin *p, char *err, size_
 			return fail(err, errlen, name,
 			            "job \"%s\" needs a name of [a-z0-9_-] and a run", j->name);
 		struct schedule s;
-		if (schedule_parse(j->schedule, &s))
+		char buf[24];
+		const char *text = schedule_text(p, j->schedule, buf, sizeof buf);
+		if (!text || strlen(text) >= sizeof buf || schedule_parse(text, &s))
 			return fail(err, errlen, name,
-			            "job %s: schedule \"%s\" is none of \"every N[smh]\" and "
-			            "\"daily HH:MM\"",
-			            j->name, j->schedule ? j->schedule : "");
+			            "job %s: schedule \"%s\" is none of \"every N[smh]\", "
+			            "\"daily HH:MM\" and \"daily @setting\" (with a time HH:MM)",
+			            j->name,
+			            text          ? text
+			            : j->schedule ? j->schedule
+			                          : "");
 		if (plugins_job(set, j->name))
 			return fail(err, errlen, name, "job %s clashes with another of that name",
 			            j->name);
@@ -157,8 +177,9 @@ static int check_jobs(struct plugin_set *set, struct plugin *p, char *err, size_
 			return fail(err, errlen, name, "more than %d jobs", MAX_JOBS);
 		if (!set->jobs && !(set->jobs = calloc(MAX_JOBS, sizeof *set->jobs)))
 			return fail(err, errlen, name, "out of memory");
-		set->jobs[set->job_count++] =
-		    (struct plugin_job){.def = j, .owner = p, .schedule = s};
+		struct plugin_job *pj = &set->jobs[set->job_count++];
+		*pj = (struct plugin_job){.def = j, .owner = p, .schedule = s};
+		snprintf(pj->text, sizeof pj->text, "%s", text);
 	}
 	return 0;
 }
@@ -254,7 +275,7 @@ int plugin_check(struct plugin_set *set, struct plugin *p, const struct config *
                  size_t errlen)
 {
 	return check_routes(set, p, err, errlen) || check_home(p, err, errlen) ||
-	               check_jobs(set, p, err, errlen) || check_settings(p, cfg, err, errlen) ||
+	               check_settings(p, cfg, err, errlen) || check_jobs(set, p, err, errlen) ||
 	               check_notifications(set, p, err, errlen)
 	           ? -1
 	           : 0;

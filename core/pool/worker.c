@@ -14,6 +14,7 @@
 #include "db/db.h"
 #include "http/input.h"
 #include "features/home_cache.h"
+#include "features/picker.h"
 #include "lib/log.h"
 #include "pool/memory.h"
 #include "http/session.h"
@@ -203,7 +204,7 @@ static int check_inputs(struct request *rq, struct portal_value *view)
 	rq->sent_body = rq->pub.body;
 	int status = input_check(&rq->pub, rq->match.route->inputs);
 	portal_handler form = rq->match.route->form;
-	if (status && !rq->pub.is_api && form && view) {
+	if (status && !rq->pub.is_api && form) {
 		struct request saved = *rq;
 		form(&rq->pub, view);
 		rq->status = saved.status;
@@ -213,6 +214,34 @@ static int check_inputs(struct request *rq, struct portal_value *view)
 		rq->location = NULL;
 	}
 	return status;
+}
+
+/* A page form's picker searched without script (portal/picker.h): the
+ * route's form handler shows the page again, 200, with the matches and the
+ * form as sent. The route's handler, which would save, never runs, and the
+ * body goes unchecked to the form handler, as after a refusal. */
+static int picker_search(struct request *rq, struct portal_value *view)
+{
+	portal_handler form = rq->match.route->form;
+	struct portal_value *sent = rq->pub.body;
+	if (!form)
+		return portal_fail(&rq->pub, 400, "bad_request", "picker", "error.title.400");
+	int status = form(&rq->pub, view);
+	if (status != 200)
+		return status;
+	return pv_set(rq->pub.arena, view, "form", sent) ? 500 : 200;
+}
+
+/* The route's answer: its handler after its input's check, or a picker's
+ * search. */
+static int run_route(struct request *rq, struct portal_value *view)
+{
+	if (!view)
+		return 500;
+	if (!rq->pub.is_api && picker_searched(&rq->pub))
+		return picker_search(rq, view);
+	int status = check_inputs(rq, view);
+	return status ? status : rq->match.route->handler(&rq->pub, view);
 }
 
 static int route_request(struct request *rq, struct portal_worker *w)
@@ -293,9 +322,7 @@ static size_t serve(struct portal_worker *w, FCGX_Request *fr)
 	    !(rq.match.route->flags & PORTAL_ROUTE_NO_CSRF))
 		status = session_check_csrf(&rq);
 	if (!status)
-		status = check_inputs(&rq, view);
-	if (!status)
-		status = view ? rq.match.route->handler(&rq.pub, view) : 500;
+		status = run_route(&rq, view);
 	if (status == 401 && !rq.pub.is_api && strcmp(rq.pub.method, "GET") == 0)
 		status = portal_redirect(&rq.pub, "/login");
 	rq.status = status;

@@ -15,12 +15,12 @@
 #include <portal/input.h>
 #include <portal/list.h>
 #include <portal/mail.h>
+#include <portal/picker.h>
 #include <portal/text.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "announcements.h"
-#include "forms.h"
 
 #define TITLE_MAX_CHARS 200
 #define BODY_MAX_CHARS 20000
@@ -33,11 +33,6 @@
  * renders and stores each mail whole, so with 10,000 recipients every
  * character costs 10,000 times (a 20,000-character text took 5.7 s). */
 #define MAIL_BODY_MAX_CHARS 1000
-
-static bool is_manager(const struct portal_req *req)
-{
-	return req->caller.role == PORTAL_ROLE_MANAGER;
-}
 
 /* Who may see announcement a: the manager's organisation, or a resident with an
  * active membership in one of its properties (all of them: any of the org's).
@@ -54,7 +49,7 @@ static bool is_manager(const struct portal_req *req)
 
 static long long resident_id(const struct portal_req *req)
 {
-	return is_manager(req) ? 0 : req->caller.user_id;
+	return portal_is_manager(req) ? 0 : req->caller.user_id;
 }
 
 /* ------------------------------------------------------------ body rendering */
@@ -198,28 +193,10 @@ const struct portal_input announcement_list_inputs[] = {
     {"property_id", PORTAL_IN_ID, PORTAL_IN_QUERY},
     {0},
 };
-/* The fields of the pages' forms, as a search of their picker without script
- * sends them in the query, to be shown again (forms.h). */
-/* clang-format off */
-#define ANNOUNCEMENT_TYPED                                                             \
-	{"title", PORTAL_IN_STRING, PORTAL_IN_QUERY, 0, TITLE_MAX_CHARS},              \
-	    {"body", PORTAL_IN_STRING, PORTAL_IN_QUERY | PORTAL_IN_MULTILINE, 0,       \
-	     BODY_MAX_CHARS}
-/* clang-format on */
-static const char *const typed_fields[] = {"title", "body", NULL};
-const struct portal_input announcement_new_inputs[] = {
-    CONTENT_PICKER_INPUTS,
-    ANNOUNCEMENT_TYPED,
-    {"notify", PORTAL_IN_BOOL, PORTAL_IN_QUERY},
-    {0},
-};
 /* What the detail page says after the redirect of a publish or an edit. */
 static const char *const done_choices[] = {"published", "updated", NULL};
 const struct portal_input announcement_detail_inputs[] = {
     {"done", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = done_choices},
-    CONTENT_PICKER_INPUTS,
-    ANNOUNCEMENT_TYPED,
-    {"renotify", PORTAL_IN_BOOL, PORTAL_IN_QUERY},
     {0},
 };
 
@@ -550,30 +527,28 @@ static int announcement_load(struct portal_req *req, long long id, bool page,
 
 #define NEW_PAGE "/app/content/announcement/new"
 
-/* A page's form was sent: its picker's search, or its own refused submission
- * (then the handler of a POST shows the page again). */
-static bool form_sent(const struct portal_req *req)
+/* The edit form's picker ("Senden an", core's picker.html) of the page at
+ * action, with the targets of row (NULL: a new announcement, none). */
+static int targets_picker(struct portal_req *req, struct portal_value *view, const char *action,
+                          const struct portal_value *row)
 {
-	long long entry;
-	return content_picker_searched(req, &entry) || strcmp(req->method, "POST") == 0;
+	struct portal_picker picker = {
+	    .id = "target",
+	    .field = "property_ids",
+	    .legend = "announcements.send_to",
+	    .action = action,
+	    .all = row && pv_truthy(pv_get(row, "all_properties")),
+	    .chosen = row ? pv_get(row, "properties") : NULL,
+	};
+	return action ? portal_picker(req, view, &picker) : 500;
 }
 
-/* "Neue Mitteilung": the picker ("Senden an", templates/targets.html), what
- * was typed before its search, and the notify box (on, unless a sent form
- * left it off). */
+/* "Neue Mitteilung": the picker, and the notify box (on, unless the form
+ * was sent with it off; the other fields as sent are the core's form). */
 static int new_page(struct portal_req *req, struct portal_value *view)
 {
-	long long entry;
-	struct content_picker picker = {
-	    .id = "target",
-	    .legend = "announcements.send_to",
-	    .action = NEW_PAGE,
-	    .sent = form_sent(req),
-	};
-	bool notify = picker.sent ? portal_in_bool(req, "notify", false) : true;
-	int status = content_picker(req, view, &picker);
-	if (!status && content_picker_searched(req, &entry))
-		status = content_form_echo(req, view, "form", typed_fields);
+	bool notify = portal_form_sent(req, NEW_PAGE) ? portal_in_bool(req, "notify", false) : true;
+	int status = targets_picker(req, view, NEW_PAGE, NULL);
 	if (status)
 		return status;
 	return pv_set_bool(req->arena, view, "notify", notify) ? 500 : 0;
@@ -585,7 +560,8 @@ int announcement_hub(struct portal_req *req, struct portal_value *view)
 	return 200;
 }
 
-/* GET /app/content/announcement/new, also after a search of its picker */
+/* GET /app/content/announcement/new, and its form shown again (refused, or
+ * its picker's search) */
 int announcement_new_form(struct portal_req *req, struct portal_value *view)
 {
 	int status = new_page(req, view);
@@ -732,20 +708,18 @@ static int readers_fill(struct portal_req *req, long long id, struct portal_valu
 }
 
 /* The edit form's fields as stored. */
-static int draft_stored(struct portal_req *req, struct portal_value *view,
-                        const struct portal_value *row)
+static struct portal_value *draft_stored(struct portal_req *req, const struct portal_value *row)
 {
 	struct portal_value *draft = pv_object(req->arena);
 	return !draft || pv_set_str(req->arena, draft, "title", pv_get_str(row, "title")) ||
-	               pv_set_str(req->arena, draft, "body", pv_get_str(row, "body")) ||
-	               pv_set(req->arena, view, "draft", draft)
-	           ? 500
-	           : 0;
+	               pv_set_str(req->arena, draft, "body", pv_get_str(row, "body"))
+	           ? NULL
+	           : draft;
 }
 
 /* What the detail page needs beside the announcement and its readers: the
  * edit form's picker and fields (draft: as stored, or as sent when the form
- * was: its search, or its refused submission). */
+ * was: its picker's search, or its refused submission). */
 static int detail_page(struct portal_req *req, struct portal_value *view, struct portal_value *row)
 {
 	struct portal_arena *a = req->arena;
@@ -754,23 +728,15 @@ static int detail_page(struct portal_req *req, struct portal_value *view, struct
 	const char *notice = key ? portal_t(req, key) : "";
 	const char *url =
 	    portal_sprintf(a, "/app/content/announcements/%lld", pv_get_int(row, "id", 0));
-	struct content_picker picker = {
-	    .id = "target",
-	    .legend = "announcements.send_to",
-	    .action = url,
-	    .sent = form_sent(req),
-	    .stored_all = pv_truthy(pv_get(row, "all_properties")),
-	    .stored = pv_get(row, "properties"),
-	};
-	int status = url ? content_picker(req, view, &picker) : 500;
-	if (!status)
-		status = picker.sent ? content_form_echo(req, view, "draft", typed_fields)
-		                     : draft_stored(req, view, row);
+	bool sent = url && portal_form_sent(req, url);
+	struct portal_value *draft = sent ? req->body : draft_stored(req, row);
+	int status = targets_picker(req, view, url, row);
 	if (status)
 		return status;
-	return pv_set(a, view, "announcement", row) || pv_set_str(a, view, "notice", notice) ||
+	return !draft || pv_set(a, view, "draft", draft) || pv_set(a, view, "announcement", row) ||
+	               pv_set_str(a, view, "notice", notice) ||
 	               pv_set_bool(a, view, "renotify",
-	                           picker.sent && portal_in_bool(req, "renotify", false))
+	                           sent && portal_in_bool(req, "renotify", false))
 	           ? 500
 	           : 0;
 }
@@ -795,7 +761,7 @@ int announcement_show(struct portal_req *req, struct portal_value *view)
 	int status = announcement_load(req, id, !req->is_api, &row);
 	if (status)
 		return status;
-	if (!is_manager(req)) {
+	if (!portal_is_manager(req)) {
 		status = portal_db_exec(
 		    req,
 		    "INSERT IGNORE INTO announcement_reads (announcement_id, user_id, read_at)"
@@ -812,7 +778,8 @@ int announcement_show(struct portal_req *req, struct portal_value *view)
 		*view = *row;
 		return 200;
 	}
-	return is_manager(req) ? 200 : (pv_set(req->arena, view, "announcement", row) ? 500 : 200);
+	return portal_is_manager(req) ? 200
+	                              : (pv_set(req->arena, view, "announcement", row) ? 500 : 200);
 }
 
 /* Appends a changed field's locale key to changes. */

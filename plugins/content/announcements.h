@@ -17,7 +17,6 @@ int announcement_home_fill(struct portal_req *req, const long long *property_ids
                            struct portal_value *view);
 
 /* What the routes read (announcements.c). */
-extern const struct portal_input announcement_new_inputs[];
 extern const struct portal_input announcement_create_inputs[];
 extern const struct portal_input announcement_patch_inputs[];
 extern const struct portal_input announcement_edit_inputs[];
@@ -33,8 +32,7 @@ extern const struct portal_input announcement_detail_inputs[];
 	{"GET", NULL, "/app/content", PORTAL_ACCESS_MANAGER, 0, announcement_hub,             \
 	 "announcements_hub", "content.nav"},                                                 \
 	{"GET", NULL, "/app/content/announcement/new", PORTAL_ACCESS_MANAGER, 0,              \
-	 announcement_new_form, "announcement_new", "announcements.new_title",                \
-	 announcement_new_inputs},                                                            \
+	 announcement_new_form, "announcement_new", "announcements.new_title"},               \
 	{"POST", "/announcements", "/app/content/announcement/new", PORTAL_ACCESS_MANAGER, 0, \
 	 announcement_create, "announcement_new", "announcements.new_title",                  \
 	 announcement_create_inputs, announcement_new_form},                                  \

@@ -21,10 +21,10 @@
 #include <portal/input.h>
 #include <portal/list.h>
 #include <portal/mail.h>
+#include <portal/picker.h>
 #include <portal/text.h>
 
 #include "appointments.h"
-#include "forms.h"
 #include "ical.h"
 
 #define TITLE_MAX_CHARS 200
@@ -133,7 +133,7 @@ static int resident_ids(struct portal_req *req, long long user_id, long long org
 static int caller_scope(struct portal_req *req, long long property_id, struct scope *out)
 {
 	*out = (struct scope){.org_id = req->caller.org_id, .ids = ""};
-	bool manager = req->caller.role == PORTAL_ROLE_MANAGER;
+	bool manager = portal_is_manager(req);
 	if (!manager && req->caller.role != PORTAL_ROLE_RESIDENT)
 		return portal_not_found(req);
 	if (!property_id && manager) {
@@ -291,31 +291,6 @@ const struct portal_input appointment_edit_inputs[] = {
     {"renotify", PORTAL_IN_BOOL},
     {0},
 };
-/* The fields of the pages' forms, as a search of their picker without script
- * sends them to be shown again (forms.h): the times as typed, in local time. */
-/* clang-format off */
-#define APPOINTMENT_TYPED                                                              \
-	{"title", PORTAL_IN_STRING, PORTAL_IN_QUERY, 0, TITLE_MAX_CHARS},              \
-	    {"body", PORTAL_IN_STRING, PORTAL_IN_QUERY | PORTAL_IN_MULTILINE, 0,       \
-	     BODY_MAX_CHARS},                                                          \
-	    {"location", PORTAL_IN_STRING, PORTAL_IN_QUERY, 0, LOCATION_MAX_CHARS},    \
-	    {"starts_at", PORTAL_IN_STRING, PORTAL_IN_QUERY, 0, 40},                   \
-	    {"ends_at", PORTAL_IN_STRING, PORTAL_IN_QUERY, 0, 40}
-/* clang-format on */
-static const char *const typed_fields[] = {"title",     "body",    "location",
-                                           "starts_at", "ends_at", NULL};
-const struct portal_input appointment_new_inputs[] = {
-    CONTENT_PICKER_INPUTS,
-    APPOINTMENT_TYPED,
-    {"notify", PORTAL_IN_BOOL, PORTAL_IN_QUERY},
-    {0},
-};
-const struct portal_input appointment_edit_page_inputs[] = {
-    CONTENT_PICKER_INPUTS,
-    APPOINTMENT_TYPED,
-    {"renotify", PORTAL_IN_BOOL, PORTAL_IN_QUERY},
-    {0},
-};
 /* The list: from and to (RFC 3339) on the API; the page's notices after a change. */
 const struct portal_input appointment_list_inputs[] = {
     {"from", PORTAL_IN_DATETIME, PORTAL_IN_QUERY, .message = TIME_MESSAGE},
@@ -430,37 +405,22 @@ static int notify_residents(struct portal_req *req, long long id, const struct p
 
 #define NEW_PAGE "/app/content/appointment/new"
 
-/* The recipients (templates/targets.html) of the form of the page at action:
- * what was sent when it was (its search, or its refused submission), else
- * the targets of item (NULL: a new appointment, none). */
+/* The recipients (core's picker.html) of the form of the page at action:
+ * the targets of item (NULL: a new appointment, none), or what was sent when
+ * the form was (its picker's search, or its refused submission: the other
+ * fields as sent are then the core's form). */
 static int form_picker(struct portal_req *req, const char *action, const struct portal_value *item,
                        struct portal_value *view)
 {
-	long long entry;
-	struct content_picker picker = {
+	struct portal_picker picker = {
 	    .id = "appointment-targets",
+	    .field = "property_ids",
 	    .legend = "appointments.recipients",
 	    .action = action,
-	    .sent = content_picker_searched(req, &entry) || strcmp(req->method, "POST") == 0,
-	    .stored_all = item && pv_truthy(pv_get(item, "all_properties")),
-	    .stored = item ? pv_get(item, "properties") : NULL,
+	    .all = item && pv_truthy(pv_get(item, "all_properties")),
+	    .chosen = item ? pv_get(item, "properties") : NULL,
 	};
-	return action ? content_picker(req, view, &picker) : 500;
-}
-
-/* After a search of the picker, the fields as typed before it (form), with
- * the page's checkbox flag. */
-static int form_typed(struct portal_req *req, struct portal_value *view, const char *flag)
-{
-	long long entry;
-	if (!content_picker_searched(req, &entry))
-		return 0;
-	int status = content_form_echo(req, view, "form", typed_fields);
-	return status ? status
-	       : pv_set_bool(req->arena, pv_get(view, "form"), flag,
-	                     portal_in_bool(req, flag, false))
-	           ? 500
-	           : 0;
+	return action ? portal_picker(req, view, &picker) : 500;
 }
 
 /* A page refused after its input was read shows the fields sent again (core
@@ -480,12 +440,11 @@ static int sent_times(struct portal_req *req, struct portal_value *view)
 	return 0;
 }
 
-/* GET /app/content/appointment/new, also after a search of its picker. */
+/* GET /app/content/appointment/new, and its form shown again (refused, or
+ * its picker's search). */
 int appointment_new_form(struct portal_req *req, struct portal_value *view)
 {
 	int status = form_picker(req, NEW_PAGE, NULL, view);
-	if (!status)
-		status = form_typed(req, view, "notify");
 	return status ? status : 200;
 }
 
@@ -608,7 +567,7 @@ int appointment_list(struct portal_req *req, struct portal_value *view)
 	int status = caller_scope(req, 0, &s);
 	if (status)
 		return status;
-	if (!req->is_api && req->caller.role != PORTAL_ROLE_MANAGER)
+	if (!req->is_api && !portal_is_manager(req))
 		return portal_not_found(req);
 	int limit;
 	if ((status = cursor_range(req, &r, &limit)))
@@ -635,8 +594,8 @@ int appointment_list(struct portal_req *req, struct portal_value *view)
 
 /* The edit page's view: the appointment, its recipients (or those sent),
  * and the fields as the form shows them (local wall-clock time); a failed
- * save replaces form with what was sent (core's doing), a search of the
- * picker with what was typed before it. */
+ * save or a search of the picker replaces form with what was sent (core's
+ * doing). */
 static int edit_view(struct portal_req *req, struct portal_value *item, struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
@@ -651,19 +610,20 @@ static int edit_view(struct portal_req *req, struct portal_value *item, struct p
 	if (status)
 		return status;
 	const char *starts = pv_get_str(item, "starts_at"), *ends = pv_get_str(item, "ends_at");
-	if (!form || pv_set_str(a, form, "title", pv_get_str(item, "title")) ||
-	    pv_set_str(a, form, "body", pv_get_str(item, "body")) ||
-	    pv_set_str(a, form, "location", pv_get_str(item, "location")) ||
-	    pv_set_str(a, form, "starts_at", portal_time_text_of(req, starts, PORTAL_TIME_INPUT)) ||
-	    pv_set_str(a, form, "ends_at", portal_time_text_of(req, ends, PORTAL_TIME_INPUT)) ||
-	    pv_set(a, view, "form", form))
-		return 500;
-	return form_typed(req, view, "renotify");
+	return !form || pv_set_str(a, form, "title", pv_get_str(item, "title")) ||
+	               pv_set_str(a, form, "body", pv_get_str(item, "body")) ||
+	               pv_set_str(a, form, "location", pv_get_str(item, "location")) ||
+	               pv_set_str(a, form, "starts_at",
+	                          portal_time_text_of(req, starts, PORTAL_TIME_INPUT)) ||
+	               pv_set_str(a, form, "ends_at",
+	                          portal_time_text_of(req, ends, PORTAL_TIME_INPUT)) ||
+	               pv_set(a, view, "form", form)
+	           ? 500
+	           : 0;
 }
 
 /* GET /app/content/appointments/{id}: the edit page (404 outside the
- * caller's organisation, as load_one answers), also after a search of its
- * picker. */
+ * caller's organisation, as load_one answers), and its form shown again. */
 int appointment_edit_form(struct portal_req *req, struct portal_value *view)
 {
 	struct scope s = {.org_id = req->caller.org_id, .everything = true, .ids = ""};

@@ -21,8 +21,6 @@ int appointment_home(struct portal_req *req, const long long *property_ids, size
                      struct portal_value *view);
 
 /* What the routes read (appointments.c). */
-extern const struct portal_input appointment_new_inputs[];
-extern const struct portal_input appointment_edit_page_inputs[];
 extern const struct portal_input appointment_create_inputs[];
 extern const struct portal_input appointment_patch_inputs[];
 extern const struct portal_input appointment_edit_inputs[];
@@ -36,8 +34,7 @@ extern const struct portal_input appointment_calendar_inputs[];
 /* clang-format off */
 #define APPOINTMENT_ROUTES                                                                   \
 	{"GET", NULL, "/app/content/appointment/new", PORTAL_ACCESS_MANAGER, 0,              \
-	 appointment_new_form, "appointment_new", "appointments.new_title",                  \
-	 appointment_new_inputs},                                                            \
+	 appointment_new_form, "appointment_new", "appointments.new_title"},                 \
 	{"POST", "/appointments", "/app/content/appointment/new", PORTAL_ACCESS_MANAGER, 0, \
 	 appointment_create, "appointment_new", "appointments.new_title",                    \
 	 appointment_create_inputs, appointment_new_form},                                   \
@@ -49,8 +46,7 @@ extern const struct portal_input appointment_calendar_inputs[];
 	{"PATCH", "/appointments/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, appointment_update, \
 	 NULL, NULL, appointment_patch_inputs},                                              \
 	{"GET", NULL, "/app/content/appointments/{id}", PORTAL_ACCESS_MANAGER, 0,            \
-	 appointment_edit_form, "appointment_edit", "appointments.edit_title",               \
-	 appointment_edit_page_inputs},                                                      \
+	 appointment_edit_form, "appointment_edit", "appointments.edit_title"},              \
 	{"POST", NULL, "/app/content/appointments/{id}", PORTAL_ACCESS_MANAGER, 0,           \
 	 appointment_update, "appointment_edit", "appointments.edit_title",                  \
 	 appointment_edit_inputs, appointment_edit_form},                                    \

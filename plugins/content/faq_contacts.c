@@ -10,10 +10,10 @@
 
 #include <portal/input.h>
 #include <portal/list.h>
+#include <portal/picker.h>
 #include <portal/text.h>
 
 #include "faq_contacts.h"
-#include "forms.h"
 
 /* The home shows at most this many entries per section. */
 #define HOME_MAX 200
@@ -69,44 +69,15 @@ const struct portal_input contacts_update_inputs[] = {
 };
 /* The list: one property's entries; the page's notice after a change. */
 static const char *const notices[] = {"created", "updated", "deleted", NULL};
-/* clang-format off */
-#define LIST_QUERY                                                                     \
-	{"property_id", PORTAL_IN_ID, PORTAL_IN_QUERY},                                \
-	    {"saved", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = notices}
-/* clang-format on */
 const struct portal_input faq_contacts_list_inputs[] = {
-    LIST_QUERY,
+    {"property_id", PORTAL_IN_ID, PORTAL_IN_QUERY},
+    {"saved", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = notices},
     {0},
 };
-/* The page's query after a search of a form's picker without script
- * (forms.h): the fields of that form as typed before it, to be shown again. */
-/* clang-format off */
-#define TYPED(name, max) {name, PORTAL_IN_STRING, PORTAL_IN_QUERY, 0, max}
-#define TYPED_LINES(name, max)                                                         \
-	{name, PORTAL_IN_STRING, PORTAL_IN_QUERY | PORTAL_IN_MULTILINE, 0, max}
-/* clang-format on */
-static const char *const faq_typed[] = {"question", "answer", "position", NULL};
-static const char *const contact_typed[] = {"name", "role",     "phone", "email",
-                                            "note", "position", NULL};
-const struct portal_input faq_page_inputs[] = {
-    LIST_QUERY,
-    CONTENT_PICKER_INPUTS,
-    TYPED("question", 300),
-    TYPED_LINES("answer", 5000),
-    TYPED("position", 20),
-    {0},
-};
-const struct portal_input contacts_page_inputs[] = {
-    LIST_QUERY,
-    CONTENT_PICKER_INPUTS,
-    TYPED("name", 200),
-    TYPED("role", 200),
-    TYPED("phone", 50),
-    TYPED("email", 254),
-    TYPED_LINES("note", 1000),
-    TYPED("position", 20),
-    {0},
-};
+/* The fields of an entry's edit form, filled from what is stored. */
+static const char *const faq_form_fields[] = {"question", "answer", "position", NULL};
+static const char *const contact_form_fields[] = {"name", "role",     "phone", "email",
+                                                  "note", "position", NULL};
 static const char *const directions[] = {"up", "down", NULL};
 const struct portal_input faq_contacts_move_inputs[] = {
     {"direction", PORTAL_IN_ENUM, PORTAL_IN_REQUIRED, .choices = directions},
@@ -123,9 +94,8 @@ struct kind {
 	/* The text fields: the first nfields of the create inputs. */
 	const struct portal_input *fields;
 	size_t nfields;
-	/* The fields of its forms, as a search of their picker shows them again
-	 * (NULL-terminated). */
-	const char *const *typed;
+	/* The fields of an entry's edit form (NULL-terminated). */
+	const char *const *form_fields;
 	/* What a field must also be beyond its input type (NULL: nothing): false
 	 * is a 422 on the field. */
 	bool (*valid)(const char *field, const char *value);
@@ -163,7 +133,7 @@ static const struct kind faq_kind = {
     FAQ_TARGETS_MESSAGE,
     faq_create_inputs,
     FAQ_NFIELDS,
-    faq_typed,
+    faq_form_fields,
     NULL,
     "INSERT INTO faq (org_id, all_properties, position, question, answer) VALUES (?, ?, ?, ?, ?)",
     "UPDATE faq SET all_properties = COALESCE(?, all_properties), position = COALESCE(?, position),"
@@ -179,7 +149,7 @@ static const struct kind contact_kind = {
     CONTACT_TARGETS_MESSAGE,
     contacts_create_inputs,
     CONTACT_NFIELDS,
-    contact_typed,
+    contact_form_fields,
     contact_valid,
     "INSERT INTO contacts (org_id, all_properties, position, name, role, phone, email, note)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -188,11 +158,6 @@ static const struct kind contact_kind = {
     " phone = COALESCE(?, phone), email = COALESCE(?, email), note = COALESCE(?, note)"
     " WHERE id = ? AND org_id = ?",
 };
-
-static bool is_manager(const struct portal_req *req)
-{
-	return req->caller.role == PORTAL_ROLE_MANAGER;
-}
 
 /* The SELECT of entries the caller may see, from fixed fragments only (the
  * kind's names are constants, never request data). Arguments in order: org_id;
@@ -204,12 +169,12 @@ static const char *select_sql(struct portal_req *req, const struct kind *k, bool
                               bool cursor, bool by_id, bool limit)
 {
 	const char *scope = "";
-	if (is_manager(req) && property)
+	if (portal_is_manager(req) && property)
 		scope = portal_sprintf(req->arena,
 		                       " AND (x.all_properties = 1 OR EXISTS (SELECT 1 FROM %s t"
 		                       " WHERE t.%s = x.id AND t.property_id = ?))",
 		                       k->targets, k->fk);
-	else if (!is_manager(req))
+	else if (!portal_is_manager(req))
 		scope =
 		    portal_sprintf(req->arena,
 		                   " AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = ?"
@@ -234,7 +199,7 @@ static const char *select_sql(struct portal_req *req, const struct kind *k, bool
 static int add_targets(struct portal_req *req, const struct kind *k, struct portal_value *rows)
 {
 	struct portal_arena *a = req->arena;
-	bool manager = is_manager(req);
+	bool manager = portal_is_manager(req);
 	struct portal_value *targets = NULL;
 	if (manager && pv_count(rows)) {
 		const char *sql = portal_sprintf(
@@ -287,7 +252,7 @@ static int load_item(struct portal_req *req, const struct kind *k, long long id,
 		return 500;
 	long long org_id = req->caller.org_id;
 	int status =
-	    is_manager(req)
+	    portal_is_manager(req)
 	        ? portal_db_one(req, sql, PORTAL_DB_ARGS(PDB_I(org_id), PDB_I(id)), out)
 	        : portal_db_one(
 	              req, sql,
@@ -301,91 +266,79 @@ static int load_item(struct portal_req *req, const struct kind *k, long long id,
 	return add_targets(req, k, rows);
 }
 
-/* Which of the page's forms was sent, if one was (*sent): its picker's
- * search, or its refused submission. *entry: the entry whose edit form it
- * is, 0 for the create form. */
-static bool form_sent(struct portal_req *req, const char *action, long long *entry)
+/* The fields of an entry's edit form as stored. */
+static struct portal_value *draft_stored(struct portal_req *req, const struct kind *k,
+                                         const struct portal_value *row)
 {
-	if (content_picker_searched(req, entry))
-		return true;
-	/* a write's path is its form's action: the page's, or /{id} below it */
-	size_t n = strlen(action);
-	*entry = portal_param_id(req, "id");
-	const char *own = *entry ? portal_sprintf(req->arena, "/%lld", *entry) : "";
-	return strcmp(req->method, "POST") == 0 && strncmp(req->path, action, n) == 0 && own &&
-	       strcmp(req->path + n, own) == 0;
+	struct portal_value *draft = pv_object(req->arena);
+	for (const char *const *f = k->form_fields; draft && *f; f++) {
+		struct portal_value *v = pv_get(row, *f);
+		if (v && pv_set(req->arena, draft, *f, v))
+			return NULL;
+	}
+	return draft;
 }
 
-/* An entry's edit form: its picker, its fields (draft: as stored, or as sent
- * when its form was) and whether it opens (when its form was sent). */
+/* An entry's edit form: its action (which keeps the page's cursor, so that
+ * the page shown again after a refusal or a search is this one), its picker
+ * (closed: a page holds many), its fields (draft: as stored, or as sent when
+ * its form was) and whether it opens (when its form was sent). */
 static int entry_form(struct portal_req *req, const struct kind *k, struct portal_value *row,
-                      bool sent, const char *action)
+                      const char *after)
 {
 	struct portal_arena *a = req->arena;
 	long long id = pv_get_int(row, "id", 0);
-	struct content_picker picker = {
+	const char *action = portal_sprintf(a, "/app/content/%s/%lld%s%s", k->name, id,
+	                                    after ? "?after=" : "", after ? after : "");
+	struct portal_picker picker = {
 	    .id = portal_sprintf(a, "%s-%lld-targets", k->name, id),
+	    .field = "property_ids",
 	    .legend = portal_sprintf(a, "%s.recipients", k->name),
 	    .action = action,
-	    .entry = id,
-	    .sent = sent,
-	    .stored_all = pv_truthy(pv_get(row, "all_properties")),
-	    .stored = pv_get(row, "properties"),
+	    .closed = true,
+	    .all = pv_truthy(pv_get(row, "all_properties")),
+	    .chosen = pv_get(row, "properties"),
 	};
-	if (!picker.id || !picker.legend)
+	if (!action || !picker.id || !picker.legend)
 		return 500;
-	int status = content_picker(req, row, &picker);
-	if (!status && sent)
-		return content_form_echo(req, row, "draft", k->typed) ||
-		               pv_set_bool(a, row, "editing", true)
-		           ? 500
-		           : 0;
-	struct portal_value *draft = pv_object(a);
-	if (status || !draft)
-		return status ? status : 500;
-	for (const char *const *f = k->typed; *f; f++) {
-		struct portal_value *v = pv_get(row, *f);
-		if (v && pv_set(a, draft, *f, v))
-			return 500;
-	}
-	return pv_set(a, row, "draft", draft) || pv_set_bool(a, row, "editing", false) ? 500 : 0;
+	bool sent = portal_form_sent(req, action);
+	struct portal_value *draft = sent ? req->body : draft_stored(req, k, row);
+	int status = portal_picker(req, row, &picker);
+	if (status)
+		return status;
+	return !draft || pv_set(a, row, "draft", draft) || pv_set_str(a, row, "action", action) ||
+	               pv_set_bool(a, row, "editing", sent)
+	           ? 500
+	           : 0;
 }
 
 /* The page's extras: each entry's edit form (entry_form), and the create
- * form's picker, with what was typed before its search. Each picker has its
- * own targets_id, and an entry sets every key so none falls through to the
- * create form's. */
+ * form's picker (the fields it sent, after a refusal or a search, are the
+ * core's form). */
 static int page_view(struct portal_req *req, const struct kind *k, struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
 	struct portal_value *items = pv_get(view, "items");
-	long long sent_entry;
-	const char *action = portal_sprintf(a, "/app/content/%s", k->name);
 	const char *after = portal_in_str(req, "after");
-	if (!action)
-		return 500;
-	bool sent = form_sent(req, action, &sent_entry);
 	pv_foreach(m, items) {
 		struct portal_value *row = m->value;
-		int status =
-		    entry_form(req, k, row, sent && sent_entry == pv_get_int(row, "id", 0), action);
+		int status = entry_form(req, k, row, after);
 		if (status)
 			return status;
 		if (pv_set_bool(a, row, "first", m->value == pv_first(items)) ||
 		    pv_set_bool(a, row, "last", m->next == NULL))
 			return 500;
 	}
-	struct content_picker picker = {
+	struct portal_picker picker = {
 	    .id = portal_sprintf(a, "%s-targets", k->name),
+	    .field = "property_ids",
 	    .legend = portal_sprintf(a, "%s.recipients", k->name),
-	    .action = action,
+	    .action = portal_sprintf(a, "/app/content/%s", k->name),
 	    .required = true,
-	    .sent = sent && sent_entry == 0,
 	};
-	long long searched;
-	int status = !picker.id || !picker.legend ? 500 : content_picker(req, view, &picker);
-	if (!status && content_picker_searched(req, &searched) && searched == 0)
-		status = content_form_echo(req, view, "form", k->typed);
+	int status = !picker.id || !picker.legend || !picker.action
+	                 ? 500
+	                 : portal_picker(req, view, &picker);
 	if (status)
 		return status;
 	/* Only known notices (an enum): the query names a locale key, never free text. */
@@ -394,7 +347,6 @@ static int page_view(struct portal_req *req, const struct kind *k, struct portal
 	const char *next = pv_get_str(view, "next");
 	if (pv_set_bool(a, view, "any", pv_count(items) > 0) ||
 	    pv_set_str(a, view, "notice", notice ? portal_t(req, notice) : "") ||
-	    pv_set_str(a, view, "page_after", after ? after : "") ||
 	    pv_set_str(a, view, "next_url",
 	               next ? portal_sprintf(a, "/app/content/%s?after=%s", k->name, next) : ""))
 		return 500;
@@ -444,7 +396,7 @@ static int item_list(struct portal_req *req, const struct kind *k, struct portal
 	struct portal_db_arg args[8];
 	size_t n = 0;
 	args[n++] = PDB_I(req->caller.org_id);
-	if (!is_manager(req))
+	if (!portal_is_manager(req))
 		args[n++] = PDB_I(req->caller.user_id);
 	if (property_id)
 		args[n++] = PDB_I(property_id);

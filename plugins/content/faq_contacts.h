@@ -29,8 +29,6 @@ extern const struct portal_input faq_update_inputs[];
 extern const struct portal_input contacts_create_inputs[];
 extern const struct portal_input contacts_update_inputs[];
 extern const struct portal_input faq_contacts_list_inputs[];
-extern const struct portal_input faq_page_inputs[];
-extern const struct portal_input contacts_page_inputs[];
 extern const struct portal_input faq_contacts_move_inputs[];
 
 /* The API serves residents too (reading); the pages are the managers'. A page's
@@ -41,7 +39,7 @@ extern const struct portal_input faq_contacts_move_inputs[];
 	{"GET", "/faq", NULL, PORTAL_ACCESS_SIGNED_IN, 0, faq_list, NULL, NULL,                    \
 	 faq_contacts_list_inputs},                                                                \
 	{"GET", NULL, "/app/content/faq", PORTAL_ACCESS_MANAGER, 0, faq_list, "faq", "faq.title",  \
-	 faq_page_inputs},                                                                         \
+	 faq_contacts_list_inputs},                                                                \
 	{"POST", "/faq", "/app/content/faq", PORTAL_ACCESS_MANAGER, 0, faq_create, "faq",          \
 	 "faq.title", faq_create_inputs, faq_list},                                                \
 	{"PATCH", "/faq/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, faq_update, NULL, NULL,             \
@@ -56,7 +54,7 @@ extern const struct portal_input faq_contacts_move_inputs[];
 	{"GET", "/contacts", NULL, PORTAL_ACCESS_SIGNED_IN, 0, contacts_list, NULL, NULL,          \
 	 faq_contacts_list_inputs},                                                                \
 	{"GET", NULL, "/app/content/contacts", PORTAL_ACCESS_MANAGER, 0, contacts_list,            \
-	 "contacts", "contacts.title", contacts_page_inputs},                                      \
+	 "contacts", "contacts.title", faq_contacts_list_inputs},                                  \
 	{"POST", "/contacts", "/app/content/contacts", PORTAL_ACCESS_MANAGER, 0, contacts_create,  \
 	 "contacts", "contacts.title", contacts_create_inputs, contacts_list},                     \
 	{"PATCH", "/contacts/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, contacts_update, NULL, NULL,   \

@@ -29,6 +29,9 @@ int documents_ack(struct portal_req *req, struct portal_value *view)
 		                       PORTAL_DB_ARGS(PDB_I(id), PDB_I(uid)), &row);
 	if (status)
 		return status;
+	if (!req->is_api) /* the page's form: back to the list, at the document */
+		return portal_redirect(
+		    req, portal_sprintf(req->arena, "/portal/documents#document-%lld", id));
 	*view = *row;
 	return 200;
 }

@@ -29,7 +29,7 @@ const struct portal_input documents_update_inputs[] = {
  * inline; never cached on the way. Whoever may not see it: 404. */
 int documents_download(struct portal_req *req, struct portal_value *view)
 {
-	bool manager = documents_manager(req);
+	bool manager = portal_is_manager(req);
 	long long version = portal_in_int(req, "version", 0);
 	struct portal_value *f;
 	if (version && !manager)

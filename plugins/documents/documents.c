@@ -49,6 +49,32 @@ static const struct portal_route routes[] = {
      "documents.title", documents_page_replace_inputs},
     {"GET", NULL, "/app/documents/{id}/acks", MANAGER, 0, documents_acks_page, "acks",
      "documents.acks_title", documents_acks_page_inputs},
+    /* the resident's pages (portal.c) */
+    {"GET", NULL, "/portal/documents", PORTAL_ACCESS_RESIDENT, 0, documents_portal_page,
+     "portal_documents", "documents.title"},
+    {"POST", NULL, "/portal/documents/{id}/ack", PORTAL_ACCESS_RESIDENT, 0, documents_ack,
+     "portal_documents", "documents.title", NULL, documents_portal_page},
+    {0},
+};
+
+static const struct portal_nav nav[] = {
+    {"portal", "documents.nav", "/portal/documents", 40},
+    {0},
+};
+
+/* Per person (group, unit, tenancy, acknowledgements): never shared. */
+static const struct portal_home_section home[] = {
+    {"home_documents", documents_home, 0},
+    {0},
+};
+
+static const struct portal_job jobs[] = {
+    {"digest", "daily @digest_time", documents_digest},
+    {0},
+};
+
+static const struct portal_notification notifications[] = {
+    {"documents", "documents.notify", "documents.notify_hint"},
     {0},
 };
 
@@ -57,6 +83,8 @@ static const struct portal_route routes[] = {
  * upload besides). */
 static const struct portal_setting settings[] = {
     {"max_file_mib", "50", 1, 1024},
+    /* when the daily digest goes out, in the deployment's time_zone */
+    {"digest_time", "07:00", 0, 0, documents_time_refused},
     {0},
 };
 
@@ -93,6 +121,10 @@ const struct portal_plugin portal_plugin_v1 = {
     .version = "0.1.0",
     .description = "Documents per property, shared by group and unit, bound to the tenancy",
     .routes = routes,
+    .nav = nav,
+    .home = home,
+    .jobs = jobs,
+    .notifications = notifications,
     .settings = settings,
     .init = documents_init,
     .fini = documents_fini,

@@ -23,6 +23,17 @@ extern const char *const documents_categories[];
 	" OR (d.audience = 'tenants' AND m.resident_group = 'tenant'))"                         \
 	" AND (d.unit_id IS NULL OR (m.unit_id = d.unit_id AND m.unit_since <= d.shared_at)))"
 
+/* What the next digest says of document d to member m, with r their
+ * document_digest row (LEFT JOIN): 'new' when no digest covered it and it was
+ * shared after they joined (joining brings no old papers), 'changed' when a
+ * version after the one covered (uploaded after they joined) asked to notify;
+ * NULL when nothing. */
+#define DOCUMENTS_PENDING                                                               \
+	" (CASE WHEN r.user_id IS NULL AND d.shared_at > m.joined_at THEN 'new'"        \
+	" WHEN EXISTS (SELECT 1 FROM document_files fv WHERE fv.document_id = d.id"     \
+	" AND fv.notify = 1 AND fv.version > 1 AND fv.version > COALESCE(r.version, 0)" \
+	" AND fv.uploaded_at >= m.joined_at) THEN 'changed' END)"
+
 /* The columns of a document as the API shows it (documents_item), from d
  * (documents), f (its current document_files row) and un (its unit). */
 #define DOCUMENTS_COLUMNS                                                                  \
@@ -47,7 +58,6 @@ int documents_item(struct portal_req *req, struct portal_value *row);
 int documents_unit_set(struct portal_req *req, struct portal_value *row);
 int documents_load(struct portal_req *req, const long long *ids, size_t count,
                    struct portal_value **items);
-bool documents_manager(const struct portal_req *req);
 
 /* store.c: files as the documents keep them */
 const char *documents_type_of(struct portal_req *req, const struct portal_upload *up);
@@ -101,5 +111,16 @@ int documents_page_upload(struct portal_req *req, struct portal_value *view);
 int documents_page_delete(struct portal_req *req, struct portal_value *view);
 int documents_page_replace(struct portal_req *req, struct portal_value *view);
 int documents_acks_page(struct portal_req *req, struct portal_value *view);
+/* portal.c: the resident's documents page, its acknowledgement form, the
+ * home section (also in the manager's preview, as a plain resident) */
+int documents_portal_page(struct portal_req *req, struct portal_value *view);
+int documents_home(struct portal_req *req, const long long *property_ids, size_t count,
+                   struct portal_value *view);
+const char *documents_size_text(struct portal_req *req, long long bytes);
+const char *documents_type_text(struct portal_req *req, const char *content_type);
+
+/* digest.c: the daily digest job, and the check of its time setting */
+int documents_digest(struct portal_req *req);
+const char *documents_time_refused(const char *value);
 
 #endif

@@ -72,7 +72,7 @@ int documents_list_of(struct portal_req *req, struct portal_value *view, long lo
 	if (status)
 		return status;
 	struct portal_value *rows, *items;
-	if (documents_manager(req))
+	if (portal_is_manager(req))
 		status = portal_db_query(
 		    req, manager_sql,
 		    PORTAL_DB_ARGS(PDB_S(category), PDB_S(category), PDB_I(page.after),

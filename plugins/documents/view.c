@@ -3,11 +3,6 @@
 
 #include "documents.h"
 
-bool documents_manager(const struct portal_req *req)
-{
-	return req->caller.role == PORTAL_ROLE_MANAGER;
-}
-
 /* unit: {id, name} or null. A unit deleted since keeps its id for managers
  * (its name is then null): the document stays bound to it, seen by nobody. */
 int documents_unit_set(struct portal_req *req, struct portal_value *row)
@@ -27,7 +22,7 @@ int documents_unit_set(struct portal_req *req, struct portal_value *row)
 static int acks_set(struct portal_req *req, struct portal_value *row)
 {
 	struct portal_arena *a = req->arena;
-	if (!documents_manager(req))
+	if (!portal_is_manager(req))
 		return pv_get(row, "acknowledged_at")
 		           ? 0
 		           : pv_set(a, row, "acknowledged_at", pv_null(a));

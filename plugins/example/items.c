@@ -9,6 +9,7 @@
 #include <portal/datetime.h>
 #include <portal/list.h>
 #include <portal/mail.h>
+#include <portal/picker.h>
 
 #include "example.h"
 
@@ -66,14 +67,19 @@ static int item_finish(struct portal_req *req, struct portal_value *item)
 	                  due ? portal_time_text_of(req, due, PORTAL_TIME_DATE) : NULL);
 }
 
-/* The caller's organisation's properties, for the form's checkboxes. */
-static int property_choices(struct portal_req *req, struct portal_value *view)
+/* The form's choice of properties: core's picker (portal/picker.h), which
+ * holds a few of them however many the organisation has, finds the others
+ * by a search, and after a refused form or its search shows what was sent. */
+static int properties_picker(struct portal_req *req, struct portal_value *view)
 {
-	struct portal_value *rows;
-	int status = portal_db_query(
-	    req, "SELECT id, name FROM properties WHERE org_id = ? ORDER BY name, id",
-	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), &rows);
-	return status ? status : pv_set(req->arena, view, "properties", rows);
+	struct portal_picker picker = {
+	    .id = "example-properties",
+	    .field = "property_ids",
+	    .legend = "example.properties",
+	    .action = "/app/example",
+	    .required = true,
+	};
+	return portal_picker(req, view, &picker);
 }
 
 /* GET /api/v1/example/items and the page /app/example: newest first, in
@@ -104,8 +110,9 @@ int example_items_list(struct portal_req *req, struct portal_value *view)
 	}
 	if ((status = portal_list_view(req, view, rows, page.limit, NULL)))
 		return status;
-	/* The page also shows the form for a new item. */
-	return req->is_api || !(status = property_choices(req, view)) ? 200 : status;
+	/* The page also shows the form for a new item; it is also the form
+	 * handler that shows the form again (refused, or its picker's search). */
+	return req->is_api || !(status = properties_picker(req, view)) ? 200 : status;
 }
 
 /* One item of the caller's organisation, or 404. */

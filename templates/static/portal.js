@@ -37,16 +37,17 @@
 	}
 })();
 
-/* content: the property picker of every content form (its templates'
- * targets.html, forms.h). Without this script it is checkboxes: the chosen
- * properties ticked, the matches of a search that its button asks the page
+/* The property picker of plugins' forms (templates/picker.html,
+ * portal/picker.h). Without this script it is checkboxes: the chosen
+ * properties ticked, the matches of a search that its button posts the form
  * for. Here the search asks GET /api/v1/properties as one types (the same
  * search integrators use), the chosen properties become chips with a
  * "remove" button that names the property, and the boxes of the matches add
- * and remove chips. The chips hold what the form sends (property_ids); the
- * boxes send nothing themselves. The status line (role="status") says what a
- * search found and what was added or removed. The texts stand once a page,
- * on [data-picker-texts] ({n} a count, {name} a name). */
+ * and remove chips. The chips hold what the form sends (the picker's
+ * data-picker-field); the boxes send nothing themselves. The status line
+ * (role="status") says what a search found and what was added or removed.
+ * The texts stand on the pickers that are not closed, [data-picker-texts]
+ * ({n} a count, {name} a name). */
 (function () {
 	var RESULTS = 20; /* as many as the page shows without script */
 	var PAUSE_MS = 200; /* after the last key, before asking */
@@ -79,8 +80,8 @@
 		return e;
 	}
 
-	/* A closed picker (an entry's on a list page: its button would ask the
-	 * page again) gets the search the open ones bring. */
+	/* A closed picker (an entry's on a list page: its button would post the
+	 * form to open it) gets the search the open ones bring. */
 	function openSearch(box, opener) {
 		var id = box.id;
 		var search = element("div", "field picker__search");
@@ -120,10 +121,11 @@
 		var none = box.querySelector(".picker__none");
 		var hint = box.querySelector(".picker__search .field__hint");
 		var button = box.querySelector(".picker__search button");
+		var fieldName = box.getAttribute("data-picker-field");
 		var chosen = {}; /* id: its chip */
 		var asked = 0; /* the latest search's number: older answers are dropped */
 		var timer = null;
-		if (!field || !chips || !results || !status || !none) {
+		if (!fieldName || !field || !chips || !results || !status || !none) {
 			return;
 		}
 
@@ -144,7 +146,7 @@
 				drop(id, true);
 			});
 			input.type = "hidden";
-			input.name = "property_ids";
+			input.name = fieldName;
 			input.value = id;
 			li.appendChild(element("span", "chip__name", name));
 			li.appendChild(remove);

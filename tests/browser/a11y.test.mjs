@@ -121,13 +121,20 @@ before(async () => {
     body: { name: 'Rauchmelder prüfen', note: 'Jährliche Wartung', property_ids: 'all' },
   }), 'example item')).item.id;
 
-  // A document that asks for acknowledgement (the managers' documents page).
+  // Documents: one to acknowledge, one with a long name, in two categories.
   const docs = new FormData();
-  docs.append('files', new Blob(['%PDF-1.4 Hausordnung']), 'Hausordnung 2027.pdf');
-  docs.append('category', 'Hausordnung');
-  docs.append('audience', 'residents');
-  docs.append('requires_ack', 'true');
-  ids.document = (await ok(manager.json(`/api/v1/properties/${linden.id}/documents`, { method: 'POST', body: docs, headers: { Origin: stack.base } }), 'document')).items[0].id;
+  for (const [name, title, category, ack] of [
+    ['Hausordnung.pdf', 'Hausordnung 2026', 'Hausordnung', 'true'],
+    ['Protokoll.pdf', 'Protokoll der Eigentümerversammlung zur Treppenhausrenovierungsfinanzierungsplanung', 'Protokoll', ''],
+  ]) {
+    docs.append('files', new Blob([`%PDF-1.4 ${title}`]), name);
+    docs.append('title', title);
+    docs.append('category', category);
+    docs.append('audience', 'residents');
+    docs.append('requires_ack', ack);
+  }
+  ids.documents = (await ok(manager.json(`/api/v1/properties/${linden.id}/documents`, { method: 'POST', body: docs, headers: { Origin: stack.base } }), 'documents')).items.map((d) => d.id);
+  ids.document = ids.documents[0]; // the one to acknowledge
 
   const colleague = `kollegin-${process.pid}@example.org`;
   await ok(manager.json('/api/v1/employees', { method: 'POST', body: { email: colleague, name: 'Karla Kollegin' } }), 'employee');
@@ -336,6 +343,13 @@ function pages() {
     ['calendar as a list', 'resident', `/portal/calendar?month=${MONTH}&view=list`, 200],
     ['calendar as a month', 'resident', `/portal/calendar?month=${MONTH}&view=month`, 200],
     ['settings', 'resident', '/portal/settings', 200],
+    ['documents', 'resident', '/portal/documents', 200],
+    ['documents, a refused acknowledgement', 'resident', async (page) => {
+      await open(page, '/portal/documents');
+      // the form of a document that asks for none: the page shows why
+      await page.locator('form.documents-ack').first().evaluate((f, id) => { f.action = `/portal/documents/${id}/ack`; }, ids.documents[1]);
+      return send(page, 'form.documents-ack');
+    }, 409],
     ['announcement', 'resident', `/portal/announcements/${ids.announcement}`, 200],
     ['a manager\'s page (not found for residents)', 'resident', '/app', 404],
     ['home while the sign-up waits', 'waiting', '/portal', 200],

@@ -140,3 +140,53 @@ for (const [size, viewport, { kept, find, removed, findRemoved }] of SIZES) {
     assert.equal(await other.getByText(title).count(), 0, 'not for the property removed');
   });
 }
+
+// Without script the picker is checkboxes and a search button that posts the
+// form to its own page (never a GET: the CSRF token must not go into a URL or
+// the history); the page comes back with the matches, what was typed and
+// chosen, and the form then publishes to what was ticked. At desktop size
+// and at 320 pixels, where nothing may scroll sideways.
+for (const [size, viewport, name] of [
+  ['desktop', { width: 1280, height: 800 }, 'Ulmenhof 9'],
+  ['320px', { width: 320, height: 640 }, 'Ulmenhof 11'],
+]) {
+  test(`without script (${size}): the search posts the form, keeps what was typed and never puts the token into a URL`, async () => {
+    const ulme = await property(name, 'Potsdam');
+    const title = `Hoffest ohne Skript (${size})`;
+    // The page's script never loads (axe, which the test injects, still runs).
+    const page = await newPage(browser, viewport);
+    await page.route('**/*.js', (route) => route.abort());
+    const urls = [];
+    page.on('request', (request) => urls.push(request.url()));
+    await signIn(page, manager.email, manager.password);
+    await page.goto(`${stack.base}/app/content/announcement/new`);
+    const token = await page.locator('input[name="csrf_token"]').first().inputValue();
+    const picker = page.getByRole('group', { name: 'Senden an' });
+    const matches = picker.getByRole('list', { name: 'Treffer' });
+    assert.equal(await matches.getByRole('checkbox').count(), 20);
+    await page.getByLabel('Titel').fill(title);
+    await picker.getByLabel('Liegenschaft suchen').fill(name.toLowerCase());
+    // The search button is the form's first: Enter in the search field
+    // searches as clicking it does.
+    const searchButton = picker.getByRole('button', { name: 'Suchen' });
+    await Promise.all([page.waitForNavigation(), size === 'desktop' ? searchButton.click() : picker.getByLabel('Liegenschaft suchen').press('Enter')]);
+    const url = new URL(page.url());
+    assert.equal(url.pathname, '/app/content/announcement/new');
+    assert.equal(url.search, '', 'nothing of the form in the URL');
+    assert.equal(await picker.getByRole('status').textContent(), '1 Liegenschaft gefunden.');
+    assert.equal(await page.getByLabel('Titel').inputValue(), title, 'what was typed stays');
+    assert.equal(await picker.getByLabel('Liegenschaft suchen').inputValue(), name.toLowerCase());
+    await noProblems(page, `the picker without script, after a search (${size})`);
+    assert.equal(await sidewaysScroll(page), 0, 'nothing scrolls sideways');
+    await screenshot(page, `announcement-new-noscript-${size}`);
+
+    await matches.getByRole('checkbox', { name: new RegExp(name) }).check();
+    await page.getByLabel('Text').fill('Am Samstag im Hof.');
+    await Promise.all([page.waitForURL(/\/app\/content\/announcements\/\d+/), page.getByRole('button', { name: 'Veröffentlichen' }).click()]);
+    const id = Number(/announcements\/(\d+)/.exec(page.url())[1]);
+    const made = (await manager.json(`/api/v1/announcements/${id}`)).body;
+    assert.deepEqual(made.properties.map((p) => p.id), [ulme.id], 'sent to the property ticked after the search');
+    assert.equal(made.title, title);
+    for (const u of urls) assert.ok(!u.includes(token) && !/csrf/i.test(u), u);
+  });
+}

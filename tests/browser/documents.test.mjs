@@ -1,13 +1,11 @@
-// A manager puts three papers in front of different residents on a phone
-// (390x844): two files dropped onto the documents page's drop zone and one
-// added from "another folder" through the file input, each with its own
-// category, audience and unit ("Auf alle anwenden" first, then changed per
-// file), the count of people each audience reaches shown live, a fourth file
-// taken out again. A file over the limit makes the server refuse the batch:
-// the error shows at that file, every file and setting stays, and without it
-// the batch goes up. The list then shows the three with their audiences.
-// Without script the same page uploads two files with one set of fields.
-// Screenshots documents-*.png go to tests/artifacts/.
+// A resident reads their documents on a phone (390x844): the home shows the
+// newest ones, the navigation leads to "Dokumente", where the document that
+// asks for it is on top with "Gelesen und zur Kenntnis genommen"; pressing it
+// (a plain form, here also with script off) records it and the document moves
+// to its category. An owner's paper is not there for a tenant. Nothing
+// scrolls sideways at 320 px; axe finds nothing. Screenshots
+// documents-phone.png and documents-phone-acknowledged.png go to
+// tests/artifacts/.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startStack } from '../integration/stack.mjs';
@@ -15,21 +13,29 @@ import { newManager, newProperty, newResident } from '../integration/client.mjs'
 import { accessibilityProblems, launchBrowser, newPage, screenshot, sidewaysScroll } from './browser.mjs';
 
 const PHONE = { width: 390, height: 844 };
-let stack, browser, manager, home, unit;
+let stack, browser, manager, tenant, ids;
 
 before(async () => {
   stack = await startStack({ plugins: 'invites content documents', env: { SESSION_BURST: '1000', SESSION_RATE: '1000r/s' } });
-  stack.setConf({ 'documents.max_file_mib': 1 });
-  await stack.reload();
   browser = await launchBrowser();
   manager = await newManager(stack, { name: 'Hausverwaltung Dokumente' });
-  home = (await newProperty(manager, 'Gartenhaus')).id;
-  unit = (await manager.json(`/api/v1/properties/${home}/units`, { method: 'POST', body: { name: 'WE 1' } })).body.id;
-  await newResident(stack, manager, [home], { group: 'owner' });
-  await newResident(stack, manager, [home], { group: 'resident' });
-  const tenant = await newResident(stack, manager, [home], { group: 'tenant' });
-  const res = await manager.json(`/api/v1/properties/${home}/residents/${tenant.id}`, { method: 'PATCH', body: { unit_id: unit } });
-  assert.equal(res.status, 200);
+  const house = (await newProperty(manager, 'Kastanienallee 8')).id;
+  tenant = await newResident(stack, manager, [house], { group: 'tenant' });
+  const form = new FormData();
+  for (const [name, title, category, audience, ack] of [
+    ['Hausordnung.pdf', 'Hausordnung 2026', 'Hausordnung', 'residents', 'true'],
+    ['Nebenkosten.pdf', 'Nebenkostenabrechnung 2025', 'Abrechnung', 'tenants', ''],
+    ['Protokoll.pdf', 'Protokoll der Eigentümerversammlung', 'Protokoll', 'owners', ''],
+  ]) {
+    form.append('files', new Blob([`%PDF-1.4 ${title}`]), name);
+    form.append('title', title);
+    form.append('category', category);
+    form.append('audience', audience);
+    form.append('requires_ack', ack);
+  }
+  const res = await manager.json(`/api/v1/properties/${house}/documents`, { method: 'POST', body: form, headers: { Origin: stack.base } });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  ids = res.body.items.map((d) => d.id);
 });
 after(async () => {
   await browser?.close();
@@ -38,7 +44,7 @@ after(async () => {
 
 async function signedIn(options = {}) {
   const page = await newPage(browser, { ...PHONE, ...options });
-  const [name, value] = manager.cookie.split('=');
+  const [name, value] = tenant.cookie.split('=');
   await page.context().addCookies([{ name, value, url: stack.base }]);
   return page;
 }
@@ -46,139 +52,56 @@ async function signedIn(options = {}) {
 async function noProblems(page, what) {
   const problems = await accessibilityProblems(page);
   assert.deepEqual(problems, [], `${what}:\n${problems.join('\n')}`);
-  assert.equal(await sidewaysScroll(page), 0, `${what}: scrolls sideways`);
 }
 
-// Drops files onto the drop zone as a drag from the desktop does.
-function dropFiles(page, files) {
-  return page.locator('[data-docs-drop]').evaluate((zone, list) => {
-    const transfer = new DataTransfer();
-    for (const f of list) transfer.items.add(new File([f.text], f.name, { type: f.type }));
-    zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
-    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
-  }, files);
-}
-
-const rows = (page) => page.locator('[data-docs-batch] > li');
-const row = (page, name) => rows(page).filter({ has: page.locator('legend', { hasText: name }) });
-
-test('phone: three files by drag and drop and the file input, each with its own audience; a refused batch keeps them', async () => {
+test('phone: from the home to the documents, acknowledged with the button', async () => {
   const page = await signedIn();
-  await page.goto(`${stack.base}/app/properties/${home}/documents`);
-  assert.ok(await page.getByText('Jede Person mit dem allgemeinen Einladungslink').isVisible(), 'the warning');
-  assert.equal(await page.locator('[data-docs-row]').isVisible(), false, 'the pattern row waits for files');
+  await page.goto(`${stack.base}/portal`);
+  const section = page.locator('section.home-documents');
+  await assert.doesNotReject(section.getByRole('heading', { name: 'Dokumente' }).waitFor());
+  assert.equal(await section.getByRole('link', { name: 'Hausordnung 2026' }).count(), 1);
+  assert.equal(await section.getByRole('link', { name: 'Nebenkostenabrechnung 2025' }).count(), 1);
+  assert.equal(await section.getByText('Protokoll der Eigentümerversammlung').count(), 0, 'an owners\' paper is not a tenant\'s');
 
-  await dropFiles(page, [
-    { name: 'Hausordnung.pdf', text: '%PDF-1.4 Hausordnung', type: 'application/pdf' },
-    { name: 'Protokoll Eigentümer.txt', text: 'Protokoll der Eigentümerversammlung', type: 'text/plain' },
-  ]);
-  // Another folder: the file input adds to the batch.
-  await page.locator('#docs-files').setInputFiles([
-    { name: 'Mietvertrag WE 1.txt', mimeType: 'text/plain', buffer: Buffer.from('Mietvertrag der WE 1') },
-    { name: 'Zu groß.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(1024 * 1024 + 10, 7) },
-  ]);
-  assert.equal(await rows(page).count(), 4);
-  assert.equal(await row(page, 'Hausordnung.pdf').getByLabel('Titel').inputValue(), 'Hausordnung');
-  assert.equal(await row(page, 'Mietvertrag WE 1.txt').getByLabel('Titel').inputValue(), 'Mietvertrag WE 1');
+  // the navigation (behind its menu button on a phone, when there is one)
+  const link = page.locator('nav a[href="/portal/documents"]').first();
+  if (!(await link.isVisible())) await page.locator('.site-header button[aria-expanded]').first().click();
+  await Promise.all([page.waitForURL(/\/portal\/documents$/), link.click()]);
+  assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Dokumente');
+  const open = page.locator('.documents-open');
+  assert.equal(await open.getByRole('link', { name: 'Hausordnung 2026' }).count(), 1, 'on top, to acknowledge');
+  assert.equal(await page.getByText('Protokoll der Eigentümerversammlung').count(), 0);
+  assert.match(await page.locator(`#document-${ids[1]}`).textContent(), /PDF, \d+ B/);
+  assert.match(await page.locator(`#document-${ids[1]}`).textContent(), /neu/);
+  await noProblems(page, 'documents on a phone');
+  await screenshot(page, 'documents-phone');
 
-  // The first row's settings for all, then each file its own.
-  const first = row(page, 'Hausordnung.pdf');
-  await first.getByLabel('Kategorie').selectOption('Hausordnung');
-  await first.getByLabel('Sichtbar für').selectOption('residents');
-  await first.getByRole('button', { name: 'Auf alle anwenden Hausordnung.pdf' }).click();
-  for (const name of ['Protokoll Eigentümer.txt', 'Mietvertrag WE 1.txt', 'Zu groß.bin']) {
-    assert.equal(await row(page, name).getByLabel('Sichtbar für').inputValue(), 'residents', name);
-    assert.equal(await row(page, name).getByLabel('Kategorie').inputValue(), 'Hausordnung', name);
-  }
-  await assertReach(first, 'Sichtbar für 3 Personen.');
-  const minutes = row(page, 'Protokoll Eigentümer.txt');
-  await minutes.getByLabel('Kategorie').selectOption('Protokoll');
-  await minutes.getByLabel('Sichtbar für').selectOption('owners');
-  await assertReach(minutes, 'Sichtbar für 1 Person.');
-  const contract = row(page, 'Mietvertrag WE 1.txt');
-  await contract.getByLabel('Kategorie').selectOption('Vertrag');
-  await contract.getByLabel('Sichtbar für').selectOption('tenants');
-  await contract.getByLabel('Einheit (optional)').selectOption({ label: 'WE 1' });
-  await contract.getByLabel('Kenntnisnahme erforderlich').check();
-  await assertReach(contract, 'Sichtbar für 1 Person.');
-  await noProblems(page, 'the batch');
-  await screenshot(page, 'documents-batch-phone');
+  // the download link answers the file
+  const download = await page.request.get(`${stack.base}/api/v1/documents/${ids[0]}/download`);
+  assert.equal(download.status(), 200);
 
-  // The file over the limit: the server refuses the whole batch.
-  const before = Number(stack.sql(`SELECT COUNT(*) FROM documents WHERE property_id = ${home}`).trim());
-  await page.getByRole('button', { name: 'Dokumente hochladen' }).click();
-  const alert = page.locator('form [role=alert]');
-  await alert.waitFor();
-  assert.match(await alert.textContent(), /größer als erlaubt/);
-  assert.equal(Number(stack.sql(`SELECT COUNT(*) FROM documents WHERE property_id = ${home}`).trim()), before, 'nothing stored');
-  assert.equal(await rows(page).count(), 4, 'every file stays');
-  assert.equal(await row(page, 'Zu groß.bin').locator('.field__error').count(), 1, 'the error at the file it is about');
-  assert.equal(await row(page, 'Hausordnung.pdf').locator('.field__error').count(), 0);
-  assert.equal(await contract.getByLabel('Sichtbar für').inputValue(), 'tenants', 'the settings stay');
-  assert.ok(await contract.getByLabel('Kenntnisnahme erforderlich').isChecked());
-  assert.equal(await page.locator('.docs-file__progress:visible').count(), 0, 'no bar once refused');
-  await noProblems(page, 'the refused batch');
-  await screenshot(page, 'documents-refused-phone');
+  const button = open.getByRole('button', { name: 'Gelesen und zur Kenntnis genommen' });
+  await button.focus();
+  await Promise.all([page.waitForURL(new RegExp(`/portal/documents#document-${ids[0]}$`)), page.keyboard.press('Enter')]);
+  assert.equal(await page.locator('.documents-open').count(), 0, 'nothing left to acknowledge');
+  assert.match(await page.locator(`#document-${ids[0]}`).textContent(), /Zur Kenntnis genommen am/);
+  await noProblems(page, 'documents after the acknowledgement');
+  await screenshot(page, 'documents-phone-acknowledged');
 
-  await row(page, 'Zu groß.bin').getByRole('button', { name: 'Entfernen Zu groß.bin' }).click();
-  assert.equal(await rows(page).count(), 3);
-  await Promise.all([
-    page.waitForURL((u) => u.searchParams.get('done') === 'uploaded'),
-    page.getByRole('button', { name: 'Dokumente hochladen' }).click(),
-  ]);
-  assert.ok(await page.getByText('Die Dokumente wurden hochgeladen.').isVisible());
-
-  const list = page.locator('#documents tbody tr');
-  assert.equal(await list.count(), 3);
-  // Each row's cells by their column (the phone shows the column's name before each).
-  const cells = (title) => list.filter({ has: page.getByRole('link', { name: title, exact: true }) })
-    .evaluate((tr) => Object.fromEntries([...tr.querySelectorAll('td[data-label]')].map((td) => [td.dataset.label, td.textContent.replace(/\s+/g, ' ').trim()])));
-  const pick = ({ Kategorie, 'Sichtbar für': audience, Einheit, Version, Kenntnisnahme }) => [Kategorie, audience, Einheit, Version, Kenntnisnahme];
-  assert.deepEqual(pick(await cells('Hausordnung')), ['Hausordnung', 'Alle Bewohner', '–', '1', '–']);
-  assert.deepEqual(pick(await cells('Protokoll Eigentümer')), ['Protokoll', 'Eigentümer', '–', '1', '–']);
-  assert.deepEqual(pick(await cells('Mietvertrag WE 1')), ['Vertrag', 'Mieter', 'WE 1', '1', '0 von 1 für Mietvertrag WE 1']);
-  await noProblems(page, 'the list');
-  await screenshot(page, 'documents-list-phone');
-
-  const items = (await manager.json(`/api/v1/properties/${home}/documents`)).body.items;
-  assert.deepEqual(items.map((d) => [d.title, d.category, d.audience, d.unit?.name ?? null, d.requires_ack]).sort(), [
-    ['Hausordnung', 'Hausordnung', 'residents', null, false],
-    ['Mietvertrag WE 1', 'Vertrag', 'tenants', 'WE 1', true],
-    ['Protokoll Eigentümer', 'Protokoll', 'owners', null, false],
-  ]);
+  await page.setViewportSize({ width: 320, height: 700 });
+  await page.goto(`${stack.base}/portal/documents`);
+  assert.equal(await sidewaysScroll(page), 0, 'nothing scrolls sideways at 320 px');
   await page.context().close();
 });
 
-// The row's line of how many people its audience reaches, once the API answered.
-async function assertReach(rowLocator, text) {
-  await rowLocator.locator('[data-docs-reach]', { hasText: text }).waitFor();
-}
-
-test('"Wer sieht es?" answers as the audience changes', async () => {
-  const page = await signedIn();
-  await page.goto(`${stack.base}/app/properties/${home}/documents`);
-  const check = page.locator('[data-docs-check]');
-  await check.getByLabel('Sichtbar für').selectOption('owners');
-  await page.locator('[data-docs-check-result]', { hasText: 'Sichtbar für 1 Person.' }).waitFor();
-  await check.getByLabel('Sichtbar für').selectOption('residents');
-  await page.locator('[data-docs-check-result]', { hasText: 'Sichtbar für 3 Personen.' }).waitFor();
-  await page.context().close();
-});
-
-test('without script: two files with one set of fields', async () => {
-  const page = await signedIn({ javaScriptEnabled: false });
-  await page.goto(`${stack.base}/app/properties/${home}/documents`);
-  await page.locator('#docs-files').setInputFiles([
-    { name: 'Aushang Keller.txt', mimeType: 'text/plain', buffer: Buffer.from('Keller räumen') },
-    { name: 'Aushang Hof.txt', mimeType: 'text/plain', buffer: Buffer.from('Hof fegen') },
-  ]);
-  await page.locator('#docs-category').selectOption('Aushang');
-  await page.locator('#docs-audience').selectOption('residents');
-  await Promise.all([
-    page.waitForURL((u) => u.searchParams.get('done') === 'uploaded'),
-    page.getByRole('button', { name: 'Dokumente hochladen' }).click(),
-  ]);
-  for (const title of ['Aushang Keller', 'Aushang Hof']) assert.ok(await page.getByRole('link', { name: title, exact: true }).isVisible(), title);
-  await screenshot(page, 'documents-noscript-phone');
+test('phone without script: the button still works', async () => {
+  const other = await newResident(stack, manager, [Number(stack.sql(`SELECT property_id FROM documents WHERE id = ${ids[0]}`).trim())]);
+  const page = await newPage(browser, { ...PHONE, javaScriptEnabled: false });
+  const [name, value] = other.cookie.split('=');
+  await page.context().addCookies([{ name, value, url: stack.base }]);
+  await page.goto(`${stack.base}/portal/documents`);
+  await Promise.all([page.waitForURL(/#document-/), page.getByRole('button', { name: 'Gelesen und zur Kenntnis genommen' }).click()]);
+  assert.equal(Number(stack.sql(`SELECT COUNT(*) FROM document_acks WHERE document_id = ${ids[0]} AND user_id = ${other.id}`).trim()), 1);
+  assert.equal(await page.locator('.documents-open').count(), 0);
   await page.context().close();
 });

@@ -59,6 +59,9 @@ static const struct portal_input inputs[] = {
     {"mails",     PORTAL_IN_NOTIFICATIONS, 0, 0, 0, NULL, NULL},
     {"size",      PORTAL_IN_INT,           PORTAL_IN_QUERY, 1, 100, NULL, NULL},
     {"q",         PORTAL_IN_STRING,        PORTAL_IN_QUERY, 0, 40, NULL, NULL},
+    {"titles",    PORTAL_IN_STRING,        PORTAL_IN_EACH, 0, 30, NULL, NULL},
+    {"units",     PORTAL_IN_ID,            PORTAL_IN_EACH, 0, 0, NULL, NULL},
+    {"acks",      PORTAL_IN_BOOL,          PORTAL_IN_EACH | PORTAL_IN_REQUIRED, 0, 0, NULL, NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 /* clang-format on */
@@ -147,16 +150,40 @@ static void check_text(const struct portal_input *in, const char *s)
 	}
 }
 
+static void check_value(const struct portal_req *req, const struct portal_input *in,
+                        const struct portal_value *v);
+
 /* What the check left for one member holds what its type promises. */
 static void check_member(const struct portal_req *req, const struct portal_input *in,
                          const struct portal_value *v)
 {
-	const char *s = pv_str(v);
+	if (in->flags & PORTAL_IN_EACH) {
+		/* A list of at most 1000 items, each typed, or null where it was
+		 * empty (never with REQUIRED). */
+		if (v->type != PV_LIST || pv_count(v) > IDS_MAX_DEFAULT ||
+		    portal_in_each(req, in->name) != v)
+			abort();
+		pv_foreach(m, v) {
+			if (m->value->type != PV_NULL)
+				check_value(req, in, m->value);
+			else if (in->flags & PORTAL_IN_REQUIRED)
+				abort();
+		}
+		return;
+	}
 	if (v->type == PV_NULL) {
 		if (!(in->flags & PORTAL_IN_NULLABLE))
 			abort();
 		return;
 	}
+	check_value(req, in, v);
+}
+
+/* A value that is not null holds what the type of in promises. */
+static void check_value(const struct portal_req *req, const struct portal_input *in,
+                        const struct portal_value *v)
+{
+	const char *s = pv_str(v);
 	switch (in->type) {
 	case PORTAL_IN_ID:
 		if (v->type != PV_INT || v->u.i <= 0)

@@ -4,6 +4,12 @@
 # tests/fuzz/seeds/NAME/. Prints "fuzz NAME: ok" or "fuzz NAME: FAILED" per
 # target and "N passed, N failed" last; exits non-zero when any target failed.
 # Crashes are kept as build/fuzz/NAME-crash-*, the output as build/fuzz/NAME.log.
+#
+# tests/fuzz/seeds/NAME holds hand-written seeds and what ten-minute runs found
+# (kept small with libFuzzer's -merge=1, so that each run starts where the
+# last long one ended): after a long run,
+#   build/fuzz/fuzz_NAME -merge=1 tests/fuzz/seeds/NAME build/fuzz/corpus-NAME
+# A crash found becomes a unit test of the parser it broke.
 
 cd "$(dirname "$0")/../.." || exit 1
 

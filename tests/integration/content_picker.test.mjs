@@ -1,19 +1,21 @@
-// The property picker of the content forms at scale (plugins/content/forms.c,
-// templates/targets.html): an organisation of 2,000 properties, made with
-// SQL. Every manager page of the content plugin stays under 100 KB of HTML,
-// since a page never lists all properties: at most 20 matches beside the
-// chosen ones. Without script the picker's search button asks its page again
-// (GET, the form's fields in the query): the page lists the matches as
-// checkboxes, keeps what was chosen (also from another organisation's ids:
-// none), keeps what was typed, and the form then publishes to what was
-// ticked. Edit pages show the stored targets as chips; on the FAQ and
-// contacts pages an entry's search opens that entry's form alone.
+// The property picker of the content forms at scale (core's picker,
+// portal/picker.h, templates/picker.html): an organisation of 10,000
+// properties, made with SQL. Every manager page (the content plugin's, the
+// example plugin's and all a manager reaches from the menu) stays under
+// 100 KB of HTML, since a page never lists all properties: at most 20
+// matches beside the chosen ones. Without script the picker's search button
+// posts its form to the form's own action (never a GET: the form's CSRF token
+// must not land in a URL), and the page comes back (200) with the matches as
+// checkboxes, what was chosen (another organisation's ids: none) and what was
+// typed, having written nothing; the form then publishes to what was ticked.
+// Edit pages show the stored targets as chips; on the FAQ and contacts pages
+// an entry's search opens that entry's form alone.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack } from './stack.mjs';
 import { newManager, newProperty } from './client.mjs';
 
-const COUNT = 2000;
+const COUNT = 10_000;
 const MAX_BYTES = 100_000;
 const RESULTS = 20;
 
@@ -31,13 +33,31 @@ async function submit(client, path, fields) {
   return { status: res.status, location: res.headers.get('location'), text: await res.text() };
 }
 
-// A GET of a page, as the picker's search button sends its form.
-async function page(client, path, fields = []) {
-  const query = new URLSearchParams(fields).toString();
-  const res = await client.fetch(query ? `${path}?${query}` : path);
+// A GET of a page.
+async function page(client, path) {
+  const res = await client.fetch(path);
   const text = await res.text();
   return { status: res.status, text, bytes: Buffer.byteLength(text) };
 }
+
+// The picker's search without script: its button posts the form as it is to
+// the form's action.
+async function search(client, path, fields = []) {
+  const res = await submit(client, path, [...fields, ['picker', 'search']]);
+  return { ...res, bytes: Buffer.byteLength(res.text) };
+}
+
+// No URL of the page holds the CSRF token, and no button sends its form as a
+// GET (which would put the token into the URL, and so into the history).
+function noTokenInUrls(html, token) {
+  assert.doesNotMatch(html, /formmethod="get"/i);
+  assert.doesNotMatch(html, /<form[^>]*method="get"[^>]*>(?:(?!<\/form>)[\s\S])*csrf_token/i);
+  for (const [, url] of html.matchAll(/(?:href|action|formaction|src)="([^"]*)"/g)) {
+    assert.doesNotMatch(url, /csrf/i, url);
+    assert.ok(!url.includes(token), url);
+  }
+}
+const count = (table) => Number(stack.sql(`SELECT COUNT(*) FROM ${table}`).trim());
 
 // The markup of the picker whose fieldset has this id.
 function picker(html, id) {
@@ -56,8 +76,10 @@ before(async () => {
   // Long names, as real ones are: the pages' size must not depend on them.
   stack.sql(`INSERT INTO properties (org_id, reference_id, name, street, zip, city, notes, created_at)
     SELECT ${org}, CONCAT('WE-', seq), CONCAT('Wohnanlage Lindenstraße ', seq, ', Haus A bis D'),
-      CONCAT('Lindenstraße ', seq), LPAD(10000 + seq, 5, '0'), IF(seq = 1500, 'Potsdam', 'Berlin-Charlottenburg'), '', UTC_TIMESTAMP()
+      CONCAT('Lindenstraße ', seq), '10115', IF(seq = 1500, 'Potsdam', 'Berlin-Charlottenburg'), '', UTC_TIMESTAMP()
     FROM seq_1_to_${COUNT}`);
+  // Rows made with SQL reach the search index as an operator's rebuild puts them there.
+  assert.equal(stack.portalctl('search', 'rebuild').status, 0);
   ids.kastanie = (await newProperty(m, 'Kastanienhof Übersee')).id;
   ids.foreign = (await newProperty(other, 'Fremdhaus Kastanienweg')).id;
   const some = stack.sql(`SELECT id FROM properties WHERE org_id = ${org} AND reference_id IN ('WE-7', 'WE-1500', 'WE-1999') ORDER BY id`).trim().split('\n').map(Number);
@@ -103,41 +125,103 @@ test(`every content page of a manager stays under ${MAX_BYTES} bytes with ${COUN
   assert.match(form.text, /Die ersten Liegenschaften nach Namen/, 'says that there are more');
 });
 
-test('without script the search lists the matches, keeps the chosen ones and what was typed', async () => {
+// The links of a page to other manager pages, decoded, without fragments.
+function links(html) {
+  const decode = (url) => url.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))).replace(/&#x([0-9a-f]+);/gi, (_, n) => String.fromCharCode(parseInt(n, 16))).replace(/&amp;/g, '&');
+  return [...html.matchAll(/href="(\/app[^"#]*)/g)].map((r) => decode(r[1]));
+}
+
+test(`every page a manager reaches from the menu stays under ${MAX_BYTES} bytes with ${COUNT} properties`, async () => {
+  // One page of each kind (ids and cursors alike), up to four links deep
+  // from the start page and from the example plugin's page.
+  const kind = (path) => {
+    const url = new URL(path, stack.base);
+    return `${url.pathname.replace(/\d+/g, 'N')}?${[...url.searchParams.keys()].sort().join('&')}`;
+  };
+  const seen = new Set();
+  let level = ['/app', '/app/example'];
+  let pages = 0;
+  for (let depth = 0; depth < 5 && level.length; depth++) {
+    const next = [];
+    for (const path of level) {
+      if (seen.has(kind(path))) continue;
+      seen.add(kind(path));
+      const res = await m.fetch(path);
+      const text = await res.text();
+      if (res.status !== 200 || !/^text\/html/.test(res.headers.get('content-type'))) continue;
+      pages += 1;
+      assert.ok(Buffer.byteLength(text) < MAX_BYTES, `${path}: ${Buffer.byteLength(text)} bytes`);
+      assert.ok(offered(text).length <= RESULTS * 2, `${path}: ${offered(text).length} properties offered`);
+      next.push(...links(text));
+    }
+    level = next;
+  }
+  assert.ok(pages >= 20, `${pages} pages`);
+  assert.ok(seen.has(kind('/app/properties')) && seen.has(kind('/app/content/faq')), [...seen].join(' '));
+  const example = await page(m, '/app/example');
+  assert.equal(offered(picker(example.text, 'example-properties')).length, RESULTS, 'the example lists the first 20');
+});
+
+test('without script the search posts the form: the matches, the chosen ones and what was typed come back, nothing is written', async () => {
   const path = '/app/content/announcement/new';
+  const form = await page(m, path);
+  noTokenInUrls(form.text, m.csrf);
+  assert.match(picker(form.text, 'target'), /<button type="submit"[^>]* name="picker" value="search" formaction="\/app\/content\/announcement\/new#target" formnovalidate>Suchen<\/button>/);
+  const announcements = count('announcements');
   // Found by a word of its name, whatever the case and the umlaut's spelling.
-  let res = await page(m, path, [['picker', '0'], ['property_q', 'übersee'], ['title', 'Hoffest <b>'], ['body', 'Am Samstag.']]);
+  let res = await search(m, path, [['picker_q', 'übersee'], ['title', 'Hoffest <b>'], ['body', 'Am Samstag.']]);
   assert.equal(res.status, 200);
   let found = picker(res.text, 'target');
   assert.deepEqual(offered(found), [ids.kastanie]);
   assert.match(found, /Kastanienhof Übersee/);
   assert.match(found, /1 Liegenschaft gefunden\./);
-  assert.match(found, /value="übersee"/, 'the search field keeps its text');
+  assert.match(found, /name="picker_q" value="übersee"/, 'the search field keeps its text');
   assert.deepEqual(ticked(found), [], 'nothing chosen yet');
   assert.match(res.text, /value="Hoffest &lt;b&gt;"/, 'the title typed before the search');
   assert.match(res.text, />Am Samstag\.<\/textarea>/);
   assert.doesNotMatch(res.text, /name="notify"[^>]*checked/, 'notify as sent: off');
+  assert.doesNotMatch(res.text, /role="alert"/, 'a search is no error');
   assert.doesNotMatch(found, /Fremdhaus/, 'never another organisation\'s');
+  noTokenInUrls(res.text, m.csrf);
+  // The same as the API finds, which the script asks.
+  const api = await m.json(`/api/v1/properties?q=${encodeURIComponent('übersee')}&limit=${RESULTS}`);
+  assert.deepEqual(api.body.items.map((p) => p.id), [ids.kastanie]);
 
   // The ticked match and one chosen before are kept as chips across the next
-  // search, which finds by street and city too.
-  res = await page(m, path, [['picker', '0'], ['property_q', 'Lindenstraße 1999'], ['property_ids', String(ids.kastanie)], ['property_ids', String(ids.p7)], ['property_ids', String(ids.foreign)], ['notify', 'true']]);
+  // search, which finds by street and city too. A search needs no title: it
+  // checks nothing and saves nothing.
+  res = await search(m, path, [['picker_q', 'Lindenstraße 1999'], ['property_ids', String(ids.kastanie)], ['property_ids', String(ids.p7)], ['property_ids', String(ids.foreign)], ['notify', 'true']]);
+  assert.equal(res.status, 200);
   found = picker(res.text, 'target');
   assert.deepEqual(ticked(found).sort(), [ids.kastanie, ids.p7].sort(), 'the chosen ones, without the foreign id');
   assert.deepEqual(offered(found), [ids.p1999]);
   assert.match(res.text, /name="notify" value="true" checked/);
-  res = await page(m, path, [['picker', '0'], ['property_q', 'potsdam'], ['property_ids', String(ids.kastanie)]]);
+  res = await search(m, path, [['picker_q', 'potsdam'], ['property_ids', String(ids.kastanie)]]);
   assert.deepEqual(offered(picker(res.text, 'target')), [ids.p1500], 'by city');
-  res = await page(m, path, [['picker', '0'], ['property_q', 'lindenstraße 19']]);
+  res = await search(m, path, [['picker_q', 'lindenstraße 19']]);
   found = picker(res.text, 'target');
   assert.equal(offered(found).length, RESULTS, 'at most 20 matches');
   assert.match(found, /20 Liegenschaften gefunden\. Es gibt weitere Treffer/);
-  res = await page(m, path, [['picker', '0'], ['property_q', 'gibt es nicht']]);
+  res = await search(m, path, [['picker_q', 'gibt es nicht']]);
   assert.match(picker(res.text, 'target'), /Keine Liegenschaft gefunden\./);
-  // "all" stays ticked; an unknown id is no property at all.
-  res = await page(m, path, [['picker', '0'], ['property_ids', 'all']]);
+  res = await search(m, path, [['picker_q', '%_\\ --']]);
+  assert.match(picker(res.text, 'target'), /Keine Liegenschaft gefunden\./, 'a search without words finds nothing, as the API');
+  // "all" stays ticked; what is no id is no property at all.
+  res = await search(m, path, [['property_ids', 'all']]);
   assert.match(picker(res.text, 'target'), /value="all" checked/);
-  assert.equal((await page(m, path, [['picker', '0'], ['property_ids', 'x']])).status, 422);
+  res = await search(m, path, [['property_ids', 'x'], ['property_ids', String(ids.p7)]]);
+  assert.equal(res.status, 200);
+  assert.deepEqual(ticked(picker(res.text, 'target')), [ids.p7]);
+  assert.equal(count('announcements'), announcements, 'no search wrote an announcement');
+  assert.equal(stack.mails().filter((mail) => mail.raw.includes('Hoffest')).length, 0, 'nor mailed anyone');
+  // Without its token the search is refused like any post.
+  const tokenless = await m.stack.fetch(path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: stack.base, Cookie: m.cookie },
+    body: new URLSearchParams([['picker', 'search'], ['picker_q', 'übersee']]).toString(),
+    redirect: 'manual',
+  });
+  assert.equal(tokenless.status, 403);
 
   // What was ticked is what the form publishes to.
   const sent = await submit(m, path, [['title', 'Hoffest'], ['body', 'Am Samstag.'], ['property_ids', String(ids.kastanie)], ['property_ids', String(ids.p1999)]]);
@@ -152,18 +236,25 @@ test('without script the search lists the matches, keeps the chosen ones and wha
   assert.deepEqual(ticked(picker(refused.text, 'target')), [ids.kastanie]);
 });
 
-test('edit pages show the stored targets as chips; their search replaces them with what was sent', async () => {
+test('edit pages show the stored targets as chips; their search replaces them with what was sent and changes nothing', async () => {
   const stored = [ids.p7, ids.p1500, ids.p1999].sort();
   const detail = `/app/content/announcements/${ids.announcement}`;
   let res = await page(m, detail);
   assert.deepEqual(ticked(picker(res.text, 'target')).sort(), stored);
   assert.match(res.text, /id="title"[^>]*value="Wasser"/);
-  res = await page(m, detail, [['picker', '0'], ['property_q', 'Kastanienhof'], ['property_ids', String(ids.p7)], ['title', 'Wasser neu']]);
+  noTokenInUrls(res.text, m.csrf);
+  res = await search(m, detail, [['picker_q', 'Kastanienhof'], ['property_ids', String(ids.p7)], ['title', 'Wasser neu'], ['body', 'Am Montag.']]);
+  assert.equal(res.status, 200);
   const found = picker(res.text, 'target');
   assert.deepEqual(ticked(found), [ids.p7]);
   assert.deepEqual(offered(found), [ids.kastanie]);
   assert.match(res.text, /id="title"[^>]*value="Wasser neu"/);
   assert.match(res.text, /<h1 id="announcement-title">Wasser<\/h1>/, 'the stored announcement itself is unchanged');
+  const kept = (await m.json(`/api/v1/announcements/${ids.announcement}`)).body;
+  assert.equal(kept.title, 'Wasser');
+  assert.deepEqual(kept.properties.map((p) => p.id).sort(), stored, 'its targets too');
+  // Another organisation's announcement is not found, searched or not.
+  assert.equal((await search(other, detail, [['picker_q', 'Kastanienhof']])).status, 404);
   // A refused edit shows what was sent, chips included.
   const refused = await submit(m, detail, [['title', 'Wasser anders'], ['body', ''], ['property_ids', String(ids.kastanie)]]);
   assert.equal(refused.status, 422);
@@ -173,38 +264,55 @@ test('edit pages show the stored targets as chips; their search replaces them wi
   const edit = `/app/content/appointments/${ids.appointment}`;
   res = await page(m, edit);
   assert.deepEqual(ticked(picker(res.text, 'appointment-targets')).sort(), stored);
-  res = await page(m, edit, [['picker', '0'], ['property_q', 'übersee'], ['title', 'Ablesung neu'], ['starts_at', '2027-03-01T10:00']]);
+  res = await search(m, edit, [['picker_q', 'übersee'], ['title', 'Ablesung neu'], ['starts_at', '2027-03-01T10:00'], ['renotify', 'true']]);
+  assert.equal(res.status, 200);
   assert.deepEqual(ticked(picker(res.text, 'appointment-targets')), [], 'all chips removed before the search');
   assert.deepEqual(offered(picker(res.text, 'appointment-targets')), [ids.kastanie]);
   assert.match(res.text, /value="Ablesung neu"/);
   assert.match(res.text, /value="2027-03-01T10:00"/);
+  assert.match(res.text, /name="renotify" value="true"[^>]*checked/);
+  const appointment = (await m.json(`/api/v1/appointments/${ids.appointment}`)).body;
+  assert.equal(appointment.title, 'Ablesung', 'the stored appointment is unchanged');
+  assert.equal(appointment.properties.length, 3);
 });
 
 for (const [kind, field] of [['faq', 'question'], ['contacts', 'name']]) {
-  test(`${kind}: an entry's search opens that entry's form alone, with its matches`, async () => {
+  test(`${kind}: an entry's search opens that entry's form alone, with its matches, and changes nothing`, async () => {
     const entry = ids[kind === 'faq' ? 'faq' : 'contacts'][3];
+    const action = `/app/content/${kind}/${entry}`;
     let res = await page(m, `/app/content/${kind}`);
     assert.equal((res.text.match(/<details class="content-edit" open>/g) || []).length, 0);
     const closed = picker(res.text, `${kind}-${entry}-targets`);
     assert.deepEqual(offered(closed), [], 'an entry lists no properties');
-    assert.doesNotMatch(closed, /name="property_q"/, 'nor a search until it is opened');
-    assert.match(closed, new RegExp(`name="picker" value="${entry}" formmethod="get"`));
+    assert.doesNotMatch(closed, /name="picker_q"/, 'nor a search until it is opened');
+    assert.match(closed, new RegExp(`name="picker" value="search" formaction="${action}#${kind}-${entry}-targets" formnovalidate`));
     assert.equal(offered(picker(res.text, `${kind}-targets`)).length, RESULTS, 'the new entry\'s picker lists the first');
+    noTokenInUrls(res.text, m.csrf);
     // Its button opens it: the first properties by name, and a search.
-    res = await page(m, `/app/content/${kind}`, [['picker', String(entry)], ['property_ids', String(ids.p7)]]);
+    res = await search(m, action, [['property_ids', String(ids.p7)]]);
+    assert.equal(res.status, 200);
     assert.equal(offered(picker(res.text, `${kind}-${entry}-targets`)).length, RESULTS);
-    assert.match(picker(res.text, `${kind}-${entry}-targets`), /name="property_q"/);
-    res = await page(m, `/app/content/${kind}`, [['picker', String(entry)], ['property_q', 'Kastanienhof'], ['property_ids', String(ids.p1500)], [field, 'Neu getippt']]);
+    assert.match(picker(res.text, `${kind}-${entry}-targets`), /name="picker_q"/);
+    res = await search(m, action, [['picker_q', 'Kastanienhof'], ['property_ids', String(ids.p1500)], [field, 'Neu getippt']]);
     assert.equal(res.status, 200);
     assert.equal((res.text.match(/<details class="content-edit" open>/g) || []).length, 1);
     const found = picker(res.text, `${kind}-${entry}-targets`);
     assert.deepEqual(offered(found), [ids.kastanie]);
     assert.deepEqual(ticked(found), [ids.p1500]);
-    assert.match(found, /formaction="\/app\/content\/[a-z]+#[a-z]+-\d+-targets"/);
     assert.match(res.text, /value="Neu getippt"/);
-    // The other entries keep what is stored.
+    // The other entries keep what is stored, and so does this one.
     assert.deepEqual(ticked(picker(res.text, `${kind}-${ids[kind][4]}-targets`)).sort(), [ids.p7, ids.p1500, ids.p1999].sort());
     assert.ok(res.bytes < MAX_BYTES, `${res.bytes} bytes`);
+    const stored = (await m.json(`/api/v1/${kind}`)).body.items.find((e) => e.id === entry);
+    assert.notEqual(stored[field], 'Neu getippt');
+    assert.equal(stored.properties.length, 3);
+    // The create form's search opens no entry.
+    res = await search(m, `/app/content/${kind}`, [['picker_q', 'Kastanienhof'], [field, 'Neu angelegt']]);
+    assert.equal(res.status, 200);
+    assert.equal((res.text.match(/<details class="content-edit" open>/g) || []).length, 0);
+    assert.deepEqual(offered(picker(res.text, `${kind}-targets`)), [ids.kastanie]);
+    assert.match(res.text, /value="Neu angelegt"/);
+    assert.equal((await m.json(`/api/v1/${kind}`)).body.items.filter((e) => e[field] === 'Neu angelegt').length, 0);
   });
 }
 
@@ -221,11 +329,13 @@ test('the FAQ page shows 20 entries with their forms, then a link to the next on
   assert.ok(next, 'a link to the next entries');
   const second = await page(m, next[1].replace(/&#61;/g, '='));
   assert.equal((second.text.match(/<li class="card content-item">/g) || []).length, 5);
-  // An entry's search there stays on that page (the form sends its cursor).
-  const after = /<input type="hidden" name="after" value="([^"]+)">/.exec(second.text);
-  assert.ok(after, 'the entries\' forms carry the page\'s cursor');
-  const last = Number([...second.text.matchAll(/action="\/app\/content\/faq\/(\d+)"/g)].pop()[1]);
-  const opened = await page(m, '/app/content/faq', [['after', after[1].replace(/&#61;/g, '=')], ['picker', String(last)], ['property_q', 'Kastanienhof']]);
+  // An entry's search there stays on that page: its form's action keeps the cursor.
+  const actions = [...second.text.matchAll(/<form method="post" action="(\/app\/content\/faq\/(\d+)\?after&#61;[^"]+)"/g)];
+  assert.equal(actions.length, 5, 'the entries\' forms carry the page\'s cursor');
+  const [, action, last] = actions.pop();
+  const opened = await search(m, action.replace(/&#61;/g, '='), [['picker_q', 'Kastanienhof']]);
+  assert.equal(opened.status, 200);
+  assert.equal((opened.text.match(/<li class="card content-item">/g) || []).length, 5, 'the second page again');
   assert.deepEqual(offered(picker(opened.text, `faq-${last}-targets`)), [ids.kastanie]);
   assert.equal((await m.json('/api/v1/faq')).body.items.length, 25, 'the API keeps its default of 50');
 });

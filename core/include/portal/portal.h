@@ -131,7 +131,9 @@ enum portal_job_flags {
 
 /* Work the jobs worker does on a schedule, one job at a time:
  *   "every 30s", "every 15m", "every 2h"  periods counted from the epoch;
- *   "daily 06:30"                        in the deployment's time_zone.
+ *   "daily 06:30"                        in the deployment's time_zone;
+ *   "daily @key"                         the time HH:MM of the plugin's setting
+ *                                        key (check it with a setting check).
  * Each period runs once, as soon as the jobs worker is free after it began (a
  * period missed while the portal was down runs when it is up again, once).
  * run gets a request without a caller, in a fresh arena, with the database

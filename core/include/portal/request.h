@@ -51,6 +51,15 @@ struct portal_req {
 	/* Fields may be appended in later ABI revisions, never reordered. */
 };
 
+/* Whether the caller is a manager of their organisation (an admin or not):
+ * what a route open to both roles asks to choose between the manager's view
+ * (the whole organisation) and a resident's (their properties). Access to a
+ * route itself is the router's (struct portal_route's access), not this. */
+static inline bool portal_is_manager(const struct portal_req *req)
+{
+	return req->caller.role == PORTAL_ROLE_MANAGER;
+}
+
 /* Path parameter {name}: an id (names "id" or ending in "_id") is a positive
  * integer, anything else a token. Return 0 / NULL when absent. */
 long long portal_param_id(const struct portal_req *req, const char *name);
@@ -90,6 +99,13 @@ int portal_respond_raw(struct portal_req *req, const char *content_type, const v
  * the running plugins, so a page links to another plugin's pages only when
  * they exist). */
 int portal_redirect(struct portal_req *req, const char *location);
+
+/* Whether the request is the post of the page form whose action is action
+ * (its query and fragment ignored): the form refused and shown again, or a
+ * search of its picker (portal/picker.h). Such a form shows what was sent
+ * (req->body) instead of what is stored; on a page of many forms, this one
+ * opens. */
+bool portal_form_sent(const struct portal_req *req, const char *action);
 
 /* The text of a locale key in the request's language (the key itself if unknown). */
 const char *portal_t(const struct portal_req *req, const char *key);

@@ -115,7 +115,7 @@ test('the residents\' home shows the open items of their properties; mail goes t
   assert.ok(mails[0].raw.includes('/portal/settings'), 'every mail to residents links to the settings');
 });
 
-test('the page: the form shows its checkboxes again around a refused input', async () => {
+test('the page: the form shows its picker again around a refused input', async () => {
   let res = await manager.fetch('/app/example');
   assert.equal(res.status, 200);
   let html = await res.text();
@@ -129,13 +129,44 @@ test('the page: the form shows its checkboxes again around a refused input', asy
   html = await res.text();
   assert.match(html, /role="alert"[^>]*>Bitte mindestens eine Ihrer Liegenschaften wählen\./);
   assert.match(html, /value="Ohne Liegenschaft"/, 'what was typed stays');
-  assert.match(html, new RegExp(`name="property_ids" value="${home}"> Lindenhof`), 'the checkboxes are back');
+  assert.match(html, new RegExp(`name="property_ids" value="${home}"> Lindenhof`), 'the picker is back');
   res = await manager.fetch('/app/example', {
     method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: stack.base },
     body: new URLSearchParams([['csrf_token', manager.csrf], ['name', 'Vom Formular'], ['property_ids', String(home)]]).toString(),
   });
   assert.equal(res.status, 303);
   assert.match(await (await manager.fetch('/app/example')).text(), /Vom Formular/);
+});
+
+// The form's picker (core's, portal/picker.h) without script: its search
+// button posts the form to the page, which comes back with the matches and
+// the form as sent, and saves nothing. The CSRF token never goes into a URL.
+test('the page: the picker\'s search posts the form, keeps what was chosen and saves nothing', async () => {
+  const post = (fields) => manager.fetch('/app/example', {
+    method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: stack.base },
+    body: new URLSearchParams([['csrf_token', manager.csrf], ...fields]).toString(),
+  });
+  const chosen = (html) => [...html.matchAll(/name="property_ids" value="(\d+)" checked/g)].map((r) => Number(r[1]));
+  const offered = (html) => [...html.matchAll(/name="property_ids" value="(\d+)">/g)].map((r) => Number(r[1]));
+  let html = await (await manager.fetch('/app/example')).text();
+  assert.match(html, /<button type="submit"[^>]* name="picker" value="search" formaction="\/app\/example#example-properties" formnovalidate>/);
+  for (const [, url] of html.matchAll(/(?:href|action|formaction)="([^"]*)"/g)) assert.ok(!url.includes(manager.csrf), url);
+  const items = (await manager.json('/api/v1/example/items')).body.items.length;
+  const foreign = (await newProperty(other, 'Zedernhof')).id;
+  const res = await post([['name', 'Nur gesucht'], ['picker', 'search'], ['picker_q', 'birken'],
+    ['property_ids', String(home)], ['property_ids', String(foreign)], ['notify', 'on']]);
+  assert.equal(res.status, 200);
+  html = await res.text();
+  assert.doesNotMatch(html, /role="alert"/, 'a search is no error');
+  assert.deepEqual(chosen(html), [home], 'what was chosen stays; another organisation\'s id finds nothing');
+  assert.deepEqual(offered(html), [elsewhere], 'the matches');
+  assert.match(html, /value="Nur gesucht"/, 'what was typed stays');
+  assert.match(html, /name="notify" value="on" checked/);
+  assert.equal((await manager.json('/api/v1/example/items')).body.items.length, items, 'nothing saved');
+  // A search for another organisation's property finds nothing.
+  html = await (await post([['picker', 'search'], ['picker_q', 'zedernhof']])).text();
+  assert.deepEqual(offered(html), []);
+  assert.match(html, /Keine Liegenschaft gefunden\./);
 });
 
 test('the job removes items done longer ago than example.keep_days; portalctl runs it by hand', async () => {
