@@ -193,6 +193,8 @@ int main(int argc, char **argv)
 	    photo_kind_of(buf, len < PHOTO_SNIFF_BYTES ? len : PHOTO_SNIFF_BYTES);
 	if (kind == PHOTO_NONE)
 		return PHOTO_EXIT_UNSUPPORTED;
+	/* orc would write code to a file and run it: neither is wanted here. */
+	setenv("VIPS_NOVECTOR", "1", 1);
 	if (VIPS_INIT(argv[0]))
 		return PHOTO_EXIT_INTERNAL;
 	/* One thread and no cache: the least memory, and nothing kept. */
