@@ -56,7 +56,7 @@ static void limit(int resource, rlim_t value)
 }
 
 /* In the child between fork and exec: only calls that are safe there. */
-static void run_program(const char *path, int in, int out)
+static void run_program(const char *path, char *const argv[], int in, int out)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (in < 0 || out < 0 || null < 0 || dup2(in, STDIN_FILENO) < 0 ||
@@ -75,7 +75,6 @@ static void run_program(const char *path, int in, int out)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	char *const argv[] = {(char *)PROGRAM, NULL};
 	/* No run-time code generation (orc writes it to a file, which it may not). */
 	char *const envp[] = {(char *)"VIPS_BLOCK_UNTRUSTED=1", (char *)"VIPS_NOVECTOR=1", NULL};
 	execve(path, argv, envp);
@@ -196,6 +195,10 @@ int portal_photo_clean(struct portal_req *req, const struct portal_upload *up,
 		return 415;
 	}
 	char *path = program_path(req);
+	char thumb_side[16];
+	snprintf(thumb_side, sizeof thumb_side, "%u", PORTAL_PHOTO_THUMB_SIDE);
+	char *const argv[] = {(char *)PROGRAM, (char *)portal_config(req, "photo_max_side"),
+	                      thumb_side, NULL};
 	int pipefd[2];
 	if (!path || pipe2(pipefd, O_CLOEXEC)) {
 		close(in);
@@ -204,7 +207,7 @@ int portal_photo_clean(struct portal_req *req, const struct portal_upload *up,
 	}
 	pid_t pid = fork();
 	if (pid == 0)
-		run_program(path, in, pipefd[1]);
+		run_program(path, argv, in, pipefd[1]);
 	close(pipefd[1]);
 	close(in);
 	if (pid < 0) {

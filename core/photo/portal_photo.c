@@ -114,7 +114,7 @@ static VipsImage *decode(const unsigned char *buf, size_t len, int max_side)
 	 * so that the profile itself can go. */
 	if (vips_thumbnail_buffer((void *)buf, len, &img, max_side, "height", max_side, "size",
 	                          VIPS_SIZE_DOWN, "export_profile", "srgb", "option_string",
-	                          "[fail_on=warning]", NULL))
+	                          "[fail_on=truncated]", NULL))
 		exit(PHOTO_EXIT_CORRUPT);
 	VipsImage *mem = vips_image_copy_memory(img);
 	img = step(img, mem);

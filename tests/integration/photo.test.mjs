@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import { startStack, repo } from './stack.mjs';
 
@@ -141,6 +142,40 @@ test('other kinds of content are 415, corrupt files and pixel bombs 422, and not
   assert.deepEqual(storedNames(), before);
 });
 
+// A PNG of width x height pixels of noise (RGB), as a camera's photo is
+// noise to a compressor: decoding it takes width * height * 3 bytes at least.
+function noisePng(width, height, next) {
+  const raw = Buffer.alloc((width * 3 + 1) * height);
+  for (let i = 0; i < raw.length; i += 4) raw.writeUInt32LE(next(), Math.min(i, raw.length - 4));
+  for (let y = 0; y < height; y++) raw[y * (width * 3 + 1)] = 0; // filter: none
+  const chunk = (type, data) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length);
+    head.write(type, 4, 'latin1');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])));
+    return Buffer.concat([head, data, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw, { level: 1 })), chunk('IEND', Buffer.alloc(0))]);
+}
+
+const rssKiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+
+test('a photo of 6 megapixels is decoded outside the worker, which stays under 8 MiB', async () => {
+  const png = noisePng(3000, 2000, random(0xc0ffee));
+  const { status, body } = await upload(png, 'noise.png', 'image/png');
+  assert.equal(status, 200, JSON.stringify(body));
+  assert.deepEqual([body.photo.content_type, body.photo.width, body.photo.height], ['image/jpeg', 2560, 1707]);
+  // Its pixels alone are 18 MB: had the worker decoded them, they would show.
+  const rss = rssKiB(body.pid);
+  assert.ok(rss < 8 * 1024, `the worker's RSS is ${rss} KiB`);
+});
+
 // A small generator of the same numbers each run (xorshift32).
 function random(seed) {
   let x = seed;
@@ -175,4 +210,13 @@ test('random bytes and damaged photos never harm the worker: each is 200, 415 or
   const after = await (await stack.fetch('/api/v1/photo/pid')).json();
   assert.equal(after.pid, pid, 'the same worker still serves');
   assert.doesNotMatch(stack.log(), /photo: .*(exit code|malformed)/);
+});
+
+test('photo_max_side in portal.conf bounds the photo\'s longest side', async () => {
+  stack.setConf({ photo_max_side: 1000 });
+  await stack.reload();
+  const { status, body } = await upload(fixture('text-chunk.png'), 'plan.png', 'image/png');
+  assert.equal(status, 200, JSON.stringify(body));
+  assert.deepEqual([body.photo.width, body.photo.height], [1000, 333]);
+  assert.deepEqual([body.thumb.width, body.thumb.height], [320, 107]);
 });

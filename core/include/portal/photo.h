@@ -12,8 +12,10 @@
 extern "C" {
 #endif
 
-#define PORTAL_PHOTO_MAX_SIDE 2560u  /* the photo's longest side at most */
-#define PORTAL_PHOTO_THUMB_SIDE 320u /* the thumbnail's */
+/* The photo's longest side at most: photo_max_side in portal.conf, by default
+ * PORTAL_PHOTO_MAX_SIDE. The thumbnail's: PORTAL_PHOTO_THUMB_SIDE. */
+#define PORTAL_PHOTO_MAX_SIDE 2560u
+#define PORTAL_PHOTO_THUMB_SIDE 320u
 
 struct portal_req;
 struct portal_upload;
@@ -28,8 +30,8 @@ struct portal_photo {
 
 /* Cleans the upload: JPEG, PNG, WebP and HEIC/HEIF, told by their content
  * (never by the client's name or type). photo gets the image, at most
- * PORTAL_PHOTO_MAX_SIDE pixels on its longest side (never enlarged), thumb
- * the same at most PORTAL_PHOTO_THUMB_SIDE. Returns 0; 415 when the content
+ * photo_max_side pixels on its longest side (never enlarged), thumb the same
+ * at most PORTAL_PHOTO_THUMB_SIDE. Returns 0; 415 when the content
  * is none of those kinds (an SVG, a PDF, text named .jpg); 422 when it is
  * corrupt, truncated, too large (over 50 megapixels or a side over 20,000
  * pixels, refused by its header before any decoding) or the decoder failed;
