@@ -58,14 +58,20 @@ static void limit(int resource, rlim_t value)
 /* In the child between fork and exec: only calls that are safe there. */
 static void run_program(const char *path, char *const argv[], int in, int out)
 {
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (in < 0 || out < 0 || null < 0 || dup2(in, STDIN_FILENO) < 0 ||
-	    dup2(out, STDOUT_FILENO) < 0 || dup2(null, STDERR_FILENO) < 0)
-		_exit(PHOTO_EXIT_INTERNAL);
+	/* Moved above the standard ones first: one of them may be 0, 1 or 2. */
+	int fds[3] = {in, out, open("/dev/null", O_RDWR | O_CLOEXEC)};
+	for (int i = 0; i < 3; i++)
+		if (fds[i] < 0 || (fds[i] = fcntl(fds[i], F_DUPFD, 10)) < 0)
+			_exit(PHOTO_EXIT_INTERNAL);
+	for (int i = 0; i < 3; i++)
+		if (dup2(fds[i], i) < 0)
+			_exit(PHOTO_EXIT_INTERNAL);
 	/* Nothing of the worker's: its socket, its database connection. */
 	close_range(3, ~0u, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+#ifndef __SANITIZE_ADDRESS__ /* AddressSanitizer's shadow needs terabytes of addresses */
 	limit(RLIMIT_AS, MEMORY_LIMIT);
+#endif
 	limit(RLIMIT_CPU, CPU_SECONDS);
 	limit(RLIMIT_FSIZE, 0);
 	limit(RLIMIT_CORE, 0);
@@ -76,7 +82,11 @@ static void run_program(const char *path, char *const argv[], int in, int out)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* No run-time code generation (orc writes it to a file, which it may not). */
-	char *const envp[] = {(char *)"VIPS_BLOCK_UNTRUSTED=1", (char *)"VIPS_NOVECTOR=1", NULL};
+	char *const envp[] = {(char *)"VIPS_BLOCK_UNTRUSTED=1", (char *)"VIPS_NOVECTOR=1",
+#ifdef __SANITIZE_ADDRESS__ /* libvips and glib keep what they cache until exit */
+	                      (char *)"ASAN_OPTIONS=detect_leaks=0",
+#endif
+	                      NULL};
 	execve(path, argv, envp);
 	_exit(127);
 }
@@ -111,7 +121,8 @@ static int read_exact(int fd, void *buf, size_t len, long long deadline)
 	return 0;
 }
 
-/* One record of the program's output into the arena: 0 or -1. */
+/* One record of the program's output into the arena: 0, -1 when there is
+ * none (or a malformed one), 500 when the arena is full. */
 static int read_record(struct portal_req *req, int fd, long long deadline, size_t *budget,
                        struct portal_photo *photo)
 {
@@ -121,7 +132,9 @@ static int read_record(struct portal_req *req, int fd, long long deadline, size_
 	    !r.length || r.length > *budget || !r.width || !r.height)
 		return -1;
 	unsigned char *data = portal_alloc(req->arena, r.length);
-	if (!data || read_exact(fd, data, r.length, deadline))
+	if (!data)
+		return 500;
+	if (read_exact(fd, data, r.length, deadline))
 		return -1;
 	*budget -= r.length;
 	*photo = (struct portal_photo){
@@ -217,11 +230,16 @@ int portal_photo_clean(struct portal_req *req, const struct portal_upload *up,
 	}
 	long long deadline = now_ms() + WALL_MS;
 	size_t budget = MAX_OUTPUT;
-	bool complete = read_record(req, pipefd[0], deadline, &budget, photo) == 0 &&
-	                read_record(req, pipefd[0], deadline, &budget, thumb) == 0;
+	int got = read_record(req, pipefd[0], deadline, &budget, photo);
+	if (!got)
+		got = read_record(req, pipefd[0], deadline, &budget, thumb);
 	/* A program still writing after what it was asked for gets SIGPIPE. */
 	close(pipefd[0]);
 	bool killed = false;
 	int wstatus = wait_program(pid, deadline, &killed);
-	return status_of(wstatus, killed, complete);
+	if (got == 500) {
+		portal_log("photo: the request's memory is full");
+		return 500;
+	}
+	return status_of(wstatus, killed, got == 0);
 }
