@@ -87,7 +87,7 @@ $(BIN)/portalctl: $(OUT)/core/ctl/portalctl.o $(CTL_OBJS) $(CORE_LIB)
 
 # The program that decodes untrusted photos apart from the workers (core/photo):
 # the only one that links libvips.
-PHOTO_PKGS = vips
+PHOTO_PKGS = vips libseccomp
 $(OUT)/core/photo/portal_photo.o: CORE_CFLAGS += $(shell pkg-config --cflags $(PHOTO_PKGS) 2>/dev/null)
 $(BIN)/portal-photo: $(OUT)/core/photo/portal_photo.o
 	@mkdir -p $(dir $@)

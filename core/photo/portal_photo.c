@@ -4,6 +4,7 @@
  * runs it once per upload with limits on memory, time and files (photo.c),
  * so that a fault of a decoder never reaches the worker. */
 #include <errno.h>
+#include <seccomp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,73 @@
 /* The worker's request bodies are smaller than this. */
 #define PHOTO_MAX_INPUT ((size_t)64 << 20)
 #define JPEG_QUALITY 85
+
+/* Once libvips has loaded its modules, decoding needs no file, socket,
+ * program or other process: a decoder taken over by a crafted image can then
+ * neither read the portal's configuration, nor reach its database, nor
+ * signal or trace a worker (which runs as the same user). */
+static void confine(void)
+{
+	static const int denied[] = {
+	    SCMP_SYS(open),
+	    SCMP_SYS(openat),
+	    SCMP_SYS(openat2),
+	    SCMP_SYS(creat),
+	    SCMP_SYS(open_by_handle_at),
+	    SCMP_SYS(execve),
+	    SCMP_SYS(execveat),
+	    SCMP_SYS(socket),
+	    SCMP_SYS(socketpair),
+	    SCMP_SYS(connect),
+	    SCMP_SYS(bind),
+	    SCMP_SYS(listen),
+	    SCMP_SYS(accept),
+	    SCMP_SYS(accept4),
+	    SCMP_SYS(ptrace),
+	    SCMP_SYS(process_vm_readv),
+	    SCMP_SYS(process_vm_writev),
+	    SCMP_SYS(kill),
+	    SCMP_SYS(tkill),
+	    SCMP_SYS(pidfd_open),
+	    SCMP_SYS(pidfd_send_signal),
+	    SCMP_SYS(pidfd_getfd),
+	    SCMP_SYS(unlink),
+	    SCMP_SYS(unlinkat),
+	    SCMP_SYS(rename),
+	    SCMP_SYS(renameat),
+	    SCMP_SYS(renameat2),
+	    SCMP_SYS(link),
+	    SCMP_SYS(linkat),
+	    SCMP_SYS(symlink),
+	    SCMP_SYS(symlinkat),
+	    SCMP_SYS(mkdir),
+	    SCMP_SYS(mkdirat),
+	    SCMP_SYS(rmdir),
+	    SCMP_SYS(chmod),
+	    SCMP_SYS(fchmod),
+	    SCMP_SYS(fchmodat),
+	    SCMP_SYS(chown),
+	    SCMP_SYS(fchown),
+	    SCMP_SYS(lchown),
+	    SCMP_SYS(fchownat),
+	    SCMP_SYS(truncate),
+	    SCMP_SYS(io_uring_setup),
+	};
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	/* For the threads libvips started already too. */
+	bool failed = !ctx || seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0;
+	for (size_t i = 0; !failed && i < sizeof denied / sizeof denied[0]; i++)
+		failed = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), denied[i], 0) != 0;
+	/* abort() signals its own process, and only that may be signalled. */
+	if (!failed)
+		failed = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(tgkill), 1,
+		                          SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)getpid())) != 0;
+	if (!failed)
+		failed = seccomp_load(ctx) != 0;
+	seccomp_release(ctx);
+	if (failed)
+		exit(PHOTO_EXIT_INTERNAL);
+}
 
 /* Reads all of the standard input; exits when it is larger than PHOTO_MAX_INPUT. */
 static unsigned char *read_input(size_t *len)
@@ -203,6 +271,7 @@ int main(int argc, char **argv)
 	vips_cache_set_max_mem(0);
 	vips_cache_set_max_files(0);
 	vips_block_untrusted_set(TRUE);
+	confine();
 	check_header(buf, len, kind);
 	VipsImage *photo = bare(decode(buf, len, max_side));
 	g_free(buf);
