@@ -138,6 +138,7 @@ test('other kinds of content are 415, corrupt files and pixel bombs 422, and not
     const res = await upload(fixture(name), name);
     assert.equal(res.status, status, `${name}: ${JSON.stringify(res.body)}`);
     assert.equal(res.body.error.field, 'photo', name);
+    assert.equal(res.body.error.code, status === 415 ? 'unsupported_media_type' : 'validation', name);
   }
   assert.deepEqual(storedNames(), before);
 });

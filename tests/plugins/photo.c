@@ -35,8 +35,9 @@ static int photo_clean(struct portal_req *req, struct portal_value *view)
 	struct portal_photo photo, thumb;
 	int status = portal_photo_clean(req, up, &photo, &thumb);
 	if (status == 415 || status == 422)
-		return portal_fail(req, status, status == 415 ? "unsupported" : "validation",
-		                   "photo", "photo.invalid");
+		return portal_fail(req, status,
+		                   status == 415 ? "unsupported_media_type" : "validation", "photo",
+		                   "photo.invalid");
 	if (!status)
 		status = stored(req, view, "photo", &photo);
 	if (!status)
