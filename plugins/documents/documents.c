@@ -115,6 +115,14 @@ static void documents_fini(void *state)
 	free(st);
 }
 
+/* For export and erasure (portal/data.h). */
+static const struct portal_table tables[] = {
+    {"documents", .author = "uploaded_by"},
+    {"document_files", .file = "file", .file_name = "name", .author = "uploaded_by"},
+    {"document_acks", .parent = "documents", .parent_column = "document_id"},
+    {0},
+};
+
 const struct portal_plugin portal_plugin_v1 = {
     PORTAL_PLUGIN_V1,
     .name = "documents",
@@ -128,4 +136,5 @@ const struct portal_plugin portal_plugin_v1 = {
     .settings = settings,
     .init = documents_init,
     .fini = documents_fini,
+    .tables = tables,
 };
