@@ -23,7 +23,8 @@ static const char usage_text[] =
     "  search rebuild                            index every property for search again\n"
     "  backup --out DIR                          the database and the stored files, while serving\n"
     "  restore DIR [--force]                     a fresh deployment back to a backup\n"
-    "  export --org ID --out FILE.zip            everything of one organisation, CSV and files\n";
+    "  export --org ID --out FILE.zip            everything of one organisation, CSV and files\n"
+    "  resident erase EMAIL                      a resident's account and personal data\n";
 
 struct command {
 	const char *name;
@@ -34,7 +35,7 @@ static const struct command commands[] = {
     {"migrate", ctl_migrate}, {"plugins", ctl_plugins},   {"org", ctl_org},
     {"user", ctl_user},       {"throttle", ctl_throttle}, {"demo", ctl_demo},
     {"jobs", ctl_jobs},       {"search", ctl_search},     {"backup", ctl_backup},
-    {"restore", ctl_restore}, {"export", ctl_export},
+    {"restore", ctl_restore}, {"export", ctl_export},     {"resident", ctl_resident},
 };
 
 int ctl_fail(const char *fmt, ...)

@@ -119,7 +119,8 @@ static void documents_fini(void *state)
 static const struct portal_table tables[] = {
     {"documents", .author = "uploaded_by"},
     {"document_files", .file = "file", .file_name = "name", .author = "uploaded_by"},
-    {"document_acks", .parent = "documents", .parent_column = "document_id"},
+    /* An acknowledgement stays the manager's record when its resident is erased. */
+    {"document_acks", .parent = "documents", .parent_column = "document_id", .author = "user_id"},
     {0},
 };
 
