@@ -62,8 +62,17 @@ static int erase(struct erasure *e, const struct plugin_set *set)
 		return ctl_fail("the database cannot be reached (status %d)", status);
 	status = tables_each_decl(set, erase_declared, e);
 	if (!status) {
-		char like[300];
-		snprintf(like, sizeof like, "%%%s%%", e->email);
+		/* The address as a LIKE pattern: its _ and % stand for themselves. */
+		char like[600];
+		size_t n = 0;
+		like[n++] = '%';
+		for (const char *p = e->email; *p && n < sizeof like - 3; p++) {
+			if (*p == '_' || *p == '%' || *p == '\\')
+				like[n++] = '\\';
+			like[n++] = *p;
+		}
+		like[n++] = '%';
+		like[n] = '\0';
 		status = db_run(c->db, c->arena,
 		                "UPDATE outbox SET body_text = '', body_html = ''"
 		                " WHERE body_text LIKE ? OR body_html LIKE ?",

@@ -164,16 +164,22 @@ static int check_org(struct ctl *c, const char *text, long long *id)
 	return 0;
 }
 
+/* One transaction (InnoDB's repeatable read: one snapshot from its first
+ * read on), so that the tables agree with each other while the portal
+ * serves. It only reads: rolled back at the end. */
 static int export_all(struct export *x)
 {
 	struct portal_value *tables;
 	if (tables_all(x->c, &tables))
 		return ctl_fail("cannot read the list of tables");
+	if (db_begin(x->c->db))
+		return ctl_fail("the database cannot be reached");
 	int rc = 0;
 	pv_foreach(m, tables) {
 		if ((rc = export_table(x, pv_get_str(m->value, "name"))))
 			break;
 	}
+	db_rollback(x->c->db);
 	return rc ? rc : export_finish(x);
 }
 

@@ -22,6 +22,11 @@ extern const struct portal_route routes_shell[];         /* routes_shell.c: /app
 extern const struct portal_route routes_properties[];    /* routes_properties.c */
 extern const struct portal_route routes_import[];        /* routes_import.c: the property import */
 extern const struct portal_route routes_notifications[]; /* routes_notifications.c */
+extern const struct portal_route routes_export[];        /* routes_export.c: the admin's export */
+
+/* routes_org.c: the view of the settings page, for another handler that
+ * shows it again with an error (routes_export.c). */
+int org_settings_fill(struct portal_req *req, struct portal_value *view);
 
 /* Throttling scope of failed sign-ins per account (throttle_events.scope). */
 #define SCOPE_LOGIN_EMAIL "login_email"

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import crypto from 'node:crypto';
 import { startStack } from './stack.mjs';
 import { newManager, newProperty, newResident } from './client.mjs';
 
@@ -169,5 +170,60 @@ test('an unknown organisation, a taken file name and bad arguments are clear ref
     const bad = stack.portalctl(...args);
     assert.equal(bad.status, 1, args.join(' '));
     assert.match(bad.stderr, /^portalctl: /);
+  }
+});
+
+test('an admin downloads the same export from Einstellungen; others cannot', async () => {
+  const page = await ours.manager.fetch('/app/settings');
+  assert.equal(page.status, 200);
+  const html = await page.text();
+  assert.match(html, /<form class="card" method="post" action="\/app\/settings\/export" data-busy="Der Export wird erstellt/);
+  assert.match(html, /Export herunterladen \(ZIP\)/);
+  const form = (client) => client.fetch('/app/settings/export', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: stack.base },
+    body: `csrf_token=${encodeURIComponent(client.csrf)}`,
+  });
+  const res = await form(ours.manager);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'application/zip');
+  assert.match(res.headers.get('content-disposition'), /^attachment; filename="portal-export-\d+\.zip"$/);
+  const file = path.join(scratch, 'downloaded.zip');
+  fs.writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+  const zip = unzip(file);
+  assert.ok(zip['README.txt']);
+  assert.deepEqual(parseCsv(zip['tables/users.csv'].toString('utf8')).rows.map((u) => u.email).sort(), [ours.manager.email, ours.resident.email].sort());
+  assert.equal(zip['files/document_files/Hausordnung.pdf'].toString(), '%PDF-1.4 eins Sonnenhof');
+  assert.doesNotMatch(Buffer.concat(Object.values(zip)).toString('latin1'), /Schattenweg/);
+  assert.deepEqual(fs.readdirSync(path.join(stack.var, 'tmp')).filter((n) => n.startsWith('export-')), [], 'no temporary export is left');
+
+  const refused = await form(ours.resident);
+  assert.notEqual(refused.status, 200);
+  assert.notEqual(refused.headers.get('content-type'), 'application/zip');
+});
+
+test('an export too large for the browser is a clear page naming portalctl export', async () => {
+  const house = ours.house;
+  const big = new FormData();
+  big.append('files', new Blob([crypto.randomBytes(600 * 1024)]), 'Plan.pdf');
+  big.append('title', 'Großer Plan');
+  big.append('category', 'Hausordnung');
+  big.append('audience', 'residents');
+  assert.equal((await ours.manager.json(`/api/v1/properties/${house}/documents`, { method: 'POST', body: big, headers: { Origin: stack.base } })).status, 201);
+  stack.setConf({ arena_bytes: 1048576 });
+  await stack.reload();
+  try {
+    const res = await ours.manager.fetch('/app/settings/export', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: stack.base },
+      body: `csrf_token=${encodeURIComponent(ours.manager.csrf)}`,
+    });
+    assert.equal(res.status, 413);
+    const html = await res.text();
+    assert.match(html, /Der Export ist zu groß für den Download im Browser/);
+    assert.match(html, /Hausverwaltung Sonnenhof/, 'the settings page is shown again');
+  } finally {
+    stack.withoutConf('arena_bytes');
+    await stack.reload();
   }
 });
