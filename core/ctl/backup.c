@@ -1,16 +1,18 @@
 /* portalctl backup --out DIR: a consistent backup while the portal serves.
  *
  * DIR/database.sql is mariadb-dump --single-transaction (one snapshot of
- * every table), DIR/files/ the stored files, copied after the snapshot began:
- * files are named by their content and never change, and a row names a file
- * only once it is stored, so every file the snapshot names is there. DIR/
- * MANIFEST lists each with its SHA-256 ("sha256sum -c MANIFEST" checks it).
+ * every table), DIR/files/ the stored files: files are named by their
+ * content and never change, and a row names a file only once it is stored,
+ * so the files there before the dump began and after it ended (pin_files)
+ * hold every file the snapshot names. DIR/MANIFEST lists each with its
+ * SHA-256 ("sha256sum -c MANIFEST" checks it).
  * Everything is written to DIR.partial-XXXXXX beside DIR and renamed at the
  * end, so a half backup never looks like one. */
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,13 +48,14 @@ static int dump_database(struct ctl *c, const char *tmp, FILE *manifest)
 	return 0;
 }
 
-static int copy_files(struct ctl *c, const char *tmp, FILE *manifest, unsigned *count)
+/* Hard links in files_dir/.backup-XXXXXX to every stored file there now:
+ * a file removed later (its last row deleted after the snapshot) stays
+ * readable for the copy. Links taken before the dump and again after it hold
+ * every file the snapshot can name, but one stored in the instant before the
+ * dump began and removed while it ran. */
+static int pin_files(const char *files_dir, const char *pin)
 {
-	const char *files_dir = config_get(c->cfg, "files_dir");
-	char to_dir[4200], from[4400], to[4500], err[512];
-	snprintf(to_dir, sizeof to_dir, "%s/files", tmp);
-	if (mkdir(to_dir, 0750))
-		return ctl_fail("cannot create %s: %s", to_dir, strerror(errno));
+	char from[4400], to[4400];
 	DIR *d = opendir(files_dir);
 	if (!d)
 		return ctl_fail("cannot read files_dir %s: %s", files_dir, strerror(errno));
@@ -61,15 +64,32 @@ static int copy_files(struct ctl *c, const char *tmp, FILE *manifest, unsigned *
 		if (!archive_stored_name(e->d_name))
 			continue;
 		snprintf(from, sizeof from, "%s/%s", files_dir, e->d_name);
+		snprintf(to, sizeof to, "%s/%s", pin, e->d_name);
+		if (link(from, to) && errno != EEXIST && errno != ENOENT)
+			rc = ctl_fail("cannot link %s: %s", from, strerror(errno));
+	}
+	closedir(d);
+	return rc;
+}
+
+static int copy_files(const char *pin, const char *tmp, FILE *manifest, unsigned *count)
+{
+	char to_dir[4200], from[4500], to[4500], err[512];
+	snprintf(to_dir, sizeof to_dir, "%s/files", tmp);
+	if (mkdir(to_dir, 0750))
+		return ctl_fail("cannot create %s: %s", to_dir, strerror(errno));
+	DIR *d = opendir(pin);
+	if (!d)
+		return ctl_fail("cannot read %s: %s", pin, strerror(errno));
+	int rc = 0;
+	for (struct dirent *e; !rc && (e = readdir(d));) {
+		if (!archive_stored_name(e->d_name))
+			continue;
+		snprintf(from, sizeof from, "%s/%s", pin, e->d_name);
 		snprintf(to, sizeof to, "%s/%s", to_dir, e->d_name);
 		char hex[SHA256_HEX_CHARS + 1];
-		/* A file deleted meanwhile was named by no row of the snapshot any
-		 * more when it went: it is not missed. */
-		if (archive_copy(from, to, hex, err, sizeof err)) {
-			if (access(from, F_OK) != 0)
-				continue;
+		if (archive_copy(from, to, hex, err, sizeof err))
 			rc = ctl_fail("%s", err);
-		}
 		fprintf(manifest, "%s  files/%s\n", hex, e->d_name);
 		++*count;
 	}
@@ -97,9 +117,20 @@ static int write_backup(struct ctl *c, const char *tmp, unsigned *count)
 	FILE *manifest = fopen(path, "wx");
 	if (!manifest)
 		return ctl_fail("cannot create %s: %s", path, strerror(errno));
-	int rc = dump_database(c, tmp, manifest);
+	const char *files_dir = config_get(c->cfg, "files_dir");
+	char pin[4200];
+	snprintf(pin, sizeof pin, "%s/.backup-XXXXXX", files_dir);
+	bool pinned = mkdtemp(pin) != NULL;
+	int rc = pinned ? pin_files(files_dir, pin)
+	                : ctl_fail("cannot create a folder in files_dir: %s", strerror(errno));
 	if (!rc)
-		rc = copy_files(c, tmp, manifest, count);
+		rc = dump_database(c, tmp, manifest);
+	if (!rc)
+		rc = pin_files(files_dir, pin);
+	if (!rc)
+		rc = copy_files(pin, tmp, manifest, count);
+	if (pinned)
+		remove_tree(pin);
 	if (fflush(manifest) || fsync(fileno(manifest)))
 		rc = rc ? rc : ctl_fail("cannot write %s: %s", path, strerror(errno));
 	fclose(manifest);

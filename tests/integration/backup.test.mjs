@@ -78,6 +78,11 @@ function writeLoad() {
         await upload(title2, `%PDF-1.4 ${title2} ${crypto.randomUUID()}`);
         acked.push({ kind: 'document', at, done: Date.now(), key: title2 });
       }
+      if (i % 4 === 2) {
+        // A file that goes again with its document, perhaps while the backup runs.
+        const id = await upload(`Wegwerf ${i}`, `%PDF-1.4 Wegwerf ${crypto.randomUUID()}`);
+        assert.equal((await manager.fetch(`/api/v1/documents/${id}`, { method: 'DELETE', headers: { Origin: source.base } })).status, 204);
+      }
     }
   })();
   return { acked, stop: async () => { running = false; await done; } };
@@ -155,6 +160,7 @@ test('a backup under a write load restores as one consistent state that serves',
   assert.equal(made.status, 0, made.stderr);
   assert.match(made.stdout, /^backup: .* \(the database and \d+ files\)$/m);
   assert.deepEqual(fs.readdirSync(scratch).filter((n) => n.includes('.partial-')), [], 'no half backup is left');
+  assert.deepEqual(fs.readdirSync(path.join(source.var, 'files')).filter((n) => n.startsWith('.backup-')), [], 'no pinned links are left');
 
   await emptyTarget();
   const r = target.portalctl('restore', dir);
