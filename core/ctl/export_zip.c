@@ -15,9 +15,34 @@
 #include "lib/csv.h"
 
 static const char readme_head[] =
-    "Export of organisation %lld\n"
-    "==========================\n"
+    "Export der Organisation %lld / Export of organisation %lld\n"
     "\n"
+    "Deutsch\n"
+    "-------\n"
+    "Alles, was das Portal von dieser Organisation speichert.\n"
+    "\n"
+    "- tables/<Tabelle>.csv: eine Datei je Tabelle, UTF-8, durch Kommas getrennt,\n"
+    "  jede Zelle in doppelten Anführungszeichen (ein Anführungszeichen darin\n"
+    "  verdoppelt), Zeilenende CR LF, in der ersten Zeile die Spaltennamen. Eine\n"
+    "  leere Zelle ist ein leerer oder fehlender Wert. Eine Zelle, die mit = + - @\n"
+    "  oder einem Tabulator begänne, beginnt mit einem Apostroph, damit\n"
+    "  Tabellenprogramme sie als Text zeigen statt als Formel auszuführen.\n"
+    "- Zeiten sind UTC, geschrieben 2026-12-05T06:30:00Z.\n"
+    "- Zeilen verweisen über ihre id aufeinander: org_id ist die Organisation,\n"
+    "  user_id und author_id eine Zeile aus users.csv, property_id eine aus\n"
+    "  properties.csv usw.\n"
+    "- files/<Tabelle>/<Name>: die gespeicherten Dateien (Dokumente, Anhänge, Logo)\n"
+    "  unter dem Namen, den Nutzer sahen; ein doppelter Name bekommt \" (2)\",\n"
+    "  \" (3)\" vor der Endung. Zeilen nennen eine Datei mit ihrer SHA-256 (Spalte\n"
+    "  file); files.csv nennt für jede Tabelle, SHA-256 und Pfad in dieser ZIP-Datei.\n"
+    "- Nicht enthalten, weil sie Zugänge öffnen würden: Passwort-Hashes, Sitzungen,\n"
+    "  Aktivierungs-, Passwort-, Einladungs- und Kalender-Links (jede Spalte mit\n"
+    "  password, token, hash oder secret im Namen) und der Text von E-Mails (er\n"
+    "  kann einen Link mit Token enthalten): outbox.csv zeigt, wer wann welchen\n"
+    "  Betreff bekam.\n"
+    "\n"
+    "English\n"
+    "-------\n"
     "Everything the portal holds of this organisation.\n"
     "\n"
     "- tables/<table>.csv: one file per table, UTF-8, comma-separated, every cell in\n"
@@ -38,8 +63,8 @@ static const char readme_head[] =
     "  like password, token, hash or secret), and the text of mails (a mail may\n"
     "  carry a link with a token): outbox.csv keeps who was sent what subject when.\n"
     "\n"
-    "Tables and their columns\n"
-    "------------------------\n";
+    "Tabellen und ihre Spalten / Tables and their columns\n"
+    "----------------------------------------------------\n";
 
 int export_open(struct export *x, const char *out)
 {
@@ -55,7 +80,7 @@ int export_open(struct export *x, const char *out)
 	x->zip = zip_open(x->tmp, ZIP_CREATE | ZIP_EXCL, &err);
 	if (!x->zip)
 		return ctl_fail("cannot write %s (libzip error %d)", x->tmp, err);
-	buf_printf(&x->readme, readme_head, x->org_id);
+	buf_printf(&x->readme, readme_head, x->org_id, x->org_id);
 	buf_puts(&x->files_csv, "\"table\",\"file\",\"path\"\r\n");
 	return 0;
 }

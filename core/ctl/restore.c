@@ -2,8 +2,7 @@
  * database, no stored file) back to a backup of portalctl backup. Every file
  * of the backup is checked against its MANIFEST first, so a damaged backup
  * writes nothing. --force replaces what a deployment holds: its tables are
- * dropped, its stored files stay beside the restored ones (files no row names
- * cost only space). */
+ * dropped, and its stored files that the backup does not hold are removed. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -181,6 +180,26 @@ static int place_file(const char *dir, const char *path, const char *hex, void *
 	return 0;
 }
 
+/* After --force: the files folder holds the backup's files and no others. */
+static int remove_others(const char *dir, const char *files_dir)
+{
+	DIR *d = opendir(files_dir);
+	if (!d)
+		return ctl_fail("cannot read %s: %s", files_dir, strerror(errno));
+	int rc = 0;
+	char ours[4400], theirs[4400];
+	for (struct dirent *e; !rc && (e = readdir(d));) {
+		if (!archive_stored_name(e->d_name))
+			continue;
+		snprintf(ours, sizeof ours, "%s/files/%s", dir, e->d_name);
+		snprintf(theirs, sizeof theirs, "%s/%s", files_dir, e->d_name);
+		if (access(ours, F_OK) != 0 && unlink(theirs) && errno != ENOENT)
+			rc = ctl_fail("cannot remove %s: %s", theirs, strerror(errno));
+	}
+	closedir(d);
+	return rc;
+}
+
 int ctl_restore(struct ctl *c, int argc, char **argv)
 {
 	bool force = argc == 2 && strcmp(argv[1], "--force") == 0;
@@ -196,6 +215,8 @@ int ctl_restore(struct ctl *c, int argc, char **argv)
 	const char *files_dir = config_get(c->cfg, "files_dir");
 	if (!rc)
 		rc = manifest_each(dir, place_file, (void *)files_dir);
+	if (!rc && force)
+		rc = remove_others(dir, files_dir);
 	if (!rc && archive_sync_dir(files_dir))
 		rc = ctl_fail("cannot sync %s: %s", files_dir, strerror(errno));
 	if (!rc)

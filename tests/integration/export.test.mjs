@@ -103,6 +103,7 @@ test('the export holds every table of the organisation, its files under their na
   const readme = zip['README.txt'].toString('utf8');
   assert.match(readme, /UTC/);
   assert.match(readme, /password hashes, sessions/);
+  assert.match(readme, /Passwort-Hashes, Sitzungen/);
 
   const table = (name) => {
     assert.ok(zip[`tables/${name}.csv`], `tables/${name}.csv`);
