@@ -2,6 +2,7 @@
  * and its entries of the manager's and the residents' navigation. */
 #include "plugin/plugin.h"
 #include "features/routes.h"
+#include "portal/files.h"
 
 static const struct portal_route *const route_tables[] = {
     routes_misc,       routes_session,   routes_password,      routes_confirm,
@@ -18,9 +19,16 @@ static const struct portal_nav nav[] = {
     {0},
 };
 
+/* The organisation's logo and the properties' pictures. */
+static const struct portal_file_column files[] = {
+    {"orgs", "logo_file"},
+    {"properties", "image_file"},
+    {0},
+};
+
 static const struct portal_plugin core_plugin = {
     PORTAL_PLUGIN_V1, .name = "core",    .version = "0.1.0", .description = "The portal's core",
-    .nav = nav,       .jobs = core_jobs,
+    .nav = nav,       .jobs = core_jobs, .files = files,
 };
 
 const struct plugin_core core_definition = {&core_plugin, route_tables};

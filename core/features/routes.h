@@ -10,6 +10,8 @@ extern const struct plugin_core core_definition;
 
 /* cleanup.c: core's jobs (the outbox, the clean-ups), core's job table. */
 extern const struct portal_job core_jobs[];
+/* file_sweep.c: the job that removes stored files no row names any more. */
+int files_sweep(struct portal_req *req);
 
 extern const struct portal_route routes_misc[];          /* routes_misc.c: /, plugins, health */
 extern const struct portal_route routes_session[];       /* routes_session.c: sign-in, /me */

@@ -7,8 +7,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "db/db.h"
+#include "http/files.h"
+#include "http/request.h"
 #include "portal/files.h"
 #include "portal/portal.h"
+
+/* How long a request waits for another one's lock on the same file. */
+#define LOCK_SECONDS 10
 
 const struct portal_upload *portal_upload_of(const struct portal_req *req, const char *name)
 {
@@ -41,6 +47,27 @@ static bool stored_name(const char *name)
 {
 	return name && strlen(name) == PORTAL_FILE_NAME_CHARS &&
 	       strspn(name, "0123456789abcdef") == PORTAL_FILE_NAME_CHARS;
+}
+
+/* Takes the lock of the stored file name on the request's connection, held
+ * until the request ends (or released earlier by file_unlock). 0, or 503
+ * when another request kept it longer than LOCK_SECONDS. */
+static int file_lock(struct portal_req *req, const char *name)
+{
+	struct portal_value *rows;
+	int status = portal_db_query(req, "SELECT GET_LOCK(CONCAT('portal-file-', ?), ?) AS got",
+	                             PORTAL_DB_ARGS(PDB_S(name), PDB_I(LOCK_SECONDS)), &rows);
+	if (status)
+		return status;
+	db_note_lock(req->worker->db);
+	return pv_get_int(pv_first(rows), "got", 0) == 1 ? 0 : 503;
+}
+
+static void file_unlock(struct portal_req *req, const char *name)
+{
+	if (portal_db_exec(req, "DO RELEASE_LOCK(CONCAT('portal-file-', ?))",
+	                   PORTAL_DB_ARGS(PDB_S(name)), NULL, NULL))
+		portal_log("files: cannot release the lock of %s", name);
 }
 
 /* Copies fd into out while hashing; 0 or an errno. */
@@ -99,15 +126,20 @@ int portal_file_store(struct portal_req *req, const struct portal_upload *up,
 		if (!(final = portal_sprintf(req->arena, "%s/%s", dir, name)))
 			err = ENOMEM;
 	}
-	if (!err) {
+	/* Named under the lock: a release of the same content either removed
+	 * the file before, or counts this request's rows after they are in. */
+	int status = err ? 0 : file_lock(req, name);
+	if (!err && !status) {
 		/* The same content may be there already (the same picture twice). */
 		*created = access(final, F_OK) != 0;
 		if (rename(tmp, final))
 			err = errno;
 	}
-	if (err) {
+	if (err || status) {
 		if (out >= 0)
 			unlink(tmp);
+		if (status)
+			return status;
 		portal_log("files: cannot store an upload: %s", strerror(err));
 		return err == ENOSPC || err == EDQUOT ? 503 : 500;
 	}
@@ -129,6 +161,50 @@ void portal_file_discard(struct portal_req *req, const char *name, bool created)
 	        : NULL;
 	if (path && unlink(path))
 		portal_log("files: cannot remove %s: %s", name, strerror(errno));
+}
+
+const char *files_named_sql(struct portal_req *req, const char *expr)
+{
+	const struct plugin_set *set = req->worker->plugins;
+	struct buf sql = {0};
+	buf_puts(&sql, "(FALSE");
+	for (size_t i = 0; i < set->count; i++)
+		for (const struct portal_file_column *c = set->items[i].def->files; c && c->table;
+		     c++)
+			buf_printf(&sql, " OR EXISTS (SELECT 1 FROM `%s` WHERE `%s` = %s)",
+			           c->table, c->column, expr);
+	buf_puts(&sql, ")");
+	const char *text = sql.failed ? NULL : portal_strdup(req->arena, sql.data);
+	buf_free(&sql);
+	return text;
+}
+
+int portal_file_release(struct portal_req *req, const char *name)
+{
+	if (!stored_name(name))
+		return 0;
+	const char *named = files_named_sql(req, "x.f");
+	const char *sql =
+	    named ? portal_sprintf(req->arena, "SELECT %s AS named FROM (SELECT ? AS f) x", named)
+	          : NULL;
+	if (!sql)
+		return 500;
+	int status = file_lock(req, name);
+	struct portal_value *rows;
+	if (!status)
+		status = portal_db_query(req, sql, PORTAL_DB_ARGS(PDB_S(name)), &rows);
+	if (!status && pv_get_int(pv_first(rows), "named", 1) == 0) {
+		const char *path =
+		    portal_sprintf(req->arena, "%s/%s", portal_config(req, "files_dir"), name);
+		if (!path)
+			status = 500;
+		else if (unlink(path) && errno != ENOENT)
+			portal_log("files: cannot remove %s: %s", name, strerror(errno));
+	}
+	file_unlock(req, name);
+	if (status)
+		portal_log("files: %s stays for now (%d)", name, status);
+	return status;
 }
 
 int portal_file_send(struct portal_req *req, const char *name, const char *content_type,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "plugin/plugin.h"
+#include "portal/files.h"
 
 #define MAX_ROUTES 1024
 #define MAX_JOBS 256
@@ -271,12 +272,22 @@ static int check_notifications(struct plugin_set *set, struct plugin *p, char *e
 	return 0;
 }
 
+/* The names are put into SQL text (portal_file_release): only plain ones. */
+static int check_files(const struct plugin *p, char *err, size_t errlen)
+{
+	for (const struct portal_file_column *c = p->def->files; c && c->table; c++)
+		if (!name_ok(c->table, 64, "_") || !name_ok(c->column, 64, "_"))
+			return fail(err, errlen, p->def->name,
+			            "declares a file column that is not a plain name");
+	return 0;
+}
+
 int plugin_check(struct plugin_set *set, struct plugin *p, const struct config *cfg, char *err,
                  size_t errlen)
 {
-	return check_routes(set, p, err, errlen) || check_home(p, err, errlen) ||
-	               check_settings(p, cfg, err, errlen) || check_jobs(set, p, err, errlen) ||
-	               check_notifications(set, p, err, errlen)
+	return check_files(p, err, errlen) || check_routes(set, p, err, errlen) ||
+	               check_home(p, err, errlen) || check_settings(p, cfg, err, errlen) ||
+	               check_jobs(set, p, err, errlen) || check_notifications(set, p, err, errlen)
 	           ? -1
 	           : 0;
 }

@@ -5,6 +5,8 @@
 #include "appointments.h"
 #include "faq_contacts.h"
 
+#include <portal/files.h>
+
 static const struct portal_route routes[] = {
     ANNOUNCEMENT_ROUTES APPOINTMENT_ROUTES FAQ_CONTACT_ROUTES{0},
 };
@@ -27,6 +29,12 @@ static const struct portal_notification notifications[] = {
     {0},
 };
 
+/* Announcements' attachments name stored files (portal/files.h). */
+static const struct portal_file_column files[] = {
+    {"announcement_attachments", "file"},
+    {0},
+};
+
 const struct portal_plugin portal_plugin_v1 = {
     PORTAL_PLUGIN_V1,
     .name = "content",
@@ -36,4 +44,5 @@ const struct portal_plugin portal_plugin_v1 = {
     .nav = nav,
     .home = home,
     .notifications = notifications,
+    .files = files,
 };

@@ -115,6 +115,12 @@ static void documents_fini(void *state)
 	free(st);
 }
 
+/* Every version of a document names a stored file (portal/files.h). */
+static const struct portal_file_column files[] = {
+    {"document_files", "file"},
+    {0},
+};
+
 const struct portal_plugin portal_plugin_v1 = {
     PORTAL_PLUGIN_V1,
     .name = "documents",
@@ -128,4 +134,5 @@ const struct portal_plugin portal_plugin_v1 = {
     .settings = settings,
     .init = documents_init,
     .fini = documents_fini,
+    .files = files,
 };

@@ -155,7 +155,7 @@ static int units_check(struct portal_req *req, const struct batch *b)
 
 static int file_keep(struct portal_req *req, struct batch_file *f)
 {
-	return documents_keep_file(req, f->up, f->file, &f->created);
+	return portal_file_store(req, f->up, f->file, &f->created);
 }
 
 /* The rows of one file: the document and its first version. */
@@ -211,7 +211,6 @@ static int batch_store(struct portal_req *req, struct batch *b)
 		for (size_t i = 0; i < kept; i++)
 			portal_file_discard(req, b->files[i].file, b->files[i].created);
 	}
-	documents_unlock_files(req);
 	return status;
 }
 

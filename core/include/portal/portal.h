@@ -185,6 +185,8 @@ struct portal_context {
  * neither. portal_setting (portal/request.h) reads the same in a request. */
 const char *portal_context_setting(const struct portal_context *ctx, const char *key);
 
+struct portal_file_column;
+
 struct portal_plugin {
 	uint32_t abi_version; /* PORTAL_ABI_VERSION */
 	uint32_t struct_size; /* sizeof(struct portal_plugin) when built */
@@ -216,6 +218,10 @@ struct portal_plugin {
 	/* sizeof(struct portal_home_section) when built, likewise; 0: the first
 	 * SDK's layout, without flags. */
 	size_t home_size;
+	/* Where the plugin's tables name stored files (portal/files.h), terminated
+	 * by table NULL; may be NULL. A stored file goes once no declared column
+	 * of any plugin names it. */
+	const struct portal_file_column *files;
 	void *reserved[1]; /* room to grow without breaking the ABI */
 };
 

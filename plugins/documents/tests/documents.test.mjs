@@ -401,6 +401,69 @@ test('PATCH changes what is sent; DELETE removes the document and the file nothi
   assert.ok(fs.existsSync(path.join(filesDir(), sha(png))), 'the image still needs it');
 });
 
+// An announcement of the content plugin with one attachment: its id.
+async function announce(propertyId, content) {
+  const form = new FormData();
+  for (const [k, v] of [['title', 'Mit Anhang'], ['body', 'Siehe Anhang'], ['property_ids', String(propertyId)], ['notify', 'false']]) form.append(k, v);
+  form.append('files', new Blob([content]), 'Anhang.pdf');
+  const res = await manager.json('/api/v1/announcements', { method: 'POST', body: form, headers: { Origin: stack.base } });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.body.id;
+}
+const sweep = () => {
+  const r = stack.portalctl('jobs', 'run', 'files-sweep');
+  assert.equal(r.status, 0, r.stderr);
+};
+
+test('one content in a document and an announcement\'s attachment: the file goes with the last row of either plugin', async () => {
+  const content = unique('%PDF-1.4 beides');
+  const file = path.join(filesDir(), sha(content));
+  let doc = await share(home, { audience: 'residents' }, content);
+  let announcement = await announce(home, content);
+  assert.equal((await manager.fetch(`/api/v1/documents/${doc}`, { method: 'DELETE' })).status, 204);
+  sweep();
+  assert.ok(fs.existsSync(file), 'the attachment still names it, also for the sweep');
+  assert.equal((await manager.fetch(`/api/v1/announcements/${announcement}`, { method: 'DELETE' })).status, 204);
+  assert.ok(!fs.existsSync(file), 'deleting the announcement released its last reference');
+
+  // the other order: the announcement first, then the document
+  doc = await share(home, { audience: 'residents' }, content);
+  announcement = await announce(home, content);
+  assert.equal((await manager.fetch(`/api/v1/announcements/${announcement}`, { method: 'DELETE' })).status, 204);
+  assert.ok(fs.existsSync(file), 'the document still names it');
+  assert.equal(await downloadStatus(manager, doc), 200);
+  assert.equal((await manager.fetch(`/api/v1/documents/${doc}`, { method: 'DELETE' })).status, 204);
+  assert.ok(!fs.existsSync(file));
+});
+
+test('deleting a property takes the files of its documents and its picture that nothing else names', async () => {
+  const doomed = (await newProperty(manager, 'Abrisshaus')).id;
+  const own = unique('nur hier');
+  const kept = unique('auch anderswo');
+  const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), unique('bild')]);
+  await share(doomed, { audience: 'residents' }, own);
+  const old = await share(doomed, { audience: 'owners' }, unique('alte Fassung'));
+  await replace(manager, old, unique('neue Fassung'));
+  await share(doomed, { audience: 'internal' }, kept);
+  const elsewhere = await share(neighbour, { audience: 'residents' }, kept);
+  const attached = unique('%PDF-1.4 angehängt');
+  await share(doomed, { audience: 'residents' }, attached);
+  await announce(neighbour, attached);
+  const form = new FormData();
+  form.append('file', new Blob([png]), 'haus.png');
+  assert.equal((await manager.fetch(`/api/v1/properties/${doomed}/image`, { method: 'POST', body: form, headers: { Origin: stack.base } })).status, 200);
+  const gone = [own, png, ...stack.sql(`SELECT f.file FROM document_files f JOIN documents d ON d.id = f.document_id WHERE d.id = ${old}`).trim().split('\n')];
+  const goneFiles = gone.map((c) => path.join(filesDir(), typeof c === 'string' ? c : sha(c)));
+  assert.ok(goneFiles.every((f) => fs.existsSync(f)));
+
+  assert.equal((await manager.fetch(`/api/v1/properties/${doomed}`, { method: 'DELETE' })).status, 204);
+  sweep();
+  for (const f of goneFiles) assert.ok(!fs.existsSync(f), `${f} goes with the property`);
+  assert.ok(fs.existsSync(path.join(filesDir(), sha(kept))), 'a document of another property still names it');
+  assert.ok(fs.existsSync(path.join(filesDir(), sha(attached))), 'an announcement\'s attachment still names it');
+  assert.equal(await downloadStatus(manager, elsewhere), 200);
+});
+
 async function replace(client, id, content, { filename = 'neu.pdf', notify } = {}) {
   const parts = [{ name: 'file', filename, content }];
   if (notify !== undefined) parts.push({ name: 'notify', value: notify });
