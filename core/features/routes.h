@@ -18,6 +18,7 @@ extern const struct portal_route routes_session[];       /* routes_session.c: si
 extern const struct portal_route routes_password[];      /* routes_password.c: activation, reset */
 extern const struct portal_route routes_confirm[];       /* routes_confirm.c: /confirm */
 extern const struct portal_route routes_org[];           /* routes_org.c: organisation settings */
+extern const struct portal_route routes_categories[];    /* routes_categories.c: their categories */
 extern const struct portal_route routes_employees[];     /* routes_employees.c */
 extern const struct portal_route routes_outbox[];        /* routes_outbox.c: GET /outbox */
 extern const struct portal_route routes_shell[];         /* routes_shell.c: /app, /portal */

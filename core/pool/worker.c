@@ -12,6 +12,7 @@
 #include "lib/arena.h"
 #include "lib/datetime.h"
 #include "db/db.h"
+#include "http/categories.h"
 #include "http/input.h"
 #include "features/home_cache.h"
 #include "features/picker.h"
@@ -121,6 +122,7 @@ void worker_teardown(struct portal_worker *w)
 	plugins_free(w->plugins);
 	db_free(w->db);
 	home_cache_free();
+	categories_cache_free();
 }
 
 /* Refuses callers of the wrong role before any handler runs: signed out 401,

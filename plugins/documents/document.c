@@ -13,8 +13,7 @@ const struct portal_input documents_download_inputs[] = {
 
 const struct portal_input documents_update_inputs[] = {
     {"title", PORTAL_IN_STRING, 0, 1, 200, .message = "documents.title_invalid"},
-    {"category", PORTAL_IN_ENUM, 0, .choices = documents_categories,
-     .message = "documents.category_invalid"},
+    {"category", PORTAL_IN_CATEGORY, 0, .message = "documents.category_invalid"},
     {"audience", PORTAL_IN_ENUM, 0, .choices = documents_audiences,
      .message = "documents.audience_invalid"},
     {"unit_id", PORTAL_IN_ID, PORTAL_IN_NULLABLE, .message = "documents.unit_invalid"},

@@ -2,6 +2,7 @@
 #ifndef DOCUMENTS_H
 #define DOCUMENTS_H
 
+#include <portal/categories.h>
 #include <portal/files.h>
 #include <portal/portal.h>
 

@@ -14,8 +14,7 @@
 
 const struct portal_input documents_upload_inputs[] = {
     {"title", PORTAL_IN_STRING, PORTAL_IN_EACH, 0, 200, .message = "documents.title_invalid"},
-    {"category", PORTAL_IN_ENUM, PORTAL_IN_EACH, .choices = documents_categories,
-     .message = "documents.category_invalid"},
+    {"category", PORTAL_IN_CATEGORY, PORTAL_IN_EACH, .message = "documents.category_invalid"},
     {"audience", PORTAL_IN_ENUM, PORTAL_IN_EACH, .choices = documents_audiences,
      .message = "documents.audience_invalid"},
     {"unit_id", PORTAL_IN_ID, PORTAL_IN_EACH, .message = "documents.unit_invalid"},

@@ -326,6 +326,13 @@ function pages() {
       await page.locator('#settings-name').fill('');
       return send(page, 'form[action="/app/settings"]');
     }, 422],
+    ['categories', 'manager', '/app/settings/categories', 200],
+    ['categories, added', 'manager', '/app/settings/categories?done=added', 200],
+    ['categories, refused', 'manager', async (page) => {
+      await open(page, '/app/settings/categories');
+      await page.locator('#categories-documents-name').fill('Aushang');
+      return send(page, 'form[action="/app/settings/categories"]');
+    }, 409],
     ['employees', 'manager', '/app/employees', 200],
     ['employees, invitation refused', 'manager', async (page) => {
       await open(page, '/app/employees');

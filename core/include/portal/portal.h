@@ -222,6 +222,9 @@ struct portal_plugin {
 	 * by table NULL; may be NULL. A stored file goes once no declared column
 	 * of any plugin names it. */
 	const struct portal_file_column *files;
+	/* The default list of the plugin's categories (portal/categories.h),
+	 * NULL-terminated; may be NULL. Read only when struct_size covers it. */
+	const char *const *categories;
 	void *reserved[1]; /* room to grow without breaking the ABI */
 };
 
