@@ -323,6 +323,50 @@ test('the digest: turned off means no mail; joining brings no digest of old pape
   assert.equal(outboxFor(dora.email), 0);
 });
 
+test('an internal document opened to residents is shared when it is opened: the tenancy rule and the digest see it so', async () => {
+  const house = (await newProperty(manager, 'Öffnungshaus')).id;
+  const unit = await unitOf(house, 'WE 3');
+  // uploaded an hour before the tenant moves in: one paper of the unit kept
+  // internal for now, one shared with the unit at once, one internal for all
+  const opened = await share(house, { title: 'Erst intern', audience: 'internal', unit_id: unit });
+  const direct = await share(house, { title: 'Gleich geteilt', unit_id: unit });
+  const general = await share(house, { title: 'Intern für alle', audience: 'internal' });
+  stack.sql(`UPDATE documents SET shared_at = shared_at - INTERVAL 1 HOUR, created_at = created_at - INTERVAL 1 HOUR WHERE id IN (${opened}, ${direct}, ${general})`);
+  const tina = await newResident(stack, manager, [house], { group: 'tenant' });
+  await patchResident(tina.id, { unit_id: unit }, house);
+  runDigest();
+  assert.equal(outboxFor(tina.email), 0, 'nothing for her yet');
+  for (const id of [opened, direct, general]) assert.equal(entry(await page(tina), id), null);
+
+  let res = await manager.json(`/api/v1/documents/${opened}`, { method: 'PATCH', body: { audience: 'residents' } });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  res = await manager.json(`/api/v1/documents/${general}`, { method: 'PATCH', body: { audience: 'tenants' } });
+  assert.equal(res.status, 200);
+  const list = (await tina.json(`/api/v1/properties/${house}/documents`)).body.items.map((d) => d.id);
+  assert.ok(list.includes(opened), 'opened after her tenancy began: hers');
+  assert.ok(list.includes(general));
+  assert.ok(!list.includes(direct), 'shared with the unit before she moved in: not hers');
+  assert.equal((await tina.fetch(`/api/v1/documents/${opened}/download`)).status, 200);
+  assert.equal((await tina.fetch(`/api/v1/documents/${direct}/download`)).status, 404);
+  assert.match(entry(await page(tina), opened), /badge">neu</);
+
+  runDigest();
+  assert.equal(outboxFor(tina.email), 1, 'the digest lists what was opened after she joined');
+  const { text } = await digestTextFor(tina.email);
+  assert.match(text, /\[neu\] Erst intern \(Öffnungshaus\)/);
+  assert.match(text, /\[neu\] Intern für alle \(Öffnungshaus\)/);
+  assert.doesNotMatch(text, /Gleich geteilt/);
+
+  // only opening shares it again: a new title or another audience of residents does not
+  const sharedAt = () => stack.sql(`SELECT shared_at FROM documents WHERE id = ${opened}`).trim();
+  const was = sharedAt();
+  await manager.json(`/api/v1/documents/${opened}`, { method: 'PATCH', body: { title: 'Jetzt offen' } });
+  await manager.json(`/api/v1/documents/${opened}`, { method: 'PATCH', body: { audience: 'tenants' } });
+  assert.equal(sharedAt(), was);
+  runDigest();
+  assert.equal(outboxFor(tina.email), 1, 'and no second digest of it');
+});
+
 test('the digest is a daily job at documents.digest_time, 07:00 unless set', async () => {
   let list = stack.portalctl('jobs', 'list');
   assert.equal(list.status, 0, list.stderr);
