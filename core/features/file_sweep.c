@@ -31,17 +31,18 @@ static bool stored_name(const char *name)
  * meanwhile keeps it). */
 static int sweep_batch(struct portal_req *req, const char *names_json)
 {
-	const char *named = files_named_sql(req, "j.f");
-	const char *sql =
-	    named ? portal_sprintf(req->arena,
-	                           "SELECT j.f FROM JSON_TABLE(?, '$[*]' COLUMNS (f CHAR(64)"
-	                           " PATH '$')) j WHERE NOT %s",
-	                           named)
-	          : NULL;
+	const char *named, *sql;
 	struct portal_value *rows;
-	int status =
-	    sql ? portal_db_query(req, sql, PORTAL_DB_ARGS(PDB_S(names_json)), &rows) : 500;
+	int status = files_named_sql(req, "j.f", &named);
 	if (status)
+		return status;
+	sql = portal_sprintf(req->arena,
+	                     "SELECT j.f FROM JSON_TABLE(?, '$[*]' COLUMNS (f CHAR(64) PATH '$')) j"
+	                     " WHERE NOT %s",
+	                     named);
+	if (!sql)
+		return 500;
+	if ((status = portal_db_query(req, sql, PORTAL_DB_ARGS(PDB_S(names_json)), &rows)))
 		return status;
 	pv_foreach(m, rows) {
 		const char *name = pv_get_str(m->value, "f");

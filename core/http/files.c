@@ -1,6 +1,7 @@
 /* Stored files (portal/files.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -163,33 +164,73 @@ void portal_file_discard(struct portal_req *req, const char *name, bool created)
 		portal_log("files: cannot remove %s: %s", name, strerror(errno));
 }
 
-const char *files_named_sql(struct portal_req *req, const char *expr)
+/* The columns that name stored files: every one a plugin ever declared
+ * (recorded by the migrations, so a disabled plugin's too) whose table is
+ * still there. Read once per process; a reload starts new processes after
+ * migrating. "table\0column\0...\0". */
+static char *named_columns;
+
+void files_columns_free(void)
 {
-	const struct plugin_set *set = req->worker->plugins;
-	struct buf sql = {0};
-	buf_puts(&sql, "(FALSE");
-	for (size_t i = 0; i < set->count; i++)
-		for (const struct portal_file_column *c = set->items[i].def->files; c && c->table;
-		     c++)
-			buf_printf(&sql, " OR EXISTS (SELECT 1 FROM `%s` WHERE `%s` = %s)",
-			           c->table, c->column, expr);
-	buf_puts(&sql, ")");
-	const char *text = sql.failed ? NULL : portal_strdup(req->arena, sql.data);
-	buf_free(&sql);
-	return text;
+	free(named_columns);
+	named_columns = NULL;
+}
+
+static int columns_load(struct portal_req *req)
+{
+	struct portal_value *rows;
+	int status = portal_db_query(
+	    req,
+	    "SELECT f.table_name AS t, f.column_name AS c FROM stored_file_columns f"
+	    " JOIN information_schema.columns i ON i.table_schema = DATABASE()"
+	    " AND i.table_name = f.table_name AND i.column_name = f.column_name"
+	    " ORDER BY f.table_name, f.column_name",
+	    PORTAL_DB_NOARGS, &rows);
+	if (status)
+		return status;
+	struct buf all = {0};
+	pv_foreach(m, rows) {
+		buf_append(&all, pv_get_str(m->value, "t"), strlen(pv_get_str(m->value, "t")) + 1);
+		buf_append(&all, pv_get_str(m->value, "c"), strlen(pv_get_str(m->value, "c")) + 1);
+	}
+	buf_append(&all, "", 1);
+	if (all.failed) {
+		buf_free(&all);
+		return 500;
+	}
+	named_columns = all.data;
+	return 0;
+}
+
+int files_named_sql(struct portal_req *req, const char *expr, const char **sql)
+{
+	int status = named_columns ? 0 : columns_load(req);
+	if (status)
+		return status;
+	struct buf text = {0};
+	buf_puts(&text, "(FALSE");
+	for (const char *t = named_columns; *t;) {
+		const char *c = t + strlen(t) + 1;
+		buf_printf(&text, " OR EXISTS (SELECT 1 FROM `%s` WHERE `%s` = %s)", t, c, expr);
+		t = c + strlen(c) + 1;
+	}
+	buf_puts(&text, ")");
+	*sql = text.failed ? NULL : portal_strdup(req->arena, text.data);
+	buf_free(&text);
+	return *sql ? 0 : 500;
 }
 
 int portal_file_release(struct portal_req *req, const char *name)
 {
 	if (!stored_name(name))
 		return 0;
-	const char *named = files_named_sql(req, "x.f");
-	const char *sql =
-	    named ? portal_sprintf(req->arena, "SELECT %s AS named FROM (SELECT ? AS f) x", named)
-	          : NULL;
-	if (!sql)
+	const char *named, *sql;
+	int status = files_named_sql(req, "x.f", &named);
+	if (status)
+		return status;
+	if (!(sql = portal_sprintf(req->arena, "SELECT %s AS named FROM (SELECT ? AS f) x", named)))
 		return 500;
-	int status = file_lock(req, name);
+	status = file_lock(req, name);
 	struct portal_value *rows;
 	if (!status)
 		status = portal_db_query(req, sql, PORTAL_DB_ARGS(PDB_S(name)), &rows);

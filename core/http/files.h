@@ -5,9 +5,12 @@
 
 #include "portal/portal.h"
 
-/* SQL that is true when any column the enabled plugins declare (.files)
- * names the stored file expr (an expression of the statement, e.g. "j.f");
- * NULL when the arena is exhausted. */
-const char *files_named_sql(struct portal_req *req, const char *expr);
+/* SQL in *sql that is true when any column a plugin declared (.files, also
+ * of a plugin disabled since) names the stored file expr (an expression of
+ * the statement, e.g. "j.f"). 0 or an HTTP status. */
+int files_named_sql(struct portal_req *req, const char *expr, const char **sql);
+
+/* The process's list of those columns goes (when it exits). */
+void files_columns_free(void);
 
 #endif

@@ -13,6 +13,7 @@
 #include "lib/datetime.h"
 #include "db/db.h"
 #include "http/categories.h"
+#include "http/files.h"
 #include "http/input.h"
 #include "features/home_cache.h"
 #include "features/picker.h"
@@ -123,6 +124,7 @@ void worker_teardown(struct portal_worker *w)
 	db_free(w->db);
 	home_cache_free();
 	categories_cache_free();
+	files_columns_free();
 }
 
 /* Refuses callers of the wrong role before any handler runs: signed out 401,

@@ -4,7 +4,8 @@
  *
  * One file per content, whoever stored it for which feature: a file goes only
  * when no row of any plugin names it any more. Each plugin declares the
- * columns of its tables that name stored files (.files of its struct). A
+ * columns of its tables that name stored files (.files of its struct; the
+ * migrations record them, so they count while the plugin is disabled too). A
  * named lock per file (MariaDB's, shared by every host) keeps a removal apart
  * from an upload of the same content: portal_file_store takes it before the
  * file gets its name and holds it until the request ends (its rows are
@@ -52,7 +53,8 @@ int portal_file_store(struct portal_req *req, const struct portal_upload *up,
 void portal_file_discard(struct portal_req *req, const char *name, bool created);
 
 /* After rows naming the stored file name were deleted and committed: removes
- * the file when no declared column of any enabled plugin names it any more.
+ * the file when no declared column names it any more (of any plugin that
+ * was ever enabled: a plugin disabled for now keeps its files).
  * A failure leaves the file behind (the sweep tries again), never a row
  * without its file. Returns 0 or an HTTP status (logged). */
 int portal_file_release(struct portal_req *req, const char *name);

@@ -436,6 +436,23 @@ test('one content in a document and an announcement\'s attachment: the file goes
   assert.ok(!fs.existsSync(file));
 });
 
+test('a plugin disabled for now keeps its files: its declared columns still count', async () => {
+  const content = unique('%PDF-1.4 ruhend');
+  const file = path.join(filesDir(), sha(content));
+  const doc = await share(home, { audience: 'residents' }, content);
+  await announce(home, content);
+  stack.setConf({ plugins: 'invites documents' });
+  await stack.reload();
+  try {
+    assert.equal((await manager.fetch(`/api/v1/documents/${doc}`, { method: 'DELETE' })).status, 204);
+    sweep();
+    assert.ok(fs.existsSync(file), 'the disabled content plugin\'s attachment still names it');
+  } finally {
+    stack.setConf({ plugins: 'invites content documents' });
+    await stack.reload();
+  }
+});
+
 test('deleting a property takes the files of its documents and its picture that nothing else names', async () => {
   const doomed = (await newProperty(manager, 'Abrisshaus')).id;
   const own = unique('nur hier');

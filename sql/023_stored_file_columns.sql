@@ -1,0 +1,8 @@
+-- Every column a plugin ever declared to name stored files (portal/files.h),
+-- recorded when the plugin's migrations run. A file goes only when none of
+-- them names it: also a plugin that is disabled for now keeps its files.
+CREATE TABLE stored_file_columns (
+  table_name VARCHAR(64) NOT NULL,
+  column_name VARCHAR(64) NOT NULL,
+  PRIMARY KEY (table_name, column_name)
+) ENGINE=InnoDB DEFAULT CHARSET=ascii COLLATE=ascii_bin;
