@@ -7,6 +7,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { startStack } from '../../../tests/integration/stack.mjs';
 import { newManager, newProperty, newResident } from '../../../tests/integration/client.mjs';
@@ -434,6 +436,45 @@ test('one content in a document and an announcement\'s attachment: the file goes
   assert.equal(await downloadStatus(manager, doc), 200);
   assert.equal((await manager.fetch(`/api/v1/documents/${doc}`, { method: 'DELETE' })).status, 204);
   assert.ok(!fs.existsSync(file));
+});
+
+// A database session of its own that runs what it is given, one statement
+// at a time (the mariadb client reading its input).
+function session() {
+  const p = spawn('mariadb', [`--defaults-file=${path.join(stack.var, 'mariadb.cnf')}`, '-u', os.userInfo().username, '-N', '-B', 'portal'], { stdio: ['pipe', 'ignore', 'inherit'] });
+  return { run: (sql) => p.stdin.write(`${sql};\n`), end: () => new Promise((resolve) => { p.on('exit', resolve); p.stdin.end(); }) };
+}
+const until = async (what, check) => {
+  for (let i = 0; i < 400; i++) {
+    if (check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`never happened: ${what}`);
+};
+
+test('removing a file waits for an upload of the same content that holds its lock, and keeps what it named', async () => {
+  const content = unique('umkämpft');
+  const name = sha(content);
+  const file = path.join(filesDir(), name);
+  const doc = await share(home, { audience: 'residents' }, content);
+  // as an upload of the same content does between naming the file and
+  // committing its row: it holds the file's lock
+  const upload = session();
+  upload.run(`DO GET_LOCK('portal-file-${name}', 60)`);
+  await until('the upload holds the lock', () => stack.sql(`SELECT IS_USED_LOCK('portal-file-${name}') IS NOT NULL`).trim() === '1');
+  const deleting = manager.fetch(`/api/v1/documents/${doc}`, { method: 'DELETE' });
+  await until('the removal waits for the lock', () => Number(stack.sql(
+    `SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE 'SELECT GET_LOCK(CONCAT(''portal-file-''%'`).trim()) > 0);
+  assert.ok(fs.existsSync(file), 'nothing removed while the upload is under way');
+  // the upload's row is committed, then its lock released
+  upload.run(`UPDATE properties SET image_file = '${name}' WHERE id = ${neighbour}`);
+  upload.run(`DO RELEASE_LOCK('portal-file-${name}')`);
+  assert.equal((await deleting).status, 204);
+  await upload.end();
+  assert.ok(fs.existsSync(file), 'counted after the upload\'s row: the file stays');
+  stack.sql(`UPDATE properties SET image_file = NULL WHERE id = ${neighbour}`);
+  sweep();
+  assert.ok(!fs.existsSync(file), 'once nothing names it, the sweep takes it');
 });
 
 test('a plugin disabled for now keeps its files: its declared columns still count', async () => {
