@@ -624,12 +624,23 @@ test('acknowledgements: once per resident who may see it; managers see who did a
 
 test('a resident\'s list is one query besides the caller\'s', async () => {
   const resident = await newResident(stack, manager, [home], { group: 'owner' });
-  const res = await resident.fetch(`/api/v1/properties/${home}/documents`);
-  assert.equal(res.status, 200);
-  await res.arrayBuffer();
-  const id = res.headers.get('x-request-id');
-  await new Promise((r) => setTimeout(r, 200));
-  const line = stack.log().split('\n').find((l) => l.endsWith(` id=${id}`));
-  assert.ok(line, 'the request\'s log line');
-  assert.match(line, /route=\/api\/v1\/properties\/\{id\}\/documents db=2 /);
+  // The log line of each request; a worker's first run of a statement also
+  // prepares it (one more round trip), so the count is a worker's steady one:
+  // the fewest of several requests.
+  const trips = [];
+  for (let i = 0; i < 8; i++) {
+    const res = await resident.fetch(`/api/v1/properties/${home}/documents`);
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+    const id = res.headers.get('x-request-id');
+    let line;
+    for (let n = 0; n < 200 && !line; n++) {
+      line = stack.log().split('\n').find((l) => l.endsWith(` id=${id}`));
+      if (!line) await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.ok(line, 'the request\'s log line');
+    assert.match(line, /route=\/api\/v1\/properties\/\{id\}\/documents db=\d+ /);
+    trips.push(Number(/ db=(\d+) /.exec(line)[1]));
+  }
+  assert.equal(Math.min(...trips), 2, `round trips: ${trips}`);
 });
