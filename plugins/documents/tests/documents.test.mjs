@@ -522,6 +522,19 @@ test('deleting a property takes the files of its documents and its picture that 
   assert.equal(await downloadStatus(manager, elsewhere), 200);
 });
 
+test('the sweep removes a temporary file a killed worker left in the files folder, not one being written', async () => {
+  const stale = path.join(filesDir(), '.upload-stale1');
+  const fresh = path.join(filesDir(), '.upload-fresh1');
+  fs.writeFileSync(stale, 'halb');
+  fs.writeFileSync(fresh, 'halb');
+  const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+  fs.utimesSync(stale, twoHoursAgo, twoHoursAgo);
+  sweep();
+  assert.ok(!fs.existsSync(stale));
+  assert.ok(fs.existsSync(fresh), 'a request may still be writing it');
+  fs.unlinkSync(fresh);
+});
+
 async function replace(client, id, content, { filename = 'neu.pdf', notify } = {}) {
   const parts = [{ name: 'file', filename, content }];
   if (notify !== undefined) parts.push({ name: 'notify', value: notify });
