@@ -166,7 +166,8 @@ void portal_file_discard(struct portal_req *req, const char *name, bool created)
 
 /* The columns that name stored files: every one a plugin ever declared
  * (recorded by the migrations, so a disabled plugin's too) whose table is
- * still there. Read once per process; a reload starts new processes after
+ * still there, and the running plugins' own declarations whatever the table
+ * says. Read once per process; a reload starts new processes after
  * migrating. "table\0column\0...\0". */
 static char *named_columns;
 
@@ -174,6 +175,26 @@ void files_columns_free(void)
 {
 	free(named_columns);
 	named_columns = NULL;
+}
+
+static bool plain_name(const char *s)
+{
+	return s && *s && strlen(s) <= 64 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(s);
+}
+
+static void column_add(struct buf *all, const char *table, const char *column)
+{
+	if (!plain_name(table) || !plain_name(column))
+		return;
+	for (const char *t = all->len ? all->data : NULL; t && t < all->data + all->len;) {
+		const char *c = t + strlen(t) + 1;
+		if (strcmp(t, table) == 0 && strcmp(c, column) == 0)
+			return;
+		t = c + strlen(c) + 1;
+	}
+	buf_append(all, table, strlen(table) + 1);
+	buf_append(all, column, strlen(column) + 1);
 }
 
 static int columns_load(struct portal_req *req)
@@ -189,10 +210,13 @@ static int columns_load(struct portal_req *req)
 	if (status)
 		return status;
 	struct buf all = {0};
-	pv_foreach(m, rows) {
-		buf_append(&all, pv_get_str(m->value, "t"), strlen(pv_get_str(m->value, "t")) + 1);
-		buf_append(&all, pv_get_str(m->value, "c"), strlen(pv_get_str(m->value, "c")) + 1);
-	}
+	pv_foreach(m, rows)
+		column_add(&all, pv_get_str(m->value, "t"), pv_get_str(m->value, "c"));
+	const struct plugin_set *set = req->worker->plugins;
+	for (size_t i = 0; i < set->count; i++)
+		for (const struct portal_file_column *c = set->items[i].def->files; c && c->table;
+		     c++)
+			column_add(&all, c->table, c->column);
 	buf_append(&all, "", 1);
 	if (all.failed) {
 		buf_free(&all);
@@ -207,6 +231,9 @@ int files_named_sql(struct portal_req *req, const char *expr, const char **sql)
 	int status = named_columns ? 0 : columns_load(req);
 	if (status)
 		return status;
+	/* Without a column nothing would seem named: rather remove nothing. */
+	if (!*named_columns)
+		return 503;
 	struct buf text = {0};
 	buf_puts(&text, "(FALSE");
 	for (const char *t = named_columns; *t;) {
