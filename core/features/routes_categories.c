@@ -159,7 +159,7 @@ static int list_change(struct portal_req *req, struct portal_value *view, bool r
 	if (status)
 		return status;
 	if (!remove && listed(names, name))
-		return refused(req, view, 409, "conflict", "name", "categories.name_taken");
+		return refused(req, view, 422, "validation", "name", "categories.name_taken");
 	if (remove && !listed(names, name))
 		return refused(req, view, 422, "validation", "name", "categories.name_unknown");
 	if (remove && pv_count(names) == 1)

@@ -332,7 +332,7 @@ function pages() {
       await open(page, '/app/settings/categories');
       await page.locator('#categories-documents-name').fill('Aushang');
       return send(page, 'form[action="/app/settings/categories"]');
-    }, 409],
+    }, 422],
     ['employees', 'manager', '/app/employees', 200],
     ['employees, invitation refused', 'manager', async (page) => {
       await open(page, '/app/employees');

@@ -64,7 +64,7 @@ test('the defaults until an admin changes the list; adding and removing, with th
   assert.deepEqual(await listOf(other), DEFAULTS, 'another organisation keeps the defaults');
 
   for (const [body, status, field] of [
-    [{ kind: 'documents', name: 'Mietvertrag' }, 409, 'name'],
+    [{ kind: 'documents', name: 'Mietvertrag' }, 422, 'name'],
     [{ kind: 'tickets', name: 'Aufzug' }, 422, 'kind'],
     [{ kind: 'documents', name: 'x'.repeat(51) }, 422, 'name'],
     [{ kind: 'documents', name: '' }, 422, 'name'],
@@ -141,7 +141,7 @@ test('the settings page: every list, forms for admins, refusals shown at their f
     body: new URLSearchParams({ csrf_token: admin.csrf, kind: 'documents', name: body.name }).toString(),
   });
   let res = await form({ name: 'Aushang' });
-  assert.equal(res.status, 409);
+  assert.equal(res.status, 422);
   html = await res.text();
   assert.match(html, /role="alert"[\s\S]*Diese Kategorie gibt es schon/);
   res = await form({ name: 'Übergabeprotokoll' });
