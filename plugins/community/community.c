@@ -39,6 +39,55 @@ static const struct portal_route routes[] = {
     {"POST", "/board/{post_id}/approve", NULL, MANAGER, 0, community_approve, NULL, NULL},
     {"POST", "/board/{post_id}/report", NULL, SIGNED_IN, 0, community_report, NULL, NULL,
      community_report_inputs},
+
+    /* the resident's pages (pages.c) */
+    {"GET", NULL, "/portal/board", RESIDENT, 0, community_board_page, "portal_board",
+     "community.title", community_page_inputs},
+    {"POST", NULL, "/portal/properties/{id}/board", RESIDENT, 0, community_page_create,
+     "portal_board", "community.title", community_create_inputs, community_board_page},
+    {"GET", NULL, "/portal/board/{post_id}", RESIDENT, 0, community_post_page, "portal_post",
+     "community.title", community_post_page_inputs},
+    {"POST", NULL, "/portal/board/{post_id}/comments", RESIDENT, 0, community_page_comment,
+     "portal_post", "community.title", community_comment_inputs, community_post_page},
+    {"POST", NULL, "/portal/board/{post_id}/follow", RESIDENT, 0, community_page_follow,
+     "portal_post", "community.title"},
+    {"POST", NULL, "/portal/board/{post_id}/unfollow", RESIDENT, 0, community_page_unfollow,
+     "portal_post", "community.title"},
+    {"POST", NULL, "/portal/board/{post_id}/report", RESIDENT, 0, community_page_report,
+     "portal_post", "community.title", community_report_inputs, community_post_page},
+    {"POST", NULL, "/portal/board/{post_id}/edit", RESIDENT, 0, community_page_update,
+     "portal_post", "community.title", community_update_inputs, community_post_page},
+    {"POST", NULL, "/portal/board/{post_id}/delete", RESIDENT, 0, community_page_delete,
+     "portal_post", "community.title"},
+    /* the manager's pages (app_pages.c) */
+    {"GET", NULL, "/app/properties/{id}/board", MANAGER, 0, community_app_page, "board",
+     "community.title", community_app_page_inputs},
+    {"POST", NULL, "/app/properties/{id}/board/settings", MANAGER, 0, community_app_settings,
+     "board", "community.title", community_app_settings_inputs, community_app_page},
+    {"POST", NULL, "/app/board/{post_id}/hide", MANAGER, 0, community_app_hide, "board",
+     "community.title", community_app_hide_inputs, community_app_post_form},
+    {"POST", NULL, "/app/board/{post_id}/approve", MANAGER, 0, community_app_approve, "board",
+     "community.title"},
+    {"POST", NULL, "/app/board/{post_id}/delete", MANAGER, 0, community_app_delete, "board",
+     "community.title"},
+    {"POST", NULL, "/app/board/comments/{id}/delete", MANAGER, 0, community_app_comment_delete,
+     "board", "community.title"},
+    {"GET", NULL, "/app/board/reports", MANAGER, 0, community_reports_page, "reports",
+     "community.reports_title", community_app_page_inputs},
+    {"POST", NULL, "/app/board/reports/{id}/dismiss", MANAGER, 0, community_app_dismiss, "reports",
+     "community.reports_title"},
+    {0},
+};
+
+static const struct portal_nav nav[] = {
+    {"app", "community.reports_nav", "/app/board/reports", 40},
+    {"portal", "community.nav", "/portal/board", 50},
+    {0},
+};
+
+/* Alike for every resident of the properties shown (home.c). */
+static const struct portal_home_section home[] = {
+    {"home_board", community_home, PORTAL_HOME_SHARED},
     {0},
 };
 
@@ -66,6 +115,8 @@ const struct portal_plugin portal_plugin_v1 = {
     .version = "0.1.0",
     .description = "The community board of each property, with comments and moderation",
     .routes = routes,
+    .nav = nav,
+    .home = home,
     .jobs = jobs,
     .notifications = notifications,
     .settings = settings,

@@ -94,4 +94,36 @@ int community_mail_report(struct portal_req *req, long long post_id, const char 
                           const char *note);
 int community_comment_mails(struct portal_req *req);
 
+/* pages.c: the resident's pages and their forms */
+extern const struct portal_input community_page_inputs[];
+extern const struct portal_input community_post_page_inputs[];
+int community_page_item(struct portal_req *req, struct portal_value *item);
+int community_board_page(struct portal_req *req, struct portal_value *view);
+int community_post_page(struct portal_req *req, struct portal_value *view);
+int community_page_create(struct portal_req *req, struct portal_value *view);
+int community_page_comment(struct portal_req *req, struct portal_value *view);
+int community_page_follow(struct portal_req *req, struct portal_value *view);
+int community_page_unfollow(struct portal_req *req, struct portal_value *view);
+int community_page_report(struct portal_req *req, struct portal_value *view);
+int community_page_update(struct portal_req *req, struct portal_value *view);
+int community_page_delete(struct portal_req *req, struct portal_value *view);
+
+/* app_pages.c: the manager's board of a property and the reports queue */
+extern const struct portal_input community_app_page_inputs[];
+extern const struct portal_input community_app_hide_inputs[];
+extern const struct portal_input community_app_settings_inputs[];
+int community_app_page(struct portal_req *req, struct portal_value *view);
+int community_reports_page(struct portal_req *req, struct portal_value *view);
+int community_app_hide(struct portal_req *req, struct portal_value *view);
+int community_app_post_form(struct portal_req *req, struct portal_value *view);
+int community_app_approve(struct portal_req *req, struct portal_value *view);
+int community_app_delete(struct portal_req *req, struct portal_value *view);
+int community_app_comment_delete(struct portal_req *req, struct portal_value *view);
+int community_app_settings(struct portal_req *req, struct portal_value *view);
+int community_app_dismiss(struct portal_req *req, struct portal_value *view);
+
+/* home.c: the section of the residents' home */
+int community_home(struct portal_req *req, const long long *property_ids, size_t count,
+                   struct portal_value *view);
+
 #endif
