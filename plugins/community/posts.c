@@ -26,38 +26,50 @@ const struct portal_input community_create_inputs[] = {
     {0},
 };
 
+/* One query: a caller who may not see the board gets no row at all (404),
+ * one who may but finds no post one row without a post. */
 static const char list_sql[] =
-    "SELECT" COMMUNITY_COLUMNS " FROM board_posts b LEFT JOIN users u ON u.id = b.author_id"
-    " WHERE b.property_id = ? AND b.org_id = ? AND (? = 1 OR" COMMUNITY_SEEN ")"
-    " AND (? IS NULL OR b.kind = ?)"
+    "SELECT" COMMUNITY_COLUMNS " FROM properties p"
+    " LEFT JOIN board_settings s ON s.property_id = p.id"
+    " LEFT JOIN board_posts b ON b.property_id = p.id AND b.org_id = p.org_id"
+    " AND (? = 1 OR" COMMUNITY_SEEN ") AND (? IS NULL OR b.kind = ?)"
     " AND (? = 1 OR (b.done = 0 AND (b.expires_on IS NULL OR b.expires_on >= ?)))"
-    " AND (? = 0 OR b.id < ?) ORDER BY b.id DESC LIMIT ?";
+    " AND (? = 0 OR b.id < ?)"
+    " LEFT JOIN users u ON u.id = b.author_id"
+    " WHERE p.id = ? AND p.org_id = ? AND (? = 1 OR (COALESCE(s.enabled, 1) = 1"
+    " AND EXISTS (SELECT 1 FROM memberships m WHERE m.property_id = p.id"
+    " AND m.user_id = ? AND m.org_id = p.org_id AND m.state = 'active')))"
+    " ORDER BY b.id DESC LIMIT ?";
 
 int community_list_of(struct portal_req *req, struct portal_value *view, long long property_id,
                       const char *kind, bool include_done)
 {
 	struct portal_page page;
-	struct community_board board;
-	struct portal_value *rows;
-	int status = portal_list_page(req, &page);
-	if (!status)
-		status = community_board_of(req, property_id, &board);
+	struct portal_value *rows, *items = pv_list(req->arena);
+	bool manager = portal_is_manager(req);
+	int status = items ? portal_list_page(req, &page) : 500;
 	if (!status)
 		status = portal_db_query(
 		    req, list_sql,
-		    PORTAL_DB_ARGS(PDB_I(req->caller.user_id), PDB_I(property_id),
-		                   PDB_I(req->caller.org_id), PDB_I(portal_is_manager(req)),
+		    PORTAL_DB_ARGS(PDB_I(req->caller.user_id), PDB_I(manager),
 		                   PDB_I(req->caller.user_id), PDB_S(kind), PDB_S(kind),
 		                   PDB_I(include_done), PDB_S(community_today(req)),
-		                   PDB_I(page.after), PDB_I(page.after), PDB_I(page.limit + 1)),
+		                   PDB_I(page.after), PDB_I(page.after), PDB_I(property_id),
+		                   PDB_I(req->caller.org_id), PDB_I(manager),
+		                   PDB_I(req->caller.user_id), PDB_I(page.limit + 1)),
 		    &rows);
 	if (status)
 		return status;
+	if (!pv_first(rows))
+		return portal_not_found(req);
 	pv_foreach(m, rows) {
-		if ((status = community_item(req, m->value)))
+		if (!pv_get_int(m->value, "id", 0))
+			continue;
+		if ((status = community_item(req, m->value)) ||
+		    (status = pv_push(req->arena, items, m->value)))
 			return status;
 	}
-	return portal_list_view(req, view, rows, page.limit, NULL) ? 500 : 200;
+	return portal_list_view(req, view, items, page.limit, NULL) ? 500 : 200;
 }
 
 int community_list(struct portal_req *req, struct portal_value *view)
