@@ -1,9 +1,10 @@
 /* The board's mail, always through the outbox in the transaction of the
  * change: a hidden post's author gets the reason (the statement of
- * reasons: sent whatever their settings, since it concerns their own
- * post), a report goes to the organisation's managers, and new comments
- * reach a post's author and followers (kind "board", which residents can
- * turn off) through the hourly job "board-comments".
+ * reasons: sent whatever their settings, since it concerns their own post,
+ * but like all mail only to a confirmed address), a report goes to the
+ * organisation's managers, and new comments reach a post's author and
+ * followers (kind "board", which residents can turn off) through the
+ * hourly job "board-comments".
  *
  * The job mails each follower of a post at most once an hour: per
  * board_follows row it lists the comments after covered_comment_id that
@@ -30,10 +31,11 @@ int community_mail_hidden(struct portal_req *req, long long post_id, const char 
 	    req,
 	    "SELECT u.email, u.name, COALESCE(u.locale, o.locale) AS locale, b.title"
 	    " FROM board_posts b JOIN users u ON u.id = b.author_id AND u.org_id = b.org_id"
-	    " JOIN orgs o ON o.id = b.org_id WHERE b.id = ? AND b.org_id = ?",
+	    " JOIN orgs o ON o.id = b.org_id WHERE b.id = ? AND b.org_id = ?"
+	    " AND u.email_confirmed_at IS NOT NULL",
 	    PORTAL_DB_ARGS(PDB_I(post_id), PDB_I(req->caller.org_id)), &rows);
 	if (status || !(user = pv_first(rows)))
-		return status; /* a former resident's post: nobody to tell */
+		return status; /* a former resident's post, or an address nobody confirmed */
 	if (!v || pv_set(a, v, "name", pv_get(user, "name")) ||
 	    pv_set(a, v, "title", pv_get(user, "title")) || pv_set_str(a, v, "reason", reason) ||
 	    pv_set_str(a, v, "url", url_of(req, portal_sprintf(a, "/portal/board/%lld", post_id))))

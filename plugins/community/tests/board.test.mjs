@@ -237,6 +237,20 @@ test('hiding: seen only by managers and, with the reason, by the author, who is 
   const text = mailParts(mail).find((x) => x.type === 'text/plain').text;
   assert.match(text, /Begründung: Persönliche Angriffe auf Nachbarn/);
   assert.equal(count(`SELECT COUNT(*) FROM outbox WHERE kind = 'board_hidden' AND to_addr = '${dora.email}'`), 1);
+
+  // in English for an English reader; nothing to an address nobody confirmed
+  const eve = await newResident(stack, manager, [home]);
+  stack.sql(`UPDATE users SET locale = 'en' WHERE id = ${eve.id}`);
+  const english = await post(eve, { title: 'Party tonight' });
+  await manager.json(`/api/v1/board/${english.id}/hide`, { method: 'POST', body: { reason: 'Not for the board' } });
+  const [en] = await stack.waitForMail((m) => (m.headers.to || '').includes(eve.email));
+  assert.equal(decodeWords(en.headers.subject), 'Your post "Party tonight" was hidden');
+  assert.match(mailParts(en).find((x) => x.type === 'text/plain').text, /Reason: Not for the board/);
+  const fresh = await newResident(stack, manager, [home]);
+  stack.sql(`UPDATE users SET email_confirmed_at = NULL WHERE id = ${fresh.id}`);
+  const unconfirmed = await post(fresh, { title: 'Unbestätigt' });
+  assert.equal((await manager.json(`/api/v1/board/${unconfirmed.id}/hide`, { method: 'POST', body: { reason: 'x' } })).status, 200);
+  assert.equal(count(`SELECT COUNT(*) FROM outbox WHERE to_addr = '${fresh.email}' AND kind = 'board_hidden'`), 0);
 });
 
 test('reports: three different residents hide the post, a second report counts once, a dismissal shows it again', async () => {
