@@ -83,11 +83,10 @@ static int comments_attach(struct portal_req *req, struct portal_value *items)
 	return 0;
 }
 
-/* GET /app/properties/{id}/board: every post, done and expired ones too. */
-int community_app_page(struct portal_req *req, struct portal_value *view)
+/* The page of property id's board: every post, done and expired ones too. */
+static int page_fill(struct portal_req *req, struct portal_value *view, long long id)
 {
 	struct portal_arena *a = req->arena;
-	long long id = portal_param_id(req, "id");
 	struct community_board board;
 	struct portal_value *list = pv_object(a), *prop = pv_object(a);
 	int status = list && prop ? community_board_of(req, id, &board) : 500;
@@ -112,6 +111,12 @@ int community_app_page(struct portal_req *req, struct portal_value *view)
 	                portal_sprintf(a, "/app/properties/%lld/board?after=%s", id, next))))
 		return 500;
 	return 200;
+}
+
+/* GET /app/properties/{id}/board */
+int community_app_page(struct portal_req *req, struct portal_value *view)
+{
+	return page_fill(req, view, portal_param_id(req, "id"));
 }
 
 /* GET /app/board/reports */
@@ -156,13 +161,7 @@ static int again(struct portal_req *req, struct portal_value *view, long long pr
 {
 	if (!property_id || status < 400 || status >= 500 || status == 401 || status == 404)
 		return status;
-	struct portal_value *params = req->params;
-	struct portal_value *p = pv_object(req->arena);
-	if (!p || pv_set_int(req->arena, p, "id", property_id))
-		return 500;
-	req->params = p;
-	int fill = community_app_page(req, view);
-	req->params = params;
+	int fill = page_fill(req, view, property_id);
 	return fill == 200 ? status : portal_fail(req, fill, NULL, NULL, NULL);
 }
 

@@ -296,6 +296,11 @@ function pages() {
     ['property board', 'manager', `/app/properties/${linden}/board`, 200],
     ['property board, saved', 'manager', `/app/properties/${linden}/board?done=saved`, 200],
     ['board reports', 'manager', '/app/board/reports', 200],
+    ['board reports, dismissed', 'manager', '/app/board/reports?done=dismissed', 200],
+    ['property board, a refused hide', 'manager', async (page) => {
+      await open(page, `/app/properties/${linden}/board`);
+      return send(page, `form[action="/app/board/${ids.post}/hide"]`);
+    }, 422],
     ['import', 'manager', '/app/properties/import', 200],
     ['import preview', 'manager', async (page) => {
       await open(page, '/app/properties/import');
@@ -366,6 +371,10 @@ function pages() {
     }, 422],
     ['board post', 'resident', `/portal/board/${ids.post}`, 200],
     ['board post of a neighbour', 'resident', `/portal/board/${ids.anonymousPost}?done=reported`, 200],
+    ['board post, a refused comment', 'resident', async (page) => {
+      await open(page, `/portal/board/${ids.post}`);
+      return send(page, `form[action="/portal/board/${ids.post}/comments"]`);
+    }, 422],
     ['documents, a refused acknowledgement', 'resident', async (page) => {
       await open(page, '/portal/documents');
       // the form of a document that asks for none: the page shows why

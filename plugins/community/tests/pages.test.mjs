@@ -164,6 +164,7 @@ test('the manager\'s tab: switches, approve, hide with a reason, delete a post a
   let r = await submit(manager, `/app/board/${id}/hide`, { reason: '' });
   assert.equal(r.status, 422, 'a reason is required');
   assert.match(r.html, /role="alert"/);
+  assert.match(r.html, /<h1>Schwarzes Brett: Seitenbrett<\/h1>/, 'the board again, around the error');
   r = await submit(manager, `/app/board/${id}/hide`, { reason: 'Ruhestörung ist kein Thema fürs Brett' });
   assert.equal(r.status, 303);
   assert.match(r.location, new RegExp(`/app/properties/${home}/board\\?done=hidden#post-${id}`));
