@@ -391,7 +391,7 @@ test('new comments: the author and followers are mailed by the hourly job, at mo
   await jan.json('/api/v1/me/notifications', { method: 'PATCH', body: { board: false } });
   await jan.fetch(`/api/v1/board/${mine.id}/follow`, { method: 'POST' });
 
-  await hans.json(`/api/v1/board/${mine.id}/comments`, { method: 'POST', body: { body: 'Ich habe eine, 3 m.' } });
+  await hans.json(`/api/v1/board/${mine.id}/comments`, { method: 'POST', body: { body: 'Ich habe eine, 3 m. Foto: https://example.org/leiter <b>' } });
   assert.equal(boardMails(gina.email), 0, 'nothing before the job');
   runCommentMails();
   assert.equal(boardMails(gina.email), 1, 'the author');
@@ -402,6 +402,8 @@ test('new comments: the author and followers are mailed by the hourly job, at mo
   assert.equal(decodeWords(mail.headers.subject), 'Neue Kommentare zu „Wer leiht mir eine Leiter?“');
   const text = mailParts(mail).find((x) => x.type === 'text/plain').text;
   assert.match(text, /Ich habe eine, 3 m\./);
+  const html = mailParts(mail).find((x) => x.type === 'text/html').text;
+  assert.match(html, /<a href="https:\/\/example.org\/leiter" rel="nofollow noopener ugc">https:\/\/example.org\/leiter<\/a> &lt;b&gt;/, 'links safe, nothing else of markup');
   assert.match(text, new RegExp(`/portal/board/${mine.id}`));
   assert.match(text, /\/portal\/settings/);
 
