@@ -59,6 +59,8 @@ static const struct portal_route routes[] = {
      "portal_post", "community.title", community_update_inputs, community_post_page},
     {"POST", NULL, "/portal/board/{post_id}/delete", RESIDENT, 0, community_page_delete,
      "portal_post", "community.title"},
+    {"POST", NULL, "/portal/board/comments/{id}/delete", RESIDENT, 0, community_page_comment_delete,
+     "portal_post", "community.title"},
     /* the manager's pages (app_pages.c) */
     {"GET", NULL, "/app/properties/{id}/board", MANAGER, 0, community_app_page, "board",
      "community.title", community_app_page_inputs},

@@ -107,6 +107,7 @@ int community_page_unfollow(struct portal_req *req, struct portal_value *view);
 int community_page_report(struct portal_req *req, struct portal_value *view);
 int community_page_update(struct portal_req *req, struct portal_value *view);
 int community_page_delete(struct portal_req *req, struct portal_value *view);
+int community_page_comment_delete(struct portal_req *req, struct portal_value *view);
 
 /* app_pages.c: the manager's board of a property and the reports queue */
 extern const struct portal_input community_app_page_inputs[];

@@ -294,3 +294,18 @@ int community_page_delete(struct portal_req *req, struct portal_value *view)
 	                                           "/portal/board?property=%lld&done=deleted",
 	                                           pv_get_int(row, "property_id", 0)));
 }
+
+/* POST /portal/board/comments/{id}/delete: one's own comment; back to the
+ * post. */
+int community_page_comment_delete(struct portal_req *req, struct portal_value *view)
+{
+	struct portal_value *row;
+	int status = portal_db_one(
+	    req, "SELECT post_id FROM board_comments WHERE id = ? AND org_id = ?",
+	    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id)), &row);
+	if (!status)
+		status = community_comment_delete(req, view);
+	if (status != 204)
+		return status;
+	return to_post(req, pv_get_int(row, "post_id", 0), "deleted");
+}

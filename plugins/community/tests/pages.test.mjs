@@ -112,6 +112,15 @@ test('comments, follow and unfollow, report with a reason, mark done, delete', a
   assert.match(html, /Bitte Milch!\nUnd Brot\./);
   assert.match(html, /Ben Becker/);
   assert.equal((await submit(ben, `/portal/board/${id}/comments`, { body: '' })).status, 422, 'an empty comment');
+  const own = Number(stack.sql(`SELECT id FROM board_comments WHERE post_id = ${id} AND author_id = ${ben.id}`).trim());
+  assert.match(html, new RegExp(`action="/portal/board/comments/${own}/delete"`), 'one\'s own comment has its delete button');
+  assert.doesNotMatch(await page(anna, `/portal/board/${id}`), /\/portal\/board\/comments\/\d+\/delete/, 'not on others\' comments, even for the post\'s author');
+  assert.equal((await submit(anna, `/portal/board/comments/${own}/delete`)).status, 403);
+  const extra = (await ben.json(`/api/v1/board/${id}/comments`, { method: 'POST', body: { body: 'Doch nicht' } })).body.id;
+  r = await submit(ben, `/portal/board/comments/${extra}/delete`);
+  assert.equal(r.status, 303);
+  assert.match(r.location, new RegExp(`/portal/board/${id}\\?done=deleted`));
+  assert.equal(count(`SELECT COUNT(*) FROM board_comments WHERE id = ${extra}`), 0);
   r = await submit(ben, `/portal/board/${id}/follow`);
   assert.equal(r.status, 303);
   html = await page(ben, `/portal/board/${id}?done=followed`);
