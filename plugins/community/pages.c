@@ -6,6 +6,8 @@
  * again with the error. Everything works without script. */
 #include <portal/datetime.h>
 #include <portal/input.h>
+#include <portal/list.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "community.h"
@@ -113,47 +115,110 @@ static int kinds_set(struct portal_req *req, struct portal_value *view, long lon
 	           : 0;
 }
 
-/* The resident's properties whose board is on; the one shown is marked. */
-static int properties_of(struct portal_req *req, long long *shown, struct portal_value **rows)
+/* The page in one query: the posts of the property shown (the one asked
+ * for when it is the resident's with its board on, else their first by
+ * name), then the resident's properties whose board is on, as rows of the
+ * same columns (part 1: id NULL, property_id and title its name). */
+static const char page_sql[] =
+    "(SELECT 0 AS part, NULL AS sort_name," COMMUNITY_COLUMNS
+    " FROM board_posts b LEFT JOIN users u ON u.id = b.author_id"
+    " WHERE b.property_id = (SELECT m.property_id FROM memberships m"
+    " JOIN properties p ON p.id = m.property_id AND p.org_id = m.org_id"
+    " LEFT JOIN board_settings s ON s.property_id = p.id"
+    " WHERE m.user_id = ? AND m.org_id = ? AND m.state = 'active'"
+    " AND COALESCE(s.enabled, 1) = 1 ORDER BY p.id = ? DESC, p.name, p.id LIMIT 1)"
+    " AND b.org_id = ? AND" COMMUNITY_SEEN " AND (? IS NULL OR b.kind = ?)"
+    " AND (? = 1 OR (b.done = 0 AND (b.expires_on IS NULL OR b.expires_on >= ?)))"
+    " AND (? = 0 OR b.id < ?) ORDER BY b.id DESC LIMIT ?)"
+    " UNION ALL (SELECT 1, p.name, NULL, p.id, NULL, p.name, NULL, NULL, NULL, NULL, NULL,"
+    " NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM memberships m"
+    " JOIN properties p ON p.id = m.property_id AND p.org_id = m.org_id"
+    " LEFT JOIN board_settings s ON s.property_id = p.id"
+    " WHERE m.user_id = ? AND m.org_id = ? AND m.state = 'active'"
+    " AND COALESCE(s.enabled, 1) = 1 LIMIT 1000)"
+    " ORDER BY part, sort_name, property_id, id DESC";
+
+/* A UNION may hand integers over as text (the columns' types are merged
+ * with the NULLs of the other part): the item's integers made numbers again. */
+static int integers_of(struct portal_req *req, struct portal_value *row)
 {
-	int status = portal_db_query(
-	    req,
-	    "SELECT p.id, p.name FROM memberships m"
-	    " JOIN properties p ON p.id = m.property_id AND p.org_id = m.org_id"
-	    " LEFT JOIN board_settings s ON s.property_id = p.id"
-	    " WHERE m.user_id = ? AND m.org_id = ? AND m.state = 'active'"
-	    " AND COALESCE(s.enabled, 1) = 1 ORDER BY p.name, p.id LIMIT 1000",
-	    PORTAL_DB_ARGS(PDB_I(req->caller.user_id), PDB_I(req->caller.org_id)), rows);
-	if (status)
-		return status;
-	bool found = false;
-	pv_foreach(m, *rows) {
-		found = found || pv_get_int(m->value, "id", 0) == *shown;
-	}
-	if (!found)
-		*shown = pv_first(*rows) ? pv_get_int(pv_first(*rows), "id", 0) : 0;
-	pv_foreach(m, *rows) {
-		bool current = pv_get_int(m->value, "id", 0) == *shown;
-		if (pv_set_bool(req->arena, m->value, "current", current) ||
-		    pv_set_str(req->arena, m->value, "url",
-		               portal_sprintf(req->arena, "/portal/board?property=%lld",
-		                              pv_get_int(m->value, "id", 0))))
+	static const char *const keys[] = {"part",      "id",   "property_id", "anonymous",
+	                                   "author_id", "done", "hidden",      "comments_count",
+	                                   "following", NULL};
+	for (size_t i = 0; keys[i]; i++) {
+		const char *text = pv_str(pv_get(row, keys[i]));
+		if (text && pv_get(row, keys[i])->type == PV_STRING &&
+		    pv_set_int(req->arena, row, keys[i], strtoll(text, NULL, 10)))
 			return 500;
 	}
 	return 0;
 }
 
-/* GET /portal/board[?property=ID][&kind=K][&include_done=1] */
+/* The rows of page_sql apart: the posts as items, the properties as
+ * {id, name, current, url}, and which one is shown (0: none). */
+static int page_rows(struct portal_req *req, struct portal_value *rows, long long asked,
+                     struct portal_value *items, struct portal_value *properties, long long *shown)
+{
+	struct portal_arena *a = req->arena;
+	*shown = 0;
+	pv_foreach(m, rows) {
+		struct portal_value *row = m->value;
+		if (integers_of(req, row))
+			return 500;
+		long long property_id = pv_get_int(row, "property_id", 0);
+		if (pv_get_int(row, "part", 0) == 0) {
+			if (community_item(req, row) || pv_push(a, items, row))
+				return 500;
+			continue;
+		}
+		struct portal_value *p = pv_object(a);
+		if (!p || pv_set_int(a, p, "id", property_id) ||
+		    pv_set(a, p, "name", pv_get(row, "title")) ||
+		    pv_set_str(a, p, "url",
+		               portal_sprintf(a, "/portal/board?property=%lld", property_id)) ||
+		    pv_push(a, properties, p))
+			return 500;
+		if (!*shown || property_id == asked)
+			*shown = property_id;
+	}
+	pv_foreach(m, properties) {
+		if (pv_set_bool(a, m->value, "current", pv_get_int(m->value, "id", 0) == *shown))
+			return 500;
+	}
+	pv_foreach(m, items) {
+		pv_remove(m->value, "part");
+		pv_remove(m->value, "sort_name");
+	}
+	return 0;
+}
+
+/* GET /portal/board[?property=ID][&kind=K][&include_done=1]: one query
+ * (page_sql) besides the session's. */
 int community_board_page(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
-	long long shown = portal_param_id(req, "id");
+	long long asked = portal_param_id(req, "id"), shown;
 	const char *kind = portal_in_str(req, "kind");
 	bool include_done = portal_in_bool(req, "include_done", false);
-	struct portal_value *properties, *list = pv_object(a);
-	if (!shown)
-		shown = portal_in_int(req, "property", 0);
-	int status = list ? properties_of(req, &shown, &properties) : 500;
+	struct portal_value *rows, *list = pv_object(a), *items = pv_list(a),
+	                           *properties = pv_list(a);
+	struct portal_page page;
+	if (!asked)
+		asked = portal_in_int(req, "property", 0);
+	int status = list && items && properties ? portal_list_page(req, &page) : 500;
+	if (!status)
+		status = portal_db_query(
+		    req, page_sql,
+		    PORTAL_DB_ARGS(PDB_I(req->caller.user_id), PDB_I(req->caller.user_id),
+		                   PDB_I(req->caller.org_id), PDB_I(asked),
+		                   PDB_I(req->caller.org_id), PDB_I(req->caller.user_id),
+		                   PDB_S(kind), PDB_S(kind), PDB_I(include_done),
+		                   PDB_S(community_today(req)), PDB_I(page.after),
+		                   PDB_I(page.after), PDB_I(page.limit + 1),
+		                   PDB_I(req->caller.user_id), PDB_I(req->caller.org_id)),
+		    &rows);
+	if (!status)
+		status = page_rows(req, rows, asked, items, properties, &shown);
 	if (!status)
 		status = notice_set(req, view);
 	if (status)
@@ -164,8 +229,8 @@ int community_board_page(struct portal_req *req, struct portal_value *view)
 		return 500;
 	if (!shown)
 		return 200;
-	if ((status = community_list_of(req, list, shown, kind, include_done)) != 200)
-		return status;
+	if (portal_list_view(req, list, items, page.limit, NULL))
+		return 500;
 	pv_foreach(m, pv_get(list, "items")) {
 		if ((status = community_page_item(req, m->value)))
 			return status;
