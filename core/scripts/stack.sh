@@ -326,6 +326,7 @@ socket_group = $SOCKET_GROUP
 user = $PORTALD_USER
 smtp_url = smtp://127.0.0.1:$SMTP_PORT
 mail_from = portal@localhost
+metrics_allow = $METRICS_ALLOW
 EOF
 	)
 	# portald reads it again on a reload, as the user it became

@@ -229,3 +229,39 @@ test('X-Forwarded-For counts only from a configured trusted proxy', async () => 
   await startNginx();
   assert.equal(loggedAddress('probe-trusted'), '203.0.113.7');
 });
+
+// The status of GET /metrics over https for a client a trusted proxy names
+// (none: the connection's own loopback address), and whether portald saw it.
+function metricsFrom(client) {
+  const before = stack.log().split('\n').filter((l) => l.includes('GET /metrics ')).length;
+  const header = client ? ['-H', `X-Forwarded-For: ${client}`] : [];
+  const r = curl(['-o', '/dev/null', '-w', '%{http_code}', ...header, `https://${HOST}:${httpsPort}/metrics`]);
+  assert.equal(r.status, 0, r.stderr);
+  const seen = stack.log().split('\n').filter((l) => l.includes('GET /metrics ')).length > before;
+  return { status: Number(r.stdout), reachedPortald: seen };
+}
+
+test('/metrics only for loopback and the configured addresses: nginx refuses first, portald again', async () => {
+  await stopNginx();
+  render({ TRUSTED_PROXIES: '127.0.0.1' });
+  await startNginx();
+  assert.deepEqual(metricsFrom(null), { status: 200, reachedPortald: true });
+  assert.deepEqual(metricsFrom('203.0.113.7'), { status: 404, reachedPortald: false }, 'nginx refuses');
+  // nginx lets the address through, portald (metrics_allow empty) does not.
+  await stopNginx();
+  render({ TRUSTED_PROXIES: '127.0.0.1', METRICS_ALLOW: '203.0.113.0/24' });
+  await startNginx();
+  assert.deepEqual(metricsFrom('203.0.113.7'), { status: 404, reachedPortald: true }, 'portald refuses');
+  assert.match(stack.log(), /GET \/metrics 404 /);
+  assert.deepEqual(metricsFrom('198.51.100.1'), { status: 404, reachedPortald: false });
+  // Both name it: served.
+  stack.setConf({ metrics_allow: '192.0.2.1 203.0.113.0/24' });
+  await stack.reload();
+  assert.deepEqual(metricsFrom('203.0.113.7'), { status: 200, reachedPortald: true });
+  assert.deepEqual(metricsFrom('203.0.114.7'), { status: 404, reachedPortald: false });
+  const body = curl(['-H', 'X-Forwarded-For: 203.0.113.9', `https://${HOST}:${httpsPort}/metrics`]).stdout;
+  assert.match(body, /^# HELP portal_requests_total /m);
+  // /healthz is for anyone.
+  const health = curl(['-H', 'X-Forwarded-For: 198.51.100.1', `https://${HOST}:${httpsPort}/healthz`]);
+  assert.equal(health.stdout, '{"status":"ok"}\n');
+});
