@@ -119,7 +119,7 @@ void metrics_db_reached(void)
 void metrics_db_lost(void)
 {
 	if (board)
-		__atomic_store_n(&board->db_lost_ms, metrics_now_us() / 1000, __ATOMIC_RELAXED);
+		__atomic_store_n(&board->db_reached_ms, 0, __ATOMIC_RELAXED);
 }
 
 bool metrics_db_fresh(long long max_age_ms)
@@ -127,8 +127,7 @@ bool metrics_db_fresh(long long max_age_ms)
 	if (!board)
 		return false;
 	long long reached = __atomic_load_n(&board->db_reached_ms, __ATOMIC_RELAXED);
-	long long lost = __atomic_load_n(&board->db_lost_ms, __ATOMIC_RELAXED);
-	return reached > 0 && reached >= lost && metrics_now_us() / 1000 - reached <= max_age_ms;
+	return reached > 0 && metrics_now_us() / 1000 - reached <= max_age_ms;
 }
 
 void metrics_worker_exited(bool clean)

@@ -31,8 +31,9 @@ struct metrics_entry {
 };
 
 struct metrics_board {
-	long long db_reached_ms; /* CLOCK_MONOTONIC ms of the last statement that reached MariaDB */
-	long long db_lost_ms;    /* ... and of the last time it could not */
+	/* CLOCK_MONOTONIC ms of the last statement that reached MariaDB; 0 when
+	 * the last one could not (the last store wins, in any process). */
+	long long db_reached_ms;
 	unsigned long long exits_clean;  /* workers that exited by themselves (recycled, reload) */
 	unsigned long long exits_failed; /* workers that crashed or were killed */
 	unsigned long long uncounted;    /* requests that found the table full */
