@@ -4,9 +4,11 @@
 #include "features/routes.h"
 
 static const struct portal_route *const route_tables[] = {
-    routes_misc,       routes_session,   routes_password,      routes_confirm,
-    routes_org,        routes_employees, routes_outbox,        routes_shell,
-    routes_properties, routes_import,    routes_notifications, NULL,
+    routes_misc,    routes_session,       routes_password,
+    routes_confirm, routes_org,           routes_employees,
+    routes_outbox,  routes_shell,         routes_properties,
+    routes_import,  routes_notifications, routes_ops,
+    NULL,
 };
 
 static const struct portal_nav nav[] = {
