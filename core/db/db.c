@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/metrics.h"
 #include "portal/portal.h"
 
 #define STMT_CACHE_SIZE 256
@@ -340,6 +341,16 @@ out:
 	return status;
 }
 
+/* For /healthz: a statement the server answered (whatever it said) reached
+ * it; a connection that is gone afterwards did not. */
+static void note_reach(const struct db *db, int status)
+{
+	if (db->conn)
+		metrics_db_reached();
+	else if (status == 503)
+		metrics_db_lost();
+}
+
 static int run_once(struct db *db, struct portal_arena *a, const char *sql,
                     const struct portal_db_arg *args, size_t nargs, struct portal_value **rows,
                     unsigned long long *affected, unsigned long long *insert_id)
@@ -386,6 +397,7 @@ int db_run(struct db *db, struct portal_arena *a, const char *sql, const struct 
 	if (status == 503 && first && had_connection && !db->conn)
 		status = run_once(db, a, sql, args, nargs, rows, affected, insert_id);
 	db->busy_us += now_us() - start;
+	note_reach(db, status);
 	return status;
 }
 
@@ -394,13 +406,16 @@ static int simple(struct db *db, const char *sql)
 	char err[256];
 	if (!db->conn && db_connect(db, false, err, sizeof err)) {
 		portal_log("%s", err);
+		metrics_db_lost();
 		return 503;
 	}
 	long long start = now_us();
 	db->trips++;
 	int failed = mysql_query(db->conn, sql);
 	db->busy_us += now_us() - start;
-	return failed ? failure(db, mysql_errno(db->conn), mysql_error(db->conn), sql) : 0;
+	int status = failed ? failure(db, mysql_errno(db->conn), mysql_error(db->conn), sql) : 0;
+	note_reach(db, status);
+	return status;
 }
 
 int db_begin(struct db *db)

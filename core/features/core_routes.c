@@ -9,6 +9,7 @@ static const struct portal_route *const route_tables[] = {
     routes_confirm, routes_org,           routes_employees,
     routes_outbox,  routes_shell,         routes_properties,
     routes_import,  routes_notifications, routes_categories,
+    routes_ops,
     NULL,
 };
 

@@ -25,6 +25,7 @@ extern const struct portal_route routes_shell[];         /* routes_shell.c: /app
 extern const struct portal_route routes_properties[];    /* routes_properties.c */
 extern const struct portal_route routes_import[];        /* routes_import.c: the property import */
 extern const struct portal_route routes_notifications[]; /* routes_notifications.c */
+extern const struct portal_route routes_ops[];           /* routes_ops.c: /healthz, /metrics */
 
 /* Throttling scope of failed sign-ins per account (throttle_events.scope). */
 #define SCOPE_LOGIN_EMAIL "login_email"

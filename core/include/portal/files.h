@@ -15,6 +15,7 @@
 #define PORTAL_FILES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -47,6 +48,11 @@ const char *portal_image_type(const struct portal_upload *up);
  * fails. Returns 0, 503 when the disk is full (or the lock is busy), or 500. */
 int portal_file_store(struct portal_req *req, const struct portal_upload *up,
                       char name[PORTAL_FILE_NAME_CHARS + 1], bool *created);
+
+/* The same for bytes the handler made (a cleaned photo, portal/photo.h):
+ * stored exactly like an upload, under their SHA-256. */
+int portal_file_store_bytes(struct portal_req *req, const void *data, size_t len,
+                            char name[PORTAL_FILE_NAME_CHARS + 1], bool *created);
 
 /* Removes a file portal_file_store created in this request (created true)
  * after the rows that should name it failed; nothing when created is false. */
