@@ -97,7 +97,7 @@ test('a batch that does not fit on the disk: 503, and nothing of it stays', asyn
   assert.equal(res.status, 503, JSON.stringify(res.body));
   assert.equal(res.body.error.code, 'unavailable');
   assert.deepEqual(snapshot(), was, 'no row, and neither the two stored files nor a temporary file');
-  assert.match(stack.log(), /files: cannot store an upload: No space left on device/);
+  assert.match(stack.log(), /files: cannot store a file: No space left on device/);
 
   // the disk is usable again at once: a batch that fits is stored
   const small = batch([unique('klein')]);
