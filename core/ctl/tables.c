@@ -6,18 +6,11 @@
 #include "ctl/tables.h"
 #include "lib/buf.h"
 
-/* A plugin built before .tables existed has no such member. */
-static const struct portal_table *decls_of(const struct plugin *p)
-{
-	size_t end = offsetof(struct portal_plugin, tables) + sizeof p->def->tables;
-	return p->def->struct_size >= end ? p->def->tables : NULL;
-}
-
 int tables_each_decl(const struct plugin_set *set,
                      int (*each)(const struct portal_table *decl, void *arg), void *arg)
 {
 	for (size_t i = 0; i < set->count; i++) {
-		const struct portal_table *t = decls_of(&set->items[i]);
+		const struct portal_table *t = PLUGIN_MEMBER(set->items[i].def, tables);
 		for (; t && t->table; t++) {
 			int rc = each(t, arg);
 			if (rc)

@@ -2,13 +2,12 @@
  * and its entries of the manager's and the residents' navigation. */
 #include "plugin/plugin.h"
 #include "features/routes.h"
+#include "portal/files.h"
 
 static const struct portal_route *const route_tables[] = {
-    routes_misc,    routes_session,       routes_password,
-    routes_confirm, routes_org,           routes_employees,
-    routes_outbox,  routes_shell,         routes_properties,
-    routes_import,  routes_notifications, routes_export,
-    NULL,
+    routes_misc,          routes_session,    routes_password, routes_confirm,    routes_org,
+    routes_employees,     routes_outbox,     routes_shell,    routes_properties, routes_import,
+    routes_notifications, routes_categories, routes_ops,      routes_export,     NULL,
 };
 
 static const struct portal_nav nav[] = {

@@ -27,10 +27,10 @@ static int valid_name(const char *name, size_t len)
 
 /* The oldest struct a plugin may have been built with: up to fini. The
  * members after it took reserved slots of the first SDK's 136 bytes (read as
- * NULL in a plugin built before them); a member beyond those (from tables on)
- * is read only where struct_size covers it. Checked here so that a change of
- * the size cannot pass unnoticed. */
-_Static_assert(sizeof(struct portal_plugin) == 144, "struct portal_plugin changed its size");
+ * NULL in a plugin built before them); a member beyond those (from files'
+ * reserved slot on) is read only where struct_size covers it. Checked here so
+ * that a change of the size cannot pass unnoticed. */
+_Static_assert(sizeof(struct portal_plugin) == 152, "struct portal_plugin changed its size");
 #define MIN_STRUCT_SIZE (offsetof(struct portal_plugin, fini) + sizeof(void (*)(void *)))
 
 static int open_plugin(const struct config *cfg, const struct plugin_set *set, const char *name,

@@ -5,6 +5,8 @@
 #include "appointments.h"
 #include "faq_contacts.h"
 
+#include <portal/files.h>
+
 static const struct portal_route routes[] = {
     ANNOUNCEMENT_ROUTES APPOINTMENT_ROUTES FAQ_CONTACT_ROUTES{0},
 };

@@ -15,7 +15,8 @@
 #define SIGNED_IN PORTAL_ACCESS_SIGNED_IN
 
 const char *const documents_audiences[] = {"internal", "residents", "owners", "tenants", NULL};
-/* The categories the API accepts, as API.md names them (pages translate them). */
+/* The categories of an organisation that has no list of its own
+ * (portal/categories.h), as API.md names them (pages translate them). */
 const char *const documents_categories[] = {"Hausordnung", "Protokoll", "Abrechnung", "Aushang",
                                             "Vertrag",     "Sonstiges", NULL};
 
@@ -138,4 +139,5 @@ const struct portal_plugin portal_plugin_v1 = {
     .init = documents_init,
     .fini = documents_fini,
     .tables = tables,
+    .categories = documents_categories,
 };

@@ -218,9 +218,13 @@ struct portal_plugin {
 	 * SDK's layout, without flags. */
 	size_t home_size;
 	/* How the plugin's tables hold an organisation's and a person's data
-	 * (portal/data.h), terminated by table NULL; may be NULL. Read only when
-	 * struct_size covers it. */
+	 * (portal/data.h), terminated by table NULL; may be NULL. A column named
+	 * as .file there names stored files: a stored file goes once no such
+	 * column of any plugin names it. Read only when struct_size covers it. */
 	const struct portal_table *tables;
+	/* The default list of the plugin's categories (portal/categories.h),
+	 * NULL-terminated; may be NULL. Read only when struct_size covers it. */
+	const char *const *categories;
 	void *reserved[1]; /* room to grow without breaking the ABI */
 };
 
