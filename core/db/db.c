@@ -131,8 +131,17 @@ static int failure(struct db *db, unsigned err, const char *msg, const char *sql
 	}
 	if (err == ER_DUP_ENTRY)
 		return 409;
+	/* On a Galera cluster a transaction that lost certification to another
+	 * node's commits as a deadlock: nothing of it was written. */
 	if (err == ER_LOCK_DEADLOCK || err == ER_LOCK_WAIT_TIMEOUT)
 		return 503;
+	/* A Galera node that is joining, or cut off from the cluster's primary
+	 * component, refuses statements until it is in sync: the request may go
+	 * to another pool (nginx's upstream) or be tried again. */
+	if (err == ER_UNKNOWN_COM_ERROR) {
+		portal_log("database node not ready (%u): %s", err, msg);
+		return 503;
+	}
 	portal_log("database error %u: %s (statement: %.80s)", err, msg, sql);
 	return 500;
 }

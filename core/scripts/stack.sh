@@ -24,6 +24,8 @@
 #   BENCH_HELLO_SOCKET  make bench only: serve /_bench/hello from this socket
 #   METRICS_ALLOW  addresses besides loopback that may read /metrics (nginx's
 #                geo and portald's metrics_allow)
+#   MARIADB_INCLUDE  an option file the private MariaDB reads last (the
+#                cluster test makes it the first Galera node)
 set -eu
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd -P)
@@ -358,6 +360,8 @@ write_mariadb_cnf() {
 		echo "innodb_flush_log_at_trx_commit = 2"
 		echo "performance_schema = OFF"
 		echo "max_connections = 200"
+		# A test's own options last, so they win (a Galera node's, say).
+		[ -z "${MARIADB_INCLUDE:-}" ] || echo "!include $MARIADB_INCLUDE"
 	} >"$CNF"
 }
 

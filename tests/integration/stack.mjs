@@ -309,12 +309,13 @@ export async function startStack(opts = {}) {
     // own socket and pid file (run/portald2.*), logging to log/portald2.log.
     // Resolves once its socket is there or it died (the caller checks
     // isAlive(pid)): { pid, log(), stop() }; stop() sends SIGTERM and waits
-    // until it is gone.
-    async startSecondPool({ timeout = 20000 } = {}) {
+    // until it is gone. conf: settings of its own (db_socket of another
+    // database node, say).
+    async startSecondPool({ timeout = 20000, conf: own = {} } = {}) {
       const conf = `${dir}/portal2.conf`;
       const socket = `${dir}/run/portald2.sock`;
       fs.writeFileSync(conf, fs.readFileSync(stack.conf, 'utf8'));
-      setConf(conf, { listen: socket, pid_file: `${dir}/run/portald2.pid` });
+      setConf(conf, { ...own, listen: socket, pid_file: `${dir}/run/portald2.pid` });
       const logFile = `${dir}/log/portald2.log`;
       const logFd = fs.openSync(logFile, 'a');
       const child = spawn(path.join(env.PORTAL_BIN, 'portald'), ['-c', conf], { stdio: ['ignore', logFd, logFd], detached: true });

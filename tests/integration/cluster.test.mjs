@@ -1,0 +1,320 @@
+// Two hosts, three database nodes, on loopback: a three-node MariaDB Galera
+// cluster (the stack's own MariaDB bootstrapped as its first node, two more
+// joined by state transfer), two portald pools (the stack's and a second one, sharing the
+// files folder) each on its own node, and the stack's nginx over both through
+// one upstream. Under a steady write load (announcements to residents, which
+// queue mail, and sign-ups through an invite link) one Galera node and then
+// one pool are killed with SIGKILL and brought back: every write answered 2xx
+// is there afterwards, read through the other pool; every queued mail reaches
+// the SMTP sink exactly once; the test plugin "ticker" (a job every two
+// seconds whose table refuses a second run of a period) never runs a period
+// twice; failures are 502/503 only, and once all is back every request
+// succeeds. The example deployment is deploy/cluster (see its README.md).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startStack, freePorts, isAlive, sleep, waitFor } from './stack.mjs';
+import { newManager, newProperty, newResident } from './client.mjs';
+
+const NODES = 3;
+let stack;
+let dir;
+let nodes; // [{ n, cnf, socket, pid }]
+let second;
+let manager;
+let property;
+let token;
+
+function nodeOptions(n, ports) {
+  const gcomm = ports.map((p) => `127.0.0.1:${p.galera}`).join(',');
+  const own = ports[n - 1];
+  return [
+    '[mariadbd]',
+    'binlog_format = ROW',
+    'default_storage_engine = InnoDB',
+    'innodb_autoinc_lock_mode = 2',
+    'innodb_buffer_pool_size = 64M',
+    'wsrep_on = ON',
+    'wsrep_provider = /usr/lib/galera/libgalera_smm.so',
+    'wsrep_cluster_name = portal-test',
+    // The first node bootstraps the cluster; the others join it.
+    `wsrep_cluster_address = gcomm://${n === 1 ? '' : gcomm}`,
+    `wsrep_node_name = node${n}`,
+    `wsrep_node_address = 127.0.0.1:${own.galera}`,
+    `wsrep_provider_options = "gmcast.listen_addr=tcp://127.0.0.1:${own.galera};ist.recv_addr=127.0.0.1:${own.ist};gcache.size=64M"`,
+    `wsrep_sst_receive_address = 127.0.0.1:${own.sst}`,
+    // A hot copy by mariabackup for a node that joins without the
+    // history IST needs; it signs in as the system user by socket.
+    'wsrep_sst_method = mariabackup',
+    `wsrep_sst_auth = ${os.userInfo().username}:`,
+    // Galera replicates rows by their primary key: a table without one is refused.
+    'wsrep_mode = REQUIRED_PRIMARY_KEY',
+    '',
+  ].join('\n');
+}
+
+// The option file of node n (2 or 3): a server of its own beside the stack's.
+function nodeCnf(n, ports) {
+  const d = path.join(dir, `node${n}`);
+  fs.mkdirSync(path.join(d, 'tmp'), { recursive: true });
+  const socket = path.join(d, 'mariadb.sock');
+  fs.writeFileSync(path.join(d, 'my.cnf'), [
+    '[client]',
+    `socket = ${socket}`,
+    '[mariadbd]',
+    ...(process.getuid() === 0 ? ['user = root'] : []),
+    `datadir = ${d}/data`,
+    `socket = ${socket}`,
+    `pid-file = ${d}/mariadb.pid`,
+    `log-error = ${d}/mariadb.err`,
+    `tmpdir = ${d}/tmp`,
+    'skip-networking',
+    'skip-name-resolve',
+    'character-set-server = utf8mb4',
+    'collation-server = utf8mb4_unicode_ci',
+    'performance_schema = OFF',
+    'max_connections = 200',
+    nodeOptions(n, ports).replace('[mariadbd]\n', ''),
+  ].join('\n'));
+  return { n, dir: d, cnf: path.join(d, 'my.cnf'), socket, pid: null };
+}
+
+function nodeSql(node, query) {
+  const r = spawnSync('mariadb', [`--defaults-file=${node.cnf}`, '-u', os.userInfo().username, '-N', '-B', '-e', query], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+const synced = (node) => nodeSql(node, "SHOW STATUS LIKE 'wsrep_local_state_comment'") === 'wsrep_local_state_comment\tSynced';
+const clusterSize = (node) => Number((nodeSql(node, "SHOW STATUS LIKE 'wsrep_cluster_size'") || '\t0').split('\t')[1]);
+
+const tail = (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').slice(-3000) : '');
+
+async function startNode(node) {
+  if (!fs.existsSync(path.join(node.dir, 'data'))) {
+    const r = spawnSync('mariadb-install-db', ['--no-defaults', `--user=${os.userInfo().username}`, `--datadir=${node.dir}/data`,
+      '--auth-root-authentication-method=socket', '--skip-test-db'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  }
+  const out = fs.openSync(path.join(node.dir, 'mariadb.out'), 'a');
+  const child = spawn('/usr/sbin/mariadbd', [`--defaults-file=${node.cnf}`], { stdio: ['ignore', out, out], detached: true });
+  fs.closeSync(out);
+  child.unref();
+  node.pid = child.pid;
+  await waitFor(`node ${node.n} synced (${path.join(node.dir, 'mariadb.err')})`, () => {
+    if (!isAlive(node.pid)) throw new Error(`node ${node.n} died:\n${tail(path.join(node.dir, 'mariadb.err'))}`);
+    return synced(node);
+  }, 90000);
+}
+
+async function stopNode(node) {
+  if (!node.pid || !isAlive(node.pid)) return;
+  process.kill(node.pid, 'SIGTERM');
+  await waitFor(`node ${node.n} to stop`, () => !isAlive(node.pid), 60000);
+}
+
+// The stack's own pool: its master and its workers, killed at once (as a
+// host that dies), then started again on the same configuration.
+function killPool1() {
+  const master = stack.pidOf('portald');
+  const pids = [master, ...stack.workerPids()];
+  for (const pid of pids) {
+    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+  return pids;
+}
+
+function startPool1() {
+  const logFd = fs.openSync(path.join(stack.var, 'log', 'portald.log'), 'a');
+  const child = spawn(path.join(stack.env.PORTAL_BIN, 'portald'), ['-c', stack.conf], { stdio: ['ignore', logFd, logFd], detached: true });
+  fs.closeSync(logFd);
+  child.unref();
+  return child.pid;
+}
+
+// nginx's FastCGI pass goes to an upstream of both pools' sockets. A pool
+// that cannot be reached (error) or answers 503 (portald's "the database
+// failed, nothing was written") passes the request to the other; a timeout
+// does not, since the write may have happened.
+function upstreamOverBothPools() {
+  const conf = path.join(stack.var, 'nginx');
+  const sockets = ['portald.sock', 'portald2.sock'].map((s) => path.join(stack.var, 'run', s));
+  const server = path.join(conf, 'portal-server.conf');
+  const text = fs.readFileSync(server, 'utf8');
+  assert.match(text, /fastcgi_pass unix:/);
+  fs.writeFileSync(server, text.replaceAll(`fastcgi_pass unix:${sockets[0]};`,
+    'fastcgi_pass portal_pools;\n    fastcgi_next_upstream error http_503 non_idempotent;'));
+  fs.appendFileSync(path.join(conf, 'portal-http.conf'),
+    `\nupstream portal_pools {\n${sockets.map((s) => `    server unix:${s} max_fails=0;\n`).join('')}}\n`);
+  process.kill(stack.pidOf('nginx'), 'SIGHUP');
+}
+
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-galera-'));
+  fs.chmodSync(dir, 0o711);
+  const free = await freePorts(3 * NODES);
+  const ports = Array.from({ length: NODES }, (_, i) => ({ galera: free[3 * i], ist: free[3 * i + 1], sst: free[3 * i + 2] }));
+  const first = path.join(dir, 'node1.cnf');
+  fs.writeFileSync(first, nodeOptions(1, ports));
+  stack = await startStack({
+    workers: 2,
+    env: { MARIADB_INCLUDE: first, SESSION_RATE: '1000r/s', SESSION_BURST: '1000', REQUEST_TIMEOUT: '10' },
+  });
+  nodes = [{ n: 1, cnf: path.join(stack.var, 'mariadb.cnf'), pid: stack.pidOf('mariadb') }, nodeCnf(2, ports), nodeCnf(3, ports)];
+  assert.equal(clusterSize(nodes[0]), 1, 'the first node bootstrapped a cluster');
+  for (const node of nodes.slice(1)) await startNode(node);
+  assert.equal(clusterSize(nodes[0]), 3);
+
+  const { pluginDir, shareDir } = stack.testPlugins(['ticker'], ['example', 'invites', 'content']);
+  fs.writeFileSync(`${shareDir}/ticker/sql/001_ticker.sql`,
+    'CREATE TABLE ticker_runs (period BIGINT NOT NULL PRIMARY KEY, label VARCHAR(32) NOT NULL, at DATETIME(3) NOT NULL);\n');
+  stack.setConf({
+    plugin_dir: pluginDir,
+    plugin_share: shareDir,
+    plugins: 'example invites content ticker',
+    'invites.join_max_per_address': 100000,
+    'invites.join_max_per_email': 100000,
+    'ticker.label': 'eins',
+  });
+  await stack.reload();
+  second = await stack.startSecondPool({ conf: { db_socket: nodes[1].socket, 'ticker.label': 'zwei' } });
+  assert.ok(isAlive(second.pid), second.log());
+  upstreamOverBothPools();
+
+  manager = await newManager(stack);
+  property = await newProperty(manager, 'Clusterhaus');
+  for (let i = 0; i < 3; i++) await newResident(stack, manager, [property.id]);
+  const invite = await manager.json(`/api/v1/properties/${property.id}/invite`);
+  assert.equal(invite.status, 200, JSON.stringify(invite.body));
+  token = /\/join\/([^/?#]+)$/.exec(invite.body.url)[1];
+});
+
+after(async () => {
+  await second?.stop().catch(() => {});
+  for (const node of (nodes || []).slice(1)) await stopNode(node).catch(() => {});
+  await stack?.stop();
+  if (dir && !process.env.KEEP_STACK) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+// One write: an announcement or a sign-up, alternately. Returns
+// { status, kind, key } (key: what reads it back).
+let writes = 0;
+async function oneWrite() {
+  writes += 1;
+  const tag = `${process.pid}-${writes}-${crypto.randomBytes(3).toString('hex')}`;
+  try {
+    if (writes % 2) {
+      const title = `Cluster ${tag}`;
+      const res = await manager.json('/api/v1/announcements', { method: 'POST', body: { title, body: 'Text', property_ids: [property.id] } });
+      return { status: res.status, kind: 'announcement', key: res.body?.id, title };
+    }
+    const email = `signup-${tag}@example.org`;
+    const res = await fetch(`${stack.base}/api/v1/join/${token}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Origin: stack.base },
+      body: JSON.stringify({ display_name: 'Sina Signup', email, password: `Ein sicheres Passwort ${tag}` }),
+    });
+    return { status: res.status, kind: 'signup', key: email };
+  } catch (err) {
+    return { status: 0, kind: 'error', key: String(err) };
+  }
+}
+
+// Writes one after another until stop() is called: every answer kept.
+function load() {
+  const results = [];
+  let running = true;
+  const done = (async () => {
+    while (running) results.push({ ...(await oneWrite()), phase: load.phase });
+  })();
+  return { results, stop: async () => { running = false; await done; } };
+}
+
+test('a node and a pool killed under write load: every acknowledged write stays, mail goes once, the job runs once a period', async (t) => {
+  load.phase = 'steady';
+  const writer = load();
+  const count = () => writer.results.length;
+  const after = async (n) => { const at = count(); await waitFor('writes', () => count() >= at + n, 60000); };
+  await after(10);
+
+  // node 2, the second pool's database, dies and comes back (IST or SST)
+  load.phase = 'node';
+  process.kill(nodes[1].pid, 'SIGKILL');
+  await waitFor('node 2 to die', () => !isAlive(nodes[1].pid));
+  await after(10);
+  await startNode(nodes[1]);
+  await waitFor('three nodes', () => clusterSize(nodes[0]) === 3, 30000);
+  load.phase = 'steady';
+  await after(10);
+
+  // the first pool dies with its workers and comes back
+  load.phase = 'pool';
+  const dead = killPool1();
+  await waitFor('pool 1 to die', () => dead.every((pid) => !isAlive(pid)));
+  await after(10);
+  const pid = startPool1();
+  await waitFor('pool 1 to serve', () => stack.pidOf('portald') === pid && stack.workerPids().length >= 2, 20000);
+  load.phase = 'steady';
+  await after(10);
+  await writer.stop();
+
+  // afterwards every request succeeds
+  for (let i = 0; i < 20; i++) {
+    const r = await oneWrite();
+    assert.ok(r.status >= 200 && r.status < 300, `after recovery: ${JSON.stringify(r)}`);
+    writer.results.push({ ...r, phase: 'after' });
+  }
+
+  const failed = writer.results.filter((r) => r.status < 200 || r.status >= 300);
+  t.diagnostic(`writes ${writer.results.length}, failed: ${JSON.stringify(failed.map((r) => [r.phase, r.status, r.kind]))}`);
+  for (const r of failed) {
+    assert.ok([502, 503].includes(r.status), `only 502/503 while a node or pool is down: ${JSON.stringify(r)}`);
+    assert.notEqual(r.phase, 'steady', `no failure while all is up: ${JSON.stringify(r)}`);
+  }
+  const ok = writer.results.filter((r) => r.status >= 200 && r.status < 300);
+  assert.ok(ok.length >= 60, `writes acknowledged: ${ok.length} of ${writer.results.length}`);
+
+  // every acknowledged write is there, read on node 3 and through the second pool
+  const node3 = nodes[2];
+  for (const r of ok) {
+    if (r.kind === 'announcement') {
+      assert.equal(nodeSql(node3, `SELECT title FROM portal.announcements WHERE id = ${Number(r.key)}`), r.title);
+    } else {
+      assert.equal(nodeSql(node3, `SELECT COUNT(*) FROM portal.users WHERE email = '${r.key}'`), '1', r.key);
+    }
+  }
+  const listed = await manager.json('/api/v1/announcements?limit=200');
+  assert.equal(listed.status, 200);
+  const ids = new Set(listed.body.items.map((a) => a.id));
+  for (const r of ok.filter((x) => x.kind === 'announcement')) assert.ok(ids.has(r.key), `announcement ${r.key} listed`);
+
+  // every queued mail is sent, and the sink has each exactly once
+  await waitFor('the outbox to drain', () => stack.sql("SELECT COUNT(*) FROM outbox WHERE status <> 'sent'").trim() === '0', 90000);
+  const queued = stack.sql('SELECT message_id FROM outbox').trim().split('\n');
+  await waitFor('every mail in the sink', () => stack.mails().length >= queued.length, 30000);
+  await sleep(1000);
+  const seen = new Map();
+  for (const m of stack.mails()) {
+    const id = (m.headers['message-id'] || '').replace(/[<>]/g, '');
+    seen.set(id, (seen.get(id) || 0) + 1);
+  }
+  for (const id of queued) assert.equal(seen.get(id), 1, `mail ${id} sent once`);
+  assert.equal(stack.mails().length, queued.length, 'no mail besides the queued ones');
+
+  // the ticker ran on after recovery, once a period: its rows (the key is the
+  // period of the run's moment) and its refused inserts (a run that came
+  // late into a period already run: 409) together are no more than the
+  // periods from its first run to its last (two pools both running each
+  // period would make about twice as many)
+  const recent = Number(stack.sql('SELECT COUNT(*) FROM ticker_runs WHERE at > UTC_TIMESTAMP(3) - INTERVAL 20 SECOND').trim());
+  assert.ok(recent >= 3, `the ticker runs after recovery: ${recent}`);
+  const [first, last, rows] = stack.sql('SELECT MIN(period), MAX(period), COUNT(*) FROM ticker_runs').trim().split('\t').map(Number);
+  const logs = stack.log() + second.log();
+  const late = logs.split('\n').filter((l) => l.includes('job ticker failed: 409')).length;
+  assert.ok(rows + late <= last - first + 2, `ticker runs ${rows} + ${late} in ${last - first + 1} periods`);
+  const labels = stack.sql('SELECT label, COUNT(*) FROM ticker_runs GROUP BY label').trim();
+  t.diagnostic(`runs by pool: ${labels.replace(/\t/g, ' ').replace(/\n/g, ', ')}; late ${late}`);
+});
