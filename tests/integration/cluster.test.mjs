@@ -3,9 +3,10 @@
 // joined by state transfer), two portald pools (the stack's and a second one, sharing the
 // files folder) each on its own node, and the stack's nginx over both through
 // one upstream. Under a steady write load (announcements to residents, which
-// queue mail, and sign-ups through an invite link) one Galera node and then
+// queue mail, sign-ups through an invite link, document uploads into the
+// shared files folder) one Galera node and then
 // one pool are killed with SIGKILL and brought back: every write answered 2xx
-// is there afterwards, read through the other pool; every queued mail reaches
+// is there afterwards (read on the third node and through nginx); every queued mail reaches
 // the SMTP sink exactly once; the test plugin "ticker" (a job every two
 // seconds whose table refuses a second run of a period) never runs a period
 // twice; failures are 502/503 only, and once all is back every request
@@ -168,13 +169,13 @@ before(async () => {
   for (const node of nodes.slice(1)) await startNode(node);
   assert.equal(clusterSize(nodes[0]), 3);
 
-  const { pluginDir, shareDir } = stack.testPlugins(['ticker'], ['example', 'invites', 'content']);
+  const { pluginDir, shareDir } = stack.testPlugins(['ticker'], ['example', 'invites', 'content', 'documents']);
   fs.writeFileSync(`${shareDir}/ticker/sql/001_ticker.sql`,
     'CREATE TABLE ticker_runs (period BIGINT NOT NULL PRIMARY KEY, label VARCHAR(32) NOT NULL, at DATETIME(3) NOT NULL);\n');
   stack.setConf({
     plugin_dir: pluginDir,
     plugin_share: shareDir,
-    plugins: 'example invites content ticker',
+    plugins: 'example invites content documents ticker',
     'invites.join_max_per_address': 100000,
     'invites.join_max_per_email': 100000,
     'ticker.label': 'eins',
@@ -199,14 +200,22 @@ after(async () => {
   if (dir && !process.env.KEEP_STACK) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-// One write: an announcement or a sign-up, alternately. Returns
+// One write: an announcement, a sign-up or a document upload, in turn. Returns
 // { status, kind, key } (key: what reads it back).
 let writes = 0;
 async function oneWrite() {
   writes += 1;
   const tag = `${process.pid}-${writes}-${crypto.randomBytes(3).toString('hex')}`;
   try {
-    if (writes % 2) {
+    if (writes % 3 === 0) {
+      const content = `Hausordnung ${tag}\n`;
+      const form = new FormData();
+      form.append('files', new Blob([content], { type: 'text/plain' }), `hausordnung-${tag}.txt`);
+      for (const [k, v] of Object.entries({ title: `Hausordnung ${tag}`, category: 'Sonstiges', audience: 'residents', unit_id: '', requires_ack: '' })) form.append(k, v);
+      const res = await manager.json(`/api/v1/properties/${property.id}/documents`, { method: 'POST', body: form, headers: { Origin: stack.base } });
+      return { status: res.status, kind: 'document', key: res.body?.items?.[0]?.id, content };
+    }
+    if (writes % 3 === 1) {
       const title = `Cluster ${tag}`;
       const res = await manager.json('/api/v1/announcements', { method: 'POST', body: { title, body: 'Text', property_ids: [property.id] } });
       return { status: res.status, kind: 'announcement', key: res.body?.id, title };
@@ -282,8 +291,13 @@ test('a node and a pool killed under write load: every acknowledged write stays,
   for (const r of ok) {
     if (r.kind === 'announcement') {
       assert.equal(nodeSql(node3, `SELECT title FROM portal.announcements WHERE id = ${Number(r.key)}`), r.title);
-    } else {
+    } else if (r.kind === 'signup') {
       assert.equal(nodeSql(node3, `SELECT COUNT(*) FROM portal.users WHERE email = '${r.key}'`), '1', r.key);
+    } else {
+      // its file, from the shared files folder through nginx
+      const file = await manager.fetch(`/api/v1/documents/${Number(r.key)}/download`);
+      assert.equal(file.status, 200, `document ${r.key}`);
+      assert.equal(await file.text(), r.content);
     }
   }
   const listed = await manager.json('/api/v1/announcements?limit=200');
