@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "lib/arena.h"
 #include "db/db.h"
@@ -169,6 +171,58 @@ static int record_file_columns(struct db *db, struct portal_arena *arena,
 	return 0;
 }
 
+/* The migration lock of the whole cluster. GET_LOCK is one server's only: on a
+ * Galera cluster two hosts starting at once would both migrate. The lock is
+ * a row claimed by one autocommit UPDATE, which Galera certifies across the
+ * nodes (the loser's retry finds it taken); its lease lets a later start take
+ * over from a migrator that died. */
+#define LOCK_LEASE_SECONDS 300
+#define LOCK_WAIT_MS 120000
+#define LOCK_POLL_MS 250
+
+static void lock_holder(char *out, size_t len)
+{
+	char host[64] = "";
+	if (gethostname(host, sizeof host - 1))
+		snprintf(host, sizeof host, "unknown");
+	snprintf(out, len, "%s:%ld", host, (long)getpid());
+}
+
+static int claim_lock(struct db *db, struct portal_arena *arena, const char *holder, char *err,
+                      size_t errlen)
+{
+	if (db_run(db, arena, "INSERT IGNORE INTO schema_lock (id) VALUES (1)", PORTAL_DB_NOARGS,
+	           NULL, NULL, NULL)) {
+		snprintf(err, errlen, "migrations: cannot make the lock row");
+		return -1;
+	}
+	for (int waited = 0; waited < LOCK_WAIT_MS; waited += LOCK_POLL_MS) {
+		unsigned long long got = 0;
+		/* A failure (a certification conflict) is tried again like a miss. */
+		if (!db_run(db, arena,
+		            "UPDATE schema_lock SET holder = ?,"
+		            " until = UTC_TIMESTAMP() + INTERVAL ? SECOND"
+		            " WHERE id = 1 AND (holder IS NULL OR until < UTC_TIMESTAMP())",
+		            PORTAL_DB_ARGS(PDB_S(holder), PDB_I(LOCK_LEASE_SECONDS)), NULL, &got,
+		            NULL) &&
+		    got == 1)
+			return 0;
+		struct timespec pause = {0, LOCK_POLL_MS * 1000000L};
+		nanosleep(&pause, NULL);
+	}
+	snprintf(err, errlen,
+	         "migrations: another process holds the migration lock (table schema_lock)");
+	return -1;
+}
+
+static void release_lock(struct db *db, struct portal_arena *arena, const char *holder)
+{
+	if (db_run(db, arena, "UPDATE schema_lock SET holder = NULL WHERE id = 1 AND holder = ?",
+	           PORTAL_DB_ARGS(PDB_S(holder)), NULL, NULL, NULL))
+		portal_log("migrations: the lock was not released; it lapses after %d s",
+		           LOCK_LEASE_SECONDS);
+}
+
 int migrate_run(const struct config *cfg, const struct plugin_set *set, int verbose, char *err,
                 size_t errlen)
 {
@@ -180,8 +234,22 @@ int migrate_run(const struct config *cfg, const struct plugin_set *set, int verb
 		return -1;
 	}
 	MYSQL *conn = db_handle(db);
-	/* One migrator at a time, across processes and hosts. */
+	/* One migrator at a time, across processes (GET_LOCK, on this server) and
+	 * hosts (the row of schema_lock, on a cluster). */
+	char holder[128];
+	lock_holder(holder, sizeof holder);
 	int rc = exec_sql(conn, "DO GET_LOCK('portal_migrate', 60)", "lock", err, errlen);
+	if (rc == 0)
+		rc = exec_sql(conn,
+		              "CREATE TABLE IF NOT EXISTS schema_lock ("
+		              " id TINYINT UNSIGNED NOT NULL PRIMARY KEY,"
+		              " holder VARCHAR(100) NULL,"
+		              " until DATETIME NULL"
+		              ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+		              "schema_lock", err, errlen);
+	bool locked = rc == 0 && claim_lock(db, arena, holder, err, errlen) == 0;
+	if (rc == 0 && !locked)
+		rc = -1;
 	if (rc == 0)
 		rc = exec_sql(conn,
 		              "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -201,7 +269,9 @@ int migrate_run(const struct config *cfg, const struct plugin_set *set, int verb
 		if (rc == 0)
 			rc = record_file_columns(db, arena, set->items[i].def, err, errlen);
 	}
-	db_free(db); /* closing the connection releases the lock */
+	if (locked)
+		release_lock(db, arena, holder);
+	db_free(db); /* closing the connection releases GET_LOCK */
 	arena_free(arena);
 	return rc;
 }

@@ -7,7 +7,8 @@
 // uploads into the shared files folder) one Galera node and then one pool are
 // killed with SIGKILL and brought back: every write answered 2xx is there
 // afterwards (read on the third node and through nginx); every queued mail
-// reaches the SMTP sink exactly once; the test plugin "ticker" (a job every
+// reaches the SMTP sink once (but the one a killed pool may have had in
+// flight: that one twice, with one Message-ID); the test plugin "ticker" (a job every
 // two seconds) runs at most once a period; failures are 502/503 only and
 // never while all is up, and once all is back every request succeeds. The
 // plugins' tables are made on a node that refuses a table without a primary
@@ -181,9 +182,14 @@ before(async () => {
     'invites.join_max_per_email': 100000,
     'ticker.label': 'eins',
   });
-  await stack.reload();
-  second = await stack.startSecondPool({ conf: { db_socket: nodes[1].socket, 'ticker.label': 'zwei' } });
+  // both pools start the new plugins' migrations at once, on two nodes:
+  // one migrates, the other waits for the cluster's migration lock
+  [second] = await Promise.all([
+    stack.startSecondPool({ conf: { db_socket: nodes[1].socket, 'ticker.label': 'zwei' } }),
+    stack.reload(),
+  ]);
   assert.ok(isAlive(second.pid), second.log());
+  assert.match(stack.sql("SELECT CONCAT(id, ':', IFNULL(holder, 'free')) FROM schema_lock"), /^1:free$/m);
   upstreamOverBothPools();
 
   manager = await newManager(stack);
@@ -263,6 +269,7 @@ test('a node and a pool killed under write load: every acknowledged write stays,
   // the first pool dies with its workers and comes back
   load.phase = 'pool';
   const killedAt = stack.sql('SELECT UTC_TIMESTAMP(3)').trim();
+  const killedMs = Date.now();
   const dead = killPool1();
   await waitFor('pool 1 to die', () => dead.every((pid) => !isAlive(pid)));
   await after(10);
@@ -320,8 +327,18 @@ test('a node and a pool killed under write load: every acknowledged write stays,
     const id = (m.headers['message-id'] || '').replace(/[<>]/g, '');
     seen.set(id, (seen.get(id) || 0) + 1);
   }
-  for (const id of queued) assert.equal(seen.get(id), 1, `mail ${id} sent once`);
-  assert.equal(stack.mails().length, queued.length, 'no mail besides the queued ones');
+  // Once each, but for the one mail a killed jobs worker may have handed to
+  // SMTP and not yet marked: SMTP cannot take part in the transaction, so
+  // that one goes again after its lease, with its Message-ID.
+  const again = queued.filter((id) => seen.get(id) !== 1);
+  for (const id of queued) assert.ok(seen.get(id) >= 1, `mail ${id} sent`);
+  assert.ok(again.length <= 1, `sent more than once: ${again.join(', ')}`);
+  for (const id of again) {
+    assert.equal(seen.get(id), 2, `mail ${id}`);
+    const first = Math.min(...stack.mails().filter((m) => (m.headers['message-id'] || '').includes(id)).map((m) => fs.statSync(m.file).mtimeMs));
+    assert.ok(first < killedMs + 1000, `mail ${id}: its first copy came as the pool was killed`);
+  }
+  assert.equal(stack.mails().length, queued.length + again.length, 'no mail besides the queued ones');
 
   // the ticker ran on after recovery, once a period: its rows (the key is the
   // period of the run's moment) and its refused inserts (a run that came
