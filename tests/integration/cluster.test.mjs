@@ -155,6 +155,14 @@ function upstreamOverBothPools() {
   process.kill(stack.pidOf('nginx'), 'SIGHUP');
 }
 
+// The joined nodes are this process's own servers: a test run that ends
+// early (an interrupt, a crash) takes them down too.
+process.on('exit', () => {
+  for (const node of (nodes || []).slice(1)) {
+    if (node.pid && isAlive(node.pid)) process.kill(node.pid, 'SIGKILL');
+  }
+});
+
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-galera-'));
   fs.chmodSync(dir, 0o711);
