@@ -1,0 +1,182 @@
+/* GET /tickets: the organisation's tickets for managers; for a resident
+ * their own and the shared ones they follow. Newest first, keyset pages, with
+ * the counts per status for the same filters without the status. And GET
+ * /properties/{id}/tickets/shared: what the property's residents may follow. */
+#include <string.h>
+
+#include <portal/input.h>
+#include <portal/list.h>
+#include <portal/text.h>
+
+#include "tickets.h"
+
+const struct portal_input tickets_list_inputs[] = {
+    {"status", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = tickets_statuses,
+     .message = "tickets.status_invalid"},
+    {"property_id", PORTAL_IN_ID, PORTAL_IN_QUERY},
+    {"assignee_id", PORTAL_IN_ID, PORTAL_IN_QUERY},
+    {"category", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = tickets_categories,
+     .message = "tickets.category_invalid"},
+    {"q", PORTAL_IN_STRING, PORTAL_IN_QUERY, 0, 100},
+    {"overdue", PORTAL_IN_BOOL, PORTAL_IN_QUERY},
+    {0},
+};
+
+const struct portal_input tickets_shared_inputs[] = {
+    {"category", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = tickets_categories,
+     .message = "tickets.category_invalid"},
+    {0},
+};
+
+/* Whom the caller may list (a manager: all; a resident: theirs and what they
+ * follow in a property they are still an active member of), and the filters
+ * but the status, bound in the order of filter_args. */
+#define LIST_SCOPE                                                                     \
+	" WHERE t.org_id = ? AND (? = 1 OR t.reporter_id = ? OR EXISTS (SELECT 1"      \
+	" FROM ticket_followers f JOIN memberships m ON m.property_id = t.property_id" \
+	" AND m.user_id = f.user_id AND m.state = 'active' WHERE f.ticket_id = t.id"   \
+	" AND f.user_id = ?))"                                                         \
+	" AND (? = 0 OR t.property_id = ?) AND (? = 0 OR t.assignee_id = ?)"           \
+	" AND (? IS NULL OR t.category = ?) AND (? IS NULL OR t.title LIKE ?"          \
+	" OR t.description LIKE ?) AND (? = 0 OR (t.due_on < UTC_DATE()"               \
+	" AND t.status NOT IN ('resolved', 'closed')))"
+#define FILTER_ARGS 14
+
+/* q as a LIKE pattern that finds it anywhere, its own % and _ taken literally. */
+static const char *like_of(struct portal_req *req, const char *q)
+{
+	if (!q)
+		return NULL;
+	struct portal_buf b = {.arena = req->arena};
+	portal_buf_puts(&b, "%");
+	for (const char *c = q; *c; c++) {
+		if (*c == '%' || *c == '_' || *c == '\\')
+			portal_buf_puts(&b, "\\");
+		portal_buf_add(&b, c, 1);
+	}
+	portal_buf_puts(&b, "%");
+	return b.failed ? NULL : b.data;
+}
+
+static void filter_args(struct portal_req *req, struct portal_db_arg *args)
+{
+	long long uid = req->caller.user_id;
+	long long property = portal_in_int(req, "property_id", 0);
+	long long assignee = portal_in_int(req, "assignee_id", 0);
+	const char *category = portal_in_str(req, "category");
+	const char *like = like_of(req, portal_in_str(req, "q"));
+	struct portal_db_arg a[FILTER_ARGS] = {
+	    PDB_I(req->caller.org_id),
+	    PDB_I(portal_is_manager(req)),
+	    PDB_I(uid),
+	    PDB_I(uid),
+	    PDB_I(property),
+	    PDB_I(property),
+	    PDB_I(assignee),
+	    PDB_I(assignee),
+	    PDB_S(category),
+	    PDB_S(category),
+	    PDB_S(like),
+	    PDB_S(like),
+	    PDB_S(like),
+	    PDB_I(portal_in_bool(req, "overdue", false)),
+	};
+	memcpy(args, a, sizeof a);
+}
+
+static const char list_sql[] =
+    "SELECT" TICKETS_ITEM_COLUMNS ", (t.reporter_id <=> ?) AS mine FROM tickets t"
+    " JOIN properties p ON p.id = t.property_id AND p.org_id = t.org_id"
+    " LEFT JOIN users ru ON ru.id = t.reporter_id"
+    " LEFT JOIN users au ON au.id = t.assignee_id" LIST_SCOPE
+    " AND (? IS NULL OR t.status = ?) AND (? = 0 OR t.id < ?) ORDER BY t.id DESC LIMIT ?";
+
+static const char counts_sql[] =
+    "SELECT t.status, COUNT(*) AS n FROM tickets t" LIST_SCOPE " GROUP BY t.status";
+
+static int counts_set(struct portal_req *req, struct portal_value *view)
+{
+	struct portal_arena *a = req->arena;
+	struct portal_db_arg args[FILTER_ARGS];
+	filter_args(req, args);
+	struct portal_value *rows, *counts = pv_object(a);
+	int status = portal_db_query(req, counts_sql, args, FILTER_ARGS, &rows);
+	if (status)
+		return status;
+	for (size_t i = 0; counts && tickets_statuses[i]; i++) {
+		long long n = 0;
+		pv_foreach(m, rows) {
+			if (strcmp(pv_get_str(m->value, "status"), tickets_statuses[i]) == 0)
+				n = pv_get_int(m->value, "n", 0);
+		}
+		if (pv_set_int(a, counts, tickets_statuses[i], n))
+			return 500;
+	}
+	return !counts || pv_set(a, view, "counts", counts) ? 500 : 0;
+}
+
+int tickets_list(struct portal_req *req, struct portal_value *view)
+{
+	struct portal_page page;
+	int status = portal_list_page(req, &page);
+	if (status)
+		return status;
+	const char *st = portal_in_str(req, "status");
+	struct portal_db_arg args[FILTER_ARGS + 6];
+	args[0] = PDB_I(req->caller.user_id);
+	filter_args(req, args + 1);
+	args[FILTER_ARGS + 1] = PDB_S(st);
+	args[FILTER_ARGS + 2] = PDB_S(st);
+	args[FILTER_ARGS + 3] = PDB_I(page.after);
+	args[FILTER_ARGS + 4] = PDB_I(page.after);
+	args[FILTER_ARGS + 5] = PDB_I(page.limit + 1);
+	struct portal_value *rows;
+	if ((status = portal_db_query(req, list_sql, args, FILTER_ARGS + 6, &rows)))
+		return status;
+	pv_foreach(m, rows) {
+		enum tickets_viewer viewer = TICKETS_MANAGER;
+		if (!portal_is_manager(req))
+			viewer =
+			    pv_get_int(m->value, "mine", 0) ? TICKETS_REPORTER : TICKETS_NEIGHBOUR;
+		pv_remove(m->value, "mine");
+		if ((status = tickets_item(req, m->value, viewer)))
+			return status;
+	}
+	if (portal_list_view(req, view, rows, page.limit, NULL))
+		return 500;
+	return (status = counts_set(req, view)) ? status : 200;
+}
+
+int tickets_shared(struct portal_req *req, struct portal_value *view)
+{
+	struct portal_arena *a = req->arena;
+	const char *category = portal_in_str(req, "category");
+	struct portal_value *rows;
+	/* The membership's row comes without a ticket when there is none; no row
+	 * at all: not a property of the caller (404). */
+	int status = portal_db_query(
+	    req,
+	    "SELECT t.id, t.number, t.title, t.category, t.status, (SELECT COUNT(*)"
+	    " FROM ticket_followers f WHERE f.ticket_id = t.id AND f.reason = 'affected')"
+	    " AS affected_count, t.created_at FROM memberships m LEFT JOIN tickets t"
+	    " ON t.property_id = m.property_id AND t.org_id = m.org_id AND t.shared = 1"
+	    " AND t.status <> 'closed' AND (? IS NULL OR t.category = ?)"
+	    " WHERE m.property_id = ? AND m.user_id = ? AND m.org_id = ? AND m.state = 'active'"
+	    " ORDER BY t.id DESC LIMIT ?",
+	    PORTAL_DB_ARGS(PDB_S(category), PDB_S(category), PDB_I(portal_param_id(req, "id")),
+	                   PDB_I(req->caller.user_id), PDB_I(req->caller.org_id),
+	                   PDB_I(PORTAL_LIST_MAX)),
+	    &rows);
+	if (status)
+		return status;
+	if (!pv_first(rows))
+		return portal_not_found(req);
+	struct portal_value *items = pv_list(a);
+	if (!items)
+		return 500;
+	pv_foreach(m, rows) {
+		if (pv_get_int(m->value, "id", 0) && pv_push(a, items, m->value))
+			return 500;
+	}
+	return pv_set(a, view, "items", items) || pv_set(a, view, "next", pv_null(a)) ? 500 : 200;
+}
