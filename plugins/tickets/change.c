@@ -82,6 +82,8 @@ int tickets_update(struct portal_req *req, struct portal_value *view)
 		portal_db_rollback(req);
 		return status;
 	}
+	if (!req->is_api)
+		return tickets_page_back(req, id);
 	return (status = tickets_detail_of(req, id, TICKETS_MANAGER, view)) ? status : 200;
 }
 
@@ -113,6 +115,8 @@ int tickets_bulk(struct portal_req *req, struct portal_value *view)
 		portal_db_rollback(req);
 		return status;
 	}
+	if (!req->is_api)
+		return portal_redirect(req, "/app/tickets");
 	return pv_set_int(req->arena, view, "updated", (long long)ids.count) ? 500 : 200;
 }
 
@@ -142,5 +146,7 @@ int tickets_comment(struct portal_req *req, struct portal_value *view)
 		portal_db_rollback(req);
 		return status;
 	}
+	if (!req->is_api)
+		return tickets_page_back(req, id);
 	return (status = tickets_event_view(req, id, event_id, view)) ? status : 201;
 }

@@ -134,6 +134,8 @@ int tickets_create(struct portal_req *req, struct portal_value *view)
 		portal_db_rollback(req);
 		return status;
 	}
+	if (!req->is_api) /* the page's form: on to the ticket */
+		return portal_redirect(req, portal_sprintf(req->arena, "/portal/tickets/%lld", id));
 	status = tickets_detail(req, id, view);
 	return status ? status : 201;
 }

@@ -64,6 +64,8 @@ int tickets_affected(struct portal_req *req, struct portal_value *view)
 		                       PORTAL_DB_ARGS(PDB_I(id)), &row);
 	if ((status = finish(req, status)))
 		return status;
+	if (!req->is_api)
+		return tickets_page_back(req, id);
 	*view = *row;
 	return 200;
 }
@@ -155,7 +157,7 @@ int tickets_confirm(struct portal_req *req, struct portal_value *view)
 		return status;
 	long long id = pv_get_int(ticket, "id", 0);
 	if (!req->is_api)
-		return portal_redirect(req, portal_sprintf(req->arena, "/portal/tickets/%lld", id));
+		return tickets_page_back(req, id);
 	return (status = tickets_detail_of(req, id, viewer, view)) ? status : 200;
 }
 
@@ -172,5 +174,7 @@ int tickets_reopen(struct portal_req *req, struct portal_value *view)
 	if ((status = finish(req, status)))
 		return status;
 	long long id = pv_get_int(ticket, "id", 0);
+	if (!req->is_api)
+		return tickets_page_back(req, id);
 	return (status = tickets_detail_of(req, id, viewer, view)) ? status : 200;
 }

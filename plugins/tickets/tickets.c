@@ -16,10 +16,20 @@
 
 const char *const tickets_statuses[] = {"open",     "in_progress", "waiting",
                                         "resolved", "closed",      NULL};
+const char *const tickets_status_keys[] = {"tickets.status.open",    "tickets.status.in_progress",
+                                           "tickets.status.waiting", "tickets.status.resolved",
+                                           "tickets.status.closed",  NULL};
 /* The default categories as the API names them (an organisation's own list
  * is to follow). */
 const char *const tickets_categories[] = {
     "Schaden/Reparatur", "Heizung/Wasser", "Aufzug", "Reinigung", "Lärm", "Sonstiges", NULL};
+const char *const tickets_category_keys[] = {"tickets.category.damage",
+                                             "tickets.category.heating",
+                                             "tickets.category.lift",
+                                             "tickets.category.cleaning",
+                                             "tickets.category.noise",
+                                             "tickets.category.other",
+                                             NULL};
 
 static const struct portal_route routes[] = {
     {"POST", "/tickets", NULL, SIGNED_IN, 0, tickets_create, NULL, NULL, tickets_create_inputs},
@@ -37,6 +47,53 @@ static const struct portal_route routes[] = {
     {"POST", "/tickets/{id}/confirm", NULL, SIGNED_IN, 0, tickets_confirm, NULL, NULL,
      tickets_confirm_inputs},
     {"POST", "/tickets/{id}/reopen", NULL, SIGNED_IN, 0, tickets_reopen, NULL, NULL},
+
+    /* The manager's pages (app_pages.c) and their forms. */
+    {"GET", NULL, "/app/tickets", MANAGER, 0, tickets_app_list, "app_tickets", "tickets.title",
+     tickets_list_inputs},
+    {"POST", NULL, "/app/tickets/bulk", MANAGER, 0, tickets_bulk, "app_tickets", "tickets.title",
+     tickets_bulk_inputs, tickets_app_list},
+    {"GET", NULL, "/app/tickets/{id}", MANAGER, 0, tickets_app_ticket, "app_ticket",
+     "tickets.title"},
+    {"POST", NULL, "/app/tickets/{id}", MANAGER, 0, tickets_update, "app_ticket", "tickets.title",
+     tickets_update_inputs, tickets_app_ticket},
+    {"POST", NULL, "/app/tickets/{id}/comments", MANAGER, 0, tickets_comment, "app_ticket",
+     "tickets.title", tickets_comment_inputs, tickets_app_ticket},
+
+    /* The resident's pages (portal_pages.c) and their forms. */
+    {"GET", NULL, "/portal/tickets", RESIDENT, 0, tickets_portal_list, "portal_tickets",
+     "tickets.my_title", tickets_list_inputs},
+    {"GET", NULL, "/portal/tickets/new", RESIDENT, 0, tickets_portal_new, "portal_ticket_new",
+     "tickets.new_title", tickets_new_page_inputs},
+    {"POST", NULL, "/portal/tickets/new", RESIDENT, 0, tickets_create, "portal_ticket_new",
+     "tickets.new_title", tickets_create_inputs, tickets_portal_new},
+    {"GET", NULL, "/portal/tickets/{id}", RESIDENT, 0, tickets_portal_ticket, "portal_ticket",
+     "tickets.my_title"},
+    {"POST", NULL, "/portal/tickets/{id}/comments", RESIDENT, 0, tickets_comment, "portal_ticket",
+     "tickets.my_title", tickets_comment_inputs, tickets_portal_ticket},
+    {"POST", NULL, "/portal/tickets/{id}/affected", RESIDENT, 0, tickets_affected, "portal_ticket",
+     "tickets.my_title", NULL, tickets_portal_ticket},
+    {"POST", NULL, "/portal/tickets/{id}/reopen", RESIDENT, 0, tickets_reopen, "portal_ticket",
+     "tickets.my_title", NULL, tickets_portal_ticket},
+    {"GET", NULL, "/portal/tickets/{id}/confirm", RESIDENT, 0, tickets_portal_confirm,
+     "portal_ticket_confirm", "tickets.confirm_title", tickets_confirm_page_inputs},
+    {"POST", NULL, "/portal/tickets/{id}/confirm", RESIDENT, 0, tickets_confirm,
+     "portal_ticket_confirm", "tickets.confirm_title", tickets_confirm_inputs,
+     tickets_portal_confirm},
+    {0},
+};
+
+static const struct portal_nav nav[] = {
+    {"app", "nav.tickets", "/app/tickets", 20},
+    {"portal", "tickets.my_title", "/portal/tickets", 50},
+    {0},
+};
+
+/* The residents' home: their own open tickets (per person), and the shared
+ * ones of their properties (alike for all: cached). */
+static const struct portal_home_section home[] = {
+    {"home_tickets", tickets_home, 0},
+    {"home_tickets_shared", tickets_home_shared, PORTAL_HOME_SHARED},
     {0},
 };
 
@@ -66,6 +123,8 @@ const struct portal_plugin portal_plugin_v1 = {
     .version = "0.1.0",
     .description = "Tickets: residents report, managers handle, neighbours follow",
     .routes = routes,
+    .nav = nav,
+    .home = home,
     .jobs = jobs,
     .notifications = notifications,
     .settings = settings,

@@ -13,6 +13,9 @@
 
 extern const char *const tickets_statuses[];
 extern const char *const tickets_categories[];
+/* The locale keys of their texts, in the same order. */
+extern const char *const tickets_status_keys[];
+extern const char *const tickets_category_keys[];
 
 /* How the caller sees a ticket: the organisation's manager, the resident who
  * reported it, or a resident of its property who may see it as shared (or
@@ -63,6 +66,18 @@ int tickets_detail(struct portal_req *req, long long id, struct portal_value *vi
 int tickets_event_view(struct portal_req *req, long long ticket_id, long long event_id,
                        struct portal_value *view);
 
+/* page_view.c: the pages' texts. area is "app" or "portal" (the pages'
+ * addresses). */
+const char *tickets_status_text(struct portal_req *req, const char *status);
+/* A page's form done: back to the ticket's page (303). */
+int tickets_page_back(struct portal_req *req, long long id);
+int tickets_page_item(struct portal_req *req, struct portal_value *item, const char *area);
+int tickets_page_items(struct portal_req *req, struct portal_value *items, const char *area);
+int tickets_page_detail(struct portal_req *req, struct portal_value *ticket, const char *area);
+const char *tickets_category_text(struct portal_req *req, const char *category);
+struct portal_value *tickets_choices(struct portal_req *req, const char *const *values,
+                                     const char *const *keys, const char *selected);
+
 /* create.c, list.c, change.c, flow.c, autoclose.c: the routes and the job */
 extern const struct portal_input tickets_create_inputs[];
 extern const struct portal_input tickets_list_inputs[];
@@ -84,5 +99,20 @@ int tickets_merge(struct portal_req *req, struct portal_value *view);
 int tickets_confirm(struct portal_req *req, struct portal_value *view);
 int tickets_reopen(struct portal_req *req, struct portal_value *view);
 int tickets_autoclose(struct portal_req *req);
+
+/* portal_pages.c: the resident's pages and home sections */
+extern const struct portal_input tickets_new_page_inputs[];
+extern const struct portal_input tickets_confirm_page_inputs[];
+int tickets_portal_list(struct portal_req *req, struct portal_value *view);
+int tickets_portal_new(struct portal_req *req, struct portal_value *view);
+int tickets_portal_ticket(struct portal_req *req, struct portal_value *view);
+int tickets_portal_confirm(struct portal_req *req, struct portal_value *view);
+int tickets_home(struct portal_req *req, const long long *property_ids, size_t count,
+                 struct portal_value *view);
+/* app_pages.c: the manager's pages */
+int tickets_app_list(struct portal_req *req, struct portal_value *view);
+int tickets_app_ticket(struct portal_req *req, struct portal_value *view);
+int tickets_home_shared(struct portal_req *req, const long long *property_ids, size_t count,
+                        struct portal_value *view);
 
 #endif
