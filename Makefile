@@ -27,7 +27,7 @@ export PORTAL_BIN := $(abspath $(BIN))
 
 # Core's parts, one folder each (README.md, "Layout"); portalctl's commands
 # are in core/ctl/ and link with it alone.
-CORE_MAINS = core/pool/portald.c core/ctl/portalctl.c
+CORE_MAINS = core/pool/portald.c core/ctl/portalctl.c core/photo/portal_photo.c
 CORE_SRCS  = $(filter-out $(CORE_MAINS) core/ctl/%,$(wildcard core/*/*.c))
 CORE_OBJS  = $(CORE_SRCS:%.c=$(OUT)/%.o)
 CORE_LIB   = $(OUT)/libportalcore.a
@@ -57,7 +57,7 @@ FUZZ_SRCS  = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_SECONDS ?= 60
 
 .PHONY: all deps run start stop test unit unit-bins fuzz bench format lint lint-format lint-cppcheck lint-shell clean install
-all: $(BIN)/portald $(BIN)/portalctl $(BIN)/hello_fcgi $(PLUGIN_SOS) $(TEST_PLUGIN_SOS) $(UNIT_BINS)
+all: $(BIN)/portald $(BIN)/portalctl $(BIN)/portal-photo $(BIN)/hello_fcgi $(PLUGIN_SOS) $(TEST_PLUGIN_SOS) $(UNIT_BINS)
 
 deps:
 	@sh core/scripts/deps.sh
@@ -84,6 +84,14 @@ $(BIN)/portald: $(OUT)/core/pool/portald.o $(CORE_LIB)
 $(BIN)/portalctl: $(OUT)/core/ctl/portalctl.o $(CTL_OBJS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -Wl,--dynamic-list=core/sdk.syms -o $@ $< $(CTL_OBJS) -Wl,--whole-archive $(CORE_LIB) -Wl,--no-whole-archive $(LDLIBS)
+
+# The program that decodes untrusted photos apart from the workers (core/photo):
+# the only one that links libvips.
+PHOTO_PKGS = vips libseccomp
+$(OUT)/core/photo/portal_photo.o: CORE_CFLAGS += $(shell pkg-config --cflags $(PHOTO_PKGS) 2>/dev/null)
+$(BIN)/portal-photo: $(OUT)/core/photo/portal_photo.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs $(PHOTO_PKGS) 2>/dev/null)
 
 # The bench's baseline: a libfcgi hello-world.
 $(BIN)/hello_fcgi: $(OUT)/tests/bench/hello_fcgi.o
@@ -128,10 +136,10 @@ INSTALL_PATHS   = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDI
                       -e 's|@PLUGINDIR@|$(PLUGINDIR)|g' -e 's|@PLUGINSHAREDIR@|$(PLUGINSHAREDIR)|g' \
                       -e 's|@ABI_VERSION@|$(ABI_VERSION)|g'
 
-install: $(BIN)/portald $(BIN)/portalctl $(PLUGIN_SOS)
+install: $(BIN)/portald $(BIN)/portalctl $(BIN)/portal-photo $(PLUGIN_SOS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(INCLUDEDIR)/portal $(DESTDIR)$(DATADIR) \
 	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(PLUGINSHAREDIR)
-	install -m 755 $(BIN)/portald $(BIN)/portalctl $(DESTDIR)$(BINDIR)/
+	install -m 755 $(BIN)/portald $(BIN)/portalctl $(BIN)/portal-photo $(DESTDIR)$(BINDIR)/
 	install -m 755 $(PLUGIN_SOS) $(DESTDIR)$(PLUGINDIR)/
 	install -m 644 core/include/portal/*.h $(DESTDIR)$(INCLUDEDIR)/portal/
 	cp -R templates sql $(DESTDIR)$(DATADIR)/

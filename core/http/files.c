@@ -43,15 +43,42 @@ static bool stored_name(const char *name)
 	       strspn(name, "0123456789abcdef") == PORTAL_FILE_NAME_CHARS;
 }
 
-/* Copies fd into out while hashing; 0 or an errno. */
-static int copy_hashing(int fd, int out, unsigned char digest[crypto_hash_sha256_BYTES])
+/* Writes all of len bytes to out; 0 or an errno. */
+static int write_all(int out, const void *data, size_t len)
+{
+	const char *p = data;
+	for (size_t done = 0; done < len;) {
+		ssize_t w = write(out, p + done, len - done);
+		if (w < 0 && errno != EINTR)
+			return errno;
+		if (w > 0)
+			done += (size_t)w;
+	}
+	return 0;
+}
+
+/* Where a stored file's bytes come from: an upload's temporary file (fd), or
+ * memory (data, len). */
+struct source {
+	int fd;
+	const void *data;
+	size_t len;
+};
+
+/* Copies the source into out while hashing; 0 or an errno. */
+static int copy_hashing(const struct source *src, int out,
+                        unsigned char digest[crypto_hash_sha256_BYTES])
 {
 	crypto_hash_sha256_state st;
 	crypto_hash_sha256_init(&st);
-	char chunk[65536];
 	int err = 0;
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof chunk);
+	if (src->fd < 0) {
+		crypto_hash_sha256_update(&st, src->data, (unsigned long long)src->len);
+		err = write_all(out, src->data, src->len);
+	}
+	char chunk[65536];
+	while (src->fd >= 0 && !err) {
+		ssize_t n = read(src->fd, chunk, sizeof chunk);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -59,40 +86,32 @@ static int copy_hashing(int fd, int out, unsigned char digest[crypto_hash_sha256
 			break;
 		}
 		crypto_hash_sha256_update(&st, (const unsigned char *)chunk, (unsigned long long)n);
-		for (ssize_t done = 0; !err && done < n;) {
-			ssize_t w = write(out, chunk + done, (size_t)(n - done));
-			if (w < 0 && errno != EINTR)
-				err = errno;
-			else if (w > 0)
-				done += w;
-		}
-		if (err)
-			break;
+		err = write_all(out, chunk, (size_t)n);
 	}
 	crypto_hash_sha256_final(&st, digest);
 	return err;
 }
 
-int portal_file_store(struct portal_req *req, const struct portal_upload *up,
-                      char name[PORTAL_FILE_NAME_CHARS + 1], bool *created)
+/* A temporary file, synced, renamed to the content's hash, the folder synced:
+ * a reader never sees half a file. */
+static int store(struct portal_req *req, const struct source *src,
+                 char name[PORTAL_FILE_NAME_CHARS + 1], bool *created)
 {
 	const char *dir = portal_config(req, "files_dir");
 	char *tmp = portal_sprintf(req->arena, "%s/.upload-XXXXXX", dir);
-	int in = open(up->path, O_RDONLY | O_CLOEXEC);
-	int out = tmp && in >= 0 ? mkstemp(tmp) : -1;
+	errno = 0;
+	int out = tmp ? mkstemp(tmp) : -1;
 	int err = out < 0 ? (errno ? errno : ENOMEM) : 0;
 	/* nginx reads it through /_files/: the folder's group (setgid) may read. */
 	if (!err && fchmod(out, 0640))
 		err = errno;
 	unsigned char digest[crypto_hash_sha256_BYTES];
 	if (!err)
-		err = copy_hashing(in, out, digest);
+		err = copy_hashing(src, out, digest);
 	if (!err && fsync(out))
 		err = errno;
 	if (out >= 0 && close(out) && !err)
 		err = errno;
-	if (in >= 0)
-		close(in);
 	char *final = NULL;
 	if (!err) {
 		sodium_bin2hex(name, PORTAL_FILE_NAME_CHARS + 1, digest, sizeof digest);
@@ -108,7 +127,7 @@ int portal_file_store(struct portal_req *req, const struct portal_upload *up,
 	if (err) {
 		if (out >= 0)
 			unlink(tmp);
-		portal_log("files: cannot store an upload: %s", strerror(err));
+		portal_log("files: cannot store a file: %s", strerror(err));
 		return err == ENOSPC || err == EDQUOT ? 503 : 500;
 	}
 	/* The rename itself must survive a crash before a row points to it. */
@@ -119,6 +138,26 @@ int portal_file_store(struct portal_req *req, const struct portal_upload *up,
 		close(dfd);
 	}
 	return 0;
+}
+
+int portal_file_store(struct portal_req *req, const struct portal_upload *up,
+                      char name[PORTAL_FILE_NAME_CHARS + 1], bool *created)
+{
+	struct source src = {.fd = open(up->path, O_RDONLY | O_CLOEXEC)};
+	if (src.fd < 0) {
+		portal_log("files: cannot open an upload: %s", strerror(errno));
+		return 500;
+	}
+	int status = store(req, &src, name, created);
+	close(src.fd);
+	return status;
+}
+
+int portal_file_store_bytes(struct portal_req *req, const void *data, size_t len,
+                            char name[PORTAL_FILE_NAME_CHARS + 1], bool *created)
+{
+	struct source src = {.fd = -1, .data = data, .len = len};
+	return store(req, &src, name, created);
 }
 
 void portal_file_discard(struct portal_req *req, const char *name, bool created)

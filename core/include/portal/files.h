@@ -5,6 +5,7 @@
 #define PORTAL_FILES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -28,6 +29,11 @@ const char *portal_image_type(const struct portal_upload *up);
  * point to the file fails. Returns 0, 503 when the disk is full, or 500. */
 int portal_file_store(struct portal_req *req, const struct portal_upload *up,
                       char name[PORTAL_FILE_NAME_CHARS + 1], bool *created);
+
+/* The same for bytes the handler made (a cleaned photo, portal/photo.h):
+ * stored exactly like an upload, under their SHA-256. */
+int portal_file_store_bytes(struct portal_req *req, const void *data, size_t len,
+                            char name[PORTAL_FILE_NAME_CHARS + 1], bool *created);
 
 /* Removes a file portal_file_store created in this request (created true),
  * or one that no row names any more (created true too: the caller made sure,
