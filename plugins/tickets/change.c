@@ -127,8 +127,12 @@ int tickets_comment(struct portal_req *req, struct portal_value *view)
 	const char *body = portal_in_str(req, "body");
 	struct portal_value *ticket;
 	enum tickets_viewer viewer;
-	int status = portal_db_begin(req);
-	if (!status && !(status = tickets_find(req, id, true, &ticket, &viewer))) {
+	struct tickets_photos photos;
+	int status = tickets_photos_take(req, &photos);
+	if (status)
+		return status;
+	if (!(status = portal_db_begin(req)) &&
+	    !(status = tickets_find(req, id, true, &ticket, &viewer))) {
 		if (viewer == TICKETS_NEIGHBOUR)
 			status = portal_fail(req, 403, "forbidden", NULL, "tickets.not_reporter");
 		else if (note && viewer != TICKETS_MANAGER)
@@ -138,12 +142,15 @@ int tickets_comment(struct portal_req *req, struct portal_value *view)
 	if (!status)
 		status = tickets_event(req, ticket, note ? "note" : "comment", body, NULL, NULL,
 		                       &event_id);
+	if (!status)
+		status = tickets_photos_save(req, id, event_id, &photos);
 	if (!status && !note) /* a note mails nobody */
 		status = tickets_mail_comment(req, ticket, body);
 	if (!status)
 		status = portal_db_commit(req);
 	if (status) {
 		portal_db_rollback(req);
+		tickets_photos_discard(req, &photos);
 		return status;
 	}
 	if (!req->is_api)

@@ -119,19 +119,22 @@ int tickets_create(struct portal_req *req, struct portal_value *view)
 	if (portal_is_manager(req) && !portal_in_str(req, "reporter_name"))
 		return portal_fail(req, 422, "validation", "reporter_name",
 		                   "tickets.reporter_name_invalid");
+	struct tickets_photos photos;
 	int status = check_place(req, property_id, &unit_id);
-	if (status || (status = portal_db_begin(req)))
+	if (status || (status = tickets_photos_take(req, &photos)))
 		return status;
 	struct portal_value *ticket;
 	enum tickets_viewer viewer;
-	if (!(status = next_number(req, &number)) && !(status = rate_check(req)) &&
-	    !(status = insert_ticket(req, number, unit_id, &id)) &&
+	if (!(status = portal_db_begin(req)) && !(status = next_number(req, &number)) &&
+	    !(status = rate_check(req)) && !(status = insert_ticket(req, number, unit_id, &id)) &&
+	    !(status = tickets_photos_save(req, id, 0, &photos)) &&
 	    !(status = tickets_find(req, id, false, &ticket, &viewer)) &&
 	    !(status = tickets_event(req, ticket, "created", NULL, NULL, NULL, NULL)) &&
 	    !(status = tickets_mail_new(req, ticket)))
 		status = portal_db_commit(req);
 	if (status) {
 		portal_db_rollback(req);
+		tickets_photos_discard(req, &photos);
 		return status;
 	}
 	if (!req->is_api) /* the page's form: on to the ticket */

@@ -79,6 +79,9 @@ static int event_texts(struct portal_req *req, struct portal_value *e)
 int tickets_page_detail(struct portal_req *req, struct portal_value *ticket, const char *area)
 {
 	int status = tickets_page_item(req, ticket, area);
+	if (!status && pv_set_bool(req->arena, ticket, "any_photos",
+	                           pv_first(pv_get(ticket, "attachments")) != NULL))
+		status = 500;
 	pv_foreach(m, status ? NULL : pv_get(ticket, "events")) {
 		if ((status = event_texts(req, m->value)))
 			break;

@@ -47,6 +47,8 @@ static const struct portal_route routes[] = {
     {"POST", "/tickets/{id}/confirm", NULL, SIGNED_IN, 0, tickets_confirm, NULL, NULL,
      tickets_confirm_inputs},
     {"POST", "/tickets/{id}/reopen", NULL, SIGNED_IN, 0, tickets_reopen, NULL, NULL},
+    {"GET", "/tickets/{id}/attachments/{attachment_id}", NULL, SIGNED_IN, 0, tickets_attachment,
+     NULL, NULL, tickets_attachment_inputs},
 
     /* The manager's pages (app_pages.c) and their forms. */
     {"GET", NULL, "/app/tickets", MANAGER, 0, tickets_app_list, "app_tickets", "tickets.title",

@@ -4,12 +4,14 @@
 
 #include <stdbool.h>
 
+#include <portal/files.h>
 #include <portal/portal.h>
 
 #define TICKETS_TITLE_MAX 200
 #define TICKETS_TEXT_MAX 5000
 #define TICKETS_NOTE_MAX 500
 #define TICKETS_BULK_MAX 200
+#define TICKETS_PHOTOS_MAX 10
 
 extern const char *const tickets_statuses[];
 extern const char *const tickets_categories[];
@@ -38,6 +40,26 @@ int tickets_set_status(struct portal_req *req, struct portal_value *ticket, cons
 /* Sets the assignee (0: none; a manager of the organisation, else 422). */
 int tickets_set_assignee(struct portal_req *req, struct portal_value *ticket,
                          long long assignee_id);
+
+/* photos.c: the photos of a report or comment (multipart "files"), cleaned
+ * and stored before the transaction; their rows in it; removed again when
+ * the request fails after storing them. */
+struct tickets_photo {
+	char file[PORTAL_FILE_NAME_CHARS + 1], thumb[PORTAL_FILE_NAME_CHARS + 1];
+	bool file_created, thumb_created;
+	const char *name, *type, *thumb_type;
+	size_t size;
+};
+struct tickets_photos {
+	size_t count;
+	struct tickets_photo items[TICKETS_PHOTOS_MAX];
+};
+int tickets_photos_take(struct portal_req *req, struct tickets_photos *photos);
+void tickets_photos_discard(struct portal_req *req, const struct tickets_photos *photos);
+int tickets_photos_save(struct portal_req *req, long long ticket_id, long long event_id,
+                        const struct tickets_photos *photos);
+extern const struct portal_input tickets_attachment_inputs[];
+int tickets_attachment(struct portal_req *req, struct portal_value *view);
 
 /* notify.c: mails, queued in the open transaction */
 int tickets_mail_new(struct portal_req *req, const struct portal_value *ticket);

@@ -148,11 +148,14 @@ static int attachments_set(struct portal_req *req, long long id, enum tickets_vi
 {
 	struct portal_arena *a = req->arena;
 	struct portal_value *rows;
-	int status =
-	    portal_db_query(req,
-	                    "SELECT id, event_id, name, size, content_type FROM ticket_attachments"
-	                    " WHERE ticket_id = ? AND ? = 0 ORDER BY id",
-	                    PORTAL_DB_ARGS(PDB_I(id), PDB_I(viewer == TICKETS_NEIGHBOUR)), &rows);
+	int status = portal_db_query(
+	    req,
+	    "SELECT a.id, a.event_id, a.name, a.size, a.content_type FROM ticket_attachments a"
+	    " LEFT JOIN ticket_events e ON e.id = a.event_id WHERE a.ticket_id = ? AND ? = 0"
+	    " AND (? = 1 OR e.type IS NULL OR e.type <> 'note') ORDER BY a.id",
+	    PORTAL_DB_ARGS(PDB_I(id), PDB_I(viewer == TICKETS_NEIGHBOUR),
+	                   PDB_I(viewer == TICKETS_MANAGER)),
+	    &rows);
 	if (status)
 		return status;
 	pv_foreach(m, rows) {

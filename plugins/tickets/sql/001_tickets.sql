@@ -100,6 +100,7 @@ CREATE TABLE ticket_attachments (
   org_id BIGINT UNSIGNED NOT NULL,
   file CHAR(64) NOT NULL,
   thumbnail_file CHAR(64) NOT NULL,
+  thumbnail_type VARCHAR(100) NOT NULL,
   name VARCHAR(255) NOT NULL,
   size BIGINT UNSIGNED NOT NULL,
   content_type VARCHAR(100) NOT NULL,

@@ -8,7 +8,9 @@
 // reply and the internal note, the bulk change.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack } from '../../../tests/integration/stack.mjs';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { startStack, repo } from '../../../tests/integration/stack.mjs';
 import { newManager, newProperty, newResident } from '../../../tests/integration/client.mjs';
 
 let stack, manager, house, unit, rita, sam;
@@ -162,4 +164,19 @@ test('the manager\'s list: counts per status, filters, bulk; the detail: control
   assert.equal(bulk.status, 303);
   assert.equal((await get(manager, lift)).status, 'waiting');
   assert.equal((await page(rita, '/app/tickets')).status, 404, 'managers only');
+});
+
+test('a photo through the report form, shown as a thumbnail that links to the photo, to the reporter and the manager', async () => {
+  const photo = readFileSync(path.join(repo, 'tests', 'fixtures', 'images', 'photo-gps-o6.jpg'));
+  const form = new FormData();
+  for (const [k, v] of [['csrf_token', rita.csrf], ['property_id', house], ['category', 'Schaden/Reparatur'], ['title', 'Riss in der Wand'], ['description', 'Im Flur']]) form.append(k, String(v));
+  form.append('files', new Blob([photo], { type: 'image/jpeg' }), 'Riss.jpg');
+  const res = await stack.fetch('/portal/tickets/new', { method: 'POST', headers: { Cookie: rita.cookie, Origin: stack.base }, body: form, redirect: 'manual' });
+  assert.equal(res.status, 303, await res.text());
+  const id = Number(/\/portal\/tickets\/(\d+)$/.exec(res.headers.get('location'))[1]);
+  const t = await get(rita, id);
+  assert.equal(t.attachments.length, 1);
+  const html = (await page(rita, `/portal/tickets/${id}`)).html;
+  assert.match(html, new RegExp(`<a href="${t.attachments[0].url}"><img src="${t.attachments[0].thumbnail_url.replace('?', '\\?').replace('=', '&#61;')}" alt="Foto öffnen: Riss.jpg"`));
+  assert.match((await page(manager, `/app/tickets/${id}`)).html, /alt="Foto öffnen: Riss\.jpg"/);
 });
