@@ -453,3 +453,17 @@ test('a pending membership grants nothing', async () => {
   assert.equal(res.body.error.field, 'property_id');
   assert.equal((await pending.json(`/api/v1/properties/${annex}/tickets/shared`)).status, 404);
 });
+
+test('mails speak the recipient\'s language: English for a resident who chose it', async () => {
+  const eve = await newResident(stack, manager, [house]);
+  stack.sql(`UPDATE users SET locale = 'en' WHERE id = ${eve.id}`);
+  const t = await reported(eve, { title: 'Broken window' });
+  await post(manager, `/api/v1/tickets/${t.id}/comments`, { body: 'We will fix it.' });
+  await patch(t.id, { status: 'resolved' });
+  const [comment, resolved] = outbox(eve.email);
+  assert.equal(comment.subject, `[Ticket #${t.number}] New message: Broken window`);
+  assert.match(comment.text, /There is a new message on the ticket/);
+  assert.equal(resolved.subject, `[Ticket #${t.number}] Is it solved? Broken window`);
+  assert.match(resolved.text, /Yes, solved:/);
+  assert.match(resolved.html, new RegExp(`href="[^"]*/portal/tickets/${t.id}/confirm\\?solved&#61;0"`));
+});
