@@ -70,13 +70,36 @@ int tickets_app_list(struct portal_req *req, struct portal_value *view)
 	return 200;
 }
 
+/* What the ticket may be merged into: the property's other tickets that are
+ * neither closed nor merged, newest first. */
+static int merge_targets_set(struct portal_req *req, struct portal_value *view, long long id)
+{
+	struct portal_value *rows;
+	int status = portal_db_query(
+	    req,
+	    "SELECT o.id, o.number, o.title FROM tickets t JOIN tickets o"
+	    " ON o.property_id = t.property_id AND o.org_id = t.org_id AND o.id <> t.id"
+	    " AND o.status <> 'closed' AND o.merged_into IS NULL"
+	    " WHERE t.id = ? AND t.org_id = ? ORDER BY o.id DESC LIMIT 50",
+	    PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)), &rows);
+	if (status)
+		return status;
+	bool open = !pv_get_int(pv_get(view, "merged_into"), "id", 0) &&
+	            strcmp(pv_get_str(view, "status"), "closed") != 0;
+	return pv_set(req->arena, view, "merge_targets", rows) ||
+	               pv_set_bool(req->arena, view, "can_merge", open && pv_first(rows))
+	           ? 500
+	           : 0;
+}
+
 int tickets_app_ticket(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
 	long long id = portal_param_id(req, "id");
 	int status = tickets_detail_of(req, id, TICKETS_MANAGER, view);
 	if (status || (status = tickets_page_detail(req, view, "app")) ||
-	    (status = employees_set(req, view, pv_get_int(pv_get(view, "assignee"), "id", 0))))
+	    (status = employees_set(req, view, pv_get_int(pv_get(view, "assignee"), "id", 0))) ||
+	    (status = merge_targets_set(req, view, id)))
 		return status;
 	struct portal_value *statuses =
 	    tickets_choices(req, tickets_statuses, tickets_status_keys, pv_get_str(view, "status"));

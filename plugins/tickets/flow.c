@@ -125,6 +125,8 @@ int tickets_merge(struct portal_req *req, struct portal_value *view)
 		status = tickets_set_status(req, dup, "closed", false, NULL);
 	if ((status = finish(req, status)))
 		return status;
+	if (!req->is_api)
+		return tickets_page_back(req, id);
 	return (status = tickets_detail_of(req, id, TICKETS_MANAGER, view)) ? status : 200;
 }
 

@@ -131,6 +131,9 @@ int tickets_portal_ticket(struct portal_req *req, struct portal_value *view);
 int tickets_portal_confirm(struct portal_req *req, struct portal_value *view);
 int tickets_home(struct portal_req *req, const long long *property_ids, size_t count,
                  struct portal_value *view);
+/* print.c: the print view of both areas */
+extern const struct portal_input tickets_print_inputs[];
+int tickets_print(struct portal_req *req, struct portal_value *view);
 /* app_pages.c: the manager's pages */
 int tickets_app_list(struct portal_req *req, struct portal_value *view);
 int tickets_app_ticket(struct portal_req *req, struct portal_value *view);

@@ -180,3 +180,41 @@ test('a photo through the report form, shown as a thumbnail that links to the ph
   assert.match(html, new RegExp(`<a href="${t.attachments[0].url}"><img src="${t.attachments[0].thumbnail_url.replace('?', '\\?').replace('=', '&#61;')}" alt="Foto öffnen: Riss.jpg"`));
   assert.match((await page(manager, `/app/tickets/${id}`)).html, /alt="Foto öffnen: Riss\.jpg"/);
 });
+
+test('the print view: the ticket and its public history; internal notes only when a manager asks', async () => {
+  const t = (await rita.json('/api/v1/tickets', { method: 'POST', body: { property_id: house, title: 'Klingel defekt', description: 'Seit Montag', category: 'Schaden/Reparatur' } })).body;
+  await manager.json(`/api/v1/tickets/${t.id}/comments`, { method: 'POST', body: { body: 'Elektriker bestellt' } });
+  await manager.json(`/api/v1/tickets/${t.id}/comments`, { method: 'POST', body: { body: 'NOTIZ: Garantiefall', internal: true } });
+  const plain = await page(manager, `/app/tickets/${t.id}/print`);
+  assert.equal(plain.status, 200);
+  assert.match(plain.html, /class="ticket-print"/);
+  assert.match(plain.html, /<h1 id="ticket-print-title">#\d+ Klingel defekt<\/h1>/);
+  assert.match(plain.html, /Elektriker bestellt/);
+  assert.doesNotMatch(plain.html, /NOTIZ/, 'no internal notes by default');
+  const internal = await page(manager, `/app/tickets/${t.id}/print?internal=1`);
+  assert.match(internal.html, /NOTIZ: Garantiefall/);
+  assert.match(internal.html, /Mit internen Notizen/);
+  const hers = await page(rita, `/portal/tickets/${t.id}/print?internal=1`);
+  assert.equal(hers.status, 200);
+  assert.match(hers.html, /Elektriker bestellt/);
+  assert.doesNotMatch(hers.html, /NOTIZ/, 'never for the reporter, whatever she asks');
+  await manager.json(`/api/v1/tickets/${t.id}`, { method: 'PATCH', body: { shared: true } });
+  assert.equal((await page(sam, `/portal/tickets/${t.id}/print`)).status, 404, 'a neighbour has nothing to print');
+});
+
+test('merging on the page: the property\'s other open tickets to choose from; the duplicate closes', async () => {
+  const main = (await rita.json('/api/v1/tickets', { method: 'POST', body: { property_id: house, title: 'Tor klemmt', description: 'Einfahrt' } })).body;
+  const dup = (await sam.json('/api/v1/tickets', { method: 'POST', body: { property_id: house, title: 'Garagentor', description: 'geht nicht auf' } })).body;
+  const html = (await page(manager, `/app/tickets/${dup.id}`)).html;
+  assert.match(html, new RegExp(`<option value="${main.id}">#${main.number} Tor klemmt</option>`));
+  assert.doesNotMatch(html, new RegExp(`<option value="${dup.id}">`), 'not into itself');
+  const merged = await submit(manager, `/app/tickets/${dup.id}/merge`, [['into', String(main.id)]]);
+  assert.equal(merged.status, 303);
+  assert.equal(merged.location, `/app/tickets/${dup.id}`);
+  const t = await get(manager, dup.id);
+  assert.deepEqual([t.status, t.merged_into.id], ['closed', main.id]);
+  const after = (await page(manager, `/app/tickets/${dup.id}`)).html;
+  assert.match(after, new RegExp(`Zusammengeführt mit <a href="/app/tickets/${main.id}">#${main.number}</a>`));
+  assert.doesNotMatch(after, /action="\/app\/tickets\/\d+\/merge"/, 'merged once');
+  assert.equal((await submit(manager, `/app/tickets/${main.id}/merge`, [['into', String(main.id)]])).status, 422);
+});
