@@ -349,6 +349,7 @@ function pages() {
     ['tickets', 'manager', '/app/tickets', 200],
     ['tickets, filtered', 'manager', '/app/tickets?status=in_progress&q=wasser', 200],
     ['ticket', 'manager', `/app/tickets/${ids.ticket}`, 200],
+    ['ticket, print view with notes', 'manager', `/app/tickets/${ids.ticket}/print?internal=1`, 200],
     ['ticket, refused reply', 'manager', async (page) => {
       await open(page, `/app/tickets/${ids.ticket}`);
       return send(page, `form[action="/app/tickets/${ids.ticket}/comments"]`);
@@ -378,6 +379,7 @@ function pages() {
     }, 422],
     ['my ticket', 'resident', `/portal/tickets/${ids.ticket}`, 200],
     ['a shared ticket', 'resident', `/portal/tickets/${ids.sharedTicket}`, 200],
+    ['my ticket, print view', 'resident', `/portal/tickets/${ids.ticket}/print`, 200],
     ['is it solved?', 'resident', `/portal/tickets/${ids.resolvedTicket}/confirm?solved=0`, 200],
     ['a manager\'s page (not found for residents)', 'resident', '/app', 404],
     ['home while the sign-up waits', 'waiting', '/portal', 200],
