@@ -8,6 +8,8 @@
 
 static const char *const share_values[] = {"false", "true", NULL};
 static const char *const share_keys[] = {"tickets.shared_no", "tickets.shared_yes", NULL};
+static const char *const sort_values[] = {"newest", "activity", NULL};
+static const char *const sort_keys[] = {"tickets.sort_newest", "tickets.sort_activity", NULL};
 
 /* The organisation's employees as choices [{id, name, selected}]. */
 static int employees_set(struct portal_req *req, struct portal_value *view, long long selected)
@@ -56,10 +58,19 @@ int tickets_app_list(struct portal_req *req, struct portal_value *view)
 	struct portal_value *categories = tickets_choices(
 	    req, tickets_categories, tickets_category_keys, portal_in_str(req, "category"));
 	const char *q = portal_in_str(req, "q");
+	const char *sort = portal_in_str(req, "sort");
+	const char *st = portal_in_str(req, "status");
+	const char *category = portal_in_str(req, "category");
+	struct portal_value *sorts = tickets_choices(req, sort_values, sort_keys, sort);
 	if ((status = tickets_page_items(req, pv_get(view, "items"), "app")) ||
 	    (status = tabs_set(req, view)) ||
 	    (status = employees_set(req, view, portal_in_int(req, "assignee_id", 0))))
 		return status;
+	/* The filters as sent, for the next page's link and the tabs. */
+	if (!sorts || pv_set(a, view, "sorts", sorts) || pv_set_str(a, view, "f_sort", sort) ||
+	    pv_set_str(a, view, "f_status", st) || pv_set_str(a, view, "f_category", category) ||
+	    pv_set_int(a, view, "f_assignee", portal_in_int(req, "assignee_id", 0)))
+		return 500;
 	if (!categories || pv_set(a, view, "categories", categories) ||
 	    pv_set_str(a, view, "q", q ? q : "") ||
 	    pv_set_bool(a, view, "overdue", portal_in_bool(req, "overdue", false)) ||

@@ -3,14 +3,19 @@
  * the counts per status for the same filters without the status. And GET
  * /properties/{id}/tickets/shared: what the property's residents may follow. */
 #include <string.h>
+#include <time.h>
 
+#include <portal/datetime.h>
 #include <portal/input.h>
 #include <portal/list.h>
 #include <portal/text.h>
 
 #include "tickets.h"
 
+static const char *const sorts[] = {"newest", "activity", NULL};
+
 const struct portal_input tickets_list_inputs[] = {
+    {"sort", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = sorts, .message = "tickets.sort_invalid"},
     {"status", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = tickets_statuses,
      .message = "tickets.status_invalid"},
     {"property_id", PORTAL_IN_ID, PORTAL_IN_QUERY},
@@ -58,6 +63,18 @@ static const char *like_of(struct portal_req *req, const char *q)
 	return b.failed ? NULL : b.data;
 }
 
+/* A cursor's RFC 3339 time as a DATETIME column compares with it. */
+static const char *cursor_time(struct portal_req *req, const char *rfc3339)
+{
+	long long t = portal_time_parse(rfc3339);
+	struct tm tm;
+	time_t tt = (time_t)t;
+	if (t < 0 || !gmtime_r(&tt, &tm))
+		return NULL;
+	return portal_sprintf(req->arena, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900,
+	                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
 static void filter_args(struct portal_req *req, struct portal_db_arg *args)
 {
 	long long uid = req->caller.user_id;
@@ -84,12 +101,19 @@ static void filter_args(struct portal_req *req, struct portal_db_arg *args)
 	memcpy(args, a, sizeof a);
 }
 
-static const char list_sql[] =
-    "SELECT" TICKETS_ITEM_COLUMNS ", (t.reporter_id <=> ?) AS mine FROM tickets t"
-    " JOIN properties p ON p.id = t.property_id AND p.org_id = t.org_id"
-    " LEFT JOIN users ru ON ru.id = t.reporter_id"
-    " LEFT JOIN users au ON au.id = t.assignee_id" LIST_SCOPE
-    " AND (? IS NULL OR t.status = ?) AND (? = 0 OR t.id < ?) ORDER BY t.id DESC LIMIT ?";
+#define LIST_FROM                                                                      \
+	"SELECT" TICKETS_ITEM_COLUMNS ", (t.reporter_id <=> ?) AS mine FROM tickets t" \
+	" JOIN properties p ON p.id = t.property_id AND p.org_id = t.org_id"           \
+	" LEFT JOIN users ru ON ru.id = t.reporter_id"                                 \
+	" LEFT JOIN users au ON au.id = t.assignee_id" LIST_SCOPE                      \
+	" AND (? IS NULL OR t.status = ?)"
+
+/* Newest first, or by last activity (the cursor's key is the last item's
+ * updated_at). */
+static const char newest_sql[] = LIST_FROM " AND (? = 0 OR t.id < ?) ORDER BY t.id DESC LIMIT ?";
+static const char activity_sql[] =
+    LIST_FROM " AND (? IS NULL OR t.updated_at < ? OR (t.updated_at = ? AND t.id < ?))"
+              " ORDER BY t.updated_at DESC, t.id DESC LIMIT ?";
 
 static const char counts_sql[] =
     "SELECT t.status, COUNT(*) AS n FROM tickets t" LIST_SCOPE " GROUP BY t.status";
@@ -121,17 +145,28 @@ int tickets_list(struct portal_req *req, struct portal_value *view)
 	int status = portal_list_page(req, &page);
 	if (status)
 		return status;
-	const char *st = portal_in_str(req, "status");
-	struct portal_db_arg args[FILTER_ARGS + 6];
+	const char *st = portal_in_str(req, "status"), *sort = portal_in_str(req, "sort");
+	bool activity = sort && strcmp(sort, "activity") == 0;
+	/* the cursor's time as the column holds it (NULL on the first page) */
+	const char *key = activity && page.key ? cursor_time(req, page.key) : NULL;
+	if (activity && page.key && !key)
+		return portal_fail(req, 400, "bad_request", NULL, "tickets.cursor_invalid");
+	struct portal_db_arg args[FILTER_ARGS + 8];
+	size_t n = FILTER_ARGS + 1;
 	args[0] = PDB_I(req->caller.user_id);
 	filter_args(req, args + 1);
-	args[FILTER_ARGS + 1] = PDB_S(st);
-	args[FILTER_ARGS + 2] = PDB_S(st);
-	args[FILTER_ARGS + 3] = PDB_I(page.after);
-	args[FILTER_ARGS + 4] = PDB_I(page.after);
-	args[FILTER_ARGS + 5] = PDB_I(page.limit + 1);
+	args[n++] = PDB_S(st);
+	args[n++] = PDB_S(st);
+	if (activity) {
+		args[n++] = PDB_S(key);
+		args[n++] = PDB_S(key);
+		args[n++] = PDB_S(key);
+	} else
+		args[n++] = PDB_I(page.after);
+	args[n++] = PDB_I(page.after);
+	args[n++] = PDB_I(page.limit + 1);
 	struct portal_value *rows;
-	if ((status = portal_db_query(req, list_sql, args, FILTER_ARGS + 6, &rows)))
+	if ((status = portal_db_query(req, activity ? activity_sql : newest_sql, args, n, &rows)))
 		return status;
 	pv_foreach(m, rows) {
 		enum tickets_viewer viewer = TICKETS_MANAGER;
@@ -142,7 +177,7 @@ int tickets_list(struct portal_req *req, struct portal_value *view)
 		if ((status = tickets_item(req, m->value, viewer)))
 			return status;
 	}
-	if (portal_list_view(req, view, rows, page.limit, NULL))
+	if (portal_list_view(req, view, rows, page.limit, activity ? "updated_at" : NULL))
 		return 500;
 	return (status = counts_set(req, view)) ? status : 200;
 }

@@ -38,6 +38,7 @@ CREATE TABLE tickets (
   UNIQUE KEY tickets_number (org_id, number),
   KEY tickets_org (org_id, id),
   KEY tickets_status (org_id, status, id),
+  KEY tickets_activity (org_id, updated_at, id),
   KEY tickets_property (property_id, shared, status),
   KEY tickets_reporter (reporter_id, created_at),
   KEY tickets_assignee (assignee_id),

@@ -136,6 +136,8 @@ test('the manager\'s list: counts per status, filters, bulk; the detail: control
   assert.match(list.html, /Offen \(\d+\)/);
   assert.match(list.html, /Aufzug steckt/);
   const lift = Number(/href="\/app\/tickets\/(\d+)">#\d+ Aufzug steckt/.exec(list.html)[1]);
+  const paged = await page(manager, '/app/tickets?limit=1&status=open&sort=activity');
+  assert.match(paged.html, /href="\/app\/tickets\?after=[^"]+&amp;status=open&amp;sort=activity">Weitere<\/a>/, 'the next page keeps the filters');
   const filtered = await page(manager, '/app/tickets?q=Briefkasten');
   assert.doesNotMatch(filtered.html, /Aufzug steckt/);
   assert.match(filtered.html, /Briefkasten klemmt/);

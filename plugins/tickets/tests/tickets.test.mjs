@@ -190,6 +190,15 @@ test('the list: filters, counts per status without the status filter, keyset pag
   const page2 = await list(`?limit=3&after=${encodeURIComponent(page1.next)}`);
   assert.deepEqual(page2.items.map((t) => t.id), [a.id]);
   assert.equal(page2.next, null);
+  // by last activity: the ticket changed last comes first, and pages go on from there
+  for (const [t, minutes] of [[a, 1], [b, 4], [c, 2], [d, 3]]) stack.sql(`UPDATE tickets SET updated_at = UTC_TIMESTAMP() - INTERVAL ${minutes} MINUTE WHERE id = ${t.id}`);
+  assert.deepEqual((await list('?sort=activity')).items.map((t) => t.id), [a.id, c.id, d.id, b.id]);
+  const act1 = await list('?sort=activity&limit=2');
+  assert.deepEqual(act1.items.map((t) => t.id), [a.id, c.id]);
+  const act2 = await list(`?sort=activity&limit=2&after=${encodeURIComponent(act1.next)}`);
+  assert.deepEqual(act2.items.map((t) => t.id), [d.id, b.id]);
+  assert.deepEqual((await list('?sort=newest')).items.map((t) => t.id), [d.id, c.id, b.id, a.id]);
+  assert.equal((await boss.json('/api/v1/tickets?sort=random')).status, 422);
   assert.equal((await boss.json('/api/v1/tickets?status=kaputt')).status, 422);
   assert.equal((await boss.json('/api/v1/tickets?category=Geheim')).status, 422);
   assert.equal((await boss.json('/api/v1/tickets?after=%%%')).status, 400);
