@@ -111,6 +111,7 @@ extern const struct portal_input tickets_merge_inputs[];
 extern const struct portal_input tickets_confirm_inputs[];
 int tickets_create(struct portal_req *req, struct portal_value *view);
 int tickets_list(struct portal_req *req, struct portal_value *view);
+int tickets_list_of(struct portal_req *req, struct portal_value *view, bool counts);
 int tickets_shared(struct portal_req *req, struct portal_value *view);
 int tickets_get(struct portal_req *req, struct portal_value *view);
 int tickets_comment(struct portal_req *req, struct portal_value *view);

@@ -69,6 +69,14 @@ test('the resident reports through the form: property and unit preselected; the 
   assert.match(mine.html, /Gemeldet/);
   const list = await page(rita, '/portal/tickets');
   assert.match(list.html, new RegExp(`href="/portal/tickets/${id}">#\\d+ Aufzug steckt</a>`));
+  // a hot page: once each worker prepared its statements, two round trips
+  const trips = [];
+  for (let i = 0; i < 4; i++) {
+    await page(rita, '/portal/tickets');
+    const line = stack.log().split('\n').filter((l) => l.includes('route=/portal/tickets ') && / db=\d+/.test(l)).at(-1);
+    trips.push([Number(/ db=(\d+)/.exec(line)[1]), line]);
+  }
+  assert.ok(Math.min(...trips.map(([n]) => n)) <= 2, trips.map(([, l]) => l).join('\n'));
   assert.equal((await page(sam, sent.location)).status, 404, 'not his while it is not shared');
 });
 
