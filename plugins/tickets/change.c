@@ -31,6 +31,16 @@ const struct portal_input tickets_bulk_inputs[] = {
     {0},
 };
 
+/* The list page's bulk form: its selects' empty choice is "unchanged", so an
+ * empty assignee is absent there, not "nobody". */
+const struct portal_input tickets_bulk_page_inputs[] = {
+    {"ids", PORTAL_IN_IDS, PORTAL_IN_REQUIRED, 1, TICKETS_BULK_MAX,
+     .message = "tickets.ids_invalid"},
+    {"status", PORTAL_IN_ENUM, 0, .choices = tickets_statuses, .message = "tickets.status_invalid"},
+    {"assignee_id", PORTAL_IN_ID, 0, .message = "tickets.assignee_invalid"},
+    {0},
+};
+
 /* The status and the assignee sent, as PATCH and bulk change them. */
 static int apply_common(struct portal_req *req, struct portal_value *ticket)
 {

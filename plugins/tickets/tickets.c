@@ -54,7 +54,7 @@ static const struct portal_route routes[] = {
     {"GET", NULL, "/app/tickets", MANAGER, 0, tickets_app_list, "app_tickets", "tickets.title",
      tickets_list_inputs},
     {"POST", NULL, "/app/tickets/bulk", MANAGER, 0, tickets_bulk, "app_tickets", "tickets.title",
-     tickets_bulk_inputs, tickets_app_list},
+     tickets_bulk_page_inputs, tickets_app_list},
     {"GET", NULL, "/app/tickets/{id}", MANAGER, 0, tickets_app_ticket, "app_ticket",
      "tickets.title"},
     {"POST", NULL, "/app/tickets/{id}", MANAGER, 0, tickets_update, "app_ticket", "tickets.title",

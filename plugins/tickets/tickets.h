@@ -107,6 +107,7 @@ extern const struct portal_input tickets_shared_inputs[];
 extern const struct portal_input tickets_comment_inputs[];
 extern const struct portal_input tickets_update_inputs[];
 extern const struct portal_input tickets_bulk_inputs[];
+extern const struct portal_input tickets_bulk_page_inputs[];
 extern const struct portal_input tickets_merge_inputs[];
 extern const struct portal_input tickets_confirm_inputs[];
 int tickets_create(struct portal_req *req, struct portal_value *view);

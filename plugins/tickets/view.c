@@ -33,8 +33,12 @@ static int pair_set(struct portal_req *req, struct portal_value *row, const char
 int tickets_item(struct portal_req *req, struct portal_value *row, enum tickets_viewer viewer)
 {
 	struct portal_arena *a = req->arena;
-	struct portal_value *reporter = pv_object(a);
-	if (!reporter || pv_set(a, reporter, "display_name", pv_get(row, "reporter_name")))
+	struct portal_value *reporter = pv_object(a), *name = pv_get(row, "reporter_name");
+	/* An erased resident's ticket stays, under "ehemalige Bewohnerin /
+	 * ehemaliger Bewohner". */
+	if (!reporter ||
+	    pv_set(a, reporter, "display_name",
+	           pv_str(name) ? name : pv_string(a, portal_t(req, "tickets.former_resident"))))
 		return 500;
 	if (viewer == TICKETS_MANAGER && pv_get_int(row, "contact_consent", 0) &&
 	    pv_get(row, "reporter_email") &&

@@ -169,10 +169,12 @@ test('the manager\'s list: counts per status, filters, bulk; the detail: control
   const hers = (await page(rita, `/portal/tickets/${lift}`)).html;
   assert.match(hers, /Monteur kommt/);
   assert.doesNotMatch(hers, /INTERN/, 'she never sees the note');
-  // bulk: the ticked ones, all or none
-  const bulk = await submit(manager, '/app/tickets/bulk', [['ids', String(lift)], ['status', 'waiting']]);
+  // bulk: the ticked ones, all or none; an empty choice leaves it unchanged
+  await manager.json(`/api/v1/tickets/${lift}`, { method: 'PATCH', body: { assignee_id: manager.user.id } });
+  const bulk = await submit(manager, '/app/tickets/bulk', [['ids', String(lift)], ['status', 'waiting'], ['assignee_id', '']]);
   assert.equal(bulk.status, 303);
   assert.equal((await get(manager, lift)).status, 'waiting');
+  assert.equal((await get(manager, lift)).assignee.id, manager.user.id, '"unchanged" is not "nobody"');
   assert.equal((await page(rita, '/app/tickets')).status, 404, 'managers only');
 });
 

@@ -455,6 +455,16 @@ test('a resident reports at most tickets.max_reports_per_day (10) a day: then 42
   await stack.reload();
 });
 
+test('an erased resident\'s ticket stays, under "ehemalige Bewohnerin / ehemaliger Bewohner"', async () => {
+  const gone = await newResident(stack, manager, [house]);
+  const t = await reported(gone, { title: 'Vor dem Auszug' });
+  stack.sql(`DELETE FROM users WHERE id = ${gone.id}`);
+  const seen = (await get(manager, t.id)).body;
+  assert.deepEqual(seen.reporter, { display_name: 'ehemalige Bewohnerin / ehemaliger Bewohner' });
+  assert.equal(seen.events[0].by.display_name, null);
+  assert.equal(seen.events[0].by.role, 'resident');
+});
+
 test('a pending membership grants nothing', async () => {
   const pending = await newResident(stack, manager, [annex], { state: 'pending' });
   const res = await report(pending, { property_id: annex, title: 'x', description: 'y' });
