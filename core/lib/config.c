@@ -74,7 +74,7 @@ static const struct setting settings[] = {
     {"max_file_bytes", "52428800", 1024, 1073741824},
     {"arena_bytes", "33554432", 1048576, 1073741824},
     /* A cleaned photo's longest side in pixels (portal_photo_clean). */
-    {"photo_max_side", "2560", 320, 10000},
+    {"photo_max_side", "2560", 320, 4096},
     /* A serving process larger than this many MiB (resident) after a request
      * or a job finishes its work and is replaced. */
     {"worker_max_rss", "64", 8, 65536},

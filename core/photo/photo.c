@@ -24,7 +24,8 @@
 #define MEMORY_LIMIT ((rlim_t)1 << 30) /* address space: libvips maps its modules too */
 #define CPU_SECONDS 20
 #define WALL_MS 30000
-/* A photo of MAX_SIDE as PNG with alpha stays below this; more is refused. */
+/* What the photo and its thumbnail may take of the request's arena (32 MiB by
+ * default): a JPEG of photo_max_side takes a few MiB; more is refused (422). */
 #define MAX_OUTPUT ((size_t)24 << 20)
 
 /* bin/portal-photo is installed beside portald (and portalctl). */

@@ -915,17 +915,14 @@ int announcement_home_fill(struct portal_req *req, const long long *property_ids
 		return 204;
 	if (count > HOME_PROPERTIES_MAX)
 		count = HOME_PROPERTIES_MAX;
-	/* One placeholder per property: the text depends only on the count. */
-	struct portal_buf in = {.arena = a};
 	struct portal_db_arg *args = portal_alloc(a, (count + 3) * sizeof *args);
 	if (!args)
 		return 500;
 	size_t n = 0;
 	args[n++] = PDB_I(req->caller.org_id);
-	for (size_t i = 0; i < count; i++) {
-		portal_buf_puts(&in, i ? ",?" : "?");
-		args[n++] = PDB_I(property_ids[i]);
-	}
+	const char *in = portal_db_placeholders(req, property_ids, count, args, &n);
+	if (!in)
+		return 500;
 	args[n++] = PDB_I(HOME_MAX);
 	const char *sql = portal_sprintf(
 	    a,
@@ -934,9 +931,9 @@ int announcement_home_fill(struct portal_req *req, const long long *property_ids
 	    " JOIN properties p ON p.id = t.property_id AND p.org_id = a.org_id"
 	    " WHERE t.announcement_id = a.id AND t.property_id IN (%s)))"
 	    " ORDER BY a.id DESC LIMIT ?",
-	    in.data);
+	    in);
 	struct portal_value *rows;
-	if (in.failed || !sql)
+	if (!sql)
 		return 500;
 	int status = portal_db_query(req, sql, args, n, &rows);
 	if (status)

@@ -200,7 +200,6 @@ int documents_home(struct portal_req *req, const long long *property_ids, size_t
 	if (count > HOME_PROPERTIES_MAX)
 		count = HOME_PROPERTIES_MAX;
 	bool preview = portal_is_manager(req);
-	struct portal_buf in = {.arena = a};
 	struct portal_db_arg *args = portal_alloc(a, (count + 3) * sizeof *args);
 	if (!args)
 		return 500;
@@ -208,10 +207,9 @@ int documents_home(struct portal_req *req, const long long *property_ids, size_t
 	if (!preview)
 		args[n++] = PDB_I(req->caller.user_id);
 	args[n++] = PDB_I(req->caller.org_id);
-	for (size_t i = 0; i < count; i++) {
-		portal_buf_puts(&in, i ? ",?" : "?");
-		args[n++] = PDB_I(property_ids[i]);
-	}
+	const char *in = portal_db_placeholders(req, property_ids, count, args, &n);
+	if (!in)
+		return 500;
 	args[n++] = PDB_I(HOME_MAX);
 	const char *sql =
 	    preview ? portal_sprintf(
@@ -224,14 +222,14 @@ int documents_home(struct portal_req *req, const long long *property_ids, size_t
 	                  " JOIN document_files f ON f.document_id = d.id AND f.version = d.version"
 	                  " WHERE d.org_id = ? AND d.audience = 'residents' AND d.unit_id IS NULL"
 	                  " AND d.property_id IN (%s) ORDER BY d.id DESC LIMIT ?",
-	                  in.data)
+	                  in)
 	            : portal_sprintf(a,
 	                             "SELECT" RESIDENT_COLUMNS RESIDENT_FROM
 	                             " WHERE m.user_id = ? AND m.org_id = ? AND m.state = 'active'"
 	                             " AND m.property_id IN (%s) ORDER BY d.id DESC LIMIT ?",
-	                             in.data);
+	                             in);
 	struct portal_value *rows;
-	if (in.failed || !sql)
+	if (!sql)
 		return 500;
 	int status = portal_db_query(req, sql, args, n, &rows);
 	if (status)
