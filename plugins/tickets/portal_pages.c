@@ -11,6 +11,7 @@
 
 #define HOME_MAX 5
 #define SHARED_MAX 20
+#define HOME_PROPERTIES_MAX 100 /* a plain IN list: a resident's few properties */
 
 const struct portal_input tickets_new_page_inputs[] = {
     {"property_id", PORTAL_IN_ID, PORTAL_IN_QUERY},
@@ -191,20 +192,45 @@ int tickets_portal_confirm(struct portal_req *req, struct portal_value *view)
 
 /* The home's own section: the caller's open tickets in the properties
  * shown (none in a manager's preview: managers report none of their own). */
+/* The home's query of the properties shown: head, then the ids as a plain
+ * IN list (a hot query, portal_db_placeholders), then the order and limit;
+ * the fixed arguments of head first, the limit last. */
+static int home_query(struct portal_req *req, const char *head, const long long *fixed,
+                      size_t nfixed, const long long *property_ids, size_t count,
+                      struct portal_value **rows)
+{
+	struct portal_arena *a = req->arena;
+	if (count > HOME_PROPERTIES_MAX)
+		count = HOME_PROPERTIES_MAX;
+	struct portal_db_arg *args = portal_alloc(a, (nfixed + count + 1) * sizeof *args);
+	size_t n = 0;
+	if (!args)
+		return 500;
+	for (size_t i = 0; i < nfixed; i++)
+		args[n++] = PDB_I(fixed[i]);
+	const char *in = portal_db_placeholders(req, property_ids, count, args, &n);
+	const char *sql =
+	    in ? portal_sprintf(a, "%s AND t.property_id IN (%s) ORDER BY t.id DESC LIMIT ?", head,
+	                        in)
+	       : NULL;
+	if (!sql)
+		return 500;
+	args[n++] = PDB_I(HOME_MAX);
+	return portal_db_query(req, sql, args, n, rows);
+}
+
 int tickets_home(struct portal_req *req, const long long *property_ids, size_t count,
                  struct portal_value *view)
 {
 	struct portal_value *rows;
 	if (!count)
 		return 204;
-	int status = portal_db_query(
+	const long long fixed[] = {req->caller.user_id, req->caller.org_id};
+	int status = home_query(
 	    req,
 	    "SELECT t.id, t.number, t.title, t.status, t.category, t.created_at FROM tickets t"
-	    " WHERE t.reporter_id = ? AND t.org_id = ? AND t.status <> 'closed'"
-	    " AND t.property_id IN " PORTAL_DB_ID_LIST " ORDER BY t.id DESC LIMIT ?",
-	    PORTAL_DB_ARGS(PDB_I(req->caller.user_id), PDB_I(req->caller.org_id),
-	                   portal_db_ids(req, property_ids, count), PDB_I(HOME_MAX)),
-	    &rows);
+	    " WHERE t.reporter_id = ? AND t.org_id = ? AND t.status <> 'closed'",
+	    fixed, 2, property_ids, count, &rows);
 	if (status || (status = tickets_page_items(req, rows, "portal")))
 		return status;
 	if (!pv_first(rows))
@@ -220,17 +246,15 @@ int tickets_home_shared(struct portal_req *req, const long long *property_ids, s
 	struct portal_value *rows;
 	if (!count)
 		return 204;
-	int status = portal_db_query(
+	const long long fixed[] = {req->caller.org_id};
+	int status = home_query(
 	    req,
 	    "SELECT t.id, t.number, t.title, t.status, t.category, t.created_at,"
 	    " (SELECT COUNT(*) FROM ticket_followers f WHERE f.ticket_id = t.id"
 	    " AND f.reason = 'affected') AS affected_count, p.name AS property_name"
 	    " FROM tickets t JOIN properties p ON p.id = t.property_id AND p.org_id = t.org_id"
-	    " WHERE t.org_id = ? AND t.shared = 1 AND t.status <> 'closed'"
-	    " AND t.property_id IN " PORTAL_DB_ID_LIST " ORDER BY t.id DESC LIMIT ?",
-	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), portal_db_ids(req, property_ids, count),
-	                   PDB_I(HOME_MAX)),
-	    &rows);
+	    " WHERE t.org_id = ? AND t.shared = 1 AND t.status <> 'closed'",
+	    fixed, 1, property_ids, count, &rows);
 	if (status || (status = tickets_page_items(req, rows, "portal")))
 		return status;
 	if (!pv_first(rows))
