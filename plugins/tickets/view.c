@@ -6,8 +6,8 @@
 
 #include "tickets.h"
 
-/* {id, name} of the row's columns id_col and name_col, or null without id;
- * as pair_set_as with another key than name. */
+/* row's key becomes {id, <name_key>} of its columns id_col and name_col
+ * (taken out), or null without an id. */
 static int pair_set_as(struct portal_req *req, struct portal_value *row, const char *key,
                        const char *id_col, const char *name_col, const char *name_key)
 {
@@ -41,7 +41,7 @@ int tickets_item(struct portal_req *req, struct portal_value *row, enum tickets_
 	           pv_str(name) ? name : pv_string(a, portal_t(req, "tickets.former_resident"))))
 		return 500;
 	if (viewer == TICKETS_MANAGER && pv_get_int(row, "contact_consent", 0) &&
-	    pv_get(row, "reporter_email") &&
+	    pv_str(pv_get(row, "reporter_email")) &&
 	    pv_set(a, reporter, "email", pv_get(row, "reporter_email")))
 		return 500;
 	pv_remove(row, "reporter_name");
