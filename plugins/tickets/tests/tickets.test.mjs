@@ -98,8 +98,8 @@ test('a manager records a report on behalf of a caller; reporter_name is then re
   const missing = await report(manager, { property_id: house, title: 'Anruf', description: 'Heizung kalt' });
   assert.equal(missing.status, 422);
   assert.equal(missing.body.error.field, 'reporter_name');
-  const t = await reported(manager, { reporter_name: 'Frau Meier (Telefon)' });
-  assert.deepEqual(t.reporter, { display_name: 'Frau Meier (Telefon)' });
+  const t = await reported(manager, { reporter_name: 'Frau Meier (Telefon)', contact_consent: true });
+  assert.deepEqual(t.reporter, { display_name: 'Frau Meier (Telefon)' }, 'no account, no address');
   assert.equal(t.events[0].by.role, 'manager');
   const foreign = await report(manager, { property_id: Number(stack.sql(`SELECT id FROM properties WHERE name = 'Fremdhaus'`).trim()), title: 'x', description: 'y', reporter_name: 'z' });
   assert.equal(foreign.status, 422);
