@@ -102,7 +102,8 @@ static void filter_args(struct portal_req *req, struct portal_db_arg *args)
 }
 
 #define LIST_FROM                                                                      \
-	"SELECT" TICKETS_ITEM_COLUMNS ", (t.reporter_id <=> ?) AS mine FROM tickets t" \
+	"SELECT 0 AS counting," TICKETS_ITEM_COLUMNS ", (t.reporter_id <=> ?) AS mine" \
+	" FROM tickets t"                                                              \
 	" JOIN properties p ON p.id = t.property_id AND p.org_id = t.org_id"           \
 	" LEFT JOIN users ru ON ru.id = t.reporter_id"                                 \
 	" LEFT JOIN users au ON au.id = t.assignee_id" LIST_SCOPE                      \
@@ -110,28 +111,39 @@ static void filter_args(struct portal_req *req, struct portal_db_arg *args)
 
 /* Newest first, or by last activity (the cursor's key is the last item's
  * updated_at). */
-static const char newest_sql[] = LIST_FROM " AND (? = 0 OR t.id < ?) ORDER BY t.id DESC LIMIT ?";
-static const char activity_sql[] =
-    LIST_FROM " AND (? IS NULL OR t.updated_at < ? OR (t.updated_at = ? AND t.id < ?))"
-              " ORDER BY t.updated_at DESC, t.id DESC LIMIT ?";
+#define NEWEST_PAGE " AND (? = 0 OR t.id < ?) ORDER BY t.id DESC LIMIT ?"
+#define ACTIVITY_PAGE                                                             \
+	" AND (? IS NULL OR t.updated_at < ? OR (t.updated_at = ? AND t.id < ?))" \
+	" ORDER BY t.updated_at DESC, t.id DESC LIMIT ?"
+static const char newest_sql[] = LIST_FROM NEWEST_PAGE;
+static const char activity_sql[] = LIST_FROM ACTIVITY_PAGE;
 
-static const char counts_sql[] =
-    "SELECT t.status, COUNT(*) AS n FROM tickets t" LIST_SCOPE " GROUP BY t.status";
+/* With the counts per status for the same filters but the status, in the
+ * same statement (one round trip): rows with counting = 1 carry a status
+ * and its count (in number) after the page's items. Their columns have the
+ * items' types, so that the union keeps them (numbers stay numbers). */
+#define NO_ID "CAST(NULL AS UNSIGNED)"
+#define COUNT_ROWS                                                                                 \
+	" UNION ALL SELECT 1, " NO_ID ", CAST(COUNT(*) AS UNSIGNED), NULL, t.status, NULL, " NO_ID \
+	", NULL, NULL, " NO_ID ", NULL, " NO_ID ", NULL, CAST(NULL AS DATETIME),"                  \
+	" CAST(NULL AS DATETIME), 0 FROM tickets t" LIST_SCOPE " GROUP BY t.status) u"
+static const char newest_counted_sql[] =
+    "SELECT * FROM ((" LIST_FROM NEWEST_PAGE ")" COUNT_ROWS " ORDER BY counting, id DESC";
+static const char activity_counted_sql[] = "SELECT * FROM ((" LIST_FROM ACTIVITY_PAGE ")" COUNT_ROWS
+                                           " ORDER BY counting, updated_at DESC, id DESC";
 
-static int counts_set(struct portal_req *req, struct portal_value *view)
+/* The count rows as counts {open, in_progress, ...} (0 for a status without
+ * tickets), taken out of rows. */
+static int counts_take(struct portal_req *req, struct portal_value *rows, struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
-	struct portal_db_arg args[FILTER_ARGS];
-	filter_args(req, args);
-	struct portal_value *rows, *counts = pv_object(a);
-	int status = portal_db_query(req, counts_sql, args, FILTER_ARGS, &rows);
-	if (status)
-		return status;
+	struct portal_value *counts = pv_object(a);
 	for (size_t i = 0; counts && tickets_statuses[i]; i++) {
 		long long n = 0;
 		pv_foreach(m, rows) {
-			if (strcmp(pv_get_str(m->value, "status"), tickets_statuses[i]) == 0)
-				n = pv_get_int(m->value, "n", 0);
+			if (pv_get_int(m->value, "counting", 0) &&
+			    strcmp(pv_get_str(m->value, "status"), tickets_statuses[i]) == 0)
+				n = pv_get_int(m->value, "number", 0);
 		}
 		if (pv_set_int(a, counts, tickets_statuses[i], n))
 			return 500;
@@ -144,8 +156,8 @@ int tickets_list(struct portal_req *req, struct portal_value *view)
 	return tickets_list_of(req, view, true);
 }
 
-/* The list as GET /tickets answers it; without counts (a query less) for the
- * resident's page, which shows none. */
+/* The list as GET /tickets answers it, in one statement; without the counts
+ * for the resident's page, which shows none. */
 int tickets_list_of(struct portal_req *req, struct portal_value *view, bool counts)
 {
 	struct portal_page page;
@@ -158,7 +170,7 @@ int tickets_list_of(struct portal_req *req, struct portal_value *view, bool coun
 	const char *key = activity && page.key ? cursor_time(req, page.key) : NULL;
 	if (activity && page.key && !key)
 		return portal_fail(req, 400, "bad_request", NULL, "tickets.cursor_invalid");
-	struct portal_db_arg args[FILTER_ARGS + 8];
+	struct portal_db_arg args[2 * FILTER_ARGS + 8];
 	size_t n = FILTER_ARGS + 1;
 	args[0] = PDB_I(req->caller.user_id);
 	filter_args(req, args + 1);
@@ -172,9 +184,22 @@ int tickets_list_of(struct portal_req *req, struct portal_value *view, bool coun
 		args[n++] = PDB_I(page.after);
 	args[n++] = PDB_I(page.after);
 	args[n++] = PDB_I(page.limit + 1);
-	struct portal_value *rows;
-	if ((status = portal_db_query(req, activity ? activity_sql : newest_sql, args, n, &rows)))
+	if (counts) {
+		filter_args(req, args + n);
+		n += FILTER_ARGS;
+	}
+	const char *sql = counts ? (activity ? activity_counted_sql : newest_counted_sql)
+	                         : (activity ? activity_sql : newest_sql);
+	struct portal_value *all, *rows = pv_list(req->arena);
+	if ((status = portal_db_query(req, sql, args, n, &all)))
 		return status;
+	if (!rows || (counts && counts_take(req, all, view)))
+		return 500;
+	pv_foreach(m, all) {
+		if (!pv_get_int(m->value, "counting", 0) && pv_push(req->arena, rows, m->value))
+			return 500;
+		pv_remove(m->value, "counting");
+	}
 	pv_foreach(m, rows) {
 		enum tickets_viewer viewer = TICKETS_MANAGER;
 		if (!portal_is_manager(req))
@@ -186,8 +211,6 @@ int tickets_list_of(struct portal_req *req, struct portal_value *view, bool coun
 	}
 	if (portal_list_view(req, view, rows, page.limit, activity ? "updated_at" : NULL))
 		return 500;
-	if (counts && (status = counts_set(req, view)))
-		return status;
 	return 200;
 }
 
