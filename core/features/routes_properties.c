@@ -82,12 +82,15 @@ static int load_property(struct portal_req *req, long long id, struct portal_val
 }
 
 /* The SQL of a list query without search: one of six fixed texts. A
- * manager's rows count their residents unless counted is false. */
+ * manager's rows count their residents unless counted is false. The rows
+ * after a cursor (name, id), here and in the searches, are one range of the
+ * index from its name on and a filter within it: the same rows as name > key
+ * OR (name = key AND id > after), for less of the optimizer's work. */
 static const char *list_sql(bool manager, bool counted, bool after)
 {
 	static const char *const sql[6] = {
 #define LIST(select, scope, c, group) select scope c group " ORDER BY p.name, p.id LIMIT ?"
-#define C " AND (p.name > ? OR (p.name = ? AND p.id > ?))"
+#define C " AND p.name >= ? AND (p.name > ? OR p.id > ?)"
 	    LIST("SELECT " COLUMNS, SCOPE_RESIDENT, "", ""),
 	    LIST("SELECT " COLUMNS, SCOPE_RESIDENT, C, ""),
 	    LIST("SELECT " COLUMNS, SCOPE_MANAGER, "", ""),
@@ -125,7 +128,7 @@ static const char *manager_search_sql(struct portal_arena *a, size_t count, bool
 		portal_buf_puts(&sql, ACTIVE_RESIDENTS);
 	portal_buf_puts(&sql, " WHERE w0.org_id = ? AND w0.prefix = ? AND w0.word LIKE ?");
 	if (after)
-		portal_buf_puts(&sql, " AND (w0.name > ? OR (w0.name = ? AND w0.property_id > ?))");
+		portal_buf_puts(&sql, " AND w0.name >= ? AND (w0.name > ? OR w0.property_id > ?)");
 	portal_buf_puts(&sql, " GROUP BY w0.name, w0.property_id"
 	                      " ORDER BY w0.name, w0.property_id LIMIT ?");
 	return sql.failed ? NULL : sql.data;
@@ -142,7 +145,7 @@ static const char *resident_search_sql(struct portal_arena *a, size_t count, boo
 		                " WHERE w.org_id = p.org_id AND w.prefix = ? AND w.name = p.name"
 		                " AND w.property_id = p.id AND w.word LIKE ?)");
 	if (after)
-		portal_buf_puts(&sql, " AND (p.name > ? OR (p.name = ? AND p.id > ?))");
+		portal_buf_puts(&sql, " AND p.name >= ? AND (p.name > ? OR p.id > ?)");
 	portal_buf_puts(&sql, " ORDER BY p.name, p.id LIMIT ?");
 	return sql.failed ? NULL : sql.data;
 }
