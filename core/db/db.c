@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/metrics.h"
 #include "portal/portal.h"
 #include "lib/value.h"
 
@@ -25,6 +26,7 @@ struct db {
 	const struct config *cfg;
 	MYSQL *conn;
 	bool in_transaction;
+	bool holds_locks; /* named locks taken in this request */
 	unsigned statements_this_request;
 	/* What this request cost: round trips to the server (prepares,
 	 * executions, transaction statements) and the time spent in them. */
@@ -156,10 +158,22 @@ static long long now_us(void)
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+void db_note_lock(struct db *db)
+{
+	db->holds_locks = true;
+}
+
 void db_request_end(struct db *db)
 {
 	if (db->in_transaction)
 		db_rollback(db);
+	if (db->holds_locks && db->conn) {
+		db->trips++;
+		if (mysql_query(db->conn, "DO RELEASE_ALL_LOCKS()"))
+			portal_log("database: cannot release the named locks: %s",
+			           mysql_error(db->conn));
+	}
+	db->holds_locks = false;
 }
 
 static struct cached_stmt *prepared(struct db *db, const char *sql, int *status)
@@ -343,6 +357,16 @@ out:
 	return status;
 }
 
+/* For /healthz: a statement the server answered (whatever it said) reached
+ * it; a connection that is gone afterwards did not. */
+static void note_reach(const struct db *db, int status)
+{
+	if (db->conn)
+		metrics_db_reached();
+	else if (status == 503)
+		metrics_db_lost();
+}
+
 static int run_once(struct db *db, struct portal_arena *a, const char *sql,
                     const struct portal_db_arg *args, size_t nargs, struct portal_value **rows,
                     unsigned long long *affected, unsigned long long *insert_id)
@@ -389,6 +413,7 @@ int db_run(struct db *db, struct portal_arena *a, const char *sql, const struct 
 	if (status == 503 && first && had_connection && !db->conn)
 		status = run_once(db, a, sql, args, nargs, rows, affected, insert_id);
 	db->busy_us += now_us() - start;
+	note_reach(db, status);
 	return status;
 }
 
@@ -397,13 +422,16 @@ static int simple(struct db *db, const char *sql)
 	char err[256];
 	if (!db->conn && db_connect(db, false, err, sizeof err)) {
 		portal_log("%s", err);
+		metrics_db_lost();
 		return 503;
 	}
 	long long start = now_us();
 	db->trips++;
 	int failed = mysql_query(db->conn, sql);
 	db->busy_us += now_us() - start;
-	return failed ? failure(db, mysql_errno(db->conn), mysql_error(db->conn), sql) : 0;
+	int status = failed ? failure(db, mysql_errno(db->conn), mysql_error(db->conn), sql) : 0;
+	note_reach(db, status);
+	return status;
 }
 
 int db_begin(struct db *db)

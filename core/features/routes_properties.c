@@ -377,6 +377,19 @@ static int property_create(struct portal_req *req, struct portal_value *view)
 	return 201;
 }
 
+/* After a change: the page goes back to the property, the API answers it. */
+static int property_answer(struct portal_req *req, long long id, struct portal_value *view)
+{
+	if (!req->is_api)
+		return portal_redirect(req, portal_sprintf(req->arena, "/app/properties/%lld", id));
+	struct portal_value *p;
+	int status = load_property(req, id, &p);
+	if (status)
+		return status;
+	*view = *p;
+	return 200;
+}
+
 /* PATCH /properties/{id}, and the page's edit form (POST /app/properties/{id}). */
 static int property_update(struct portal_req *req, struct portal_value *view)
 {
@@ -415,12 +428,7 @@ static int property_update(struct portal_req *req, struct portal_value *view)
 		                   "properties.reference_taken");
 	if (status)
 		return status;
-	if (!req->is_api)
-		return portal_redirect(req, portal_sprintf(req->arena, "/app/properties/%lld", id));
-	if ((status = load_property(req, id, &p)))
-		return status;
-	*view = *p;
-	return 200;
+	return property_answer(req, id, view);
 }
 
 /* DELETE /properties/{id}, and the page's delete form. Everything of the
@@ -544,12 +552,7 @@ static int property_image(struct portal_req *req, struct portal_value *view)
 		portal_file_discard(req, name, created);
 		return status;
 	}
-	if (!req->is_api)
-		return portal_redirect(req, portal_sprintf(req->arena, "/app/properties/%lld", id));
-	if ((status = load_property(req, id, &p)))
-		return status;
-	*view = *p;
-	return 200;
+	return property_answer(req, id, view);
 }
 
 /* GET /properties/{id}/image: for whoever may see the property. */

@@ -44,6 +44,7 @@ struct request {
 	const char *raw_type; /* portal_respond_raw: its content type and body */
 	const char *raw_data;
 	size_t raw_len;
+	int raw_status;       /* the raw body goes out with this status too (not the error page) */
 	long long session_id; /* 0: signed out */
 	const char *csrf_token;
 	/* What the session's one query gives besides the caller: what the layout

@@ -118,6 +118,17 @@ struct portal_db_arg portal_db_ids(struct portal_req *req, const long long *ids,
 	return PDB_S(json.failed ? NULL : json.data);
 }
 
+const char *portal_db_placeholders(struct portal_req *req, const long long *ids, size_t count,
+                                   struct portal_db_arg *args, size_t *n)
+{
+	struct portal_buf marks = {.arena = req->arena};
+	for (size_t i = 0; i < count; i++) {
+		portal_buf_puts(&marks, i ? ",?" : "?");
+		args[(*n)++] = PDB_I(ids[i]);
+	}
+	return marks.failed ? NULL : marks.data;
+}
+
 int portal_db_one(struct portal_req *req, const char *sql, const struct portal_db_arg *args,
                   size_t nargs, struct portal_value **row)
 {

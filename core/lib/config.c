@@ -49,6 +49,9 @@ static const struct setting settings[] = {
     {"socket_group", "", 0, 0},
     /* Started as root, portald becomes this user once its socket is open. */
     {"user", "", 0, 0},
+    /* Who may read /metrics besides loopback: addresses or networks
+     * (ADDRESS/BITS), separated by spaces; nginx's METRICS_ALLOW names them too. */
+    {"metrics_allow", "", 0, 0},
     {"smtp_url", "smtp://127.0.0.1:2525", 0, 0},
     {"smtp_user", "", 0, 0},
     {"smtp_password", "", 0, 0},
@@ -73,6 +76,8 @@ static const struct setting settings[] = {
     {"max_parts", "100", 1, 10000},
     {"max_file_bytes", "52428800", 1024, 1073741824},
     {"arena_bytes", "33554432", 1048576, 1073741824},
+    /* A cleaned photo's longest side in pixels (portal_photo_clean). */
+    {"photo_max_side", "2560", 320, 4096},
     /* A serving process larger than this many MiB (resident) after a request
      * or a job finishes its work and is replaced. */
     {"worker_max_rss", "64", 8, 65536},

@@ -1,13 +1,17 @@
 #!/bin/sh
 # Installs what the project needs, and is quick when all of it is present:
 # Debian's packages with apt-get, and the browser tests' npm packages with npm ci.
+# Photos (bin/portal-photo) are decoded by libvips, HEIC/HEIF through libheif1
+# with its HEVC decoder libde265-0 (bookworm's libheif1 links it directly),
+# and libseccomp-dev keeps its decoding from opening files, sockets or programs.
 set -e
 cd "$(dirname "$0")/../.."
 
 PKGS="build-essential pkg-config clang libclang-rt-14-dev libfcgi-dev libfcgi-bin libmariadb-dev
 mariadb-server mariadb-client libcurl4-openssl-dev libyajl-dev libsodium-dev libzip-dev
 libexpat1-dev libqrencode-dev libpng-dev libmagic-dev zbar-tools nginx python3-aiosmtpd chromium wrk
-valgrind cppcheck clang-format shellcheck tzdata procps curl nodejs"
+libvips-dev libheif1 libde265-0 libseccomp-dev
+valgrind cppcheck clang-format shellcheck tzdata procps curl nodejs systemd openssl"
 
 missing=""
 for p in $PKGS; do

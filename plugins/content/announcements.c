@@ -870,17 +870,31 @@ int announcement_update(struct portal_req *req, struct portal_value *view)
 }
 
 /* DELETE /announcements/{id} and the detail page's confirmed delete. Targets,
- * reads and attachment rows go through foreign keys; the stored files stay,
- * since another row may name the same content. */
+ * reads and attachment rows go through foreign keys; then each attachment's
+ * stored file that no other row names. */
 int announcement_delete(struct portal_req *req, struct portal_value *view)
 {
-	int status = portal_db_exec_one(
-	    req, "DELETE FROM announcements WHERE id = ? AND org_id = ?",
-	    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id)));
+	long long id = portal_param_id(req, "id");
+	struct portal_value *files;
+	int status = portal_db_begin(req);
+	if (!status)
+		status =
+		    portal_db_query(req,
+		                    "SELECT DISTINCT file FROM announcement_attachments"
+		                    " WHERE announcement_id = ? AND org_id = ? FOR UPDATE",
+		                    PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)), &files);
+	if (!status)
+		status =
+		    portal_db_exec_one(req, "DELETE FROM announcements WHERE id = ? AND org_id = ?",
+		                       PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)));
 	if (!status)
 		status = portal_content_changed(req);
+	if (!status)
+		status = portal_db_commit(req);
 	if (status)
 		return status;
+	pv_foreach(m, files)
+		portal_file_release(req, pv_get_str(m->value, "file"));
 	return req->is_api ? 204 : portal_redirect(req, "/app/content/announcements");
 }
 
@@ -915,17 +929,14 @@ int announcement_home_fill(struct portal_req *req, const long long *property_ids
 		return 204;
 	if (count > HOME_PROPERTIES_MAX)
 		count = HOME_PROPERTIES_MAX;
-	/* One placeholder per property: the text depends only on the count. */
-	struct portal_buf in = {.arena = a};
 	struct portal_db_arg *args = portal_alloc(a, (count + 3) * sizeof *args);
 	if (!args)
 		return 500;
 	size_t n = 0;
 	args[n++] = PDB_I(req->caller.org_id);
-	for (size_t i = 0; i < count; i++) {
-		portal_buf_puts(&in, i ? ",?" : "?");
-		args[n++] = PDB_I(property_ids[i]);
-	}
+	const char *in = portal_db_placeholders(req, property_ids, count, args, &n);
+	if (!in)
+		return 500;
 	args[n++] = PDB_I(HOME_MAX);
 	const char *sql = portal_sprintf(
 	    a,
@@ -934,9 +945,9 @@ int announcement_home_fill(struct portal_req *req, const long long *property_ids
 	    " JOIN properties p ON p.id = t.property_id AND p.org_id = a.org_id"
 	    " WHERE t.announcement_id = a.id AND t.property_id IN (%s)))"
 	    " ORDER BY a.id DESC LIMIT ?",
-	    in.data);
+	    in);
 	struct portal_value *rows;
-	if (in.failed || !sql)
+	if (!sql)
 		return 500;
 	int status = portal_db_query(req, sql, args, n, &rows);
 	if (status)

@@ -672,25 +672,24 @@ static int item_home(struct portal_req *req, const struct kind *k, const long lo
 	struct portal_arena *a = req->arena;
 	if (count == 0)
 		return 204;
-	struct portal_buf marks = {.arena = a};
-	struct portal_db_arg *args = portal_alloc(a, (count + 2) * sizeof *args);
+	struct portal_db_arg *args = portal_alloc(a, (count + 1) * sizeof *args);
 	if (!args)
 		return 500;
-	for (size_t i = 0; i < count; i++)
-		portal_buf_puts(&marks, i ? ",?" : "?");
+	size_t n = 0;
+	args[n++] = PDB_I(req->caller.org_id);
+	const char *marks = portal_db_placeholders(req, property_ids, count, args, &n);
+	if (!marks)
+		return 500;
 	const char *sql = portal_sprintf(
 	    a,
 	    "SELECT %s FROM %s x WHERE x.org_id = ? AND (x.all_properties = 1 OR EXISTS (SELECT 1"
 	    " FROM %s t WHERE t.%s = x.id AND t.property_id IN (%s))) ORDER BY x.position, x.id"
 	    " LIMIT %d",
-	    k->columns, k->table, k->targets, k->fk, marks.data, HOME_MAX);
-	if (marks.failed || !sql)
+	    k->columns, k->table, k->targets, k->fk, marks, HOME_MAX);
+	if (!sql)
 		return 500;
-	args[0] = PDB_I(req->caller.org_id);
-	for (size_t i = 0; i < count; i++)
-		args[i + 1] = PDB_I(property_ids[i]);
 	struct portal_value *rows;
-	int status = portal_db_query(req, sql, args, count + 1, &rows);
+	int status = portal_db_query(req, sql, args, n, &rows);
 	if (status)
 		return status;
 	if (pv_count(rows) == 0)

@@ -66,14 +66,6 @@ const char *documents_type_text(struct portal_req *req, const char *content_type
 	return strcmp(sub, "octet-stream") == 0 ? portal_t(req, "documents.type_other") : sub;
 }
 
-/* A category as the reader's language names it (an organisation's own as is). */
-static const char *category_text(struct portal_req *req, const char *category)
-{
-	const char *key = portal_sprintf(req->arena, "documents.category.%s", category);
-	const char *text = key ? portal_t(req, key) : NULL;
-	return text && strcmp(text, key) != 0 ? text : category;
-}
-
 /* A row as the page and the home show it. */
 static int finish(struct portal_req *req, struct portal_value *row)
 {
@@ -87,7 +79,8 @@ static int finish(struct portal_req *req, struct portal_value *row)
 	    pv_set_str(a, row, "size_text", documents_size_text(req, pv_get_int(row, "size", 0))) ||
 	    pv_set_str(a, row, "type_text",
 	               documents_type_text(req, pv_get_str(row, "content_type"))) ||
-	    pv_set_str(a, row, "category_text", category_text(req, pv_get_str(row, "category"))) ||
+	    pv_set_str(a, row, "category_text",
+	               portal_category_text(req, pv_get_str(row, "category"))) ||
 	    pv_set_str(a, row, "date",
 	               portal_time_text_of(req, pv_get_str(row, "updated_at"), PORTAL_TIME_DATE)) ||
 	    pv_set_bool(a, row, "is_new", mark && strcmp(mark, "new") == 0) ||
@@ -200,7 +193,6 @@ int documents_home(struct portal_req *req, const long long *property_ids, size_t
 	if (count > HOME_PROPERTIES_MAX)
 		count = HOME_PROPERTIES_MAX;
 	bool preview = portal_is_manager(req);
-	struct portal_buf in = {.arena = a};
 	struct portal_db_arg *args = portal_alloc(a, (count + 3) * sizeof *args);
 	if (!args)
 		return 500;
@@ -208,10 +200,9 @@ int documents_home(struct portal_req *req, const long long *property_ids, size_t
 	if (!preview)
 		args[n++] = PDB_I(req->caller.user_id);
 	args[n++] = PDB_I(req->caller.org_id);
-	for (size_t i = 0; i < count; i++) {
-		portal_buf_puts(&in, i ? ",?" : "?");
-		args[n++] = PDB_I(property_ids[i]);
-	}
+	const char *in = portal_db_placeholders(req, property_ids, count, args, &n);
+	if (!in)
+		return 500;
 	args[n++] = PDB_I(HOME_MAX);
 	const char *sql =
 	    preview ? portal_sprintf(
@@ -224,14 +215,14 @@ int documents_home(struct portal_req *req, const long long *property_ids, size_t
 	                  " JOIN document_files f ON f.document_id = d.id AND f.version = d.version"
 	                  " WHERE d.org_id = ? AND d.audience = 'residents' AND d.unit_id IS NULL"
 	                  " AND d.property_id IN (%s) ORDER BY d.id DESC LIMIT ?",
-	                  in.data)
+	                  in)
 	            : portal_sprintf(a,
 	                             "SELECT" RESIDENT_COLUMNS RESIDENT_FROM
 	                             " WHERE m.user_id = ? AND m.org_id = ? AND m.state = 'active'"
 	                             " AND m.property_id IN (%s) ORDER BY d.id DESC LIMIT ?",
-	                             in.data);
+	                             in);
 	struct portal_value *rows;
-	if (in.failed || !sql)
+	if (!sql)
 		return 500;
 	int status = portal_db_query(req, sql, args, n, &rows);
 	if (status)

@@ -93,7 +93,7 @@ after(async () => {
 });
 
 test('make install puts the programs, plugins, their folders, templates, SQL and headers under PREFIX', () => {
-  for (const program of ['portald', 'portalctl']) fs.accessSync(path.join(prefix, layout.bin, program), fs.constants.X_OK);
+  for (const program of ['portald', 'portalctl', 'portal-photo']) fs.accessSync(path.join(prefix, layout.bin, program), fs.constants.X_OK);
   const plugins = sourcePlugins();
   assert.deepEqual(listing(path.join(prefix, layout.plugins)), plugins.map((n) => `${n}.so`));
   for (const name of plugins) {

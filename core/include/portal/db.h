@@ -52,6 +52,15 @@ static inline struct portal_db_arg portal_db_str(const char *s)
 	"(SELECT id FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) AS id_list_)"
 struct portal_db_arg portal_db_ids(struct portal_req *req, const long long *ids, size_t count);
 
+/* For the few ids of a hot query (a resident's properties on the home), a
+ * plain list instead: returns "?,?,?" with one placeholder per id and appends
+ * the ids to args from *n on (args must have room for them). The optimizer
+ * reads a plain IN list as ranges of an index where the JSON list above is a
+ * join; the price is one statement text per count, so keep count small.
+ * NULL when out of memory. */
+const char *portal_db_placeholders(struct portal_req *req, const long long *ids, size_t count,
+                                   struct portal_db_arg *args, size_t *n);
+
 /* All calls return 0 on success or an HTTP status a handler can return as is:
  * 503 when the database is unreachable (the worker reconnects on its next
  * request), 409 on a duplicate key, 500 otherwise (logged, never shown).
