@@ -119,9 +119,10 @@ $(OUT)/tests/%: tests/unit/%.c $(CORE_LIB)
 
 # make install [PREFIX=/usr/local] [DESTDIR=staging folder]: the programs, the
 # plugins with their sql/, templates/ and locale/, core's templates and SQL, the
-# SDK headers with portal.pc (for plugins built elsewhere) and an example
-# configuration naming the installed folders. Needs root only when the folders
-# need it.
+# SDK headers with portal.pc (for plugins built elsewhere), an example
+# configuration naming the installed folders, the systemd unit (reading
+# SYSCONFDIR/portal/portal.conf) and nginx's templates with render.sh and the
+# production guide. Needs root only when the folders need it.
 PREFIX         ?= /usr/local
 BINDIR         ?= $(PREFIX)/bin
 LIBDIR         ?= $(PREFIX)/lib
@@ -130,15 +131,19 @@ DATADIR        ?= $(PREFIX)/share/portal
 PLUGINDIR      ?= $(LIBDIR)/portal/plugins
 PLUGINSHAREDIR ?= $(DATADIR)/plugins
 PKGCONFIGDIR   ?= $(LIBDIR)/pkgconfig
+SYSCONFDIR     ?= /etc
+SYSTEMDUNITDIR ?= $(LIBDIR)/systemd/system
 ABI_VERSION     = $(shell sed -n 's/^\#define PORTAL_ABI_VERSION \([0-9]*\)u$$/\1/p' core/include/portal/portal.h)
 INSTALL_PATHS   = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
                       -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' \
                       -e 's|@PLUGINDIR@|$(PLUGINDIR)|g' -e 's|@PLUGINSHAREDIR@|$(PLUGINSHAREDIR)|g' \
+                      -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
                       -e 's|@ABI_VERSION@|$(ABI_VERSION)|g'
 
 install: $(BIN)/portald $(BIN)/portalctl $(BIN)/portal-photo $(PLUGIN_SOS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(INCLUDEDIR)/portal $(DESTDIR)$(DATADIR) \
-	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(PLUGINSHAREDIR)
+	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(PLUGINSHAREDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
+	  $(DESTDIR)$(DATADIR)/nginx
 	install -m 755 $(BIN)/portald $(BIN)/portalctl $(BIN)/portal-photo $(DESTDIR)$(BINDIR)/
 	install -m 755 $(PLUGIN_SOS) $(DESTDIR)$(PLUGINDIR)/
 	install -m 644 core/include/portal/*.h $(DESTDIR)$(INCLUDEDIR)/portal/
@@ -151,6 +156,9 @@ install: $(BIN)/portald $(BIN)/portalctl $(BIN)/portal-photo $(PLUGIN_SOS)
 	done
 	$(INSTALL_PATHS) core/portal.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/portal.pc
 	$(INSTALL_PATHS) core/portal.conf.example.in >$(DESTDIR)$(DATADIR)/portal.conf.example
+	$(INSTALL_PATHS) systemd/portald.service.in >$(DESTDIR)$(SYSTEMDUNITDIR)/portald.service
+	install -m 644 nginx/*.conf.in nginx/README.md $(DESTDIR)$(DATADIR)/nginx/
+	install -m 755 nginx/render.sh $(DESTDIR)$(DATADIR)/nginx/
 
 run: deps all
 	@DEMO=1 sh core/scripts/stack.sh run
@@ -177,7 +185,7 @@ bench: deps all
 # project, and every shell script.
 C_FILES     = $(wildcard core/*/*.[ch] core/include/portal/*.h plugins/*/*.[ch] \
                 tests/unit/*.[ch] tests/fuzz/*.c tests/plugins/*.c tests/bench/*.c)
-SHELL_FILES = $(wildcard core/scripts/*.sh tests/*.sh tests/*/run.sh) .ci/run
+SHELL_FILES = $(wildcard core/scripts/*.sh nginx/*.sh tests/*.sh tests/*/run.sh) .ci/run
 
 format:
 	clang-format -i $(C_FILES)

@@ -22,6 +22,10 @@ int ctl_throttle(struct ctl *c, int argc, char **argv);
 int ctl_demo(struct ctl *c, int argc, char **argv);
 int ctl_jobs(struct ctl *c, int argc, char **argv);
 int ctl_search(struct ctl *c, int argc, char **argv);
+int ctl_backup(struct ctl *c, int argc, char **argv);
+int ctl_restore(struct ctl *c, int argc, char **argv);
+int ctl_export(struct ctl *c, int argc, char **argv);
+int ctl_resident(struct ctl *c, int argc, char **argv);
 
 /* One line "portalctl: ..." to stderr; returns 1. */
 int ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -20,7 +20,11 @@ static const char usage_text[] =
     "  demo                                      create the demo organisation once\n"
     "  jobs list                                 each job: schedule, last run, outcome, next run\n"
     "  jobs run NAME                             run a job now (e.g. digest)\n"
-    "  search rebuild                            index every property for search again\n";
+    "  search rebuild                            index every property for search again\n"
+    "  backup --out DIR                          the database and the stored files, while serving\n"
+    "  restore DIR [--force]                     a fresh deployment back to a backup\n"
+    "  export --org ID --out FILE.zip            everything of one organisation, CSV and files\n"
+    "  resident erase EMAIL                      a resident's account and personal data\n";
 
 struct command {
 	const char *name;
@@ -30,7 +34,8 @@ struct command {
 static const struct command commands[] = {
     {"migrate", ctl_migrate}, {"plugins", ctl_plugins},   {"org", ctl_org},
     {"user", ctl_user},       {"throttle", ctl_throttle}, {"demo", ctl_demo},
-    {"jobs", ctl_jobs},       {"search", ctl_search},
+    {"jobs", ctl_jobs},       {"search", ctl_search},     {"backup", ctl_backup},
+    {"restore", ctl_restore}, {"export", ctl_export},     {"resident", ctl_resident},
 };
 
 int ctl_fail(const char *fmt, ...)

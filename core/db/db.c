@@ -9,7 +9,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/metrics.h"
 #include "portal/portal.h"
+#include "lib/value.h"
 
 #define STMT_CACHE_SIZE 256
 #define MAX_COLUMNS 64
@@ -24,6 +26,7 @@ struct db {
 	const struct config *cfg;
 	MYSQL *conn;
 	bool in_transaction;
+	bool holds_locks; /* named locks taken in this request */
 	unsigned statements_this_request;
 	/* What this request cost: round trips to the server (prepares,
 	 * executions, transaction statements) and the time spent in them. */
@@ -155,10 +158,22 @@ static long long now_us(void)
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+void db_note_lock(struct db *db)
+{
+	db->holds_locks = true;
+}
+
 void db_request_end(struct db *db)
 {
 	if (db->in_transaction)
 		db_rollback(db);
+	if (db->holds_locks && db->conn) {
+		db->trips++;
+		if (mysql_query(db->conn, "DO RELEASE_ALL_LOCKS()"))
+			portal_log("database: cannot release the named locks: %s",
+			           mysql_error(db->conn));
+	}
+	db->holds_locks = false;
 }
 
 static struct cached_stmt *prepared(struct db *db, const char *sql, int *status)
@@ -232,9 +247,12 @@ static bool is_time_type(enum enum_field_types t)
 	return t == MYSQL_TYPE_DATETIME || t == MYSQL_TYPE_TIMESTAMP;
 }
 
-/* Turns the fetched columns of the current row into an object. */
+/* Turns the fetched columns of the current row into an object. keys: the
+ * columns' names, copied once per statement; unique: no name is there twice,
+ * so each column is appended without a look for an earlier one. */
 static struct portal_value *row_value(struct portal_arena *a, MYSQL_FIELD *fields, unsigned ncol,
-                                      MYSQL_BIND *bind, my_bool *nulls, unsigned long *lens)
+                                      const char *const *keys, bool unique, MYSQL_BIND *bind,
+                                      my_bool *nulls, unsigned long *lens)
 {
 	struct portal_value *row = pv_object(a);
 	if (!row)
@@ -254,7 +272,8 @@ static struct portal_value *row_value(struct portal_arena *a, MYSQL_FIELD *field
 		} else {
 			v = pv_stringn(a, bind[c].buffer, lens[c]);
 		}
-		if (!v || pv_set(a, row, fields[c].name, v))
+		if (!v || (unique ? pv_append_unique(a, row, keys[c], v)
+		                  : pv_set(a, row, fields[c].name, v)))
 			return NULL;
 	}
 	return row;
@@ -309,9 +328,20 @@ static int fetch_rows(struct db *db, const struct cached_stmt *cs, struct portal
 		status = 500;
 		goto out;
 	}
+	const char *keys[MAX_COLUMNS];
+	bool unique = true;
+	for (unsigned c = 0; c < ncol; c++) {
+		if (!(keys[c] = portal_strdup(a, fields[c].name))) {
+			status = 500;
+			goto out;
+		}
+		for (unsigned d = 0; d < c; d++)
+			unique = unique && strcmp(keys[d], keys[c]) != 0;
+	}
 	int rc;
 	while ((rc = mysql_stmt_fetch(st)) == 0) {
-		struct portal_value *row = row_value(a, fields, ncol, bind, nulls, lens);
+		struct portal_value *row =
+		    row_value(a, fields, ncol, keys, unique, bind, nulls, lens);
 		if (!row || pv_push(a, list, row)) {
 			status = 500;
 			break;
@@ -325,6 +355,16 @@ out:
 	mysql_stmt_free_result(st);
 	mysql_free_result(meta);
 	return status;
+}
+
+/* For /healthz: a statement the server answered (whatever it said) reached
+ * it; a connection that is gone afterwards did not. */
+static void note_reach(const struct db *db, int status)
+{
+	if (db->conn)
+		metrics_db_reached();
+	else if (status == 503)
+		metrics_db_lost();
 }
 
 static int run_once(struct db *db, struct portal_arena *a, const char *sql,
@@ -373,6 +413,7 @@ int db_run(struct db *db, struct portal_arena *a, const char *sql, const struct 
 	if (status == 503 && first && had_connection && !db->conn)
 		status = run_once(db, a, sql, args, nargs, rows, affected, insert_id);
 	db->busy_us += now_us() - start;
+	note_reach(db, status);
 	return status;
 }
 
@@ -381,13 +422,16 @@ static int simple(struct db *db, const char *sql)
 	char err[256];
 	if (!db->conn && db_connect(db, false, err, sizeof err)) {
 		portal_log("%s", err);
+		metrics_db_lost();
 		return 503;
 	}
 	long long start = now_us();
 	db->trips++;
 	int failed = mysql_query(db->conn, sql);
 	db->busy_us += now_us() - start;
-	return failed ? failure(db, mysql_errno(db->conn), mysql_error(db->conn), sql) : 0;
+	int status = failed ? failure(db, mysql_errno(db->conn), mysql_error(db->conn), sql) : 0;
+	note_reach(db, status);
+	return status;
 }
 
 int db_begin(struct db *db)

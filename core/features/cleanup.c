@@ -85,6 +85,8 @@ const struct portal_job core_jobs[] = {
     {"throttle-events", "every 10m", remove_old_throttle_events, 0},
     {"mail-retention", "every 1h", purge_old_mail, 0},
     {"stale-uploads", "every 10m", remove_stale_uploads, PORTAL_JOB_EACH_HOST},
+    /* Every host: files_dir may be a host's own disk. */
+    {"files-sweep", "every 1h", files_sweep, PORTAL_JOB_EACH_HOST},
     /* Fills what sql/019 and later rules name in search_rebuilds. */
     {"search-index", "every 10s", search_index_job, 0},
     {0},

@@ -10,18 +10,27 @@ extern const struct plugin_core core_definition;
 
 /* cleanup.c: core's jobs (the outbox, the clean-ups), core's job table. */
 extern const struct portal_job core_jobs[];
+/* file_sweep.c: the job that removes stored files no row names any more. */
+int files_sweep(struct portal_req *req);
 
 extern const struct portal_route routes_misc[];          /* routes_misc.c: /, plugins, health */
 extern const struct portal_route routes_session[];       /* routes_session.c: sign-in, /me */
 extern const struct portal_route routes_password[];      /* routes_password.c: activation, reset */
 extern const struct portal_route routes_confirm[];       /* routes_confirm.c: /confirm */
 extern const struct portal_route routes_org[];           /* routes_org.c: organisation settings */
+extern const struct portal_route routes_categories[];    /* routes_categories.c: their categories */
 extern const struct portal_route routes_employees[];     /* routes_employees.c */
 extern const struct portal_route routes_outbox[];        /* routes_outbox.c: GET /outbox */
 extern const struct portal_route routes_shell[];         /* routes_shell.c: /app, /portal */
 extern const struct portal_route routes_properties[];    /* routes_properties.c */
 extern const struct portal_route routes_import[];        /* routes_import.c: the property import */
 extern const struct portal_route routes_notifications[]; /* routes_notifications.c */
+extern const struct portal_route routes_ops[];           /* routes_ops.c: /healthz, /metrics */
+extern const struct portal_route routes_export[];        /* routes_export.c: the admin's export */
+
+/* routes_org.c: the view of the settings page, for another handler that
+ * shows it again with an error (routes_export.c). */
+int org_settings_fill(struct portal_req *req, struct portal_value *view);
 
 /* Throttling scope of failed sign-ins per account (throttle_events.scope). */
 #define SCOPE_LOGIN_EMAIL "login_email"

@@ -106,6 +106,11 @@ static int org_fail(struct portal_req *req, struct portal_value *view, int statu
 	return portal_fail(req, status, code, field, message);
 }
 
+int org_settings_fill(struct portal_req *req, struct portal_value *view)
+{
+	return org_fill(req, view);
+}
+
 /* The form handler of the settings form: the member the inputs refused. */
 static int org_refused(struct portal_req *req, struct portal_value *view)
 {

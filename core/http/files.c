@@ -1,14 +1,21 @@
 /* Stored files (portal/files.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "db/db.h"
+#include "http/files.h"
+#include "http/request.h"
 #include "portal/files.h"
 #include "portal/portal.h"
+
+/* How long a request waits for another one's lock on the same file. */
+#define LOCK_SECONDS 10
 
 const struct portal_upload *portal_upload_of(const struct portal_req *req, const char *name)
 {
@@ -41,6 +48,27 @@ static bool stored_name(const char *name)
 {
 	return name && strlen(name) == PORTAL_FILE_NAME_CHARS &&
 	       strspn(name, "0123456789abcdef") == PORTAL_FILE_NAME_CHARS;
+}
+
+/* Takes the lock of the stored file name on the request's connection, held
+ * until the request ends (or released earlier by file_unlock). 0, or 503
+ * when another request kept it longer than LOCK_SECONDS. */
+static int file_lock(struct portal_req *req, const char *name)
+{
+	struct portal_value *rows;
+	int status = portal_db_query(req, "SELECT GET_LOCK(CONCAT('portal-file-', ?), ?) AS got",
+	                             PORTAL_DB_ARGS(PDB_S(name), PDB_I(LOCK_SECONDS)), &rows);
+	if (status)
+		return status;
+	db_note_lock(req->worker->db);
+	return pv_get_int(pv_first(rows), "got", 0) == 1 ? 0 : 503;
+}
+
+static void file_unlock(struct portal_req *req, const char *name)
+{
+	if (portal_db_exec(req, "DO RELEASE_LOCK(CONCAT('portal-file-', ?))",
+	                   PORTAL_DB_ARGS(PDB_S(name)), NULL, NULL))
+		portal_log("files: cannot release the lock of %s", name);
 }
 
 /* Writes all of len bytes to out; 0 or an errno. */
@@ -118,15 +146,20 @@ static int store(struct portal_req *req, const struct source *src,
 		if (!(final = portal_sprintf(req->arena, "%s/%s", dir, name)))
 			err = ENOMEM;
 	}
-	if (!err) {
+	/* Named under the lock: a release of the same content either removed
+	 * the file before, or counts this request's rows after they are in. */
+	int status = err ? 0 : file_lock(req, name);
+	if (!err && !status) {
 		/* The same content may be there already (the same picture twice). */
 		*created = access(final, F_OK) != 0;
 		if (rename(tmp, final))
 			err = errno;
 	}
-	if (err) {
+	if (err || status) {
 		if (out >= 0)
 			unlink(tmp);
+		if (status)
+			return status;
 		portal_log("files: cannot store a file: %s", strerror(err));
 		return err == ENOSPC || err == EDQUOT ? 503 : 500;
 	}
@@ -168,6 +201,118 @@ void portal_file_discard(struct portal_req *req, const char *name, bool created)
 	        : NULL;
 	if (path && unlink(path))
 		portal_log("files: cannot remove %s: %s", name, strerror(errno));
+}
+
+/* The columns that name stored files: every one a plugin ever declared
+ * (recorded by the migrations, so a disabled plugin's too) whose table is
+ * still there, and the running plugins' own declarations whatever the table
+ * says. Read once per process; a reload starts new processes after
+ * migrating. "table\0column\0...\0". */
+static char *named_columns;
+
+void files_columns_free(void)
+{
+	free(named_columns);
+	named_columns = NULL;
+}
+
+static bool plain_name(const char *s)
+{
+	return s && *s && strlen(s) <= 64 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(s);
+}
+
+static void column_add(struct buf *all, const char *table, const char *column)
+{
+	if (!plain_name(table) || !plain_name(column))
+		return;
+	for (const char *t = all->len ? all->data : NULL; t && t < all->data + all->len;) {
+		const char *c = t + strlen(t) + 1;
+		if (strcmp(t, table) == 0 && strcmp(c, column) == 0)
+			return;
+		t = c + strlen(c) + 1;
+	}
+	buf_append(all, table, strlen(table) + 1);
+	buf_append(all, column, strlen(column) + 1);
+}
+
+static int columns_load(struct portal_req *req)
+{
+	struct portal_value *rows;
+	int status = portal_db_query(
+	    req,
+	    "SELECT f.table_name AS t, f.column_name AS c FROM stored_file_columns f"
+	    " JOIN information_schema.columns i ON i.table_schema = DATABASE()"
+	    " AND i.table_name = f.table_name AND i.column_name = f.column_name"
+	    " ORDER BY f.table_name, f.column_name",
+	    PORTAL_DB_NOARGS, &rows);
+	if (status)
+		return status;
+	struct buf all = {0};
+	pv_foreach(m, rows)
+		column_add(&all, pv_get_str(m->value, "t"), pv_get_str(m->value, "c"));
+	const struct plugin_set *set = req->worker->plugins;
+	for (size_t i = 0; i < set->count; i++)
+		for (const struct portal_table *t = PLUGIN_MEMBER(set->items[i].def, tables);
+		     t && t->table; t++)
+			if (t->file)
+				column_add(&all, t->table, t->file);
+	buf_append(&all, "", 1);
+	if (all.failed) {
+		buf_free(&all);
+		return 500;
+	}
+	named_columns = all.data;
+	return 0;
+}
+
+int files_named_sql(struct portal_req *req, const char *expr, const char **sql)
+{
+	int status = named_columns ? 0 : columns_load(req);
+	if (status)
+		return status;
+	/* Without a column nothing would seem named: rather remove nothing. */
+	if (!*named_columns)
+		return 503;
+	struct buf text = {0};
+	buf_puts(&text, "(FALSE");
+	for (const char *t = named_columns; *t;) {
+		const char *c = t + strlen(t) + 1;
+		buf_printf(&text, " OR EXISTS (SELECT 1 FROM `%s` WHERE `%s` = %s)", t, c, expr);
+		t = c + strlen(c) + 1;
+	}
+	buf_puts(&text, ")");
+	*sql = text.failed ? NULL : portal_strdup(req->arena, text.data);
+	buf_free(&text);
+	return *sql ? 0 : 500;
+}
+
+int portal_file_release(struct portal_req *req, const char *name)
+{
+	if (!stored_name(name))
+		return 0;
+	const char *named, *sql;
+	int status = files_named_sql(req, "x.f", &named);
+	if (status)
+		return status;
+	if (!(sql = portal_sprintf(req->arena, "SELECT %s AS named FROM (SELECT ? AS f) x", named)))
+		return 500;
+	status = file_lock(req, name);
+	struct portal_value *rows;
+	if (!status)
+		status = portal_db_query(req, sql, PORTAL_DB_ARGS(PDB_S(name)), &rows);
+	if (!status && pv_get_int(pv_first(rows), "named", 1) == 0) {
+		const char *path =
+		    portal_sprintf(req->arena, "%s/%s", portal_config(req, "files_dir"), name);
+		if (!path)
+			status = 500;
+		else if (unlink(path) && errno != ENOENT)
+			portal_log("files: cannot remove %s: %s", name, strerror(errno));
+	}
+	file_unlock(req, name);
+	if (status)
+		portal_log("files: %s stays for now (%d)", name, status);
+	return status;
 }
 
 int portal_file_send(struct portal_req *req, const char *name, const char *content_type,

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "lib/datetime.h"
+#include "portal/categories.h"
 #include "portal/input.h"
 #include "portal/portal.h"
 #include "portal/text.h"
@@ -252,6 +253,13 @@ static int read_scalar(struct portal_req *req, const struct portal_input *in,
 			if (strcmp(*c, s) == 0)
 				return (*out = pv_string(a, s)) ? 0 : 500;
 		return invalid(req, in);
+	case PORTAL_IN_CATEGORY: {
+		bool known = false;
+		int status = s ? portal_category_known(req, s, &known) : 0;
+		if (status)
+			return status;
+		return known ? ((*out = pv_string(a, s)) ? 0 : 500) : invalid(req, in);
+	}
 	case PORTAL_IN_DATE:
 		return s && is_date(s) ? ((*out = pv_string(a, s)) ? 0 : 500) : invalid(req, in);
 	case PORTAL_IN_DATETIME: {

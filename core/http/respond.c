@@ -434,6 +434,11 @@ void respond(struct request *rq, struct portal_worker *w, struct portal_value *v
 		respond_page(rq, w, status, view);
 		return;
 	}
+	if (rq->raw_type && rq->raw_status == status) {
+		struct buf raw = {.data = (char *)rq->raw_data, .len = rq->raw_len};
+		write_body(rq, status, rq->raw_type, &raw);
+		return;
+	}
 	if (status >= 400 || status < 100) {
 		respond_error(rq, w, status < 100 ? 500 : status);
 		return;

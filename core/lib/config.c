@@ -49,6 +49,9 @@ static const struct setting settings[] = {
     {"socket_group", "", 0, 0},
     /* Started as root, portald becomes this user once its socket is open. */
     {"user", "", 0, 0},
+    /* Who may read /metrics besides loopback: addresses or networks
+     * (ADDRESS/BITS), separated by spaces; nginx's METRICS_ALLOW names them too. */
+    {"metrics_allow", "", 0, 0},
     {"smtp_url", "smtp://127.0.0.1:2525", 0, 0},
     {"smtp_user", "", 0, 0},
     {"smtp_password", "", 0, 0},

@@ -10,6 +10,7 @@
 
 #include "lib/arena.h"
 #include "db/db.h"
+#include "portal/files.h"
 
 #define MAX_FILES 512
 #define MAX_SQL_BYTES (4 << 20)
@@ -149,6 +150,25 @@ static int migrate_dir(struct db *db, struct portal_arena *arena, const char *ow
 	return rc;
 }
 
+/* The columns the plugin declares to name stored files, kept for good:
+ * files of a plugin disabled later stay while its rows name them. */
+static int record_file_columns(struct db *db, struct portal_arena *arena,
+                               const struct portal_plugin *def, char *err, size_t errlen)
+{
+	for (const struct portal_table *t = PLUGIN_MEMBER(def, tables); t && t->table; t++) {
+		if (t->file &&
+		    db_run(db, arena,
+		           "INSERT IGNORE INTO stored_file_columns (table_name, column_name)"
+		           " VALUES (?, ?)",
+		           PORTAL_DB_ARGS(PDB_S(t->table), PDB_S(t->file)), NULL, NULL, NULL)) {
+			snprintf(err, errlen, "migrations: cannot record the file columns of %s",
+			         def->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int migrate_run(const struct config *cfg, const struct plugin_set *set, int verbose, char *err,
                 size_t errlen)
 {
@@ -172,10 +192,14 @@ int migrate_run(const struct config *cfg, const struct plugin_set *set, int verb
 	if (rc == 0)
 		rc = migrate_dir(db, arena, "core", config_get(cfg, "sql_dir"), verbose, err,
 		                 errlen);
+	if (rc == 0)
+		rc = record_file_columns(db, arena, set->items[0].def, err, errlen);
 	for (size_t i = 1; rc == 0 && i < set->count; i++) {
 		char dir[4096];
 		snprintf(dir, sizeof dir, "%s/sql", set->items[i].share_dir);
 		rc = migrate_dir(db, arena, set->items[i].def->name, dir, verbose, err, errlen);
+		if (rc == 0)
+			rc = record_file_columns(db, arena, set->items[i].def, err, errlen);
 	}
 	db_free(db); /* closing the connection releases the lock */
 	arena_free(arena);

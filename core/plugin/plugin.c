@@ -26,9 +26,11 @@ static int valid_name(const char *name, size_t len)
 }
 
 /* The oldest struct a plugin may have been built with: up to fini. The
- * members after it took reserved slots, so the size is that of the first SDK
- * (checked here so that a change of it cannot pass unnoticed). */
-_Static_assert(sizeof(struct portal_plugin) == 136, "struct portal_plugin changed its size");
+ * members after it took reserved slots of the first SDK's 136 bytes (read as
+ * NULL in a plugin built before them); a member beyond those (from files'
+ * reserved slot on) is read only where struct_size covers it. Checked here so
+ * that a change of the size cannot pass unnoticed. */
+_Static_assert(sizeof(struct portal_plugin) == 152, "struct portal_plugin changed its size");
 #define MIN_STRUCT_SIZE (offsetof(struct portal_plugin, fini) + sizeof(void (*)(void *)))
 
 static int open_plugin(const struct config *cfg, const struct plugin_set *set, const char *name,

@@ -12,6 +12,12 @@
 #include "plugin/router.h"
 #include "lib/schedule.h"
 
+/* The member m of a plugin's struct, or NULL when the plugin was built
+ * before the struct had it (its struct_size ends before it). */
+#define PLUGIN_MEMBER(def, m)                                                                  \
+	((def)->struct_size >= offsetof(struct portal_plugin, m) + sizeof((def)->m) ? (def)->m \
+	                                                                            : NULL)
+
 /* A plugin's settings as this deployment sets them (portal_context_setting). */
 struct portal_plugin_settings {
 	const struct portal_setting *decl; /* the plugin's table */

@@ -8,6 +8,9 @@
 #include <string.h>
 
 #include "plugin/plugin.h"
+#include "portal/categories.h"
+#include "portal/data.h"
+#include "portal/files.h"
 
 #define MAX_ROUTES 1024
 #define MAX_JOBS 256
@@ -47,8 +50,10 @@ static int name_ok(const char *s, size_t max, const char *extra)
 	return 1;
 }
 
-static int check_route(const char *plugin, const struct portal_route *r, char *err, size_t errlen)
+static int check_route(const struct portal_plugin *def, const struct portal_route *r, char *err,
+                       size_t errlen)
 {
+	const char *plugin = def->name;
 	const char *path = r->api_path ? r->api_path : r->page_path;
 	if ((r->flags & PORTAL_ROUTE_ANONYMOUS) && r->access != PORTAL_ACCESS_PUBLIC)
 		return fail(err, errlen, plugin, "route %s is anonymous but not public", path);
@@ -56,8 +61,10 @@ static int check_route(const char *plugin, const struct portal_route *r, char *e
 		const char *why = NULL;
 		if (!*in->name || strlen(in->name) > 64)
 			why = "has an input without a name";
-		else if (in->type < PORTAL_IN_ID || in->type > PORTAL_IN_NOTIFICATIONS)
+		else if (in->type < PORTAL_IN_ID || in->type > PORTAL_IN_CATEGORY)
 			why = "has an input of an unknown type";
+		else if (in->type == PORTAL_IN_CATEGORY && !PLUGIN_MEMBER(def, categories))
+			why = "has a category input but the plugin declares no categories";
 		else if (in->type == PORTAL_IN_ENUM && (!in->choices || !in->choices[0]))
 			why = "has an enum input without choices";
 		else if ((in->type == PORTAL_IN_STRING || in->type == PORTAL_IN_STRINGS) &&
@@ -90,7 +97,7 @@ static int copy_routes(struct plugin *p, const void *table, size_t stride, size_
 			break;
 		if (*n == MAX_ROUTES)
 			return fail(err, errlen, name, "has more than %d routes", MAX_ROUTES);
-		if (check_route(name, &r, err, errlen))
+		if (check_route(p->def, &r, err, errlen))
 			return -1;
 		p->routes[(*n)++] = r;
 	}
@@ -271,10 +278,40 @@ static int check_notifications(struct plugin_set *set, struct plugin *p, char *e
 	return 0;
 }
 
+/* A default list of categories: at least one, each a name the settings
+ * page could add (1 to PORTAL_CATEGORY_MAX_CHARS characters). */
+static int check_categories(const struct plugin *p, char *err, size_t errlen)
+{
+	const char *const *c = PLUGIN_MEMBER(p->def, categories);
+	if (c && !*c)
+		return fail(err, errlen, p->def->name, "declares an empty list of categories");
+	for (; c && *c; c++)
+		if (!**c || strlen(*c) > PORTAL_CATEGORY_MAX_CHARS * 4)
+			return fail(err, errlen, p->def->name,
+			            "declares a category without a name");
+	return 0;
+}
+
+/* The names of .tables are put into SQL text (portal_file_release, the
+ * export and the erasure): only plain ones. */
+static int check_tables(const struct plugin *p, char *err, size_t errlen)
+{
+	for (const struct portal_table *t = PLUGIN_MEMBER(p->def, tables); t && t->table; t++) {
+		const char *names[] = {t->table,     t->parent, t->parent_column, t->file,
+		                       t->file_name, t->author, t->email};
+		for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+			if (names[i] && !name_ok(names[i], 64, "_"))
+				return fail(err, errlen, p->def->name,
+				            "declares a table or column that is not a plain name");
+	}
+	return 0;
+}
+
 int plugin_check(struct plugin_set *set, struct plugin *p, const struct config *cfg, char *err,
                  size_t errlen)
 {
-	return check_routes(set, p, err, errlen) || check_home(p, err, errlen) ||
+	return check_tables(p, err, errlen) || check_categories(p, err, errlen) ||
+	               check_routes(set, p, err, errlen) || check_home(p, err, errlen) ||
 	               check_settings(p, cfg, err, errlen) || check_jobs(set, p, err, errlen) ||
 	               check_notifications(set, p, err, errlen)
 	           ? -1

@@ -22,6 +22,7 @@
 #include "http/crypto.h"
 #include "pool/jobs.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
 #include "plugin/migrate.h"
 #include "features/routes.h"
 #include "plugin/plugin.h"
@@ -159,6 +160,22 @@ static struct slot *slot_of(struct pool *p, pid_t pid)
 	return NULL;
 }
 
+/* The scoreboard, for metrics_workers in any process of the pool. */
+static struct slot *shared_slots;
+
+static void count_workers(int *busy, int *idle)
+{
+	for (int i = 0; i < NSLOTS; i++) {
+		const struct slot *s = &shared_slots[i];
+		if (s->kind != SLOT_REQUESTS || !s->pid)
+			continue;
+		if (__atomic_load_n(&s->busy_ms, __ATOMIC_RELAXED))
+			(*busy)++;
+		else
+			(*idle)++;
+	}
+}
+
 static void reap(struct pool *p)
 {
 	int st;
@@ -168,6 +185,7 @@ static void reap(struct pool *p)
 		if (!s)
 			continue;
 		bool clean = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+		metrics_worker_exited(clean);
 		if (!clean) {
 			if (WIFSIGNALED(st))
 				portal_log("worker %d (pid %d) killed by signal %d%s%s%s",
@@ -364,10 +382,12 @@ int pool_run(const char *config_path)
 	}
 	FCGX_Init();
 	if ((p.listen_fd = open_socket(p.current.cfg, err, sizeof err)) < 0 ||
-	    !(p.slots = scoreboard_new(NSLOTS))) {
+	    !(p.slots = scoreboard_new(NSLOTS)) || metrics_init()) {
 		fprintf(stderr, "portald: %s\n", p.listen_fd < 0 ? err : "out of memory");
 		return 1;
 	}
+	shared_slots = p.slots;
+	metrics_set_worker_counter(count_workers);
 	if (write_pid_file(p.current.cfg))
 		portal_log("cannot write pid_file");
 	if (drop_privileges(&p.current, err, sizeof err)) {

@@ -12,10 +12,13 @@
 #include "lib/arena.h"
 #include "lib/datetime.h"
 #include "db/db.h"
+#include "http/categories.h"
+#include "http/files.h"
 #include "http/input.h"
 #include "features/home_cache.h"
 #include "features/picker.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
 #include "pool/memory.h"
 #include "http/session.h"
 
@@ -121,6 +124,8 @@ void worker_teardown(struct portal_worker *w)
 	plugins_free(w->plugins);
 	db_free(w->db);
 	home_cache_free();
+	categories_cache_free();
+	files_columns_free();
 }
 
 /* Refuses callers of the wrong role before any handler runs: signed out 401,
@@ -281,10 +286,22 @@ static void log_request(const struct request *rq, const struct portal_worker *w,
 	           request_id(rq));
 }
 
+/* Counts the request for /metrics under its route's pattern (the raw path
+ * could hold ids and tokens). */
+static void count_request(const struct request *rq, long long micros)
+{
+	const struct portal_route *r = rq->match.route;
+	const char *pattern = !r ? NULL : rq->pub.is_api ? r->api_path : r->page_path;
+	char route[METRICS_ROUTE_MAX];
+	if (pattern)
+		snprintf(route, sizeof route, "%s%s", rq->pub.is_api ? "/api/v1" : "", pattern);
+	metrics_request(rq->pub.method, pattern ? route : NULL, rq->status, micros);
+}
+
 /* Serves one request; returns the arena bytes it used. */
 static size_t serve(struct portal_worker *w, FCGX_Request *fr)
 {
-	long long start = now_ms();
+	long long start_us = metrics_now_us();
 	struct request rq = {.fcgi = fr, .status = 200};
 	rq.pub.worker = w;
 	rq.plugin = &w->plugins->items[0];
@@ -328,7 +345,9 @@ static size_t serve(struct portal_worker *w, FCGX_Request *fr)
 	rq.status = status;
 	db_request_end(w->db);
 	respond(&rq, w, view);
-	log_request(&rq, w, path, now_ms() - start);
+	long long micros = metrics_now_us() - start_us;
+	log_request(&rq, w, path, micros / 1000);
+	count_request(&rq, micros);
 	buf_free(&rq.headers);
 	size_t used = arena_used(rq.pub.arena);
 	arena_free(rq.pub.arena);

@@ -11,7 +11,7 @@ PKGS="build-essential pkg-config clang libclang-rt-14-dev libfcgi-dev libfcgi-bi
 mariadb-server mariadb-client libcurl4-openssl-dev libyajl-dev libsodium-dev libzip-dev
 libexpat1-dev libqrencode-dev libpng-dev libmagic-dev zbar-tools nginx python3-aiosmtpd chromium wrk
 libvips-dev libheif1 libde265-0 libseccomp-dev
-valgrind cppcheck clang-format shellcheck tzdata procps curl nodejs"
+valgrind cppcheck clang-format shellcheck tzdata procps curl nodejs systemd openssl"
 
 missing=""
 for p in $PKGS; do

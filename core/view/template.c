@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -40,6 +41,7 @@ enum node_kind {
 	N_VAR,    /* a value, escaped by esc */
 	N_LOCALE, /* a catalog text, escaped by esc */
 	N_RAW,    /* a value as it is */
+	N_LINKED, /* a value escaped as text, its http(s) addresses made safe links */
 	N_SECTION,
 	N_INVERTED,
 	N_PARTIAL,
@@ -794,7 +796,7 @@ static int place_output(struct compiler *c, char sigil, unsigned char *esc)
 	*esc = c->text ? ESC_NONE : ESC_TEXT;
 	if (h->state == H_TEXT)
 		return 0;
-	if (sigil == '>' || sigil == '&')
+	if (sigil == '>' || sigil == '&' || sigil == '~')
 		return fail(c, "{{%c...}} may only stand in text, not %s", sigil, where(h));
 	if (h->state == H_RAW && h->raw_kind == RAW_TEXT)
 		return 0;
@@ -930,7 +932,7 @@ static int parse_tag(struct compiler *c, size_t start, struct tag *tag)
 	tag->start = start;
 	tag->end = (size_t)(close - s) + 2;
 	tag->sigil = 0;
-	if (i < c->len && strchr("#^/>@&!", s[i]) && s[i] != '\0')
+	if (i < c->len && strchr("#^/>@&~!", s[i]) && s[i] != '\0')
 		tag->sigil = s[i++];
 	size_t last = (size_t)(close - s);
 	while (i < last && is_space((unsigned char)s[i]))
@@ -1002,6 +1004,7 @@ static int handle_tag(struct compiler *c, const struct tag *tag)
 			return -1;
 		enum node_kind kind = tag->sigil == '@'   ? N_LOCALE
 		                      : tag->sigil == '&' ? N_RAW
+		                      : tag->sigil == '~' ? N_LINKED
 		                                          : N_VAR;
 		return emit(c, kind, esc, tag->name, tag->name_len);
 	}
@@ -1526,6 +1529,51 @@ static int put_value(struct render *r, const char *s, size_t n, unsigned esc)
 	return put_escaped(r->out, s, n, esc & ~(unsigned)ESC_CSS);
 }
 
+/* The length of an http(s) address starting at s (its scheme in any case,
+ * then at least one character of a host), 0 when none starts there. It ends
+ * before whitespace, a control character or one of < > " ' ` and without
+ * the punctuation that usually closes the sentence around it. */
+static size_t link_length(const char *s, size_t n)
+{
+	size_t k = 0;
+	if (n >= 7 && strncasecmp(s, "http://", 7) == 0)
+		k = 7;
+	else if (n >= 8 && strncasecmp(s, "https://", 8) == 0)
+		k = 8;
+	else
+		return 0;
+	size_t end = k;
+	while (end < n && (unsigned char)s[end] > 0x20 && (unsigned char)s[end] != 0x7f &&
+	       !strchr("<>\"'`", s[end]))
+		end++;
+	while (end > k && strchr(".,;:!?)]}", s[end - 1]))
+		end--;
+	return end > k && s[k] != '/' ? end : 0;
+}
+
+/* Text escaped as in an element, with each http(s) address that does not
+ * continue a word made a link that passes no ranking, opener or referrer
+ * trust: <a href="..." rel="nofollow noopener ugc">...</a>. Nothing else of
+ * the text becomes markup. */
+static int put_linked(struct buf *out, const char *s, size_t n)
+{
+	size_t run = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t len =
+		    (i == 0 || !is_alnum((unsigned char)s[i - 1])) ? link_length(s + i, n - i) : 0;
+		if (!len)
+			continue;
+		if (put_escaped(out, s + run, i - run, ESC_TEXT) || buf_puts(out, "<a href=\"") ||
+		    put_escaped(out, s + i, len, ESC_QUOTED) ||
+		    buf_puts(out, "\" rel=\"nofollow noopener ugc\">") ||
+		    put_escaped(out, s + i, len, ESC_TEXT) || buf_puts(out, "</a>"))
+			return -1;
+		i += len - 1;
+		run = i + 1;
+	}
+	return put_escaped(out, s + run, n - run, ESC_TEXT);
+}
+
 static bool scheme_allowed(const char *s, size_t n)
 {
 	static const char *const schemes[] = {"http", "https", "mailto", "tel"};
@@ -1656,6 +1704,9 @@ static int render_node(struct render *r, struct frame *f, const struct node *n)
 		if (n->kind == N_RAW)
 			return f->t->text ? put_plain(r->out, s, len) : buf_append(r->out, s, len);
 		return put_value(r, s, len, n->esc);
+	case N_LINKED:
+		scalar_text(lookup(r, str), tmp, sizeof tmp, &s, &len);
+		return f->t->text ? put_plain(r->out, s, len) : put_linked(r->out, s, len);
 	case N_LOCALE: s = locale_text(r, str); return put_value(r, s, strlen(s), n->esc);
 	case N_SECTION:
 	case N_INVERTED: return render_section(r, f, n);

@@ -13,6 +13,10 @@
  *                             key prints itself
  *   {{&name}}                 raw, in text only (for already-rendered HTML such as the
  *                             layout's {{&content}})
+ *   {{~name}}                 text people wrote (a post, a comment), in text only:
+ *                             escaped as a value, and each http:// or https:// address
+ *                             in it a link <a href=".." rel="nofollow noopener ugc">;
+ *                             nothing else becomes markup (plain in text templates)
  *   {{! comment }}
  * Section, comment and partial tags alone on a line take the line with them.
  * Values render as: strings as they are, numbers in decimal, booleans true/false,

@@ -870,17 +870,31 @@ int announcement_update(struct portal_req *req, struct portal_value *view)
 }
 
 /* DELETE /announcements/{id} and the detail page's confirmed delete. Targets,
- * reads and attachment rows go through foreign keys; the stored files stay,
- * since another row may name the same content. */
+ * reads and attachment rows go through foreign keys; then each attachment's
+ * stored file that no other row names. */
 int announcement_delete(struct portal_req *req, struct portal_value *view)
 {
-	int status = portal_db_exec_one(
-	    req, "DELETE FROM announcements WHERE id = ? AND org_id = ?",
-	    PORTAL_DB_ARGS(PDB_I(portal_param_id(req, "id")), PDB_I(req->caller.org_id)));
+	long long id = portal_param_id(req, "id");
+	struct portal_value *files;
+	int status = portal_db_begin(req);
+	if (!status)
+		status =
+		    portal_db_query(req,
+		                    "SELECT DISTINCT file FROM announcement_attachments"
+		                    " WHERE announcement_id = ? AND org_id = ? FOR UPDATE",
+		                    PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)), &files);
+	if (!status)
+		status =
+		    portal_db_exec_one(req, "DELETE FROM announcements WHERE id = ? AND org_id = ?",
+		                       PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)));
 	if (!status)
 		status = portal_content_changed(req);
+	if (!status)
+		status = portal_db_commit(req);
 	if (status)
 		return status;
+	pv_foreach(m, files)
+		portal_file_release(req, pv_get_str(m->value, "file"));
 	return req->is_api ? 204 : portal_redirect(req, "/app/content/announcements");
 }
 

@@ -5,6 +5,8 @@
 #include "appointments.h"
 #include "faq_contacts.h"
 
+#include <portal/files.h>
+
 static const struct portal_route routes[] = {
     ANNOUNCEMENT_ROUTES APPOINTMENT_ROUTES FAQ_CONTACT_ROUTES{0},
 };
@@ -27,6 +29,20 @@ static const struct portal_notification notifications[] = {
     {0},
 };
 
+/* For export and erasure (portal/data.h). */
+static const struct portal_table tables[] = {
+    {"announcements", .author = "author_id"},
+    {"announcement_targets", .parent = "announcements", .parent_column = "announcement_id"},
+    {"announcement_attachments", .file = "file", .file_name = "name"},
+    {"announcement_reads", .parent = "announcements", .parent_column = "announcement_id"},
+    {"appointments", .author = "author_id"},
+    {"appointment_targets", .parent = "appointments", .parent_column = "appointment_id"},
+    {"calendar_feeds", .parent = "users", .parent_column = "user_id"},
+    {"faq_targets", .parent = "faq", .parent_column = "faq_id"},
+    {"contact_targets", .parent = "contacts", .parent_column = "contact_id"},
+    {0},
+};
+
 const struct portal_plugin portal_plugin_v1 = {
     PORTAL_PLUGIN_V1,
     .name = "content",
@@ -36,4 +52,5 @@ const struct portal_plugin portal_plugin_v1 = {
     .nav = nav,
     .home = home,
     .notifications = notifications,
+    .tables = tables,
 };

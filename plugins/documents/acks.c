@@ -36,9 +36,32 @@ int documents_ack(struct portal_req *req, struct portal_value *view)
 	return 200;
 }
 
+/* The acknowledgements of erased residents (user_id NULL): kept, shown as
+ * "ehemalige Bewohnerin / ehemaliger Bewohner" after everyone else. */
+static int former_acks(struct portal_req *req, long long id, struct portal_value *items)
+{
+	struct portal_value *rows;
+	int status = portal_db_query(req,
+	                             "SELECT NULL AS `group`, NULL AS unit_id, NULL AS unit_name,"
+	                             " acknowledged_at FROM document_acks"
+	                             " WHERE document_id = ? AND user_id IS NULL"
+	                             " ORDER BY acknowledged_at, id",
+	                             PORTAL_DB_ARGS(PDB_I(id)), &rows);
+	if (status)
+		return status;
+	pv_foreach(m, rows) {
+		struct portal_value *row = m->value;
+		if (pv_set_str(req->arena, row, "display_name", portal_t(req, "former_resident")) ||
+		    documents_unit_set(req, row) || pv_push(req->arena, items, row))
+			return 500;
+	}
+	return 0;
+}
+
 /* GET /documents/{id}/acks: everyone who may see the document now, with the
  * time they acknowledged it or null, those still open first, then by unit and
- * name. One page: a property's residents. */
+ * name; then the acknowledgements of former residents. One page: a property's
+ * residents. */
 int documents_acks(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
@@ -70,5 +93,7 @@ int documents_acks(struct portal_req *req, struct portal_value *view)
 		if (documents_unit_set(req, row) || pv_push(a, items, row))
 			return 500;
 	}
+	if ((status = former_acks(req, id, items)))
+		return status;
 	return pv_set(a, view, "items", items) || pv_set(a, view, "next", pv_null(a)) ? 500 : 200;
 }

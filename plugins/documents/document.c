@@ -13,8 +13,7 @@ const struct portal_input documents_download_inputs[] = {
 
 const struct portal_input documents_update_inputs[] = {
     {"title", PORTAL_IN_STRING, 0, 1, 200, .message = "documents.title_invalid"},
-    {"category", PORTAL_IN_ENUM, 0, .choices = documents_categories,
-     .message = "documents.category_invalid"},
+    {"category", PORTAL_IN_CATEGORY, 0, .message = "documents.category_invalid"},
     {"audience", PORTAL_IN_ENUM, 0, .choices = documents_audiences,
      .message = "documents.audience_invalid"},
     {"unit_id", PORTAL_IN_ID, PORTAL_IN_NULLABLE, .message = "documents.unit_invalid"},
@@ -72,9 +71,11 @@ static int unit_check(struct portal_req *req, long long property_id, long long u
 }
 
 /* PATCH /documents/{id}: what is sent changes. A document given to another
- * unit is shared with that unit now: only its members of before see it.
- * (shared_at is assigned before unit_id: MariaDB reads the row's new values
- * in the assignments that follow.) */
+ * unit is shared with that unit now: only its members of before see it. An
+ * internal one opened to residents is shared now too: the unit's tenancy
+ * rule and the digest compare with when residents got it, not with the
+ * upload. (shared_at is assigned before unit_id and audience: MariaDB reads
+ * the row's new values in the assignments that follow.) */
 int documents_update(struct portal_req *req, struct portal_value *view)
 {
 	long long id = portal_param_id(req, "id");
@@ -92,14 +93,15 @@ int documents_update(struct portal_req *req, struct portal_value *view)
 	if (!status)
 		status = portal_db_exec(
 		    req,
-		    "UPDATE documents SET shared_at = IF(? = 1 AND ? > 0 AND NOT unit_id <=> ?,"
+		    "UPDATE documents SET shared_at = IF((? = 1 AND ? > 0 AND NOT unit_id <=> ?)"
+		    " OR (audience = 'internal' AND COALESCE(?, 'internal') <> 'internal'),"
 		    " UTC_TIMESTAMP(6), shared_at), unit_id = IF(? = 1, NULLIF(?, 0), unit_id),"
 		    " title = COALESCE(?, title), category = COALESCE(?, category),"
 		    " audience = COALESCE(?, audience), requires_ack = COALESCE(?, requires_ack),"
 		    " updated_at = UTC_TIMESTAMP() WHERE id = ? AND org_id = ?",
 		    PORTAL_DB_ARGS(PDB_I(unit_sent), PDB_I(unit_id), PDB_I(unit_id),
-		                   PDB_I(unit_sent), PDB_I(unit_id),
-		                   PDB_S(portal_in_str(req, "title")),
+		                   PDB_S(portal_in_str(req, "audience")), PDB_I(unit_sent),
+		                   PDB_I(unit_id), PDB_S(portal_in_str(req, "title")),
 		                   PDB_S(portal_in_str(req, "category")),
 		                   PDB_S(portal_in_str(req, "audience")), PDB_S(ack), PDB_I(id),
 		                   PDB_I(req->caller.org_id)),

@@ -15,7 +15,8 @@
 #define SIGNED_IN PORTAL_ACCESS_SIGNED_IN
 
 const char *const documents_audiences[] = {"internal", "residents", "owners", "tenants", NULL};
-/* The categories the API accepts, as API.md names them (pages translate them). */
+/* The categories of an organisation that has no list of its own
+ * (portal/categories.h), as API.md names them (pages translate them). */
 const char *const documents_categories[] = {"Hausordnung", "Protokoll", "Abrechnung", "Aushang",
                                             "Vertrag",     "Sonstiges", NULL};
 
@@ -115,6 +116,15 @@ static void documents_fini(void *state)
 	free(st);
 }
 
+/* For export and erasure (portal/data.h). */
+static const struct portal_table tables[] = {
+    {"documents", .author = "uploaded_by"},
+    {"document_files", .file = "file", .file_name = "name", .author = "uploaded_by"},
+    /* An acknowledgement stays the manager's record when its resident is erased. */
+    {"document_acks", .parent = "documents", .parent_column = "document_id", .author = "user_id"},
+    {0},
+};
+
 const struct portal_plugin portal_plugin_v1 = {
     PORTAL_PLUGIN_V1,
     .name = "documents",
@@ -128,4 +138,6 @@ const struct portal_plugin portal_plugin_v1 = {
     .settings = settings,
     .init = documents_init,
     .fini = documents_fini,
+    .tables = tables,
+    .categories = documents_categories,
 };

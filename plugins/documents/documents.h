@@ -2,6 +2,7 @@
 #ifndef DOCUMENTS_H
 #define DOCUMENTS_H
 
+#include <portal/categories.h>
 #include <portal/files.h>
 #include <portal/portal.h>
 
@@ -63,10 +64,6 @@ int documents_load(struct portal_req *req, const long long *ids, size_t count,
 const char *documents_type_of(struct portal_req *req, const struct portal_upload *up);
 const char *documents_display_name(struct portal_req *req, const char *filename);
 const char *documents_title_of(struct portal_req *req, const char *display_name);
-int documents_lock_file(struct portal_req *req, const char *name);
-int documents_keep_file(struct portal_req *req, const struct portal_upload *up,
-                        char file[PORTAL_FILE_NAME_CHARS + 1], bool *created);
-void documents_unlock_files(struct portal_req *req);
 void documents_release_files(struct portal_req *req, struct portal_value *files);
 bool documents_inline_type(const char *content_type);
 

@@ -10,8 +10,7 @@
 #include "documents.h"
 
 const struct portal_input documents_list_inputs[] = {
-    {"category", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = documents_categories,
-     .message = "documents.category_invalid"},
+    {"category", PORTAL_IN_CATEGORY, PORTAL_IN_QUERY, .message = "documents.category_invalid"},
     {0},
 };
 

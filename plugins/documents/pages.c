@@ -26,8 +26,7 @@ static const char *const per_file[] = {"title",   "category",     "audience",
                                        "unit_id", "requires_ack", NULL};
 
 const struct portal_input documents_page_inputs[] = {
-    {"category", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = documents_categories,
-     .message = "documents.category_invalid"},
+    {"category", PORTAL_IN_CATEGORY, PORTAL_IN_QUERY, .message = "documents.category_invalid"},
     {"check_audience", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = documents_audiences,
      .message = "documents.audience_invalid"},
     {"check_unit_id", PORTAL_IN_ID, PORTAL_IN_QUERY, .message = "documents.unit_invalid"},
@@ -114,6 +113,28 @@ static int options_of(struct portal_req *req, const char *const *table, const ch
 	return 0;
 }
 
+/* The organisation's categories as [{value, text, selected}]. */
+static int category_options(struct portal_req *req, const char *chosen, struct portal_value **out)
+{
+	struct portal_arena *a = req->arena;
+	struct portal_value *names;
+	int status = portal_categories(req, &names);
+	if (status)
+		return status;
+	if (!(*out = pv_list(a)))
+		return 500;
+	pv_foreach(m, names) {
+		const char *name = pv_str(m->value);
+		struct portal_value *o = pv_object(a);
+		if (!o || pv_set_str(a, o, "value", name) ||
+		    pv_set_str(a, o, "text", portal_category_text(req, name)) ||
+		    pv_set_bool(a, o, "selected", chosen && strcmp(chosen, name) == 0) ||
+		    pv_push(a, *out, o))
+			return 500;
+	}
+	return 0;
+}
+
 /* The property's units as [{id, name, selected}], the one with id chosen
  * selected. */
 static int unit_options(struct portal_req *req, const struct portal_value *units, long long chosen,
@@ -152,6 +173,8 @@ static int items_decorate(struct portal_req *req, struct portal_value *items)
 		if (!old ||
 		    pv_set_str(a, d, "size_text", size_text(req, pv_get_int(d, "size", 0))) ||
 		    pv_set_str(a, d, "day", day ? day : "") || pv_set(a, d, "old_versions", old) ||
+		    pv_set_str(a, d, "category_text",
+		               portal_category_text(req, pv_get_str(d, "category"))) ||
 		    pv_set_bool(a, d, "has_old", false))
 			return 500;
 		if (pv_get_int(d, "version", 1) > 1)
@@ -227,8 +250,7 @@ static int upload_fill(struct portal_req *req, struct portal_value *view,
 		unit_id = 0;
 	const char *title = sent_first(req, "title");
 	const char *refused = portal_refused_field(req);
-	if (!up || !invalid ||
-	    options_of(req, documents_categories, sent_first(req, "category"), &categories) ||
+	if (!up || !invalid || category_options(req, sent_first(req, "category"), &categories) ||
 	    options_of(req, documents_audiences, sent_first(req, "audience"), &audiences) ||
 	    unit_options(req, units, unit_id, &unit_list) ||
 	    pv_set_str(a, up, "title", title ? title : "") ||

@@ -66,14 +66,6 @@ const char *documents_type_text(struct portal_req *req, const char *content_type
 	return strcmp(sub, "octet-stream") == 0 ? portal_t(req, "documents.type_other") : sub;
 }
 
-/* A category as the reader's language names it (an organisation's own as is). */
-static const char *category_text(struct portal_req *req, const char *category)
-{
-	const char *key = portal_sprintf(req->arena, "documents.category.%s", category);
-	const char *text = key ? portal_t(req, key) : NULL;
-	return text && strcmp(text, key) != 0 ? text : category;
-}
-
 /* A row as the page and the home show it. */
 static int finish(struct portal_req *req, struct portal_value *row)
 {
@@ -87,7 +79,8 @@ static int finish(struct portal_req *req, struct portal_value *row)
 	    pv_set_str(a, row, "size_text", documents_size_text(req, pv_get_int(row, "size", 0))) ||
 	    pv_set_str(a, row, "type_text",
 	               documents_type_text(req, pv_get_str(row, "content_type"))) ||
-	    pv_set_str(a, row, "category_text", category_text(req, pv_get_str(row, "category"))) ||
+	    pv_set_str(a, row, "category_text",
+	               portal_category_text(req, pv_get_str(row, "category"))) ||
 	    pv_set_str(a, row, "date",
 	               portal_time_text_of(req, pv_get_str(row, "updated_at"), PORTAL_TIME_DATE)) ||
 	    pv_set_bool(a, row, "is_new", mark && strcmp(mark, "new") == 0) ||

@@ -14,8 +14,7 @@
 
 const struct portal_input documents_upload_inputs[] = {
     {"title", PORTAL_IN_STRING, PORTAL_IN_EACH, 0, 200, .message = "documents.title_invalid"},
-    {"category", PORTAL_IN_ENUM, PORTAL_IN_EACH, .choices = documents_categories,
-     .message = "documents.category_invalid"},
+    {"category", PORTAL_IN_CATEGORY, PORTAL_IN_EACH, .message = "documents.category_invalid"},
     {"audience", PORTAL_IN_ENUM, PORTAL_IN_EACH, .choices = documents_audiences,
      .message = "documents.audience_invalid"},
     {"unit_id", PORTAL_IN_ID, PORTAL_IN_EACH, .message = "documents.unit_invalid"},
@@ -155,7 +154,7 @@ static int units_check(struct portal_req *req, const struct batch *b)
 
 static int file_keep(struct portal_req *req, struct batch_file *f)
 {
-	return documents_keep_file(req, f->up, f->file, &f->created);
+	return portal_file_store(req, f->up, f->file, &f->created);
 }
 
 /* The rows of one file: the document and its first version. */
@@ -211,7 +210,6 @@ static int batch_store(struct portal_req *req, struct batch *b)
 		for (size_t i = 0; i < kept; i++)
 			portal_file_discard(req, b->files[i].file, b->files[i].created);
 	}
-	documents_unlock_files(req);
 	return status;
 }
 

@@ -66,7 +66,7 @@ int documents_replace(struct portal_req *req, struct portal_value *view)
 	if (!status)
 		status = portal_db_begin(req);
 	if (!status)
-		status = documents_keep_file(req, up, file, &created);
+		status = portal_file_store(req, up, file, &created);
 	stored = !status;
 	if (!status)
 		status = version_insert(req, id, up, file, type, name);
@@ -77,7 +77,6 @@ int documents_replace(struct portal_req *req, struct portal_value *view)
 			portal_log("documents: rollback after a failed replacement failed");
 		portal_file_discard(req, file, created);
 	}
-	documents_unlock_files(req);
 	if (!status)
 		status = documents_load(req, &id, 1, &items);
 	if (status)

@@ -137,6 +137,12 @@ static const struct portal_notification notifications[] = {
     {0},
 };
 
+/* For export and erasure (portal/data.h). */
+static const struct portal_table tables[] = {
+    {"example_item_properties", .parent = "example_items", .parent_column = "item_id"},
+    {0},
+};
+
 const struct portal_plugin portal_plugin_v1 = {
     PORTAL_PLUGIN_V1,
     .name = "example",
@@ -151,4 +157,5 @@ const struct portal_plugin portal_plugin_v1 = {
     .jobs = jobs,
     .settings = settings,
     .notifications = notifications,
+    .tables = tables,
 };

@@ -14,6 +14,18 @@
 		}
 	});
 
+	/* <form data-busy="Building …"> with a [data-busy-status] inside says, once
+	 * sent, that the answer takes a while (a download starts by itself and
+	 * leaves the page as it is). */
+	document.addEventListener("submit", function (event) {
+		var form = event.target;
+		var text = form && form.getAttribute && form.getAttribute("data-busy");
+		var status = text && form.querySelector("[data-busy-status]");
+		if (status && !event.defaultPrevented) {
+			status.textContent = text;
+		}
+	});
+
 	/* The colour picker of the settings shows the chosen value as text while
 	 * choosing; the swatch beside it keeps the saved colour until saved. */
 	var picker = document.querySelector(".color-field input[type=color]");

@@ -67,7 +67,7 @@ const MONTH = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin', year
 const thisMonth = (day, hour) => `${MONTH}-${String(day).padStart(2, '0')}T${String(hour).padStart(2, '0')}:00:00Z`;
 
 before(async () => {
-  stack = await startStack({ plugins: 'example invites content documents tickets', env: { SESSION_BURST: '1000', SESSION_RATE: '1000r/s' } });
+  stack = await startStack({ plugins: 'example invites content documents tickets community', env: { SESSION_BURST: '1000', SESSION_RATE: '1000r/s' } });
   browser = await launchBrowser();
   manager = await newManager(stack, { name: 'Hausverwaltung Barrierefrei GmbH' });
   const property = (body) => ok(manager.json('/api/v1/properties', { method: 'POST', body }), 'property');
@@ -147,6 +147,16 @@ before(async () => {
   await ok(manager.json(`/api/v1/tickets/${ids.sharedTicket}`, { method: 'PATCH', body: { shared: true } }), 'shared');
   ids.resolvedTicket = (await ticket(resident, { title: 'Licht im Keller', description: 'Die Lampe ist kaputt.', category: 'Schaden/Reparatur' })).id;
   await ok(manager.json(`/api/v1/tickets/${ids.resolvedTicket}`, { method: 'PATCH', body: { status: 'resolved' } }), 'resolved');
+  // The board: a post with a link and a comment, an anonymous one, and a
+  // report (the managers' queue).
+  ids.post = (await ok(resident.json(`/api/v1/properties/${linden.id}/board`, {
+    method: 'POST', body: { kind: 'offer', title: 'Ich gehe für Nachbarn einkaufen', body: 'Jeden Samstag. Liste unter https://example.org/einkauf bitte.' },
+  }), 'post')).id;
+  await ok(manager.json(`/api/v1/board/${ids.post}/comments`, { method: 'POST', body: { body: 'Danke für das Angebot!' } }), 'comment');
+  ids.anonymousPost = (await ok(manager.json(`/api/v1/properties/${linden.id}/board`, {
+    method: 'POST', body: { kind: 'lost_found', title: 'Schlüssel im Hof gefunden', body: 'Abzuholen bei der Verwaltung.', anonymous: true },
+  }), 'post')).id;
+  await ok(resident.json(`/api/v1/board/${ids.anonymousPost}/report`, { method: 'POST', body: { reason: 'other', note: 'Schon abgeholt' } }), 'report');
 
   const colleague = `kollegin-${process.pid}@example.org`;
   await ok(manager.json('/api/v1/employees', { method: 'POST', body: { email: colleague, name: 'Karla Kollegin' } }), 'employee');
@@ -294,6 +304,14 @@ function pages() {
       return res;
     }, 422],
     ['document acknowledgements', 'manager', `/app/documents/${ids.document}/acks`, 200],
+    ['property board', 'manager', `/app/properties/${linden}/board`, 200],
+    ['property board, saved', 'manager', `/app/properties/${linden}/board?done=saved`, 200],
+    ['board reports', 'manager', '/app/board/reports', 200],
+    ['board reports, dismissed', 'manager', '/app/board/reports?done=dismissed', 200],
+    ['property board, a refused hide', 'manager', async (page) => {
+      await open(page, `/app/properties/${linden}/board`);
+      return send(page, `form[action="/app/board/${ids.post}/hide"]`);
+    }, 422],
     ['import', 'manager', '/app/properties/import', 200],
     ['import preview', 'manager', async (page) => {
       await open(page, '/app/properties/import');
@@ -338,6 +356,13 @@ function pages() {
       await page.locator('#settings-name').fill('');
       return send(page, 'form[action="/app/settings"]');
     }, 422],
+    ['categories', 'manager', '/app/settings/categories', 200],
+    ['categories, added', 'manager', '/app/settings/categories?done=added', 200],
+    ['categories, refused', 'manager', async (page) => {
+      await open(page, '/app/settings/categories');
+      await page.locator('#categories-documents-name').fill('Aushang');
+      return send(page, 'form[action="/app/settings/categories"]');
+    }, 422],
     ['employees', 'manager', '/app/employees', 200],
     ['employees, invitation refused', 'manager', async (page) => {
       await open(page, '/app/employees');
@@ -364,6 +389,18 @@ function pages() {
     ['calendar as a month', 'resident', `/portal/calendar?month=${MONTH}&view=month`, 200],
     ['settings', 'resident', '/portal/settings', 200],
     ['documents', 'resident', '/portal/documents', 200],
+    ['board', 'resident', '/portal/board', 200],
+    ['board, one kind', 'resident', `/portal/board?property=${linden}&kind=offer`, 200],
+    ['board, a refused post', 'resident', async (page) => {
+      await open(page, `/portal/board?property=${linden}`);
+      return send(page, `form[action="/portal/properties/${linden}/board"]`);
+    }, 422],
+    ['board post', 'resident', `/portal/board/${ids.post}`, 200],
+    ['board post of a neighbour', 'resident', `/portal/board/${ids.anonymousPost}?done=reported`, 200],
+    ['board post, a refused comment', 'resident', async (page) => {
+      await open(page, `/portal/board/${ids.post}`);
+      return send(page, `form[action="/portal/board/${ids.post}/comments"]`);
+    }, 422],
     ['documents, a refused acknowledgement', 'resident', async (page) => {
       await open(page, '/portal/documents');
       // the form of a document that asks for none: the page shows why

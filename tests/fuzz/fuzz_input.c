@@ -62,6 +62,7 @@ static const struct portal_input inputs[] = {
     {"titles",    PORTAL_IN_STRING,        PORTAL_IN_EACH, 0, 30, NULL, NULL},
     {"units",     PORTAL_IN_ID,            PORTAL_IN_EACH, 0, 0, NULL, NULL},
     {"acks",      PORTAL_IN_BOOL,          PORTAL_IN_EACH | PORTAL_IN_REQUIRED, 0, 0, NULL, NULL},
+    {"kind",      PORTAL_IN_CATEGORY,      PORTAL_IN_EACH, 0, 0, NULL, NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 /* clang-format on */
@@ -102,6 +103,18 @@ struct portal_db_arg portal_db_ids(struct portal_req *req, const long long *ids,
 	memcpy(property_ids, ids, count * sizeof *ids);
 	property_count = count;
 	return PDB_I(0);
+}
+
+/* The organisation's categories (portal/categories.h): two of its own. */
+static const char *const categories[] = {"Hausordnung", "Mietvertrag", NULL};
+
+int portal_category_known(struct portal_req *req, const char *name, bool *known)
+{
+	(void)req;
+	*known = false;
+	for (size_t i = 0; categories[i]; i++)
+		*known |= strcmp(categories[i], name) == 0;
+	return 0;
 }
 
 /* The count query of properties_of_org, answered from the ids it bound. */
@@ -216,6 +229,10 @@ static void check_value(const struct portal_req *req, const struct portal_input 
 	}
 	case PORTAL_IN_ENUM:
 		if (!s || (strcmp(s, "red") && strcmp(s, "green")))
+			abort();
+		break;
+	case PORTAL_IN_CATEGORY:
+		if (!s || (strcmp(s, categories[0]) && strcmp(s, categories[1])))
 			abort();
 		break;
 	case PORTAL_IN_DATE:

@@ -21,7 +21,8 @@
 //
 // The module also exports helpers that need no stack: sleep(ms), waitFor(what,
 // fn, timeout), isAlive(pid), childrenOf(pid), procStat(pid), and for mail
-// parseMail(raw), decodeWords(value), decodeQP(text) and mailParts(mail).
+// parseMail(raw), decodeWords(value), decodeQP(text) and mailParts(mail), and
+// freePorts(count) for a test's own servers.
 //
 // PORTAL_BIN (from the environment, as `make test SAN=1` sets it) chooses the
 // binaries; KEEP_STACK=1 keeps the temporary folder (logs, mail, database) after
@@ -60,7 +61,7 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]
 
 // Free loopback ports, found by binding port 0 (all at once, so they differ),
 // never the ones a developer's `make run` uses.
-async function freePorts(count) {
+export async function freePorts(count) {
   const servers = [];
   const ports = [];
   try {

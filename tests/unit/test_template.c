@@ -104,6 +104,30 @@ static void test_escaping_text(void)
 	                                "b");
 }
 
+static const char *render_text(const char *text, const struct portal_value *ctx);
+
+/* {{~v}}: people's text, escaped, with safe links for http(s) addresses only. */
+static void test_linked_text(void)
+{
+	struct portal_value *o = obj1("v", "Siehe https://example.org/a?b=1&c=2. <b>fett</b>");
+	CHECK_STR(
+	    render("<p>{{~v}}</p>", o),
+	    "<p>Siehe <a href=\"https://example.org/a?b&#61;1&amp;c&#61;2\" rel=\"nofollow "
+	    "noopener ugc\">https://example.org/a?b=1&amp;c=2</a>. &lt;b&gt;fett&lt;/b&gt;</p>");
+	o = obj1("v", "(HTTP://x.de) javascript:alert(1) ftp://x.de xhttps://y.de https:// "
+	              "http:///a");
+	CHECK_STR(render("{{~v}}", o),
+	          "(<a href=\"HTTP://x.de\" rel=\"nofollow noopener ugc\">HTTP://x.de</a>) "
+	          "javascript:alert(1) ftp://x.de xhttps://y.de https:// http:///a");
+	o = obj1("v", "a https://e.org/\"onmouseover=x'<script>");
+	CHECK_STR(render("{{~v}}", o),
+	          "a <a href=\"https://e.org/\" rel=\"nofollow noopener "
+	          "ugc\">https://e.org/</a>&quot;onmouseover=x&#39;&lt;script&gt;");
+	CHECK_STR(render_text("{{~v}}", o), "a https://e.org/\"onmouseover=x'<script>");
+	CHECK(compile_error("<a title=\"{{~v}}\">") != NULL);
+	CHECK(compile_error("<textarea>{{~v}}</textarea>") != NULL);
+}
+
 static void test_escaping_attributes(void)
 {
 	struct portal_value *o = obj1("v", "\" onmouseover=\"x");
@@ -830,6 +854,7 @@ int main(void)
 	}
 	test_variables();
 	test_escaping_text();
+	test_linked_text();
 	test_escaping_attributes();
 	test_style_attribute();
 	test_urls();

@@ -64,6 +64,9 @@ enum portal_input_type {
 	 * declare (struct portal_notification), named by the kind; the input's
 	 * own name only names the declaration. */
 	PORTAL_IN_NOTIFICATIONS,
+	/* One of the caller's organisation's categories of the plugin
+	 * (portal/categories.h); read with portal_in_str. */
+	PORTAL_IN_CATEGORY,
 };
 
 enum portal_input_flags {

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "data.h"
 #include "db.h"
 #include "input.h"
 #include "request.h"
@@ -216,6 +217,14 @@ struct portal_plugin {
 	/* sizeof(struct portal_home_section) when built, likewise; 0: the first
 	 * SDK's layout, without flags. */
 	size_t home_size;
+	/* How the plugin's tables hold an organisation's and a person's data
+	 * (portal/data.h), terminated by table NULL; may be NULL. A column named
+	 * as .file there names stored files: a stored file goes once no such
+	 * column of any plugin names it. Read only when struct_size covers it. */
+	const struct portal_table *tables;
+	/* The default list of the plugin's categories (portal/categories.h),
+	 * NULL-terminated; may be NULL. Read only when struct_size covers it. */
+	const char *const *categories;
 	void *reserved[1]; /* room to grow without breaking the ABI */
 };
 

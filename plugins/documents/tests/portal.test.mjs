@@ -323,6 +323,50 @@ test('the digest: turned off means no mail; joining brings no digest of old pape
   assert.equal(outboxFor(dora.email), 0);
 });
 
+test('an internal document opened to residents is shared when it is opened: the tenancy rule and the digest see it so', async () => {
+  const house = (await newProperty(manager, 'Öffnungshaus')).id;
+  const unit = await unitOf(house, 'WE 3');
+  // uploaded an hour before the tenant moves in: one paper of the unit kept
+  // internal for now, one shared with the unit at once, one internal for all
+  const opened = await share(house, { title: 'Erst intern', audience: 'internal', unit_id: unit });
+  const direct = await share(house, { title: 'Gleich geteilt', unit_id: unit });
+  const general = await share(house, { title: 'Intern für alle', audience: 'internal' });
+  stack.sql(`UPDATE documents SET shared_at = shared_at - INTERVAL 1 HOUR, created_at = created_at - INTERVAL 1 HOUR WHERE id IN (${opened}, ${direct}, ${general})`);
+  const tina = await newResident(stack, manager, [house], { group: 'tenant' });
+  await patchResident(tina.id, { unit_id: unit }, house);
+  runDigest();
+  assert.equal(outboxFor(tina.email), 0, 'nothing for her yet');
+  for (const id of [opened, direct, general]) assert.equal(entry(await page(tina), id), null);
+
+  let res = await manager.json(`/api/v1/documents/${opened}`, { method: 'PATCH', body: { audience: 'residents' } });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  res = await manager.json(`/api/v1/documents/${general}`, { method: 'PATCH', body: { audience: 'tenants' } });
+  assert.equal(res.status, 200);
+  const list = (await tina.json(`/api/v1/properties/${house}/documents`)).body.items.map((d) => d.id);
+  assert.ok(list.includes(opened), 'opened after her tenancy began: hers');
+  assert.ok(list.includes(general));
+  assert.ok(!list.includes(direct), 'shared with the unit before she moved in: not hers');
+  assert.equal((await tina.fetch(`/api/v1/documents/${opened}/download`)).status, 200);
+  assert.equal((await tina.fetch(`/api/v1/documents/${direct}/download`)).status, 404);
+  assert.match(entry(await page(tina), opened), /badge">neu</);
+
+  runDigest();
+  assert.equal(outboxFor(tina.email), 1, 'the digest lists what was opened after she joined');
+  const { text } = await digestTextFor(tina.email);
+  assert.match(text, /\[neu\] Erst intern \(Öffnungshaus\)/);
+  assert.match(text, /\[neu\] Intern für alle \(Öffnungshaus\)/);
+  assert.doesNotMatch(text, /Gleich geteilt/);
+
+  // only opening shares it again: a new title or another audience of residents does not
+  const sharedAt = () => stack.sql(`SELECT shared_at FROM documents WHERE id = ${opened}`).trim();
+  const was = sharedAt();
+  await manager.json(`/api/v1/documents/${opened}`, { method: 'PATCH', body: { title: 'Jetzt offen' } });
+  await manager.json(`/api/v1/documents/${opened}`, { method: 'PATCH', body: { audience: 'tenants' } });
+  assert.equal(sharedAt(), was);
+  runDigest();
+  assert.equal(outboxFor(tina.email), 1, 'and no second digest of it');
+});
+
 test('the digest is a daily job at documents.digest_time, 07:00 unless set', async () => {
   let list = stack.portalctl('jobs', 'list');
   assert.equal(list.status, 0, list.stderr);
@@ -338,3 +382,67 @@ test('the digest is a daily job at documents.digest_time, 07:00 unless set', asy
   stack.setConf({ 'documents.digest_time': '07:00' });
   await stack.reload();
 });
+
+// Both at once, as two hosts would: portalctl jobs run digest with each
+// pool's configuration.
+function isAliveProcess(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const runDigestOn = (confs) => Promise.all(confs.map((conf) => new Promise((resolve, reject) => {
+  const p = spawn(path.join(stack.env.PORTAL_BIN, 'portalctl'), ['-c', conf, 'jobs', 'run', 'digest'], { env: stack.env, stdio: 'ignore' });
+  p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`portalctl exit ${code}`))));
+})));
+
+test('two pools on one database: the digest due on both at once, and run by hand on both at once, mails each resident once', async () => {
+  runDigest(); // what earlier tests left pending
+  const house = (await newProperty(manager, 'Zwei-Pools-Haus')).id;
+  const people = [];
+  for (let i = 0; i < 12; i++) people.push(await newResident(stack, manager, [house], { group: i % 2 ? 'owner' : 'tenant' }));
+  await share(house, { title: 'Für beide Pools' });
+  await share(house, { title: 'Auch für beide Pools', audience: 'tenants' });
+  const counts = () => people.map((r) => outboxFor(r.email));
+  assert.deepEqual(counts(), people.map(() => 0));
+
+  // the digest's time is this minute: a period that began and has not run,
+  // on the first pool (reloaded) and on a second one started with the same
+  // configuration, so that both jobs workers find it due at the same time
+  const period = () => stack.sql("SELECT CONCAT(IFNULL(period_start, ''), '|', IFNULL(finished_at, ''), '|', outcome) FROM jobs WHERE name = 'digest'").trim();
+  const was = period().split('|')[0];
+  const now = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date());
+  stack.setConf({ 'documents.digest_time': now });
+  let second;
+  try {
+    [second] = await Promise.all([stack.startSecondPool(), stack.reload()]);
+    assert.ok(isAliveProcess(second.pid), second.log());
+    // the period is claimed by one of them and its run recorded as done
+    for (let i = 0; ; i++) {
+      const [start, finished, outcome] = period().split('|');
+      if (start !== was && finished && outcome === 'ok') break;
+      assert.ok(i < 400, `the due digest did not run: ${period()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.deepEqual(counts(), people.map(() => 1), 'one mail each');
+    assert.doesNotMatch(stack.log() + second.log(), /job digest failed/);
+
+    // a changed document, and the digest run by hand on both hosts at the same moment
+    const doc = (await manager.json(`/api/v1/properties/${house}/documents`)).body.items.find((d) => d.title === 'Für beide Pools').id;
+    await replace(doc);
+    await runDigestOn([stack.conf, path.join(stack.var, 'portal2.conf'), stack.conf, path.join(stack.var, 'portal2.conf')]);
+    assert.deepEqual(counts(), people.map(() => 2), 'one more mail each, not two');
+    const { text } = await digestTextFor(people[0].email, 2);
+    assert.match(text, /\[geändert\] Für beide Pools \(Zwei-Pools-Haus\)/);
+    await stack.waitForMail(() => people.every((r) => sinkFor(r.email).length >= 2));
+    assert.deepEqual(people.map((r) => sinkFor(r.email).length), people.map(() => 2), 'and the sink got exactly those');
+  } finally {
+    await second?.stop();
+    stack.setConf({ 'documents.digest_time': '07:00' });
+    await stack.reload();
+  }
+});
+
