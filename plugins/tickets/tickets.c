@@ -125,6 +125,17 @@ static const struct portal_setting settings[] = {
     {0},
 };
 
+/* For the stored files' sweep, export and erasure (portal/data.h): a photo
+ * and its thumbnail are stored files; what a resident reported or wrote stays
+ * when they are erased, under "ehemalige Bewohnerin / ehemaliger Bewohner". */
+static const struct portal_table tables[] = {
+    {"tickets", .author = "reporter_id"},
+    {"ticket_events", .author = "user_id"},
+    {"ticket_attachments", .file = "file", .file_name = "name"},
+    {"ticket_attachments", .file = "thumbnail_file"},
+    {0},
+};
+
 const struct portal_plugin portal_plugin_v1 = {
     PORTAL_PLUGIN_V1,
     .name = "tickets",
@@ -136,4 +147,5 @@ const struct portal_plugin portal_plugin_v1 = {
     .jobs = jobs,
     .notifications = notifications,
     .settings = settings,
+    .tables = tables,
 };

@@ -108,6 +108,7 @@ CREATE TABLE ticket_attachments (
   created_at DATETIME NOT NULL,
   KEY ticket_attachments_ticket (ticket_id, id),
   KEY ticket_attachments_file (file),
+  KEY ticket_attachments_thumbnail (thumbnail_file),
   CONSTRAINT ticket_attachments_org_fk FOREIGN KEY (org_id) REFERENCES orgs (id) ON DELETE CASCADE,
   CONSTRAINT ticket_attachments_ticket_fk FOREIGN KEY (ticket_id) REFERENCES tickets (id) ON DELETE CASCADE,
   CONSTRAINT ticket_attachments_event_fk FOREIGN KEY (event_id) REFERENCES ticket_events (id) ON DELETE CASCADE
