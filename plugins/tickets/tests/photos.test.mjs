@@ -120,3 +120,12 @@ test('comments with photos; a note\'s photo is never the reporter\'s', async () 
   assert.equal(refused.status, 415);
   assert.equal((await rita.json(`/api/v1/tickets/${t.id}`)).body.events.filter((e) => e.type === 'comment').length, 1, 'no comment without its photos');
 });
+
+test('the hourly files sweep keeps the photos and thumbnails tickets name', async () => {
+  const res = await report(rita, [jpeg]);
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  const [a] = res.body.attachments;
+  const r = stack.portalctl('jobs', 'run', 'files-sweep');
+  assert.equal(r.status, 0, r.stderr);
+  for (const url of [a.url, a.thumbnail_url]) assert.equal((await manager.fetch(url)).status, 200, url);
+});
