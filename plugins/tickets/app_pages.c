@@ -55,8 +55,8 @@ int tickets_app_list(struct portal_req *req, struct portal_value *view)
 	int status = tickets_list(req, view);
 	if (status != 200)
 		return status;
-	struct portal_value *categories = tickets_choices(
-	    req, tickets_categories, tickets_category_keys, portal_in_str(req, "category"));
+	struct portal_value *categories =
+	    tickets_category_choices(req, portal_in_str(req, "category"));
 	const char *q = portal_in_str(req, "q");
 	const char *sort = portal_in_str(req, "sort");
 	const char *st = portal_in_str(req, "status");

@@ -20,16 +20,14 @@ const struct portal_input tickets_list_inputs[] = {
      .message = "tickets.status_invalid"},
     {"property_id", PORTAL_IN_ID, PORTAL_IN_QUERY},
     {"assignee_id", PORTAL_IN_ID, PORTAL_IN_QUERY},
-    {"category", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = tickets_categories,
-     .message = "tickets.category_invalid"},
+    {"category", PORTAL_IN_CATEGORY, PORTAL_IN_QUERY, .message = "tickets.category_invalid"},
     {"q", PORTAL_IN_STRING, PORTAL_IN_QUERY, 0, 100},
     {"overdue", PORTAL_IN_BOOL, PORTAL_IN_QUERY},
     {0},
 };
 
 const struct portal_input tickets_shared_inputs[] = {
-    {"category", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = tickets_categories,
-     .message = "tickets.category_invalid"},
+    {"category", PORTAL_IN_CATEGORY, PORTAL_IN_QUERY, .message = "tickets.category_invalid"},
     {0},
 };
 

@@ -2,6 +2,7 @@
  * (statuses, kinds of events, dates) and the addresses of the pages. */
 #include <string.h>
 
+#include <portal/categories.h>
 #include <portal/datetime.h>
 
 #include "tickets.h"
@@ -24,7 +25,7 @@ int tickets_page_item(struct portal_req *req, struct portal_value *item, const c
 	const char *due = pv_get_str(item, "due_on");
 	if (pv_set_str(a, item, "status_text", tickets_status_text(req, status)) ||
 	    pv_set_str(a, item, "category_text",
-	               tickets_category_text(req, pv_get_str(item, "category"))) ||
+	               portal_category_text(req, pv_get_str(item, "category"))) ||
 	    pv_set_str(
 	        a, item, "date",
 	        portal_time_text_of(req, pv_get_str(item, "created_at"), PORTAL_TIME_DATE)) ||
@@ -89,12 +90,24 @@ int tickets_page_detail(struct portal_req *req, struct portal_value *ticket, con
 	return status;
 }
 
-const char *tickets_category_text(struct portal_req *req, const char *category)
+/* The organisation's categories as the choices of a select, selected
+ * marked; NULL when out of memory or the list cannot be read. */
+struct portal_value *tickets_category_choices(struct portal_req *req, const char *selected)
 {
-	for (size_t i = 0; category && tickets_categories[i]; i++)
-		if (strcmp(tickets_categories[i], category) == 0)
-			return portal_t(req, tickets_category_keys[i]);
-	return category ? category : "";
+	struct portal_arena *a = req->arena;
+	struct portal_value *names, *list = pv_list(a);
+	if (!list || portal_categories(req, &names))
+		return NULL;
+	pv_foreach(m, names) {
+		const char *name = pv_str(m->value);
+		struct portal_value *c = pv_object(a);
+		if (!c || pv_set_str(a, c, "value", name) ||
+		    pv_set_str(a, c, "text", portal_category_text(req, name)) ||
+		    pv_set_bool(a, c, "selected", selected && strcmp(selected, name) == 0) ||
+		    pv_push(a, list, c))
+			return NULL;
+	}
+	return list;
 }
 
 /* The choices of a select: [{value, text, selected}] of values, their texts

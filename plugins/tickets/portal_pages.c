@@ -15,7 +15,7 @@
 
 const struct portal_input tickets_new_page_inputs[] = {
     {"property_id", PORTAL_IN_ID, PORTAL_IN_QUERY},
-    {"category", PORTAL_IN_ENUM, PORTAL_IN_QUERY, .choices = tickets_categories},
+    {"category", PORTAL_IN_CATEGORY, PORTAL_IN_QUERY},
     {0},
 };
 
@@ -126,8 +126,7 @@ int tickets_portal_new(struct portal_req *req, struct portal_value *view)
 	if ((status = units_set(req, view, property)) ||
 	    (status = shared_set(req, view, property_id, category)))
 		return status;
-	struct portal_value *choices =
-	    tickets_choices(req, tickets_categories, tickets_category_keys, category);
+	struct portal_value *choices = tickets_category_choices(req, category);
 	if (!choices || pv_set(req->arena, view, "categories", choices) ||
 	    pv_set_int(req->arena, view, "property_id", property_id) ||
 	    pv_set(req->arena, view, "property_name", pv_get(property, "name")))

@@ -19,17 +19,10 @@ const char *const tickets_statuses[] = {"open",     "in_progress", "waiting",
 const char *const tickets_status_keys[] = {"tickets.status.open",    "tickets.status.in_progress",
                                            "tickets.status.waiting", "tickets.status.resolved",
                                            "tickets.status.closed",  NULL};
-/* The default categories as the API names them (an organisation's own list
- * is to follow). */
+/* The categories of an organisation that has no list of its own
+ * (portal/categories.h), as the API names them (pages translate them). */
 const char *const tickets_categories[] = {
     "Schaden/Reparatur", "Heizung/Wasser", "Aufzug", "Reinigung", "Lärm", "Sonstiges", NULL};
-const char *const tickets_category_keys[] = {"tickets.category.damage",
-                                             "tickets.category.heating",
-                                             "tickets.category.lift",
-                                             "tickets.category.cleaning",
-                                             "tickets.category.noise",
-                                             "tickets.category.other",
-                                             NULL};
 
 static const struct portal_route routes[] = {
     {"POST", "/tickets", NULL, SIGNED_IN, 0, tickets_create, NULL, NULL, tickets_create_inputs},
@@ -148,4 +141,5 @@ const struct portal_plugin portal_plugin_v1 = {
     .notifications = notifications,
     .settings = settings,
     .tables = tables,
+    .categories = tickets_categories,
 };

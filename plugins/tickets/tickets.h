@@ -17,7 +17,6 @@ extern const char *const tickets_statuses[];
 extern const char *const tickets_categories[];
 /* The locale keys of their texts, in the same order. */
 extern const char *const tickets_status_keys[];
-extern const char *const tickets_category_keys[];
 
 /* How the caller sees a ticket: the organisation's manager, the resident who
  * reported it, or a resident of its property who may see it as shared (or
@@ -96,7 +95,7 @@ int tickets_page_back(struct portal_req *req, long long id);
 int tickets_page_item(struct portal_req *req, struct portal_value *item, const char *area);
 int tickets_page_items(struct portal_req *req, struct portal_value *items, const char *area);
 int tickets_page_detail(struct portal_req *req, struct portal_value *ticket, const char *area);
-const char *tickets_category_text(struct portal_req *req, const char *category);
+struct portal_value *tickets_category_choices(struct portal_req *req, const char *selected);
 struct portal_value *tickets_choices(struct portal_req *req, const char *const *values,
                                      const char *const *keys, const char *selected);
 

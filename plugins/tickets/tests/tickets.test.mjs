@@ -495,3 +495,34 @@ test('mails speak the recipient\'s language: English for a resident who chose it
   assert.match(resolved.text, /Yes, solved:/);
   assert.match(resolved.html, new RegExp(`href="[^"]*/portal/tickets/${t.id}/confirm\\?solved&#61;0"`));
 });
+
+test('categories are the organisation\'s: an admin adds and removes them; the form offers that list, the defaults in the reader\'s language', async () => {
+  const garden = { property_id: house, title: 'Hecke', description: 'Zu hoch', category: 'Garten' };
+  let res = await report(rita, garden);
+  assert.deepEqual([res.status, res.body.error?.field], [422, 'category']);
+  res = await post(manager, '/api/v1/categories', { kind: 'tickets', name: 'Garten' });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  assert.equal((await reported(rita, garden)).category, 'Garten');
+  res = await post(manager, '/api/v1/categories/remove', { kind: 'tickets', name: 'Aufzug' });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  res = await report(rita, { property_id: house, title: 'Aufzug steht', description: 'Seit heute', category: 'Aufzug' });
+  assert.deepEqual([res.status, res.body.error?.field], [422, 'category']);
+  // another organisation keeps the defaults
+  const foreignHouse = Number(stack.sql(`SELECT property_id FROM memberships WHERE user_id = ${foreignResident.id}`).trim());
+  res = await report(foreignResident, { property_id: foreignHouse, title: 'Aufzug steht', description: 'Seit heute', category: 'Aufzug' });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+
+  const form = async (client) => (await client.fetch(`/portal/tickets/new?property_id=${house}`)).text();
+  let html = await form(rita);
+  assert.match(html, /<option value="Garten"[^>]*>Garten<\/option>/);
+  assert.match(html, /<option value="Heizung\/Wasser"[^>]*>Heizung\/Wasser<\/option>/);
+  assert.doesNotMatch(html, /<option value="Aufzug"/);
+  stack.sql(`UPDATE users SET locale = 'en' WHERE id = ${rita.id}`);
+  try {
+    html = await form(rita);
+    assert.match(html, /<option value="Heizung\/Wasser"[^>]*>Heating\/water<\/option>/);
+    assert.match(html, /<option value="L&#228;rm"[^>]*>Noise<\/option>|<option value="Lärm"[^>]*>Noise<\/option>/);
+  } finally {
+    stack.sql(`UPDATE users SET locale = 'de' WHERE id = ${rita.id}`);
+  }
+});
