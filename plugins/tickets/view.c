@@ -38,7 +38,7 @@ int tickets_item(struct portal_req *req, struct portal_value *row, enum tickets_
 	 * ehemaliger Bewohner". */
 	if (!reporter ||
 	    pv_set(a, reporter, "display_name",
-	           pv_str(name) ? name : pv_string(a, portal_t(req, "tickets.former_resident"))))
+	           pv_str(name) ? name : pv_string(a, portal_t(req, "former_resident"))))
 		return 500;
 	if (viewer == TICKETS_MANAGER && pv_get_int(row, "contact_consent", 0) &&
 	    pv_str(pv_get(row, "reporter_email")) &&
