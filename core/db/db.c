@@ -11,6 +11,7 @@
 
 #include "lib/metrics.h"
 #include "portal/portal.h"
+#include "lib/value.h"
 
 #define STMT_CACHE_SIZE 256
 #define MAX_COLUMNS 64
@@ -255,9 +256,12 @@ static bool is_time_type(enum enum_field_types t)
 	return t == MYSQL_TYPE_DATETIME || t == MYSQL_TYPE_TIMESTAMP;
 }
 
-/* Turns the fetched columns of the current row into an object. */
+/* Turns the fetched columns of the current row into an object. keys: the
+ * columns' names, copied once per statement; unique: no name is there twice,
+ * so each column is appended without a look for an earlier one. */
 static struct portal_value *row_value(struct portal_arena *a, MYSQL_FIELD *fields, unsigned ncol,
-                                      MYSQL_BIND *bind, my_bool *nulls, unsigned long *lens)
+                                      const char *const *keys, bool unique, MYSQL_BIND *bind,
+                                      my_bool *nulls, unsigned long *lens)
 {
 	struct portal_value *row = pv_object(a);
 	if (!row)
@@ -277,7 +281,8 @@ static struct portal_value *row_value(struct portal_arena *a, MYSQL_FIELD *field
 		} else {
 			v = pv_stringn(a, bind[c].buffer, lens[c]);
 		}
-		if (!v || pv_set(a, row, fields[c].name, v))
+		if (!v || (unique ? pv_append_unique(a, row, keys[c], v)
+		                  : pv_set(a, row, fields[c].name, v)))
 			return NULL;
 	}
 	return row;
@@ -332,9 +337,20 @@ static int fetch_rows(struct db *db, const struct cached_stmt *cs, struct portal
 		status = 500;
 		goto out;
 	}
+	const char *keys[MAX_COLUMNS];
+	bool unique = true;
+	for (unsigned c = 0; c < ncol; c++) {
+		if (!(keys[c] = portal_strdup(a, fields[c].name))) {
+			status = 500;
+			goto out;
+		}
+		for (unsigned d = 0; d < c; d++)
+			unique = unique && strcmp(keys[d], keys[c]) != 0;
+	}
 	int rc;
 	while ((rc = mysql_stmt_fetch(st)) == 0) {
-		struct portal_value *row = row_value(a, fields, ncol, bind, nulls, lens);
+		struct portal_value *row =
+		    row_value(a, fields, ncol, keys, unique, bind, nulls, lens);
 		if (!row || pv_push(a, list, row)) {
 			status = 500;
 			break;

@@ -14,16 +14,25 @@
 #include "http/request.h"
 #include "lib/words.h"
 
-#define COLUMNS                                                                         \
-	"p.id, p.reference_id, p.name, p.street, p.zip, p.city, p.country, p.notes,"    \
-	" p.image_file, (SELECT COUNT(*) FROM memberships m WHERE m.property_id = p.id" \
-	" AND m.state = 'active') AS residents_count"
+#define COLUMNS                                                                      \
+	"p.id, p.reference_id, p.name, p.street, p.zip, p.city, p.country, p.notes," \
+	" p.image_file"
 
-/* Who may see property rows: a manager's organisation, a resident's memberships. */
+/* A manager's rows count the property's active residents: one join of the
+ * memberships of the rows read (a page), grouped by property, instead of a
+ * subquery per row. DISTINCT where the search's words multiply the rows. */
+#define COUNTED ", COUNT(m.user_id) AS residents_count"
+#define COUNTED_DISTINCT ", COUNT(DISTINCT m.user_id) AS residents_count"
+#define ACTIVE_RESIDENTS " LEFT JOIN memberships m ON m.property_id = p.id AND m.state = 'active'"
+
+/* Who may see property rows: a manager's organisation (with the count of
+ * residents, or without it for a picker), a resident's memberships. */
 #define SCOPE_MANAGER " FROM properties p WHERE p.org_id = ?"
+#define SCOPE_COUNTED " FROM properties p" ACTIVE_RESIDENTS " WHERE p.org_id = ?"
 #define SCOPE_RESIDENT                                                                       \
 	" FROM properties p JOIN memberships ms ON ms.property_id = p.id AND ms.user_id = ?" \
 	" AND ms.state = 'active' WHERE 1 = 1"
+#define GROUPED " GROUP BY p.name, p.id"
 
 static struct portal_db_arg scope_arg(const struct portal_req *req)
 {
@@ -59,11 +68,11 @@ static int finish_row(struct portal_req *req, struct portal_value *row)
 static int load_property(struct portal_req *req, long long id, struct portal_value **out)
 {
 	struct portal_value *rows;
-	int status = portal_db_query(req,
-	                             portal_is_manager(req)
-	                                 ? "SELECT " COLUMNS SCOPE_MANAGER " AND p.id = ?"
-	                                 : "SELECT " COLUMNS SCOPE_RESIDENT " AND p.id = ?",
-	                             PORTAL_DB_ARGS(scope_arg(req), PDB_I(id)), &rows);
+	int status = portal_db_query(
+	    req,
+	    portal_is_manager(req) ? "SELECT " COLUMNS COUNTED SCOPE_COUNTED " AND p.id = ?" GROUPED
+	                           : "SELECT " COLUMNS SCOPE_RESIDENT " AND p.id = ?",
+	    PORTAL_DB_ARGS(scope_arg(req), PDB_I(id)), &rows);
 	if (status)
 		return status;
 	if (rows->u.c.count == 0)
@@ -72,20 +81,26 @@ static int load_property(struct portal_req *req, long long id, struct portal_val
 	return finish_row(req, *out);
 }
 
-/* The SQL of a list query without search: one of four fixed texts. */
-static const char *list_sql(bool manager, bool after)
+/* The SQL of a list query without search: one of six fixed texts. A
+ * manager's rows count their residents unless counted is false. The rows
+ * after a cursor (name, id), here and in the searches, are one range of the
+ * index from its name on and a filter within it: the same rows as name > key
+ * OR (name = key AND id > after), for less of the optimizer's work. */
+static const char *list_sql(bool manager, bool counted, bool after)
 {
-	static const char *const sql[4] = {
-#define LIST(scope, c) "SELECT " COLUMNS scope c " ORDER BY p.name, p.id LIMIT ?"
-#define C " AND (p.name > ? OR (p.name = ? AND p.id > ?))"
-	    LIST(SCOPE_RESIDENT, ""),
-	    LIST(SCOPE_RESIDENT, C),
-	    LIST(SCOPE_MANAGER, ""),
-	    LIST(SCOPE_MANAGER, C),
+	static const char *const sql[6] = {
+#define LIST(select, scope, c, group) select scope c group " ORDER BY p.name, p.id LIMIT ?"
+#define C " AND p.name >= ? AND (p.name > ? OR p.id > ?)"
+	    LIST("SELECT " COLUMNS, SCOPE_RESIDENT, "", ""),
+	    LIST("SELECT " COLUMNS, SCOPE_RESIDENT, C, ""),
+	    LIST("SELECT " COLUMNS, SCOPE_MANAGER, "", ""),
+	    LIST("SELECT " COLUMNS, SCOPE_MANAGER, C, ""),
+	    LIST("SELECT " COLUMNS COUNTED, SCOPE_COUNTED, "", GROUPED),
+	    LIST("SELECT " COLUMNS COUNTED, SCOPE_COUNTED, C, GROUPED),
 #undef LIST
 #undef C
 	};
-	return sql[(manager ? 2 : 0) + (after ? 1 : 0)];
+	return sql[(manager ? (counted ? 4 : 2) : 0) + (after ? 1 : 0)];
 }
 
 /* A manager's search through the index (sql/019): the rows of the first
@@ -94,20 +109,26 @@ static const char *list_sql(bool manager, bool after)
  * many the organisation has. STRAIGHT_JOIN keeps that order of reading; GROUP
  * BY makes one property of several of its words that fit a term. One text per
  * number of terms, with and without a cursor. */
-static const char *manager_search_sql(struct portal_arena *a, size_t count, bool after)
+static const char *manager_search_sql(struct portal_arena *a, size_t count, bool counted,
+                                      bool after)
 {
 	struct portal_buf sql = {.arena = a};
-	portal_buf_puts(&sql, "SELECT STRAIGHT_JOIN " COLUMNS " FROM property_words w0");
+	portal_buf_puts(&sql, counted ? "SELECT STRAIGHT_JOIN " COLUMNS COUNTED_DISTINCT
+	                              : "SELECT STRAIGHT_JOIN " COLUMNS);
+	portal_buf_puts(&sql, " FROM property_words w0");
 	for (size_t i = 1; i < count; i++)
 		portal_buf_printf(&sql,
 		                  " JOIN property_words w%zu ON w%zu.org_id = w0.org_id"
 		                  " AND w%zu.prefix = ? AND w%zu.name = w0.name"
 		                  " AND w%zu.property_id = w0.property_id AND w%zu.word LIKE ?",
 		                  i, i, i, i, i, i);
-	portal_buf_puts(&sql, " JOIN properties p ON p.id = w0.property_id AND p.org_id = w0.org_id"
-	                      " WHERE w0.org_id = ? AND w0.prefix = ? AND w0.word LIKE ?");
+	portal_buf_puts(&sql,
+	                " JOIN properties p ON p.id = w0.property_id AND p.org_id = w0.org_id");
+	if (counted)
+		portal_buf_puts(&sql, ACTIVE_RESIDENTS);
+	portal_buf_puts(&sql, " WHERE w0.org_id = ? AND w0.prefix = ? AND w0.word LIKE ?");
 	if (after)
-		portal_buf_puts(&sql, " AND (w0.name > ? OR (w0.name = ? AND w0.property_id > ?))");
+		portal_buf_puts(&sql, " AND w0.name >= ? AND (w0.name > ? OR w0.property_id > ?)");
 	portal_buf_puts(&sql, " GROUP BY w0.name, w0.property_id"
 	                      " ORDER BY w0.name, w0.property_id LIMIT ?");
 	return sql.failed ? NULL : sql.data;
@@ -124,16 +145,17 @@ static const char *resident_search_sql(struct portal_arena *a, size_t count, boo
 		                " WHERE w.org_id = p.org_id AND w.prefix = ? AND w.name = p.name"
 		                " AND w.property_id = p.id AND w.word LIKE ?)");
 	if (after)
-		portal_buf_puts(&sql, " AND (p.name > ? OR (p.name = ? AND p.id > ?))");
+		portal_buf_puts(&sql, " AND p.name >= ? AND (p.name > ? OR p.id > ?)");
 	portal_buf_puts(&sql, " ORDER BY p.name, p.id LIMIT ?");
 	return sql.failed ? NULL : sql.data;
 }
 
 /* The list query of page, with the search's terms (count of them, none for
- * the whole list): its SQL into *sql and its arguments into args (room for
- * 2 * SEARCH_TERMS_MAX + 6). 0 or an HTTP status. */
+ * the whole list), a manager's rows counted or not: its SQL into *sql and its
+ * arguments into args (room for 2 * SEARCH_TERMS_MAX + 6). 0 or an HTTP
+ * status. */
 static int list_query(struct portal_req *req, const struct portal_page *page,
-                      struct word_term *terms, size_t count, const char **sql,
+                      struct word_term *terms, size_t count, bool counted, const char **sql,
                       struct portal_db_arg *args, size_t *nargs)
 {
 	bool manager = portal_is_manager(req), after = page->after != 0;
@@ -166,8 +188,8 @@ static int list_query(struct portal_req *req, const struct portal_page *page,
 	}
 	args[n++] = PDB_I(page->limit + 1);
 	*nargs = n;
-	*sql = !count    ? list_sql(manager, after)
-	       : manager ? manager_search_sql(req->arena, count, after)
+	*sql = !count    ? list_sql(manager, counted, after)
+	       : manager ? manager_search_sql(req->arena, count, counted, after)
 	                 : resident_search_sql(req->arena, count, after);
 	return *sql ? 0 : 500;
 }
@@ -198,7 +220,7 @@ static int properties_list(struct portal_req *req, struct portal_value *view)
 		struct portal_db_arg args[2 * SEARCH_TERMS_MAX + 6];
 		size_t nargs;
 		const char *sql;
-		status = list_query(req, &page, terms, count, &sql, args, &nargs);
+		status = list_query(req, &page, terms, count, true, &sql, args, &nargs);
 		if (!status)
 			status = portal_db_query(req, sql, args, nargs, &rows);
 		if (status)
@@ -232,7 +254,8 @@ int property_search(struct portal_req *req, const char *q, const long long *exce
 	struct portal_db_arg args[2 * SEARCH_TERMS_MAX + 6];
 	size_t nargs;
 	const char *sql;
-	int status = list_query(req, &page, terms, count, &sql, args, &nargs);
+	/* a picker shows names, never the count of residents */
+	int status = list_query(req, &page, terms, count, false, &sql, args, &nargs);
 	if (!status)
 		status = portal_db_query(req, sql, args, nargs, &found);
 	if (status)
@@ -558,6 +581,8 @@ int property_cards(struct portal_req *req, long long only_id, struct portal_valu
                    struct portal_value **pending)
 {
 	struct portal_value *rows;
+	/* Every membership is active or pending (the column has no other value):
+	 * a condition on its state would only cost the query a range of two. */
 	int status =
 	    only_id
 	        ? portal_db_query(req,
@@ -569,7 +594,7 @@ int property_cards(struct portal_req *req, long long only_id, struct portal_valu
 	              "SELECT " CARD_COLUMNS ", ms.state FROM properties p"
 	              " JOIN memberships ms ON ms.property_id = p.id"
 	              " AND ms.org_id = p.org_id AND ms.user_id = ?"
-	              " WHERE p.org_id = ? AND ms.state IN ('active', 'pending')"
+	              " WHERE p.org_id = ?"
 	              " ORDER BY p.name, p.id",
 	              PORTAL_DB_ARGS(PDB_I(req->caller.user_id), PDB_I(req->caller.org_id)), &rows);
 	if (status)

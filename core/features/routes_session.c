@@ -11,6 +11,7 @@
 #include "portal/crypto.h"
 #include "portal/session.h"
 #include "features/routes.h"
+#include "http/request.h"
 
 /* Longer passwords can never have been set (activation and reset refuse them),
  * and bounding them keeps a request from hashing megabytes. */
@@ -59,6 +60,25 @@ static int user_view(struct portal_req *req, long long user_id, struct portal_va
 		return portal_fail(req, 401, "unauthenticated", NULL, "error.title.401");
 	if (pv_set_bool(req->arena, u, "admin", pv_get_int(u, "admin", 0) != 0) ||
 	    pv_set_bool(req->arena, u, "email_confirmed", pv_get_int(u, "email_confirmed", 0) != 0))
+		return 500;
+	*out = u;
+	return 0;
+}
+
+/* user_view of the signed-in caller, from what the session's query read
+ * with it: no query of its own. 0 or 500. */
+static int caller_view(struct portal_req *req, struct portal_value **out)
+{
+	const struct request *rq = request_of(req);
+	struct portal_arena *a = req->arena;
+	struct portal_value *u = pv_object(a);
+	if (!u || pv_set_int(a, u, "id", req->caller.user_id) ||
+	    pv_set_str(a, u, "name", rq->signed_in.user_name) ||
+	    pv_set_str(a, u, "role",
+	               req->caller.role == PORTAL_ROLE_MANAGER ? "manager" : "resident") ||
+	    pv_set_int(a, u, "org_id", req->caller.org_id) ||
+	    pv_set_bool(a, u, "admin", req->caller.admin) ||
+	    pv_set_bool(a, u, "email_confirmed", rq->signed_in.email_confirmed))
 		return 500;
 	*out = u;
 	return 0;
@@ -169,7 +189,7 @@ static int login_show(struct portal_req *req, struct portal_value *view)
 static int session_show(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_value *user = NULL;
-	int status = user_view(req, req->caller.user_id, &user);
+	int status = caller_view(req, &user);
 	if (status)
 		return status;
 	const char *csrf = portal_session_csrf(req);
@@ -225,7 +245,7 @@ static int memberships_view(struct portal_req *req, struct portal_value *list)
 static int me_show(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_value *user = NULL, *memberships = pv_list(req->arena);
-	int status = user_view(req, req->caller.user_id, &user);
+	int status = caller_view(req, &user);
 	if (!status && !memberships)
 		status = 500;
 	if (!status && req->caller.role == PORTAL_ROLE_RESIDENT)

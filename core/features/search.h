@@ -35,7 +35,9 @@ int search_properties_refresh(struct db *db, const long long *ids, size_t count)
 
 /* Of a search's terms (count >= 2), the one with the fewest rows in the
  * organisation by the database's estimate: the one to read in order while the
- * others are looked up. 0 or an HTTP status; *driver is its index. */
+ * others are looked up. The process keeps each term's estimate for a minute,
+ * so that only terms it has not seen lately cost a round trip. 0 or an HTTP
+ * status; *driver is its index. */
 int search_driver(struct db *db, struct portal_arena *a, const struct search_index *ix,
                   long long org_id, const struct word_term *terms, size_t count, size_t *driver);
 

@@ -10,6 +10,7 @@
 
 #include "http/request.h"
 #include "portal/categories.h"
+#include "portal/text.h"
 
 /* Lists kept per worker: a few organisations are busy at a time. */
 #define CACHE_ENTRIES 64
@@ -124,9 +125,39 @@ int portal_category_known(struct portal_req *req, const char *name, bool *known)
 	return 0;
 }
 
+/* A category's name as a catalog key part: German letters spelt out (ä as
+ * ae, ß as ss), anything else a key may not hold as '_', so that
+ * "Schaden/Reparatur" is "Schaden_Reparatur" and "Lärm" is "Laerm". */
+static const char *key_part(struct portal_arena *a, const char *name)
+{
+	static const char *const spelt[][2] = {{"ä", "ae"}, {"ö", "oe"}, {"ü", "ue"}, {"Ä", "Ae"},
+	                                       {"Ö", "Oe"}, {"Ü", "Ue"}, {"ß", "ss"}};
+	struct portal_buf b = {.arena = a};
+	while (*name) {
+		size_t i = 0;
+		while (i < sizeof spelt / sizeof *spelt &&
+		       strncmp(name, spelt[i][0], strlen(spelt[i][0])) != 0)
+			i++;
+		if (i < sizeof spelt / sizeof *spelt) {
+			portal_buf_puts(&b, spelt[i][1]);
+			name += strlen(spelt[i][0]);
+			continue;
+		}
+		unsigned char c = (unsigned char)*name++;
+		bool plain =
+		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		portal_buf_add(&b, plain ? (const char *)&c : "_", 1);
+		while (!plain && ((unsigned char)*name & 0xC0) == 0x80) /* the rest of its UTF-8 */
+			name++;
+	}
+	return b.failed ? NULL : b.data;
+}
+
 const char *categories_text(struct portal_req *req, const struct plugin *p, const char *name)
 {
-	const char *key = portal_sprintf(req->arena, "%s.category.%s", p->def->name, name);
+	const char *part = key_part(req->arena, name);
+	const char *key =
+	    part ? portal_sprintf(req->arena, "%s.category.%s", p->def->name, part) : NULL;
 	const char *text = key ? worker_text(req->worker, req->locale, p, key) : NULL;
 	return text && strcmp(text, key) != 0 ? text : name;
 }

@@ -48,9 +48,11 @@ struct request {
 	long long session_id; /* 0: signed out */
 	const char *csrf_token;
 	/* What the session's one query gives besides the caller: what the layout
-	 * shows, and the organisation's content generation (the home's cache). */
+	 * shows, whether the caller's address is confirmed (GET /me), and the
+	 * organisation's content generation (the home's cache). */
 	struct {
 		const char *user_name, *org_name, *brand_color, *logo_url;
+		bool email_confirmed;
 		long long content_generation;
 	} signed_in;
 	struct buf headers;             /* extra response header lines */

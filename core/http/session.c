@@ -49,7 +49,8 @@ int session_resolve(struct request *rq)
 	int status = portal_db_query(
 	    req,
 	    "SELECT s.id, s.csrf_token, u.id AS user_id, u.org_id, u.role, u.admin,"
-	    " COALESCE(u.locale, o.locale) AS locale, u.name AS user_name, o.name AS org_name,"
+	    " COALESCE(u.locale, o.locale) AS locale, u.name AS user_name,"
+	    " u.email_confirmed_at IS NOT NULL AS email_confirmed, o.name AS org_name,"
 	    " o.brand_color, IF(o.logo_file IS NULL, NULL, CONCAT('/api/v1/orgs/', o.id, '/logo'))"
 	    " AS logo_url, o.content_generation,"
 	    " s.last_seen_at < UTC_TIMESTAMP() - INTERVAL 60 SECOND AS stale"
@@ -72,6 +73,7 @@ int session_resolve(struct request *rq)
 	    role && strcmp(role, "manager") == 0 ? PORTAL_ROLE_MANAGER : PORTAL_ROLE_RESIDENT;
 	req->caller.admin = pv_get_int(s, "admin", 0) != 0;
 	rq->signed_in.user_name = pv_get_str(s, "user_name");
+	rq->signed_in.email_confirmed = pv_get_int(s, "email_confirmed", 0) != 0;
 	rq->signed_in.org_name = pv_get_str(s, "org_name");
 	rq->signed_in.brand_color = pv_get_str(s, "brand_color");
 	rq->signed_in.logo_url = pv_get_str(s, "logo_url");

@@ -2,6 +2,7 @@
 
 #include "portal/arena.h"
 #include "portal/value.h"
+#include "lib/value.h"
 
 static struct portal_value *make(struct portal_arena *a, enum pv_type type)
 {
@@ -66,13 +67,15 @@ struct portal_value *pv_string(struct portal_arena *a, const char *s)
 	return pv_stringn(a, s, s ? strlen(s) : 0);
 }
 
-static int append(struct portal_arena *a, struct portal_value *c, const char *key,
+/* Adds a member; copy: key is copied into a, else used as it is. */
+static int append(struct portal_arena *a, struct portal_value *c, const char *key, bool copy,
                   struct portal_value *value)
 {
 	struct pv_member *m = portal_alloc(a, sizeof *m);
 	if (!m)
 		return 500;
-	if (key && !(m->key = portal_strdup(a, key)))
+	m->key = key;
+	if (key && copy && !(m->key = portal_strdup(a, key)))
 		return 500;
 	m->value = value;
 	if (c->u.c.tail)
@@ -95,7 +98,15 @@ int pv_set(struct portal_arena *a, struct portal_value *obj, const char *key,
 			return 0;
 		}
 	}
-	return append(a, obj, key, value);
+	return append(a, obj, key, true, value);
+}
+
+int pv_append_unique(struct portal_arena *a, struct portal_value *obj, const char *key,
+                     struct portal_value *value)
+{
+	if (!obj || obj->type != PV_OBJECT || !key || !value)
+		return 500;
+	return append(a, obj, key, false, value);
 }
 
 int pv_set_str(struct portal_arena *a, struct portal_value *obj, const char *key, const char *s)
@@ -117,7 +128,7 @@ int pv_push(struct portal_arena *a, struct portal_value *list, struct portal_val
 {
 	if (!list || list->type != PV_LIST || !value)
 		return 500;
-	return append(a, list, NULL, value);
+	return append(a, list, NULL, false, value);
 }
 
 struct portal_value *pv_get(const struct portal_value *obj, const char *key)

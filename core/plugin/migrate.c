@@ -257,6 +257,16 @@ int migrate_run(const struct config *cfg, const struct plugin_set *set, int verb
 		              " applied_at DATETIME NOT NULL"
 		              ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
 		              "schema_migrations", err, errlen);
+	/* The migrator's record of file columns (below), kept by the migrator
+	 * like schema_migrations: it exists whatever the sql folder's age. */
+	if (rc == 0)
+		rc = exec_sql(conn,
+		              "CREATE TABLE IF NOT EXISTS stored_file_columns ("
+		              " table_name VARCHAR(64) NOT NULL,"
+		              " column_name VARCHAR(64) NOT NULL,"
+		              " PRIMARY KEY (table_name, column_name)"
+		              ") ENGINE=InnoDB DEFAULT CHARSET=ascii COLLATE=ascii_bin",
+		              "stored_file_columns", err, errlen);
 	if (rc == 0)
 		rc = migrate_dir(db, arena, "core", config_get(cfg, "sql_dir"), verbose, err,
 		                 errlen);

@@ -293,7 +293,7 @@ write_portal_conf() {
 	'' | *[!0-9a-f]*) SECRET_KEY=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n') ;;
 	esac
 	plugins=${PLUGINS:-$(conf_value plugins)}
-	plugins=${plugins:-invites content documents community}
+	plugins=${plugins:-invites content documents tickets community}
 	DB_PASSWORD=$(conf_value db_password)
 	case $DB_PASSWORD in
 	'' | *[!A-Za-z0-9]*)

@@ -111,6 +111,14 @@ static const struct portal_setting settings[] = {
     {0},
 };
 
+/* For export and erasure (portal/data.h): posts and comments stay when
+ * their author is erased, under "ehemalige Bewohnerin / ehemaliger Bewohner". */
+static const struct portal_table tables[] = {
+    {"board_posts", .author = "author_id"},
+    {"board_comments", .author = "author_id"},
+    {0},
+};
+
 const struct portal_plugin portal_plugin_v1 = {
     PORTAL_PLUGIN_V1,
     .name = "community",
@@ -122,4 +130,5 @@ const struct portal_plugin portal_plugin_v1 = {
     .jobs = jobs,
     .notifications = notifications,
     .settings = settings,
+    .tables = tables,
 };

@@ -19,7 +19,7 @@ int community_author_set(struct portal_req *req, struct portal_value *row, bool 
 	} else if (pv_set_str(a, author, "display_name",
 	                      pv_get_int(row, "author_id", 0) && name
 	                          ? name
-	                          : portal_t(req, "community.former_resident"))) {
+	                          : portal_t(req, "former_resident"))) {
 		return 500;
 	}
 	if (anonymous && pv_set_bool(a, author, "anonymous", true))

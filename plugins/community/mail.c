@@ -161,7 +161,7 @@ static int mail_follower(struct portal_req *req, long long post_id, long long us
 		const char *name =
 		    pv_get_int(c, "anonymous", 0)  ? portal_t(req, "community.anonymous")
 		    : pv_get_str(c, "author_name") ? pv_get_str(c, "author_name")
-		                                   : portal_t(req, "community.former_resident");
+		                                   : portal_t(req, "former_resident");
 		if (pv_set_str(a, c, "author", name) || pv_push(a, items, c)) {
 			status = 500;
 			goto done;

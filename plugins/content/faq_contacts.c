@@ -202,16 +202,22 @@ static int add_targets(struct portal_req *req, const struct kind *k, struct port
 	bool manager = portal_is_manager(req);
 	struct portal_value *targets = NULL;
 	if (manager && pv_count(rows)) {
+		/* the targets of these rows only: a page's, not the organisation's */
+		long long *ids = portal_alloc(a, pv_count(rows) * sizeof *ids);
+		size_t n = 0;
 		const char *sql = portal_sprintf(
 		    a,
 		    "SELECT t.%s AS item_id, p.id, p.name FROM %s t JOIN %s x ON x.id = t.%s"
 		    " JOIN properties p ON p.id = t.property_id AND p.org_id = x.org_id"
-		    " WHERE x.org_id = ? ORDER BY p.name, p.id",
+		    " WHERE x.org_id = ? AND x.id IN " PORTAL_DB_ID_LIST " ORDER BY p.name, p.id",
 		    k->fk, k->targets, k->table, k->fk);
-		if (!sql)
+		if (!sql || !ids)
 			return 500;
-		int status =
-		    portal_db_query(req, sql, PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), &targets);
+		pv_foreach(m, rows)
+			ids[n++] = pv_get_int(m->value, "id", 0);
+		int status = portal_db_query(
+		    req, sql, PORTAL_DB_ARGS(PDB_I(req->caller.org_id), portal_db_ids(req, ids, n)),
+		    &targets);
 		if (status)
 			return status;
 	}

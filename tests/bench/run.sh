@@ -8,8 +8,9 @@
 # What it measures, against an organisation of 10,000 properties with one
 # resident each: routes without a session; a resident's home (3 properties with
 # their content); the manager's pages (the properties, a content form with its
-# property picker, the FAQ with its entries' pickers) and API lists, a search,
-# page 1 and page 200 of a keyset list; for each of them the bytes of one
+# property picker, the FAQ with its entries' pickers) and API lists, a search
+# (also in organisations of 100 and of 100,000 properties), page 1 and page 200
+# of a keyset list; for each of them the bytes of one
 # request and its database round trips (from portald's log line); the import of 10,000 rows (xlsx and csv); an
 # announcement to all 10,000 residents and the sending of its mails; and the
 # memory of every portald child at the end. A route that answers anything but
@@ -149,6 +150,24 @@ sql -e "
 	       ELT(1 + s.seq % 5, 'Berlin', 'Köln', 'München', 'Hamburg', 'Dresden'),
 	       'Deutschland', '', UTC_TIMESTAMP()
 	FROM seq_1_to_10000 s JOIN orgs o ON o.name = 'Bench'" || die "could not insert the portfolio"
+
+# The same search at 100 and at 100,000 properties: organisations of their
+# own with rows of the same kind (names of six digits).
+search_org() { # NAME COUNT: sets COOKIE to its manager's session
+	new_org "$1" "$1@example.org"
+	sql -e "
+	INSERT INTO properties (org_id, reference_id, name, street, zip, city, country, notes, created_at)
+	SELECT o.id, CONCAT('S-', s.seq), CONCAT('Objekt ', LPAD(s.seq, 6, '0')),
+	       CONCAT('Bahnhofstraße ', s.seq), LPAD(s.seq % 99999, 5, '0'),
+	       ELT(1 + s.seq % 5, 'Berlin', 'Köln', 'München', 'Hamburg', 'Dresden'),
+	       'Deutschland', '', UTC_TIMESTAMP()
+	FROM seq_1_to_$2 s JOIN orgs o ON o.name = '$1'" || die "could not insert the properties of $1"
+}
+echo "bench: creating organisations with 100 and with 100,000 properties for the search"
+search_org Search100 100
+SMALL_COOKIE=$COOKIE
+search_org Search100000 100000
+LARGE_COOKIE=$COOKIE
 # Rows written with SQL have no search words until they are indexed.
 "$PORTAL_BIN/portalctl" -c "$VAR/portal.conf" search rebuild >/dev/null ||
 	die "portalctl search rebuild failed"
@@ -247,6 +266,8 @@ content-form manager /app/content/announcement/new
 content-faq manager /app/content/faq
 manager-list manager /api/v1/properties
 manager-search manager /api/v1/properties?q=K%C3%B6ln+9
+search-100 small /api/v1/properties?q=K%C3%B6ln+9
+search-100000 large /api/v1/properties?q=K%C3%B6ln+9
 manager-search-all manager /api/v1/properties?q=Objekt&limit=50
 manager-me manager /api/v1/me
 keyset-page-1 manager /api/v1/properties?limit=50
@@ -256,6 +277,8 @@ cookie_of() {
 	case $1 in
 	manager) echo "$MANAGER_COOKIE" ;;
 	resident) echo "$RESIDENT_COOKIE" ;;
+	small) echo "$SMALL_COOKIE" ;;
+	large) echo "$LARGE_COOKIE" ;;
 	esac
 }
 

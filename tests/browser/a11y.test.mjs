@@ -67,7 +67,7 @@ const MONTH = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin', year
 const thisMonth = (day, hour) => `${MONTH}-${String(day).padStart(2, '0')}T${String(hour).padStart(2, '0')}:00:00Z`;
 
 before(async () => {
-  stack = await startStack({ plugins: 'example invites content documents community', env: { SESSION_BURST: '1000', SESSION_RATE: '1000r/s' } });
+  stack = await startStack({ plugins: 'example invites content documents tickets community', env: { SESSION_BURST: '1000', SESSION_RATE: '1000r/s' } });
   browser = await launchBrowser();
   manager = await newManager(stack, { name: 'Hausverwaltung Barrierefrei GmbH' });
   const property = (body) => ok(manager.json('/api/v1/properties', { method: 'POST', body }), 'property');
@@ -136,6 +136,17 @@ before(async () => {
   ids.documents = (await ok(manager.json(`/api/v1/properties/${linden.id}/documents`, { method: 'POST', body: docs, headers: { Origin: stack.base } }), 'documents')).items.map((d) => d.id);
   ids.document = ids.documents[0]; // the one to acknowledge
 
+  // Tickets: the resident's own (with a reply and an internal note), a shared
+  // one a manager recorded for a caller, and a resolved one to confirm.
+  const ticket = (client, body) => ok(client.json('/api/v1/tickets', { method: 'POST', body: { property_id: linden.id, ...body } }), 'ticket');
+  ids.ticket = (await ticket(resident, { title: 'Wasserhahn tropft', description: 'In der Küche tropft der Wasserhahn seit Tagen.\nBitte kommen Sie vormittags.', category: 'Heizung/Wasser', contact_consent: true, access_note: 'Schlüssel bei Familie Weber' })).id;
+  await ok(manager.json(`/api/v1/tickets/${ids.ticket}/comments`, { method: 'POST', body: { body: 'Der Installateur kommt am Montag.' } }), 'comment');
+  await ok(manager.json(`/api/v1/tickets/${ids.ticket}/comments`, { method: 'POST', body: { body: 'Rechnung an Eigentümer.', internal: true } }), 'note');
+  await ok(manager.json(`/api/v1/tickets/${ids.ticket}`, { method: 'PATCH', body: { status: 'in_progress', assignee_id: manager.user.id, due_on: '2030-01-15' } }), 'ticket change');
+  ids.sharedTicket = (await ticket(manager, { title: LONG_TITLE, description: 'Der Aufzug steht im 3. Stock.', category: 'Aufzug', reporter_name: 'Herr Schulz (Telefon)' })).id;
+  await ok(manager.json(`/api/v1/tickets/${ids.sharedTicket}`, { method: 'PATCH', body: { shared: true } }), 'shared');
+  ids.resolvedTicket = (await ticket(resident, { title: 'Licht im Keller', description: 'Die Lampe ist kaputt.', category: 'Schaden/Reparatur' })).id;
+  await ok(manager.json(`/api/v1/tickets/${ids.resolvedTicket}`, { method: 'PATCH', body: { status: 'resolved' } }), 'resolved');
   // The board: a post with a link and a comment, an anonymous one, and a
   // report (the managers' queue).
   ids.post = (await ok(resident.json(`/api/v1/properties/${linden.id}/board`, {
@@ -360,6 +371,14 @@ function pages() {
     ['employee removal', 'manager', `/app/employees/${ids.employee}/remove`, 200],
     ['example items', 'manager', '/app/example', 200],
     ['example item', 'manager', `/app/example/items/${ids.item}`, 200],
+    ['tickets', 'manager', '/app/tickets', 200],
+    ['tickets, filtered', 'manager', '/app/tickets?status=in_progress&q=wasser', 200],
+    ['ticket', 'manager', `/app/tickets/${ids.ticket}`, 200],
+    ['ticket, print view with notes', 'manager', `/app/tickets/${ids.ticket}/print?internal=1`, 200],
+    ['ticket, refused reply', 'manager', async (page) => {
+      await open(page, `/app/tickets/${ids.ticket}`);
+      return send(page, `form[action="/app/tickets/${ids.ticket}/comments"]`);
+    }, 422],
     ['not found, signed in', 'manager', '/app/properties/999999999', 404],
 
     // the residents
@@ -389,6 +408,16 @@ function pages() {
       return send(page, 'form.documents-ack');
     }, 409],
     ['announcement', 'resident', `/portal/announcements/${ids.announcement}`, 200],
+    ['my tickets', 'resident', '/portal/tickets', 200],
+    ['report a ticket', 'resident', `/portal/tickets/new?property_id=${linden}&category=Aufzug`, 200],
+    ['report a ticket, refused', 'resident', async (page) => {
+      await open(page, `/portal/tickets/new?property_id=${linden}`);
+      return send(page, 'form[action="/portal/tickets/new"][method="post"]');
+    }, 422],
+    ['my ticket', 'resident', `/portal/tickets/${ids.ticket}`, 200],
+    ['a shared ticket', 'resident', `/portal/tickets/${ids.sharedTicket}`, 200],
+    ['my ticket, print view', 'resident', `/portal/tickets/${ids.ticket}/print`, 200],
+    ['is it solved?', 'resident', `/portal/tickets/${ids.resolvedTicket}/confirm?solved=0`, 200],
     ['a manager\'s page (not found for residents)', 'resident', '/app', 404],
     ['home while the sign-up waits', 'waiting', '/portal', 200],
   ];

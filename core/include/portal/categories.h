@@ -4,7 +4,9 @@
  * /app/settings/categories. The plugin declares its defaults in its struct
  * (.categories, NULL-terminated); the locale key "<plugin>.categories" names
  * the list on the settings page, and "<plugin>.category.<name>" (where the
- * catalog has it) a default in the reader's language. An input of type
+ * catalog has it) a default in the reader's language; in the key, German
+ * letters of the name are spelt out and anything else but letters and digits
+ * is '_' ("Lärm" as "Laerm", "Heizung/Wasser" as "Heizung_Wasser"). An input of type
  * PORTAL_IN_CATEGORY accepts only a category of the caller's organisation's
  * list (a 422 on the member otherwise). */
 #ifndef PORTAL_CATEGORIES_H
