@@ -179,13 +179,13 @@ before(async () => {
   for (const node of nodes.slice(1)) await startNode(node);
   assert.equal(clusterSize(nodes[0]), 3);
 
-  const { pluginDir, shareDir } = stack.testPlugins(['ticker'], ['example', 'invites', 'content', 'documents', 'community']);
+  const { pluginDir, shareDir } = stack.testPlugins(['ticker'], ['example', 'invites', 'content', 'documents', 'tickets', 'community']);
   fs.writeFileSync(`${shareDir}/ticker/sql/001_ticker.sql`,
     'CREATE TABLE ticker_runs (period BIGINT NOT NULL PRIMARY KEY, label VARCHAR(32) NOT NULL, at DATETIME(3) NOT NULL);\n');
   stack.setConf({
     plugin_dir: pluginDir,
     plugin_share: shareDir,
-    plugins: 'example invites content documents community ticker',
+    plugins: 'example invites content documents tickets community ticker',
     'invites.join_max_per_address': 100000,
     'invites.join_max_per_email': 100000,
     'ticker.label': 'eins',
