@@ -56,7 +56,7 @@ UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
 FUZZ_SRCS  = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps run start stop test unit unit-bins fuzz bench format lint lint-format lint-cppcheck lint-shell clean install
+.PHONY: all deps run start stop test test-cluster unit unit-bins fuzz bench format lint lint-format lint-cppcheck lint-shell clean install
 all: $(BIN)/portald $(BIN)/portalctl $(BIN)/portal-photo $(BIN)/hello_fcgi $(PLUGIN_SOS) $(TEST_PLUGIN_SOS) $(UNIT_BINS)
 
 deps:
@@ -180,6 +180,11 @@ fuzz: deps
 
 bench: deps all
 	@sh tests/bench/run.sh
+
+# Three Galera nodes and two pools under write load, a node and a pool killed
+# (tests/cluster): about two minutes; not yet in `make test` (see its header).
+test-cluster: deps all
+	node --test --test-concurrency=1 tests/cluster/cluster.test.mjs
 
 # What the formatter and the linters read: every C file and header of the
 # project, and every shell script.

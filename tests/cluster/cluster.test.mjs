@@ -13,6 +13,10 @@
 // never while all is up, and once all is back every request succeeds. The
 // plugins' tables are made on a node that refuses a table without a primary
 // key. The example deployment is deploy/cluster (see its README.md).
+//
+// `make test-cluster` runs it, not `make test` yet: one of its first six
+// runs failed and the cause was not kept, so it stays out of the suite that
+// gates every change until it has run clean many times.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -20,8 +24,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startStack, freePorts, isAlive, sleep, waitFor } from './stack.mjs';
-import { newManager, newProperty, newResident } from './client.mjs';
+import { startStack, freePorts, isAlive, sleep, waitFor } from '../integration/stack.mjs';
+import { newManager, newProperty, newResident } from '../integration/client.mjs';
 
 const NODES = 3;
 let stack;
