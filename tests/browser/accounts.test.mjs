@@ -123,7 +123,7 @@ describe('an organisation\'s first manager', () => {
         page.waitForURL(/\/app\/settings\?saved=1$/),
         page.locator('form[action="/app/settings"]').getByRole('button', { name: 'Speichern' }).click(),
       ]);
-      assert.match(await page.getByRole('status').innerText(), /gespeichert/);
+      assert.match(await page.getByRole('status').filter({ hasText: 'gespeichert' }).innerText(), /gespeichert/);
 
       // Applied through /brand/{id}.css: the variable and what uses it.
       assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--brand').trim()), '#c0392b');
