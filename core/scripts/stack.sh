@@ -375,6 +375,13 @@ db() {
 	mariadb --defaults-file="$CNF" -u "$DB_ADMIN" "$@"
 }
 
+# A new MariaDB data folder (output to the caller's redirection).
+mariadb_install() {
+	rm -rf "$VAR/mariadb"
+	mariadb-install-db --no-defaults --user="$DB_ADMIN" --datadir="$VAR/mariadb" \
+		--auth-root-authentication-method=socket --skip-test-db 9>&-
+}
+
 mariadb_start() {
 	if pid=$(pid_of mariadb); then
 		say "mariadb is running (pid $pid)"
@@ -384,10 +391,11 @@ mariadb_start() {
 	# mariadb-install-db leaves a folder that must be made again.
 	if [ ! -e "$VAR/mariadb/.portal-ready" ]; then
 		say "creating the MariaDB data folder $VAR/mariadb"
-		rm -rf "$VAR/mariadb"
-		mariadb-install-db --no-defaults --user="$DB_ADMIN" --datadir="$VAR/mariadb" \
-			--auth-root-authentication-method=socket --skip-test-db \
-			>"$LOG/mariadb-install.log" 2>&1 9>&- ||
+		# On a machine busy with other test runs it has failed once in a
+		# while: a second try from scratch (both logged) before giving up.
+		mariadb_install >"$LOG/mariadb-install.log" 2>&1 ||
+			{ say "mariadb-install-db failed; trying once more" &&
+				mariadb_install >>"$LOG/mariadb-install.log" 2>&1; } ||
 			die "mariadb-install-db failed (see $LOG/mariadb-install.log)"
 		: >"$VAR/mariadb/.portal-ready"
 	fi

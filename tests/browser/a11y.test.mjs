@@ -361,7 +361,7 @@ function pages() {
     ['categories, refused', 'manager', async (page) => {
       await open(page, '/app/settings/categories');
       await page.locator('#categories-documents-name').fill('Aushang');
-      return send(page, 'form[action="/app/settings/categories"]');
+      return send(page, 'form[action="/app/settings/categories"]:has(#categories-documents-name)');
     }, 422],
     ['employees', 'manager', '/app/employees', 200],
     ['employees, invitation refused', 'manager', async (page) => {
