@@ -5,9 +5,11 @@
  *
  * What was covered is in document_digest (per resident and document, the
  * version), written in the transaction that queues the mail. A resident's
- * turn is claimed by locking their users row (SKIP LOCKED: another run, on
- * this host or another, has them) before reading what is pending, so two
- * runs never list one version twice. Residents who turned the mail off (or
+ * turn is claimed by locking their users row before reading what is pending:
+ * a second run (on this host or another) waits for the first's commit and
+ * then finds nothing left, so two runs never list one version twice, and
+ * none skips a resident whose row something else held (SKIP LOCKED did, and
+ * lost that resident's mail until the next day). Residents who turned the mail off (or
  * whose address is not confirmed) are covered without mail: turning it on
  * later brings no backlog. Documents shared before a resident joined are not
  * new to them (DOCUMENTS_PENDING). */
@@ -88,10 +90,10 @@ static int digest_user(struct portal_req *req, long long user_id, int *mailed)
 	    " " PORTAL_MAIL_WANTED("u.id",
 	                           "documents") " AS wanted"
 	                                        " FROM users u JOIN orgs o ON o.id = u.org_id"
-	                                        " WHERE u.id = ? FOR UPDATE SKIP LOCKED",
+	                                        " WHERE u.id = ? FOR UPDATE",
 	    PORTAL_DB_ARGS(PDB_I(user_id)), &who);
 	if (status || !pv_first(who))
-		goto done; /* another run has them, or they are gone */
+		goto done; /* they are gone */
 	struct portal_value *user = pv_first(who);
 	status = portal_db_query(req, pending_sql, PORTAL_DB_ARGS(PDB_I(user_id), PDB_I(LIST_MAX)),
 	                         &rows);
