@@ -385,15 +385,10 @@ static int recipients_mail(struct portal_req *req, long long id, const char *tit
 	};
 	/* One rendering per language and a few statements for all of them:
 	 * thousands of residents are queued within the request. */
-	struct portal_recipient *to = portal_alloc(a, (pv_count(rows) + 1) * sizeof *to);
 	size_t n = 0, queued = 0;
+	struct portal_recipient *to = portal_mail_recipients(req, rows, &n);
 	if (!to)
 		return 500;
-	pv_foreach(m, rows) {
-		to[n++] = (struct portal_recipient){pv_get_str(m->value, "email"),
-		                                    pv_get_str(m->value, "name"),
-		                                    pv_get_str(m->value, "locale")};
-	}
 	status = portal_mail_many(req, &mail, to, n, &queued);
 	*sent = (long long)queued;
 	return status;
