@@ -346,6 +346,32 @@ static void read_fields(const struct portal_req *req, struct property_fields *f)
 	};
 }
 
+/* After a change: the page goes back to the property, the API answers it
+ * with done (200, or 201 for a new one). */
+static int property_answer(struct portal_req *req, long long id, struct portal_value *view,
+                           int done)
+{
+	if (!req->is_api)
+		return portal_redirect(req, portal_sprintf(req->arena, "/app/properties/%lld", id));
+	struct portal_value *p;
+	int status = load_property(req, id, &p);
+	if (status)
+		return status;
+	*view = *p;
+	return done;
+}
+
+/* The property a form of its page changes, or 404: on a page also into view,
+ * so that a form that fails shows the property again around the errors. */
+static int property_of_form(struct portal_req *req, long long id, struct portal_value *view)
+{
+	struct portal_value *p;
+	int status = load_property(req, id, &p);
+	if (!status && !req->is_api && pv_set(req->arena, view, "property", p))
+		status = 500;
+	return status;
+}
+
 /* POST /properties, and the page form /app/properties/new. */
 static int property_create(struct portal_req *req, struct portal_value *view)
 {
@@ -362,43 +388,17 @@ static int property_create(struct portal_req *req, struct portal_value *view)
 		                   "properties.reference_taken");
 	if (status)
 		return status;
-	if (!req->is_api) {
-		bool another = portal_in_bool(req, "another", false);
+	if (!req->is_api && portal_in_bool(req, "another", false))
 		return portal_redirect(
-		    req, another
-		             ? portal_sprintf(req->arena, "/app/properties/new?created=%lld", id)
-		             : portal_sprintf(req->arena, "/app/properties/%lld", id));
-	}
-	struct portal_value *p;
-	status = load_property(req, id, &p);
-	if (status)
-		return status;
-	*view = *p;
-	return 201;
-}
-
-/* After a change: the page goes back to the property, the API answers it. */
-static int property_answer(struct portal_req *req, long long id, struct portal_value *view)
-{
-	if (!req->is_api)
-		return portal_redirect(req, portal_sprintf(req->arena, "/app/properties/%lld", id));
-	struct portal_value *p;
-	int status = load_property(req, id, &p);
-	if (status)
-		return status;
-	*view = *p;
-	return 200;
+		    req, portal_sprintf(req->arena, "/app/properties/new?created=%lld", id));
+	return property_answer(req, id, view, 201);
 }
 
 /* PATCH /properties/{id}, and the page's edit form (POST /app/properties/{id}). */
 static int property_update(struct portal_req *req, struct portal_value *view)
 {
 	long long id = portal_param_id(req, "id");
-	struct portal_value *p;
-	int status = load_property(req, id, &p);
-	/* A page whose form failed shows the property again around the errors. */
-	if (!status && !req->is_api && pv_set(req->arena, view, "property", p))
-		status = 500;
+	int status = property_of_form(req, id, view);
 	if (status)
 		return status;
 	/* Only what was sent changes: COALESCE keeps a column whose value is NULL.
@@ -428,7 +428,7 @@ static int property_update(struct portal_req *req, struct portal_value *view)
 		                   "properties.reference_taken");
 	if (status)
 		return status;
-	return property_answer(req, id, view);
+	return property_answer(req, id, view, 200);
 }
 
 /* DELETE /properties/{id}, and the page's delete form. Everything of the
@@ -462,12 +462,9 @@ static int units_list(struct portal_req *req, struct portal_value *view)
 /* POST /properties/{id}/units {name} */
 static int unit_create(struct portal_req *req, struct portal_value *view)
 {
-	struct portal_value *p;
 	const char *name = portal_in_str(req, "name");
 	long long property_id = portal_param_id(req, "id");
-	int status = load_property(req, property_id, &p);
-	if (!status && !req->is_api && pv_set(req->arena, view, "property", p))
-		status = 500;
+	int status = property_of_form(req, property_id, view);
 	unsigned long long id = 0;
 	if (!status)
 		status = portal_db_exec(
@@ -525,10 +522,7 @@ static int unit_delete(struct portal_req *req, struct portal_value *view)
 static int property_image(struct portal_req *req, struct portal_value *view)
 {
 	long long id = portal_param_id(req, "id");
-	struct portal_value *p;
-	int status = load_property(req, id, &p);
-	if (!status && !req->is_api && pv_set(req->arena, view, "property", p))
-		status = 500;
+	int status = property_of_form(req, id, view);
 	if (status)
 		return status;
 	const struct portal_upload *up = portal_upload_of(req, "file");
@@ -552,7 +546,7 @@ static int property_image(struct portal_req *req, struct portal_value *view)
 		portal_file_discard(req, name, created);
 		return status;
 	}
-	return property_answer(req, id, view);
+	return property_answer(req, id, view, 200);
 }
 
 /* GET /properties/{id}/image: for whoever may see the property. */
