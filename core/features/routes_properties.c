@@ -12,7 +12,7 @@
 #include "features/routes.h"
 #include "features/search.h"
 #include "http/request.h"
-#include "lib/words.h"
+#include "portal/words.h"
 
 #define COLUMNS                                                                      \
 	"p.id, p.reference_id, p.name, p.street, p.zip, p.city, p.country, p.notes," \
@@ -152,10 +152,10 @@ static const char *resident_search_sql(struct portal_arena *a, size_t count, boo
 
 /* The list query of page, with the search's terms (count of them, none for
  * the whole list), a manager's rows counted or not: its SQL into *sql and its
- * arguments into args (room for 2 * SEARCH_TERMS_MAX + 6). 0 or an HTTP
+ * arguments into args (room for 2 * PORTAL_SEARCH_TERMS_MAX + 6). 0 or an HTTP
  * status. */
 static int list_query(struct portal_req *req, const struct portal_page *page,
-                      struct word_term *terms, size_t count, bool counted, const char **sql,
+                      struct portal_word_term *terms, size_t count, bool counted, const char **sql,
                       struct portal_db_arg *args, size_t *nargs)
 {
 	bool manager = portal_is_manager(req), after = page->after != 0;
@@ -166,7 +166,7 @@ static int list_query(struct portal_req *req, const struct portal_page *page,
 		                           req->caller.org_id, terms, count, &first);
 		if (status)
 			return status;
-		struct word_term t = terms[0];
+		struct portal_word_term t = terms[0];
 		terms[0] = terms[first];
 		terms[first] = t;
 	}
@@ -204,11 +204,12 @@ static int properties_list(struct portal_req *req, struct portal_value *view)
 	if (status)
 		return status;
 	const char *q = portal_in_str(req, "q");
-	struct word_term *terms = NULL;
+	struct portal_word_term *terms = NULL;
 	size_t count = 0;
 	int over = 0;
 	bool search = q && *q;
-	if (search && words_terms(req->arena, q, SEARCH_TERMS_MAX, &terms, &count, &over))
+	if (search &&
+	    portal_words_terms(req->arena, q, PORTAL_SEARCH_TERMS_MAX, &terms, &count, &over))
 		return 500;
 	if (over)
 		return portal_fail(req, 422, "validation", "q", "properties.search_too_many");
@@ -217,7 +218,7 @@ static int properties_list(struct portal_req *req, struct portal_value *view)
 		return 500;
 	/* A search without words (only punctuation) finds nothing. */
 	if (!search || count) {
-		struct portal_db_arg args[2 * SEARCH_TERMS_MAX + 6];
+		struct portal_db_arg args[2 * PORTAL_SEARCH_TERMS_MAX + 6];
 		size_t nargs;
 		const char *sql;
 		status = list_query(req, &page, terms, count, true, &sql, args, &nargs);
@@ -240,18 +241,19 @@ static int properties_list(struct portal_req *req, struct portal_value *view)
 int property_search(struct portal_req *req, const char *q, const long long *except, size_t n,
                     int limit, struct portal_value **rows)
 {
-	struct word_term *terms = NULL;
+	struct portal_word_term *terms = NULL;
 	size_t count = 0;
 	int over = 0;
 	struct portal_value *found = NULL, *shown = pv_list(req->arena);
-	if (!shown || (q && words_terms(req->arena, q, SEARCH_TERMS_MAX, &terms, &count, &over)))
+	if (!shown || (q && portal_words_terms(req->arena, q, PORTAL_SEARCH_TERMS_MAX, &terms,
+	                                       &count, &over)))
 		return 500;
 	*rows = shown;
 	if (q && !count)
 		return 0;
 	/* the list's first page, long enough to hold limit beside the excepted */
 	struct portal_page page = {.limit = limit + (int)n};
-	struct portal_db_arg args[2 * SEARCH_TERMS_MAX + 6];
+	struct portal_db_arg args[2 * PORTAL_SEARCH_TERMS_MAX + 6];
 	size_t nargs;
 	const char *sql;
 	/* a picker shows names, never the count of residents */
