@@ -58,7 +58,9 @@ static long long read_offset(const char *path)
 		fclose(f);
 	text[n] = '\0';
 	long long offset = 0;
-	if (f && parse_offset(text, &offset)) {
+	if (!f) {
+		portal_log("test_clock: cannot read %s: the real time", path);
+	} else if (parse_offset(text, &offset)) {
 		portal_log("test_clock: %s holds no whole number of seconds: the real time", path);
 		offset = 0;
 	}
