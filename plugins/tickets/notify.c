@@ -22,11 +22,13 @@ static const char staff_sql[] =
                       " AND u.id <> ? AND " PORTAL_MAIL_WANTED("u.id", "tickets") " ORDER BY u.id";
 
 /* A new ticket's: the property's responsible employee, or every manager of
- * the organisation when it has none. */
+ * the organisation when it has none or theirs has not activated the account
+ * yet (no confirmed address: the ticket would reach nobody). */
 static const char new_staff_sql[] =
     RECIPIENT_COLUMNS " FROM properties p JOIN users u ON u.org_id = p.org_id"
-                      " AND u.role = 'manager' AND (p.responsible_id IS NULL"
-                      " OR u.id = p.responsible_id) JOIN orgs o ON o.id = u.org_id"
+                      " AND u.role = 'manager' AND (u.id = p.responsible_id OR NOT EXISTS"
+                      " (SELECT 1 FROM users r WHERE r.id = p.responsible_id"
+                      " AND r.email_confirmed_at IS NOT NULL)) JOIN orgs o ON o.id = u.org_id"
                       " WHERE p.id = ? AND p.org_id = ? AND u.id <> ?"
                       " AND " PORTAL_MAIL_WANTED("u.id", "tickets") " ORDER BY u.id";
 

@@ -1,6 +1,7 @@
 // Who gets the mail of a new ticket: the property's responsible employee when
 // it has one (core: properties.responsible_id), else every manager of the
-// organisation; and every manager again once the responsible employee left.
+// organisation; and every manager again while the responsible employee has
+// not activated the account, or once they left.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, decodeWords, waitFor } from '../../../tests/integration/stack.mjs';
@@ -45,6 +46,16 @@ test('a property with a responsible employee: the new ticket\'s mail goes to tha
 
 test('a property without one: every manager gets it, as before', async () => {
   const t = await reported(annex, 'Licht im Keller');
+  const all = [admin.email, zoe.email].sort();
+  assert.deepEqual(queuedTo(t), all);
+  assert.deepEqual(await sunkTo(t), all);
+});
+
+test('a responsible employee who has not activated the account yet: every manager gets it meanwhile', async () => {
+  const hired = await admin.json('/api/v1/employees', { method: 'POST', body: { email: `neu-${process.pid}@example.org`, name: 'Nele Neu' } });
+  assert.equal(hired.status, 201);
+  assert.equal((await admin.json(`/api/v1/properties/${annex}`, { method: 'PATCH', body: { responsible_id: hired.body.id } })).status, 200);
+  const t = await reported(annex, 'Briefkasten kaputt');
   const all = [admin.email, zoe.email].sort();
   assert.deepEqual(queuedTo(t), all);
   assert.deepEqual(await sunkTo(t), all);
