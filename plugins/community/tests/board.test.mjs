@@ -380,6 +380,21 @@ const minutesLater = (date, minutes) => new Date(date.getTime() + minutes * 6000
 // The mails of kind board to address.
 const boardMails = (email) => count(`SELECT COUNT(*) FROM outbox WHERE kind = 'board' AND to_addr = '${email}'`);
 
+test('a mail of the run at the start of an hour does not hold back the mail of the next hour\'s run', async () => {
+  const p = (await newProperty(manager, 'Stundenhaus')).id;
+  const [kai, lea] = await Promise.all([1, 2].map(() => newResident(stack, manager, [p])));
+  const mine = await post(kai, { title: 'Fahrrad abzugeben' }, p);
+  await lea.json(`/api/v1/board/${mine.id}/comments`, { method: 'POST', body: { body: 'Gern, wann?' } });
+  const hour = new Date(Math.ceil(stack.now().getTime() / 3600000) * 3600000);
+  // the run half a minute into the hour mails the author
+  await commentMailsAt(new Date(hour.getTime() + 30000));
+  assert.equal(boardMails(kai.email), 1);
+  await lea.json(`/api/v1/board/${mine.id}/comments`, { method: 'POST', body: { body: 'Heute Abend?' } });
+  // the next hour's run, as its period begins: less than an hour after that mail
+  await commentMailsAt(minutesLater(hour, 60));
+  assert.equal(boardMails(kai.email), 2, 'mailed by the next hourly run, not an hour later still');
+});
+
 test('new comments: the author and followers are mailed by the hourly job, at most once an hour per post', async () => {
   const p = (await newProperty(manager, 'Kommentarhaus')).id;
   const [gina, hans, ida, jan] = await Promise.all([1, 2, 3, 4].map(() => newResident(stack, manager, [p])));
