@@ -16,7 +16,6 @@
 #include <portal/mail.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "invites.h"
 
@@ -578,7 +577,7 @@ static long long since_read(struct portal_req *req)
 	if (!day || sscanf(day, "%4d-%2d-%2d", &y, &m, &d) != 3)
 		return 0;
 	long long t = portal_time_from_local(y, m, d, 0, 0);
-	if (t < 0 || t > (long long)time(NULL)) {
+	if (t < 0 || t > portal_now()) {
 		portal_fail(req, 422, "validation", "unit_since", "residents.unit_since_invalid");
 		return -1;
 	}

@@ -161,6 +161,8 @@ before(async () => {
   const colleague = `kollegin-${process.pid}@example.org`;
   await ok(manager.json('/api/v1/employees', { method: 'POST', body: { email: colleague, name: 'Karla Kollegin' } }), 'employee');
   ids.employee = (await ok(manager.json('/api/v1/employees'), 'employees')).items.find((e) => e.email === colleague).id;
+  // the property page's choice of the responsible employee, with one chosen
+  await ok(manager.json(`/api/v1/properties/${linden.id}`, { method: 'PATCH', body: { responsible_id: ids.employee } }), 'responsible');
 
   // An unused activation (a second organisation's first manager) and a
   // password reset; opening their pages consumes nothing.

@@ -3,8 +3,8 @@
 // anonymity as residents and managers see it, bad input that stores
 // nothing, the rate limits, moderation (hide with its mail, the report
 // threshold of three residents and a dismissal, approval of first posts, the
-// board switched off) and the hourly mail about new comments, driven through
-// its job with the clock of the follow rows set back an hour.
+// board switched off) and the hourly mail about new comments, sent by the
+// jobs worker as the stack's clock moves on (stack.setClock).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, decodeWords, mailParts } from '../../../tests/integration/stack.mjs';
@@ -370,14 +370,30 @@ test('rate limits per resident: posts and comments (settings), 429', async () =>
   }
 });
 
-// The hourly job, as an operator runs it; the mails of kind board to address.
-function runCommentMails() {
-  const r = stack.portalctl('jobs', 'run', 'board-comments');
-  assert.equal(r.status, 0, r.stderr + r.stdout);
+// The hourly job by its schedule: the stack's clock moves forward to at, and
+// the jobs worker runs the period that began (each full hour, UTC).
+async function commentMailsAt(at) {
+  await stack.setClock(at);
+  assert.equal(await stack.waitForJob('board-comments', at), 'ok');
 }
+const minutesLater = (date, minutes) => new Date(date.getTime() + minutes * 60000);
+// The mails of kind board to address.
 const boardMails = (email) => count(`SELECT COUNT(*) FROM outbox WHERE kind = 'board' AND to_addr = '${email}'`);
-// An hour passes for the mail limit: every follow row's last mail moves back.
-const hourPasses = () => stack.sql('UPDATE board_follows SET mailed_at = mailed_at - INTERVAL 61 MINUTE WHERE mailed_at IS NOT NULL');
+
+test('a mail of the run at the start of an hour does not hold back the mail of the next hour\'s run', async () => {
+  const p = (await newProperty(manager, 'Stundenhaus')).id;
+  const [kai, lea] = await Promise.all([1, 2].map(() => newResident(stack, manager, [p])));
+  const mine = await post(kai, { title: 'Fahrrad abzugeben' }, p);
+  await lea.json(`/api/v1/board/${mine.id}/comments`, { method: 'POST', body: { body: 'Gern, wann?' } });
+  const hour = new Date(Math.ceil(stack.now().getTime() / 3600000) * 3600000);
+  // the run half a minute into the hour mails the author
+  await commentMailsAt(new Date(hour.getTime() + 30000));
+  assert.equal(boardMails(kai.email), 1);
+  await lea.json(`/api/v1/board/${mine.id}/comments`, { method: 'POST', body: { body: 'Heute Abend?' } });
+  // the next hour's run, as its period begins: less than an hour after that mail
+  await commentMailsAt(minutesLater(hour, 60));
+  assert.equal(boardMails(kai.email), 2, 'mailed by the next hourly run, not an hour later still');
+});
 
 test('new comments: the author and followers are mailed by the hourly job, at most once an hour per post', async () => {
   const p = (await newProperty(manager, 'Kommentarhaus')).id;
@@ -393,7 +409,9 @@ test('new comments: the author and followers are mailed by the hourly job, at mo
 
   await hans.json(`/api/v1/board/${mine.id}/comments`, { method: 'POST', body: { body: 'Ich habe eine, 3 m. Foto: https://example.org/leiter <b>' } });
   assert.equal(boardMails(gina.email), 0, 'nothing before the job');
-  runCommentMails();
+  // the job's next hour, 45 minutes into it
+  const hour = new Date(Math.ceil(stack.now().getTime() / 3600000) * 3600000);
+  await commentMailsAt(minutesLater(hour, 45));
   assert.equal(boardMails(gina.email), 1, 'the author');
   assert.equal(boardMails(hans.email), 0, 'not the commenter');
   assert.equal(boardMails(ida.email), 0, 'not who unfollowed');
@@ -409,20 +427,18 @@ test('new comments: the author and followers are mailed by the hourly job, at mo
 
   await gina.json(`/api/v1/board/${mine.id}/comments`, { method: 'POST', body: { body: 'Danke! Wann passt es?' } });
   await ida.json(`/api/v1/board/${mine.id}/comments`, { method: 'POST', body: { body: 'Ich auch eine.' } });
-  runCommentMails();
+  // the next hour's run, 30 minutes after the author's mail
+  await commentMailsAt(minutesLater(hour, 75));
   assert.equal(boardMails(hans.email), 1, 'the follower, with both');
   assert.equal(boardMails(gina.email), 1, 'the author was mailed within the hour: nothing yet');
-  runCommentMails();
-  assert.equal(boardMails(gina.email), 1, 'a second run within the hour mails nothing');
-  hourPasses();
-  runCommentMails();
+  // 61 minutes on, a run of the hour after
+  await commentMailsAt(minutesLater(stack.now(), 61));
   assert.equal(boardMails(gina.email), 2, 'an hour later, what gathered since');
   const later = stack.sql(`SELECT body_text FROM outbox WHERE kind = 'board' AND to_addr = '${gina.email}' ORDER BY id DESC LIMIT 1`);
   assert.match(later, /Ich auch eine\./);
   assert.doesNotMatch(later, /Danke! Wann passt es\?/, 'not her own comment');
   assert.doesNotMatch(later, /3 m\./, 'nothing the first mail had');
-  hourPasses();
-  runCommentMails();
+  await commentMailsAt(minutesLater(stack.now(), 61));
   assert.equal(boardMails(gina.email), 2, 'nothing new: no mail');
   assert.equal(boardMails(hans.email), 1);
   assert.equal(boardMails(jan.email), 0);
