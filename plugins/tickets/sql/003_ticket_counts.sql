@@ -76,11 +76,13 @@ CREATE TRIGGER properties_tickets_delete BEFORE DELETE ON properties FOR EACH RO
   DELETE FROM tickets WHERE property_id = OLD.id;
 
 -- The filters the counts above do not cover count the tickets they keep
--- through an index of their own, with the status in it (no row is read); the
--- property's page of newest tickets reads its rows in the list's order.
+-- through an index of their own, with the status in it (no row is read). A
+-- page of one status by last activity, and the property's page of newest
+-- tickets, read their rows in the list's order from the cursor on.
 ALTER TABLE tickets
   DROP KEY tickets_assignee,
   ADD KEY tickets_assignee (assignee_id, org_id, status),
   ADD KEY tickets_category (org_id, category, status),
   ADD KEY tickets_due (org_id, due_on, status),
+  ADD KEY tickets_status_activity (org_id, status, updated_at, id),
   ADD KEY tickets_property_newest (property_id, id);

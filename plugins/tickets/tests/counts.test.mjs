@@ -129,3 +129,32 @@ test('another organisation\'s property counts nothing; a deleted organisation ta
   stack.sql(`DELETE FROM orgs WHERE id = ${other.user.org_id}`);
   assert.equal(kept(), 0);
 });
+
+test('keyset pages through the indexes the list names: every filter\'s pages are its whole list, in its order', async () => {
+  const org2 = await newManager(stack);
+  const house = (await newProperty(org2, 'Seitenhaus')).id;
+  const made = [];
+  for (let i = 0; i < 7; i++) {
+    const res = await org2.json('/api/v1/tickets', { method: 'POST', body: { property_id: house, title: `Meldung ${i}`, description: 'd', reporter_name: 'Anruf', category: i % 2 ? 'Aufzug' : 'Sonstiges' } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    made.push(res.body.id);
+  }
+  // activity in another order than the numbers, with two at the same second
+  const minutes = [5, 1, 3, 3, 7, 2, 6];
+  made.forEach((id, i) => stack.sql(`UPDATE tickets SET updated_at = UTC_TIMESTAMP() - INTERVAL ${minutes[i]} MINUTE, status = '${i % 3 ? 'open' : 'waiting'}' WHERE id = ${id}`));
+  for (const q of ['', '&sort=activity', '&status=open', '&status=open&sort=activity', '&category=Aufzug', '&category=Aufzug&sort=activity']) {
+    const whole = (await org2.json(`/api/v1/tickets?limit=100${q}`)).body.items.map((t) => t.id);
+    const paged = [];
+    let after = null;
+    do {
+      const res = await org2.json(`/api/v1/tickets?limit=2${q}${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      paged.push(...res.body.items.map((t) => t.id));
+      after = res.body.next;
+    } while (after);
+    assert.deepEqual(paged, whole, `pages of ${q}`);
+    assert.ok(whole.length >= 3, `${q} has pages`);
+  }
+  const byActivity = (await org2.json('/api/v1/tickets?limit=100&sort=activity&status=open')).body.items.map((t) => t.id);
+  assert.deepEqual(byActivity, [made[1], made[5], made[2], made[4]], 'open ones, last changed first');
+});
