@@ -26,7 +26,6 @@ struct db {
 	const struct config *cfg;
 	MYSQL *conn;
 	bool in_transaction;
-	bool holds_locks; /* named locks taken in this request */
 	unsigned statements_this_request;
 	/* What this request cost: round trips to the server (prepares,
 	 * executions, transaction statements) and the time spent in them. */
@@ -167,22 +166,15 @@ static long long now_us(void)
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-void db_note_lock(struct db *db)
+bool db_in_transaction(const struct db *db)
 {
-	db->holds_locks = true;
+	return db->in_transaction;
 }
 
 void db_request_end(struct db *db)
 {
 	if (db->in_transaction)
 		db_rollback(db);
-	if (db->holds_locks && db->conn) {
-		db->trips++;
-		if (mysql_query(db->conn, "DO RELEASE_ALL_LOCKS()"))
-			portal_log("database: cannot release the named locks: %s",
-			           mysql_error(db->conn));
-	}
-	db->holds_locks = false;
 }
 
 static struct cached_stmt *prepared(struct db *db, const char *sql, int *status)

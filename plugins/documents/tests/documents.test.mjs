@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { startStack } from '../../../tests/integration/stack.mjs';
 import { newManager, newProperty, newResident } from '../../../tests/integration/client.mjs';
@@ -452,29 +452,80 @@ const until = async (what, check) => {
   throw new Error(`never happened: ${what}`);
 };
 
-test('removing a file waits for an upload of the same content that holds its lock, and keeps what it named', async () => {
+// The file's name set aside by a removal that is deciding (core/http/files.c).
+const asideOf = (name) => fs.readdirSync(filesDir()).filter((n) => n.startsWith(`.release-${name}-`));
+
+test('removing a file waits for an upload of the same content in its transaction, and keeps what it named', async () => {
   const content = unique('umkämpft');
   const name = sha(content);
   const file = path.join(filesDir(), name);
   const doc = await share(home, { audience: 'residents' }, content);
-  // as an upload of the same content does between naming the file and
-  // committing its row: it holds the file's lock
+  // as an upload of the same content does inside its transaction, between
+  // writing the file's guard and committing its row (another pool's
+  // connection: on a Galera cluster, another node's)
   const upload = session();
-  upload.run(`DO GET_LOCK('portal-file-${name}', 60)`);
-  await until('the upload holds the lock', () => stack.sql(`SELECT IS_USED_LOCK('portal-file-${name}') IS NOT NULL`).trim() === '1');
+  upload.run('START TRANSACTION');
+  upload.run(`INSERT INTO stored_file_guards (name, version) VALUES ('${name}', 1) ON DUPLICATE KEY UPDATE version = version + 1`);
+  await until('the upload holds the guard', () => Number(stack.sql(
+    `SELECT COUNT(*) FROM information_schema.innodb_trx WHERE trx_rows_locked > 0 AND trx_state = 'RUNNING'`).trim()) > 0);
   const deleting = manager.fetch(`/api/v1/documents/${doc}`, { method: 'DELETE' });
-  await until('the removal waits for the lock', () => Number(stack.sql(
-    `SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE 'SELECT GET_LOCK(CONCAT(''portal-file-''%'`).trim()) > 0);
-  assert.ok(fs.existsSync(file), 'nothing removed while the upload is under way');
-  // the upload's row is committed, then its lock released
+  await until('the removal waits for the guard', () => Number(stack.sql(
+    "SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE 'INSERT INTO stored_file_guards (name, version, released_at)%'").trim()) > 0);
+  assert.equal(asideOf(name).length, 1, 'the file is set aside while the removal decides');
+  // the upload's row is committed with its guard
   upload.run(`UPDATE properties SET image_file = '${name}' WHERE id = ${neighbour}`);
-  upload.run(`DO RELEASE_LOCK('portal-file-${name}')`);
+  upload.run('COMMIT');
   assert.equal((await deleting).status, 204);
   await upload.end();
-  assert.ok(fs.existsSync(file), 'counted after the upload\'s row: the file stays');
+  assert.ok(fs.existsSync(file), 'counted after the upload\'s row: the file is back');
+  assert.deepEqual(asideOf(name), []);
   stack.sql(`UPDATE properties SET image_file = NULL WHERE id = ${neighbour}`);
   sweep();
   assert.ok(!fs.existsSync(file), 'once nothing names it, the sweep takes it');
+});
+
+test('an upload in flight outside a transaction keeps its file from a removal until its request ended', async () => {
+  const content = unique('unterwegs');
+  const name = sha(content);
+  const file = path.join(filesDir(), name);
+  const doc = await share(home, { audience: 'residents' }, content);
+  // as an upload outside a transaction does before it names the file (on
+  // another host): it counts itself in flight, its row comes later
+  stack.sql(`INSERT INTO stored_file_guards (name, uploading, upload_at, version) VALUES ('${name}', 1, UTC_TIMESTAMP(6), 1)
+    ON DUPLICATE KEY UPDATE uploading = uploading + 1, upload_at = UTC_TIMESTAMP(6), version = version + 1`);
+  assert.equal((await manager.fetch(`/api/v1/documents/${doc}`, { method: 'DELETE' })).status, 204);
+  assert.ok(fs.existsSync(file), 'an upload in flight keeps the file');
+  sweep();
+  assert.ok(fs.existsSync(file), 'the sweep too');
+  // its row, then its request's end
+  stack.sql(`UPDATE properties SET image_file = '${name}' WHERE id = ${neighbour}`);
+  stack.sql(`UPDATE stored_file_guards SET uploading = uploading - 1 WHERE name = '${name}'`);
+  sweep();
+  assert.ok(fs.existsSync(file), 'the upload\'s row names it');
+  stack.sql(`UPDATE properties SET image_file = NULL WHERE id = ${neighbour}`);
+  // a count left by a host that died mid-upload holds for an hour only
+  stack.sql(`UPDATE stored_file_guards SET uploading = 1, upload_at = UTC_TIMESTAMP(6) - INTERVAL 61 MINUTE WHERE name = '${name}'`);
+  sweep();
+  assert.ok(!fs.existsSync(file), 'once nothing names it and no upload is in flight, the sweep takes it');
+  assert.deepEqual(asideOf(name), []);
+});
+
+test('a file a removal left aside when its process died goes back under its name', async () => {
+  const content = unique('liegengeblieben');
+  const name = sha(content);
+  const file = path.join(filesDir(), name);
+  await share(home, { audience: 'residents' }, content);
+  // set aside by a process of this host that is gone (core/http/files.c's name)
+  const host = os.hostname().slice(0, 63).replace(/[^A-Za-z0-9.]/g, '_');
+  const gone = spawnSync('true').pid;
+  const running = path.join(filesDir(), `.release-${name}-${host}-${process.pid}`);
+  fs.renameSync(file, running);
+  sweep();
+  assert.ok(fs.existsSync(running), 'a removal that still runs may still be deciding');
+  fs.renameSync(running, path.join(filesDir(), `.release-${name}-${host}-${gone}`));
+  sweep();
+  assert.ok(fs.existsSync(file), 'put back: a document names it');
+  assert.deepEqual(asideOf(name), []);
 });
 
 test('a plugin disabled for now keeps its files: its declared columns still count', async () => {
