@@ -16,10 +16,8 @@
 // once: the cluster lets one through and no row names a missing file. The
 // example deployment is deploy/cluster (see its README.md).
 //
-// `make test-cluster` runs it, not `make test` yet: one of its first six
-// runs failed and the cause was not kept, so it stays out of the suite that
-// gates every change until it has run clean many times. A run that fails
-// keeps its folders and prints where.
+// Part of `make test`; `make test-cluster` runs it alone (about two
+// minutes). A run that fails keeps its folders and prints where.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -27,8 +25,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startStack, freePorts, isAlive, sleep, waitFor } from '../integration/stack.mjs';
-import { newManager, newProperty, newResident } from '../integration/client.mjs';
+import { startStack, freePorts, isAlive, sleep, waitFor } from './stack.mjs';
+import { newManager, newProperty, newResident } from './client.mjs';
 
 const NODES = 3;
 let stack;
