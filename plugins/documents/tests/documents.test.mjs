@@ -29,6 +29,8 @@ after(async () => { await stack?.stop(); });
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
 const HTML = Buffer.from('<!doctype html><html><body><script>alert(1)</script></body></html>\n');
 const SVG = Buffer.from('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>\n');
+// A PNG's signature and a minimal header: libmagic names it image/png.
+const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex');
 const unique = (label) => Buffer.from(`${label} ${crypto.randomUUID()}\n`);
 const sha = (buf) => crypto.createHash('sha256').update(buf).digest('hex');
 
@@ -324,6 +326,19 @@ test('downloads: attachment under the display name, never cached, nosniff and a 
       await res.arrayBuffer();
     }
   }
+  // images open inline too; plain text, like everything else, never
+  const png = await share(home, { audience: 'residents', filename: 'Plan.png' }, Buffer.concat([PNG, unique('png')]));
+  const txt = await share(home, { audience: 'residents', filename: 'Notiz.txt' }, unique('Notiz'));
+  let res = await resident.fetch(`/api/v1/documents/${png}/download?inline=true`);
+  assert.deepEqual([res.status, res.headers.get('content-disposition'), res.headers.get('content-type')], [200, 'inline', 'image/png']);
+  assert.match(res.headers.get('content-security-policy'), /\bsandbox\b/);
+  await res.arrayBuffer();
+  res = await resident.fetch(`/api/v1/documents/${png}/download`);
+  assert.equal(res.headers.get('content-disposition'), "attachment; filename*=UTF-8''Plan.png", 'inline only on request');
+  await res.arrayBuffer();
+  res = await resident.fetch(`/api/v1/documents/${txt}/download?inline=true`);
+  assert.deepEqual([res.headers.get('content-disposition'), res.headers.get('content-type')], ["attachment; filename*=UTF-8''Notiz.txt", 'application/octet-stream']);
+  await res.arrayBuffer();
   const listed = (await manager.json(`/api/v1/properties/${home}/documents`)).body.items;
   assert.equal(listed.find((d) => d.id === html).content_type, 'text/html', 'the list says what it is');
   assert.equal((await resident.fetch(`/api/v1/documents/${pdf}/download?version=1`)).status, 404, 'versions are the managers\'');
@@ -631,6 +646,22 @@ test('acknowledgements: once per resident who may see it; managers see who did a
   assert.deepEqual((await manager.json(`/api/v1/documents/${forOwners}/acks`)).body.items.map((x) => x.display_name), ['Bert Berg']);
   const internal = await share(p, { audience: 'internal' });
   assert.deepEqual((await manager.json(`/api/v1/documents/${internal}/acks`)).body.items, []);
+
+  // by unit: within those open, and within those done, a unit's people
+  // together in the units' order, whatever their names
+  const late = await unitOf(p, 'WE 9');
+  const early = await unitOf(p, 'WE 1');
+  const carl = await newResident(stack, manager, [p], { group: 'tenant' });
+  const zora = await newResident(stack, manager, [p], { group: 'tenant' });
+  stack.sql(`UPDATE users SET name = 'Carl Clausen' WHERE id = ${carl.id}`);
+  stack.sql(`UPDATE users SET name = 'Zora Zander' WHERE id = ${zora.id}`);
+  await setUnit(carl.id, { unit_id: late }, p);
+  await setUnit(zora.id, { unit_id: early }, p);
+  const everyone = await share(p, { audience: 'residents', requires_ack: 'true' });
+  assert.equal((await bert.json(`/api/v1/documents/${everyone}/ack`, { method: 'POST' })).status, 200);
+  assert.deepEqual((await manager.json(`/api/v1/documents/${everyone}/acks`)).body.items.map((x) => [x.display_name, x.unit?.name ?? null, x.acknowledged_at !== null]), [
+    ['Zora Zander', 'WE 1', false], ['Anna Acker', 'WE 7', false], ['Carl Clausen', 'WE 9', false], ['Bert Berg', null, true],
+  ]);
   assert.equal((await anna.json(`/api/v1/documents/${asks}/acks`)).status, 404);
   assert.equal((await other.json(`/api/v1/documents/${asks}/acks`)).status, 404);
 });
