@@ -397,10 +397,13 @@ test('PATCH changes what is sent; DELETE removes the document and the file nothi
 
   // the same content twice is one file, removed with its last document
   const content = unique('geteilt');
+  const filesBefore = storedFiles().length;
   const first = await share(home, { audience: 'residents' }, content);
   const second = await share(neighbour, { audience: 'owners' }, content);
   const file = path.join(filesDir(), sha(content));
   assert.ok(fs.existsSync(file));
+  assert.equal(storedFiles().length, filesBefore + 1, 'stored once');
+  assert.equal(stack.sql(`SELECT COUNT(DISTINCT file) FROM document_files WHERE document_id IN (${first}, ${second})`).trim(), '1');
   assert.equal((await manager.fetch(`/api/v1/documents/${first}`, { method: 'DELETE' })).status, 204);
   assert.ok(fs.existsSync(file), 'another document still names it');
   assert.equal(await downloadStatus(manager, first), 404);
