@@ -204,6 +204,37 @@ test('"Wer sieht es?" answers as the audience changes', async () => {
   await page.context().close();
 });
 
+test('a batch larger than one request may carry: the page says so before sending, in German, and keeps the files', async () => {
+  // the core's max_body_bytes (which nginx's client_max_body_size matches
+  // in a deployment) at 3 MiB here, so that two small files exceed it
+  stack.setConf({ max_body_bytes: 3 * 1024 * 1024 });
+  await stack.reload();
+  try {
+    const page = await signedIn();
+    await page.goto(`${stack.base}/app/properties/${home}/documents`);
+    await page.locator('#docs-files').setInputFiles(['Scan 1.pdf', 'Scan 2.pdf'].map((name) => ({ name, mimeType: 'application/pdf', buffer: Buffer.alloc(2 * 1024 * 1024, 1) })));
+    for (const name of ['Scan 1.pdf', 'Scan 2.pdf']) await row(page, name).getByLabel('Sichtbar für').selectOption('residents');
+    const sent = [];
+    page.on('request', (r) => { if (r.method() === 'POST') sent.push(r.url()); });
+    await page.getByRole('button', { name: 'Dokumente hochladen' }).click();
+    const alert = page.locator('form [role=alert]');
+    await alert.waitFor();
+    assert.equal((await alert.textContent()).trim(),
+      'Zusammen sind die Dateien größer als die 3 MB, die auf einmal hochgeladen werden können. Bitte laden Sie sie in mehreren Schritten hoch.');
+    assert.deepEqual(sent, [], 'nothing sent');
+    assert.equal(await rows(page).count(), 2, 'the files stay');
+    // one of them fits
+    await row(page, 'Scan 2.pdf').getByRole('button', { name: 'Entfernen Scan 2.pdf' }).click();
+    await page.getByRole('button', { name: 'Dokumente hochladen' }).click();
+    await page.locator('form [role=alert]', { hasText: 'größer als erlaubt' }).waitFor();
+    assert.equal(sent.length, 1, 'sent, and refused by the server for the file\'s own limit (1 MiB here)');
+    await page.context().close();
+  } finally {
+    stack.withoutConf('max_body_bytes');
+    await stack.reload();
+  }
+});
+
 test('without script: two files with one set of fields', async () => {
   const page = await signedIn({ javaScriptEnabled: false });
   await page.goto(`${stack.base}/app/properties/${home}/documents`);
