@@ -30,7 +30,7 @@ int property_responsible_check(struct portal_req *req);
 int property_insert_sample(struct db *db, struct portal_arena *a, long long org_id);
 
 /* The caller's properties that the search q finds as GET /properties?q=
- * does (through the same index and query; its first SEARCH_TERMS_MAX words
+ * does (through the same index and query; its first PORTAL_SEARCH_TERMS_MAX words
  * count, and a q without words finds none), or the first by name when q is
  * NULL; without the n ids of except; at most limit, by name: *rows [{id,
  * name, city}]. The property picker's search without script

@@ -12,7 +12,7 @@
 #include "features/routes.h"
 #include "features/search.h"
 #include "http/request.h"
-#include "lib/words.h"
+#include "portal/words.h"
 
 /* The responsible employee's name comes with the row (one look-up of its
  * primary key), not from a query of its own. */
@@ -179,10 +179,10 @@ static const char *resident_search_sql(struct portal_arena *a, size_t count, boo
 
 /* The list query of page, with the search's terms (count of them, none for
  * the whole list), a manager's rows counted or not: its SQL into *sql and its
- * arguments into args (room for 2 * SEARCH_TERMS_MAX + 6). 0 or an HTTP
+ * arguments into args (room for 2 * PORTAL_SEARCH_TERMS_MAX + 6). 0 or an HTTP
  * status. */
 static int list_query(struct portal_req *req, const struct portal_page *page,
-                      struct word_term *terms, size_t count, bool counted, const char **sql,
+                      struct portal_word_term *terms, size_t count, bool counted, const char **sql,
                       struct portal_db_arg *args, size_t *nargs)
 {
 	bool manager = portal_is_manager(req), after = page->after != 0;
@@ -193,7 +193,7 @@ static int list_query(struct portal_req *req, const struct portal_page *page,
 		                           req->caller.org_id, terms, count, &first);
 		if (status)
 			return status;
-		struct word_term t = terms[0];
+		struct portal_word_term t = terms[0];
 		terms[0] = terms[first];
 		terms[first] = t;
 	}
@@ -231,11 +231,12 @@ static int properties_list(struct portal_req *req, struct portal_value *view)
 	if (status)
 		return status;
 	const char *q = portal_in_str(req, "q");
-	struct word_term *terms = NULL;
+	struct portal_word_term *terms = NULL;
 	size_t count = 0;
 	int over = 0;
 	bool search = q && *q;
-	if (search && words_terms(req->arena, q, SEARCH_TERMS_MAX, &terms, &count, &over))
+	if (search &&
+	    portal_words_terms(req->arena, q, PORTAL_SEARCH_TERMS_MAX, &terms, &count, &over))
 		return 500;
 	if (over)
 		return portal_fail(req, 422, "validation", "q", "properties.search_too_many");
@@ -244,7 +245,7 @@ static int properties_list(struct portal_req *req, struct portal_value *view)
 		return 500;
 	/* A search without words (only punctuation) finds nothing. */
 	if (!search || count) {
-		struct portal_db_arg args[2 * SEARCH_TERMS_MAX + 6];
+		struct portal_db_arg args[2 * PORTAL_SEARCH_TERMS_MAX + 6];
 		size_t nargs;
 		const char *sql;
 		status = list_query(req, &page, terms, count, true, &sql, args, &nargs);
@@ -267,18 +268,19 @@ static int properties_list(struct portal_req *req, struct portal_value *view)
 int property_search(struct portal_req *req, const char *q, const long long *except, size_t n,
                     int limit, struct portal_value **rows)
 {
-	struct word_term *terms = NULL;
+	struct portal_word_term *terms = NULL;
 	size_t count = 0;
 	int over = 0;
 	struct portal_value *found = NULL, *shown = pv_list(req->arena);
-	if (!shown || (q && words_terms(req->arena, q, SEARCH_TERMS_MAX, &terms, &count, &over)))
+	if (!shown || (q && portal_words_terms(req->arena, q, PORTAL_SEARCH_TERMS_MAX, &terms,
+	                                       &count, &over)))
 		return 500;
 	*rows = shown;
 	if (q && !count)
 		return 0;
 	/* the list's first page, long enough to hold limit beside the excepted */
 	struct portal_page page = {.limit = limit + (int)n};
-	struct portal_db_arg args[2 * SEARCH_TERMS_MAX + 6];
+	struct portal_db_arg args[2 * PORTAL_SEARCH_TERMS_MAX + 6];
 	size_t nargs;
 	const char *sql;
 	/* a picker shows names, never the count of residents */
@@ -407,6 +409,32 @@ static void read_fields(const struct portal_req *req, struct property_fields *f)
 	};
 }
 
+/* After a change: the page goes back to the property, the API answers it
+ * with done (200, or 201 for a new one). */
+static int property_answer(struct portal_req *req, long long id, struct portal_value *view,
+                           int done)
+{
+	if (!req->is_api)
+		return portal_redirect(req, portal_sprintf(req->arena, "/app/properties/%lld", id));
+	struct portal_value *p;
+	int status = load_property(req, id, &p);
+	if (status)
+		return status;
+	*view = *p;
+	return done;
+}
+
+/* The property a form of its page changes, or 404: on a page also into view,
+ * so that a form that fails shows the property again around the errors. */
+static int property_of_form(struct portal_req *req, long long id, struct portal_value *view)
+{
+	struct portal_value *p;
+	int status = load_property(req, id, &p);
+	if (!status && !req->is_api && pv_set(req->arena, view, "property", p))
+		status = 500;
+	return status;
+}
+
 /* POST /properties, and the page form /app/properties/new. */
 static int property_create(struct portal_req *req, struct portal_value *view)
 {
@@ -425,43 +453,17 @@ static int property_create(struct portal_req *req, struct portal_value *view)
 		                   "properties.reference_taken");
 	if (status)
 		return status;
-	if (!req->is_api) {
-		bool another = portal_in_bool(req, "another", false);
+	if (!req->is_api && portal_in_bool(req, "another", false))
 		return portal_redirect(
-		    req, another
-		             ? portal_sprintf(req->arena, "/app/properties/new?created=%lld", id)
-		             : portal_sprintf(req->arena, "/app/properties/%lld", id));
-	}
-	struct portal_value *p;
-	status = load_property(req, id, &p);
-	if (status)
-		return status;
-	*view = *p;
-	return 201;
-}
-
-/* After a change: the page goes back to the property, the API answers it. */
-static int property_answer(struct portal_req *req, long long id, struct portal_value *view)
-{
-	if (!req->is_api)
-		return portal_redirect(req, portal_sprintf(req->arena, "/app/properties/%lld", id));
-	struct portal_value *p;
-	int status = load_property(req, id, &p);
-	if (status)
-		return status;
-	*view = *p;
-	return 200;
+		    req, portal_sprintf(req->arena, "/app/properties/new?created=%lld", id));
+	return property_answer(req, id, view, 201);
 }
 
 /* PATCH /properties/{id}, and the page's edit form (POST /app/properties/{id}). */
 static int property_update(struct portal_req *req, struct portal_value *view)
 {
 	long long id = portal_param_id(req, "id");
-	struct portal_value *p;
-	int status = load_property(req, id, &p);
-	/* A page whose form failed shows the property again around the errors. */
-	if (!status && !req->is_api && pv_set(req->arena, view, "property", p))
-		status = 500;
+	int status = property_of_form(req, id, view);
 	if (status)
 		return status;
 	/* Only what was sent changes: COALESCE keeps a column whose value is NULL.
@@ -501,7 +503,7 @@ static int property_update(struct portal_req *req, struct portal_value *view)
 		                   "properties.reference_taken");
 	if (status)
 		return status;
-	return property_answer(req, id, view);
+	return property_answer(req, id, view, 200);
 }
 
 /* DELETE /properties/{id}, and the page's delete form. Everything of the
@@ -535,12 +537,9 @@ static int units_list(struct portal_req *req, struct portal_value *view)
 /* POST /properties/{id}/units {name} */
 static int unit_create(struct portal_req *req, struct portal_value *view)
 {
-	struct portal_value *p;
 	const char *name = portal_in_str(req, "name");
 	long long property_id = portal_param_id(req, "id");
-	int status = load_property(req, property_id, &p);
-	if (!status && !req->is_api && pv_set(req->arena, view, "property", p))
-		status = 500;
+	int status = property_of_form(req, property_id, view);
 	unsigned long long id = 0;
 	if (!status)
 		status = portal_db_exec(
@@ -598,10 +597,7 @@ static int unit_delete(struct portal_req *req, struct portal_value *view)
 static int property_image(struct portal_req *req, struct portal_value *view)
 {
 	long long id = portal_param_id(req, "id");
-	struct portal_value *p;
-	int status = load_property(req, id, &p);
-	if (!status && !req->is_api && pv_set(req->arena, view, "property", p))
-		status = 500;
+	int status = property_of_form(req, id, view);
 	if (status)
 		return status;
 	const struct portal_upload *up = portal_upload_of(req, "file");
@@ -625,7 +621,7 @@ static int property_image(struct portal_req *req, struct portal_value *view)
 		portal_file_discard(req, name, created);
 		return status;
 	}
-	return property_answer(req, id, view);
+	return property_answer(req, id, view, 200);
 }
 
 /* GET /properties/{id}/image: for whoever may see the property. */

@@ -373,14 +373,10 @@ static int notify_residents(struct portal_req *req, long long id, const struct p
 		return 500;
 	pv_foreach(m, rows) {
 		const struct portal_value *r = m->value;
-		const char *locale = pv_get_str(r, "locale");
 		if (pv_set_str(a, view, "display_name", pv_get_str(r, "name")) ||
 		    pv_set_str(a, view, "org_name", pv_get_str(r, "org_name")))
 			return 500;
 		struct portal_mail mail = {
-		    .to = pv_get_str(r, "email"),
-		    .to_name = pv_get_str(r, "name"),
-		    .locale = locale && strcmp(locale, "en") == 0 ? "en" : "de",
 		    .kind = "appointments",
 		    .template_name = "appointment",
 		    .subject =
@@ -388,6 +384,7 @@ static int notify_residents(struct portal_req *req, long long id, const struct p
 		    .org_id = req->caller.org_id,
 		    .view = view,
 		};
+		portal_mail_to(&mail, r);
 		status = portal_mail(req, &mail);
 		if (status == 422) {
 			/* one unusable stored address must not stop the others' mail */

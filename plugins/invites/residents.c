@@ -535,15 +535,13 @@ static int rejected_mail(struct portal_req *req, const struct portal_value *prop
 	    pv_set_str(a, v, "org_name", pv_get_str(property, "org_name")))
 		return 500;
 	struct portal_mail mail = {
-	    .to = pv_get_str(person, "email"),
-	    .to_name = pv_get_str(person, "name"),
-	    .locale = pv_get_str(person, "locale"),
 	    .kind = "membership",
 	    .template_name = "rejected",
 	    .subject = "residents.mail_rejected_subject",
 	    .org_id = req->caller.org_id,
 	    .view = v,
 	};
+	portal_mail_to(&mail, person);
 	int status = portal_mail(req, &mail);
 	if (status == 422) {
 		portal_log("residents: user %lld rejected without mail: address refused",
