@@ -29,6 +29,8 @@ after(async () => { await stack?.stop(); });
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
 const HTML = Buffer.from('<!doctype html><html><body><script>alert(1)</script></body></html>\n');
 const SVG = Buffer.from('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>\n');
+// A PNG's signature and a minimal header: libmagic names it image/png.
+const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex');
 const unique = (label) => Buffer.from(`${label} ${crypto.randomUUID()}\n`);
 const sha = (buf) => crypto.createHash('sha256').update(buf).digest('hex');
 
@@ -324,6 +326,19 @@ test('downloads: attachment under the display name, never cached, nosniff and a 
       await res.arrayBuffer();
     }
   }
+  // images open inline too; plain text, like everything else, never
+  const png = await share(home, { audience: 'residents', filename: 'Plan.png' }, Buffer.concat([PNG, unique('png')]));
+  const txt = await share(home, { audience: 'residents', filename: 'Notiz.txt' }, unique('Notiz'));
+  let res = await resident.fetch(`/api/v1/documents/${png}/download?inline=true`);
+  assert.deepEqual([res.status, res.headers.get('content-disposition'), res.headers.get('content-type')], [200, 'inline', 'image/png']);
+  assert.match(res.headers.get('content-security-policy'), /\bsandbox\b/);
+  await res.arrayBuffer();
+  res = await resident.fetch(`/api/v1/documents/${png}/download`);
+  assert.equal(res.headers.get('content-disposition'), "attachment; filename*=UTF-8''Plan.png", 'inline only on request');
+  await res.arrayBuffer();
+  res = await resident.fetch(`/api/v1/documents/${txt}/download?inline=true`);
+  assert.deepEqual([res.headers.get('content-disposition'), res.headers.get('content-type')], ["attachment; filename*=UTF-8''Notiz.txt", 'application/octet-stream']);
+  await res.arrayBuffer();
   const listed = (await manager.json(`/api/v1/properties/${home}/documents`)).body.items;
   assert.equal(listed.find((d) => d.id === html).content_type, 'text/html', 'the list says what it is');
   assert.equal((await resident.fetch(`/api/v1/documents/${pdf}/download?version=1`)).status, 404, 'versions are the managers\'');
@@ -382,10 +397,13 @@ test('PATCH changes what is sent; DELETE removes the document and the file nothi
 
   // the same content twice is one file, removed with its last document
   const content = unique('geteilt');
+  const filesBefore = storedFiles().length;
   const first = await share(home, { audience: 'residents' }, content);
   const second = await share(neighbour, { audience: 'owners' }, content);
   const file = path.join(filesDir(), sha(content));
   assert.ok(fs.existsSync(file));
+  assert.equal(storedFiles().length, filesBefore + 1, 'stored once');
+  assert.equal(stack.sql(`SELECT COUNT(DISTINCT file) FROM document_files WHERE document_id IN (${first}, ${second})`).trim(), '1');
   assert.equal((await manager.fetch(`/api/v1/documents/${first}`, { method: 'DELETE' })).status, 204);
   assert.ok(fs.existsSync(file), 'another document still names it');
   assert.equal(await downloadStatus(manager, first), 404);
@@ -656,10 +674,10 @@ test('acknowledgements: once per resident who may see it; managers see who did a
   assert.equal(res.status, 200);
   assert.match(res.body.acknowledged_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   const first = res.body.acknowledged_at;
-  stack.sql(`UPDATE document_acks SET acknowledged_at = acknowledged_at - INTERVAL 1 HOUR WHERE document_id = ${asks}`);
+  await stack.advanceClock(3600);
   res = await anna.json(`/api/v1/documents/${asks}/ack`, { method: 'POST', body: {} });
   assert.equal(res.status, 200);
-  assert.equal(Date.parse(res.body.acknowledged_at), Date.parse(first) - 3600e3, 'the first time, once');
+  assert.equal(res.body.acknowledged_at, first, 'an hour later: the first time, once');
   assert.equal(count(`SELECT COUNT(*) FROM document_acks WHERE document_id = ${asks}`), 1);
   assert.equal((await anna.json(`/api/v1/documents/${quiet}/ack`, { method: 'POST' })).status, 409);
   assert.equal((await anna.json(`/api/v1/documents/${forOwners}/ack`, { method: 'POST' })).status, 404, 'not hers to see');
@@ -682,6 +700,22 @@ test('acknowledgements: once per resident who may see it; managers see who did a
   assert.deepEqual((await manager.json(`/api/v1/documents/${forOwners}/acks`)).body.items.map((x) => x.display_name), ['Bert Berg']);
   const internal = await share(p, { audience: 'internal' });
   assert.deepEqual((await manager.json(`/api/v1/documents/${internal}/acks`)).body.items, []);
+
+  // by unit: within those open, and within those done, a unit's people
+  // together in the units' order, whatever their names
+  const late = await unitOf(p, 'WE 9');
+  const early = await unitOf(p, 'WE 1');
+  const carl = await newResident(stack, manager, [p], { group: 'tenant' });
+  const zora = await newResident(stack, manager, [p], { group: 'tenant' });
+  stack.sql(`UPDATE users SET name = 'Carl Clausen' WHERE id = ${carl.id}`);
+  stack.sql(`UPDATE users SET name = 'Zora Zander' WHERE id = ${zora.id}`);
+  await setUnit(carl.id, { unit_id: late }, p);
+  await setUnit(zora.id, { unit_id: early }, p);
+  const everyone = await share(p, { audience: 'residents', requires_ack: 'true' });
+  assert.equal((await bert.json(`/api/v1/documents/${everyone}/ack`, { method: 'POST' })).status, 200);
+  assert.deepEqual((await manager.json(`/api/v1/documents/${everyone}/acks`)).body.items.map((x) => [x.display_name, x.unit?.name ?? null, x.acknowledged_at !== null]), [
+    ['Zora Zander', 'WE 1', false], ['Anna Acker', 'WE 7', false], ['Carl Clausen', 'WE 9', false], ['Bert Berg', null, true],
+  ]);
   assert.equal((await anna.json(`/api/v1/documents/${asks}/acks`)).status, 404);
   assert.equal((await other.json(`/api/v1/documents/${asks}/acks`)).status, 404);
 });
