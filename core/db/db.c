@@ -27,7 +27,6 @@ struct db {
 	const struct config *cfg;
 	MYSQL *conn;
 	bool in_transaction;
-	bool holds_locks; /* named locks taken in this request */
 	bool clock_moved; /* the session's timestamp is a test clock's */
 	unsigned statements_this_request;
 	/* What this request cost: round trips to the server (prepares,
@@ -170,22 +169,15 @@ static long long now_us(void)
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-void db_note_lock(struct db *db)
+bool db_in_transaction(const struct db *db)
 {
-	db->holds_locks = true;
+	return db->in_transaction;
 }
 
 void db_request_end(struct db *db)
 {
 	if (db->in_transaction)
 		db_rollback(db);
-	if (db->holds_locks && db->conn) {
-		db->trips++;
-		if (mysql_query(db->conn, "DO RELEASE_ALL_LOCKS()"))
-			portal_log("database: cannot release the named locks: %s",
-			           mysql_error(db->conn));
-	}
-	db->holds_locks = false;
 }
 
 static struct cached_stmt *prepared(struct db *db, const char *sql, int *status)

@@ -13,6 +13,7 @@
 
 #include "lib/arena.h"
 #include "db/db.h"
+#include "http/files.h"
 #include "portal/datetime.h"
 #include "portal/portal.h"
 #include "pool/memory.h"
@@ -120,6 +121,7 @@ static int run_in_request(struct portal_worker *w, const struct plugin_job *job,
 	db_request_start(w->db);
 	int status = req->body ? job->def->run(req) : 503;
 	db_request_end(w->db);
+	files_request_end(&rq.pub);
 	if (status)
 		snprintf(why, whylen, "%d %s", status, rq.error_message ? rq.error_message : "");
 	buf_free(&rq.headers);

@@ -346,6 +346,7 @@ static size_t serve(struct portal_worker *w, FCGX_Request *fr)
 		status = portal_redirect(&rq.pub, "/login");
 	rq.status = status;
 	db_request_end(w->db);
+	files_request_end(&rq.pub);
 	respond(&rq, w, view);
 	long long micros = metrics_now_us() - start_us;
 	log_request(&rq, w, path, micros / 1000);

@@ -382,8 +382,10 @@ db() {
 # A new MariaDB data folder (output to the caller's redirection).
 mariadb_install() {
 	rm -rf "$VAR/mariadb"
+	# Its temporary tables in a folder of its own: in the shared /tmp one
+	# vanished under it now and then on a machine busy with other runs.
 	mariadb-install-db --no-defaults --user="$DB_ADMIN" --datadir="$VAR/mariadb" \
-		--auth-root-authentication-method=socket --skip-test-db 9>&-
+		--tmpdir="$VAR/tmp" --auth-root-authentication-method=socket --skip-test-db 9>&-
 }
 
 mariadb_start() {

@@ -1,6 +1,9 @@
 /* Mail through the transactional outbox: portal_mail writes a row in the
  * request's open transaction (so the mail exists exactly when the change that
- * causes it is committed); the jobs worker sends it with retries. */
+ * causes it is committed); the jobs worker sends it with retries. It is
+ * sent at least once: a jobs worker that dies between the relay's accepting
+ * it and marking it sent (before QUIT) has it sent again after the lease,
+ * with the same Message-ID, which receivers use to tell a copy. */
 #ifndef PORTAL_MAIL_H
 #define PORTAL_MAIL_H
 
