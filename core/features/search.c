@@ -23,6 +23,10 @@
 
 /* One object to index: its texts (NULL-terminated) and its sort key. */
 #define SEARCH_TEXTS_MAX 8
+/* The characters of an index's words column (sql/024): a property's texts
+ * (684 characters) fold to at most twice as many (ß is ss), and each word
+ * has a space before it. */
+#define SEARCH_WORDS_CHARS_S "2000"
 struct search_doc {
 	long long org_id, id;
 	const char *sort;
@@ -35,6 +39,7 @@ const struct search_index search_properties = {
     .id = "property_id",
     .sort = "name",
     .objects = "properties",
+    .words = "words",
     .refresh = search_properties_refresh,
 };
 
@@ -51,8 +56,8 @@ static int ids_json(struct buf *b, const long long *ids, size_t count)
 	return b->failed ? 500 : 0;
 }
 
-/* A doc as [org_id, id, sort, [[prefix, word], ...]]; nothing for a doc
- * without words, which has no rows. */
+/* A doc as [org_id, id, sort, [[prefix, word], ...], " word word ..."];
+ * nothing for a doc without words, which has no rows. */
 static int doc_json(struct portal_arena *a, struct buf *b, const struct search_doc *d)
 {
 	struct words w = {0};
@@ -74,7 +79,13 @@ static int doc_json(struct portal_arena *a, struct buf *b, const struct search_d
 		buf_json_string(b, k.items[i].word);
 		buf_puts(b, "]");
 	}
-	buf_puts(b, "]]");
+	/* words are letters and digits: nothing in them to escape */
+	buf_puts(b, "],\"");
+	for (size_t i = 0; i < w.count; i++) {
+		buf_puts(b, " ");
+		buf_puts(b, w.items[i]);
+	}
+	buf_puts(b, "\"]");
 	return b->failed ? 500 : 0;
 }
 
@@ -112,13 +123,15 @@ static int put_chunk(struct db *db, struct portal_arena *a, const struct search_
 	 * is one row. */
 	const char *sql = portal_sprintf(
 	    a,
-	    "INSERT INTO %s (org_id, prefix, %s, %s, word)"
-	    " SELECT j.org_id, j.prefix, j.sort, j.id, j.word FROM JSON_TABLE(?, '$[*]' COLUMNS ("
+	    "INSERT INTO %s (org_id, prefix, %s, %s, word%s%s)"
+	    " SELECT j.org_id, j.prefix, j.sort, j.id, j.word%s FROM JSON_TABLE(?, '$[*]' COLUMNS ("
 	    "org_id BIGINT UNSIGNED PATH '$[0]', id BIGINT UNSIGNED PATH '$[1]',"
-	    " sort VARCHAR(200) PATH '$[2]', NESTED PATH '$[3][*]' COLUMNS ("
+	    " sort VARCHAR(200) PATH '$[2]', words VARCHAR(" SEARCH_WORDS_CHARS_S ") PATH '$[4]',"
+	    " NESTED PATH '$[3][*]' COLUMNS ("
 	    "prefix VARCHAR(3) PATH '$[0]', word VARCHAR(32) PATH '$[1]'))) j"
 	    " ON DUPLICATE KEY UPDATE word = VALUES(word)",
-	    ix->table, ix->sort, ix->id);
+	    ix->table, ix->sort, ix->id, ix->words ? ", " : "", ix->words ? ix->words : "",
+	    ix->words ? ", j.words" : "");
 	if (!sql || b->failed)
 		return 500;
 	return db_run(db, a, sql, PORTAL_DB_ARGS(PDB_S(b->data)), NULL, NULL, NULL);

@@ -3,7 +3,10 @@
  * keys instead of an organisation's rows. Properties have one (sql/019); the
  * residents' and the tickets' searches are to follow with tables of the same
  * shape: (org_id, prefix, <sort>, <id>, word), primary key in that order, a
- * key on <id> and a foreign key that removes the rows with their object. */
+ * key on <id> and a foreign key that removes the rows with their object; and
+ * optionally a column that holds, in every row, all the words of its object
+ * (" word word ..."), so that a search of several terms reads the rows of one
+ * and checks the others on each row it reads (sql/024). */
 #ifndef CORE_SEARCH_H
 #define CORE_SEARCH_H
 
@@ -19,6 +22,9 @@ struct search_index {
 	const char *id;      /* the object's column, e.g. "property_id" */
 	const char *sort;    /* the list's order kept in each row, e.g. "name" */
 	const char *objects; /* the objects' table, whose "id" is the rows' id */
+	/* The column of all the object's words, each after a space (NULL: none):
+	 * a term is in it as LIKE '% term%'. */
+	const char *words;
 	/* Indexes the objects ids as they are now (search_properties_refresh). */
 	int (*refresh)(struct db *db, const long long *ids, size_t count);
 };
