@@ -158,12 +158,25 @@ static const struct kind contact_kind = {
     " WHERE id = ? AND org_id = ?",
 };
 
+/* A manager's entry comes with its targets in one text, by name: each
+ * target's id and name, the id ended by US (0x1f), each target ended by RS
+ * (0x1e) but the last; control characters that no name holds (the inputs and
+ * the import refuse them). One statement reads the entries and their
+ * targets, and a small sort per entry orders them. */
+#define TARGET_ID_END '\x1f'
+#define TARGET_END '\x1e'
+#define TARGETS_SQL                                                                   \
+	", (SELECT GROUP_CONCAT(p.id, '\x1f', p.name ORDER BY p.name, p.id SEPARATOR" \
+	" '\x1e') FROM %s t JOIN properties p ON p.id = t.property_id"                \
+	" AND p.org_id = x.org_id WHERE t.%s = x.id) AS targets"
+
 /* The SELECT of entries the caller may see, from fixed fragments only (the
- * kind's names are constants, never request data). Arguments in order: org_id;
- * a resident's user_id; the property filter; the cursor (position, position,
- * id); the id; then the caller appends what follows (LIMIT). A resident sees
- * an entry through an active membership of the organisation whose property the
- * entry targets, or any active membership when it targets all properties. */
+ * kind's names are constants, never request data); a manager's with their
+ * targets (TARGETS_SQL). Arguments in order: org_id; a resident's user_id; the
+ * property filter; the cursor (position, position, id); the id; then the
+ * caller appends what follows (LIMIT). A resident sees an entry through an
+ * active membership of the organisation whose property the entry targets, or
+ * any active membership when it targets all properties. */
 static const char *select_sql(struct portal_req *req, const struct kind *k, bool property,
                               bool cursor, bool by_id, bool limit)
 {
@@ -181,74 +194,59 @@ static const char *select_sql(struct portal_req *req, const struct kind *k, bool
 		                   " AND (x.all_properties = 1 OR EXISTS (SELECT 1 FROM %s t"
 		                   " WHERE t.%s = x.id AND t.property_id = m.property_id)))",
 		                   property ? " AND m.property_id = ?" : "", k->targets, k->fk);
-	if (!scope)
+	const char *targets = portal_is_manager(req)
+	                          ? portal_sprintf(req->arena, TARGETS_SQL, k->targets, k->fk)
+	                          : "";
+	if (!scope || !targets)
 		return NULL;
 	const char *after = " AND (x.position > ? OR (x.position = ? AND x.id > ?))";
 	return portal_sprintf(req->arena,
-	                      "SELECT %s FROM %s x WHERE x.org_id = ?%s%s%s"
+	                      "SELECT %s%s FROM %s x WHERE x.org_id = ?%s%s%s"
 	                      " ORDER BY x.position, x.id%s",
-	                      k->columns, k->table, scope, cursor ? after : "",
+	                      k->columns, targets, k->table, scope, cursor ? after : "",
 	                      by_id ? " AND x.id = ?" : "", limit ? " LIMIT ?" : "");
 }
 
-/* For managers, sql (a select_sql) with the targets of its rows: each row
- * once per target (once without), its property's target_id and target_name,
- * in the rows' order and then by name. Its one argument more, the
- * organisation, goes last. The same statement reads the entries and their
- * targets: one round trip. */
-static const char *with_targets(struct portal_req *req, const struct kind *k, const char *sql)
+/* The targets of a manager's row (TARGETS_SQL's text) into ids and props. */
+static int parse_targets(struct portal_arena *a, const char *text, struct portal_value *ids,
+                         struct portal_value *props)
 {
-	if (!sql || !portal_is_manager(req))
-		return sql;
-	return portal_sprintf(req->arena,
-	                      "SELECT x.*, p.id AS target_id, p.name AS target_name FROM (%s) x"
-	                      " LEFT JOIN %s t ON t.%s = x.id"
-	                      " LEFT JOIN properties p ON p.id = t.property_id AND p.org_id = ?"
-	                      " ORDER BY x.position, x.id, p.name, p.id",
-	                      sql, k->targets, k->fk);
+	for (const char *at = text; at && *at;) {
+		char *end;
+		long long id = strtoll(at, &end, 10);
+		const char *name = *end == TARGET_ID_END ? end + 1 : NULL;
+		const char *next = name ? strchr(name, TARGET_END) : NULL;
+		struct portal_value *p = pv_object(a);
+		if (!name || !p || pv_set_int(a, p, "id", id) ||
+		    pv_set(a, p, "name",
+		           pv_stringn(a, name, next ? (size_t)(next - name) : strlen(name))) ||
+		    pv_push(a, props, p) || pv_push(a, ids, pv_int(a, id)))
+			return 500;
+		at = next ? next + 1 : NULL;
+	}
+	return 0;
 }
 
-/* One entry of rows read with with_targets: the rows of an entry (they come
- * together) become one, with all_properties (bool), property_ids ("all" or
- * [ids]) and properties ([{id, name}]) for managers. The entries into
- * *out. 0 or an HTTP status. */
-static int fold_targets(struct portal_req *req, struct portal_value *rows,
-                        struct portal_value **out)
+/* Completes the rows of select_sql: all_properties as a bool, and for
+ * managers property_ids ("all" or [ids]) and properties ([{id, name}]) from
+ * their targets. 0 or an HTTP status. */
+static int add_targets(struct portal_req *req, struct portal_value *rows)
 {
 	struct portal_arena *a = req->arena;
-	bool manager = portal_is_manager(req);
-	struct portal_value *entries = pv_list(a), *entry = NULL, *ids = NULL, *props = NULL;
-	if (!entries)
-		return 500;
 	pv_foreach(m, rows) {
 		struct portal_value *row = m->value;
-		long long target = pv_get_int(row, "target_id", 0);
-		if (!entry || pv_get_int(entry, "id", 0) != pv_get_int(row, "id", 0)) {
-			entry = row;
-			bool all = pv_get_int(row, "all_properties", 0) != 0;
-			ids = pv_list(a);
-			props = pv_list(a);
-			if (!ids || !props || pv_set_bool(a, row, "all_properties", all) ||
-			    pv_push(a, entries, row))
-				return 500;
-			if (manager &&
-			    (pv_set(a, row, "property_ids", all ? pv_string(a, "all") : ids) ||
-			     pv_set(a, row, "properties", props)))
-				return 500;
-		}
-		if (!target)
-			continue;
-		struct portal_value *p = pv_object(a);
-		if (!p || pv_set_int(a, p, "id", target) ||
-		    pv_set_str(a, p, "name", pv_get_str(row, "target_name")) ||
-		    pv_push(a, props, p) || pv_push(a, ids, pv_int(a, target)))
+		bool all = pv_get_int(row, "all_properties", 0) != 0;
+		if (pv_set_bool(a, row, "all_properties", all))
 			return 500;
+		if (!portal_is_manager(req))
+			continue;
+		struct portal_value *ids = pv_list(a), *props = pv_list(a);
+		if (!ids || !props || parse_targets(a, pv_get_str(row, "targets"), ids, props) ||
+		    pv_set(a, row, "property_ids", all ? pv_string(a, "all") : ids) ||
+		    pv_set(a, row, "properties", props))
+			return 500;
+		pv_remove(row, "targets");
 	}
-	pv_foreach(m, entries) {
-		pv_remove(m->value, "target_id");
-		pv_remove(m->value, "target_name");
-	}
-	*out = entries;
 	return 0;
 }
 
@@ -256,26 +254,23 @@ static int fold_targets(struct portal_req *req, struct portal_value *rows,
 static int load_item(struct portal_req *req, const struct kind *k, long long id,
                      struct portal_value **out)
 {
-	const char *sql = with_targets(req, k, select_sql(req, k, false, false, true, false));
+	const char *sql = select_sql(req, k, false, false, true, false);
 	if (!sql)
 		return 500;
 	long long org_id = req->caller.org_id;
-	struct portal_value *rows, *entries;
 	int status =
 	    portal_is_manager(req)
-	        ? portal_db_query(req, sql, PORTAL_DB_ARGS(PDB_I(org_id), PDB_I(id), PDB_I(org_id)),
-	                          &rows)
-	        : portal_db_query(
+	        ? portal_db_one(req, sql, PORTAL_DB_ARGS(PDB_I(org_id), PDB_I(id)), out)
+	        : portal_db_one(
 	              req, sql,
-	              PORTAL_DB_ARGS(PDB_I(org_id), PDB_I(req->caller.user_id), PDB_I(id)), &rows);
-	if (!status)
-		status = fold_targets(req, rows, &entries);
+	              PORTAL_DB_ARGS(PDB_I(org_id), PDB_I(req->caller.user_id), PDB_I(id)), out);
 	if (status)
 		return status;
-	if (!pv_first(entries))
-		return portal_not_found(req);
-	*out = pv_first(entries);
-	return 0;
+	/* add_targets completes a list: here one of one */
+	struct portal_value *rows = pv_list(req->arena);
+	if (!rows || pv_push(req->arena, rows, *out))
+		return 500;
+	return add_targets(req, rows);
 }
 
 /* The fields of an entry's edit form as stored. */
@@ -391,11 +386,10 @@ static int item_list(struct portal_req *req, const struct kind *k, struct portal
 		if (!page.key || !*page.key || *end)
 			return portal_fail(req, 400, "bad_request", "after", "error.title.400");
 	}
-	const char *sql =
-	    with_targets(req, k, select_sql(req, k, property_id != 0, after_id != 0, false, true));
+	const char *sql = select_sql(req, k, property_id != 0, after_id != 0, false, true);
 	if (!sql)
 		return 500;
-	struct portal_db_arg args[9];
+	struct portal_db_arg args[8];
 	size_t n = 0;
 	args[n++] = PDB_I(req->caller.org_id);
 	if (!portal_is_manager(req))
@@ -408,12 +402,9 @@ static int item_list(struct portal_req *req, const struct kind *k, struct portal
 		args[n++] = PDB_I(after_id);
 	}
 	args[n++] = PDB_I(limit + 1);
-	if (portal_is_manager(req))
-		args[n++] = PDB_I(req->caller.org_id);
-	struct portal_value *rows, *entries;
+	struct portal_value *rows;
 	if ((status = portal_db_query(req, sql, args, n, &rows)) ||
-	    (status = fold_targets(req, rows, &entries)) ||
-	    (status = list_view(req, view, entries, limit)))
+	    (status = list_view(req, view, rows, limit)) || (status = add_targets(req, rows)))
 		return status;
 	if (!req->is_api && (status = page_view(req, k, view)))
 		return status;
