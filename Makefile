@@ -181,10 +181,10 @@ fuzz: deps
 bench: deps all
 	@sh tests/bench/run.sh
 
-# Three Galera nodes and two pools under write load, a node and a pool killed
-# (tests/cluster): about two minutes; not yet in `make test` (see its header).
+# Three Galera nodes and two pools under write load, a node and a pool killed:
+# one file of `make test`'s integration tests, alone (about two minutes).
 test-cluster: deps all
-	node --test --test-concurrency=1 tests/cluster/cluster.test.mjs
+	node --test --test-concurrency=1 tests/integration/cluster.test.mjs
 
 # What the formatter and the linters read: every C file and header of the
 # project, and every shell script.

@@ -34,7 +34,7 @@ static int jobs_list(struct ctl *c, const struct plugin_set *set)
 	           " FROM jobs",
 	           PORTAL_DB_NOARGS, &rows, NULL, NULL))
 		return ctl_fail("cannot read the table jobs");
-	long long now = time(NULL);
+	long long now = portal_now();
 	printf("%-20s %-12s %-8s %-19s  %-19s  %s\n", "JOB", "SCHEDULE", "OUTCOME", "LAST RUN",
 	       "NEXT RUN", "PLUGIN");
 	for (size_t i = 0; i < set->job_count; i++) {

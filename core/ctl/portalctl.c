@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "http/crypto.h"
+#include "lib/clock.h"
 #include "ctl/ctl.h"
 
 static const char usage_text[] =
@@ -96,6 +97,7 @@ int main(int argc, char **argv)
 	char err[512];
 	if (!(c.cfg = config_load(c.config_path, err, sizeof err)))
 		return ctl_fail("%s", err);
+	clock_use_file(config_get(c.cfg, "test_clock"));
 	if (crypto_init())
 		return ctl_fail("libsodium failed to initialise");
 	c.db = db_new(c.cfg);

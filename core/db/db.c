@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/clock.h"
 #include "lib/metrics.h"
 #include "portal/portal.h"
 #include "lib/value.h"
@@ -26,7 +27,7 @@ struct db {
 	const struct config *cfg;
 	MYSQL *conn;
 	bool in_transaction;
-	bool holds_locks; /* named locks taken in this request */
+	bool clock_moved; /* the session's timestamp is a test clock's */
 	unsigned statements_this_request;
 	/* What this request cost: round trips to the server (prepares,
 	 * executions, transaction statements) and the time spent in them. */
@@ -61,6 +62,7 @@ static void disconnect(struct db *db)
 		mysql_close(db->conn);
 	db->conn = NULL;
 	db->in_transaction = false;
+	db->clock_moved = false;
 }
 
 void db_free(struct db *db)
@@ -167,22 +169,15 @@ static long long now_us(void)
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-void db_note_lock(struct db *db)
+bool db_in_transaction(const struct db *db)
 {
-	db->holds_locks = true;
+	return db->in_transaction;
 }
 
 void db_request_end(struct db *db)
 {
 	if (db->in_transaction)
 		db_rollback(db);
-	if (db->holds_locks && db->conn) {
-		db->trips++;
-		if (mysql_query(db->conn, "DO RELEASE_ALL_LOCKS()"))
-			portal_log("database: cannot release the named locks: %s",
-			           mysql_error(db->conn));
-	}
-	db->holds_locks = false;
 }
 
 static struct cached_stmt *prepared(struct db *db, const char *sql, int *status)
@@ -376,6 +371,30 @@ static void note_reach(const struct db *db, int status)
 		metrics_db_lost();
 }
 
+/* A moved test clock (lib/clock.h) moves NOW(), UTC_TIMESTAMP() and the
+ * columns' defaults too: the session's timestamp is set before each
+ * statement, so that time still runs between statements as it does in C (a
+ * timestamp once set stands still). The server's clock again once the test
+ * clock is back at 0. Not counted as a round trip of the request: without a
+ * moved test clock it is not there. */
+static int follow_clock(struct db *db)
+{
+	long long offset = clock_offset();
+	if (!offset && !db->clock_moved)
+		return 0;
+	char sql[64] = "SET timestamp = DEFAULT";
+	if (offset) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		snprintf(sql, sizeof sql, "SET timestamp = %lld.%06ld",
+		         (long long)ts.tv_sec + offset, ts.tv_nsec / 1000);
+	}
+	if (mysql_query(db->conn, sql))
+		return failure(db, mysql_errno(db->conn), mysql_error(db->conn), sql);
+	db->clock_moved = offset != 0;
+	return 0;
+}
+
 static int run_once(struct db *db, struct portal_arena *a, const char *sql,
                     const struct portal_db_arg *args, size_t nargs, struct portal_value **rows,
                     unsigned long long *affected, unsigned long long *insert_id)
@@ -385,8 +404,8 @@ static int run_once(struct db *db, struct portal_arena *a, const char *sql,
 		portal_log("%s", err);
 		return 503;
 	}
-	int status = 0;
-	struct cached_stmt *cs = prepared(db, sql, &status);
+	int status = follow_clock(db);
+	struct cached_stmt *cs = status ? NULL : prepared(db, sql, &status);
 	if (!cs)
 		return status;
 	MYSQL_STMT *st = cs->stmt;

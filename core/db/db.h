@@ -25,9 +25,8 @@ struct st_mysql *db_handle(struct db *db);
 /* Brackets a request: a transaction left open is rolled back at the end. */
 void db_request_start(struct db *db);
 void db_request_end(struct db *db);
-/* The request took a named lock (GET_LOCK, portal/files.h) on this
- * connection, which outlives it: db_request_end releases them all. */
-void db_note_lock(struct db *db);
+/* Between db_begin and db_commit or db_rollback. */
+bool db_in_transaction(const struct db *db);
 
 /* What the request cost the database so far: round trips to the server
  * (prepares, executions, transaction statements) and microseconds in them. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "features/search.h"
+#include "portal/input.h"
 
 int property_insert(struct db *db, struct portal_arena *a, long long org_id,
                     const struct property_fields *f, long long *id)
@@ -17,11 +18,13 @@ int property_insert(struct db *db, struct portal_arena *a, long long org_id,
 	int status = db_run(
 	    db, a,
 	    "INSERT INTO properties (org_id, reference_id, name, street, zip, city,"
-	    " country, notes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP())",
+	    " country, notes, responsible_id, created_at)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP())",
 	    PORTAL_DB_ARGS(PDB_I(org_id), PDB_S(generate ? placeholder : f->reference_id),
 	                   PDB_S(f->name), PDB_S(f->street ? f->street : ""),
 	                   PDB_S(f->zip ? f->zip : ""), PDB_S(f->city ? f->city : ""),
-	                   PDB_S(f->country ? f->country : ""), PDB_S(f->notes ? f->notes : "")),
+	                   PDB_S(f->country ? f->country : ""), PDB_S(f->notes ? f->notes : ""),
+	                   f->responsible_id ? PDB_I(f->responsible_id) : PDB_NUL),
 	    NULL, NULL, &new_id);
 	if (!status && generate) {
 		char ref[64];
@@ -39,6 +42,23 @@ int property_insert(struct db *db, struct portal_arena *a, long long org_id,
 	}
 	*id = (long long)new_id;
 	return status ? status : search_properties_refresh(db, id, 1);
+}
+
+int property_responsible_check(struct portal_req *req)
+{
+	long long id = portal_in_int(req, "responsible_id", 0);
+	if (!id)
+		return 0;
+	struct portal_value *rows;
+	int status = portal_db_query(req,
+	                             "SELECT id FROM users WHERE id = ? AND org_id = ?"
+	                             " AND role = 'manager' LOCK IN SHARE MODE",
+	                             PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)), &rows);
+	if (status)
+		return status;
+	return pv_first(rows) ? 0
+	                      : portal_fail(req, 422, "validation", "responsible_id",
+	                                    "properties.responsible_invalid");
 }
 
 int property_insert_sample(struct db *db, struct portal_arena *a, long long org_id)

@@ -10,6 +10,7 @@
 struct property_fields {
 	const char *reference_id; /* NULL or "": generated ("L-<id>") */
 	const char *name, *street, *zip, *city, *country, *notes;
+	long long responsible_id; /* 0: none; a checked employee (property_responsible_check) */
 };
 
 #define SAMPLE_PROPERTY_NAME "Robert-Koch-Straße"
@@ -19,11 +20,17 @@ struct property_fields {
 int property_insert(struct db *db, struct portal_arena *a, long long org_id,
                     const struct property_fields *f, long long *id);
 
+/* Whether the "responsible_id" sent is one the property may have: null or
+ * absent, or an employee (manager account) of the caller's organisation,
+ * whose row stays locked until the transaction ends (the caller opened it).
+ * 0, 422 on the field (never saying whose id it is), or an HTTP status. */
+int property_responsible_check(struct portal_req *req);
+
 /* The sample every new organisation starts with. */
 int property_insert_sample(struct db *db, struct portal_arena *a, long long org_id);
 
 /* The caller's properties that the search q finds as GET /properties?q=
- * does (through the same index and query; its first SEARCH_TERMS_MAX words
+ * does (through the same index and query; its first PORTAL_SEARCH_TERMS_MAX words
  * count, and a q without words finds none), or the first by name when q is
  * NULL; without the n ids of except; at most limit, by name: *rows [{id,
  * name, city}]. The property picker's search without script

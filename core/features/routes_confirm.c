@@ -85,15 +85,13 @@ int portal_email_confirmation(struct portal_req *req, long long user_id)
 	if (!view)
 		return 500;
 	struct portal_mail mail = {
-	    .to = pv_get_str(user, "email"),
-	    .to_name = pv_get_str(user, "name"),
-	    .locale = pv_get_str(user, "locale"),
 	    .kind = "confirm",
 	    .template_name = "confirm",
 	    .subject = "mail.confirm.subject",
 	    .org_id = pv_get_int(user, "org_id", 0),
 	    .view = view,
 	};
+	portal_mail_to(&mail, user);
 	return portal_mail_secret(req, &mail);
 }
 

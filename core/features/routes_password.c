@@ -285,15 +285,13 @@ static int forgot_mail(struct portal_req *req, const struct portal_value *accoun
 	                       "resident") == 0))
 		return 500;
 	struct portal_mail mail = {
-	    .to = pv_get_str(account, "email"),
-	    .to_name = pv_get_str(account, "name"),
-	    .locale = pv_get_str(account, "locale"),
 	    .kind = "password_reset",
 	    .template_name = "reset",
 	    .subject = "mail.reset.subject",
 	    .org_id = pv_get_int(account, "org_id", 0),
 	    .view = mail_view,
 	};
+	portal_mail_to(&mail, account);
 	status = portal_mail_secret(req, &mail);
 	if (status == 422) {
 		/* A stored address the mailer cannot use: nothing to send, and the

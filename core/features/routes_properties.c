@@ -12,11 +12,14 @@
 #include "features/routes.h"
 #include "features/search.h"
 #include "http/request.h"
-#include "lib/words.h"
+#include "portal/words.h"
 
-#define COLUMNS                                                                      \
-	"p.id, p.reference_id, p.name, p.street, p.zip, p.city, p.country, p.notes," \
-	" p.image_file"
+/* The responsible employee's name comes with the row (one look-up of its
+ * primary key), not from a query of its own. */
+#define COLUMNS                                                                            \
+	"p.id, p.reference_id, p.name, p.street, p.zip, p.city, p.country, p.notes,"       \
+	" p.responsible_id, (SELECT ru.name FROM users ru WHERE ru.id = p.responsible_id)" \
+	" AS responsible_name, p.image_file"
 
 /* A manager's rows count the property's active residents: a column the
  * database keeps with every write of memberships (sql/024). */
@@ -34,8 +37,28 @@ static struct portal_db_arg scope_arg(const struct portal_req *req)
 	return PDB_I(portal_is_manager(req) ? req->caller.org_id : req->caller.user_id);
 }
 
+/* A manager's row shows its responsible employee as {id, name} or null in
+ * place of responsible_id and responsible_name. */
+static int responsible_set(struct portal_arena *a, struct portal_value *row)
+{
+	long long id = pv_get_int(row, "responsible_id", 0);
+	struct portal_value *who = id ? pv_object(a) : pv_null(a);
+	if (!who || (id && (pv_set_int(a, who, "id", id) ||
+	                    pv_set(a, who, "name", pv_get(row, "responsible_name")))))
+		return 500;
+	pv_remove(row, "responsible_name");
+	pv_foreach(m, row) {
+		if (strcmp(m->key, "responsible_id") == 0) {
+			m->key = "responsible";
+			m->value = who;
+		}
+	}
+	return 0;
+}
+
 /* image_file is internal: the API shows where the image is served instead.
- * The notes, the reference ID and the count of residents are the managers'. */
+ * The notes, the reference ID, the responsible employee and the count of
+ * residents are the managers'. */
 static int finish_row(struct portal_req *req, struct portal_value *row)
 {
 	struct portal_arena *a = req->arena;
@@ -43,6 +66,10 @@ static int finish_row(struct portal_req *req, struct portal_value *row)
 		pv_remove(row, "notes");
 		pv_remove(row, "reference_id");
 		pv_remove(row, "residents_count");
+		pv_remove(row, "responsible_id");
+		pv_remove(row, "responsible_name");
+	} else if (pv_get(row, "responsible_id") && responsible_set(a, row)) {
+		return 500;
 	}
 	const char *file = pv_get_str(row, "image_file");
 	char *url =
@@ -141,10 +168,10 @@ static const char *resident_search_sql(struct portal_arena *a, size_t count, boo
 
 /* The list query of page, with the search's terms (count of them, none for
  * the whole list), a manager's rows counted or not: its SQL into *sql and its
- * arguments into args (room for 2 * SEARCH_TERMS_MAX + 6). 0 or an HTTP
+ * arguments into args (room for 2 * PORTAL_SEARCH_TERMS_MAX + 6). 0 or an HTTP
  * status. */
 static int list_query(struct portal_req *req, const struct portal_page *page,
-                      struct word_term *terms, size_t count, bool counted, const char **sql,
+                      struct portal_word_term *terms, size_t count, bool counted, const char **sql,
                       struct portal_db_arg *args, size_t *nargs)
 {
 	bool manager = portal_is_manager(req), after = page->after != 0;
@@ -155,7 +182,7 @@ static int list_query(struct portal_req *req, const struct portal_page *page,
 		                           req->caller.org_id, terms, count, &first);
 		if (status)
 			return status;
-		struct word_term t = terms[0];
+		struct portal_word_term t = terms[0];
 		terms[0] = terms[first];
 		terms[first] = t;
 	}
@@ -195,11 +222,12 @@ static int properties_list(struct portal_req *req, struct portal_value *view)
 	if (status)
 		return status;
 	const char *q = portal_in_str(req, "q");
-	struct word_term *terms = NULL;
+	struct portal_word_term *terms = NULL;
 	size_t count = 0;
 	int over = 0;
 	bool search = q && *q;
-	if (search && words_terms(req->arena, q, SEARCH_TERMS_MAX, &terms, &count, &over))
+	if (search &&
+	    portal_words_terms(req->arena, q, PORTAL_SEARCH_TERMS_MAX, &terms, &count, &over))
 		return 500;
 	if (over)
 		return portal_fail(req, 422, "validation", "q", "properties.search_too_many");
@@ -208,7 +236,7 @@ static int properties_list(struct portal_req *req, struct portal_value *view)
 		return 500;
 	/* A search without words (only punctuation) finds nothing. */
 	if (!search || count) {
-		struct portal_db_arg args[2 * SEARCH_TERMS_MAX + 6];
+		struct portal_db_arg args[2 * PORTAL_SEARCH_TERMS_MAX + 6];
 		size_t nargs;
 		const char *sql;
 		status = list_query(req, &page, terms, count, true, &sql, args, &nargs);
@@ -231,18 +259,19 @@ static int properties_list(struct portal_req *req, struct portal_value *view)
 int property_search(struct portal_req *req, const char *q, const long long *except, size_t n,
                     int limit, struct portal_value **rows)
 {
-	struct word_term *terms = NULL;
+	struct portal_word_term *terms = NULL;
 	size_t count = 0;
 	int over = 0;
 	struct portal_value *found = NULL, *shown = pv_list(req->arena);
-	if (!shown || (q && words_terms(req->arena, q, SEARCH_TERMS_MAX, &terms, &count, &over)))
+	if (!shown || (q && portal_words_terms(req->arena, q, PORTAL_SEARCH_TERMS_MAX, &terms,
+	                                       &count, &over)))
 		return 500;
 	*rows = shown;
 	if (q && !count)
 		return 0;
 	/* the list's first page, long enough to hold limit beside the excepted */
 	struct portal_page page = {.limit = limit + (int)n};
-	struct portal_db_arg args[2 * SEARCH_TERMS_MAX + 6];
+	struct portal_db_arg args[2 * PORTAL_SEARCH_TERMS_MAX + 6];
 	size_t nargs;
 	const char *sql;
 	/* a picker shows names, never the count of residents */
@@ -275,20 +304,52 @@ static int units_of(struct portal_req *req, long long property_id, struct portal
 	                       PORTAL_DB_ARGS(PDB_I(property_id)), rows);
 }
 
+/* The page's units of the property and the choices of its responsible
+ * employee [{id, name, selected}] (the organisation's managers), read in one
+ * statement so that the page costs what it did before the choice. */
+static int units_and_employees(struct portal_req *req, struct portal_value *p)
+{
+	struct portal_arena *a = req->arena;
+	struct portal_value *rows, *units = pv_list(a), *employees = pv_list(a);
+	int status = portal_db_query(
+	    req,
+	    "SELECT 0 AS employee, id, name FROM units WHERE property_id = ?"
+	    " UNION ALL SELECT 1, id, name FROM users WHERE org_id = ? AND role = 'manager'"
+	    " ORDER BY employee, name, id",
+	    PORTAL_DB_ARGS(PDB_I(pv_get_int(p, "id", 0)), PDB_I(req->caller.org_id)), &rows);
+	if (status)
+		return status;
+	if (!units || !employees)
+		return 500;
+	long long responsible = pv_get_int(pv_get(p, "responsible"), "id", 0);
+	pv_foreach(m, rows) {
+		bool employee = pv_get_int(m->value, "employee", 0) != 0;
+		pv_remove(m->value, "employee");
+		if ((employee && pv_set_bool(a, m->value, "selected",
+		                             pv_get_int(m->value, "id", 0) == responsible)) ||
+		    pv_push(a, employee ? employees : units, m->value))
+			return 500;
+	}
+	return pv_set(a, p, "units", units) || pv_set(a, p, "employees", employees) ? 500 : 0;
+}
+
 /* GET /properties/{id} and the page /app/properties/{id}. */
 static int property_show(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_value *p, *units;
 	int status = load_property(req, portal_param_id(req, "id"), &p);
-	if (!status)
-		status = units_of(req, pv_get_int(p, "id", 0), &units);
 	if (status)
+		return status;
+	/* The page gets the property as "property", with the employees to choose
+	 * from; the API answers the property itself. */
+	if (!req->is_api) {
+		status = units_and_employees(req, p);
+		return status ? status : pv_set(req->arena, view, "property", p) ? 500 : 200;
+	}
+	if ((status = units_of(req, pv_get_int(p, "id", 0), &units)))
 		return status;
 	if (pv_set(req->arena, p, "units", units))
 		return 500;
-	/* The API answers the property itself; the page gets it as "property". */
-	if (!req->is_api)
-		return pv_set(req->arena, view, "property", p) ? 500 : 200;
 	*view = *p;
 	return 200;
 }
@@ -302,7 +363,8 @@ static int property_show(struct portal_req *req, struct portal_value *view)
 	    {"zip", PORTAL_IN_STRING, PORTAL_IN_NULLABLE, 0, 20},                    \
 	    {"city", PORTAL_IN_STRING, PORTAL_IN_NULLABLE, 0, 200},                  \
 	    {"country", PORTAL_IN_STRING, PORTAL_IN_NULLABLE, 0, 100},               \
-	    {"notes", PORTAL_IN_STRING, PORTAL_IN_NULLABLE | PORTAL_IN_MULTILINE, 0, 5000}
+	    {"notes", PORTAL_IN_STRING, PORTAL_IN_NULLABLE | PORTAL_IN_MULTILINE, 0, 5000}, \
+	    {"responsible_id", PORTAL_IN_ID, PORTAL_IN_NULLABLE, .message = "properties.responsible_invalid"}
 /* clang-format on */
 
 static const struct portal_input create_inputs[] = {
@@ -334,7 +396,34 @@ static void read_fields(const struct portal_req *req, struct property_fields *f)
 	    .city = portal_in_str(req, "city"),
 	    .country = portal_in_str(req, "country"),
 	    .notes = portal_in_str(req, "notes"),
+	    .responsible_id = portal_in_int(req, "responsible_id", 0),
 	};
+}
+
+/* After a change: the page goes back to the property, the API answers it
+ * with done (200, or 201 for a new one). */
+static int property_answer(struct portal_req *req, long long id, struct portal_value *view,
+                           int done)
+{
+	if (!req->is_api)
+		return portal_redirect(req, portal_sprintf(req->arena, "/app/properties/%lld", id));
+	struct portal_value *p;
+	int status = load_property(req, id, &p);
+	if (status)
+		return status;
+	*view = *p;
+	return done;
+}
+
+/* The property a form of its page changes, or 404: on a page also into view,
+ * so that a form that fails shows the property again around the errors. */
+static int property_of_form(struct portal_req *req, long long id, struct portal_value *view)
+{
+	struct portal_value *p;
+	int status = load_property(req, id, &p);
+	if (!status && !req->is_api && pv_set(req->arena, view, "property", p))
+		status = 500;
+	return status;
 }
 
 /* POST /properties, and the page form /app/properties/new. */
@@ -345,6 +434,8 @@ static int property_create(struct portal_req *req, struct portal_value *view)
 	long long id = 0;
 	int status = portal_db_begin(req);
 	if (!status)
+		status = property_responsible_check(req);
+	if (!status)
 		status = property_insert(req->worker->db, req->arena, req->caller.org_id, &f, &id);
 	if (!status)
 		status = portal_db_commit(req);
@@ -353,43 +444,17 @@ static int property_create(struct portal_req *req, struct portal_value *view)
 		                   "properties.reference_taken");
 	if (status)
 		return status;
-	if (!req->is_api) {
-		bool another = portal_in_bool(req, "another", false);
+	if (!req->is_api && portal_in_bool(req, "another", false))
 		return portal_redirect(
-		    req, another
-		             ? portal_sprintf(req->arena, "/app/properties/new?created=%lld", id)
-		             : portal_sprintf(req->arena, "/app/properties/%lld", id));
-	}
-	struct portal_value *p;
-	status = load_property(req, id, &p);
-	if (status)
-		return status;
-	*view = *p;
-	return 201;
-}
-
-/* After a change: the page goes back to the property, the API answers it. */
-static int property_answer(struct portal_req *req, long long id, struct portal_value *view)
-{
-	if (!req->is_api)
-		return portal_redirect(req, portal_sprintf(req->arena, "/app/properties/%lld", id));
-	struct portal_value *p;
-	int status = load_property(req, id, &p);
-	if (status)
-		return status;
-	*view = *p;
-	return 200;
+		    req, portal_sprintf(req->arena, "/app/properties/new?created=%lld", id));
+	return property_answer(req, id, view, 201);
 }
 
 /* PATCH /properties/{id}, and the page's edit form (POST /app/properties/{id}). */
 static int property_update(struct portal_req *req, struct portal_value *view)
 {
 	long long id = portal_param_id(req, "id");
-	struct portal_value *p;
-	int status = load_property(req, id, &p);
-	/* A page whose form failed shows the property again around the errors. */
-	if (!status && !req->is_api && pv_set(req->arena, view, "property", p))
-		status = 500;
+	int status = property_of_form(req, id, view);
 	if (status)
 		return status;
 	/* Only what was sent changes: COALESCE keeps a column whose value is NULL.
@@ -397,19 +462,29 @@ static int property_update(struct portal_req *req, struct portal_value *view)
 	 * with the property, in one transaction. */
 	if ((status = portal_db_begin(req)))
 		return status;
-	status = portal_db_exec(
-	    req,
-	    "UPDATE properties SET name = COALESCE(?, name), reference_id = COALESCE(?, "
-	    "reference_id),"
-	    " street = COALESCE(?, street), zip = COALESCE(?, zip), city = COALESCE(?, city),"
-	    " country = COALESCE(?, country), notes = COALESCE(?, notes)"
-	    " WHERE id = ? AND org_id = ?",
-	    PORTAL_DB_ARGS(
-	        PDB_S(portal_in_str(req, "name")), PDB_S(portal_in_str(req, "reference_id")),
-	        PDB_S(portal_in_patch(req, "street")), PDB_S(portal_in_patch(req, "zip")),
-	        PDB_S(portal_in_patch(req, "city")), PDB_S(portal_in_patch(req, "country")),
-	        PDB_S(portal_in_patch(req, "notes")), PDB_I(id), PDB_I(req->caller.org_id)),
-	    NULL, NULL);
+	/* The responsible employee changes when sent: null (a form's "") clears. */
+	long long responsible = portal_in_int(req, "responsible_id", 0);
+	status = property_responsible_check(req);
+	if (!status)
+		status = portal_db_exec(
+		    req,
+		    "UPDATE properties SET name = COALESCE(?, name), reference_id = COALESCE(?, "
+		    "reference_id),"
+		    " street = COALESCE(?, street), zip = COALESCE(?, zip), city = COALESCE(?, "
+		    "city),"
+		    " country = COALESCE(?, country), notes = COALESCE(?, notes),"
+		    " responsible_id = IF(?, ?, responsible_id)"
+		    " WHERE id = ? AND org_id = ?",
+		    PORTAL_DB_ARGS(
+		        PDB_S(portal_in_str(req, "name")),
+		        PDB_S(portal_in_str(req, "reference_id")),
+		        PDB_S(portal_in_patch(req, "street")), PDB_S(portal_in_patch(req, "zip")),
+		        PDB_S(portal_in_patch(req, "city")), PDB_S(portal_in_patch(req, "country")),
+		        PDB_S(portal_in_patch(req, "notes")),
+		        PDB_I(portal_in_has(req, "responsible_id") ? 1 : 0),
+		        responsible ? PDB_I(responsible) : PDB_NUL, PDB_I(id),
+		        PDB_I(req->caller.org_id)),
+		    NULL, NULL);
 	if (!status)
 		status = search_properties_refresh(req->worker->db, &id, 1);
 	if (!status)
@@ -419,7 +494,7 @@ static int property_update(struct portal_req *req, struct portal_value *view)
 		                   "properties.reference_taken");
 	if (status)
 		return status;
-	return property_answer(req, id, view);
+	return property_answer(req, id, view, 200);
 }
 
 /* DELETE /properties/{id}, and the page's delete form. Everything of the
@@ -453,12 +528,9 @@ static int units_list(struct portal_req *req, struct portal_value *view)
 /* POST /properties/{id}/units {name} */
 static int unit_create(struct portal_req *req, struct portal_value *view)
 {
-	struct portal_value *p;
 	const char *name = portal_in_str(req, "name");
 	long long property_id = portal_param_id(req, "id");
-	int status = load_property(req, property_id, &p);
-	if (!status && !req->is_api && pv_set(req->arena, view, "property", p))
-		status = 500;
+	int status = property_of_form(req, property_id, view);
 	unsigned long long id = 0;
 	if (!status)
 		status = portal_db_exec(
@@ -516,10 +588,7 @@ static int unit_delete(struct portal_req *req, struct portal_value *view)
 static int property_image(struct portal_req *req, struct portal_value *view)
 {
 	long long id = portal_param_id(req, "id");
-	struct portal_value *p;
-	int status = load_property(req, id, &p);
-	if (!status && !req->is_api && pv_set(req->arena, view, "property", p))
-		status = 500;
+	int status = property_of_form(req, id, view);
 	if (status)
 		return status;
 	const struct portal_upload *up = portal_upload_of(req, "file");
@@ -543,7 +612,7 @@ static int property_image(struct portal_req *req, struct portal_value *view)
 		portal_file_discard(req, name, created);
 		return status;
 	}
-	return property_answer(req, id, view);
+	return property_answer(req, id, view, 200);
 }
 
 /* GET /properties/{id}/image: for whoever may see the property. */

@@ -1,12 +1,7 @@
-/* Search indexes: the words of objects (lib/words.h) kept in a table beside
- * them, written in the same transaction as the objects, so that a search reads
- * keys instead of an organisation's rows. Properties have one (sql/019); the
- * residents' and the tickets' searches are to follow with tables of the same
- * shape: (org_id, prefix, <sort>, <id>, word), primary key in that order, a
- * key on <id> and a foreign key that removes the rows with their object; and
- * optionally a column that holds, in every row, all the words of its object
- * (" word word ..."), so that a search of several terms reads the rows of one
- * and checks the others on each row it reads (sql/024). */
+/* Search indexes (portal/search.h): the words of objects kept in a table
+ * beside them, written in the same transaction as the objects, so that a
+ * search reads keys instead of an organisation's rows. Properties have one
+ * (sql/019), plugins declare theirs (the tickets' in plugins/tickets). */
 #ifndef CORE_SEARCH_H
 #define CORE_SEARCH_H
 
@@ -14,29 +9,18 @@
 #include <stddef.h>
 
 #include "db/db.h"
-#include "lib/words.h"
+#include "plugin/plugin.h"
+#include "portal/search.h"
 
-struct search_index {
-	const char *name;    /* in search_rebuilds */
-	const char *table;   /* e.g. "property_words" */
-	const char *id;      /* the object's column, e.g. "property_id" */
-	const char *sort;    /* the list's order kept in each row, e.g. "name" */
-	const char *objects; /* the objects' table, whose "id" is the rows' id */
-	/* The column of all the object's words, each after a space (NULL: none):
-	 * a term is in it as LIKE '% term%'. */
-	const char *words;
-	/* Indexes the objects ids as they are now (search_properties_refresh). */
-	int (*refresh)(struct db *db, const long long *ids, size_t count);
-};
+extern const struct portal_search_index search_properties;
 
-extern const struct search_index search_properties;
+/* Indexes the objects ids (count of them) of ix as they are now in the
+ * database, replacing their rows: after an object was created or changed,
+ * in the same transaction (portal_search_refresh). 0 or an HTTP status. */
+int search_refresh(struct db *db, const struct portal_search_index *ix, const long long *ids,
+                   size_t count);
 
-/* Terms beyond this make a search 422: each is a look-up per row read. */
-#define SEARCH_TERMS_MAX 8
-
-/* Indexes the properties ids (count of them) as they are now in the
- * database, replacing their rows: after a property was created or changed,
- * in the same transaction. 0 or an HTTP status. */
+/* search_refresh of properties. */
 int search_properties_refresh(struct db *db, const long long *ids, size_t count);
 
 /* Of a search's terms (count >= 2), the one with the fewest rows in the
@@ -44,20 +28,29 @@ int search_properties_refresh(struct db *db, const long long *ids, size_t count)
  * others are looked up. The process keeps each term's estimate for a minute,
  * so that only terms it has not seen lately cost a round trip. 0 or an HTTP
  * status; *driver is its index. */
-int search_driver(struct db *db, struct portal_arena *a, const struct search_index *ix,
-                  long long org_id, const struct word_term *terms, size_t count, size_t *driver);
+int search_driver(struct db *db, struct portal_arena *a, const struct portal_search_index *ix,
+                  long long org_id, const struct portal_word_term *terms, size_t count,
+                  size_t *driver);
 
-/* Fills the indexes named in search_rebuilds, a slice of objects at a time,
+/* Fills the indexes named in search_rebuilds that core or a plugin of set
+ * declares (a disabled plugin's wait for it), a slice of objects at a time,
  * until all are done or budget_ms passed (0: no limit) or stop() says so
  * (may be NULL). *indexed (may be NULL) counts the objects. 0 or an HTTP
  * status. */
-int search_rebuild(struct db *db, long long budget_ms, bool (*stop)(void), long long *indexed);
+int search_rebuild(struct db *db, const struct plugin_set *set, long long budget_ms,
+                   bool (*stop)(void), long long *indexed);
 
 /* The job search-index: search_rebuild for a while. */
 struct portal_req;
 int search_index_job(struct portal_req *req);
 
 /* Names index (by its name) for a rebuild from its first object on. */
-int search_rebuild_request(struct db *db, struct portal_arena *a, const struct search_index *ix);
+int search_rebuild_request(struct db *db, struct portal_arena *a,
+                           const struct portal_search_index *ix);
+
+/* Calls fn for each index of core and the plugins of set; stops at the first
+ * non-zero return and returns it. */
+int search_each_index(const struct plugin_set *set,
+                      int (*fn)(const struct portal_search_index *ix, void *arg), void *arg);
 
 #endif

@@ -14,8 +14,9 @@
 #include "portal/files.h"
 #include "portal/portal.h"
 
-/* How long a request waits for another one's lock on the same file. */
-#define LOCK_SECONDS 10
+/* An upload counted as in flight this long ago belongs to a host that died
+ * before its request ended. */
+#define GUARD_STALE "1 HOUR"
 
 const struct portal_upload *portal_upload_of(const struct portal_req *req, const char *name)
 {
@@ -50,25 +51,69 @@ static bool stored_name(const char *name)
 	       strspn(name, "0123456789abcdef") == PORTAL_FILE_NAME_CHARS;
 }
 
-/* Takes the lock of the stored file name on the request's connection, held
- * until the request ends (or released earlier by file_unlock). 0, or 503
- * when another request kept it longer than LOCK_SECONDS. */
-static int file_lock(struct portal_req *req, const char *name)
+/* A stored file this request counted as in flight (guard_upload outside a
+ * transaction): files_request_end takes it off again. */
+struct files_upload {
+	struct files_upload *next;
+	char name[PORTAL_FILE_NAME_CHARS + 1];
+};
+
+/* The guard row of name (stored_file_guards) is written before the file gets
+ * its name; every write to it adds to its version, so that the cluster
+ * certifies an upload and a removal of the same name against each other.
+ * Inside the handler's transaction the write is part of it: a removal waits
+ * for it (one server) or one of the two fails certification (two nodes)
+ * until the rows naming the file are committed or gone. Outside one, the
+ * file counts as in flight until the request ends (its rows come later, in
+ * statements of their own). 0, or 503 when the guard could not be written. */
+static int guard_upload(struct portal_req *req, const char *name)
 {
-	struct portal_value *rows;
-	int status = portal_db_query(req, "SELECT GET_LOCK(CONCAT('portal-file-', ?), ?) AS got",
-	                             PORTAL_DB_ARGS(PDB_S(name), PDB_I(LOCK_SECONDS)), &rows);
+	if (db_in_transaction(req->worker->db))
+		return portal_db_exec(req,
+		                      "INSERT INTO stored_file_guards (name, version) VALUES (?, 1)"
+		                      " ON DUPLICATE KEY UPDATE version = version + 1",
+		                      PORTAL_DB_ARGS(PDB_S(name)), NULL, NULL);
+	struct files_upload *up = portal_alloc(req->arena, sizeof *up);
+	if (!up)
+		return 500;
+	/* A count older than GUARD_STALE is a dead host's: it starts again. */
+	int status = portal_db_exec(
+	    req,
+	    "INSERT INTO stored_file_guards (name, uploading, upload_at, version)"
+	    " VALUES (?, 1, UTC_TIMESTAMP(6), 1) ON DUPLICATE KEY UPDATE"
+	    " uploading = IF(upload_at < UTC_TIMESTAMP(6) - INTERVAL " GUARD_STALE ", 0,"
+	    " uploading) + 1, upload_at = UTC_TIMESTAMP(6), version = version + 1",
+	    PORTAL_DB_ARGS(PDB_S(name)), NULL, NULL);
 	if (status)
 		return status;
-	db_note_lock(req->worker->db);
-	return pv_get_int(pv_first(rows), "got", 0) == 1 ? 0 : 503;
+	memcpy(up->name, name, sizeof up->name);
+	up->next = request_of(req)->uploading;
+	request_of(req)->uploading = up;
+	return 0;
 }
 
-static void file_unlock(struct portal_req *req, const char *name)
+/* Takes the request's count of name off (when it has one). */
+static void guard_done(struct portal_req *req, const char *name)
 {
-	if (portal_db_exec(req, "DO RELEASE_LOCK(CONCAT('portal-file-', ?))",
-	                   PORTAL_DB_ARGS(PDB_S(name)), NULL, NULL))
-		portal_log("files: cannot release the lock of %s", name);
+	for (struct files_upload **p = &request_of(req)->uploading; *p; p = &(*p)->next) {
+		if (strcmp((*p)->name, name) != 0)
+			continue;
+		*p = (*p)->next;
+		if (portal_db_exec(
+		        req,
+		        "UPDATE stored_file_guards SET uploading = GREATEST(uploading - 1, 0),"
+		        " version = version + 1 WHERE name = ?",
+		        PORTAL_DB_ARGS(PDB_S(name)), NULL, NULL))
+			portal_log("files: %s stays counted as in flight for up to " GUARD_STALE,
+			           name);
+		return;
+	}
+}
+
+void files_request_end(struct portal_req *req)
+{
+	while (request_of(req)->uploading)
+		guard_done(req, request_of(req)->uploading->name);
 }
 
 /* Writes all of len bytes to out; 0 or an errno. */
@@ -146,9 +191,9 @@ static int store(struct portal_req *req, const struct source *src,
 		if (!(final = portal_sprintf(req->arena, "%s/%s", dir, name)))
 			err = ENOMEM;
 	}
-	/* Named under the lock: a release of the same content either removed
-	 * the file before, or counts this request's rows after they are in. */
-	int status = err ? 0 : file_lock(req, name);
+	/* Named after the guard is written: a removal of the same content
+	 * either took the file away before, or counts this request's rows. */
+	int status = err ? 0 : guard_upload(req, name);
 	if (!err && !status) {
 		/* The same content may be there already (the same picture twice). */
 		*created = access(final, F_OK) != 0;
@@ -195,12 +240,13 @@ int portal_file_store_bytes(struct portal_req *req, const void *data, size_t len
 
 void portal_file_discard(struct portal_req *req, const char *name, bool created)
 {
-	char *path =
-	    created && stored_name(name)
-	        ? portal_sprintf(req->arena, "%s/%s", portal_config(req, "files_dir"), name)
-	        : NULL;
-	if (path && unlink(path))
-		portal_log("files: cannot remove %s: %s", name, strerror(errno));
+	if (!stored_name(name))
+		return;
+	guard_done(req, name);
+	/* Another request may have stored the same content meanwhile (on
+	 * another host, too): the file goes the way of any removal. */
+	if (created)
+		portal_file_release(req, name);
 }
 
 /* The columns that name stored files: every one a plugin ever declared
@@ -287,32 +333,106 @@ int files_named_sql(struct portal_req *req, const char *expr, const char **sql)
 	return *sql ? 0 : 500;
 }
 
+void files_host_tag(char *out, size_t size)
+{
+	if (gethostname(out, size))
+		snprintf(out, size, "host");
+	out[size - 1] = '\0';
+	for (char *p = out; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '.'))
+			*p = '_';
+}
+
+/* Whether a column names the stored file name: into *named. */
+static int file_named(struct portal_req *req, const char *name, bool *named)
+{
+	const char *cond, *sql;
+	struct portal_value *rows;
+	int status = files_named_sql(req, "x.f", &cond);
+	if (status)
+		return status;
+	if (!(sql = portal_sprintf(req->arena, "SELECT %s AS named FROM (SELECT ? AS f) x", cond)))
+		return 500;
+	if ((status = portal_db_query(req, sql, PORTAL_DB_ARGS(PDB_S(name)), &rows)))
+		return status;
+	*named = pv_get_int(pv_first(rows), "named", 1) != 0;
+	return 0;
+}
+
+/* The decision to remove the file, in a transaction that writes its guard:
+ * 0 when no column names it and no upload of it is in flight, 1 when the
+ * file stays, or an HTTP status. An upload's guard written on another node
+ * before this commits makes the commit fail certification (503: the file
+ * stays); one written after it names the file anew, after it was put aside. */
+static int release_decide(struct portal_req *req, const char *name)
+{
+	const char *cond, *sql;
+	struct portal_value *rows;
+	int status = files_named_sql(req, "g.name", &cond);
+	if (status)
+		return status;
+	if (!(sql = portal_sprintf(req->arena,
+	                           "SELECT g.uploading > 0 AND g.upload_at > UTC_TIMESTAMP(6)"
+	                           " - INTERVAL " GUARD_STALE " AS busy, %s AS named"
+	                           " FROM stored_file_guards g WHERE g.name = ?",
+	                           cond)))
+		return 500;
+	if ((status = portal_db_begin(req)))
+		return status;
+	status = portal_db_exec(req,
+	                        "INSERT INTO stored_file_guards (name, version, released_at)"
+	                        " VALUES (?, 1, UTC_TIMESTAMP(6)) ON DUPLICATE KEY UPDATE"
+	                        " version = version + 1, released_at = UTC_TIMESTAMP(6)",
+	                        PORTAL_DB_ARGS(PDB_S(name)), NULL, NULL);
+	if (!status)
+		status = portal_db_query(req, sql, PORTAL_DB_ARGS(PDB_S(name)), &rows);
+	bool stays = !status && (pv_get_int(pv_first(rows), "busy", 1) != 0 ||
+	                         pv_get_int(pv_first(rows), "named", 1) != 0);
+	if (!status && !stays)
+		return portal_db_commit(req);
+	if (portal_db_rollback(req))
+		portal_log("files: rollback of the removal of %s failed", name);
+	return status ? status : 1;
+}
+
 int portal_file_release(struct portal_req *req, const char *name)
 {
 	if (!stored_name(name))
 		return 0;
-	const char *named, *sql;
-	int status = files_named_sql(req, "x.f", &named);
-	if (status)
+	bool named;
+	int status = file_named(req, name, &named);
+	if (status || named)
 		return status;
-	if (!(sql = portal_sprintf(req->arena, "SELECT %s AS named FROM (SELECT ? AS f) x", named)))
-		return 500;
-	status = file_lock(req, name);
-	struct portal_value *rows;
-	if (!status)
-		status = portal_db_query(req, sql, PORTAL_DB_ARGS(PDB_S(name)), &rows);
-	if (!status && pv_get_int(pv_first(rows), "named", 1) == 0) {
-		const char *path =
-		    portal_sprintf(req->arena, "%s/%s", portal_config(req, "files_dir"), name);
-		if (!path)
-			status = 500;
-		else if (unlink(path) && errno != ENOENT)
-			portal_log("files: cannot remove %s: %s", name, strerror(errno));
+	/* Its own transaction: a handler calls this after its commit. */
+	if (db_in_transaction(req->worker->db)) {
+		portal_log("files: %s released inside a transaction: the sweep takes it", name);
+		return 0;
 	}
-	file_unlock(req, name);
-	if (status)
+	const char *dir = portal_config(req, "files_dir");
+	char host[HOST_TAG_MAX];
+	files_host_tag(host, sizeof host);
+	char *path = portal_sprintf(req->arena, "%s/%s", dir, name);
+	char *aside = portal_sprintf(req->arena, "%s/" FILES_ASIDE_PREFIX "%s-%s-%ld", dir, name,
+	                             host, (long)getpid());
+	if (!path || !aside)
+		return 500;
+	/* Put aside before deciding: an upload that names the file after the
+	 * decision makes a new one, which the unlink below never touches. */
+	if (rename(path, aside))
+		return errno == ENOENT ? 0 : 500;
+	status = release_decide(req, name);
+	if (status == 0) {
+		if (unlink(aside))
+			portal_log("files: cannot remove %s: %s", name, strerror(errno));
+		return 0;
+	}
+	/* The same content under the same name: whichever copy ends up there. */
+	if (rename(aside, path))
+		portal_log("files: cannot put %s back: %s", name, strerror(errno));
+	if (status != 1)
 		portal_log("files: %s stays for now (%d)", name, status);
-	return status;
+	return status == 1 ? 0 : status;
 }
 
 int portal_file_send(struct portal_req *req, const char *name, const char *content_type,

@@ -332,6 +332,12 @@ static int page_html(struct request *rq, struct portal_worker *w, int status,
 		rc = pv_set_bool(a, enabled, w->plugins->items[i].def->name, true);
 	if (rc == 0)
 		rc = !enabled || pv_set(a, view, "enabled", enabled);
+	/* Which page it is ({{#page_is.settings}}): a partial that several pages
+	 * include (the settings' tabs) marks the one shown. */
+	struct portal_value *page_is = pv_object(a);
+	if (rc == 0)
+		rc = !page_is || pv_set_bool(a, page_is, route->page_template, true) ||
+		     pv_set(a, view, "page_is", page_is);
 	if (rc == 0 && status >= 400) {
 		struct portal_value *err = error_view(rq, w, status);
 		rc = !err || pv_set(a, view, "error", pv_get(err, "error")) ||

@@ -92,6 +92,9 @@ static const struct setting settings[] = {
      * stayed (the idle limits end it earlier). */
     {"session_max_days_manager", "30", 1, 3650},
     {"session_max_days_resident", "180", 1, 3650},
+    /* For tests only, never in production: a file holding seconds that every
+     * process adds to the clock, C's and MariaDB's (lib/clock.h). */
+    {"test_clock", "", 0, 0},
     {NULL, NULL, 0, 0},
 };
 

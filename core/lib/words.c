@@ -1,4 +1,4 @@
-#include "lib/words.h"
+#include "portal/words.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -143,18 +143,18 @@ static bool holds(const char *const *items, size_t count, const char *s)
 	return false;
 }
 
-static int push_word(struct portal_arena *a, struct words *w, const char *word, size_t len)
+static int push_word(struct portal_arena *a, struct portal_words *w, const char *word, size_t len)
 {
 	char *copy = portal_strndup(a, word, len);
 	if (!copy)
-		return -1;
+		return 500;
 	if (holds(w->items, w->count, copy))
 		return 0;
 	if (w->count == w->cap) {
 		size_t cap = w->cap ? w->cap * 2 : 16;
 		const char **items = portal_alloc(a, cap * sizeof *items);
 		if (!items)
-			return -1;
+			return 500;
 		if (w->count)
 			memcpy(items, w->items, w->count * sizeof *items);
 		w->items = items;
@@ -164,10 +164,10 @@ static int push_word(struct portal_arena *a, struct words *w, const char *word, 
 	return 0;
 }
 
-int words_add(struct portal_arena *a, struct words *w, const char *text)
+int portal_words_add(struct portal_arena *a, struct portal_words *w, const char *text)
 {
-	/* A word of WORDS_CHARS_MAX characters, each folded to at most 4 bytes. */
-	char word[WORDS_CHARS_MAX * 4 + 1];
+	/* A word of PORTAL_WORDS_CHARS_MAX characters, each folded to at most 4 bytes. */
+	char word[PORTAL_WORDS_CHARS_MAX * 4 + 1];
 	size_t len = 0, chars = 0;
 	const unsigned char *s = (const unsigned char *)(text ? text : "");
 	size_t left = strlen((const char *)s);
@@ -175,12 +175,13 @@ int words_add(struct portal_arena *a, struct words *w, const char *text)
 		uint32_t cp;
 		size_t n = decode(s, left, &cp);
 		enum char_class class = classify(cp);
-		if (class == CHAR_WORD && chars < WORDS_CHARS_MAX) {
+		if (class == CHAR_WORD && chars < PORTAL_WORDS_CHARS_MAX) {
 			char folded[4];
 			size_t m = fold(cp, (const char *)s, n, folded);
 			if ((unsigned char)folded[0] <
 			    0x80) { /* letters of their own: "ß" is two */
-				for (size_t i = 0; i < m && chars < WORDS_CHARS_MAX; i++, chars++)
+				for (size_t i = 0; i < m && chars < PORTAL_WORDS_CHARS_MAX;
+				     i++, chars++)
 					word[len++] = folded[i];
 			} else {
 				memcpy(word + len, folded, m);
@@ -189,7 +190,7 @@ int words_add(struct portal_arena *a, struct words *w, const char *text)
 			}
 		} else if (class == CHAR_SEPARATOR && len) {
 			if (push_word(a, w, word, len))
-				return -1;
+				return 500;
 			len = chars = 0;
 		}
 		s += n;
@@ -212,14 +213,14 @@ static size_t prefix_bytes(const char *word, size_t count)
 	return i;
 }
 
-static int push_key(struct portal_arena *a, struct word_keys *k, const char *word,
+static int push_key(struct portal_arena *a, struct portal_word_keys *k, const char *word,
                     size_t prefix_len)
 {
 	if (k->count == k->cap) {
 		size_t cap = k->cap ? k->cap * 2 : 32;
-		struct word_key *items = portal_alloc(a, cap * sizeof *items);
+		struct portal_word_key *items = portal_alloc(a, cap * sizeof *items);
 		if (!items)
-			return -1;
+			return 500;
 		if (k->count)
 			memcpy(items, k->items, k->count * sizeof *items);
 		k->items = items;
@@ -227,26 +228,27 @@ static int push_key(struct portal_arena *a, struct word_keys *k, const char *wor
 	}
 	const char *prefix = portal_strndup(a, word, prefix_len);
 	if (!prefix)
-		return -1;
-	k->items[k->count++] = (struct word_key){prefix, word};
+		return 500;
+	k->items[k->count++] = (struct portal_word_key){prefix, word};
 	return 0;
 }
 
 /* The words are distinct, and so are their keys. */
-int words_keys(struct portal_arena *a, const struct words *w, struct word_keys *keys)
+int portal_words_keys(struct portal_arena *a, const struct portal_words *w,
+                      struct portal_word_keys *keys)
 {
 	for (size_t i = 0; i < w->count; i++) {
 		const char *word = w->items[i];
-		size_t stem = prefix_bytes(word, WORDS_STEM_CHARS);
+		size_t stem = prefix_bytes(word, PORTAL_WORDS_STEM_CHARS);
 		if (push_key(a, keys, word, prefix_bytes(word, 1)) ||
 		    (stem && push_key(a, keys, word, stem)))
-			return -1;
+			return 500;
 	}
 	return 0;
 }
 
 /* Whether another word of w starts with word: then word adds nothing. */
-static bool implied(const struct words *w, const char *word)
+static bool implied(const struct portal_words *w, const char *word)
 {
 	size_t n = strlen(word);
 	for (size_t i = 0; i < w->count; i++)
@@ -255,15 +257,15 @@ static bool implied(const struct words *w, const char *word)
 	return false;
 }
 
-int words_terms(struct portal_arena *a, const char *q, size_t max, struct word_term **terms,
-                size_t *count, int *over)
+int portal_words_terms(struct portal_arena *a, const char *q, size_t max,
+                       struct portal_word_term **terms, size_t *count, int *over)
 {
-	struct words w = {0};
+	struct portal_words w = {0};
 	*count = 0;
 	*over = 0;
-	if (words_add(a, &w, q) ||
+	if (portal_words_add(a, &w, q) ||
 	    (w.count && !(*terms = portal_alloc(a, w.count * sizeof **terms))))
-		return -1;
+		return 500;
 	for (size_t i = 0; i < w.count; i++) {
 		const char *word = w.items[i];
 		if (implied(&w, word))
@@ -272,12 +274,12 @@ int words_terms(struct portal_arena *a, const char *q, size_t max, struct word_t
 			*over = 1;
 			break;
 		}
-		size_t stem = prefix_bytes(word, WORDS_STEM_CHARS);
-		struct word_term *t = &(*terms)[(*count)++];
+		size_t stem = prefix_bytes(word, PORTAL_WORDS_STEM_CHARS);
+		struct portal_word_term *t = &(*terms)[(*count)++];
 		t->prefix = portal_strndup(a, word, stem ? stem : prefix_bytes(word, 1));
 		t->pattern = portal_sprintf(a, "%s%%", word);
 		if (!t->prefix || !t->pattern)
-			return -1;
+			return 500;
 	}
 	return 0;
 }

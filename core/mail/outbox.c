@@ -6,8 +6,10 @@
  * them while they are being sent, and a worker that dies mid-batch only delays
  * them by the lease. The lease is longer than the time the batch may take: a
  * worker stops sending its batch before the lease could run out and hands the
- * rest back. A mail is marked only after SMTP accepted it; if marking fails it
- * is sent again after the lease, with the same Message-ID (at least once).
+ * rest back. A mail is marked sent as soon as the SMTP server accepted it (its
+ * 250 to the end of DATA), before QUIT; a worker that dies in between, or a
+ * mark that fails, has it sent again after the lease with the same
+ * Message-ID, so a receiver can tell the copy (at least once).
  * Marking it sent (or failed for good) clears the bodies of a secret mail
  * (portal_mail's secret): the database keeps no live link. */
 #include "mail/outbox.h"
@@ -111,11 +113,25 @@ static size_t read_message(char *dst, size_t size, size_t nitems, void *arg)
 	return n;
 }
 
-/* Sends message to one recipient. Returns 0, or -1 with a short reason in err
- * (libcurl's text for the error and the SMTP reply code: never the URL, which
- * may hold credentials, nor the password). */
-static int smtp_send(const struct config *cfg, const char *to, const struct buf *message, char *err,
-                     size_t errlen)
+/* A connection to the SMTP server that accepted a message: open until
+ * smtp_close says QUIT. */
+struct smtp_conn {
+	CURL *curl;
+	struct curl_slist *rcpts;
+};
+
+static void smtp_close(struct smtp_conn *conn)
+{
+	curl_easy_cleanup(conn->curl); /* QUIT */
+	curl_slist_free_all(conn->rcpts);
+}
+
+/* Sends message to one recipient. Returns 0 once the server accepted it (its
+ * 250 to the end of DATA) with the connection still open in *conn, or -1 with
+ * a short reason in err (libcurl's text for the error and the SMTP reply
+ * code: never the URL, which may hold credentials, nor the password). */
+static int smtp_send(const struct config *cfg, const char *to, const struct buf *message,
+                     struct smtp_conn *conn, char *err, size_t errlen)
 {
 	char from[MAIL_ADDRESS_MAX + 3], rcpt[MAIL_ADDRESS_MAX + 3];
 	snprintf(from, sizeof from, "<%s>", config_get(cfg, "mail_from"));
@@ -173,8 +189,10 @@ static int smtp_send(const struct config *cfg, const char *to, const struct buf 
 		else
 			snprintf(err, errlen, "%s", curl_easy_strerror(rc));
 	}
-	curl_slist_free_all(rcpts);
-	curl_easy_cleanup(c);
+	conn->curl = c;
+	conn->rcpts = rcpts;
+	if (rc)
+		smtp_close(conn);
 	return rc ? -1 : 0;
 }
 
@@ -252,14 +270,17 @@ static void send_one(struct outbox_ctx *jc, long long id)
 	    .html = pv_get_str(row, "body_html"),
 	};
 	struct buf message = {0};
+	struct smtp_conn conn;
 	char why[ERROR_MAX];
 	if (mail_format(&m, &message)) {
 		/* Sending again cannot help: mail_from or the row is unusable. */
 		mark_failed(jc, a, id, attempts, "cannot format: invalid address or Message-ID",
 		            true);
-	} else if (smtp_send(jc->cfg, m.to, &message, why, sizeof why)) {
+	} else if (smtp_send(jc->cfg, m.to, &message, &conn, why, sizeof why)) {
 		mark_failed(jc, a, id, attempts, why, false);
 	} else {
+		/* Marked while the server's 250 is fresh, before QUIT: a worker that
+		 * dies between the two sends the mail again, and only then. */
 		/* The link of a secret mail is in the recipient's mailbox now; the
 		 * outbox keeps what GET /outbox shows, not the token. */
 		status = db_run(
@@ -274,6 +295,7 @@ static void send_one(struct outbox_ctx *jc, long long id)
 			           id, status);
 		else
 			portal_log("outbox: mail %lld sent (attempt %lld)", id, attempts);
+		smtp_close(&conn);
 	}
 	buf_free(&message);
 	arena_free(a);

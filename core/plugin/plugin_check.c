@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "plugin/plugin.h"
+#include "features/search.h"
 #include "portal/categories.h"
 #include "portal/data.h"
 #include "portal/files.h"
@@ -307,13 +308,56 @@ static int check_tables(const struct plugin *p, char *err, size_t errlen)
 	return 0;
 }
 
+struct index_name {
+	const char *name;
+	int seen;
+};
+
+static int count_named(const struct portal_search_index *ix, void *arg)
+{
+	struct index_name *n = arg;
+	n->seen += strcmp(ix->name, n->name) == 0;
+	return 0;
+}
+
+/* Search indexes (portal/search.h): their table's and columns' names go into
+ * SQL text, and search_rebuilds knows each by its name among core's and
+ * every plugin's. */
+static int check_search(const struct plugin_set *set, const struct plugin *p, char *err,
+                        size_t errlen)
+{
+	const char *name = p->def->name;
+	for (const struct portal_search_index *ix = PLUGIN_MEMBER(p->def, search); ix && ix->name;
+	     ix++) {
+		const char *names[] = {ix->name, ix->table, ix->id, ix->objects};
+		const char *optional[] = {ix->sort, ix->person};
+		bool plain = ix->texts != NULL;
+		for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+			plain = plain && name_ok(names[i], 48, "_");
+		for (size_t i = 0; i < sizeof optional / sizeof *optional; i++)
+			plain = plain && (!optional[i] || name_ok(optional[i], 64, "_"));
+		if (!plain)
+			return fail(
+			    err, errlen, name,
+			    "search index \"%s\" needs plain names of its table and columns,"
+			    " and its texts",
+			    ix->name);
+		struct index_name n = {ix->name, 0};
+		search_each_index(set, count_named, &n);
+		if (n.seen > 1)
+			return fail(err, errlen, name, "search index %s is also another's",
+			            ix->name);
+	}
+	return 0;
+}
+
 int plugin_check(struct plugin_set *set, struct plugin *p, const struct config *cfg, char *err,
                  size_t errlen)
 {
 	return check_tables(p, err, errlen) || check_categories(p, err, errlen) ||
-	               check_routes(set, p, err, errlen) || check_home(p, err, errlen) ||
-	               check_settings(p, cfg, err, errlen) || check_jobs(set, p, err, errlen) ||
-	               check_notifications(set, p, err, errlen)
+	               check_search(set, p, err, errlen) || check_routes(set, p, err, errlen) ||
+	               check_home(p, err, errlen) || check_settings(p, cfg, err, errlen) ||
+	               check_jobs(set, p, err, errlen) || check_notifications(set, p, err, errlen)
 	           ? -1
 	           : 0;
 }

@@ -13,6 +13,8 @@
 
 #include "lib/arena.h"
 #include "db/db.h"
+#include "http/files.h"
+#include "portal/datetime.h"
 #include "portal/portal.h"
 #include "pool/memory.h"
 #include "pool/worker.h"
@@ -119,6 +121,7 @@ static int run_in_request(struct portal_worker *w, const struct plugin_job *job,
 	db_request_start(w->db);
 	int status = req->body ? job->def->run(req) : 503;
 	db_request_end(w->db);
+	files_request_end(&rq.pub);
 	if (status)
 		snprintf(why, whylen, "%d %s", status, rq.error_message ? rq.error_message : "");
 	buf_free(&rq.headers);
@@ -134,7 +137,7 @@ int jobs_run_now(struct portal_worker *w, const struct plugin_job *job, char *wh
 		snprintf(why, whylen, "out of memory");
 		return 503;
 	}
-	long long started = time(NULL);
+	long long started = portal_now();
 	int status = record(w, a, name, started, "running", NULL);
 	if (!status)
 		status = run_in_request(w, job, why, whylen);
@@ -205,7 +208,7 @@ void jobs_main(const struct config *cfg, struct plugin_set *plugins, struct slot
 		_exit(3);
 	}
 	while (!stopping) {
-		long long now = time(NULL);
+		long long now = portal_now();
 		for (size_t i = 0; i < plugins->job_count && !stopping; i++) {
 			const struct plugin_job *job = &plugins->jobs[i];
 			long long period = schedule_period(&job->schedule, now);

@@ -67,6 +67,18 @@ static int load_generation(const char *path, struct generation *g, char *err, si
 	return 0;
 }
 
+/* A test clock moves every time of the deployment: say so loudly, at each
+ * start and reload, so that nobody runs one in production unawares. */
+static void warn_test_clock(const struct config *cfg)
+{
+	const char *file = config_get(cfg, "test_clock");
+	if (file && *file)
+		portal_log("WARNING: TEST CLOCK ON: test_clock = %s moves every time of this"
+		           " portal (jobs, sessions, NOW()) by the seconds in that file; for tests"
+		           " only, never in production",
+		           file);
+}
+
 static void free_generation(struct generation *g)
 {
 	plugins_free(g->plugins);
@@ -272,6 +284,7 @@ static void reload(struct pool *p)
 	signal_generation(p, p->old.number, SIGTERM);
 	portal_log("reloaded: generation %d with plugins \"%s\"", next.number,
 	           config_get(next.cfg, "plugins"));
+	warn_test_clock(next.cfg);
 }
 
 static int alive(const struct pool *p)
@@ -397,6 +410,7 @@ int pool_run(const char *config_path)
 	p.current.number = 1;
 	portal_log("starting %d workers with plugins \"%s\"", p.current.workers,
 	           config_get(p.current.cfg, "plugins"));
+	warn_test_clock(p.current.cfg);
 	fill(&p);
 	struct timespec tick = {0, 200 * 1000000};
 	for (;;) {

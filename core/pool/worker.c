@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lib/arena.h"
+#include "lib/clock.h"
 #include "lib/datetime.h"
 #include "db/db.h"
 #include "http/categories.h"
@@ -80,6 +81,7 @@ int worker_setup(struct portal_worker *w, char *err, size_t errlen)
 	char path[4096];
 	const struct config *cfg = w->cfg;
 	datetime_set_zone(config_get(cfg, "time_zone"));
+	clock_use_file(config_get(cfg, "test_clock"));
 	w->limits = (struct parse_limits){
 	    .max_fields = (size_t)config_int(cfg, "max_fields"),
 	    .max_parts = (size_t)config_int(cfg, "max_parts"),
@@ -345,6 +347,7 @@ static size_t serve(struct portal_worker *w, FCGX_Request *fr)
 		status = portal_redirect(&rq.pub, "/login");
 	rq.status = status;
 	db_request_end(w->db);
+	files_request_end(&rq.pub);
 	respond(&rq, w, view);
 	long long micros = metrics_now_us() - start_us;
 	log_request(&rq, w, path, micros / 1000);

@@ -26,6 +26,8 @@
 #                geo and portald's metrics_allow)
 #   MARIADB_INCLUDE  an option file the private MariaDB reads last (the
 #                cluster test makes it the first Galera node)
+#   TEST_CLOCK   tests only: portal.conf's test_clock, the file of seconds
+#                every process adds to the clock (tests/integration/stack.mjs)
 set -eu
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd -P)
@@ -63,6 +65,7 @@ SESSION_RATE=${SESSION_RATE:-10r/s}
 SESSION_BURST=${SESSION_BURST:-20}
 BENCH_HELLO_SOCKET=${BENCH_HELLO_SOCKET:-}
 METRICS_ALLOW=${METRICS_ALLOW:-}
+TEST_CLOCK=${TEST_CLOCK:-}
 for v in PORT SMTP_PORT WORKERS REQUEST_TIMEOUT MAX_REQUESTS SESSION_BURST; do
 	eval "number $v \"\$$v\""
 done
@@ -329,6 +332,7 @@ user = $PORTALD_USER
 smtp_url = smtp://127.0.0.1:$SMTP_PORT
 mail_from = portal@localhost
 metrics_allow = $METRICS_ALLOW
+test_clock = $TEST_CLOCK
 EOF
 	)
 	# portald reads it again on a reload, as the user it became
@@ -378,8 +382,10 @@ db() {
 # A new MariaDB data folder (output to the caller's redirection).
 mariadb_install() {
 	rm -rf "$VAR/mariadb"
+	# Its temporary tables in a folder of its own: in the shared /tmp one
+	# vanished under it now and then on a machine busy with other runs.
 	mariadb-install-db --no-defaults --user="$DB_ADMIN" --datadir="$VAR/mariadb" \
-		--auth-root-authentication-method=socket --skip-test-db 9>&-
+		--tmpdir="$VAR/tmp" --auth-root-authentication-method=socket --skip-test-db 9>&-
 }
 
 mariadb_start() {

@@ -2,7 +2,6 @@
  * residents with an active membership while the board is on. Everyone else
  * gets 404, exactly as for what does not exist. */
 #include <portal/datetime.h>
-#include <time.h>
 
 #include "community.h"
 
@@ -65,7 +64,7 @@ bool community_mine(const struct portal_req *req, const struct portal_value *row
 
 const char *community_today(struct portal_req *req)
 {
-	return portal_time_text(req, (long long)time(NULL), PORTAL_TIME_DAY);
+	return portal_time_text(req, portal_now(), PORTAL_TIME_DAY);
 }
 
 int community_forbidden(struct portal_req *req)

@@ -385,15 +385,10 @@ static int recipients_mail(struct portal_req *req, long long id, const char *tit
 	};
 	/* One rendering per language and a few statements for all of them:
 	 * thousands of residents are queued within the request. */
-	struct portal_recipient *to = portal_alloc(a, (pv_count(rows) + 1) * sizeof *to);
 	size_t n = 0, queued = 0;
+	struct portal_recipient *to = portal_mail_recipients(req, rows, &n);
 	if (!to)
 		return 500;
-	pv_foreach(m, rows) {
-		to[n++] = (struct portal_recipient){pv_get_str(m->value, "email"),
-		                                    pv_get_str(m->value, "name"),
-		                                    pv_get_str(m->value, "locale")};
-	}
 	status = portal_mail_many(req, &mail, to, n, &queued);
 	*sent = (long long)queued;
 	return status;
@@ -568,6 +563,42 @@ int announcement_new_form(struct portal_req *req, struct portal_value *view)
 	return status ? status : 200;
 }
 
+/* The end of a create's or an update's transaction (status: how it went so
+ * far): what residents see changed, so no cached home of before, and it is
+ * committed; or it is rolled back and the files it stored go. 0 or an HTTP
+ * status. */
+static int change_commit(struct portal_req *req, int status, const struct stored *stored,
+                         size_t nstored)
+{
+	if (!status)
+		status = portal_content_changed(req);
+	if (!status)
+		status = portal_db_commit(req);
+	if (status) {
+		if (portal_db_rollback(req))
+			portal_log("announcements: rollback after a failed change failed");
+		stored_discard(req, stored, nstored);
+	}
+	return status;
+}
+
+/* After a create or an update: the page goes to the announcement with the
+ * notice done (one of done_choices), the API answers it with answer. */
+static int announcement_answer(struct portal_req *req, long long id, const char *done, int answer,
+                               struct portal_value *view)
+{
+	if (!req->is_api)
+		return portal_redirect(
+		    req, portal_sprintf(req->arena, "/app/content/announcements/%lld?done=%s", id,
+		                        done));
+	struct portal_value *row;
+	int status = announcement_load(req, id, false, &row);
+	if (status)
+		return status;
+	*view = *row;
+	return answer;
+}
+
 /* ------------------------------------------------------------ handlers */
 
 /* POST /announcements and the form of /app/content/announcement/new: the
@@ -614,24 +645,9 @@ int announcement_create(struct portal_req *req, struct portal_value *view)
 		status =
 		    portal_db_exec(req, "UPDATE announcements SET recipients = ? WHERE id = ?",
 		                   PORTAL_DB_ARGS(PDB_I(sent), PDB_I((long long)id)), NULL, NULL);
-	if (!status) /* what residents see changed: no cached home of before */
-		status = portal_content_changed(req);
-	if (!status)
-		status = portal_db_commit(req);
-	if (status) {
-		if (portal_db_rollback(req))
-			portal_log("announcements: rollback after a failed create failed");
-		stored_discard(req, stored, nstored);
+	if ((status = change_commit(req, status, stored, nstored)))
 		return status;
-	}
-	if (!req->is_api)
-		return portal_redirect(
-		    req, portal_sprintf(a, "/app/content/announcements/%llu?done=published", id));
-	struct portal_value *row;
-	if ((status = announcement_load(req, (long long)id, false, &row)))
-		return status;
-	*view = *row;
-	return 201;
+	return announcement_answer(req, (long long)id, "published", 201, view);
 }
 
 /* The page's "after" link, or "". */
@@ -850,23 +866,9 @@ int announcement_update(struct portal_req *req, struct portal_value *view)
 			    PORTAL_DB_ARGS(PDB_I(sent), PDB_I(id), PDB_I(req->caller.org_id)), NULL,
 			    NULL);
 	}
-	if (!status) /* what residents see changed: no cached home of before */
-		status = portal_content_changed(req);
-	if (!status)
-		status = portal_db_commit(req);
-	if (status) {
-		if (portal_db_rollback(req))
-			portal_log("announcements: rollback after a failed update failed");
-		stored_discard(req, stored, nstored);
+	if ((status = change_commit(req, status, stored, nstored)))
 		return status;
-	}
-	if (!req->is_api)
-		return portal_redirect(
-		    req, portal_sprintf(a, "/app/content/announcements/%lld?done=updated", id));
-	if ((status = announcement_load(req, id, false, &row)))
-		return status;
-	*view = *row;
-	return 200;
+	return announcement_answer(req, id, "updated", 200, view);
 }
 
 /* DELETE /announcements/{id} and the detail page's confirmed delete. Targets,

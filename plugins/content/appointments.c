@@ -373,14 +373,10 @@ static int notify_residents(struct portal_req *req, long long id, const struct p
 		return 500;
 	pv_foreach(m, rows) {
 		const struct portal_value *r = m->value;
-		const char *locale = pv_get_str(r, "locale");
 		if (pv_set_str(a, view, "display_name", pv_get_str(r, "name")) ||
 		    pv_set_str(a, view, "org_name", pv_get_str(r, "org_name")))
 			return 500;
 		struct portal_mail mail = {
-		    .to = pv_get_str(r, "email"),
-		    .to_name = pv_get_str(r, "name"),
-		    .locale = locale && strcmp(locale, "en") == 0 ? "en" : "de",
 		    .kind = "appointments",
 		    .template_name = "appointment",
 		    .subject =
@@ -388,6 +384,7 @@ static int notify_residents(struct portal_req *req, long long id, const struct p
 		    .org_id = req->caller.org_id,
 		    .view = view,
 		};
+		portal_mail_to(&mail, r);
 		status = portal_mail(req, &mail);
 		if (status == 422) {
 			/* one unusable stored address must not stop the others' mail */
@@ -574,7 +571,7 @@ int appointment_list(struct portal_req *req, struct portal_value *view)
 		return status;
 	/* the manager's page shows what is still to come unless asked otherwise */
 	if (!req->is_api && !r.from)
-		r.from = time(NULL);
+		r.from = portal_now();
 	struct portal_value *rows;
 	if ((status = query_visible(req, &s, &r, &rows)))
 		return status;
@@ -717,7 +714,7 @@ int appointment_delete(struct portal_req *req, struct portal_value *view)
 /* The calendar of a scope as text/calendar: the past year and the future. */
 static int respond_ics(struct portal_req *req, const struct scope *s, const char *name)
 {
-	struct range r = {.limit = ICS_MAX_ITEMS, .from = time(NULL) - ICS_PAST_SECONDS};
+	struct range r = {.limit = ICS_MAX_ITEMS, .from = portal_now() - ICS_PAST_SECONDS};
 	struct portal_value *rows;
 	int status = query_visible(req, s, &r, &rows);
 	if (status)
@@ -894,7 +891,7 @@ int appointment_feed_ics(struct portal_req *req, struct portal_value *view)
 static void calendar_month(struct portal_req *req, int *year, int *month)
 {
 	struct portal_local_time now;
-	portal_time_local(time(NULL), &now);
+	portal_time_local(portal_now(), &now);
 	*year = now.year;
 	*month = now.month;
 	const char *q = portal_in_str(req, "month");
@@ -922,7 +919,7 @@ static int calendar_weeks(struct portal_req *req, int year, int month,
 	struct portal_arena *a = req->arena;
 	struct portal_local_time first, now;
 	portal_time_local(portal_time_from_local(year, month, 1, 12, 0), &first);
-	portal_time_local(time(NULL), &now);
+	portal_time_local(portal_now(), &now);
 	int lead = first.weekday; /* cells before the 1st: the week starts on Monday */
 	int days = 31;
 	while (days > 28 && portal_time_from_local(year, month, days, 12, 0) < 0)
@@ -1010,7 +1007,7 @@ int appointment_home(struct portal_req *req, const long long *property_ids, size
 	if (ids.failed)
 		return 500;
 	struct scope s = {.org_id = req->caller.org_id, .ids = ids.data ? ids.data : ""};
-	struct range r = {.limit = HOME_COUNT, .from = time(NULL)};
+	struct range r = {.limit = HOME_COUNT, .from = portal_now()};
 	struct portal_value *rows;
 	int status = query_visible(req, &s, &r, &rows);
 	if (status)

@@ -129,15 +129,13 @@ static int digest_user(struct portal_req *req, long long user_id, int *mailed)
 	if (pv_get_int(user, "wanted", 0)) {
 		struct portal_value *v = mail_view(req, rows, pv_get_str(user, "name"));
 		struct portal_mail mail = {
-		    .to = pv_get_str(user, "email"),
-		    .to_name = pv_get_str(user, "name"),
-		    .locale = pv_get_str(user, "locale"),
 		    .kind = "documents",
 		    .template_name = "digest",
 		    .subject = "documents.digest_subject",
 		    .org_id = pv_get_int(user, "org_id", 0),
 		    .view = v,
 		};
+		portal_mail_to(&mail, user);
 		status = v ? portal_mail(req, &mail) : 500;
 		if (status == 422)
 			status = 0; /* an address the outbox refuses: covered, no mail */

@@ -14,6 +14,7 @@
 #include <portal/input.h>
 #include <portal/list.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "documents.h"
@@ -235,6 +236,16 @@ static int list_fill(struct portal_req *req, struct portal_value *view, long lon
 	return 0;
 }
 
+/* How many bytes one request may carry (the core's max_body_bytes, which
+ * nginx's client_max_body_size matches): the page's script checks a batch
+ * against it before sending, since a browser whose upload nginx cuts short
+ * learns nothing but a broken connection. */
+static long long request_max(struct portal_req *req)
+{
+	const char *v = portal_config(req, "max_body_bytes");
+	return v ? strtoll(v, NULL, 10) : 0;
+}
+
 /* The upload form's fields: as sent when the form is shown again (the
  * first file's: the page's form has one set), else the defaults; and which
  * field was refused (invalid: {field: true}). */
@@ -258,6 +269,7 @@ static int upload_fill(struct portal_req *req, struct portal_value *view,
 	    pv_set(a, up, "units", unit_list) ||
 	    pv_set_bool(a, up, "requires_ack", sent_first(req, "requires_ack") != NULL) ||
 	    pv_set_int(a, up, "max_mib", portal_setting_int(req, "max_file_mib")) ||
+	    pv_set_int(a, up, "request_max", request_max(req)) ||
 	    (refused && pv_set_bool(a, invalid, refused, true)) || pv_set(a, view, "upload", up) ||
 	    pv_set(a, view, "invalid", invalid))
 		return 500;

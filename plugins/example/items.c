@@ -128,7 +128,6 @@ static int item_load(struct portal_req *req, long long id, struct portal_value *
  * open transaction. */
 static int residents_mail(struct portal_req *req, long long id, const struct portal_value *item)
 {
-	struct portal_arena *a = req->arena;
 	struct portal_value *rows;
 	int status = portal_db_query(
 	    req,
@@ -142,15 +141,10 @@ static int residents_mail(struct portal_req *req, long long id, const struct por
 	    PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)), &rows);
 	if (status || !pv_count(rows))
 		return status;
-	struct portal_recipient *to = portal_alloc(a, pv_count(rows) * sizeof *to);
 	size_t n = 0;
+	struct portal_recipient *to = portal_mail_recipients(req, rows, &n);
 	if (!to)
 		return 500;
-	pv_foreach(m, rows) {
-		to[n++] = (struct portal_recipient){pv_get_str(m->value, "email"),
-		                                    pv_get_str(m->value, "name"),
-		                                    pv_get_str(m->value, "locale")};
-	}
 	struct portal_mail mail = {
 	    .kind = "example",
 	    .template_name = "item",

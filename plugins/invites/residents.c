@@ -16,7 +16,6 @@
 #include <portal/mail.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "invites.h"
 
@@ -298,6 +297,40 @@ static int counts_fill(struct portal_req *req, struct portal_value *view, long l
 	return 0;
 }
 
+/* The page's unit choice of each listed resident: the property's units by
+ * name ({value, name, selected} in unit_options), and has_units. Set there,
+ * a new unit starts the resident's tenancy of it that moment (documents of
+ * the unit shared before it stay theirs not to see). One query. */
+static int units_fill(struct portal_req *req, struct portal_value *view, long long property_id)
+{
+	struct portal_arena *a = req->arena;
+	struct portal_value *units;
+	int status =
+	    portal_db_query(req,
+	                    "SELECT id, name FROM units WHERE property_id = ? AND org_id = ?"
+	                    " ORDER BY name, id",
+	                    PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(req->caller.org_id)), &units);
+	if (status)
+		return status;
+	if (pv_set_bool(a, view, "has_units", pv_count(units) > 0))
+		return 500;
+	pv_foreach(m, pv_get(view, "items")) {
+		long long current = pv_get_int(pv_get(m->value, "unit"), "id", 0);
+		struct portal_value *options = pv_list(a);
+		if (!options || pv_set(a, m->value, "unit_options", options))
+			return 500;
+		pv_foreach(u, units) {
+			struct portal_value *o = pv_object(a);
+			long long id = pv_get_int(u->value, "id", 0);
+			if (!o || pv_set_int(a, o, "value", id) ||
+			    pv_set_str(a, o, "name", pv_get_str(u->value, "name")) ||
+			    pv_set_bool(a, o, "selected", id == current) || pv_push(a, options, o))
+				return 500;
+		}
+	}
+	return 0;
+}
+
 /* The pending queue above the list (unless a state is asked for: then the list
  * itself is that state), with the same search and group filter. */
 static int queue_fill(struct portal_req *req, struct portal_value *view, long long property_id,
@@ -409,7 +442,8 @@ static int residents_fill(struct portal_req *req, struct portal_value *view,
 	    any_unconfirmed(pv_get(view, "items")) || any_unconfirmed(pv_get(view, "queue"));
 	if (pv_set_bool(a, view, "has_unconfirmed", unconfirmed))
 		return 500;
-	return counts_fill(req, view, property_id);
+	status = counts_fill(req, view, property_id);
+	return status ? status : units_fill(req, view, property_id);
 }
 
 /* A page whose action failed (409, 422) is rendered again by the core with the
@@ -501,15 +535,13 @@ static int rejected_mail(struct portal_req *req, const struct portal_value *prop
 	    pv_set_str(a, v, "org_name", pv_get_str(property, "org_name")))
 		return 500;
 	struct portal_mail mail = {
-	    .to = pv_get_str(person, "email"),
-	    .to_name = pv_get_str(person, "name"),
-	    .locale = pv_get_str(person, "locale"),
 	    .kind = "membership",
 	    .template_name = "rejected",
 	    .subject = "residents.mail_rejected_subject",
 	    .org_id = req->caller.org_id,
 	    .view = v,
 	};
+	portal_mail_to(&mail, person);
 	int status = portal_mail(req, &mail);
 	if (status == 422) {
 		portal_log("residents: user %lld rejected without mail: address refused",
@@ -580,7 +612,7 @@ static long long since_read(struct portal_req *req)
 	if (!day || sscanf(day, "%4d-%2d-%2d", &y, &m, &d) != 3)
 		return 0;
 	long long t = portal_time_from_local(y, m, d, 0, 0);
-	if (t < 0 || t > (long long)time(NULL)) {
+	if (t < 0 || t > portal_now()) {
 		portal_fail(req, 422, "validation", "unit_since", "residents.unit_since_invalid");
 		return -1;
 	}

@@ -11,7 +11,17 @@ static const char *const share_keys[] = {"tickets.shared_no", "tickets.shared_ye
 static const char *const sort_values[] = {"newest", "activity", NULL};
 static const char *const sort_keys[] = {"tickets.sort_newest", "tickets.sort_activity", NULL};
 
-/* The organisation's employees as choices [{id, name, selected}]. */
+/* The organisation's employees [{id, name}] as choices, selected marked. */
+static int employees_mark(struct portal_req *req, struct portal_value *rows, long long selected)
+{
+	pv_foreach(m, rows) {
+		if (pv_set_bool(req->arena, m->value, "selected",
+		                pv_get_int(m->value, "id", 0) == selected))
+			return 500;
+	}
+	return 0;
+}
+
 static int employees_set(struct portal_req *req, struct portal_value *view, long long selected)
 {
 	struct portal_value *rows;
@@ -19,13 +29,8 @@ static int employees_set(struct portal_req *req, struct portal_value *view, long
 	    req,
 	    "SELECT id, name FROM users WHERE org_id = ? AND role = 'manager' ORDER BY name, id",
 	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), &rows);
-	if (status)
+	if (status || (status = employees_mark(req, rows, selected)))
 		return status;
-	pv_foreach(m, rows) {
-		if (pv_set_bool(req->arena, m->value, "selected",
-		                pv_get_int(m->value, "id", 0) == selected))
-			return 500;
-	}
 	return pv_set(req->arena, view, "employees", rows);
 }
 
@@ -52,7 +57,8 @@ static int tabs_set(struct portal_req *req, struct portal_value *view)
 int tickets_app_list(struct portal_req *req, struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
-	int status = tickets_list(req, view);
+	/* the list, its counts and the employees in one statement */
+	int status = tickets_list_of(req, view, true, true);
 	if (status != 200)
 		return status;
 	struct portal_value *categories =
@@ -64,7 +70,8 @@ int tickets_app_list(struct portal_req *req, struct portal_value *view)
 	struct portal_value *sorts = tickets_choices(req, sort_values, sort_keys, sort);
 	if ((status = tickets_page_items(req, pv_get(view, "items"), "app")) ||
 	    (status = tabs_set(req, view)) ||
-	    (status = employees_set(req, view, portal_in_int(req, "assignee_id", 0))))
+	    (status = employees_mark(req, pv_get(view, "employees"),
+	                             portal_in_int(req, "assignee_id", 0))))
 		return status;
 	/* The filters as sent, for the next page's link and the tabs. */
 	if (!sorts || pv_set(a, view, "sorts", sorts) || pv_set_str(a, view, "f_sort", sort) ||

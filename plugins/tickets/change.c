@@ -73,6 +73,8 @@ static int apply_fields(struct portal_req *req, struct portal_value *ticket)
 	if (!status && shared_sent)
 		status =
 		    pv_set_int(req->arena, ticket, "shared", portal_in_bool(req, "shared", false));
+	if (!status && portal_in_str(req, "title"))
+		status = tickets_search_refresh(req, id);
 	if (!status && portal_in_str(req, "title")) /* the mails name it so */
 		status = pv_set_str(req->arena, ticket, "title", portal_in_str(req, "title"));
 	return status;

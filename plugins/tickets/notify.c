@@ -1,7 +1,7 @@
 /* The mails of tickets, queued in the open transaction of the change (kind
  * "tickets", which residents can turn off). Who gets what:
- *   a new ticket: the organisation's managers (properties have no
- *   responsible employee yet);
+ *   a new ticket: the property's responsible employee, or the
+ *   organisation's managers when it has none;
  *   a manager's comment or status change: the reporter and the followers;
  *   a reporter's comment or answer: the assignee, or the managers when there
  *   is none;
@@ -20,6 +20,17 @@ static const char staff_sql[] =
     RECIPIENT_COLUMNS " FROM users u JOIN orgs o ON o.id = u.org_id"
                       " WHERE u.org_id = ? AND u.role = 'manager' AND (? = 0 OR u.id = ?)"
                       " AND u.id <> ? AND " PORTAL_MAIL_WANTED("u.id", "tickets") " ORDER BY u.id";
+
+/* A new ticket's: the property's responsible employee, or every manager of
+ * the organisation when it has none or theirs has not activated the account
+ * yet (no confirmed address: the ticket would reach nobody). */
+static const char new_staff_sql[] =
+    RECIPIENT_COLUMNS " FROM properties p JOIN users u ON u.org_id = p.org_id"
+                      " AND u.role = 'manager' AND (u.id = p.responsible_id OR NOT EXISTS"
+                      " (SELECT 1 FROM users r WHERE r.id = p.responsible_id"
+                      " AND r.email_confirmed_at IS NOT NULL)) JOIN orgs o ON o.id = u.org_id"
+                      " WHERE p.id = ? AND p.org_id = ? AND u.id <> ?"
+                      " AND " PORTAL_MAIL_WANTED("u.id", "tickets") " ORDER BY u.id";
 
 /* The reporter and the followers. */
 static const char residents_sql[] = RECIPIENT_COLUMNS
@@ -87,7 +98,12 @@ static int residents_of(struct portal_req *req, const struct portal_value *ticke
 int tickets_mail_new(struct portal_req *req, const struct portal_value *ticket)
 {
 	struct portal_value *rows, *v = mail_view(req, ticket, true);
-	int status = v ? staff_of(req, 0, &rows) : 500;
+	int status = v ? portal_db_query(req, new_staff_sql,
+	                                 PORTAL_DB_ARGS(PDB_I(pv_get_int(ticket, "property_id", 0)),
+	                                                PDB_I(req->caller.org_id),
+	                                                PDB_I(req->caller.user_id)),
+	                                 &rows)
+	               : 500;
 	struct portal_mail mail = {.kind = "tickets",
 	                           .template_name = "ticket_new",
 	                           .subject = "tickets.mail_subject_new",

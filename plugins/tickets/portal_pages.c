@@ -26,7 +26,7 @@ const struct portal_input tickets_confirm_page_inputs[] = {
 
 int tickets_portal_list(struct portal_req *req, struct portal_value *view)
 {
-	int status = tickets_list_of(req, view, false);
+	int status = tickets_list_of(req, view, false, false);
 	if (status != 200)
 		return status;
 	return (status = tickets_page_items(req, pv_get(view, "items"), "portal")) ? status : 200;

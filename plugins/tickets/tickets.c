@@ -142,4 +142,5 @@ const struct portal_plugin portal_plugin_v1 = {
     .settings = settings,
     .tables = tables,
     .categories = tickets_categories,
+    .search = tickets_search,
 };

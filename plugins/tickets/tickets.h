@@ -6,6 +6,7 @@
 
 #include <portal/files.h>
 #include <portal/portal.h>
+#include <portal/search.h>
 
 #define TICKETS_TITLE_MAX 200
 #define TICKETS_TEXT_MAX 5000
@@ -67,6 +68,30 @@ int tickets_mail_comment(struct portal_req *req, const struct portal_value *tick
 int tickets_mail_status(struct portal_req *req, const struct portal_value *ticket, const char *from,
                         const char *comment);
 
+/* search.c: the search index of tickets (sql/002); tickets_search_refresh
+ * after each write of a ticket's title, description or reporter, in its
+ * transaction. */
+extern const struct portal_search_index tickets_search[];
+int tickets_search_refresh(struct portal_req *req, long long id);
+
+/* list_query.c: the list's statement. A search's terms, the rarest first for
+ * a manager; asked when q was sent, count 0 when it has no words. */
+struct tickets_search_terms {
+	struct portal_word_term *terms;
+	size_t count;
+	bool asked;
+};
+int tickets_search_terms_of(struct portal_req *req, struct tickets_search_terms *s);
+struct portal_page;
+struct tickets_list_spec {
+	const struct portal_page *page;
+	const char *key; /* by activity: the cursor's time as the column holds it */
+	bool activity, counts, employees;
+	const struct tickets_search_terms *search;
+};
+int tickets_list_query(struct portal_req *req, const struct tickets_list_spec *l, const char **sql,
+                       struct portal_db_arg **args, size_t *nargs);
+
 /* The columns of a ticket as both the list and the detail read them, from t
  * (tickets), p (properties), ru (the reporter), au (the assignee). */
 #define TICKETS_ITEM_COLUMNS                                                                      \
@@ -111,7 +136,9 @@ extern const struct portal_input tickets_merge_inputs[];
 extern const struct portal_input tickets_confirm_inputs[];
 int tickets_create(struct portal_req *req, struct portal_value *view);
 int tickets_list(struct portal_req *req, struct portal_value *view);
-int tickets_list_of(struct portal_req *req, struct portal_value *view, bool counts);
+/* The list of GET /tickets; with the counts per status (counts) and the
+ * organisation's employees as "employees" [{id, name}] (employees). */
+int tickets_list_of(struct portal_req *req, struct portal_value *view, bool counts, bool employees);
 int tickets_shared(struct portal_req *req, struct portal_value *view);
 int tickets_get(struct portal_req *req, struct portal_value *view);
 int tickets_comment(struct portal_req *req, struct portal_value *view);

@@ -560,6 +560,8 @@
 	var status = form.querySelector("[data-docs-status]");
 	var button = form.querySelector("[data-docs-submit]");
 	var maxBytes = Number(form.getAttribute("data-docs-max") || "0") * 1048576;
+	/* One request's limit, less room for the parts' headers and fields. */
+	var requestMax = Number(form.getAttribute("data-docs-request-max") || "0") - 65536;
 	if (!input || !drop || !pattern || !list || !status || !button) {
 		return;
 	}
@@ -830,6 +832,13 @@
 			data.append("files", entry.file, entry.file.name);
 			total += entry.file.size;
 		});
+		/* nginx would cut such an upload short, and the browser learn
+		 * nothing but a broken connection: said here, in the page's words. */
+		if (requestMax > 0 && total > requestMax) {
+			var mb = String(Math.floor((requestMax + 65536) / 1048576));
+			showError(t("request-too-large").replace("%", mb), null);
+			return;
+		}
 		FIELDS.forEach(function (name) {
 			batch.forEach(function (entry) {
 				data.append(name, valueOf(entry.row, name));

@@ -10,7 +10,8 @@
 # their content); the manager's pages (the properties, a content form with its
 # property picker, the FAQ with its entries' pickers) and API lists, a search
 # (also in organisations of 100 and of 100,000 properties), page 1 and page 200
-# of a keyset list; for each of them the bytes of one
+# of a keyset list, the manager's tickets (page and API) and a ticket search
+# among 100,000 tickets; for each of them the bytes of one
 # request and its database round trips (from portald's log line); the import of 10,000 rows (xlsx and csv); an
 # announcement to all 10,000 residents and the sending of its mails; and the
 # memory of every portald child at the end. A route that answers anything but
@@ -19,7 +20,8 @@
 # Environment: BENCH_SECONDS (10) per run, BENCH_WORKERS (4: as many as the
 # hello-world has) portald request workers, BENCH_MAIL_WAIT (240) seconds to wait
 # for the announcement's mails, PORTAL_BIN, KEEP_STACK=1 keeps the temporary
-# folder (logs, wrk output).
+# folder (logs, wrk output), BENCH_ONLY=REGEX measures only the runs whose
+# name matches it (and hello), without the import, the fan-out and the memory.
 set -eu
 
 cd "$(dirname "$0")/../.."
@@ -64,7 +66,7 @@ BASE=http://127.0.0.1:$PORT
 stack() {
 	env VAR="$VAR" PORT="$PORT" SMTP_PORT="$SMTP_PORT" WORKERS="$WORKERS" \
 		MAX_REQUESTS=100000000 PORTAL_BIN="$PORTAL_BIN" BENCH_HELLO_SOCKET="$HELLO_SOCKET" \
-		PLUGINS="example invites content" \
+		PLUGINS="example invites content tickets" \
 		sh core/scripts/stack.sh "$@"
 }
 
@@ -168,6 +170,34 @@ search_org Search100 100
 SMALL_COOKIE=$COOKIE
 search_org Search100000 100000
 LARGE_COOKIE=$COOKIE
+# 100,000 tickets of the portfolio, ten per property, as managers record
+# calls: eight kinds of title, fifty reporters' names; a tenth in progress,
+# a tenth resolved.
+echo "bench: creating 100,000 tickets"
+sql -e "
+	SET @org = (SELECT id FROM orgs WHERE name = 'Bench');
+	INSERT INTO tickets (org_id, number, property_id, reporter_name, title, description, category,
+	                     status, created_at, updated_at)
+	SELECT x.org_id, x.n, x.id,
+	       CONCAT(ELT(1 + x.n % 2, 'Frau ', 'Herr '), ELT(1 + (x.n DIV 8) % 50, 'Müller', 'Schmidt',
+	        'Schneider', 'Fischer', 'Weber', 'Meyer', 'Wagner', 'Becker', 'Schulz', 'Hoffmann',
+	        'Schäfer', 'Koch', 'Bauer', 'Richter', 'Klein', 'Wolf', 'Schröder', 'Neumann',
+	        'Schwarz', 'Zimmermann', 'Braun', 'Krüger', 'Hofmann', 'Hartmann', 'Lange', 'Schmitt',
+	        'Werner', 'Schmitz', 'Krause', 'Meier', 'Lehmann', 'Schmid', 'Schulze', 'Maier',
+	        'Köhler', 'Herrmann', 'König', 'Walter', 'Mayer', 'Huber', 'Kaiser', 'Fuchs', 'Peters',
+	        'Lang', 'Scholz', 'Möller', 'Weiß', 'Jung', 'Hahn', 'Schubert')),
+	       CONCAT(ELT(1 + x.n % 8, 'Heizung ausgefallen', 'Aufzug steckt', 'Wasserschaden im Keller',
+	        'Licht im Treppenhaus defekt', 'Lärm nachts', 'Briefkasten klemmt', 'Fenster undicht',
+	        'Müll nicht abgeholt'), ' in Wohnung ', x.n % 40),
+	       'Telefonisch gemeldet. Bitte prüfen und einen Handwerker beauftragen.',
+	       ELT(1 + x.n % 6, 'Schaden/Reparatur', 'Heizung/Wasser', 'Aufzug', 'Reinigung', 'Lärm', 'Sonstiges'),
+	       IF(x.n % 10 = 1, 'in_progress', IF(x.n % 10 = 2, 'resolved', 'open')),
+	       UTC_TIMESTAMP() - INTERVAL (100000 - x.n) MINUTE, UTC_TIMESTAMP() - INTERVAL (100000 - x.n) MINUTE
+	FROM (SELECT p.org_id, p.id, ROW_NUMBER() OVER (ORDER BY k.seq, p.id) AS n
+	      FROM properties p JOIN seq_0_to_9 k WHERE p.org_id = @org) x;
+	INSERT INTO ticket_numbers (org_id, last_number) VALUES (@org, 100000)" ||
+	die "could not insert the tickets"
+
 # Rows written with SQL have no search words until they are indexed.
 "$PORTAL_BIN/portalctl" -c "$VAR/portal.conf" search rebuild >/dev/null ||
 	die "portalctl search rebuild failed"
@@ -280,7 +310,13 @@ search-100000 large /api/v1/properties?q=K%C3%B6ln+9
 manager-search-all manager /api/v1/properties?q=Objekt&limit=50
 manager-me manager /api/v1/me
 keyset-page-1 manager /api/v1/properties?limit=50
-keyset-page-200 manager /api/v1/properties?limit=50&after=$after"
+keyset-page-200 manager /api/v1/properties?limit=50&after=$after
+ticket-page manager /app/tickets
+ticket-list manager /api/v1/tickets
+ticket-search manager /api/v1/tickets?q=Schmidt+Heizung"
+if [ -n "${BENCH_ONLY:-}" ]; then
+	RUNS=$(echo "$RUNS" | awk -v only="$BENCH_ONLY" 'NR == 1 || $1 ~ only')
+fi
 
 cookie_of() {
 	case $1 in
@@ -422,6 +458,12 @@ failed=$(echo "$rows" | awk '$6 != "0" {
 }')
 [ -z "$failed" ] || die "FAILED: answers other than 2xx, so no numbers for them:$failed
 (see $VAR/wrk-*.txt, KEEP_STACK=1 keeps them)"
+
+if [ -n "${BENCH_ONLY:-}" ]; then
+	echo
+	echo "bench: BENCH_ONLY=$BENCH_ONLY: no import, no fan-out, no memory"
+	exit 0
+fi
 
 # --- the import ----------------------------------------------------------------
 

@@ -79,6 +79,9 @@ before(async () => {
   // A resident of both (the home switches between them), and one whose
   // sign-up waits for approval (the manager's queue, the waiting home).
   resident = await newResident(stack, manager, [linden.id, park.id]);
+  // a unit of the second: its contacts page offers the unit per resident
+  const parkUnit = await ok(manager.json(`/api/v1/properties/${park.id}/units`, { method: 'POST', body: { name: 'WE 1' } }), 'unit');
+  await ok(manager.json(`/api/v1/properties/${park.id}/residents/${resident.id}`, { method: 'PATCH', body: { unit_id: parkUnit.id } }), 'unit of the resident');
   links.join = pathOf((await ok(manager.json(`/api/v1/properties/${linden.id}/invite`), 'invite')).url);
   const parkJoin = pathOf((await ok(manager.json(`/api/v1/properties/${park.id}/invite`), 'invite')).url);
   await ok(manager.json(`/api/v1/properties/${park.id}/invite`, { method: 'PATCH', body: { approval_required: true } }), 'approval');
@@ -161,6 +164,8 @@ before(async () => {
   const colleague = `kollegin-${process.pid}@example.org`;
   await ok(manager.json('/api/v1/employees', { method: 'POST', body: { email: colleague, name: 'Karla Kollegin' } }), 'employee');
   ids.employee = (await ok(manager.json('/api/v1/employees'), 'employees')).items.find((e) => e.email === colleague).id;
+  // the property page's choice of the responsible employee, with one chosen
+  await ok(manager.json(`/api/v1/properties/${linden.id}`, { method: 'PATCH', body: { responsible_id: ids.employee } }), 'responsible');
 
   // An unused activation (a second organisation's first manager) and a
   // password reset; opening their pages consumes nothing.

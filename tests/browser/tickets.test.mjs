@@ -5,24 +5,27 @@
 // the status; the resident sees the answer and the assignee on the ticket's
 // page. Nothing scrolls sideways at 320 px; axe finds nothing. Screenshots
 // tickets-phone-form.png, tickets-phone-sent.png, tickets-desktop-manager.png
-// and tickets-phone-answered.png go to tests/artifacts/.
+// and tickets-phone-answered.png go to tests/artifacts/. The print view in
+// print media on A4: what it must show and what it must leave out
+// (tickets-print.png and tickets-print.pdf).
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { repo, startStack } from '../integration/stack.mjs';
 import { newManager, newProperty, newResident } from '../integration/client.mjs';
-import { accessibilityProblems, launchBrowser, newPage, screenshot, sidewaysScroll } from './browser.mjs';
+import { accessibilityProblems, artifacts, launchBrowser, newPage, screenshot, sidewaysScroll } from './browser.mjs';
 
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 800 };
 const PHOTO = path.join(repo, 'tests', 'fixtures', 'images', 'photo-gps-o6.jpg');
-let stack, browser, manager, resident, unit;
+let stack, browser, manager, resident, unit, house;
 
 before(async () => {
   stack = await startStack({ plugins: 'invites content documents tickets', env: { SESSION_BURST: '1000', SESSION_RATE: '1000r/s' } });
   browser = await launchBrowser();
   manager = await newManager(stack, { name: 'Hausverwaltung Vorgänge' });
-  const house = (await newProperty(manager, 'Kastanienallee 8')).id;
+  house = (await newProperty(manager, 'Kastanienallee 8')).id;
   unit = (await manager.json(`/api/v1/properties/${house}/units`, { method: 'POST', body: { name: 'WE 4 rechts' } })).body.id;
   resident = await newResident(stack, manager, [house]);
   const res = await manager.json(`/api/v1/properties/${house}/residents/${resident.id}`, { method: 'PATCH', body: { unit_id: unit } });
@@ -106,4 +109,87 @@ test('phone: a report with a photo; the manager answers; the resident sees the a
   }
   await phone.context().close();
   await desk.context().close();
+});
+
+// A ticket with photos (one tall, one wide), a long description and a long
+// history, reported and answered over the API.
+async function longTicket() {
+  const image = (name, type) => new Blob([fs.readFileSync(path.join(repo, 'tests', 'fixtures', 'images', name))], { type });
+  const form = (fields, photos = []) => {
+    const f = new FormData();
+    for (const [k, v] of Object.entries(fields)) f.append(k, String(v));
+    for (const [name, type] of photos) f.append('files', image(name, type), name);
+    return f;
+  };
+  const description = Array.from({ length: 14 }, (_, i) => `Absatz ${i + 1}: Seit Montag läuft an der Decke im Bad Wasser herunter, der Fleck wird jeden Tag größer.`).join('\n\n');
+  const sent = await resident.json('/api/v1/tickets', {
+    method: 'POST',
+    headers: { Origin: stack.base },
+    body: form({ property_id: house, title: 'Wasserschaden im Bad', description }, [['photo-gps-o6.jpg', 'image/jpeg'], ['text-chunk.png', 'image/png']]),
+  });
+  assert.equal(sent.status, 201, JSON.stringify(sent.body));
+  const id = sent.body.id;
+  for (let i = 1; i <= 6; i++) {
+    const answer = await manager.json(`/api/v1/tickets/${id}/comments`, {
+      method: 'POST', headers: { Origin: stack.base }, body: form({ body: `Antwort ${i}: Der Installateur kommt am Montag.\n${'Bitte sorgen Sie dafür, dass jemand zu Hause ist. '.repeat(4)}` }, i === 3 ? [['photo-gps-o6.jpg', 'image/jpeg']] : []),
+    });
+    assert.equal(answer.status, 201);
+    assert.equal((await resident.json(`/api/v1/tickets/${id}/comments`, { method: 'POST', body: { body: `Danke ${i}. ${'Ich bin ab 9 Uhr da. '.repeat(5)}` } })).status, 201);
+  }
+  return sent.body;
+}
+
+test('the print view on A4: header with number, property and reporter; photos within the page; no navigation, buttons or forms; no entry cut apart', async () => {
+  const t = await longTicket();
+  const page = await signedIn(resident, { width: 794, height: 1123 }); // A4 at 96 dpi
+  await page.goto(`${stack.base}/portal/tickets/${t.id}/print`);
+  await page.emulateMedia({ media: 'print' });
+  const header = await page.locator('article.ticket-print').evaluate((a) => a.innerText);
+  assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), `#${t.number} Wasserschaden im Bad`);
+  assert.match(header, /Liegenschaft\s+Kastanienallee 8/);
+  assert.match(header, /Gemeldet von\s+Rita Resident/);
+  assert.match(header, /Absatz 14:/, 'the whole description');
+  assert.match(header, /Danke 6\./, 'the whole history');
+  assert.ok(await page.getByText('Hausverwaltung Vorgänge').first().isVisible(), 'the organisation it was reported to');
+
+  // Nothing to click or fill in on paper, and not who is signed in.
+  for (const selector of ['nav', 'button', 'form', '.poster-tools a', '.account', '.skip-link']) {
+    const all = page.locator(selector);
+    for (let i = 0; i < await all.count(); i++) {
+      assert.equal(await all.nth(i).isVisible(), false, `${selector} #${i} is printed`);
+    }
+  }
+
+  // Every photo loaded, within the text's width and at most half a page tall.
+  const photos = await page.locator('.ticket-print__photos img').evaluateAll((imgs) => imgs.map((img) => {
+    const box = img.getBoundingClientRect();
+    return { loaded: img.complete && img.naturalWidth > 0, width: box.width, height: box.height, room: img.closest('article').getBoundingClientRect().width };
+  }));
+  assert.equal(photos.length, 3);
+  for (const p of photos) {
+    assert.ok(p.loaded, 'a photo did not load');
+    assert.ok(p.width > 0 && p.width <= p.room / 2, `a photo of ${p.width}px is wider than its column of ${p.room / 2}px`);
+    assert.ok(p.height <= (12 / 2.54) * 96 + 0.5, `a photo is ${p.height}px tall`);
+  }
+
+  // Each entry of the history on one page; headings stay with what follows;
+  // a number of two digits fits in front of its entry.
+  const entries = page.locator('.ticket-print .tickets-history > li');
+  assert.ok(await entries.count() >= 13);
+  for (let i = 0; i < await entries.count(); i++) {
+    assert.equal(await entries.nth(i).evaluate((li) => getComputedStyle(li).breakInside), 'avoid');
+  }
+  for (const h2 of await page.locator('.ticket-print h2').all()) {
+    assert.equal(await h2.evaluate((h) => getComputedStyle(h).breakAfter), 'avoid');
+  }
+  const room = await page.locator('.ticket-print .tickets-history').evaluate((ol) => parseFloat(getComputedStyle(ol).paddingLeft) / parseFloat(getComputedStyle(ol).fontSize));
+  assert.ok(room >= 2, `the numbers have ${room}em`);
+  await screenshot(page, 'tickets-print');
+
+  // The page size comes from the stylesheet: A4 (595 x 842 pt), whatever the printer's default.
+  const pdf = await page.pdf({ format: 'Letter', preferCSSPageSize: true, path: path.join(artifacts, 'tickets-print.pdf') });
+  const boxes = [...pdf.toString('latin1').matchAll(/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]/g)].map((m) => [Math.round(m[1]), Math.round(m[2])]);
+  assert.ok(boxes.length >= 2, 'a long ticket takes pages');
+  for (const box of boxes) assert.deepEqual(box, [595, 842]);
+  await page.context().close();
 });

@@ -3,12 +3,15 @@
 // two pools on one database; portalctl jobs list shows it; init runs with its
 // context in every serving process (the jobs worker too); settings and
 // schedules a plugin does not accept are refused with one line, and a reload
-// with one keeps the running generation.
+// with one keeps the running generation; the test clock moves the jobs
+// worker, the requests' and portalctl's database time alike, and costs not
+// one statement while it is not moved.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { startStack, isAlive, sleep } from './stack.mjs';
+import { startStack, isAlive, sleep, waitFor } from './stack.mjs';
+import { newManager } from './client.mjs';
 
 const BIN = process.env.PORTAL_BIN || new URL('../../bin', import.meta.url).pathname;
 let stack;
@@ -131,4 +134,53 @@ test('a reload with a refused setting keeps the running workers; a good one take
   await stack.reload();
   await sleep(4500);
   assert.match(stack.sql("SELECT label FROM ticker_runs ORDER BY period DESC LIMIT 1"), /tick/, 'the default');
+});
+
+// Last: it sets the clock back at its end, which leaves the ticker waiting
+// for the periods it already ran.
+test('the test clock: the log warns; not moved, not one statement more; moved, the jobs worker, requests and portalctl follow it', async () => {
+  assert.match(stack.log(), /WARNING: TEST CLOCK ON: test_clock = \S+\/clock moves every time/);
+  const manager = await newManager(stack);
+  // MariaDB's count of SET statements, of every connection
+  const sets = () => Number(stack.sql("SHOW GLOBAL STATUS LIKE 'Com_set_option'").trim().split('\t')[1]);
+  const tickerRuns = () => Number(stack.sql('SELECT COUNT(*) FROM ticker_runs').trim());
+  const dbOf = (route) => Number(/ db=(\d+)/.exec(stack.log().split('\n').filter((l) => l.includes(`route=${route} `)).at(-1))[1]);
+
+  // not moved: requests and the jobs worker's runs set nothing, once each
+  // request worker made its connection (which sets its time zone)
+  const requestWorkers = () => stack.workerPids().filter((pid) => stack.log().includes(`portald[${pid}] worker `));
+  const served = (pid) => new RegExp(`portald\\[${pid}\\] worker \\d+: GET /api/v1/properties `).test(stack.log());
+  for (let i = 0; !requestWorkers().every(served); i++) {
+    assert.ok(i < 200, 'every request worker served a request');
+    await manager.json('/api/v1/properties');
+  }
+  const before = sets();
+  const runs = tickerRuns();
+  for (let i = 0; i < 10; i++) assert.equal((await manager.json('/api/v1/properties')).status, 200);
+  await waitFor('two more ticker runs', () => tickerRuns() >= runs + 2);
+  assert.equal(sets(), before, 'no SET timestamp while the clock is not moved');
+  const trips = dbOf('/api/v1/properties');
+
+  // a day later: the ticker's runs (C's schedule, the database's time), a
+  // request's row and portalctl's are that day's
+  const moved = new Date(stack.now().getTime() + 86400000);
+  await stack.advanceClock(86400);
+  const movedSql = moved.toISOString().replace('T', ' ').replace('Z', '');
+  await waitFor('a ticker run a day later', () => Number(stack.sql(`SELECT COUNT(*) FROM ticker_runs WHERE at >= '${movedSql}' AND period >= ${Math.floor(moved.getTime() / 2000)}`).trim()));
+  await manager.signIn();
+  const house = await manager.json('/api/v1/properties', { method: 'POST', body: { name: 'Morgenhaus' } });
+  assert.equal(house.status, 201);
+  const createdAt = (table, id) => Date.parse(`${stack.sql(`SELECT created_at FROM ${table} WHERE id = ${id}`).trim().replace(' ', 'T')}Z`);
+  assert.ok(createdAt('properties', house.body.id) >= Math.floor(moved.getTime() / 1000) * 1000, 'a request\'s NOW()');
+  const org = await newManager(stack);
+  assert.ok(createdAt('orgs', org.user.org_id) >= Math.floor(moved.getTime() / 1000) * 1000, 'portalctl\'s NOW()');
+  assert.ok(sets() > before);
+  // the statements that move NOW() are no round trips of the request
+  assert.equal((await manager.json('/api/v1/properties')).status, 200);
+  assert.equal(dbOf('/api/v1/properties'), trips);
+
+  // back at 0: the database's own time again
+  writeFileSync(`${stack.var}/clock`, '0\n');
+  const back = await manager.json('/api/v1/properties', { method: 'POST', body: { name: 'Heutehaus' } });
+  assert.ok(createdAt('properties', back.body.id) < moved.getTime() - 3600000);
 });

@@ -357,6 +357,65 @@ test('two pools on one database send each of 30 mails exactly once', async (t) =
   }
 });
 
+// A TCP proxy in front of the sink that holds back the client's QUIT until
+// hold() resolves (called with nothing): what the client had done by then.
+function quitHoldingProxy(targetPort, hold) {
+  const sockets = new Set();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    sockets.add(client);
+    sockets.add(upstream);
+    const drop = () => { client.destroy(); upstream.destroy(); };
+    upstream.on('data', (d) => client.write(d));
+    upstream.on('end', () => client.end());
+    client.on('data', async (d) => {
+      if (/^QUIT\r\n/m.test(d.toString('latin1'))) await hold();
+      upstream.write(d);
+    });
+    client.on('end', () => upstream.end());
+    for (const s of [client, upstream]) {
+      s.on('error', drop);
+      s.on('close', () => sockets.delete(s));
+    }
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => resolve({
+      port: server.address().port,
+      close: () => new Promise((done) => {
+        for (const s of sockets) s.destroy();
+        server.close(done);
+      }),
+    }));
+  });
+}
+
+test('a mail is marked sent as soon as the server accepted it, before QUIT: a worker dying after the answer sends it again only then', async () => {
+  const to = recipient('quit');
+  const states = [];
+  // While the jobs worker's QUIT is held, the row is read (up to 10 s for it
+  // to turn 'sent'): marking it only after QUIT would leave it 'queued' here.
+  const proxy = await quitHoldingProxy(stack.smtpPort, async () => {
+    const end = Date.now() + 10000;
+    while (Date.now() < end && outboxRow(to)[0]?.status !== 'sent') await sleep(50);
+    states.push(outboxRow(to)[0]?.status);
+  });
+  stack.setConf({ smtp_url: `smtp://127.0.0.1:${proxy.port}` });
+  await stack.reload();
+  try {
+    const res = await send({ to, name: 'Quit', locale: 'de', count: 1 });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    await waitFor('the QUIT', () => states.length > 0, 30000);
+    assert.deepEqual(states, ['sent'], 'marked between the 250 to DATA and QUIT');
+    await waitFor('the mail', () => mailsTo(to).length > 0);
+    assert.equal(mailsTo(to).length, 1);
+  } finally {
+    ourConf();
+    stack.setConf({ smtp_url: `smtp://127.0.0.1:${stack.smtpPort}` });
+    await stack.reload();
+    await proxy.close();
+  }
+});
+
 // Accounts made directly in the database (the sign-in routes are not under
 // test here): an organisation, its people and their sessions.
 function sqlValue(query) {

@@ -39,7 +39,7 @@ before(async () => {
   stack = await startStack({ workers: 2 });
   // the test plugins beside the example, a copy of which a test below
   // replaces with a rebuilt one
-  const { pluginDir, shareDir } = stack.testPlugins(['slow', 'wrong_abi', 'wrong_name', 'clash', 'failinit', 'sdk1'], ['example'], { copies: ['example'] });
+  const { pluginDir, shareDir } = stack.testPlugins(['slow', 'wrong_abi', 'wrong_name', 'clash', 'search_clash', 'failinit', 'sdk1'], ['example'], { copies: ['example'] });
   stack.setConf({ plugin_dir: pluginDir, plugin_share: shareDir, plugins: 'example slow', request_timeout: 2 });
   await stack.reload();
 });
@@ -191,7 +191,7 @@ test('a plugin built with the first SDK still loads: its routes of the first lay
 
 test('the loader refuses a file that is no plugin, a wrong ABI, a wrong name and a clash with one clear line', () => {
   writeFileSync(`${stack.var}/test-plugins/notaplugin.so`, 'this is text, not a shared object\n');
-  const cases = { notaplugin: /cannot load .*notaplugin\.so/, wrong_abi: /ABI/, wrong_name: /calls itself "someone_else"/, clash: /clashes/ };
+  const cases = { notaplugin: /cannot load .*notaplugin\.so/, wrong_abi: /ABI/, wrong_name: /calls itself "someone_else"/, clash: /clashes/, search_clash: /search index properties is also another's/ };
   for (const [name, reason] of Object.entries(cases)) {
     const conf = `${stack.var}/check-${name}.conf`;
     writeFileSync(conf, readFileSync(stack.conf, 'utf8').replace(/^plugins\s*=.*$/m, `plugins = example ${name}`));

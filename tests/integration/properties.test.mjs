@@ -214,3 +214,83 @@ test('the preview shows a manager the residents\' home of one property, read-onl
   assert.doesNotMatch(html.split('data-preview')[1], /<form/, 'nothing to submit in the preview');
   assert.equal((await b.fetch(`/app/properties/${p.id}/preview`)).status, 404);
 });
+
+test('a property\'s responsible employee: set, shown to managers only, cleared, and gone with the employee', async () => {
+  const hired = await a.json('/api/v1/employees', { method: 'POST', body: { email: `zustaendig-${process.pid}@example.org`, name: 'Zoe Zuständig' } });
+  assert.equal(hired.status, 201);
+  const zoe = hired.body.id;
+  const created = await a.json('/api/v1/properties', { method: 'POST', body: { name: 'Haus mit Zuständiger', responsible_id: zoe } });
+  assert.equal(created.status, 201);
+  const p = created.body;
+  assert.deepEqual(p.responsible, { id: zoe, name: 'Zoe Zuständig' });
+  assert.equal((await newManagerlessProperty()).responsible, null, 'none by default');
+  const listed = (await a.json('/api/v1/properties?q=Zuständiger')).body.items;
+  assert.deepEqual(listed.map((i) => i.responsible), [{ id: zoe, name: 'Zoe Zuständig' }]);
+
+  // The page: a labelled choice of the organisation's employees, this one chosen.
+  const html = await (await a.fetch(`/app/properties/${p.id}`)).text();
+  assert.match(html, /<label for="responsible_id">Zuständig<\/label>/);
+  assert.match(html, new RegExp(`<option value="${zoe}" selected>Zoe Zuständig</option>`));
+  assert.match(html, new RegExp(`<option value="${a.user.id}">`));
+
+  // Residents never get the key.
+  const r = await newResident(stack, a, [p.id]);
+  const seen = await r.json(`/api/v1/properties/${p.id}`);
+  assert.equal(seen.status, 200);
+  assert.ok(!('responsible' in seen.body) && !('responsible_id' in seen.body) && !('responsible_name' in seen.body));
+  assert.ok((await r.json('/api/v1/properties')).body.items.every((i) => !('responsible' in i)));
+
+  // Anything but an employee of the organisation is a 422 on the field that names nobody.
+  const other = stack.sql(`SELECT id FROM users WHERE org_id = ${b.user.org_id} LIMIT 1`).trim();
+  for (const [value, who] of [[Number(other), 'another organisation\'s manager'], [r.id, 'a resident'], [999999999, 'nobody'], ['abc', 'no id']]) {
+    const res = await a.json(`/api/v1/properties/${p.id}`, { method: 'PATCH', body: { responsible_id: value } });
+    assert.equal(res.status, 422, who);
+    assert.equal(res.body.error.field, 'responsible_id', who);
+    assert.doesNotMatch(res.body.error.message, /Hausverwaltung|@/, who);
+    const post = await a.json('/api/v1/properties', { method: 'POST', body: { name: `Abgelehnt ${who}`, responsible_id: value } });
+    assert.equal(post.status, 422, who);
+  }
+  assert.equal(stack.sql(`SELECT COUNT(*) FROM properties WHERE name LIKE 'Abgelehnt%'`).trim(), '0', 'nothing half-stored');
+  assert.deepEqual((await a.json(`/api/v1/properties/${p.id}`)).body.responsible.id, zoe, 'unchanged after a refusal');
+
+  // A PATCH without it keeps it; null clears it; the page's form chooses again.
+  assert.equal((await a.json(`/api/v1/properties/${p.id}`, { method: 'PATCH', body: { city: 'Kiel' } })).body.responsible.id, zoe);
+  assert.equal((await a.json(`/api/v1/properties/${p.id}`, { method: 'PATCH', body: { responsible_id: null } })).body.responsible, null);
+  const form = (fields) => a.fetch(`/app/properties/${p.id}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrf_token: a.csrf, name: 'Haus mit Zuständiger', reference_id: p.reference_id, ...fields }).toString(),
+  });
+  assert.equal((await form({ responsible_id: String(zoe) })).status, 303);
+  assert.equal((await a.json(`/api/v1/properties/${p.id}`)).body.responsible.id, zoe);
+  const refused = await form({ responsible_id: other });
+  assert.equal(refused.status, 422);
+  assert.match(await refused.text(), /Bitte wählen Sie eine Mitarbeiterin oder einen Mitarbeiter/);
+  assert.equal((await form({ responsible_id: '' })).status, 303);
+  assert.equal((await a.json(`/api/v1/properties/${p.id}`)).body.responsible, null);
+
+  // The employee goes: the property has nobody responsible, nothing else changes.
+  assert.equal((await form({ responsible_id: String(zoe) })).status, 303);
+  assert.equal((await a.fetch(`/api/v1/employees/${zoe}`, { method: 'DELETE' })).status, 204);
+  const after = (await a.json(`/api/v1/properties/${p.id}`)).body;
+  assert.equal(after.responsible, null);
+  assert.equal(after.name, 'Haus mit Zuständiger');
+});
+
+// A property created without a responsible employee.
+async function newManagerlessProperty() {
+  return (await a.json('/api/v1/properties', { method: 'POST', body: { name: 'Haus ohne Zuständige' } })).body;
+}
+
+test('the property list and page keep their round trips with the responsible employee\'s name', async () => {
+  const p = (await a.json('/api/v1/properties', { method: 'POST', body: { name: 'Rundreisen', responsible_id: a.user.id } })).body;
+  const fewest = async (path, route) => {
+    for (let i = 0; i < 4; i++) assert.equal((await a.fetch(path)).status, 200);
+    const lines = stack.log().split('\n').filter((l) => l.includes(`route=${route} `) && / db=\d+/.test(l));
+    return Math.min(...lines.slice(-4).map((l) => Number(/ db=(\d+)/.exec(l)[1])));
+  };
+  // the caller, then the rows (the page: the property, then its units with the employees)
+  assert.equal(await fewest('/app/properties', '/app/properties'), 2);
+  assert.equal(await fewest('/api/v1/properties', '/api/v1/properties'), 2);
+  assert.equal(await fewest(`/app/properties/${p.id}`, '/app/properties/{id}'), 3);
+});

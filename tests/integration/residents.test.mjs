@@ -563,6 +563,68 @@ test('the unit: PATCH sets one of the property\'s units (or none) and when the t
   assert.equal((await call(b, url, { method: 'PATCH', body: { unit_id: wg2 } })).status, 404);
 });
 
+test('the page sets a resident\'s unit with the group\'s form: the tenancy starts then; "Keine" ends it; no units, no column', async () => {
+  const p = await newProperty(a, 'Wohnungshaus');
+  const base = `/app/properties/${p.id}/residents`;
+  const r = await resident(a, [p.id], { name: 'Wanda Wechsel', group: 'tenant' });
+  let html = (await call(a, base)).text;
+  assert.doesNotMatch(html, /name="unit_id"/, 'a property without units: no choice');
+  assert.doesNotMatch(html, /<th scope="col">Einheit<\/th>/);
+  const unitOf = async (name) => (await a.json(`/api/v1/properties/${p.id}/units`, { method: 'POST', body: { name } })).body.id;
+  const we2 = await unitOf('WE 2');
+  const we1 = await unitOf('WE 1');
+  const row = () => stack.sql(`SELECT resident_group, COALESCE(unit_id, 0), COALESCE(FLOOR(UNIX_TIMESTAMP(unit_since)), 0) FROM memberships WHERE property_id = ${p.id} AND user_id = ${r.id}`).trim().split('\t');
+
+  html = (await call(a, base)).text;
+  assert.match(html, /<th scope="col">Einheit<\/th>/);
+  assert.match(html, /id="units-hint">Mit „Ändern“ gilt eine neu gewählte Einheit ab sofort/);
+  const select = new RegExp(`<label class="visually-hidden" for="unit-${r.id}">Einheit von Wanda Wechsel</label>\\s*<select id="unit-${r.id}" name="unit_id" form="resident-${r.id}" aria-describedby="units-hint">([\\s\\S]*?)</select>`);
+  assert.match(html, new RegExp(`<form class="resident-group" id="resident-${r.id}" method="post" action="${base}/${r.id}">`));
+  let options = select.exec(html)?.[1];
+  assert.ok(options, 'the unit select, labelled and part of the group\'s form');
+  assert.deepEqual([...options.matchAll(/<option value="(\d*)"( selected)?>([^<]*)</g)].map((m) => [m[1], Boolean(m[2]), m[3]]),
+    [['', true, 'Keine'], [String(we1), false, 'WE 1'], [String(we2), false, 'WE 2']], 'none yet; the units by name');
+
+  // the form sends the group and the unit: a new unit starts the tenancy now
+  await stack.advanceClock(60);
+  let res = await submit(a, `${base}/${r.id}`, { group: 'tenant', unit_id: String(we2) });
+  assert.equal(res.status, 303);
+  assert.equal(res.headers.get('location'), `${base}?done=updated`);
+  let [group, unit, since] = row();
+  assert.deepEqual([group, Number(unit)], ['tenant', we2]);
+  assert.ok(Math.abs(Number(since) - stack.now().getTime() / 1000) < 120, `the tenancy begins now: ${since}`);
+  html = (await call(a, `${base}?done=updated`)).text;
+  assert.match(html, /role="status">Die Änderung wurde gespeichert\./);
+  options = select.exec(html)[1];
+  assert.match(options, new RegExp(`<option value="${we2}" selected>WE 2</option>`), 'the unit shown as chosen');
+  // the same unit sent again with another group: the tenancy keeps its start
+  await stack.advanceClock(3600);
+  res = await submit(a, `${base}/${r.id}`, { group: 'owner', unit_id: String(we2) });
+  assert.equal(res.status, 303);
+  assert.deepEqual(row(), ['owner', String(we2), since]);
+  // "Keine": no unit, no tenancy
+  res = await submit(a, `${base}/${r.id}`, { group: 'owner', unit_id: '' });
+  assert.equal(res.status, 303);
+  assert.deepEqual(row(), ['owner', '0', '0']);
+  // a unit of another property: the list again with the reason, nothing changed
+  const foreign = (await a.json(`/api/v1/properties/${(await newProperty(a, 'Fremdhaus')).id}/units`, { method: 'POST', body: { name: 'WE 9' } })).body.id;
+  res = await submit(a, `${base}/${r.id}`, { group: 'tenant', unit_id: String(foreign) });
+  assert.equal(res.status, 422);
+  assert.match(res.text, /role="alert">Bitte wählen Sie eine Einheit dieser Liegenschaft\./);
+  assert.ok(res.text.includes('Wanda Wechsel'), 'the list around the reason');
+  assert.deepEqual(row(), ['owner', '0', '0']);
+  // in English
+  stack.sql(`UPDATE users SET locale = 'en' WHERE id = ${a.user.id}`);
+  try {
+    html = (await call(a, base)).text;
+    assert.match(html, /<th scope="col">Unit<\/th>/);
+    assert.match(html, new RegExp(`Unit of Wanda Wechsel</label>`));
+    assert.match(html, /<option value="" selected>None<\/option>/);
+  } finally {
+    stack.sql(`UPDATE users SET locale = NULL WHERE id = ${a.user.id}`);
+  }
+});
+
 test("no answer of these routes carried a resident's email, and every route was asked", () => {
   // call() checked each answer as it came; this makes sure none was skipped.
   for (const route of [

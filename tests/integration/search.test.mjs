@@ -173,7 +173,7 @@ test('100,000 properties: the right answer from about a page of rows', async (t)
   // Asynchronously: the event loop stays awake for the HTTP connections.
   const portalctl = path.join(process.env.PORTAL_BIN || path.join(repo, 'bin'), 'portalctl');
   const rebuilt = await promisify(execFile)(portalctl, ['-c', stack.conf, 'search', 'rebuild']);
-  assert.match(rebuilt.stdout, /indexed \d+ properties/);
+  assert.match(rebuilt.stdout, /indexed \d+ objects/);
 
   // The same question asked of the rows themselves: Köln, and a word that
   // starts with 77 (all words here are ASCII letters and digits).

@@ -19,6 +19,21 @@
 //   const second = await stack.startSecondPool();   // another portald on the same database
 //   await second.stop();
 //
+// The stack's clock (portal.conf's test_clock: every process of it, C and
+// MariaDB alike, adds the seconds of one file to the time), for tests of
+// what happens later, without waiting and without moving rows in SQL:
+//
+//   await stack.advanceClock(61 * 60);         // an hour and a minute later
+//   await stack.setClock(new Date('...'));     // to that moment
+//   stack.now();                               // the stack's time, a Date
+//   await stack.waitForJob('board-comments', since);   // a scheduled run began at or after since and ended
+//   stack.nextLocalTime('07:00');              // the next 07:00 of the deployment's zone, a Date
+//
+// It only moves forward: a job remembers the periods it ran, so a clock set
+// back would run nothing until it catches up. stack.sql() runs at the stack's
+// time too. Moving it is like the time passing: a manager idle for 12 hours
+// is signed out (client.signIn() signs in again).
+//
 // The module also exports helpers that need no stack: sleep(ms), waitFor(what,
 // fn, timeout), isAlive(pid), childrenOf(pid), procStat(pid), and for mail
 // parseMail(raw), decodeWords(value), decodeQP(text) and mailParts(mail), and
@@ -226,6 +241,12 @@ export async function startStack(opts = {}) {
   };
   const base = `http://127.0.0.1:${port}`;
   let stopped = false;
+  // Seconds the stack's clock is ahead of this machine's.
+  let clockOffset = 0;
+  const clockFile = path.join(dir, 'clock');
+  env.TEST_CLOCK = clockFile;
+  // "2026-12-05 10:00:00.000", as DATETIME columns hold a UTC time.
+  const sqlTime = (date) => date.toISOString().replace('T', ' ').replace('Z', '');
 
   const stack = {
     base,
@@ -373,6 +394,56 @@ export async function startStack(opts = {}) {
 
     fetch: (p, init) => fetch(base + p, init),
 
+    // The stack's time: this machine's plus what the tests moved it by.
+    now: () => new Date(Date.now() + clockOffset * 1000),
+
+    // Moves the stack's clock forward by whole seconds (rounded up). The file
+    // is replaced in one rename, so no process reads half of it; each reads
+    // it again at its next look at the time, the jobs worker within a second.
+    async advanceClock(seconds) {
+      assert.ok(seconds > 0, 'the clock only moves forward');
+      clockOffset += Math.ceil(seconds);
+      const tmp = `${clockFile}.new`;
+      await fsp.writeFile(tmp, `${clockOffset}\n`);
+      await fsp.chmod(tmp, 0o644);
+      await fsp.rename(tmp, clockFile);
+    },
+
+    // Moves the stack's clock forward to date (or a moment after it).
+    async setClock(date) {
+      await stack.advanceClock((date.getTime() - stack.now().getTime()) / 1000);
+    },
+
+    // The next time HH:MM of the deployment's zone after the stack's now, a
+    // Date (the zone is portal.conf's time_zone, Europe/Berlin unless set).
+    nextLocalTime(hhmm, zone = 'Europe/Berlin') {
+      const [hour, minute] = hhmm.split(':').map(Number);
+      // The zone's offset from UTC at an instant, in ms.
+      const offsetAt = (ms) => {
+        const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
+          timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
+          hour: '2-digit', minute: '2-digit', second: '2-digit',
+        }).formatToParts(new Date(ms)).map((p) => [p.type, Number(p.value)]));
+        return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second) - Math.floor(ms / 1000) * 1000;
+      };
+      const now = stack.now().getTime();
+      for (let day = 0; ; day++) {
+        const local = new Date(now + offsetAt(now) + day * 86400000);
+        const guess = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate(), hour, minute);
+        const at = guess - offsetAt(guess - offsetAt(guess));
+        if (at > now) return new Date(at);
+      }
+    },
+
+    // Waits until a run of job that began at or after since (the stack's
+    // time, a Date) has ended, scheduled or by hand; its outcome ('ok' or
+    // 'failed').
+    async waitForJob(name, since, { timeout = 15000 } = {}) {
+      const query = `SELECT outcome FROM jobs WHERE name = '${name}' AND started_at >= '${sqlTime(since)}' AND finished_at IS NOT NULL`;
+      const found = await waitFor(`a run of ${name} after ${since.toISOString()}`, () => stack.sql(query).trim(), timeout);
+      return found;
+    },
+
     // stack.sh start again, synchronously: starts only what is not running (after
     // a test killed MariaDB, say). Note that it regenerates portal.conf: settings
     // a test wrote there survive only through opts.env (REQUEST_TIMEOUT, ...).
@@ -384,10 +455,12 @@ export async function startStack(opts = {}) {
 
     // A query against the stack's database as its administrator (unix socket
     // authentication of the system user): the rows as tab-separated lines.
+    // It runs at the stack's time: NOW() is what the portal's NOW() is.
     sql(query) {
+      const at = clockOffset ? `SET timestamp = ${stack.now().getTime() / 1000}; ` : '';
       const r = spawnSync(
         'mariadb',
-        [`--defaults-file=${path.join(dir, 'mariadb.cnf')}`, '-u', os.userInfo().username, '-N', '-B', 'portal', '-e', query],
+        [`--defaults-file=${path.join(dir, 'mariadb.cnf')}`, '-u', os.userInfo().username, '-N', '-B', 'portal', '-e', at + query],
         { encoding: 'utf8' },
       );
       if (r.status !== 0) throw new Error(`mariadb: ${(r.stderr || '').trim()}`);

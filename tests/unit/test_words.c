@@ -5,17 +5,17 @@
 
 #include "harness.h"
 #include "lib/arena.h"
-#include "lib/words.h"
+#include "portal/words.h"
 
 static struct portal_arena *arena;
 
 /* The words of text joined by "|". */
 static const char *split(const char *text)
 {
-	struct words w = {0};
+	struct portal_words w = {0};
 	static char out[1024];
 	out[0] = '\0';
-	if (words_add(arena, &w, text))
+	if (portal_words_add(arena, &w, text))
 		return "(out of memory)";
 	for (size_t i = 0; i < w.count; i++) {
 		strcat(out, i ? "|" : "");
@@ -27,11 +27,11 @@ static const char *split(const char *text)
 /* The keys of text as "prefix=word" joined by "|". */
 static const char *keys(const char *text)
 {
-	struct words w = {0};
-	struct word_keys k = {0};
+	struct portal_words w = {0};
+	struct portal_word_keys k = {0};
 	static char out[2048];
 	out[0] = '\0';
-	if (words_add(arena, &w, text) || words_keys(arena, &w, &k))
+	if (portal_words_add(arena, &w, text) || portal_words_keys(arena, &w, &k))
 		return "(out of memory)";
 	for (size_t i = 0; i < k.count; i++) {
 		strcat(out, i ? "|" : "");
@@ -46,12 +46,12 @@ static const char *keys(const char *text)
  * had more than max. */
 static const char *terms(const char *q, size_t max)
 {
-	struct word_term *t = NULL;
+	struct portal_word_term *t = NULL;
 	size_t n;
 	int over;
 	static char out[1024];
 	out[0] = '\0';
-	if (words_terms(arena, q, max, &t, &n, &over))
+	if (portal_words_terms(arena, q, max, &t, &n, &over))
 		return "(out of memory)";
 	for (size_t i = 0; i < n; i++) {
 		strcat(out, i ? "|" : "");
@@ -107,8 +107,8 @@ static void test_length(void)
 	char text[256], want[256];
 	memset(text, 'a', 40);
 	text[40] = '\0';
-	memset(want, 'a', WORDS_CHARS_MAX);
-	want[WORDS_CHARS_MAX] = '\0';
+	memset(want, 'a', PORTAL_WORDS_CHARS_MAX);
+	want[PORTAL_WORDS_CHARS_MAX] = '\0';
 	CHECK_STR(split(text), want);
 	/* "ß" is two letters of a word; the 32nd is its first s */
 	memset(text, 'a', 31);
@@ -120,7 +120,7 @@ static void test_length(void)
 	for (int i = 0; i < 40; i++)
 		strcat(text, "ж");
 	want[0] = '\0';
-	for (int i = 0; i < WORDS_CHARS_MAX; i++)
+	for (int i = 0; i < PORTAL_WORDS_CHARS_MAX; i++)
 		strcat(want, "ж");
 	CHECK_STR(split(text), want);
 }

@@ -26,6 +26,12 @@ struct portal_local_time {
 	int weekday; /* 0 Monday .. 6 Sunday */
 };
 
+/* Now, in seconds since the epoch: the system's clock, or a test's
+ * (test_clock in portal.conf) moved as MariaDB's NOW() is. Use it, not
+ * time(), for every time a rule depends on (due, expired, today); durations
+ * and files' ages stay with the system's clocks. */
+long long portal_now(void);
+
 /* The text of an instant (seconds since the epoch) in style, for the caller's
  * language; "" when out of memory. */
 const char *portal_time_text(struct portal_req *req, long long utc, enum portal_time_style style);

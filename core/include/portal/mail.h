@@ -1,6 +1,9 @@
 /* Mail through the transactional outbox: portal_mail writes a row in the
  * request's open transaction (so the mail exists exactly when the change that
- * causes it is committed); the jobs worker sends it with retries. */
+ * causes it is committed); the jobs worker sends it with retries. It is
+ * sent at least once: a jobs worker that dies between the relay's accepting
+ * it and marking it sent (before QUIT) has it sent again after the lease,
+ * with the same Message-ID, which receivers use to tell a copy. */
 #ifndef PORTAL_MAIL_H
 #define PORTAL_MAIL_H
 
@@ -50,6 +53,12 @@ int portal_mail(struct portal_req *req, const struct portal_mail *mail);
  * rest in the outbox; subject, recipient, kind and status stay. */
 int portal_mail_secret(struct portal_req *req, const struct portal_mail *mail);
 
+/* Addresses mail to a person: to, to_name and locale become person's "email",
+ * "name" and "locale" (a row that selects them under these names; a missing
+ * one is NULL). The strings stay person's: keep it until the mail is queued.
+ * The other members are left as they are. */
+void portal_mail_to(struct portal_mail *mail, const struct portal_value *person);
+
 /* An SQL condition for choosing recipients: the user whose id is in column
  * user_column has confirmed their address (until then it gets no mail but its
  * confirmation: whoever signed it up may not be its owner) and did not turn
@@ -80,6 +89,12 @@ struct portal_recipient {
 	const char *name;   /* may be NULL */
 	const char *locale; /* "de" or "en"; NULL: "de" */
 };
+
+/* The recipients of rows (a list of rows, each with "email", "name" and
+ * "locale", as for portal_mail_to), in the request's arena; *count becomes
+ * their number. NULL when out of memory. */
+struct portal_recipient *portal_mail_recipients(struct portal_req *req,
+                                                const struct portal_value *rows, size_t *count);
 
 /* The same mail to many people (an announcement to every resident): rendered
  * once per language, queued with few statements. mail's to, to_name and locale

@@ -37,6 +37,8 @@ extern "C" {
 
 #define PORTAL_ABI_VERSION 1u
 
+struct portal_search_index;
+
 /* A handler reads typed input from req, fills view and returns the HTTP status:
  * 200/201/204 on success, or what portal_fail / portal_db_* returned. */
 typedef int (*portal_handler)(struct portal_req *req, struct portal_value *view);
@@ -225,7 +227,10 @@ struct portal_plugin {
 	/* The default list of the plugin's categories (portal/categories.h),
 	 * NULL-terminated; may be NULL. Read only when struct_size covers it. */
 	const char *const *categories;
-	void *reserved[1]; /* room to grow without breaking the ABI */
+	/* The plugin's search indexes (portal/search.h), terminated by name
+	 * NULL; may be NULL. Read only when struct_size covers it. The struct
+	 * grows at its end from here on (struct_size tells what a plugin has). */
+	const struct portal_search_index *search;
 };
 
 #define PORTAL_PLUGIN_V1                                            \

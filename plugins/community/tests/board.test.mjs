@@ -3,8 +3,8 @@
 // anonymity as residents and managers see it, bad input that stores
 // nothing, the rate limits, moderation (hide with its mail, the report
 // threshold of three residents and a dismissal, approval of first posts, the
-// board switched off) and the hourly mail about new comments, driven through
-// its job with the clock of the follow rows set back an hour.
+// board switched off) and the hourly mail about new comments, sent by the
+// jobs worker as the stack's clock moves on (stack.setClock).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, decodeWords, mailParts } from '../../../tests/integration/stack.mjs';
@@ -133,6 +133,12 @@ test('anonymity: residents see no name, the author and the managers do', async (
   assert.deepEqual(comments.map((c) => [c.body, c.author]), [['Noch frei', { display_name: null, anonymous: true }], ['Gern!', { display_name: 'Ben Becker' }]]);
   const byManager = (await manager.json(`/api/v1/board/${p.id}`)).body.comments;
   assert.deepEqual(byManager[0].author, { display_name: 'Anna Albers', anonymous: true });
+  // the home's section of the neighbours: the post, without the name
+  const res = await ben.fetch('/portal');
+  const section = /<section class="card home-board"[\s\S]*?<\/section>/.exec(await res.text())?.[0] ?? '';
+  const item = new RegExp(`<li>\\s*<span class="badge">[^<]*</span>\\s*<a href="/portal/board/${p.id}">Anonymes Angebot</a>[\\s\\S]*?</li>`).exec(section)?.[0];
+  assert.ok(item, section);
+  assert.doesNotMatch(item, /Anna Albers/);
 });
 
 test('bad input: clear errors on the field, and nothing stored', async () => {
@@ -166,8 +172,21 @@ test('bad input: clear errors on the field, and nothing stored', async () => {
   const own = await anna.json(`/api/v1/board/${p.id}/report`, { method: 'POST', body: { reason: 'spam' } });
   assert.equal(own.status, 422, 'reporting one\'s own post');
   assert.equal(count(`SELECT COUNT(*) FROM board_reports WHERE post_id = ${p.id}`), 0);
-  // a post of another property through its own path is simply not there
+  // another property's board, and a post of another property: not there
+  // for this resident, and nothing of what was sent is stored
   assert.equal((await anna.json(`${board(neighbour)}`)).status, 404);
+  const theirs = await post(elsewhere, { title: 'Nebenan' }, neighbour);
+  const stored = () => ['board_posts', 'board_comments', 'board_reports', 'board_follows'].map((t) => count(`SELECT COUNT(*) FROM ${t}`));
+  const was = stored();
+  for (const [method, path, body] of [['POST', board(neighbour), { kind: 'info', title: 'Fremd', body: 'x' }],
+    ['GET', `/api/v1/board/${theirs.id}`], ['PATCH', `/api/v1/board/${theirs.id}`, { done: true }],
+    ['POST', `/api/v1/board/${theirs.id}/comments`, { body: 'x' }], ['POST', `/api/v1/board/${theirs.id}/report`, { reason: 'spam' }],
+    ['POST', `/api/v1/board/${theirs.id}/follow`], ['DELETE', `/api/v1/board/${theirs.id}`]]) {
+    const res = await anna.json(path, { method, body });
+    assert.deepEqual([res.status, res.body.error.code], [404, 'not_found'], `${method} ${path}`);
+  }
+  assert.deepEqual(stored(), was, 'nothing stored');
+  assert.equal((await elsewhere.json(`/api/v1/board/${theirs.id}`)).body.done, false);
   // a deleted post
   assert.equal((await anna.fetch(`/api/v1/board/${p.id}`, { method: 'DELETE' })).status, 204);
   for (const [method, path, body] of [['GET', `/api/v1/board/${p.id}`], ['PATCH', `/api/v1/board/${p.id}`, { title: 'x' }],
@@ -306,6 +325,28 @@ test('the threshold is a setting', async () => {
   }
 });
 
+test('a resident who reports every post weighs no more than one who reports once', async () => {
+  const p = (await newProperty(manager, 'Meldehaus')).id;
+  const [author, serial, once, third] = await Promise.all([1, 2, 3, 4].map(() => newResident(stack, manager, [p])));
+  const posts = [];
+  for (const title of ['Eins', 'Zwei', 'Drei', 'Vier']) posts.push((await post(author, { title }, p)).id);
+  for (const id of posts) {
+    for (const reason of ['spam', 'insult', 'other']) {
+      assert.equal((await serial.json(`/api/v1/board/${id}/report`, { method: 'POST', body: { reason } })).status, 202);
+    }
+  }
+  const queue = async () => Object.fromEntries((await manager.json('/api/v1/board/reports')).body.items
+    .filter((x) => posts.includes(x.post.id)).map((x) => [x.post.id, [x.count, x.hidden]]));
+  assert.deepEqual(await queue(), Object.fromEntries(posts.map((id) => [id, [1, false]])), 'one resident, one voice a post');
+  assert.deepEqual((await ids(third, '', p)).sort(), [...posts].sort(), 'nothing hidden');
+  await once.json(`/api/v1/board/${posts[0]}/report`, { method: 'POST', body: { reason: 'spam' } });
+  assert.ok((await ids(third, '', p)).includes(posts[0]), 'two residents: still shown');
+  await third.json(`/api/v1/board/${posts[0]}/report`, { method: 'POST', body: { reason: 'spam' } });
+  assert.deepEqual(await queue(), { ...Object.fromEntries(posts.map((id) => [id, [1, false]])), [posts[0]]: [3, true] },
+    'the third resident hides it; the serial reporter counted once there, and once on each of the others');
+  assert.deepEqual((await ids(once, '', p)).sort(), posts.slice(1).sort());
+});
+
 test('first posts held for approval: 202 pending, seen by the author and managers until approved', async () => {
   const p = (await newProperty(manager, 'Prüfhaus')).id;
   const eva = await newResident(stack, manager, [p]);
@@ -370,14 +411,30 @@ test('rate limits per resident: posts and comments (settings), 429', async () =>
   }
 });
 
-// The hourly job, as an operator runs it; the mails of kind board to address.
-function runCommentMails() {
-  const r = stack.portalctl('jobs', 'run', 'board-comments');
-  assert.equal(r.status, 0, r.stderr + r.stdout);
+// The hourly job by its schedule: the stack's clock moves forward to at, and
+// the jobs worker runs the period that began (each full hour, UTC).
+async function commentMailsAt(at) {
+  await stack.setClock(at);
+  assert.equal(await stack.waitForJob('board-comments', at), 'ok');
 }
+const minutesLater = (date, minutes) => new Date(date.getTime() + minutes * 60000);
+// The mails of kind board to address.
 const boardMails = (email) => count(`SELECT COUNT(*) FROM outbox WHERE kind = 'board' AND to_addr = '${email}'`);
-// An hour passes for the mail limit: every follow row's last mail moves back.
-const hourPasses = () => stack.sql('UPDATE board_follows SET mailed_at = mailed_at - INTERVAL 61 MINUTE WHERE mailed_at IS NOT NULL');
+
+test('a mail of the run at the start of an hour does not hold back the mail of the next hour\'s run', async () => {
+  const p = (await newProperty(manager, 'Stundenhaus')).id;
+  const [kai, lea] = await Promise.all([1, 2].map(() => newResident(stack, manager, [p])));
+  const mine = await post(kai, { title: 'Fahrrad abzugeben' }, p);
+  await lea.json(`/api/v1/board/${mine.id}/comments`, { method: 'POST', body: { body: 'Gern, wann?' } });
+  const hour = new Date(Math.ceil(stack.now().getTime() / 3600000) * 3600000);
+  // the run half a minute into the hour mails the author
+  await commentMailsAt(new Date(hour.getTime() + 30000));
+  assert.equal(boardMails(kai.email), 1);
+  await lea.json(`/api/v1/board/${mine.id}/comments`, { method: 'POST', body: { body: 'Heute Abend?' } });
+  // the next hour's run, as its period begins: less than an hour after that mail
+  await commentMailsAt(minutesLater(hour, 60));
+  assert.equal(boardMails(kai.email), 2, 'mailed by the next hourly run, not an hour later still');
+});
 
 test('new comments: the author and followers are mailed by the hourly job, at most once an hour per post', async () => {
   const p = (await newProperty(manager, 'Kommentarhaus')).id;
@@ -393,7 +450,9 @@ test('new comments: the author and followers are mailed by the hourly job, at mo
 
   await hans.json(`/api/v1/board/${mine.id}/comments`, { method: 'POST', body: { body: 'Ich habe eine, 3 m. Foto: https://example.org/leiter <b>' } });
   assert.equal(boardMails(gina.email), 0, 'nothing before the job');
-  runCommentMails();
+  // the job's next hour, 45 minutes into it
+  const hour = new Date(Math.ceil(stack.now().getTime() / 3600000) * 3600000);
+  await commentMailsAt(minutesLater(hour, 45));
   assert.equal(boardMails(gina.email), 1, 'the author');
   assert.equal(boardMails(hans.email), 0, 'not the commenter');
   assert.equal(boardMails(ida.email), 0, 'not who unfollowed');
@@ -409,22 +468,78 @@ test('new comments: the author and followers are mailed by the hourly job, at mo
 
   await gina.json(`/api/v1/board/${mine.id}/comments`, { method: 'POST', body: { body: 'Danke! Wann passt es?' } });
   await ida.json(`/api/v1/board/${mine.id}/comments`, { method: 'POST', body: { body: 'Ich auch eine.' } });
-  runCommentMails();
+  // the next hour's run, 30 minutes after the author's mail
+  await commentMailsAt(minutesLater(hour, 75));
   assert.equal(boardMails(hans.email), 1, 'the follower, with both');
   assert.equal(boardMails(gina.email), 1, 'the author was mailed within the hour: nothing yet');
-  runCommentMails();
-  assert.equal(boardMails(gina.email), 1, 'a second run within the hour mails nothing');
-  hourPasses();
-  runCommentMails();
+  // 61 minutes on, a run of the hour after
+  await commentMailsAt(minutesLater(stack.now(), 61));
   assert.equal(boardMails(gina.email), 2, 'an hour later, what gathered since');
   const later = stack.sql(`SELECT body_text FROM outbox WHERE kind = 'board' AND to_addr = '${gina.email}' ORDER BY id DESC LIMIT 1`);
   assert.match(later, /Ich auch eine\./);
   assert.doesNotMatch(later, /Danke! Wann passt es\?/, 'not her own comment');
   assert.doesNotMatch(later, /3 m\./, 'nothing the first mail had');
-  hourPasses();
-  runCommentMails();
+  await commentMailsAt(minutesLater(stack.now(), 61));
   assert.equal(boardMails(gina.email), 2, 'nothing new: no mail');
   assert.equal(boardMails(hans.email), 1);
   assert.equal(boardMails(jan.email), 0);
   await stack.waitForMail(() => stack.mails().filter((m) => (m.headers.to || '').includes(gina.email)).length >= 2);
+});
+
+test('the comment mail keeps an anonymous author anonymous', async () => {
+  const p = (await newProperty(manager, 'Stillhaus')).id;
+  const [quinn, rosa] = await Promise.all([1, 2].map(() => newResident(stack, manager, [p])));
+  stack.sql(`UPDATE users SET name = 'Quinn Quast' WHERE id = ${quinn.id}`);
+  const mine = await post(quinn, { anonymous: true, title: 'Anonym gefragt' }, p);
+  assert.equal((await rosa.fetch(`/api/v1/board/${mine.id}/follow`, { method: 'POST' })).status, 204);
+  await quinn.json(`/api/v1/board/${mine.id}/comments`, { method: 'POST', body: { body: 'Noch zu haben.' } });
+  await commentMailsAt(minutesLater(stack.now(), 61));
+  assert.equal(boardMails(rosa.email), 1);
+  // (the client's batch output writes a newline as \n)
+  const [text, html] = stack.sql(`SELECT body_text, body_html FROM outbox WHERE kind = 'board' AND to_addr = '${rosa.email}'`).replace(/\\n/g, '\n').split('\t');
+  assert.match(text, /Anonym:\s+Noch zu haben\./);
+  assert.doesNotMatch(text + html, /Quinn/);
+});
+
+// The day in the deployment's zone of a moment, YYYY-MM-DD.
+const dayOf = (date) => new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Berlin' }).format(date);
+const daysLater = (date, days) => new Date(date.getTime() + days * 86400000);
+
+// Last: the clock moves on by days here (every session signs in again).
+test('by the clock: an expired post leaves the board, its list and the home, and stays reachable; offers expire after 30 days', async () => {
+  const p = (await newProperty(manager, 'Ablaufhaus')).id;
+  const [olga, piet] = await Promise.all([1, 2].map(() => newResident(stack, manager, [p])));
+  const start = stack.now();
+  const offer = await post(olga, { kind: 'offer', title: 'Rasenmäher zu leihen' }, p);
+  assert.equal(offer.expires_on, dayOf(daysLater(start, 30)));
+  const info = await post(olga, { kind: 'info', title: 'Sperrmüll morgen', expires_on: dayOf(daysLater(start, 1)) }, p);
+  assert.deepEqual(await ids(piet, '', p), [info.id, offer.id]);
+
+  await stack.advanceClock(2 * 86400);
+  await Promise.all([olga, piet].map((c) => c.signIn()));
+  assert.deepEqual(await ids(piet, '', p), [offer.id], 'the day after its date: off the board');
+  assert.deepEqual(await ids(piet, '?include_done=true', p), [info.id, offer.id], 'listed with the done and expired');
+  const reached = await piet.json(`/api/v1/board/${info.id}`);
+  assert.deepEqual([reached.status, reached.body.expires_on], [200, dayOf(daysLater(start, 1))], 'and reachable');
+  const boardPage = await (await piet.fetch(`/portal/board?property=${p}`)).text();
+  assert.doesNotMatch(boardPage, new RegExp(`id="post-${info.id}"`));
+  assert.match(boardPage, new RegExp(`id="post-${offer.id}"`));
+  assert.match(boardPage, /Auch erledigte und abgelaufene Beiträge zeigen/, 'the way to them');
+  assert.match(await (await piet.fetch(`/portal/board?property=${p}&include_done=1`)).text(), new RegExp(`id="post-${info.id}"`));
+  assert.equal((await piet.fetch(`/portal/board/${info.id}`)).status, 200);
+  const home = await (await piet.fetch('/portal')).text();
+  assert.match(home, /Rasenmäher zu leihen/);
+  assert.doesNotMatch(home, /Sperrmüll morgen/, 'nor on the home');
+  // an expiry date is "in the past" by the clock too
+  const past = await olga.json(`/api/v1/board/${offer.id}`, { method: 'PATCH', body: { expires_on: dayOf(daysLater(start, 1)) } });
+  assert.deepEqual([past.status, past.body.error?.field], [422, 'expires_on']);
+
+  // the offer's 30 days
+  await stack.advanceClock(28 * 86400);
+  await Promise.all([olga, piet].map((c) => c.signIn()));
+  assert.deepEqual(await ids(piet, '', p), [offer.id], 'its 30th day: still there');
+  await stack.advanceClock(86400);
+  await piet.signIn();
+  assert.deepEqual(await ids(piet, '', p), [], 'the day after: gone');
+  assert.deepEqual(await ids(piet, '?include_done=true', p), [info.id, offer.id]);
 });

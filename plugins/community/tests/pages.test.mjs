@@ -192,6 +192,8 @@ test('the manager\'s tab: switches, approve, hide with a reason, delete a post a
   const id = (await cara.json(`/api/v1/properties/${home}/board`, { method: 'POST', body: { kind: 'info', title: 'Laute Party', body: 'Samstag bis 3 Uhr', anonymous: true } })).body.id;
   const comment = (await ben.json(`/api/v1/board/${id}/comments`, { method: 'POST', body: { body: 'Bitte leiser' } })).body.id;
   let html = await page(manager, `/app/properties/${home}/board`);
+  assert.match(html, /<input type="checkbox" name="enabled" value="on" checked> Schwarzes Brett/, 'on by default');
+  assert.match(html, /<input type="checkbox" name="approve_first_posts" value="on" aria-describedby="board-approve-hint"> Neue Beiträge prüfen/, '"Neue Beiträge prüfen" off by default');
   assert.match(entry(html, id), /Rita Resident \(ohne Namen veröffentlicht\)/, 'managers see the name');
   assert.match(entry(html, id), /Bitte leiser/);
   let r = await submit(manager, `/app/board/${id}/hide`, { reason: '' });
@@ -250,4 +252,17 @@ test('the reports queue: reasons and count, dismiss shows the post again', async
   assert.equal((await ben.fetch(`/portal/board/${id}`)).status, 200, 'shown again');
   assert.match(await page(manager, r.location), /Keine offenen Meldungen|Die Meldungen sind abgewiesen/);
   assert.equal((await anna.fetch('/app/board/reports')).status, 404, 'not for residents');
+});
+
+test('"Schwarzes Brett" among the resident\'s mail settings: unticked, board mail is off', async () => {
+  const html = await page(cara, '/portal/settings');
+  assert.match(html, /<input type="checkbox" id="n-board" name="board" value="on" aria-describedby="n-board-hint" checked>/);
+  assert.match(html, /id="n-board-hint"[^>]*>Neue Kommentare zu Ihren Beiträgen und zu Beiträgen, denen Sie folgen/);
+  // the form sends only the ticked boxes: every other kind stays on
+  const kinds = Object.keys((await cara.json('/api/v1/me/notifications')).body).filter((k) => k !== 'board');
+  const r = await submit(cara, '/portal/settings', Object.fromEntries(kinds.map((k) => [k, 'on'])));
+  assert.equal(r.status, 303);
+  const now = (await cara.json('/api/v1/me/notifications')).body;
+  assert.equal(now.board, false);
+  assert.ok(kinds.every((k) => now[k] === true));
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { startStack } from '../../../tests/integration/stack.mjs';
 import { newManager, newProperty, newResident } from '../../../tests/integration/client.mjs';
@@ -29,6 +29,8 @@ after(async () => { await stack?.stop(); });
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
 const HTML = Buffer.from('<!doctype html><html><body><script>alert(1)</script></body></html>\n');
 const SVG = Buffer.from('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>\n');
+// A PNG's signature and a minimal header: libmagic names it image/png.
+const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex');
 const unique = (label) => Buffer.from(`${label} ${crypto.randomUUID()}\n`);
 const sha = (buf) => crypto.createHash('sha256').update(buf).digest('hex');
 
@@ -324,6 +326,19 @@ test('downloads: attachment under the display name, never cached, nosniff and a 
       await res.arrayBuffer();
     }
   }
+  // images open inline too; plain text, like everything else, never
+  const png = await share(home, { audience: 'residents', filename: 'Plan.png' }, Buffer.concat([PNG, unique('png')]));
+  const txt = await share(home, { audience: 'residents', filename: 'Notiz.txt' }, unique('Notiz'));
+  let res = await resident.fetch(`/api/v1/documents/${png}/download?inline=true`);
+  assert.deepEqual([res.status, res.headers.get('content-disposition'), res.headers.get('content-type')], [200, 'inline', 'image/png']);
+  assert.match(res.headers.get('content-security-policy'), /\bsandbox\b/);
+  await res.arrayBuffer();
+  res = await resident.fetch(`/api/v1/documents/${png}/download`);
+  assert.equal(res.headers.get('content-disposition'), "attachment; filename*=UTF-8''Plan.png", 'inline only on request');
+  await res.arrayBuffer();
+  res = await resident.fetch(`/api/v1/documents/${txt}/download?inline=true`);
+  assert.deepEqual([res.headers.get('content-disposition'), res.headers.get('content-type')], ["attachment; filename*=UTF-8''Notiz.txt", 'application/octet-stream']);
+  await res.arrayBuffer();
   const listed = (await manager.json(`/api/v1/properties/${home}/documents`)).body.items;
   assert.equal(listed.find((d) => d.id === html).content_type, 'text/html', 'the list says what it is');
   assert.equal((await resident.fetch(`/api/v1/documents/${pdf}/download?version=1`)).status, 404, 'versions are the managers\'');
@@ -382,10 +397,13 @@ test('PATCH changes what is sent; DELETE removes the document and the file nothi
 
   // the same content twice is one file, removed with its last document
   const content = unique('geteilt');
+  const filesBefore = storedFiles().length;
   const first = await share(home, { audience: 'residents' }, content);
   const second = await share(neighbour, { audience: 'owners' }, content);
   const file = path.join(filesDir(), sha(content));
   assert.ok(fs.existsSync(file));
+  assert.equal(storedFiles().length, filesBefore + 1, 'stored once');
+  assert.equal(stack.sql(`SELECT COUNT(DISTINCT file) FROM document_files WHERE document_id IN (${first}, ${second})`).trim(), '1');
   assert.equal((await manager.fetch(`/api/v1/documents/${first}`, { method: 'DELETE' })).status, 204);
   assert.ok(fs.existsSync(file), 'another document still names it');
   assert.equal(await downloadStatus(manager, first), 404);
@@ -452,29 +470,80 @@ const until = async (what, check) => {
   throw new Error(`never happened: ${what}`);
 };
 
-test('removing a file waits for an upload of the same content that holds its lock, and keeps what it named', async () => {
+// The file's name set aside by a removal that is deciding (core/http/files.c).
+const asideOf = (name) => fs.readdirSync(filesDir()).filter((n) => n.startsWith(`.release-${name}-`));
+
+test('removing a file waits for an upload of the same content in its transaction, and keeps what it named', async () => {
   const content = unique('umkämpft');
   const name = sha(content);
   const file = path.join(filesDir(), name);
   const doc = await share(home, { audience: 'residents' }, content);
-  // as an upload of the same content does between naming the file and
-  // committing its row: it holds the file's lock
+  // as an upload of the same content does inside its transaction, between
+  // writing the file's guard and committing its row (another pool's
+  // connection: on a Galera cluster, another node's)
   const upload = session();
-  upload.run(`DO GET_LOCK('portal-file-${name}', 60)`);
-  await until('the upload holds the lock', () => stack.sql(`SELECT IS_USED_LOCK('portal-file-${name}') IS NOT NULL`).trim() === '1');
+  upload.run('START TRANSACTION');
+  upload.run(`INSERT INTO stored_file_guards (name, version) VALUES ('${name}', 1) ON DUPLICATE KEY UPDATE version = version + 1`);
+  await until('the upload holds the guard', () => Number(stack.sql(
+    `SELECT COUNT(*) FROM information_schema.innodb_trx WHERE trx_rows_locked > 0 AND trx_state = 'RUNNING'`).trim()) > 0);
   const deleting = manager.fetch(`/api/v1/documents/${doc}`, { method: 'DELETE' });
-  await until('the removal waits for the lock', () => Number(stack.sql(
-    `SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE 'SELECT GET_LOCK(CONCAT(''portal-file-''%'`).trim()) > 0);
-  assert.ok(fs.existsSync(file), 'nothing removed while the upload is under way');
-  // the upload's row is committed, then its lock released
+  await until('the removal waits for the guard', () => Number(stack.sql(
+    "SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE 'INSERT INTO stored_file_guards (name, version, released_at)%'").trim()) > 0);
+  assert.equal(asideOf(name).length, 1, 'the file is set aside while the removal decides');
+  // the upload's row is committed with its guard
   upload.run(`UPDATE properties SET image_file = '${name}' WHERE id = ${neighbour}`);
-  upload.run(`DO RELEASE_LOCK('portal-file-${name}')`);
+  upload.run('COMMIT');
   assert.equal((await deleting).status, 204);
   await upload.end();
-  assert.ok(fs.existsSync(file), 'counted after the upload\'s row: the file stays');
+  assert.ok(fs.existsSync(file), 'counted after the upload\'s row: the file is back');
+  assert.deepEqual(asideOf(name), []);
   stack.sql(`UPDATE properties SET image_file = NULL WHERE id = ${neighbour}`);
   sweep();
   assert.ok(!fs.existsSync(file), 'once nothing names it, the sweep takes it');
+});
+
+test('an upload in flight outside a transaction keeps its file from a removal until its request ended', async () => {
+  const content = unique('unterwegs');
+  const name = sha(content);
+  const file = path.join(filesDir(), name);
+  const doc = await share(home, { audience: 'residents' }, content);
+  // as an upload outside a transaction does before it names the file (on
+  // another host): it counts itself in flight, its row comes later
+  stack.sql(`INSERT INTO stored_file_guards (name, uploading, upload_at, version) VALUES ('${name}', 1, UTC_TIMESTAMP(6), 1)
+    ON DUPLICATE KEY UPDATE uploading = uploading + 1, upload_at = UTC_TIMESTAMP(6), version = version + 1`);
+  assert.equal((await manager.fetch(`/api/v1/documents/${doc}`, { method: 'DELETE' })).status, 204);
+  assert.ok(fs.existsSync(file), 'an upload in flight keeps the file');
+  sweep();
+  assert.ok(fs.existsSync(file), 'the sweep too');
+  // its row, then its request's end
+  stack.sql(`UPDATE properties SET image_file = '${name}' WHERE id = ${neighbour}`);
+  stack.sql(`UPDATE stored_file_guards SET uploading = uploading - 1 WHERE name = '${name}'`);
+  sweep();
+  assert.ok(fs.existsSync(file), 'the upload\'s row names it');
+  stack.sql(`UPDATE properties SET image_file = NULL WHERE id = ${neighbour}`);
+  // a count left by a host that died mid-upload holds for an hour only
+  stack.sql(`UPDATE stored_file_guards SET uploading = 1, upload_at = UTC_TIMESTAMP(6) - INTERVAL 61 MINUTE WHERE name = '${name}'`);
+  sweep();
+  assert.ok(!fs.existsSync(file), 'once nothing names it and no upload is in flight, the sweep takes it');
+  assert.deepEqual(asideOf(name), []);
+});
+
+test('a file a removal left aside when its process died goes back under its name', async () => {
+  const content = unique('liegengeblieben');
+  const name = sha(content);
+  const file = path.join(filesDir(), name);
+  await share(home, { audience: 'residents' }, content);
+  // set aside by a process of this host that is gone (core/http/files.c's name)
+  const host = os.hostname().slice(0, 63).replace(/[^A-Za-z0-9.]/g, '_');
+  const gone = spawnSync('true').pid;
+  const running = path.join(filesDir(), `.release-${name}-${host}-${process.pid}`);
+  fs.renameSync(file, running);
+  sweep();
+  assert.ok(fs.existsSync(running), 'a removal that still runs may still be deciding');
+  fs.renameSync(running, path.join(filesDir(), `.release-${name}-${host}-${gone}`));
+  sweep();
+  assert.ok(fs.existsSync(file), 'put back: a document names it');
+  assert.deepEqual(asideOf(name), []);
 });
 
 test('a plugin disabled for now keeps its files: its declared columns still count', async () => {
@@ -605,10 +674,10 @@ test('acknowledgements: once per resident who may see it; managers see who did a
   assert.equal(res.status, 200);
   assert.match(res.body.acknowledged_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   const first = res.body.acknowledged_at;
-  stack.sql(`UPDATE document_acks SET acknowledged_at = acknowledged_at - INTERVAL 1 HOUR WHERE document_id = ${asks}`);
+  await stack.advanceClock(3600);
   res = await anna.json(`/api/v1/documents/${asks}/ack`, { method: 'POST', body: {} });
   assert.equal(res.status, 200);
-  assert.equal(Date.parse(res.body.acknowledged_at), Date.parse(first) - 3600e3, 'the first time, once');
+  assert.equal(res.body.acknowledged_at, first, 'an hour later: the first time, once');
   assert.equal(count(`SELECT COUNT(*) FROM document_acks WHERE document_id = ${asks}`), 1);
   assert.equal((await anna.json(`/api/v1/documents/${quiet}/ack`, { method: 'POST' })).status, 409);
   assert.equal((await anna.json(`/api/v1/documents/${forOwners}/ack`, { method: 'POST' })).status, 404, 'not hers to see');
@@ -631,6 +700,22 @@ test('acknowledgements: once per resident who may see it; managers see who did a
   assert.deepEqual((await manager.json(`/api/v1/documents/${forOwners}/acks`)).body.items.map((x) => x.display_name), ['Bert Berg']);
   const internal = await share(p, { audience: 'internal' });
   assert.deepEqual((await manager.json(`/api/v1/documents/${internal}/acks`)).body.items, []);
+
+  // by unit: within those open, and within those done, a unit's people
+  // together in the units' order, whatever their names
+  const late = await unitOf(p, 'WE 9');
+  const early = await unitOf(p, 'WE 1');
+  const carl = await newResident(stack, manager, [p], { group: 'tenant' });
+  const zora = await newResident(stack, manager, [p], { group: 'tenant' });
+  stack.sql(`UPDATE users SET name = 'Carl Clausen' WHERE id = ${carl.id}`);
+  stack.sql(`UPDATE users SET name = 'Zora Zander' WHERE id = ${zora.id}`);
+  await setUnit(carl.id, { unit_id: late }, p);
+  await setUnit(zora.id, { unit_id: early }, p);
+  const everyone = await share(p, { audience: 'residents', requires_ack: 'true' });
+  assert.equal((await bert.json(`/api/v1/documents/${everyone}/ack`, { method: 'POST' })).status, 200);
+  assert.deepEqual((await manager.json(`/api/v1/documents/${everyone}/acks`)).body.items.map((x) => [x.display_name, x.unit?.name ?? null, x.acknowledged_at !== null]), [
+    ['Zora Zander', 'WE 1', false], ['Anna Acker', 'WE 7', false], ['Carl Clausen', 'WE 9', false], ['Bert Berg', null, true],
+  ]);
   assert.equal((await anna.json(`/api/v1/documents/${asks}/acks`)).status, 404);
   assert.equal((await other.json(`/api/v1/documents/${asks}/acks`)).status, 404);
 });

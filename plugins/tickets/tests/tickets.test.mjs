@@ -425,27 +425,41 @@ test('resolved, then confirmed: "Ist das erledigt?" with links to a form; yes cl
   assert.equal((await post(sam, `/api/v1/tickets/${t.id}/reopen`)).status, 404);
 });
 
-test('the job closes a resolved ticket nobody answered after tickets.auto_close_days (7 unless set)', async () => {
+test('the job closes a resolved ticket nobody answered after tickets.auto_close_days (7 unless set), by its schedule, not before', async () => {
   const old = await reported(rita, { title: 'Alt' });
   const young = await reported(rita, { title: 'Jung' });
   await patch(old.id, { status: 'resolved' });
+  const resolved = stack.now();
+  // the other one two days later
+  await stack.advanceClock(2 * 86400);
+  await manager.signIn(); // idle for two days: signed out
   await patch(young.id, { status: 'resolved' });
-  // the clock: resolved eight and six days ago
-  stack.sql(`UPDATE tickets SET resolved_at = UTC_TIMESTAMP() - INTERVAL 8 DAY WHERE id = ${old.id}`);
-  stack.sql(`UPDATE tickets SET resolved_at = UTC_TIMESTAMP() - INTERVAL 6 DAY WHERE id = ${young.id}`);
-  const run = stack.portalctl('jobs', 'run', 'tickets-autoclose');
-  assert.equal(run.status, 0, run.stderr + run.stdout);
+  // an hour short of seven days: the job (every 15 minutes) ran and left both
+  const almost = new Date(resolved.getTime() + (7 * 86400 - 3600) * 1000);
+  await stack.setClock(almost);
+  assert.equal(await stack.waitForJob('tickets-autoclose', almost), 'ok');
+  assert.equal((await get(rita, old.id)).body.status, 'resolved', 'not before seven days');
+  // seven days and a minute: the next run closes the first, by nobody, with the status mail
+  const mails = outbox(rita.email).length;
+  const past = new Date(resolved.getTime() + (7 * 86400 + 60) * 1000);
+  await stack.setClock(past);
+  assert.equal(await stack.waitForJob('tickets-autoclose', past), 'ok');
   const closed = (await get(rita, old.id)).body;
   assert.equal(closed.status, 'closed');
   assert.deepEqual([closed.events.at(-1).type, closed.events.at(-1).from, closed.events.at(-1).to, closed.events.at(-1).by], ['status', 'resolved', 'closed', null]);
-  assert.equal((await get(rita, young.id)).body.status, 'resolved');
+  assert.equal(outbox(rita.email).length, mails + 1);
+  assert.equal((await get(rita, young.id)).body.status, 'resolved', 'resolved five days ago');
+  // five days as the setting: the next period's run closes the other one
   stack.setConf({ 'tickets.auto_close_days': 5 });
   await stack.reload();
-  stack.portalctl('jobs', 'run', 'tickets-autoclose');
+  const next = new Date(stack.now().getTime() + 15 * 60000);
+  await stack.setClock(next);
+  assert.equal(await stack.waitForJob('tickets-autoclose', next), 'ok');
   assert.equal((await get(rita, young.id)).body.status, 'closed');
   stack.withoutConf('tickets.auto_close_days');
   await stack.reload();
   assert.match(stack.portalctl('jobs', 'list').stdout, /^tickets-autoclose\s+every 15m/m);
+  await manager.signIn();
 });
 
 test('a resident reports at most tickets.max_reports_per_day (10) a day: then 429 and nothing stored', async () => {
@@ -458,8 +472,10 @@ test('a resident reports at most tickets.max_reports_per_day (10) a day: then 42
   assert.equal(res.status, 429);
   assert.equal(res.body.error.code, 'rate_limited');
   assert.equal(count('SELECT COUNT(*) FROM tickets'), before);
-  stack.sql(`UPDATE tickets SET created_at = created_at - INTERVAL 25 HOUR WHERE reporter_id = ${busy.id}`);
+  // a day later
+  await stack.advanceClock(25 * 3600);
   assert.equal((await report(busy, { property_id: house, title: 'Morgen', description: 'wieder' })).status, 201);
+  await manager.signIn();
   stack.setConf({ 'tickets.max_reports_per_day': 1000 });
   await stack.reload();
 });

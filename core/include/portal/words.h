@@ -1,6 +1,6 @@
 /* Words for search: how a text is cut into words, how words are folded, and
- * which keys of a search index (sql/019) they become, so that what is stored
- * and what is searched compare alike. Pure: no database.
+ * which keys of a search index (portal/search.h) they become, so that what is
+ * stored and what is searched compare alike. Pure: no database.
  *
  * A word is a run of letters and digits of any script; everything else
  * (spaces, punctuation, symbols) separates words: "Robert-Koch-Straße 1" has
@@ -10,7 +10,7 @@
  * index holds one key where the collation sees one; the collation still
  * compares what is not folded here (other scripts' cases). Combining marks,
  * soft hyphens and zero-width characters are dropped inside a word. A word
- * keeps its first WORDS_CHARS_MAX characters.
+ * keeps its first PORTAL_WORDS_CHARS_MAX characters.
  *
  * A search finds the prefix of any word: several terms mean all of them, each
  * the prefix of some word. The index therefore holds, per object, each of its
@@ -18,53 +18,66 @@
  * under its first three. A term is read from the rows of its own first
  * character or first three, whichever is longer, as the words there that
  * start with it. */
-#ifndef CORE_WORDS_H
-#define CORE_WORDS_H
+#ifndef PORTAL_WORDS_H
+#define PORTAL_WORDS_H
 
 #include <stddef.h>
 
-#include "portal/arena.h"
+#include "arena.h"
 
-#define WORDS_CHARS_MAX 32 /* characters of a word that count */
-#define WORDS_STEM_CHARS 3 /* the longer prefix that keys words of this length and more */
+#ifdef __cplusplus
+extern "C" {
+#ifdef __cplusplus
+}
+#endif
+
+#endif
+
+#define PORTAL_WORDS_CHARS_MAX 32 /* characters of a word that count */
+#define PORTAL_WORDS_STEM_CHARS 3 /* the longer prefix that keys words of this length and more */
 
 /* A list of distinct words; start with {0}. */
-struct words {
+struct portal_words {
 	const char **items;
 	size_t count, cap;
 };
 
 /* Appends the words of text (UTF-8; invalid bytes separate) that w does not
- * hold yet. Returns 0, or -1 when the arena is exhausted. */
-int words_add(struct portal_arena *a, struct words *w, const char *text);
+ * hold yet. Returns 0, or 500 when the arena is exhausted. */
+int portal_words_add(struct portal_arena *a, struct portal_words *w, const char *text);
 
-/* One key of the index: a word's first character or first WORDS_STEM_CHARS,
+/* One key of the index: a word's first character or first PORTAL_WORDS_STEM_CHARS,
  * and the whole word. */
-struct word_key {
+struct portal_word_key {
 	const char *prefix, *word;
 };
 
-struct word_keys {
-	struct word_key *items;
+struct portal_word_keys {
+	struct portal_word_key *items;
 	size_t count, cap;
 };
 
-/* Appends the distinct keys of the words in w to keys. 0, or -1 when the
+/* Appends the distinct keys of the words in w to keys. 0, or 500 when the
  * arena is exhausted. */
-int words_keys(struct portal_arena *a, const struct words *w, struct word_keys *keys);
+int portal_words_keys(struct portal_arena *a, const struct portal_words *w,
+                      struct portal_word_keys *keys);
 
 /* One term of a search as the index is asked: the key's prefix, and a LIKE
  * pattern for its word, "term%" (a word never holds LIKE's wildcards or its
  * escape). */
-struct word_term {
+struct portal_word_term {
 	const char *prefix, *pattern;
 };
 
 /* The terms of the search q: its words, without those that another term
  * starts with (a word that starts with "koln" starts with "ko" too), in the
  * order of q. *count is 0 when q has no words. At most max terms are kept; 1 in
- * *over says q had more. Returns 0, or -1 when the arena is exhausted. */
-int words_terms(struct portal_arena *a, const char *q, size_t max, struct word_term **terms,
-                size_t *count, int *over);
+ * *over says q had more. Returns 0, or 500 when the arena is exhausted. */
+int portal_words_terms(struct portal_arena *a, const char *q, size_t max,
+                       struct portal_word_term **terms, size_t *count, int *over);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,0 +1,246 @@
+/* The statement of GET /tickets: a page of tickets with the list's filters,
+ * and in the same statement (one round trip) the counts per status and, for
+ * the manager's page, the organisation's employees for the assignee filter.
+ *
+ * q goes through the search index (sql/002): a manager's search reads the
+ * rows of its rarest term in the list's order (newest ticket first) and looks
+ * the other terms up per ticket, so a page costs about the rows it shows at
+ * any size of the organisation; the counts cost the tickets that match. A
+ * resident's list is their own few tickets, each term a look-up. */
+#include <string.h>
+
+#include <portal/list.h>
+#include <portal/search.h>
+#include <portal/text.h>
+
+#include "tickets.h"
+
+/* Room for the arguments of the longest statement: the terms twice (page and
+ * counts), the filters twice, the page's. */
+#define QUERY_ARGS_MAX (4 * PORTAL_SEARCH_TERMS_MAX + 2 * 8 + 16)
+
+struct query {
+	struct portal_buf sql;
+	struct portal_db_arg args[QUERY_ARGS_MAX];
+	size_t n;
+	bool full; /* more arguments than room: a mistake of this file */
+};
+
+static void put(struct query *q, const char *text)
+{
+	portal_buf_puts(&q->sql, text);
+}
+
+static void arg(struct query *q, struct portal_db_arg a)
+{
+	if (q->n < QUERY_ARGS_MAX)
+		q->args[q->n++] = a;
+	else
+		q->full = true;
+}
+
+/* Whom the caller may list (a manager: all; a resident: theirs and what they
+ * follow in a property they are still an active member of), and the filters
+ * but the status and q. Only the filters sent are in the text: a condition
+ * that a bound value switches off still makes the database read each row's
+ * columns, where the counts otherwise count the entries of an index. */
+static void scope(struct query *q, struct portal_req *req)
+{
+	long long property = portal_in_int(req, "property_id", 0);
+	long long assignee = portal_in_int(req, "assignee_id", 0);
+	const char *category = portal_in_str(req, "category");
+	put(q, " WHERE t.org_id = ?");
+	arg(q, PDB_I(req->caller.org_id));
+	if (!portal_is_manager(req)) {
+		put(q,
+		    " AND (t.reporter_id = ? OR EXISTS (SELECT 1 FROM ticket_followers f"
+		    " JOIN memberships m ON m.property_id = t.property_id AND m.user_id = f.user_id"
+		    " AND m.state = 'active' WHERE f.ticket_id = t.id AND f.user_id = ?))");
+		arg(q, PDB_I(req->caller.user_id));
+		arg(q, PDB_I(req->caller.user_id));
+	}
+	if (property) {
+		put(q, " AND t.property_id = ?");
+		arg(q, PDB_I(property));
+	}
+	if (assignee) {
+		put(q, " AND t.assignee_id = ?");
+		arg(q, PDB_I(assignee));
+	}
+	if (category) {
+		put(q, " AND t.category = ?");
+		arg(q, PDB_S(category));
+	}
+	if (portal_in_bool(req, "overdue", false))
+		put(q, " AND t.due_on < UTC_DATE() AND t.status NOT IN ('resolved', 'closed')");
+}
+
+/* A manager's search: the rows of the first term, with a row of each other
+ * term for the same ticket. */
+static void words_from(struct query *q, const struct tickets_search_terms *s)
+{
+	put(q, " FROM ticket_words w0");
+	for (size_t i = 1; i < s->count; i++) {
+		portal_buf_printf(&q->sql,
+		                  " JOIN ticket_words w%zu ON w%zu.org_id = w0.org_id"
+		                  " AND w%zu.prefix = ? AND w%zu.ticket_id = w0.ticket_id"
+		                  " AND w%zu.word LIKE ?",
+		                  i, i, i, i, i);
+		arg(q, PDB_S(s->terms[i].prefix));
+		arg(q, PDB_S(s->terms[i].pattern));
+	}
+}
+
+static void words_where(struct query *q, struct portal_req *req,
+                        const struct tickets_search_terms *s, const char *glue)
+{
+	put(q, glue);
+	put(q, " w0.org_id = ? AND w0.prefix = ? AND w0.word LIKE ?");
+	arg(q, PDB_I(req->caller.org_id));
+	arg(q, PDB_S(s->terms[0].prefix));
+	arg(q, PDB_S(s->terms[0].pattern));
+}
+
+/* A resident's search: each term a look-up of the ticket's words. */
+static void words_exist(struct query *q, const struct tickets_search_terms *s)
+{
+	if (s->asked && !s->count) /* a search without words (only punctuation) */
+		put(q, " AND 1 = 0");
+	for (size_t i = 0; i < s->count; i++) {
+		put(q, " AND EXISTS (SELECT 1 FROM ticket_words w WHERE w.org_id = t.org_id"
+		       " AND w.prefix = ? AND w.ticket_id = t.id AND w.word LIKE ?)");
+		arg(q, PDB_S(s->terms[i].prefix));
+		arg(q, PDB_S(s->terms[i].pattern));
+	}
+}
+
+/* The page: limit + 1 items after the cursor (key: the last item's
+ * updated_at when sorted by activity). */
+static void page_select(struct query *q, struct portal_req *req, const struct tickets_list_spec *l)
+{
+	const struct tickets_search_terms *s = l->search;
+	bool indexed = s->count && portal_is_manager(req);
+	const char *st = portal_in_str(req, "status");
+	/* The tickets first, in the list's order: the optimizer would start
+	 * from the properties and sort all of the organisation's tickets. */
+	put(q, "SELECT STRAIGHT_JOIN 0 AS counting,");
+	put(q, TICKETS_ITEM_COLUMNS ", (t.reporter_id <=> ?) AS mine");
+	arg(q, PDB_I(req->caller.user_id));
+	if (indexed) {
+		words_from(q, s);
+		put(q, " JOIN tickets t ON t.id = w0.ticket_id AND t.org_id = w0.org_id");
+	} else {
+		put(q, " FROM tickets t");
+	}
+	put(q, " JOIN properties p ON p.id = t.property_id AND p.org_id = t.org_id"
+	       " LEFT JOIN users ru ON ru.id = t.reporter_id"
+	       " LEFT JOIN users au ON au.id = t.assignee_id");
+	scope(q, req);
+	if (indexed)
+		words_where(q, req, s, " AND");
+	else /* finds nothing */
+		words_exist(q, s);
+	if (st) {
+		put(q, " AND t.status = ?");
+		arg(q, PDB_S(st));
+	}
+	if (l->activity && l->key) {
+		put(q, " AND (t.updated_at < ? OR (t.updated_at = ? AND t.id < ?))");
+		arg(q, PDB_S(l->key));
+		arg(q, PDB_S(l->key));
+		arg(q, PDB_I(l->page->after));
+	} else if (!l->activity && l->page->after) {
+		put(q, indexed ? " AND w0.ticket_id < ?" : " AND t.id < ?");
+		arg(q, PDB_I(l->page->after));
+	}
+	/* a ticket with several words that start with the first term is one */
+	if (indexed)
+		put(q, " GROUP BY w0.ticket_id");
+	if (l->activity)
+		put(q, " ORDER BY t.updated_at DESC, t.id DESC LIMIT ?");
+	else
+		put(q, indexed ? " ORDER BY w0.ticket_id DESC LIMIT ?"
+		               : " ORDER BY t.id DESC LIMIT ?");
+	arg(q, PDB_I(l->page->limit + 1));
+}
+
+/* Rows with counting = 1 carry a status and its count (in number) for the
+ * same filters but the status. Their columns have the items' types, so that
+ * the union keeps them (numbers stay numbers). */
+#define NO_ID "CAST(NULL AS UNSIGNED)"
+static void counts_select(struct query *q, struct portal_req *req,
+                          const struct tickets_search_terms *s)
+{
+	bool indexed = s->count && portal_is_manager(req);
+	put(q, " UNION ALL SELECT 1, " NO_ID ", CAST(COUNT(*) AS UNSIGNED), NULL, t.status, NULL,"
+	       " " NO_ID ", NULL, NULL, " NO_ID ", NULL, " NO_ID ", NULL, CAST(NULL AS DATETIME),"
+	       " CAST(NULL AS DATETIME), 0");
+	if (indexed) {
+		put(q, " FROM (SELECT STRAIGHT_JOIN DISTINCT w0.ticket_id");
+		words_from(q, s);
+		words_where(q, req, s, " WHERE");
+		put(q, ") s JOIN tickets t ON t.id = s.ticket_id");
+	} else {
+		put(q, " FROM tickets t");
+	}
+	scope(q, req);
+	if (!indexed)
+		words_exist(q, s);
+	put(q, " GROUP BY t.status");
+}
+
+/* Rows with counting = 2: the organisation's employees (id, their name in
+ * title), whom the page's filter and bulk change offer as assignees. */
+static void employees_select(struct query *q, struct portal_req *req)
+{
+	put(q,
+	    " UNION ALL SELECT 2, u.id, " NO_ID ", u.name, NULL, NULL, " NO_ID ", NULL, NULL,"
+	    " " NO_ID ", NULL, " NO_ID ", NULL, CAST(NULL AS DATETIME), CAST(NULL AS DATETIME), 0"
+	    " FROM users u WHERE u.org_id = ? AND u.role = 'manager'");
+	arg(q, PDB_I(req->caller.org_id));
+}
+
+int tickets_list_query(struct portal_req *req, const struct tickets_list_spec *l, const char **sql,
+                       struct portal_db_arg **args, size_t *nargs)
+{
+	struct query *q = portal_alloc(req->arena, sizeof *q);
+	if (!q)
+		return 500;
+	q->sql.arena = req->arena;
+	bool wrapped = l->counts || l->employees;
+	if (wrapped)
+		put(q, "SELECT * FROM ((");
+	page_select(q, req, l);
+	if (wrapped)
+		put(q, ")");
+	if (l->counts)
+		counts_select(q, req, l->search);
+	if (l->employees)
+		employees_select(q, req);
+	if (wrapped)
+		put(q, l->activity
+		           ? ") u ORDER BY counting, IF(counting = 2, title, NULL),"
+		             " updated_at DESC, id DESC"
+		           : ") u ORDER BY counting, IF(counting = 2, title, NULL), id DESC");
+	if (q->sql.failed || q->full)
+		return 500;
+	*sql = q->sql.data;
+	*args = q->args;
+	*nargs = q->n;
+	return 0;
+}
+
+int tickets_search_terms_of(struct portal_req *req, struct tickets_search_terms *s)
+{
+	const char *q = portal_in_str(req, "q");
+	int over = 0;
+	*s = (struct tickets_search_terms){.asked = q && *q};
+	if (!s->asked)
+		return 0;
+	if (portal_words_terms(req->arena, q, PORTAL_SEARCH_TERMS_MAX, &s->terms, &s->count, &over))
+		return 500;
+	if (over)
+		return portal_fail(req, 422, "validation", "q", "tickets.search_too_many");
+	return portal_is_manager(req) ? portal_search_order(req, tickets_search, s->terms, s->count)
+	                              : 0;
+}
