@@ -63,9 +63,10 @@ int page_mark_refused(struct portal_req *req, struct portal_value *view);
 
 /* routes_properties.c: the property cards of the residents' home: the caller's
  * (a resident's active memberships; with pending not NULL, the properties
- * whose membership still waits go there, from the same query), or, for a
- * manager's preview, the one property only_id of their organisation. 0 or an
- * HTTP status. */
+ * whose membership still waits go there, from the same query, or from none
+ * when the route's session query brought them: SESSION_ROUTE_MEMBERSHIPS),
+ * or, for a manager's preview, the one property only_id of their
+ * organisation. 0 or an HTTP status. */
 int property_cards(struct portal_req *req, long long only_id, struct portal_value **cards,
                    struct portal_value **pending);
 

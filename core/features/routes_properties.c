@@ -21,21 +21,16 @@
 	" p.responsible_id, (SELECT ru.name FROM users ru WHERE ru.id = p.responsible_id)" \
 	" AS responsible_name, p.image_file"
 
-/* A manager's rows count the property's active residents: one join of the
- * memberships of the rows read (a page), grouped by property, instead of a
- * subquery per row. DISTINCT where the search's words multiply the rows. */
-#define COUNTED ", COUNT(m.user_id) AS residents_count"
-#define COUNTED_DISTINCT ", COUNT(DISTINCT m.user_id) AS residents_count"
-#define ACTIVE_RESIDENTS " LEFT JOIN memberships m ON m.property_id = p.id AND m.state = 'active'"
+/* A manager's rows count the property's active residents: a column the
+ * database keeps with every write of memberships (sql/024). */
+#define COUNTED ", p.residents_count"
 
-/* Who may see property rows: a manager's organisation (with the count of
- * residents, or without it for a picker), a resident's memberships. */
+/* Who may see property rows: a manager's organisation, a resident's
+ * memberships. */
 #define SCOPE_MANAGER " FROM properties p WHERE p.org_id = ?"
-#define SCOPE_COUNTED " FROM properties p" ACTIVE_RESIDENTS " WHERE p.org_id = ?"
 #define SCOPE_RESIDENT                                                                       \
 	" FROM properties p JOIN memberships ms ON ms.property_id = p.id AND ms.user_id = ?" \
 	" AND ms.state = 'active' WHERE 1 = 1"
-#define GROUPED " GROUP BY p.name, p.id"
 
 static struct portal_db_arg scope_arg(const struct portal_req *req)
 {
@@ -95,11 +90,11 @@ static int finish_row(struct portal_req *req, struct portal_value *row)
 static int load_property(struct portal_req *req, long long id, struct portal_value **out)
 {
 	struct portal_value *rows;
-	int status = portal_db_query(
-	    req,
-	    portal_is_manager(req) ? "SELECT " COLUMNS COUNTED SCOPE_COUNTED " AND p.id = ?" GROUPED
-	                           : "SELECT " COLUMNS SCOPE_RESIDENT " AND p.id = ?",
-	    PORTAL_DB_ARGS(scope_arg(req), PDB_I(id)), &rows);
+	int status = portal_db_query(req,
+	                             portal_is_manager(req)
+	                                 ? "SELECT " COLUMNS COUNTED SCOPE_MANAGER " AND p.id = ?"
+	                                 : "SELECT " COLUMNS SCOPE_RESIDENT " AND p.id = ?",
+	                             PORTAL_DB_ARGS(scope_arg(req), PDB_I(id)), &rows);
 	if (status)
 		return status;
 	if (rows->u.c.count == 0)
@@ -116,14 +111,14 @@ static int load_property(struct portal_req *req, long long id, struct portal_val
 static const char *list_sql(bool manager, bool counted, bool after)
 {
 	static const char *const sql[6] = {
-#define LIST(select, scope, c, group) select scope c group " ORDER BY p.name, p.id LIMIT ?"
+#define LIST(select, scope, c) select scope c " ORDER BY p.name, p.id LIMIT ?"
 #define C " AND p.name >= ? AND (p.name > ? OR p.id > ?)"
-	    LIST("SELECT " COLUMNS, SCOPE_RESIDENT, "", ""),
-	    LIST("SELECT " COLUMNS, SCOPE_RESIDENT, C, ""),
-	    LIST("SELECT " COLUMNS, SCOPE_MANAGER, "", ""),
-	    LIST("SELECT " COLUMNS, SCOPE_MANAGER, C, ""),
-	    LIST("SELECT " COLUMNS COUNTED, SCOPE_COUNTED, "", GROUPED),
-	    LIST("SELECT " COLUMNS COUNTED, SCOPE_COUNTED, C, GROUPED),
+	    LIST("SELECT " COLUMNS, SCOPE_RESIDENT, ""),
+	    LIST("SELECT " COLUMNS, SCOPE_RESIDENT, C),
+	    LIST("SELECT " COLUMNS, SCOPE_MANAGER, ""),
+	    LIST("SELECT " COLUMNS, SCOPE_MANAGER, C),
+	    LIST("SELECT " COLUMNS COUNTED, SCOPE_MANAGER, ""),
+	    LIST("SELECT " COLUMNS COUNTED, SCOPE_MANAGER, C),
 #undef LIST
 #undef C
 	};
@@ -131,29 +126,23 @@ static const char *list_sql(bool manager, bool counted, bool after)
 }
 
 /* A manager's search through the index (sql/019): the rows of the first
- * term's key come in the list's order, each further term is a look-up of its
- * key for the same property, and the page ends after limit properties, however
- * many the organisation has. STRAIGHT_JOIN keeps that order of reading; GROUP
- * BY makes one property of several of its words that fit a term. One text per
- * number of terms, with and without a cursor. */
+ * term's key come in the list's order, each further term is checked on the
+ * same row, which holds all the property's words (sql/024), and the page ends
+ * after limit properties, however many the organisation has. STRAIGHT_JOIN
+ * keeps that order of reading; GROUP BY makes one property of several of its
+ * words that fit the first term. One text per number of terms, with and
+ * without a cursor. */
 static const char *manager_search_sql(struct portal_arena *a, size_t count, bool counted,
                                       bool after)
 {
 	struct portal_buf sql = {.arena = a};
-	portal_buf_puts(&sql, counted ? "SELECT STRAIGHT_JOIN " COLUMNS COUNTED_DISTINCT
+	portal_buf_puts(&sql, counted ? "SELECT STRAIGHT_JOIN " COLUMNS COUNTED
 	                              : "SELECT STRAIGHT_JOIN " COLUMNS);
-	portal_buf_puts(&sql, " FROM property_words w0");
+	portal_buf_puts(&sql, " FROM property_words w0"
+	                      " JOIN properties p ON p.id = w0.property_id AND p.org_id = w0.org_id"
+	                      " WHERE w0.org_id = ? AND w0.prefix = ? AND w0.word LIKE ?");
 	for (size_t i = 1; i < count; i++)
-		portal_buf_printf(&sql,
-		                  " JOIN property_words w%zu ON w%zu.org_id = w0.org_id"
-		                  " AND w%zu.prefix = ? AND w%zu.name = w0.name"
-		                  " AND w%zu.property_id = w0.property_id AND w%zu.word LIKE ?",
-		                  i, i, i, i, i, i);
-	portal_buf_puts(&sql,
-	                " JOIN properties p ON p.id = w0.property_id AND p.org_id = w0.org_id");
-	if (counted)
-		portal_buf_puts(&sql, ACTIVE_RESIDENTS);
-	portal_buf_puts(&sql, " WHERE w0.org_id = ? AND w0.prefix = ? AND w0.word LIKE ?");
+		portal_buf_puts(&sql, " AND w0.words LIKE ?");
 	if (after)
 		portal_buf_puts(&sql, " AND w0.name >= ? AND (w0.name > ? OR w0.property_id > ?)");
 	portal_buf_puts(&sql, " GROUP BY w0.name, w0.property_id"
@@ -197,16 +186,18 @@ static int list_query(struct portal_req *req, const struct portal_page *page,
 		terms[0] = terms[first];
 		terms[first] = t;
 	}
-	if (!manager || !count)
-		args[n++] = scope_arg(req);
-	for (size_t i = manager ? 1 : 0; i < count; i++) {
-		args[n++] = PDB_S(terms[i].prefix);
-		args[n++] = PDB_S(terms[i].pattern);
-	}
-	if (manager && count) {
-		args[n++] = scope_arg(req);
-		args[n++] = PDB_S(terms[0].prefix);
-		args[n++] = PDB_S(terms[0].pattern);
+	args[n++] = scope_arg(req);
+	for (size_t i = 0; i < count; i++) {
+		if (manager && i) { /* a further term: among the row's words */
+			const char *in_words =
+			    portal_sprintf(req->arena, "%% %s", terms[i].pattern);
+			if (!in_words)
+				return 500;
+			args[n++] = PDB_S(in_words);
+		} else {
+			args[n++] = PDB_S(terms[i].prefix);
+			args[n++] = PDB_S(terms[i].pattern);
+		}
 	}
 	if (after) {
 		args[n++] = PDB_S(page->key ? page->key : "");
@@ -645,11 +636,38 @@ static int property_image_file(struct portal_req *req, struct portal_value *view
 
 /* What a property's card on the residents' home shows. */
 #define CARD_COLUMNS "p.id, p.name, p.street, p.zip, p.city, p.image_file"
+static const char *const card_columns[] = {"id",   "name",       "street", "zip",
+                                           "city", "image_file", "state",  NULL};
+
+/* The cards' rows from the memberships the session's query brought
+ * (SESSION_ROUTE_MEMBERSHIPS), as the query below would read them. */
+static int cards_of_session(struct portal_req *req, const struct portal_value *memberships,
+                            struct portal_value **rows)
+{
+	struct portal_arena *a = req->arena;
+	if (!(*rows = pv_list(a)))
+		return 500;
+	pv_foreach(m, memberships) {
+		if (!pv_get_int(m->value, "card_id", 0))
+			continue; /* the one row of a caller without memberships */
+		struct portal_value *card = pv_object(a);
+		for (const char *const *c = card_columns; card && *c; c++) {
+			const char *key = portal_sprintf(a, "card_%s", *c);
+			struct portal_value *v = key ? pv_get(m->value, key) : NULL;
+			if (!v || pv_set(a, card, *c, v))
+				card = NULL;
+		}
+		if (!card || pv_push(a, *rows, card))
+			return 500;
+	}
+	return 0;
+}
 
 int property_cards(struct portal_req *req, long long only_id, struct portal_value **cards,
                    struct portal_value **pending)
 {
 	struct portal_value *rows;
+	const struct portal_value *known = request_of(req)->signed_in.memberships;
 	/* Every membership is active or pending (the column has no other value):
 	 * a condition on its state would only cost the query a range of two. */
 	int status =
@@ -658,6 +676,8 @@ int property_cards(struct portal_req *req, long long only_id, struct portal_valu
 	                          "SELECT " CARD_COLUMNS ", 'active' AS state FROM properties p"
 	                          " WHERE p.org_id = ? AND p.id = ?",
 	                          PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_I(only_id)), &rows)
+	    : known
+	        ? cards_of_session(req, known, &rows)
 	        : portal_db_query(
 	              req,
 	              "SELECT " CARD_COLUMNS ", ms.state FROM properties p"

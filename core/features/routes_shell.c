@@ -6,6 +6,7 @@
 #include "features/home.h"
 #include "features/routes.h"
 #include "http/request.h"
+#include "http/session.h"
 
 /* ?property=ID chooses the property shown first. Read as text: a bad value
  * in a bookmark is no reason for an error (chosen_property). */
@@ -168,7 +169,7 @@ static int shell_portal(struct portal_req *req, struct portal_value *view)
 
 const struct portal_route routes_shell[] = {
     {"GET", NULL, "/app", PORTAL_ACCESS_MANAGER, 0, shell_app, "app_home", "app_home.title"},
-    {"GET", NULL, "/portal", PORTAL_ACCESS_RESIDENT, 0, shell_portal, "portal_home",
-     "portal_home.title", home_inputs},
+    {"GET", NULL, "/portal", PORTAL_ACCESS_RESIDENT, SESSION_ROUTE_MEMBERSHIPS, shell_portal,
+     "portal_home", "portal_home.title", home_inputs},
     {0},
 };

@@ -24,6 +24,10 @@
 /* One object to index: its texts (NULL-terminated), its sort key, and the
  * person whose name is person (person_id 0: none). */
 #define SEARCH_TEXTS_MAX 8
+/* The characters of an index's words column (sql/024): a property's texts
+ * (684 characters) fold to at most twice as many (ß is ss), and each word
+ * has a space before it. */
+#define SEARCH_WORDS_CHARS_S "2000"
 struct search_doc {
 	long long org_id, id, person_id;
 	const char *sort, *person;
@@ -39,6 +43,7 @@ const struct portal_search_index search_properties = {
     .texts = "SELECT p.id, p.org_id, p.name AS sort, p.name, p.street, p.zip, p.city,"
              " p.reference_id FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j"
              " JOIN properties p ON p.id = j.id",
+    .words = "words",
 };
 
 static const struct portal_search_index *const core_indexes[] = {&search_properties, NULL};
@@ -91,9 +96,10 @@ static int keys_json(struct portal_arena *a, struct buf *b, const struct portal_
 	return 0;
 }
 
-/* A doc as [org_id, id, sort, [[prefix, word, person_id], ...]]; nothing for
- * a doc without words, which has no rows. A word of the person's name that
- * the texts hold too is the object's, not the person's. */
+/* A doc as [org_id, id, sort, [[prefix, word, person_id], ...], " word ..."]
+ * (the last: all its words, for an index with .words); nothing for a doc
+ * without words, which has no rows. A word of the person's name that the
+ * texts hold too is the object's, not the person's. */
 static int doc_json(struct portal_arena *a, struct buf *b, const struct search_doc *d)
 {
 	struct portal_words w = {0};
@@ -116,7 +122,13 @@ static int doc_json(struct portal_arena *a, struct buf *b, const struct search_d
 	w.count = all;
 	if (keys_json(a, b, &w, own, d->person_id, &any))
 		return 500;
-	buf_puts(b, "]]");
+	/* words are letters and digits: nothing in them to escape */
+	buf_puts(b, "],\"");
+	for (size_t i = 0; i < w.count; i++) {
+		buf_puts(b, " ");
+		buf_puts(b, w.items[i]);
+	}
+	buf_puts(b, "\"]");
 	return b->failed ? 500 : 0;
 }
 
@@ -149,15 +161,17 @@ static int put_chunk(struct db *db, struct portal_arena *a, const struct portal_
 	 * is one row: the first, which is the texts' rather than the person's. */
 	sql = portal_sprintf(
 	    a,
-	    "INSERT INTO %s (org_id, prefix, %s%s%s, word%s%s) SELECT j.org_id, j.prefix, %s j.id,"
-	    " j.word%s FROM JSON_TABLE(?, '$[*]' COLUMNS ("
+	    "INSERT INTO %s (org_id, prefix, %s%s%s, word%s%s%s%s) SELECT j.org_id, j.prefix, %s j.id,"
+	    " j.word%s%s FROM JSON_TABLE(?, '$[*]' COLUMNS ("
 	    "org_id BIGINT UNSIGNED PATH '$[0]', id BIGINT UNSIGNED PATH '$[1]',"
-	    " sort VARCHAR(200) PATH '$[2]', NESTED PATH '$[3][*]' COLUMNS ("
+	    " sort VARCHAR(200) PATH '$[2]', words VARCHAR(" SEARCH_WORDS_CHARS_S ") PATH '$[4]',"
+	    " NESTED PATH '$[3][*]' COLUMNS ("
 	    "prefix VARCHAR(3) PATH '$[0]', word VARCHAR(32) PATH '$[1]',"
 	    " person BIGINT UNSIGNED PATH '$[2]'))) j ON DUPLICATE KEY UPDATE word = VALUES(word)",
 	    ix->table, ix->sort ? ix->sort : "", ix->sort ? ", " : "", ix->id,
-	    ix->person ? ", " : "", ix->person ? ix->person : "", ix->sort ? "j.sort," : "",
-	    ix->person ? ", j.person" : "");
+	    ix->person ? ", " : "", ix->person ? ix->person : "", ix->words ? ", " : "",
+	    ix->words ? ix->words : "", ix->sort ? "j.sort," : "", ix->person ? ", j.person" : "",
+	    ix->words ? ", j.words" : "");
 	if (!sql || b->failed)
 		return 500;
 	return db_run(db, a, sql, PORTAL_DB_ARGS(PDB_S(b->data)), NULL, NULL, NULL);

@@ -31,7 +31,34 @@ static int set_cookie(struct portal_req *req, const char *value, bool expire)
 	return c && portal_set_header(req, "Set-Cookie", c) == 0 ? 0 : 500;
 }
 
-int session_resolve(struct request *rq)
+/* The caller, the layout's organisation and the session's state, in one
+ * query by the token's hash; with the caller's memberships, a row each. */
+#define CALLER_COLUMNS                                                                          \
+	"SELECT s.id, s.csrf_token, u.id AS user_id, u.org_id, u.role, u.admin,"                \
+	" COALESCE(u.locale, o.locale) AS locale, u.name AS user_name,"                         \
+	" u.email_confirmed_at IS NOT NULL AS email_confirmed, o.name AS org_name,"             \
+	" o.brand_color, IF(o.logo_file IS NULL, NULL, CONCAT('/api/v1/orgs/', o.id, '/logo'))" \
+	" AS logo_url, o.content_generation,"                                                   \
+	" s.last_seen_at < UTC_TIMESTAMP() - INTERVAL 60 SECOND AS stale"
+#define CALLER_FROM \
+	" FROM sessions s JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id"
+#define CALLER_WHERE                                                              \
+	" WHERE s.token_hash = ? AND s.last_seen_at > UTC_TIMESTAMP() - INTERVAL" \
+	" IF(u.role = 'manager', 43200, 2592000) SECOND"                          \
+	" AND s.created_at > UTC_TIMESTAMP() - INTERVAL IF(u.role = 'manager', ?, ?) DAY"
+#define CALLER CALLER_COLUMNS CALLER_FROM CALLER_WHERE
+#define MEMBERSHIP_COLUMNS                                                          \
+	", p.id AS card_id, p.name AS card_name, p.street AS card_street,"          \
+	" p.zip AS card_zip, p.city AS card_city, p.image_file AS card_image_file," \
+	" ms.state AS card_state"
+#define MEMBERSHIP_JOIN                                                         \
+	" LEFT JOIN (memberships ms JOIN properties p ON p.id = ms.property_id" \
+	" AND p.org_id = ms.org_id) ON ms.user_id = u.id AND ms.org_id = u.org_id"
+#define CALLER_WITH_MEMBERSHIPS                                                    \
+	CALLER_COLUMNS MEMBERSHIP_COLUMNS CALLER_FROM MEMBERSHIP_JOIN CALLER_WHERE \
+	    " ORDER BY p.name, p.id"
+
+int session_resolve(struct request *rq, bool memberships)
 {
 	struct portal_req *req = &rq->pub;
 	const char *token = pv_get_str(req->cookies, session_cookie_name(req->worker));
@@ -46,19 +73,8 @@ int session_resolve(struct request *rq)
 	    PDB_I(config_int(cfg, "session_max_days_manager")),
 	    PDB_I(config_int(cfg, "session_max_days_resident")),
 	};
-	int status = portal_db_query(
-	    req,
-	    "SELECT s.id, s.csrf_token, u.id AS user_id, u.org_id, u.role, u.admin,"
-	    " COALESCE(u.locale, o.locale) AS locale, u.name AS user_name,"
-	    " u.email_confirmed_at IS NOT NULL AS email_confirmed, o.name AS org_name,"
-	    " o.brand_color, IF(o.logo_file IS NULL, NULL, CONCAT('/api/v1/orgs/', o.id, '/logo'))"
-	    " AS logo_url, o.content_generation,"
-	    " s.last_seen_at < UTC_TIMESTAMP() - INTERVAL 60 SECOND AS stale"
-	    " FROM sessions s JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id"
-	    " WHERE s.token_hash = ? AND s.last_seen_at > UTC_TIMESTAMP() - INTERVAL"
-	    " IF(u.role = 'manager', 43200, 2592000) SECOND"
-	    " AND s.created_at > UTC_TIMESTAMP() - INTERVAL IF(u.role = 'manager', ?, ?) DAY",
-	    args, 3, &rows);
+	int status =
+	    portal_db_query(req, memberships ? CALLER_WITH_MEMBERSHIPS : CALLER, args, 3, &rows);
 	if (status)
 		return status;
 	const struct portal_value *s = pv_first(rows);
@@ -78,6 +94,7 @@ int session_resolve(struct request *rq)
 	rq->signed_in.brand_color = pv_get_str(s, "brand_color");
 	rq->signed_in.logo_url = pv_get_str(s, "logo_url");
 	rq->signed_in.content_generation = pv_get_int(s, "content_generation", 0);
+	rq->signed_in.memberships = memberships ? rows : NULL;
 	const char *locale = pv_get_str(s, "locale");
 	if (locale && (strcmp(locale, "de") == 0 || strcmp(locale, "en") == 0))
 		req->locale = locale;

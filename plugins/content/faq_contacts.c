@@ -17,8 +17,7 @@
 
 /* The home shows at most this many entries per section. */
 #define HOME_MAX 200
-/* The managers' page shows this many entries unless asked for more: each
- * holds its edit form, and a page stays under 100 KB. */
+/* The managers' page shows this many entries unless asked for more. */
 #define PAGE_ENTRIES 20
 
 /* A kind's input: its text fields (flags: required on create; a PATCH may
@@ -159,12 +158,25 @@ static const struct kind contact_kind = {
     " WHERE id = ? AND org_id = ?",
 };
 
+/* A manager's entry comes with its targets in one text, by name: each
+ * target's id and name, the id ended by US (0x1f), each target ended by RS
+ * (0x1e) but the last; control characters that no name holds (the inputs and
+ * the import refuse them). One statement reads the entries and their
+ * targets, and a small sort per entry orders them. */
+#define TARGET_ID_END '\x1f'
+#define TARGET_END '\x1e'
+#define TARGETS_SQL                                                                   \
+	", (SELECT GROUP_CONCAT(p.id, '\x1f', p.name ORDER BY p.name, p.id SEPARATOR" \
+	" '\x1e') FROM %s t JOIN properties p ON p.id = t.property_id"                \
+	" AND p.org_id = x.org_id WHERE t.%s = x.id) AS targets"
+
 /* The SELECT of entries the caller may see, from fixed fragments only (the
- * kind's names are constants, never request data). Arguments in order: org_id;
- * a resident's user_id; the property filter; the cursor (position, position,
- * id); the id; then the caller appends what follows (LIMIT). A resident sees
- * an entry through an active membership of the organisation whose property the
- * entry targets, or any active membership when it targets all properties. */
+ * kind's names are constants, never request data); a manager's with their
+ * targets (TARGETS_SQL). Arguments in order: org_id; a resident's user_id; the
+ * property filter; the cursor (position, position, id); the id; then the
+ * caller appends what follows (LIMIT). A resident sees an entry through an
+ * active membership of the organisation whose property the entry targets, or
+ * any active membership when it targets all properties. */
 static const char *select_sql(struct portal_req *req, const struct kind *k, bool property,
                               bool cursor, bool by_id, bool limit)
 {
@@ -182,69 +194,58 @@ static const char *select_sql(struct portal_req *req, const struct kind *k, bool
 		                   " AND (x.all_properties = 1 OR EXISTS (SELECT 1 FROM %s t"
 		                   " WHERE t.%s = x.id AND t.property_id = m.property_id)))",
 		                   property ? " AND m.property_id = ?" : "", k->targets, k->fk);
-	if (!scope)
+	const char *targets = portal_is_manager(req)
+	                          ? portal_sprintf(req->arena, TARGETS_SQL, k->targets, k->fk)
+	                          : "";
+	if (!scope || !targets)
 		return NULL;
 	const char *after = " AND (x.position > ? OR (x.position = ? AND x.id > ?))";
 	return portal_sprintf(req->arena,
-	                      "SELECT %s FROM %s x WHERE x.org_id = ?%s%s%s"
+	                      "SELECT %s%s FROM %s x WHERE x.org_id = ?%s%s%s"
 	                      " ORDER BY x.position, x.id%s",
-	                      k->columns, k->table, scope, cursor ? after : "",
+	                      k->columns, targets, k->table, scope, cursor ? after : "",
 	                      by_id ? " AND x.id = ?" : "", limit ? " LIMIT ?" : "");
 }
 
-/* The targets of the organisation's entries, for managers: adds all_properties
- * (bool), property_ids ("all" or [ids]) and properties ([{id, name}]) to each
- * row of rows. One query for the whole organisation: FAQ and contacts are
- * short lists. 0 or an HTTP status. */
-static int add_targets(struct portal_req *req, const struct kind *k, struct portal_value *rows)
+/* The targets of a manager's row (TARGETS_SQL's text) into ids and props. */
+static int parse_targets(struct portal_arena *a, const char *text, struct portal_value *ids,
+                         struct portal_value *props)
+{
+	for (const char *at = text; at && *at;) {
+		char *end;
+		long long id = strtoll(at, &end, 10);
+		const char *name = *end == TARGET_ID_END ? end + 1 : NULL;
+		const char *next = name ? strchr(name, TARGET_END) : NULL;
+		struct portal_value *p = pv_object(a);
+		if (!name || !p || pv_set_int(a, p, "id", id) ||
+		    pv_set(a, p, "name",
+		           pv_stringn(a, name, next ? (size_t)(next - name) : strlen(name))) ||
+		    pv_push(a, props, p) || pv_push(a, ids, pv_int(a, id)))
+			return 500;
+		at = next ? next + 1 : NULL;
+	}
+	return 0;
+}
+
+/* Completes the rows of select_sql: all_properties as a bool, and for
+ * managers property_ids ("all" or [ids]) and properties ([{id, name}]) from
+ * their targets. 0 or an HTTP status. */
+static int add_targets(struct portal_req *req, struct portal_value *rows)
 {
 	struct portal_arena *a = req->arena;
-	bool manager = portal_is_manager(req);
-	struct portal_value *targets = NULL;
-	if (manager && pv_count(rows)) {
-		/* the targets of these rows only: a page's, not the organisation's */
-		long long *ids = portal_alloc(a, pv_count(rows) * sizeof *ids);
-		size_t n = 0;
-		const char *sql = portal_sprintf(
-		    a,
-		    "SELECT t.%s AS item_id, p.id, p.name FROM %s t JOIN %s x ON x.id = t.%s"
-		    " JOIN properties p ON p.id = t.property_id AND p.org_id = x.org_id"
-		    " WHERE x.org_id = ? AND x.id IN " PORTAL_DB_ID_LIST " ORDER BY p.name, p.id",
-		    k->fk, k->targets, k->table, k->fk);
-		if (!sql || !ids)
-			return 500;
-		pv_foreach(m, rows)
-			ids[n++] = pv_get_int(m->value, "id", 0);
-		int status = portal_db_query(
-		    req, sql, PORTAL_DB_ARGS(PDB_I(req->caller.org_id), portal_db_ids(req, ids, n)),
-		    &targets);
-		if (status)
-			return status;
-	}
 	pv_foreach(m, rows) {
 		struct portal_value *row = m->value;
 		bool all = pv_get_int(row, "all_properties", 0) != 0;
 		if (pv_set_bool(a, row, "all_properties", all))
 			return 500;
-		if (!manager)
+		if (!portal_is_manager(req))
 			continue;
-		long long id = pv_get_int(row, "id", 0);
 		struct portal_value *ids = pv_list(a), *props = pv_list(a);
-		if (!ids || !props)
-			return 500;
-		pv_foreach(t, targets) {
-			if (pv_get_int(t->value, "item_id", 0) != id)
-				continue;
-			struct portal_value *p = pv_object(a);
-			long long pid = pv_get_int(t->value, "id", 0);
-			if (!p || pv_set_int(a, p, "id", pid) ||
-			    pv_set_str(a, p, "name", pv_get_str(t->value, "name")) ||
-			    pv_push(a, props, p) || pv_push(a, ids, pv_int(a, pid)))
-				return 500;
-		}
-		if (pv_set(a, row, "property_ids", all ? pv_string(a, "all") : ids) ||
+		if (!ids || !props || parse_targets(a, pv_get_str(row, "targets"), ids, props) ||
+		    pv_set(a, row, "property_ids", all ? pv_string(a, "all") : ids) ||
 		    pv_set(a, row, "properties", props))
 			return 500;
+		pv_remove(row, "targets");
 	}
 	return 0;
 }
@@ -269,7 +270,7 @@ static int load_item(struct portal_req *req, const struct kind *k, long long id,
 	struct portal_value *rows = pv_list(req->arena);
 	if (!rows || pv_push(req->arena, rows, *out))
 		return 500;
-	return add_targets(req, k, rows);
+	return add_targets(req, rows);
 }
 
 /* The fields of an entry's edit form as stored. */
@@ -285,68 +286,57 @@ static struct portal_value *draft_stored(struct portal_req *req, const struct ki
 	return draft;
 }
 
-/* An entry's edit form: its action (which keeps the page's cursor, so that
- * the page shown again after a refusal or a search is this one), its picker
- * (closed: a page holds many), its fields (draft: as stored, or as sent when
- * its form was) and whether it opens (when its form was sent). */
-static int entry_form(struct portal_req *req, const struct kind *k, struct portal_value *row,
-                      const char *after)
+/* The page of an entry's form (faq_form.html, contacts_form.html): a new one
+ * (id 0) or a stored one, its fields (draft: as stored, or as sent when its
+ * form was sent), its picker, and the action it posts to. Its search without
+ * script and a refused form come back here. */
+static int form_page(struct portal_req *req, const struct kind *k, long long id,
+                     struct portal_value *view)
 {
 	struct portal_arena *a = req->arena;
-	long long id = pv_get_int(row, "id", 0);
-	const char *action = portal_sprintf(a, "/app/content/%s/%lld%s%s", k->name, id,
-	                                    after ? "?after=" : "", after ? after : "");
-	struct portal_picker picker = {
-	    .id = portal_sprintf(a, "%s-%lld-targets", k->name, id),
-	    .field = "property_ids",
-	    .legend = portal_sprintf(a, "%s.recipients", k->name),
-	    .action = action,
-	    .closed = true,
-	    .all = pv_truthy(pv_get(row, "all_properties")),
-	    .chosen = pv_get(row, "properties"),
-	};
-	if (!action || !picker.id || !picker.legend)
-		return 500;
-	bool sent = portal_form_sent(req, action);
-	struct portal_value *draft = sent ? req->body : draft_stored(req, k, row);
-	int status = portal_picker(req, row, &picker);
+	struct portal_value *item = NULL;
+	int status = id ? load_item(req, k, id, &item) : 0;
 	if (status)
 		return status;
-	return !draft || pv_set(a, row, "draft", draft) || pv_set_str(a, row, "action", action) ||
-	               pv_set_bool(a, row, "editing", sent)
-	           ? 500
-	           : 0;
-}
-
-/* The page's extras: each entry's edit form (entry_form), and the create
- * form's picker (the fields it sent, after a refusal or a search, are the
- * core's form). */
-static int page_view(struct portal_req *req, const struct kind *k, struct portal_value *view)
-{
-	struct portal_arena *a = req->arena;
-	struct portal_value *items = pv_get(view, "items");
-	const char *after = portal_in_str(req, "after");
-	pv_foreach(m, items) {
-		struct portal_value *row = m->value;
-		int status = entry_form(req, k, row, after);
-		if (status)
-			return status;
-		if (pv_set_bool(a, row, "first", m->value == pv_first(items)) ||
-		    pv_set_bool(a, row, "last", m->next == NULL))
-			return 500;
-	}
+	const char *action = id ? portal_sprintf(a, "/app/content/%s/%lld", k->name, id)
+	                        : portal_sprintf(a, "/app/content/%s", k->name);
 	struct portal_picker picker = {
 	    .id = portal_sprintf(a, "%s-targets", k->name),
 	    .field = "property_ids",
 	    .legend = portal_sprintf(a, "%s.recipients", k->name),
-	    .action = portal_sprintf(a, "/app/content/%s", k->name),
-	    .required = true,
+	    .action = action,
+	    .required = !id, /* a change may keep the targets as they are */
+	    .all = item && pv_truthy(pv_get(item, "all_properties")),
+	    .chosen = item ? pv_get(item, "properties") : NULL,
 	};
-	int status = !picker.id || !picker.legend || !picker.action
-	                 ? 500
-	                 : portal_picker(req, view, &picker);
-	if (status)
+	if (!action || !picker.id || !picker.legend)
+		return 500;
+	bool sent = portal_form_sent(req, action);
+	struct portal_value *draft = sent   ? req->body
+	                             : item ? draft_stored(req, k, item)
+	                                    : pv_object(a);
+	if ((status = portal_picker(req, view, &picker)))
 		return status;
+	return !draft || pv_set(a, view, "draft", draft) || pv_set_str(a, view, "action", action) ||
+	               pv_set_int(a, view, "id", id) || pv_set_bool(a, view, "editing", id != 0) ||
+	               (item && pv_set(a, view, "item", item))
+	           ? 500
+	           : 0;
+}
+
+/* The list page's extras: each entry's place (first, last: no move that
+ * way), the notice after a change, the link to the next entries. The forms
+ * are pages of their own (form_page), so that the list holds no picker and
+ * no entry twice. */
+static int page_view(struct portal_req *req, const struct kind *k, struct portal_value *view)
+{
+	struct portal_arena *a = req->arena;
+	struct portal_value *items = pv_get(view, "items");
+	pv_foreach(m, items) {
+		if (pv_set_bool(a, m->value, "first", m->value == pv_first(items)) ||
+		    pv_set_bool(a, m->value, "last", m->next == NULL))
+			return 500;
+	}
 	/* Only known notices (an enum): the query names a locale key, never free text. */
 	const char *saved = portal_in_str(req, "saved");
 	const char *notice = saved ? portal_sprintf(a, "%s.%s", k->name, saved) : NULL;
@@ -413,9 +403,8 @@ static int item_list(struct portal_req *req, const struct kind *k, struct portal
 	}
 	args[n++] = PDB_I(limit + 1);
 	struct portal_value *rows;
-	if ((status = portal_db_query(req, sql, args, n, &rows)))
-		return status;
-	if ((status = list_view(req, view, rows, limit)) || (status = add_targets(req, k, rows)))
+	if ((status = portal_db_query(req, sql, args, n, &rows)) ||
+	    (status = list_view(req, view, rows, limit)) || (status = add_targets(req, rows)))
 		return status;
 	if (!req->is_api && (status = page_view(req, k, view)))
 		return status;
@@ -471,24 +460,15 @@ static int answer_write(struct portal_req *req, const struct kind *k, long long 
 	return status;
 }
 
-/* A page's write that its handler refused shows the list page again, the
- * failed form within it; the API answers the refusal as it is. */
-static int page_again(struct portal_req *req, const struct kind *k, struct portal_value *view,
-                      int refused)
+/* A page's write that its handler refused shows its form's page again
+ * around the refusal; the API answers the refusal as it is. */
+static int page_again(struct portal_req *req, const struct kind *k, long long id,
+                      struct portal_value *view, int refused)
 {
 	if (req->is_api)
 		return refused;
-	struct portal_value *list = pv_object(req->arena);
-	if (!list)
-		return 500;
-	int status = item_list(req, k, list);
-	if (status != 200)
-		return status;
-	pv_foreach(m, list) {
-		if (pv_set(req->arena, view, m->key, m->value))
-			return 500;
-	}
-	return refused;
+	int status = form_page(req, k, id, view);
+	return status ? status : refused;
 }
 
 /* POST /<kind> and the create form of /app/content/<kind>. */
@@ -499,7 +479,7 @@ static int item_create(struct portal_req *req, const struct kind *k, struct port
 	long long position = portal_in_int(req, "position", 0);
 	int status = read_fields(req, k, true, values);
 	if (status)
-		return page_again(req, k, view, status);
+		return page_again(req, k, 0, view, status);
 	if ((status = portal_db_begin(req)))
 		return status;
 	/* Without a position a new entry goes last. */
@@ -550,7 +530,7 @@ static int item_update(struct portal_req *req, const struct kind *k, struct port
 	if (status)
 		return status;
 	if ((status = read_fields(req, k, false, values)))
-		return page_again(req, k, view, status);
+		return page_again(req, k, id, view, status);
 	if ((status = portal_db_begin(req)))
 		return status;
 	struct portal_db_arg args[4 + MAX_FIELDS];
@@ -697,9 +677,25 @@ static int item_home(struct portal_req *req, const struct kind *k, const long lo
 	return pv_set(a, view, "items", rows) ? 500 : 0;
 }
 
+/* A form page's status: 200 once it is filled. */
+static int page_shown(int status)
+{
+	return status ? status : 200;
+}
+
 int faq_list(struct portal_req *req, struct portal_value *view)
 {
 	return item_list(req, &faq_kind, view);
+}
+
+int faq_new_page(struct portal_req *req, struct portal_value *view)
+{
+	return page_shown(form_page(req, &faq_kind, 0, view));
+}
+
+int faq_edit_page(struct portal_req *req, struct portal_value *view)
+{
+	return page_shown(form_page(req, &faq_kind, portal_param_id(req, "id"), view));
 }
 
 int faq_create(struct portal_req *req, struct portal_value *view)
@@ -731,6 +727,16 @@ int faq_home(struct portal_req *req, const long long *property_ids, size_t count
 int contacts_list(struct portal_req *req, struct portal_value *view)
 {
 	return item_list(req, &contact_kind, view);
+}
+
+int contacts_new_page(struct portal_req *req, struct portal_value *view)
+{
+	return page_shown(form_page(req, &contact_kind, 0, view));
+}
+
+int contacts_edit_page(struct portal_req *req, struct portal_value *view)
+{
+	return page_shown(form_page(req, &contact_kind, portal_param_id(req, "id"), view));
 }
 
 int contacts_create(struct portal_req *req, struct portal_value *view)

@@ -8,6 +8,8 @@
 #include <portal/portal.h>
 
 int faq_list(struct portal_req *req, struct portal_value *view);
+int faq_new_page(struct portal_req *req, struct portal_value *view);
+int faq_edit_page(struct portal_req *req, struct portal_value *view);
 int faq_create(struct portal_req *req, struct portal_value *view);
 int faq_update(struct portal_req *req, struct portal_value *view);
 int faq_delete(struct portal_req *req, struct portal_value *view);
@@ -16,6 +18,8 @@ int faq_home(struct portal_req *req, const long long *property_ids, size_t count
              struct portal_value *view);
 
 int contacts_list(struct portal_req *req, struct portal_value *view);
+int contacts_new_page(struct portal_req *req, struct portal_value *view);
+int contacts_edit_page(struct portal_req *req, struct portal_value *view);
 int contacts_create(struct portal_req *req, struct portal_value *view);
 int contacts_update(struct portal_req *req, struct portal_value *view);
 int contacts_delete(struct portal_req *req, struct portal_value *view);
@@ -31,8 +35,9 @@ extern const struct portal_input contacts_update_inputs[];
 extern const struct portal_input faq_contacts_list_inputs[];
 extern const struct portal_input faq_contacts_move_inputs[];
 
-/* The API serves residents too (reading); the pages are the managers'. A page's
- * writes re-render the list page, so a failed form shows the list around it. */
+/* The API serves residents too (reading); the pages are the managers': the
+ * list, and a page for the form of a new entry and of each stored one. A
+ * form refused or searched without script shows its page again. */
 /* A table reads as a table, one route an entry: */
 /* clang-format off */
 #define FAQ_CONTACT_ROUTES                                                                         \
@@ -40,12 +45,16 @@ extern const struct portal_input faq_contacts_move_inputs[];
 	 faq_contacts_list_inputs},                                                                \
 	{"GET", NULL, "/app/content/faq", PORTAL_ACCESS_MANAGER, 0, faq_list, "faq", "faq.title",  \
 	 faq_contacts_list_inputs},                                                                \
-	{"POST", "/faq", "/app/content/faq", PORTAL_ACCESS_MANAGER, 0, faq_create, "faq",          \
-	 "faq.title", faq_create_inputs, faq_list},                                                \
+	{"GET", NULL, "/app/content/faq/new", PORTAL_ACCESS_MANAGER, 0, faq_new_page, "faq_form",  \
+	 "faq.new"},                                                                               \
+	{"GET", NULL, "/app/content/faq/{id}", PORTAL_ACCESS_MANAGER, 0, faq_edit_page, "faq_form", \
+	 "faq.edit_title"},                                                                        \
+	{"POST", "/faq", "/app/content/faq", PORTAL_ACCESS_MANAGER, 0, faq_create, "faq_form",     \
+	 "faq.new", faq_create_inputs, faq_new_page},                                              \
 	{"PATCH", "/faq/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, faq_update, NULL, NULL,             \
 	 faq_update_inputs},                                                                       \
-	{"POST", NULL, "/app/content/faq/{id}", PORTAL_ACCESS_MANAGER, 0, faq_update, "faq",       \
-	 "faq.title", faq_update_inputs, faq_list},                                                \
+	{"POST", NULL, "/app/content/faq/{id}", PORTAL_ACCESS_MANAGER, 0, faq_update, "faq_form",  \
+	 "faq.edit_title", faq_update_inputs, faq_edit_page},                                      \
 	{"DELETE", "/faq/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, faq_delete, NULL, NULL},           \
 	{"POST", NULL, "/app/content/faq/{id}/delete", PORTAL_ACCESS_MANAGER, 0, faq_delete,       \
 	 "faq", "faq.title"},                                                                      \
@@ -55,12 +64,16 @@ extern const struct portal_input faq_contacts_move_inputs[];
 	 faq_contacts_list_inputs},                                                                \
 	{"GET", NULL, "/app/content/contacts", PORTAL_ACCESS_MANAGER, 0, contacts_list,            \
 	 "contacts", "contacts.title", faq_contacts_list_inputs},                                  \
+	{"GET", NULL, "/app/content/contacts/new", PORTAL_ACCESS_MANAGER, 0, contacts_new_page,    \
+	 "contacts_form", "contacts.new"},                                                         \
+	{"GET", NULL, "/app/content/contacts/{id}", PORTAL_ACCESS_MANAGER, 0, contacts_edit_page,  \
+	 "contacts_form", "contacts.edit_title"},                                                  \
 	{"POST", "/contacts", "/app/content/contacts", PORTAL_ACCESS_MANAGER, 0, contacts_create,  \
-	 "contacts", "contacts.title", contacts_create_inputs, contacts_list},                     \
+	 "contacts_form", "contacts.new", contacts_create_inputs, contacts_new_page},              \
 	{"PATCH", "/contacts/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, contacts_update, NULL, NULL,   \
 	 contacts_update_inputs},                                                                  \
 	{"POST", NULL, "/app/content/contacts/{id}", PORTAL_ACCESS_MANAGER, 0, contacts_update,    \
-	 "contacts", "contacts.title", contacts_update_inputs, contacts_list},                     \
+	 "contacts_form", "contacts.edit_title", contacts_update_inputs, contacts_edit_page},      \
 	{"DELETE", "/contacts/{id}", NULL, PORTAL_ACCESS_MANAGER, 0, contacts_delete, NULL, NULL}, \
 	{"POST", NULL, "/app/content/contacts/{id}/delete", PORTAL_ACCESS_MANAGER, 0,              \
 	 contacts_delete, "contacts", "contacts.title"},                                           \

@@ -111,14 +111,14 @@ before(async () => {
     method: 'POST',
     body: { title: 'Treppenhausreinigung', starts_at: thisMonth(3, 7), property_ids: 'all', notify: false },
   }), 'appointment');
-  await ok(manager.json('/api/v1/faq', {
+  ids.faq = (await ok(manager.json('/api/v1/faq', {
     method: 'POST',
     body: { question: 'Wann wird der Müll abgeholt?', answer: 'Restmüll dienstags, Papier jeden zweiten Freitag.', property_ids: 'all' },
-  }), 'faq');
-  await ok(manager.json('/api/v1/contacts', {
+  }), 'faq')).id;
+  ids.contact = (await ok(manager.json('/api/v1/contacts', {
     method: 'POST',
     body: { name: 'Hans Huber', role: 'Hausmeister', phone: '+49 30 1234567', email: 'hausmeister@example.org', note: 'Mo–Fr 8–16 Uhr', property_ids: 'all' },
-  }), 'contact');
+  }), 'contact')).id;
   ids.item = (await ok(manager.json('/api/v1/example/items', {
     method: 'POST',
     body: { name: 'Rauchmelder prüfen', note: 'Jährliche Wartung', property_ids: 'all' },
@@ -353,7 +353,15 @@ function pages() {
     ['appointments, created', 'manager', '/app/content/appointments?created=1', 200],
     ['appointment', 'manager', `/app/content/appointments/${ids.appointment}`, 200],
     ['faq', 'manager', '/app/content/faq', 200],
+    ['new question', 'manager', '/app/content/faq/new', 200],
+    ['new question, refused', 'manager', async (page) => {
+      await open(page, '/app/content/faq/new');
+      return send(page, 'form[action="/app/content/faq"]');
+    }, 422],
+    ['question', 'manager', `/app/content/faq/${ids.faq}`, 200],
     ['contacts', 'manager', '/app/content/contacts', 200],
+    ['new contact', 'manager', '/app/content/contacts/new', 200],
+    ['contact', 'manager', `/app/content/contacts/${ids.contact}`, 200],
     ['settings', 'manager', '/app/settings', 200],
     ['settings, saved', 'manager', '/app/settings?saved=1', 200],
     ['settings, refused', 'manager', async (page) => {

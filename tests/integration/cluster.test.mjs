@@ -65,6 +65,8 @@ function nodeOptions(n, ports) {
     `wsrep_sst_auth = ${os.userInfo().username}:`,
     // Galera replicates rows by their primary key: a table without one is refused.
     'wsrep_mode = REQUIRED_PRIMARY_KEY',
+    // The migrations create triggers as the portal's user (galera.cnf).
+    'log_bin_trust_function_creators = 1',
     '',
   ].join('\n');
 }

@@ -231,7 +231,7 @@ for (const [kind, k] of Object.entries(kinds)) {
     const res = await m.json(`/api/v1/${kind}`, { method: 'POST', body });
     assert.equal(res.status, 201);
     const r = await newResident(stack, m, [p.id]);
-    for (const [client, path] of [[r, '/portal'], [m, `/app/properties/${p.id}/preview`], [m, `/app/content/${kind}`]]) {
+    for (const [client, path] of [[r, '/portal'], [m, `/app/properties/${p.id}/preview`], [m, `/app/content/${kind}`], [m, `/app/content/${kind}/${res.body.id}`]]) {
       const pg = await page(client, path);
       assert.equal(pg.status, 200, path);
       assert.ok(!pg.text.includes('<script>alert'), path);
@@ -246,9 +246,14 @@ for (const [kind, k] of Object.entries(kinds)) {
     const p2 = await newProperty(m, `${kind} Seite 2`);
     const empty = await page(m, `/app/content/${kind}`);
     assert.equal(empty.status, 200);
-    assert.match(empty.text, new RegExp(`name="property_ids" value="all"`));
-    assert.match(empty.text, new RegExp(`name="property_ids" value="${p1.id}"`));
-    assert.match(empty.text, new RegExp(`name="property_ids" value="${p2.id}"`));
+    assert.ok(empty.text.includes(`href="/app/content/${kind}/new"`), 'a link to the new entry\'s page');
+    assert.doesNotMatch(empty.text, /name="property_ids"/, 'the list holds no form with a picker');
+    const form = await page(m, `/app/content/${kind}/new`);
+    assert.equal(form.status, 200);
+    assert.match(form.text, new RegExp(`<form method="post" action="/app/content/${kind}">`));
+    assert.match(form.text, new RegExp(`name="property_ids" value="all"`));
+    assert.match(form.text, new RegExp(`name="property_ids" value="${p1.id}"`));
+    assert.match(form.text, new RegExp(`name="property_ids" value="${p2.id}"`));
 
     const fields = Object.entries(k.body({})).map(([f, v]) => [f, v]);
     const created = await submit(m, `/app/content/${kind}`, [...fields, ['property_ids', String(p1.id)], ['property_ids', String(p2.id)]]);
@@ -258,13 +263,26 @@ for (const [kind, k] of Object.entries(kinds)) {
     assert.deepEqual([...item.property_ids].sort(), [p1.id, p2.id].sort());
     const shown = await page(m, created.location);
     assert.match(shown.text, /notice--success/);
-    assert.ok(shown.text.includes(`action="/app/content/${kind}/${item.id}"`));
+    assert.ok(shown.text.includes(`href="/app/content/${kind}/${item.id}"`), 'a link to its form\'s page');
+    // Its form's page: the fields and the chosen properties as stored.
+    const editing = await page(m, `/app/content/${kind}/${item.id}`);
+    assert.equal(editing.status, 200);
+    assert.ok(editing.text.includes(`action="/app/content/${kind}/${item.id}"`));
+    assert.ok(editing.text.includes(`value="${k.body({})[k.title]}"`));
+    for (const id of [p1.id, p2.id]) assert.match(editing.text, new RegExp(`name="property_ids" value="${id}" checked`));
+    assert.equal((await page(b, `/app/content/${kind}/${item.id}`)).status, 404, 'another organisation\'s');
+    assert.equal((await page(m, `/app/content/${kind}/999999999`)).status, 404);
 
     // No recipients: the form is shown again with the error and what was typed.
     const bad = await submit(m, `/app/content/${kind}`, [...fields.map(([f, v]) => [f, f === k.title ? 'Ohne Empfänger' : v])]);
     assert.equal(bad.status, 422);
     assert.match(bad.text, /notice--error/);
     assert.ok(bad.text.includes('value="Ohne Empfänger"'));
+    // A refused change shows its own page again with what was typed.
+    const badEdit = await submit(m, `/app/content/${kind}/${item.id}`, [...fields.map(([f, v]) => [f, f === k.title ? '' : v])]);
+    assert.equal(badEdit.status, 422);
+    assert.match(badEdit.text, /notice--error/);
+    assert.ok(badEdit.text.includes(`action="/app/content/${kind}/${item.id}"`));
 
     // Edit: all properties, a new title.
     const edited = await submit(m, `/app/content/${kind}/${item.id}`, [...fields.map(([f, v]) => [f, f === k.title ? 'Geändert' : v]), ['position', '7'], ['property_ids', 'all']]);

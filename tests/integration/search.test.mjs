@@ -89,6 +89,18 @@ test('several words: all of them, each the prefix of some word, in any order', a
   assert.equal(many.body.error.field, 'q');
 });
 
+test('several words in a script the words do not fold: each compared as the collation compares', async () => {
+  const res = await a.json('/api/v1/properties', { method: 'POST', body: { name: 'Σπίτι Αθήνα', city: 'Berlin' } });
+  assert.equal(res.status, 201);
+  // Whichever word is read first, the other is checked in the row's words.
+  assert.deepEqual(await found(a, 'ΑΘΉΝΑ σπιτ'), ['Σπίτι Αθήνα']);
+  assert.deepEqual(await found(a, 'σπιτι ΑΘΗ'), ['Σπίτι Αθήνα']);
+  assert.deepEqual(await found(a, 'berlin ΑΘΉΝΑ'), ['Σπίτι Αθήνα']);
+  assert.deepEqual(await found(a, 'σπίτι πίτ'), [], 'the prefix of a word, not its middle');
+  assert.deepEqual(await found(a, 'berlin θήνα'), [], 'the prefix of a word, not its middle');
+  assert.equal((await a.fetch(`/api/v1/properties/${res.body.id}`, { method: 'DELETE' })).status, 204);
+});
+
 test('pages of a search come in the list\'s order, names that repeat included', async () => {
   const c = await newManager(stack);
   for (let i = 0; i < 7; i++) {
@@ -123,6 +135,10 @@ test('every write keeps the index: create, change, delete', async () => {
   assert.deepEqual(await found(a, 'altbau'), []);
   assert.deepEqual(await found(a, 'bonn'), ['Neubau']);
   assert.deepEqual(await found(a, 'neu bonn'), ['Neubau']);
+  // A further word is checked in the property's words as they are now,
+  // whichever of the two the search reads first.
+  assert.deepEqual(await found(a, 'altbau bonn'), []);
+  assert.deepEqual(await found(a, 'neubau potsdam'), []);
   const form = await a.fetch(`/app/properties/${p.id}`, {
     method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: stack.base },
     body: new URLSearchParams({ csrf_token: a.csrf, name: 'Neubau', street: 'Rheinweg 3' }).toString(),

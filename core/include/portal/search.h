@@ -43,6 +43,11 @@ struct portal_search_index {
 	 * .person: the person's id and name), then each text to index (strings
 	 * or numbers; NULL for none). Rows of objects that are gone are left out. */
 	const char *texts;
+	/* A column (VARCHAR(2000)) that holds in every row all the words of its
+	 * object, each after a space, so that a search of several terms reads
+	 * the rows of one and checks the others on each row it reads (LIKE
+	 * '% term%'); NULL for none. */
+	const char *words;
 };
 
 /* Terms a search takes at most: each further one is a look-up per row read.
