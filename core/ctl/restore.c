@@ -2,18 +2,22 @@
  * database, no stored file) back to a backup of portalctl backup. Every file
  * of the backup is checked against its MANIFEST first, so a damaged backup
  * writes nothing. --force replaces what a deployment holds: its tables are
- * dropped, and its stored files that the backup does not hold are removed. */
+ * dropped, and its stored files that the backup does not hold are removed.
+ * The dump is loaded without its DEFINER clauses (ctl/definer.h), so that the
+ * account restoring, whatever its name, owns the triggers it creates. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ctl/archive.h"
 #include "ctl/backup.h"
 #include "ctl/ctl.h"
+#include "ctl/definer.h"
 #include "lib/buf.h"
 
 /* Each line "<sha256>  <path>" of the manifest, path being the database's
@@ -145,16 +149,20 @@ static int load_database(struct ctl *c, const char *dir)
 {
 	char path[4200], err[512];
 	snprintf(path, sizeof path, "%s/%s", dir, BACKUP_DATABASE);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	int fd;
+	pid_t filter;
+	if (definer_filter(path, &fd, &filter))
 		return ctl_fail("cannot read %s: %s", path, strerror(errno));
 	const char *argv[] = {"mariadb", "--batch", config_get(c->cfg, "db_name"), NULL};
 	int rc = archive_run_client(c->cfg, argv, fd, err, sizeof err);
 	close(fd);
+	int status;
+	bool read_whole =
+	    waitpid(filter, &status, 0) == filter && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	if (rc)
 		return rc < 0 ? ctl_fail("%s", err)
 		              : ctl_fail("loading %s failed (mariadb exit %d)", path, rc);
-	return 0;
+	return read_whole ? 0 : ctl_fail("reading %s failed", path);
 }
 
 /* Stored like portald stores: a temporary name, then renamed; owned as the

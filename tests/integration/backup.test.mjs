@@ -5,7 +5,7 @@
 // refusals that change nothing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -103,7 +103,9 @@ function stateOf(stack) {
   for (const name of fs.readdirSync(dir).filter((n) => /^[0-9a-f]{64}$/.test(n)).sort()) {
     files[name] = crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, name))).digest('hex');
   }
-  return { tables, files };
+  // The triggers that keep counts (sql/024's residents_count) come back too.
+  const triggers = stack.sql("SELECT trigger_name, event_object_table, action_timing, event_manipulation, MD5(action_statement) FROM information_schema.triggers WHERE trigger_schema = 'portal' ORDER BY trigger_name").trim();
+  return { tables, files, triggers };
 }
 
 async function stopPortald(stack) {
@@ -254,4 +256,33 @@ test('backup refuses a folder it cannot write or that exists, and writes nothing
     assert.equal(bad.status, 1, args.join(' '));
     assert.match(bad.stderr, /^portalctl: usage: /, args.join(' '));
   }
+});
+
+// A dump names the account that made each trigger (DEFINER=`...`@`...`). A
+// restore by another account without the SET USER privilege (a new host, a
+// database user of another name) would be refused by MariaDB, and a missing
+// definer would fail every write the trigger fires on: restore leaves the
+// clause out, so that the triggers are the restoring account's.
+test('a restore by another database user without SUPER: the triggers are its own and keep counting', async () => {
+  const dir = path.join(scratch, 'other-user');
+  const made = source.portalctl('backup', '--out', dir);
+  assert.equal(made.status, 0, made.stderr);
+  assert.match(fs.readFileSync(path.join(dir, 'database.sql'), 'utf8'), /DEFINER=`[^`]+`@`[^`]+`/, 'the dump names a definer');
+  await emptyTarget();
+  const password = crypto.randomUUID();
+  target.sql(`DROP USER IF EXISTS 'restorer'@'localhost'; CREATE USER 'restorer'@'localhost' IDENTIFIED BY '${password}'; GRANT ALL PRIVILEGES ON portal.* TO 'restorer'@'localhost'`);
+  const conf = path.join(scratch, 'restorer.conf');
+  fs.writeFileSync(conf, fs.readFileSync(target.conf, 'utf8'));
+  target.setConf({ db_user: 'restorer', db_password: password }, conf);
+  const r = spawnSync(path.join(target.env.PORTAL_BIN, 'portalctl'), ['-c', conf, 'restore', dir], { env: target.env, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const definers = target.sql("SELECT DISTINCT definer FROM information_schema.triggers WHERE trigger_schema = 'portal'").trim();
+  assert.equal(definers, 'restorer@localhost');
+  assert.equal(stateOf(target).triggers, stateOf(source).triggers);
+  // A membership gone is counted by the restored trigger.
+  const count = () => Number(target.sql(`SELECT residents_count FROM properties WHERE id = ${house}`).trim());
+  const was = count();
+  assert.ok(was > 0, `residents of the house: ${was}`);
+  target.sql(`DELETE FROM memberships WHERE property_id = ${house} AND state = 'active' LIMIT 1`);
+  assert.equal(count(), was - 1);
 });
