@@ -13,6 +13,8 @@ before(async () => {
   manager = await newManager(stack, { name: 'Hausverwaltung Abschied' });
   const house = (await newProperty(manager, 'Ulmenweg 2')).id;
   leaving = await newResident(stack, manager, [house]);
+  // A name of their own, which the tickets' search index holds for their ticket.
+  stack.sql(`UPDATE users SET name = 'Wilhelmine Quirinus' WHERE id = ${leaving.id}`);
   staying = await newResident(stack, manager, [house]);
   const post = (p, body) => manager.json(p, { method: 'POST', body, headers: { Origin: stack.base } });
   // A mail to the resident (announcement), a document to acknowledge.
@@ -59,6 +61,9 @@ test('an erased resident leaves no row with their address or account, and cannot
   }
   assert.ok(count(`SELECT COUNT(*) FROM outbox WHERE to_addr = '${leaving.email}'`) >= 1);
 
+  const byName = async () => (await manager.json('/api/v1/tickets?q=Quirinus')).body.items.map((t) => t.id);
+  assert.deepEqual(await byName(), [ticketId], 'a manager finds the ticket by the reporter\'s name');
+
   const r = stack.portalctl('resident', 'erase', leaving.email.toUpperCase());
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`^erased: ${leaving.email} \\(account ${leaving.id}\\); \\d+ rows they wrote for others stay`));
@@ -76,6 +81,10 @@ test('an erased resident leaves no row with their address or account, and cannot
     assert.equal(count(`SELECT COUNT(*) FROM \`${table}\` WHERE \`${column}\` = ${leaving.id}`), 0, `${table}.${column}`);
   }
   assert.equal(count(`SELECT COUNT(*) FROM users WHERE id = ${leaving.id}`), 0);
+  // The tickets' search index no longer holds their name: the ticket stays, unfound by it.
+  assert.equal(count("SELECT COUNT(*) FROM ticket_words WHERE word LIKE 'quirinus%' OR word LIKE 'wilhelmine%'"), 0);
+  assert.deepEqual(await byName(), []);
+  assert.equal(count(`SELECT COUNT(*) FROM tickets WHERE id = ${ticketId}`), 1);
 
   const signIn = await new Client(stack).json('/api/v1/session', { method: 'POST', body: { email: leaving.email, password: leaving.password } });
   assert.equal(signIn.status, 401);
