@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { startStack } from './stack.mjs';
+import { startStack, repo } from './stack.mjs';
 import { newManager, newProperty, newResident } from './client.mjs';
 
 let stack, scratch, ours, theirs;
@@ -49,6 +49,17 @@ async function organisationWithData(tag) {
   assert.equal((await resident.json(`/api/v1/announcements/${announcement.body.id}`)).status, 200);
   assert.equal((await resident.json(`/api/v1/documents/${uploaded.body.items[0].id}/ack`, { method: 'POST', body: {} })).status, 200);
   assert.equal((await resident.json('/api/v1/me/notifications', { method: 'PATCH', body: { announcements: false } })).status, 200);
+  // What the resident wrote: a ticket with a photo, a board post with a comment.
+  const report = new FormData();
+  report.append('property_id', String(house));
+  report.append('title', `Wasserfleck ${tag}`);
+  report.append('description', 'An der Decke im Bad');
+  report.append('files', new Blob([fs.readFileSync(path.join(repo, 'tests/fixtures/images/photo-gps-o6.jpg'))], { type: 'image/jpeg' }), `Fleck ${tag}.jpg`);
+  const ticket = await resident.json('/api/v1/tickets', { method: 'POST', body: report, headers: { Origin: stack.base } });
+  assert.equal(ticket.status, 201, JSON.stringify(ticket.body));
+  const board = await resident.json(`/api/v1/properties/${house}/board`, { method: 'POST', body: { kind: 'info', title: `Flohmarkt ${tag}`, body: 'Samstag im Hof' } });
+  assert.equal(board.status, 201, JSON.stringify(board.body));
+  assert.equal((await manager.json(`/api/v1/board/${board.body.id}/comments`, { method: 'POST', body: { body: 'Gern' } })).status, 201);
   const feed = await resident.json('/api/v1/me/calendar');
   assert.equal(feed.status, 200);
   return { manager, resident, house, tag, inviteUrl: invite.body.url, feedUrl: feed.body.url };
@@ -56,7 +67,7 @@ async function organisationWithData(tag) {
 
 before(async () => {
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-export-'));
-  stack = await startStack({ plugins: 'example invites content documents', env: { SESSION_BURST: '1000', SESSION_RATE: '1000r/s' } });
+  stack = await startStack({ plugins: 'example invites content documents tickets community', env: { SESSION_BURST: '1000', SESSION_RATE: '1000r/s' } });
   ours = await organisationWithData('Sonnenhof');
   theirs = await organisationWithData('Schattenweg');
 });
@@ -114,7 +125,8 @@ test('the export holds every table of the organisation, its files under their na
   for (const name of ['orgs', 'users', 'properties', 'units', 'memberships', 'notification_settings', 'outbox',
     'announcements', 'announcement_targets', 'announcement_attachments', 'announcement_reads', 'appointments',
     'appointment_targets', 'calendar_feeds', 'faq', 'faq_targets', 'contacts', 'contact_targets',
-    'documents', 'document_files', 'document_acks', 'invite_links', 'example_items']) {
+    'documents', 'document_files', 'document_acks', 'invite_links', 'example_items',
+    'tickets', 'ticket_attachments', 'board_posts', 'board_comments']) {
     assert.ok(table(name).rows.length >= 1, `${name} has rows`);
   }
   for (const [name, csv] of Object.entries(zip).filter(([n]) => n.startsWith('tables/'))) {
@@ -130,6 +142,17 @@ test('the export holds every table of the organisation, its files under their na
   assert.deepEqual(table('orgs').rows.map((o) => o.name), ['Hausverwaltung Sonnenhof']);
   assert.equal(table('outbox').header.includes('body_text'), false, 'no mail text');
   assert.deepEqual(table('announcements').rows.map((a) => a.title), ['Mitteilung Sonnenhof']);
+
+  // The search indexes and counts are there, named as derived in the README;
+  // what belongs to no organisation (stored files' guards, jobs, locks) is not.
+  assert.ok(table('ticket_words').rows.length >= 1);
+  assert.ok(table('property_words').rows.length >= 1);
+  assert.ok(table('ticket_org_counts').rows.length >= 1);
+  assert.match(readme, /_words\.csv sind Suchindizes/);
+  assert.match(readme, /_words\.csv are search indexes/);
+  for (const name of ['stored_file_guards', 'jobs', 'schema_lock', 'search_rebuilds', 'sessions', 'account_tokens']) {
+    assert.equal(zip[`tables/${name}.csv`], undefined, name);
+  }
 
   // Nothing of the other organisation, and no secret, anywhere in the zip.
   const everything = Buffer.concat(Object.values(zip)).toString('latin1');
@@ -151,6 +174,10 @@ test('the export holds every table of the organisation, its files under their na
   assert.equal(zip['files/document_files/Hausordnung.pdf'].toString(), '%PDF-1.4 eins Sonnenhof');
   assert.equal(zip['files/document_files/Hausordnung (2).pdf'].toString(), '%PDF-1.4 zwei Sonnenhof');
   assert.equal(zip['files/announcement_attachments/Plan Sonnenhof.txt'].toString(), 'Anhang Sonnenhof');
+  // A ticket's photo as stored (cleaned, re-encoded) under the name it was sent with.
+  const photo = table('ticket_attachments').rows[0];
+  const stored = fs.readFileSync(path.join(stack.var, 'files', photo.file));
+  assert.ok(Object.entries(zip).some(([n, b]) => n.startsWith('files/ticket_attachments/Fleck Sonnenhof') && b.equals(stored)), 'the photo under its name');
   const listed = table('document_files').rows.map((f) => f.file);
   const map = parseCsv(zip['files.csv'].toString('utf8')).rows;
   for (const file of listed) assert.ok(map.some((m) => m.file === file && zip[m.path]), `file ${file} is in files.csv`);
