@@ -130,7 +130,7 @@ async function signIn(email) {
 
 before(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-upgrade-'));
-  stack = await startStack({ plugins: 'example invites content documents' });
+  stack = await startStack({ plugins: 'example invites content documents tickets community' });
 });
 after(async () => {
   await stack?.stop();
@@ -219,4 +219,65 @@ test('from the first release: organisations, accounts, properties, content and m
   const home = await resident.fetch('/portal');
   assert.equal(home.status, 200);
   assert.match(await home.text(), /Wasser abgestellt/);
+});
+
+// The release before the search indexes in the SDK (tickets/002), the
+// tickets' counts and the residents' count kept by triggers (tickets/003,
+// sql/024) and the stored files' guards (sql/026): its tickets keep their
+// numbers, the counts and the words are filled from them, and the triggers
+// count what comes after.
+test('from the release before the counts and indexes: tickets, their counts and words, and the residents\' count', async () => {
+  const added = git('log', '--diff-filter=A', '--format=%H', '--', 'plugins/tickets/sql/002_ticket_words.sql').trim().split('\n').at(-1);
+  const rev = git('rev-parse', `${added}^`).trim();
+  await emptyDatabase();
+  const applied = migrateOld(rev);
+  assert.match(applied, /migrated tickets\/001_tickets\.sql/);
+  assert.doesNotMatch(applied, /tickets\/002|core\/024|core\/026/);
+  const at = "'2026-12-01 08:00:00'";
+  stack.sql(`
+    INSERT INTO orgs (id, name, brand_color, locale, created_at) VALUES (9, 'Hausverwaltung Vorgang', '#2a6f4e', 'de', ${at});
+    INSERT INTO users (id, org_id, role, email, email_confirmed_at, name, password_hash, admin, created_at) VALUES
+      (90, 9, 'manager', 'chefin@vorgang.example', ${at}, 'Clara Chefin', NULL, 1, ${at}),
+      (91, 9, 'resident', 'mieterin@vorgang.example', ${at}, 'Hanna Quellenbach', NULL, 0, ${at});
+    INSERT INTO properties (id, org_id, reference_id, name, street, zip, city, country, notes, created_at) VALUES
+      (900, 9, 'V-1', 'Birkenhof', 'Birkenweg 1', '50667', 'Köln', 'Deutschland', '', ${at});
+    INSERT INTO memberships (property_id, user_id, org_id, resident_group, state, joined_at) VALUES (900, 91, 9, 'tenant', 'active', ${at});
+    INSERT INTO ticket_numbers (org_id, last_number) VALUES (9, 3);
+    INSERT INTO tickets (id, org_id, number, property_id, reporter_id, title, description, category, status, created_at, updated_at) VALUES
+      (9000, 9, 1, 900, 91, 'Heizung kalt', 'Im Wohnzimmer', 'Sonstiges', 'open', ${at}, ${at}),
+      (9001, 9, 2, 900, 91, 'Tür klemmt', 'Haustür', 'Sonstiges', 'in_progress', ${at}, ${at}),
+      (9002, 9, 3, 900, 91, 'Licht im Keller', 'Flackert', 'Sonstiges', 'closed', ${at}, ${at});
+  `);
+  const old = snapshot();
+  const migrated = upgrade();
+  for (const m of ['core/024_residents_count', 'core/026_stored_file_guards', 'tickets/002_ticket_words', 'tickets/003_ticket_counts']) {
+    assert.match(migrated, new RegExp(`migrated ${m}\\.sql`));
+  }
+  // The jobs worker keeps its bookkeeping and fills the search indexes (the
+  // properties' rows written by SQL too).
+  assertIntact(old, ['jobs', 'search_rebuilds', 'property_words']);
+  assert.equal(stack.sql('SELECT residents_count FROM properties WHERE id = 900').trim(), '1');
+  assert.equal(stack.sql('SELECT COUNT(*) FROM stored_file_guards').trim(), '0');
+  assert.equal(stack.portalctl('search', 'rebuild').status, 0);
+
+  const manager = await signIn('chefin@vorgang.example');
+  const list = await manager.json('/api/v1/tickets');
+  assert.equal(list.status, 200, JSON.stringify(list.body));
+  assert.deepEqual(list.body.items.map((t) => t.number).sort(), [1, 2, 3]);
+  assert.equal(list.body.counts.open, 1);
+  assert.equal(list.body.counts.in_progress, 1);
+  assert.equal(list.body.counts.closed, 1);
+  const found = async (q) => (await manager.json(`/api/v1/tickets?q=${encodeURIComponent(q)}`)).body.items.map((t) => t.id).sort();
+  assert.deepEqual(await found('Heizung'), [9000]);
+  assert.deepEqual(await found('Quellenbach'), [9000, 9001, 9002]);
+
+  // After the upgrade the counter goes on, and the triggers count.
+  const resident = await signIn('mieterin@vorgang.example');
+  const report = await resident.json('/api/v1/tickets', { method: 'POST', body: { property_id: 900, title: 'Wasserhahn tropft', description: 'Küche', category: 'Sonstiges' } });
+  assert.equal(report.status, 201, JSON.stringify(report.body));
+  assert.equal(report.body.number, 4);
+  assert.equal((await manager.json('/api/v1/tickets')).body.counts.open, 2);
+  assert.deepEqual(await found('Wasserhahn'), [report.body.id]);
+  const properties = await manager.json('/api/v1/properties');
+  assert.equal(properties.body.items[0].residents_count, 1);
 });
