@@ -7,8 +7,9 @@
  * them by the lease. The lease is longer than the time the batch may take: a
  * worker stops sending its batch before the lease could run out and hands the
  * rest back. A mail is marked sent as soon as the SMTP server accepted it (its
- * 250 to the end of DATA), before QUIT; a worker that dies in between, or a
- * mark that fails, has it sent again after the lease with the same
+ * 250 to the end of DATA), before QUIT, and the mark is tried again while the
+ * lease holds; a worker that dies in between, or a database that stays away
+ * for the whole lease, has it sent again after the lease with the same
  * Message-ID, so a receiver can tell the copy (at least once).
  * Marking it sent (or failed for good) clears the bodies of a secret mail
  * (portal_mail's secret): the database keeps no live link. */
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lib/arena.h"
 #include "lib/buf.h"
@@ -34,6 +36,9 @@
 /* Started after this many seconds of its batch, a send could outlive the lease. */
 #define SEND_DEADLINE_SECONDS (LEASE_SECONDS - SEND_TIMEOUT_SECONDS - 30)
 #define MAX_BACKOFF_SECONDS 3600
+/* A mark that failed is tried again after this wait, the last time this long
+ * before the lease ends. */
+#define MARK_RETRY_SECONDS 2
 #define ERROR_MAX 200
 
 /* What a run works with: the jobs worker's connection and settings, and the
@@ -235,8 +240,32 @@ static void mark_failed(struct outbox_ctx *jc, struct portal_arena *a, long long
 		           attempts, why, delay);
 }
 
-/* Sends one claimed row; the bodies live in an arena of their own. */
-static void send_one(struct outbox_ctx *jc, long long id)
+/* The server has the mail: a mark that fails (its database node down or
+ * rejoining, a conflict with another node) is tried again, reconnecting,
+ * while the lease holds, so that only a worker that dies in between sends a
+ * mail twice. */
+static int mark_sent(struct outbox_ctx *jc, struct portal_arena *a, long long id,
+                     long long attempts, long long lease_end)
+{
+	for (;;) {
+		int status = db_run(
+		    jc->db, a,
+		    "UPDATE outbox SET status = 'sent', sent_at = UTC_TIMESTAMP(), attempts = ?,"
+		    " body_text = IF(secret = 1, '', body_text),"
+		    " body_html = IF(secret = 1, '', body_html) WHERE id = ?",
+		    PORTAL_DB_ARGS(PDB_I(attempts), PDB_I(id)), NULL, NULL, NULL);
+		if (status != 503 || monotonic_seconds() + MARK_RETRY_SECONDS >= lease_end ||
+		    portal_job_stopping())
+			return status;
+		portal_log("outbox: mail %lld was sent, its mark failed (%d); trying again", id,
+		           status);
+		sleep(MARK_RETRY_SECONDS);
+	}
+}
+
+/* Sends one claimed row; the bodies live in an arena of their own. lease_end
+ * (monotonic seconds): until then no other worker takes it. */
+static void send_one(struct outbox_ctx *jc, long long id, long long lease_end)
 {
 	struct portal_arena *a = arena_new((size_t)config_int(jc->cfg, "arena_bytes"));
 	if (!a) {
@@ -283,12 +312,7 @@ static void send_one(struct outbox_ctx *jc, long long id)
 		 * dies between the two sends the mail again, and only then. */
 		/* The link of a secret mail is in the recipient's mailbox now; the
 		 * outbox keeps what GET /outbox shows, not the token. */
-		status = db_run(
-		    jc->db, a,
-		    "UPDATE outbox SET status = 'sent', sent_at = UTC_TIMESTAMP(), attempts = ?,"
-		    " body_text = IF(secret = 1, '', body_text),"
-		    " body_html = IF(secret = 1, '', body_html) WHERE id = ?",
-		    PORTAL_DB_ARGS(PDB_I(attempts), PDB_I(id)), NULL, NULL, NULL);
+		status = mark_sent(jc, a, id, attempts, lease_end);
 		if (status)
 			portal_log("outbox: mail %lld was sent but not marked (%d): it goes again "
 			           "after its lease, with the same Message-ID",
@@ -318,7 +342,7 @@ int outbox_run(struct portal_req *req)
 			if (portal_job_stopping() || late)
 				release(jc, ids[i]);
 			else
-				send_one(jc, ids[i]);
+				send_one(jc, ids[i], claimed_at + LEASE_SECONDS);
 		}
 		if (n < BATCH_SIZE)
 			return 0;

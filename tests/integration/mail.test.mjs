@@ -416,6 +416,35 @@ test('a mail is marked sent as soon as the server accepted it, before QUIT: a wo
   }
 });
 
+// A mark that fails as a cluster's conflict does (error 1213, what a node
+// rejoining or another node's commit gives): the jobs worker tries it again
+// while the lease (two minutes) holds, so the mail is marked sent and not
+// sent a second time after the lease.
+test('a mark that fails after the server accepted the mail is tried again: the mail is sent once', async () => {
+  const to = recipient('mark');
+  stack.sql(`CREATE TABLE mark_fails (n INT NOT NULL PRIMARY KEY);
+    INSERT INTO mark_fails VALUES (1);
+    DELIMITER //
+    CREATE TRIGGER outbox_mark_fails BEFORE UPDATE ON outbox FOR EACH ROW
+      IF NEW.status = 'sent' AND OLD.status = 'queued' AND NEW.to_addr = '${to}' AND EXISTS (SELECT 1 FROM mark_fails) THEN
+        SIGNAL SQLSTATE '40001' SET MYSQL_ERRNO = 1213, MESSAGE_TEXT = 'a conflict';
+      END IF //
+    DELIMITER ;`);
+  try {
+    const res = await send({ to, name: 'Mark', locale: 'de', count: 1 });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    await waitFor('the mail in the sink', () => mailsTo(to).length > 0, 30000);
+    await waitFor('a failed mark', () => /outbox: mail \d+ was sent, its mark failed \(503\); trying again/.test(stack.log()), 30000);
+    assert.equal(outboxRow(to)[0].status, 'queued');
+    stack.sql('DELETE FROM mark_fails');
+    await waitFor('the mark', () => outboxRow(to)[0].status === 'sent', 30000);
+    assert.equal(mailsTo(to).length, 1);
+    assert.doesNotMatch(stack.log(), /was sent but not marked/);
+  } finally {
+    stack.sql('DROP TRIGGER IF EXISTS outbox_mark_fails; DROP TABLE IF EXISTS mark_fails');
+  }
+});
+
 // Accounts made directly in the database (the sign-in routes are not under
 // test here): an organisation, its people and their sessions.
 function sqlValue(query) {
