@@ -3,8 +3,9 @@
 // joined by state transfer), two portald pools (the stack's and a second one,
 // sharing the files folder) each on its own node, and the stack's nginx over
 // both through one upstream. Under a steady write load (announcements to
-// residents, which queue mail, sign-ups through an invite link, document
-// uploads into the shared files folder) one Galera node and then one pool are
+// residents, which queue mail, sign-ups through an invite link, ticket
+// comments, which mail the reporter, document uploads into the shared files
+// folder) one Galera node and then one pool are
 // killed with SIGKILL and brought back: every write answered 2xx is there
 // afterwards (read on the third node and through nginx); every queued mail
 // reaches the SMTP sink once (but the one a killed pool may have had in
@@ -35,6 +36,7 @@ let nodes; // [{ n, cnf, socket, pid }]
 let second;
 let manager;
 let property;
+let ticketId;
 let token;
 // The tests that passed: a run with one that failed keeps its folders
 // (every node's error log, both pools' logs, nginx's, the mail) and says where.
@@ -222,6 +224,11 @@ before(async () => {
   manager = await newManager(stack);
   property = await newProperty(manager, 'Clusterhaus');
   for (let i = 0; i < 3; i++) await newResident(stack, manager, [property.id]);
+  // A resident's ticket, for the manager's comments of the load (each mails them).
+  const reporter = await newResident(stack, manager, [property.id]);
+  const reported = await reporter.json('/api/v1/tickets', { method: 'POST', body: { property_id: property.id, title: 'Heizung', description: 'Kalt', category: 'Sonstiges' } });
+  assert.equal(reported.status, 201, JSON.stringify(reported.body));
+  ticketId = reported.body.id;
   const invite = await manager.json(`/api/v1/properties/${property.id}/invite`);
   assert.equal(invite.status, 200, JSON.stringify(invite.body));
   token = /\/join\/([^/?#]+)$/.exec(invite.body.url)[1];
@@ -247,19 +254,24 @@ function documentForm(content, filename, title) {
 }
 const uploadDocument = (form) => manager.json(`/api/v1/properties/${property.id}/documents`, { method: 'POST', body: form, headers: { Origin: stack.base } });
 
-// One write: an announcement, a sign-up or a document upload, in turn. Returns
-// { status, kind, key } (key: what reads it back).
+// One write: an announcement, a sign-up, a ticket comment or a document
+// upload, in turn. Returns { status, kind, key } (key: what reads it back).
 let writes = 0;
 async function oneWrite() {
   writes += 1;
   const tag = `${process.pid}-${writes}-${crypto.randomBytes(3).toString('hex')}`;
   try {
-    if (writes % 3 === 0) {
+    if (writes % 4 === 3) {
+      const body = `Kommentar ${tag}`;
+      const res = await manager.json(`/api/v1/tickets/${ticketId}/comments`, { method: 'POST', body: { body } });
+      return { status: res.status, kind: 'comment', key: res.body?.id, body };
+    }
+    if (writes % 4 === 0) {
       const content = `Hausordnung ${tag}\n`;
       const res = await uploadDocument(documentForm(content, `hausordnung-${tag}.txt`, `Hausordnung ${tag}`));
       return { status: res.status, kind: 'document', key: res.body?.items?.[0]?.id, content };
     }
-    if (writes % 3 === 1) {
+    if (writes % 4 === 1) {
       const title = `Cluster ${tag}`;
       const res = await manager.json('/api/v1/announcements', { method: 'POST', body: { title, body: 'Text', property_ids: [property.id] } });
       return { status: res.status, kind: 'announcement', key: res.body?.id, title };
@@ -339,6 +351,8 @@ test('a node and a pool killed under write load: every acknowledged write stays,
       assert.equal(nodeSql(node3, `SELECT title FROM portal.announcements WHERE id = ${Number(r.key)}`), r.title);
     } else if (r.kind === 'signup') {
       assert.equal(nodeSql(node3, `SELECT COUNT(*) FROM portal.users WHERE email = '${r.key}'`), '1', r.key);
+    } else if (r.kind === 'comment') {
+      assert.equal(nodeSql(node3, `SELECT body FROM portal.ticket_events WHERE id = ${Number(r.key)} AND type = 'comment'`), r.body);
     } else {
       // its file, from the shared files folder through nginx
       const file = await manager.fetch(`/api/v1/documents/${Number(r.key)}/download`);
