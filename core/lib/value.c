@@ -78,13 +78,19 @@ static int append(struct portal_arena *a, struct portal_value *c, const char *ke
 	if (key && copy && !(m->key = portal_strdup(a, key)))
 		return 500;
 	m->value = value;
+	pv_link(c, m);
+	return 0;
+}
+
+void pv_link(struct portal_value *c, struct pv_member *m)
+{
+	m->next = NULL;
 	if (c->u.c.tail)
 		c->u.c.tail->next = m;
 	else
 		c->u.c.head = m;
 	c->u.c.tail = m;
 	c->u.c.count++;
-	return 0;
 }
 
 int pv_set(struct portal_arena *a, struct portal_value *obj, const char *key,
@@ -99,14 +105,6 @@ int pv_set(struct portal_arena *a, struct portal_value *obj, const char *key,
 		}
 	}
 	return append(a, obj, key, true, value);
-}
-
-int pv_append_unique(struct portal_arena *a, struct portal_value *obj, const char *key,
-                     struct portal_value *value)
-{
-	if (!obj || obj->type != PV_OBJECT || !key || !value)
-		return 500;
-	return append(a, obj, key, false, value);
 }
 
 int pv_set_str(struct portal_arena *a, struct portal_value *obj, const char *key, const char *s)
