@@ -9,6 +9,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "http/parse.h"
+#include "lib/value.h"
 
 /* ---- numbers, independent of the process locale ----
  * strtod and printf follow LC_NUMERIC: under a German locale "1.5" would stop at
@@ -70,12 +71,7 @@ static int member_append(struct portal_arena *a, struct portal_value *c, char *k
 		return -1;
 	m->key = key;
 	m->value = v;
-	if (c->u.c.tail)
-		c->u.c.tail->next = m;
-	else
-		c->u.c.head = m;
-	c->u.c.tail = m;
-	c->u.c.count++;
+	pv_link(c, m);
 	return 0;
 }
 
@@ -359,15 +355,18 @@ static char *put_chunk(char *d, const unsigned char *s, size_t len, size_t *i)
 	size_t k = *i, end = len - k > STRING_CHUNK ? k + STRING_CHUNK : len;
 
 	while (k < end) {
-		uint64_t word;
-		if (end - k >= sizeof word) {
-			memcpy(&word, s + k, sizeof word);
-			if (word_plain(word)) {
-				memcpy(d, &word, sizeof word);
-				d += sizeof word;
-				k += sizeof word;
-				continue;
-			}
+		/* The chunk's last bytes are checked as a word too, filled up
+		 * with a plain byte; all of the word fits the room (6 bytes a
+		 * byte of input), what is past the string's bytes is written
+		 * over or left behind the end. */
+		uint64_t word = 0x0101010101010101u * 'a';
+		size_t some = end - k < sizeof word ? end - k : sizeof word;
+		memcpy(&word, s + k, some);
+		if (word_plain(word)) {
+			memcpy(d, &word, sizeof word);
+			d += some;
+			k += some;
+			continue;
 		}
 		unsigned char c = s[k];
 		if (c < 0x80) {
@@ -435,28 +434,64 @@ static int put_int(struct buf *out, long long i)
 	return put_bytes(out, p, (size_t)(digits + sizeof digits - p));
 }
 
-static int put_value(struct buf *out, const struct portal_value *v, int depth);
+/* A render's member names already written, each in the slot its address
+ * picks: the objects of a list share their names (a database row's keys are
+ * its statement's), so most names are a copy of their first writing. */
+#define KEY_SLOTS 64
 
-static int put_container(struct buf *out, const struct portal_value *v, int depth)
+struct writer {
+	struct buf *out;
+	struct {
+		const char *key;
+		size_t at, len; /* where in out its quoted, escaped text and ':' are */
+	} keys[KEY_SLOTS];
+};
+
+static int put_key(struct writer *w, const char *key)
+{
+	struct buf *out = w->out;
+	uintptr_t address = (uintptr_t)key;
+	size_t slot = (size_t)((address >> 4) ^ (address >> 10)) % KEY_SLOTS;
+
+	if (w->keys[slot].key == key) {
+		size_t len = w->keys[slot].len;
+		if (buf_reserve(out, len))
+			return -1;
+		memcpy(out->data + out->len, out->data + w->keys[slot].at, len);
+		out->len += len;
+		return 0;
+	}
+	size_t at = out->len;
+	if (put_string(out, key, strlen(key)) || put_bytes(out, ":", 1))
+		return -1;
+	w->keys[slot].key = key;
+	w->keys[slot].at = at;
+	w->keys[slot].len = out->len - at;
+	return 0;
+}
+
+static int put_value(struct writer *w, const struct portal_value *v, int depth);
+
+static int put_container(struct writer *w, const struct portal_value *v, int depth)
 {
 	bool object = v->type == PV_OBJECT;
 
-	if (depth + 1 >= RENDER_DEPTH_MAX || put_bytes(out, object ? "{" : "[", 1))
+	if (depth + 1 >= RENDER_DEPTH_MAX || put_bytes(w->out, object ? "{" : "[", 1))
 		return -1;
 	pv_foreach(m, v) {
-		if (m != v->u.c.head && put_bytes(out, ",", 1))
+		if (m != v->u.c.head && put_bytes(w->out, ",", 1))
 			return -1;
-		if (object &&
-		    (!m->key || put_string(out, m->key, strlen(m->key)) || put_bytes(out, ":", 1)))
+		if (object && (!m->key || put_key(w, m->key)))
 			return -1;
-		if (put_value(out, m->value, depth + 1))
+		if (put_value(w, m->value, depth + 1))
 			return -1;
 	}
-	return put_bytes(out, object ? "}" : "]", 1);
+	return put_bytes(w->out, object ? "}" : "]", 1);
 }
 
-static int put_value(struct buf *out, const struct portal_value *v, int depth)
+static int put_value(struct writer *w, const struct portal_value *v, int depth)
 {
+	struct buf *out = w->out;
 	char num[64];
 
 	if (!v)
@@ -467,12 +502,12 @@ static int put_value(struct buf *out, const struct portal_value *v, int depth)
 	case PV_INT: return put_int(out, v->u.i);
 	case PV_DOUBLE:
 		if (!isfinite(v->u.d)) /* JSON has no NaN or infinity */
-			return buf_append(out, "null", 4);
+			return put_bytes(out, "null", 4);
 		return format_double(v->u.d, num, sizeof num) ? -1
 		                                              : put_bytes(out, num, strlen(num));
 	case PV_STRING: return put_string(out, v->u.s.ptr, v->u.s.len);
 	case PV_LIST:
-	case PV_OBJECT: return put_container(out, v, depth);
+	case PV_OBJECT: return put_container(w, v, depth);
 	}
 	return -1;
 }
@@ -481,8 +516,9 @@ static int put_value(struct buf *out, const struct portal_value *v, int depth)
  * once at the end. */
 int json_render(const struct portal_value *v, struct buf *out)
 {
+	struct writer w = {.out = out};
 	size_t start = out->len;
-	int rc = out->failed ? -1 : put_value(out, v, 0);
+	int rc = out->failed ? -1 : put_value(&w, v, 0);
 
 	if (rc)
 		out->len = start; /* nothing half-written stays behind */

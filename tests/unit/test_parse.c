@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lib/arena.h"
+#include "lib/value.h"
 #include "harness.h"
 #include "http/parse.h"
 
@@ -571,6 +572,29 @@ static void test_json_render(void)
 		}
 	}
 	CHECK(ascii_wrong == 0);
+
+	/* objects that share their members' names (one pointer each, as a
+	 * database row's keys), enough of them that the buffer moves */
+	static const char *const shared[] = {"id", "na\"me", "</x>", "z"};
+	struct portal_value *rows = pv_list(a);
+	for (int i = 0; i < 400; i++) {
+		struct portal_value *row = pv_object(a);
+		for (int k = 0; k < 4; k++) {
+			struct pv_member *m = portal_alloc(a, sizeof *m);
+			if (m) {
+				*m = (struct pv_member){shared[k], pv_int(a, i * 4 + k), NULL};
+				pv_link(row, m);
+			}
+		}
+		CHECK(pv_push(a, rows, row) == 0);
+	}
+	struct buf shared_out = {0};
+	CHECK(json_render(rows, &shared_out) == 0);
+	const char *row1 = "{\"id\":4,\"na\\\"me\":5,\"<\\/x>\":6,\"z\":7}";
+	const char *last = "{\"id\":1596,\"na\\\"me\":1597,\"<\\/x>\":1598,\"z\":1599}]";
+	CHECK(shared_out.data && strstr(shared_out.data, row1) &&
+	      strcmp(shared_out.data + shared_out.len - strlen(last), last) == 0);
+	buf_free(&shared_out);
 
 	/* a long string is written in chunks: a character across a chunk's end
 	 * and escapes that grow it sixfold come out whole */
