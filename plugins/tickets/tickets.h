@@ -165,6 +165,10 @@ int tickets_print(struct portal_req *req, struct portal_value *view);
 /* app_pages.c: the manager's pages */
 int tickets_app_list(struct portal_req *req, struct portal_value *view);
 int tickets_app_ticket(struct portal_req *req, struct portal_value *view);
+/* app_new.c: the manager's form for a report taken on the phone */
+extern const struct portal_input tickets_app_new_inputs[];
+extern const struct portal_input tickets_record_inputs[]; /* create.c */
+int tickets_app_new(struct portal_req *req, struct portal_value *view);
 int tickets_home_shared(struct portal_req *req, const long long *property_ids, size_t count,
                         struct portal_value *view);
 

@@ -230,3 +230,31 @@ test('merging on the page: the property\'s other open tickets to choose from; th
   assert.doesNotMatch(after, /action="\/app\/tickets\/\d+\/merge"/, 'merged once');
   assert.equal((await submit(manager, `/app/tickets/${main.id}/merge`, [['into', String(main.id)]])).status, 422);
 });
+
+test('a manager records a call on the page: from the property, with the caller\'s name; refused, the form comes back', async () => {
+  const property = await page(manager, `/app/properties/${house}`);
+  assert.match(property.html, new RegExp(`href="/app/tickets/new\\?property_id=${house}">Vorgang erfassen</a>`));
+  assert.match((await page(manager, '/app/tickets')).html, /href="\/app\/tickets\/new">Vorgang erfassen<\/a>/);
+  const choose = await page(manager, '/app/tickets/new');
+  assert.equal(choose.status, 200);
+  assert.match(choose.html, /<form method="get" action="\/app\/properties"/, 'no list of every property: the search');
+  const form = await page(manager, `/app/tickets/new?property_id=${house}`);
+  assert.equal(form.status, 200);
+  assert.match(form.html, /<h2 id="ticket-record-form">Neues Anliegen für Lindenhof<\/h2>/);
+  assert.match(form.html, /<label for="ticket-reporter">Gemeldet von<\/label>/);
+  assert.match(form.html, new RegExp(`<option value="${unit}">WE 3 links</option>`));
+  const other = await newManager(stack);
+  assert.equal((await page(other, `/app/tickets/new?property_id=${house}`)).status, 404, 'another organisation\'s property');
+  assert.equal((await page(rita, `/app/tickets/new?property_id=${house}`)).status, 404, 'managers only');
+  const fields = [['property_id', house], ['unit_id', unit], ['category', 'Heizung/Wasser'], ['title', 'Heizung kalt (Anruf)'], ['description', 'Seit heute früh kalt'], ['access_note', 'Tel. 0170 1234567']];
+  const refused = await submit(manager, `/app/tickets/new?property_id=${house}`, fields);
+  assert.equal(refused.status, 422);
+  assert.match(refused.html, /role="alert"/);
+  assert.match(refused.html, />Seit heute früh kalt<\/textarea>/, 'what was sent is shown again');
+  const sent = await submit(manager, `/app/tickets/new?property_id=${house}`, [...fields, ['reporter_name', 'Frau Meier (Telefon)']]);
+  assert.equal(sent.status, 303, sent.html.slice(0, 300));
+  const id = Number(/^\/app\/tickets\/(\d+)$/.exec(sent.location)[1]);
+  const t = await get(manager, id);
+  assert.deepEqual([t.reporter.display_name, t.unit.id, t.category, t.access_note, t.events[0].by.role], ['Frau Meier (Telefon)', unit, 'Heizung/Wasser', 'Tel. 0170 1234567', 'manager']);
+  assert.match((await page(manager, sent.location)).html, /Gemeldet von: Frau Meier \(Telefon\)/);
+});
