@@ -13,6 +13,7 @@
 #define TICKETS_NOTE_MAX 500
 #define TICKETS_BULK_MAX 200
 #define TICKETS_PHOTOS_MAX 10
+#define TICKETS_SHARED_MAX 20 /* the resident's page: the house's shared tickets shown */
 
 extern const char *const tickets_statuses[];
 extern const char *const tickets_categories[];
@@ -87,6 +88,7 @@ struct tickets_list_spec {
 	const struct portal_page *page;
 	const char *key; /* by activity: the cursor's time as the column holds it */
 	bool activity, counts, employees;
+	bool shared; /* the resident's page: the open shared tickets they do not follow */
 	const struct tickets_search_terms *search;
 };
 int tickets_list_query(struct portal_req *req, const struct tickets_list_spec *l, const char **sql,

@@ -258,3 +258,22 @@ test('a manager records a call on the page: from the property, with the caller\'
   assert.deepEqual([t.reporter.display_name, t.unit.id, t.category, t.access_note, t.events[0].by.role], ['Frau Meier (Telefon)', unit, 'Heizung/Wasser', 'Tel. 0170 1234567', 'manager']);
   assert.match((await page(manager, sent.location)).html, /Gemeldet von: Frau Meier \(Telefon\)/);
 });
+
+test('"Meine Anliegen" shows the house\'s open shared tickets she might join, without the reporter; joined, it is among hers', async () => {
+  const t = (await manager.json('/api/v1/tickets', { method: 'POST', body: { property_id: house, title: 'Haustür schließt nicht', description: 'Seit gestern', category: 'Schaden/Reparatur', reporter_name: 'Frau Weber (Telefon)' } })).body;
+  const known = async (client) => /<section class="card" aria-labelledby="tickets-known-title">[\s\S]*?<\/section>/.exec((await page(client, '/portal/tickets')).html)?.[0] ?? '';
+  assert.doesNotMatch(await known(sam), /Haustür/, 'not while it is not shared');
+  await manager.json(`/api/v1/tickets/${t.id}`, { method: 'PATCH', body: { shared: true } });
+  const section = await known(sam);
+  assert.match(section, /<h2 id="tickets-known-title">In Ihrem Haus bekannt<\/h2>/);
+  assert.match(section, new RegExp(`href="/portal/tickets/${t.id}">#${t.number} Haustür schließt nicht</a>`));
+  assert.match(section, new RegExp(`action="/portal/tickets/${t.id}/affected"`));
+  assert.doesNotMatch(section, /Weber/, 'never the reporter');
+  const mine = (await sam.json('/api/v1/tickets?limit=200')).body.items.map((x) => x.id);
+  assert.ok(!mine.includes(t.id), 'the API lists what she reported or joined, as before');
+  assert.equal((await submit(sam, `/portal/tickets/${t.id}/affected`, [])).status, 303);
+  assert.doesNotMatch(await known(sam), /Haustür/, 'joined: no longer offered');
+  assert.match((await page(sam, '/portal/tickets')).html, new RegExp(`href="/portal/tickets/${t.id}">#${t.number} Haustür schließt nicht</a></h2>`));
+  await manager.json(`/api/v1/tickets/${t.id}`, { method: 'PATCH', body: { status: 'closed' } });
+  assert.doesNotMatch(await known(rita), /Haustür/, 'closed: gone');
+});
