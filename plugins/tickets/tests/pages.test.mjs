@@ -277,3 +277,20 @@ test('"Meine Anliegen" shows the house\'s open shared tickets she might join, wi
   await manager.json(`/api/v1/tickets/${t.id}`, { method: 'PATCH', body: { status: 'closed' } });
   assert.doesNotMatch(await known(rita), /Haustür/, 'closed: gone');
 });
+
+test('a comment with a photo through the page\'s form: in the history for her and the manager', async () => {
+  const t = (await rita.json('/api/v1/tickets', { method: 'POST', body: { property_id: house, title: 'Schimmel im Bad', description: 'Ecke oben' } })).body;
+  const form = new FormData();
+  form.append('csrf_token', rita.csrf);
+  form.append('body', 'So sieht es heute aus.');
+  form.append('files', new Blob([readFileSync(path.join(repo, 'tests', 'fixtures', 'images', 'photo.webp'))], { type: 'image/webp' }), 'heute.webp');
+  const res = await stack.fetch(`/portal/tickets/${t.id}/comments`, { method: 'POST', headers: { Cookie: rita.cookie, Origin: stack.base }, body: form, redirect: 'manual' });
+  assert.equal(res.status, 303, await res.text());
+  const seen = await get(manager, t.id);
+  const comment = seen.events.find((e) => e.type === 'comment');
+  assert.equal(comment.body, 'So sieht es heute aus.');
+  assert.deepEqual(seen.attachments.map((x) => [x.name, x.event_id, x.content_type]), [['heute.webp', comment.id, 'image/jpeg']]);
+  for (const [client, area] of [[rita, 'portal'], [manager, 'app']]) {
+    assert.match((await page(client, `/${area}/tickets/${t.id}`)).html, /alt="Foto öffnen: heute\.webp"/, area);
+  }
+});
