@@ -251,36 +251,95 @@ static bool is_time_type(enum enum_field_types t)
 	return t == MYSQL_TYPE_DATETIME || t == MYSQL_TYPE_TIMESTAMP;
 }
 
-/* Turns the fetched columns of the current row into an object. keys: the
- * columns' names, copied once per statement; unique: no name is there twice,
- * so each column is appended without a look for an earlier one. */
-static struct portal_value *row_value(struct portal_arena *a, MYSQL_FIELD *fields, unsigned ncol,
-                                      const char *const *keys, bool unique, MYSQL_BIND *bind,
-                                      my_bool *nulls, unsigned long *lens)
+/* A DATETIME as the API writes it (2024-05-01T08:30:00Z) into iso (32
+ * bytes); returns its length. */
+static size_t iso_time(const MYSQL_TIME *t, char *iso)
 {
-	struct portal_value *row = pv_object(a);
-	if (!row)
-		return NULL;
-	for (unsigned c = 0; c < ncol; c++) {
-		struct portal_value *v;
-		if (nulls[c]) {
-			v = pv_null(a);
-		} else if (bind[c].buffer_type == MYSQL_TYPE_LONGLONG) {
-			v = pv_int(a, *(long long *)bind[c].buffer);
-		} else if (bind[c].buffer_type == MYSQL_TYPE_DATETIME) {
-			const MYSQL_TIME *t = bind[c].buffer;
-			char iso[32];
-			snprintf(iso, sizeof iso, "%04u-%02u-%02uT%02u:%02u:%02uZ", t->year,
-			         t->month, t->day, t->hour, t->minute, t->second);
-			v = pv_string(a, iso);
-		} else {
-			v = pv_stringn(a, bind[c].buffer, lens[c]);
-		}
-		if (!v || (unique ? pv_append_unique(a, row, keys[c], v)
-		                  : pv_set(a, row, fields[c].name, v)))
-			return NULL;
+	if (t->year > 9999 || t->month > 99 || t->day > 99 || t->hour > 99 || t->minute > 99 ||
+	    t->second > 99)
+		return (size_t)snprintf(iso, 32, "%04u-%02u-%02uT%02u:%02u:%02uZ", t->year,
+		                        t->month, t->day, t->hour, t->minute, t->second);
+	const unsigned parts[6] = {t->year / 100, t->year % 100, t->month,
+	                           t->day,        t->hour,       t->minute};
+	static const char after[6] = {0, '-', '-', 'T', ':', ':'};
+	char *d = iso;
+	for (int i = 0; i < 6; i++) {
+		*d++ = (char)('0' + parts[i] / 10);
+		*d++ = (char)('0' + parts[i] % 10);
+		if (after[i])
+			*d++ = after[i];
 	}
-	return row;
+	*d++ = (char)('0' + t->second / 10);
+	*d++ = (char)('0' + t->second % 10);
+	*d++ = 'Z';
+	*d = '\0';
+	return (size_t)(d - iso);
+}
+
+/* How a statement's columns become a row's members: keys, the columns'
+ * names copied once per statement; first[c], the first column of column c's
+ * name (c itself but for a name that comes twice, whose later value wins in
+ * the first one's place, as pv_set would have it). */
+struct row_shape {
+	unsigned ncol;
+	const char *keys[MAX_COLUMNS];
+	unsigned char first[MAX_COLUMNS];
+};
+
+/* Appends the fetched columns of the current row to list as an object, all
+ * of it in one allocation: the list's member, the object, a member and a
+ * value per column, and the texts. Returns 0 or 500. */
+static int row_append(struct portal_arena *a, struct portal_value *list,
+                      const struct row_shape *shape, const MYSQL_BIND *bind, const my_bool *nulls,
+                      const unsigned long *lens)
+{
+	unsigned ncol = shape->ncol;
+	size_t size = sizeof(struct pv_member) + sizeof(struct portal_value) +
+	              ncol * (sizeof(struct pv_member) + sizeof(struct portal_value));
+	for (unsigned c = 0; c < ncol; c++) {
+		if (nulls[c] || bind[c].buffer_type == MYSQL_TYPE_LONGLONG)
+			continue;
+		size += bind[c].buffer_type == MYSQL_TYPE_DATETIME ? 32 : lens[c] + 1;
+	}
+	unsigned char *p = portal_alloc(a, size);
+	if (!p)
+		return 500;
+	struct pv_member *item = (struct pv_member *)p;
+	struct portal_value *row = (struct portal_value *)(item + 1);
+	struct pv_member *members = (struct pv_member *)(row + 1);
+	struct portal_value *values = (struct portal_value *)(members + ncol);
+	char *text = (char *)(values + ncol);
+	row->type = PV_OBJECT;
+	for (unsigned c = 0; c < ncol; c++) {
+		struct portal_value *v = &values[c];
+		if (nulls[c]) {
+			v->type = PV_NULL;
+		} else if (bind[c].buffer_type == MYSQL_TYPE_LONGLONG) {
+			v->type = PV_INT;
+			v->u.i = *(const long long *)bind[c].buffer;
+		} else {
+			size_t len = bind[c].buffer_type == MYSQL_TYPE_DATETIME
+			                 ? iso_time(bind[c].buffer, text)
+			                 : lens[c];
+			if (bind[c].buffer_type != MYSQL_TYPE_DATETIME)
+				memcpy(text, bind[c].buffer, len);
+			text[len] = '\0';
+			v->type = PV_STRING;
+			v->u.s.ptr = text;
+			v->u.s.len = len;
+			text += bind[c].buffer_type == MYSQL_TYPE_DATETIME ? 32 : len + 1;
+		}
+		if (shape->first[c] == c) {
+			members[c].key = shape->keys[c];
+			members[c].value = v;
+			pv_link(row, &members[c]);
+		} else {
+			members[shape->first[c]].value = v;
+		}
+	}
+	item->value = row;
+	pv_link(list, item);
+	return 0;
 }
 
 static int fetch_rows(struct db *db, const struct cached_stmt *cs, struct portal_arena *a,
@@ -332,24 +391,21 @@ static int fetch_rows(struct db *db, const struct cached_stmt *cs, struct portal
 		status = 500;
 		goto out;
 	}
-	const char *keys[MAX_COLUMNS];
-	bool unique = true;
+	struct row_shape shape = {.ncol = ncol};
 	for (unsigned c = 0; c < ncol; c++) {
-		if (!(keys[c] = portal_strdup(a, fields[c].name))) {
+		if (!(shape.keys[c] = portal_strdup(a, fields[c].name))) {
 			status = 500;
 			goto out;
 		}
-		for (unsigned d = 0; d < c; d++)
-			unique = unique && strcmp(keys[d], keys[c]) != 0;
+		unsigned first = 0;
+		while (strcmp(shape.keys[first], shape.keys[c]) != 0)
+			first++;
+		shape.first[c] = (unsigned char)first;
 	}
 	int rc;
 	while ((rc = mysql_stmt_fetch(st)) == 0) {
-		struct portal_value *row =
-		    row_value(a, fields, ncol, keys, unique, bind, nulls, lens);
-		if (!row || pv_push(a, list, row)) {
-			status = 500;
+		if ((status = row_append(a, list, &shape, bind, nulls, lens)))
 			break;
-		}
 	}
 	if (status == 0 && rc == 1)
 		status = failure(db, mysql_stmt_errno(st), mysql_stmt_error(st), sql);

@@ -71,8 +71,9 @@ static int notifications_update(struct portal_req *req, struct portal_value *vie
 	struct portal_arena *a = req->arena;
 	const struct plugin_set *set = req->worker->plugins;
 	struct portal_buf sql = {.arena = a};
+	/* Two per kind, then the user and the organisation. */
 	struct portal_db_arg *args =
-	    portal_alloc(a, 3 * set->notification_count * sizeof *args + 1);
+	    portal_alloc(a, (2 * set->notification_count + 2) * sizeof *args);
 	size_t nargs = 0;
 	if (!args)
 		return 500;

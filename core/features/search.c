@@ -161,7 +161,8 @@ static int put_chunk(struct db *db, struct portal_arena *a, const struct portal_
 	 * is one row: the first, which is the texts' rather than the person's. */
 	sql = portal_sprintf(
 	    a,
-	    "INSERT INTO %s (org_id, prefix, %s%s%s, word%s%s%s%s) SELECT j.org_id, j.prefix, %s j.id,"
+	    "INSERT INTO %s (org_id, prefix, %s%s%s, word%s%s%s%s) SELECT j.org_id, j.prefix, %s "
+	    "j.id,"
 	    " j.word%s%s FROM JSON_TABLE(?, '$[*]' COLUMNS ("
 	    "org_id BIGINT UNSIGNED PATH '$[0]', id BIGINT UNSIGNED PATH '$[1]',"
 	    " sort VARCHAR(200) PATH '$[2]', words VARCHAR(" SEARCH_WORDS_CHARS_S ") PATH '$[4]',"

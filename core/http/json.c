@@ -1,14 +1,15 @@
 #include <errno.h>
 #include <locale.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <yajl/yajl_gen.h>
 #include <yajl/yajl_parse.h>
 
 #include "http/parse.h"
+#include "lib/value.h"
 
 /* ---- numbers, independent of the process locale ----
  * strtod and printf follow LC_NUMERIC: under a German locale "1.5" would stop at
@@ -70,12 +71,7 @@ static int member_append(struct portal_arena *a, struct portal_value *c, char *k
 		return -1;
 	m->key = key;
 	m->value = v;
-	if (c->u.c.tail)
-		c->u.c.tail->next = m;
-	else
-		c->u.c.head = m;
-	c->u.c.tail = m;
-	c->u.c.count++;
+	pv_link(c, m);
 	return 0;
 }
 
@@ -293,106 +289,240 @@ static int format_double(double d, char *dst, size_t size)
 	return 0;
 }
 
-static int gen_string(yajl_gen g, const char *s, size_t len)
+/* yajl's generator stopped at this depth of containers; the writer keeps its
+ * limit, which also bounds the recursion. */
+#define RENDER_DEPTH_MAX 128
+
+/* What an ASCII byte becomes inside a JSON string: 0 itself, else the
+ * character after the backslash ('u': \u00XX). "/" is escaped so that "</"
+ * never appears; the escapes are yajl's, whose output this keeps byte for byte. */
+static const char escapes[128] = {
+    'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'b',         't',         'n',           'u',
+    'f', 'r', 'u', 'u', 'u', 'u', 'u', 'u', 'u',         'u',         'u',           'u',
+    'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', ['"'] = '"', ['/'] = '/', ['\\'] = '\\',
+};
+
+/* Input bytes of a string that one reservation of room covers: each becomes
+ * at most 6 bytes of output (\u00XX), so a long string never asks for six
+ * times its length at once. */
+#define STRING_CHUNK 4096
+
+/* Appends n bytes: most writes are a few bytes into room already there. */
+static int put_bytes(struct buf *out, const char *p, size_t n)
 {
-	/* yajl_gen_validate_utf8 only checks the shape of sequences: ours also
-	 * refuses overlongs, surrogates and code points past U+10FFFF. */
-	if (!s || !utf8_valid(s, len))
-		return -1;
-	return yajl_gen_string(g, (const unsigned char *)s, len) == yajl_gen_status_ok ? 0 : -1;
+	if (out->cap - out->len <= n)
+		return buf_append(out, p, n);
+	memcpy(out->data + out->len, p, n);
+	out->len += n;
+	return 0;
 }
 
-static int gen_value(yajl_gen g, const struct portal_value *v);
+static char *put_escape(char *d, unsigned char c)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	*d++ = '\\';
+	*d++ = escapes[c];
+	if (escapes[c] == 'u') {
+		memcpy(d, "00", 2);
+		d[2] = hex[c >> 4];
+		d[3] = hex[c & 15];
+		d += 4;
+	}
+	return d;
+}
 
-static int gen_container(yajl_gen g, const struct portal_value *v)
+/* Whether eight bytes are all ASCII that stays as it is: none below 0x20,
+ * none of '"', '/' and '\\', none of 0x80 and above. Text is mostly such
+ * runs, copied a word at a time. (v - ones) & ~v has the high bit of a byte
+ * set where v has a zero byte, (x - 0x20 each) & ~x where x has one below 0x20. */
+static bool word_plain(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	uint64_t quote = x ^ (ones * '"'), solidus = x ^ (ones * '/'),
+	         backslash = x ^ (ones * '\\');
+	uint64_t special = ((x - ones * 0x20) & ~x) | ((quote - ones) & ~quote) |
+	                   ((solidus - ones) & ~solidus) | ((backslash - ones) & ~backslash) | x;
+	return (special & high) == 0;
+}
+
+/* Bytes s[*i..] up to about STRING_CHUNK of them, escaped into reserved room
+ * at d; returns the end of what it wrote, NULL on invalid UTF-8 (overlongs,
+ * surrogates and code points past U+10FFFF too). U+2028 and U+2029 are
+ * escaped: JavaScript before ES2019 ends a line there, which breaks JSON
+ * embedded in a script. */
+static char *put_chunk(char *d, const unsigned char *s, size_t len, size_t *i)
+{
+	size_t k = *i, end = len - k > STRING_CHUNK ? k + STRING_CHUNK : len;
+
+	while (k < end) {
+		/* The chunk's last bytes are checked as a word too, filled up
+		 * with a plain byte; all of the word fits the room (6 bytes a
+		 * byte of input), what is past the string's bytes is written
+		 * over or left behind the end. */
+		uint64_t word = 0x0101010101010101u * 'a';
+		size_t some = end - k < sizeof word ? end - k : sizeof word;
+		memcpy(&word, s + k, some);
+		if (word_plain(word)) {
+			memcpy(d, &word, sizeof word);
+			d += some;
+			k += some;
+			continue;
+		}
+		unsigned char c = s[k];
+		if (c < 0x80) {
+			if (escapes[c])
+				d = put_escape(d, c);
+			else
+				*d++ = (char)c;
+			k++;
+			continue;
+		}
+		/* a character may end past end: the room has 6 bytes to spare */
+		size_t n = utf8_char_len(s + k, len - k);
+		if (n == 0)
+			return NULL;
+		if (n == 3 && c == 0xE2 && s[k + 1] == 0x80 && (s[k + 2] & 0xFE) == 0xA8) {
+			memcpy(d, s[k + 2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
+			d += 6;
+		} else {
+			memcpy(d, s + k, n);
+			d += n;
+		}
+		k += n;
+	}
+	*i = k;
+	return d;
+}
+
+/* A string in quotes, written straight into the buffer's room. */
+static int put_string(struct buf *out, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	if (!s)
+		return -1;
+	do {
+		size_t chunk = len - i > STRING_CHUNK ? STRING_CHUNK : len - i;
+		/* 6 bytes out per byte in, 6 spare for a character across the
+		 * chunk's end, and both quotes */
+		if (buf_reserve(out, 6 * chunk + 8))
+			return -1;
+		char *start = out->data + out->len, *d = start;
+		if (i == 0)
+			*d++ = '"';
+		if (!(d = put_chunk(d, s, len, &i)))
+			return -1;
+		if (i == len)
+			*d++ = '"';
+		out->len += (size_t)(d - start);
+	} while (i < len);
+	return 0;
+}
+
+static int put_int(struct buf *out, long long i)
+{
+	char digits[24], *p = digits + sizeof digits;
+	unsigned long long u = i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (i < 0)
+		*--p = '-';
+	return put_bytes(out, p, (size_t)(digits + sizeof digits - p));
+}
+
+/* A render's member names already written, each in the slot its address
+ * picks: the objects of a list share their names (a database row's keys are
+ * its statement's), so most names are a copy of their first writing. */
+#define KEY_SLOTS 64
+
+struct writer {
+	struct buf *out;
+	struct {
+		const char *key;
+		size_t at, len; /* where in out its quoted, escaped text and ':' are */
+	} keys[KEY_SLOTS];
+};
+
+static int put_key(struct writer *w, const char *key)
+{
+	struct buf *out = w->out;
+	uintptr_t address = (uintptr_t)key;
+	size_t slot = (size_t)((address >> 4) ^ (address >> 10)) % KEY_SLOTS;
+
+	if (w->keys[slot].key == key) {
+		size_t len = w->keys[slot].len;
+		if (buf_reserve(out, len))
+			return -1;
+		memcpy(out->data + out->len, out->data + w->keys[slot].at, len);
+		out->len += len;
+		return 0;
+	}
+	size_t at = out->len;
+	if (put_string(out, key, strlen(key)) || put_bytes(out, ":", 1))
+		return -1;
+	w->keys[slot].key = key;
+	w->keys[slot].at = at;
+	w->keys[slot].len = out->len - at;
+	return 0;
+}
+
+static int put_value(struct writer *w, const struct portal_value *v, int depth);
+
+static int put_container(struct writer *w, const struct portal_value *v, int depth)
 {
 	bool object = v->type == PV_OBJECT;
-	yajl_gen_status st = object ? yajl_gen_map_open(g) : yajl_gen_array_open(g);
 
-	/* yajl stops at a depth of 128, which also bounds this recursion. */
-	if (st != yajl_gen_status_ok)
+	if (depth + 1 >= RENDER_DEPTH_MAX || put_bytes(w->out, object ? "{" : "[", 1))
 		return -1;
 	pv_foreach(m, v) {
-		if (object && (!m->key || gen_string(g, m->key, strlen(m->key))))
+		if (m != v->u.c.head && put_bytes(w->out, ",", 1))
 			return -1;
-		if (gen_value(g, m->value))
+		if (object && (!m->key || put_key(w, m->key)))
+			return -1;
+		if (put_value(w, m->value, depth + 1))
 			return -1;
 	}
-	st = object ? yajl_gen_map_close(g) : yajl_gen_array_close(g);
-	return st == yajl_gen_status_ok ? 0 : -1;
+	return put_bytes(w->out, object ? "}" : "]", 1);
 }
 
-static int gen_value(yajl_gen g, const struct portal_value *v)
+static int put_value(struct writer *w, const struct portal_value *v, int depth)
 {
+	struct buf *out = w->out;
 	char num[64];
-	yajl_gen_status st;
 
 	if (!v)
-		return yajl_gen_null(g) == yajl_gen_status_ok ? 0 : -1;
+		return put_bytes(out, "null", 4);
 	switch (v->type) {
-	case PV_NULL: st = yajl_gen_null(g); break;
-	case PV_BOOL: st = yajl_gen_bool(g, v->u.b); break;
-	case PV_INT: st = yajl_gen_integer(g, v->u.i); break;
+	case PV_NULL: return put_bytes(out, "null", 4);
+	case PV_BOOL: return v->u.b ? put_bytes(out, "true", 4) : put_bytes(out, "false", 5);
+	case PV_INT: return put_int(out, v->u.i);
 	case PV_DOUBLE:
-		if (!isfinite(v->u.d)) {
-			st = yajl_gen_null(g); /* JSON has no NaN or infinity */
-			break;
-		}
-		if (format_double(v->u.d, num, sizeof num))
-			return -1;
-		st = yajl_gen_number(g, num, strlen(num));
-		break;
-	case PV_STRING: return gen_string(g, v->u.s.ptr, v->u.s.len);
+		if (!isfinite(v->u.d)) /* JSON has no NaN or infinity */
+			return put_bytes(out, "null", 4);
+		return format_double(v->u.d, num, sizeof num) ? -1
+		                                              : put_bytes(out, num, strlen(num));
+	case PV_STRING: return put_string(out, v->u.s.ptr, v->u.s.len);
 	case PV_LIST:
-	case PV_OBJECT: return gen_container(g, v);
-	default: return -1;
+	case PV_OBJECT: return put_container(w, v, depth);
 	}
-	return st == yajl_gen_status_ok ? 0 : -1;
+	return -1;
 }
 
-/* Copies JSON text into out with U+2028 and U+2029 escaped: JavaScript before
- * ES2019 ends a line there, which breaks JSON embedded in a script. The text is
- * valid UTF-8, so those byte sequences can only be the two characters. */
-static int append_escaped(struct buf *out, const unsigned char *s, size_t len)
-{
-	size_t from = 0;
-
-	for (size_t i = 0; i + 2 < len; i++) {
-		if (s[i] != 0xE2 || s[i + 1] != 0x80 || (s[i + 2] != 0xA8 && s[i + 2] != 0xA9))
-			continue;
-		if (buf_append(out, s + from, i - from) ||
-		    buf_puts(out, s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029"))
-			return -1;
-		i += 2;
-		from = i + 1;
-	}
-	return buf_append(out, s + from, len - from);
-}
-
+/* The writers fill the buffer's room without its NUL, which is written
+ * once at the end. */
 int json_render(const struct portal_value *v, struct buf *out)
 {
+	struct writer w = {.out = out};
 	size_t start = out->len;
-	const unsigned char *text;
-	size_t len;
-	int rc = -1;
-	yajl_gen g = yajl_gen_alloc(NULL);
+	int rc = out->failed ? -1 : put_value(&w, v, 0);
 
-	if (!g)
-		return -1;
-	if (!yajl_gen_config(g, yajl_gen_beautify, 0) ||
-	    !yajl_gen_config(g, yajl_gen_validate_utf8, 1) ||
-	    !yajl_gen_config(g, yajl_gen_escape_solidus, 1))
-		goto done;
-	if (gen_value(g, v))
-		goto done;
-	if (yajl_gen_get_buf(g, &text, &len) != yajl_gen_status_ok)
-		goto done;
-	rc = append_escaped(out, text, len);
-done:
-	yajl_gen_free(g);
-	if (rc && out->data) {
+	if (rc)
 		out->len = start; /* nothing half-written stays behind */
-		out->data[start] = '\0';
-	}
+	if (out->data)
+		out->data[out->len] = '\0';
 	return rc;
 }

@@ -28,6 +28,9 @@ struct parse_limits {
 
 /* Well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF). */
 bool utf8_valid(const char *s, size_t len);
+/* The bytes of the well-formed character s starts with (1 to 4; left > 0
+ * bytes are there), or 0 when they are not one. */
+size_t utf8_char_len(const unsigned char *s, size_t left);
 
 /* application/x-www-form-urlencoded, also used for query strings. Adds each field
  * to obj as a string; a repeated name becomes a list of strings. Names and values
@@ -51,8 +54,9 @@ int cookies_parse(struct portal_arena *a, const char *header, struct portal_valu
 int json_parse(struct portal_arena *a, const char *s, size_t len, const struct parse_limits *lim,
                struct portal_value **out, const char **why);
 
-/* Renders v as JSON with yajl, escaping "/" (so "</" never appears) and
- * U+2028/U+2029. Returns 0 or -1. */
+/* Appends v as JSON (compact, as yajl's generator wrote it), escaping "/"
+ * (so "</" never appears) and U+2028/U+2029. Invalid UTF-8 and containers
+ * nested 128 deep are errors. Returns 0, or -1 with out as it was. */
 int json_render(const struct portal_value *v, struct buf *out);
 
 /* Reads at most n bytes of a request body. Returns the number read (short reads

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int reserve(struct buf *b, size_t extra)
+int buf_reserve(struct buf *b, size_t extra)
 {
 	if (b->failed)
 		return -1;
@@ -32,7 +32,7 @@ static int reserve(struct buf *b, size_t extra)
 
 int buf_append(struct buf *b, const void *data, size_t len)
 {
-	if (reserve(b, len))
+	if (buf_reserve(b, len))
 		return -1;
 	if (len)
 		memcpy(b->data + b->len, data, len);
@@ -52,7 +52,7 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || reserve(b, (size_t)n))
+	if (n < 0 || buf_reserve(b, (size_t)n))
 		return -1;
 	va_start(ap, fmt);
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);

@@ -12,6 +12,9 @@ struct buf {
 };
 
 int buf_append(struct buf *b, const void *data, size_t len);
+/* Room for extra more bytes and a NUL after them, for a writer that fills
+ * data + len itself (and then moves len and writes the NUL). 0 or -1. */
+int buf_reserve(struct buf *b, size_t extra);
 int buf_puts(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s (valid UTF-8) as a JSON string, quotes included: for JSON

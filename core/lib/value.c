@@ -67,6 +67,13 @@ struct portal_value *pv_string(struct portal_arena *a, const char *s)
 	return pv_stringn(a, s, s ? strlen(s) : 0);
 }
 
+/* Members are found by walking an object's list: most names differ in their
+ * first byte, which is compared before a call of strcmp. */
+static bool same_key(const char *member, const char *key)
+{
+	return member[0] == key[0] && strcmp(member, key) == 0;
+}
+
 /* Adds a member; copy: key is copied into a, else used as it is. */
 static int append(struct portal_arena *a, struct portal_value *c, const char *key, bool copy,
                   struct portal_value *value)
@@ -78,13 +85,19 @@ static int append(struct portal_arena *a, struct portal_value *c, const char *ke
 	if (key && copy && !(m->key = portal_strdup(a, key)))
 		return 500;
 	m->value = value;
+	pv_link(c, m);
+	return 0;
+}
+
+void pv_link(struct portal_value *c, struct pv_member *m)
+{
+	m->next = NULL;
 	if (c->u.c.tail)
 		c->u.c.tail->next = m;
 	else
 		c->u.c.head = m;
 	c->u.c.tail = m;
 	c->u.c.count++;
-	return 0;
 }
 
 int pv_set(struct portal_arena *a, struct portal_value *obj, const char *key,
@@ -93,20 +106,12 @@ int pv_set(struct portal_arena *a, struct portal_value *obj, const char *key,
 	if (!obj || obj->type != PV_OBJECT || !key || !value)
 		return 500;
 	pv_foreach(m, obj) {
-		if (strcmp(m->key, key) == 0) {
+		if (same_key(m->key, key)) {
 			m->value = value;
 			return 0;
 		}
 	}
 	return append(a, obj, key, true, value);
-}
-
-int pv_append_unique(struct portal_arena *a, struct portal_value *obj, const char *key,
-                     struct portal_value *value)
-{
-	if (!obj || obj->type != PV_OBJECT || !key || !value)
-		return 500;
-	return append(a, obj, key, false, value);
 }
 
 int pv_set_str(struct portal_arena *a, struct portal_value *obj, const char *key, const char *s)
@@ -136,7 +141,7 @@ struct portal_value *pv_get(const struct portal_value *obj, const char *key)
 	if (!obj || obj->type != PV_OBJECT || !key)
 		return NULL;
 	pv_foreach(m, obj) {
-		if (strcmp(m->key, key) == 0)
+		if (same_key(m->key, key))
 			return m->value;
 	}
 	return NULL;
@@ -174,7 +179,7 @@ bool pv_remove(struct portal_value *obj, const char *key)
 		return false;
 	struct pv_member *prev = NULL;
 	pv_foreach(m, obj) {
-		if (strcmp(m->key, key) == 0) {
+		if (same_key(m->key, key)) {
 			if (prev)
 				prev->next = m->next;
 			else

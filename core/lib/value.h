@@ -4,11 +4,11 @@
 
 #include "portal/value.h"
 
-/* Adds obj[key] without looking for a member of that key and without copying
- * key: for a caller that knows obj has none yet (a database row's columns,
- * whose names were checked once per statement) and that key lives as long as
- * obj (in the same arena). Returns 0, or 500 on exhaustion or a bad argument. */
-int pv_append_unique(struct portal_arena *a, struct portal_value *obj, const char *key,
-                     struct portal_value *value);
+/* Appends m, which the caller allocated in c's arena and filled, to the
+ * list or object c without looking for a member of m's key and without
+ * copying it: for a builder that allocates many members at once and knows
+ * each key is new (a database row's columns, whose names were checked once
+ * per statement) and lives as long as c. m's key is NULL in a list. */
+void pv_link(struct portal_value *c, struct pv_member *m);
 
 #endif

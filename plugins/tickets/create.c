@@ -8,20 +8,30 @@
 
 #include "tickets.h"
 
-const struct portal_input tickets_create_inputs[] = {
-    {"property_id", PORTAL_IN_ID, PORTAL_IN_REQUIRED, .message = "tickets.property_invalid"},
-    {"title", PORTAL_IN_STRING, PORTAL_IN_REQUIRED, 1, TICKETS_TITLE_MAX,
-     .message = "tickets.title_invalid"},
-    {"description", PORTAL_IN_STRING, PORTAL_IN_REQUIRED | PORTAL_IN_MULTILINE, 1, TICKETS_TEXT_MAX,
-     .message = "tickets.description_invalid"},
-    {"category", PORTAL_IN_CATEGORY, 0, .message = "tickets.category_invalid"},
-    {"unit_id", PORTAL_IN_ID, 0, .message = "tickets.unit_invalid"},
-    {"contact_consent", PORTAL_IN_BOOL},
-    {"access_note", PORTAL_IN_STRING, PORTAL_IN_MULTILINE, 0, TICKETS_NOTE_MAX,
-     .message = "tickets.access_note_invalid"},
-    {"reporter_name", PORTAL_IN_STRING, 0, 1, 200, .message = "tickets.reporter_name_invalid"},
-    {0},
-};
+/* A report's fields; reporter_name is required of managers (the API route
+ * serves both roles, so its handler checks that). */
+/* clang-format off */
+#define REPORT_INPUTS(reporter_flags) \
+	{"property_id", PORTAL_IN_ID, PORTAL_IN_REQUIRED, .message = "tickets.property_invalid"}, \
+	{"title", PORTAL_IN_STRING, PORTAL_IN_REQUIRED, 1, TICKETS_TITLE_MAX, \
+	 .message = "tickets.title_invalid"}, \
+	{"description", PORTAL_IN_STRING, PORTAL_IN_REQUIRED | PORTAL_IN_MULTILINE, 1, \
+	 TICKETS_TEXT_MAX, .message = "tickets.description_invalid"}, \
+	{"category", PORTAL_IN_CATEGORY, 0, .message = "tickets.category_invalid"}, \
+	{"unit_id", PORTAL_IN_ID, 0, .message = "tickets.unit_invalid"}, \
+	{"contact_consent", PORTAL_IN_BOOL}, \
+	{"access_note", PORTAL_IN_STRING, PORTAL_IN_MULTILINE, 0, TICKETS_NOTE_MAX, \
+	 .message = "tickets.access_note_invalid"}, \
+	{"reporter_name", PORTAL_IN_STRING, reporter_flags, 1, 200, \
+	 .message = "tickets.reporter_name_invalid"}, \
+	{0}
+/* clang-format on */
+
+const struct portal_input tickets_create_inputs[] = {REPORT_INPUTS(0)};
+
+/* The manager's page (app_new.c): a refused form is shown again with what
+ * was sent, which the core does for the fields it checks. */
+const struct portal_input tickets_record_inputs[] = {REPORT_INPUTS(PORTAL_IN_REQUIRED)};
 
 /* The property as the caller may report for it (a resident: an active
  * membership, with their unit), and the unit asked for if it is the
@@ -138,7 +148,9 @@ int tickets_create(struct portal_req *req, struct portal_value *view)
 		return status;
 	}
 	if (!req->is_api) /* the page's form: on to the ticket */
-		return portal_redirect(req, portal_sprintf(req->arena, "/portal/tickets/%lld", id));
+		return portal_redirect(
+		    req, portal_sprintf(req->arena, "/%s/tickets/%lld",
+		                        portal_is_manager(req) ? "app" : "portal", id));
 	status = tickets_detail(req, id, view);
 	return status ? status : 201;
 }

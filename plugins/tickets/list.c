@@ -102,12 +102,15 @@ int tickets_list_of(struct portal_req *req, struct portal_value *view, bool coun
 	const char *key = activity && page.key ? cursor_time(req, page.key) : NULL;
 	if (activity && page.key && !key)
 		return portal_fail(req, 400, "bad_request", NULL, "tickets.cursor_invalid");
-	struct tickets_list_spec spec = {&page, key, activity, counts, employees, &search};
-	struct portal_value *all, *rows = pv_list(req->arena);
+	/* The resident's page (not the API's list) shows on its first page the
+	 * house's shared tickets they might join, in the same statement. */
+	bool shared = !portal_is_manager(req) && !req->is_api && !page.after;
+	struct tickets_list_spec spec = {&page, key, activity, counts, employees, shared, &search};
+	struct portal_value *all, *rows = pv_list(req->arena), *known = pv_list(req->arena);
 	struct portal_db_arg *args;
 	const char *sql;
 	size_t n;
-	if (!rows)
+	if (!rows || !known)
 		return 500;
 	if ((status = tickets_list_query(req, &spec, &sql, &args, &n)) ||
 	    (status = portal_db_query(req, sql, args, n, &all)))
@@ -116,10 +119,19 @@ int tickets_list_of(struct portal_req *req, struct portal_value *view, bool coun
 	    (employees && employees_take(req, all, view)))
 		return 500;
 	pv_foreach(m, all) {
-		if (!pv_get_int(m->value, "counting", 0) && pv_push(req->arena, rows, m->value))
+		long long counting = pv_get_int(m->value, "counting", 0);
+		if ((!counting && pv_push(req->arena, rows, m->value)) ||
+		    (counting == 3 && pv_push(req->arena, known, m->value)))
 			return 500;
 		pv_remove(m->value, "counting");
 	}
+	pv_foreach(m, known) {
+		pv_remove(m->value, "mine");
+		if ((status = tickets_item(req, m->value, TICKETS_NEIGHBOUR)))
+			return status;
+	}
+	if (shared && pv_set(req->arena, view, "shared", known))
+		return 500;
 	pv_foreach(m, rows) {
 		enum tickets_viewer viewer = TICKETS_MANAGER;
 		if (!portal_is_manager(req))

@@ -251,6 +251,27 @@ static void employees_select(struct query *q, struct portal_req *req)
 	arg(q, PDB_I(req->caller.org_id));
 }
 
+/* Rows with counting = 3, for the resident's page: the open shared tickets
+ * of their properties that they neither reported nor follow, as a neighbour
+ * sees them ("Ich bin auch betroffen" instead of a report of their own). */
+static void shared_select(struct query *q, struct portal_req *req)
+{
+	put(q, " UNION ALL (SELECT 3, t.id, t.number, t.title, t.status, t.category, t.property_id,"
+	       " p.name, NULL, " NO_ID ", NULL, (SELECT COUNT(*) FROM ticket_followers f"
+	       " WHERE f.ticket_id = t.id AND f.reason = 'affected'), NULL, t.created_at,"
+	       " t.updated_at, 0 FROM memberships m JOIN tickets t ON t.property_id = m.property_id"
+	       " AND t.org_id = m.org_id AND t.shared = 1 AND t.status <> 'closed'"
+	       " JOIN properties p ON p.id = t.property_id AND p.org_id = t.org_id"
+	       " WHERE m.user_id = ? AND m.org_id = ? AND m.state = 'active'"
+	       " AND NOT (t.reporter_id <=> ?) AND NOT EXISTS (SELECT 1 FROM ticket_followers f"
+	       " WHERE f.ticket_id = t.id AND f.user_id = ?) ORDER BY t.id DESC LIMIT ?)");
+	arg(q, PDB_I(req->caller.user_id));
+	arg(q, PDB_I(req->caller.org_id));
+	arg(q, PDB_I(req->caller.user_id));
+	arg(q, PDB_I(req->caller.user_id));
+	arg(q, PDB_I(TICKETS_SHARED_MAX));
+}
+
 int tickets_list_query(struct portal_req *req, const struct tickets_list_spec *l, const char **sql,
                        struct portal_db_arg **args, size_t *nargs)
 {
@@ -258,7 +279,7 @@ int tickets_list_query(struct portal_req *req, const struct tickets_list_spec *l
 	if (!q)
 		return 500;
 	q->sql.arena = req->arena;
-	bool wrapped = l->counts || l->employees;
+	bool wrapped = l->counts || l->employees || l->shared;
 	if (wrapped)
 		put(q, "SELECT * FROM ((");
 	page_select(q, req, l);
@@ -268,6 +289,8 @@ int tickets_list_query(struct portal_req *req, const struct tickets_list_spec *l
 		counts_select(q, req, l->search);
 	if (l->employees)
 		employees_select(q, req);
+	if (l->shared)
+		shared_select(q, req);
 	if (wrapped)
 		put(q, l->activity
 		           ? ") u ORDER BY counting, IF(counting = 2, title, NULL),"

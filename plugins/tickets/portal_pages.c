@@ -29,7 +29,11 @@ int tickets_portal_list(struct portal_req *req, struct portal_value *view)
 	int status = tickets_list_of(req, view, false, false);
 	if (status != 200)
 		return status;
-	return (status = tickets_page_items(req, pv_get(view, "items"), "portal")) ? status : 200;
+	struct portal_value *shared = pv_get(view, "shared");
+	if ((status = tickets_page_items(req, pv_get(view, "items"), "portal")) ||
+	    (shared && (status = tickets_page_items(req, shared, "portal"))))
+		return status;
+	return pv_set_bool(req->arena, view, "any_shared", pv_first(shared) != NULL) ? 500 : 200;
 }
 
 /* The caller's properties [{id, name, unit_id, selected}], the chosen one

@@ -13,6 +13,7 @@
 #define TICKETS_NOTE_MAX 500
 #define TICKETS_BULK_MAX 200
 #define TICKETS_PHOTOS_MAX 10
+#define TICKETS_SHARED_MAX 20 /* the resident's page: the house's shared tickets shown */
 
 extern const char *const tickets_statuses[];
 extern const char *const tickets_categories[];
@@ -87,6 +88,7 @@ struct tickets_list_spec {
 	const struct portal_page *page;
 	const char *key; /* by activity: the cursor's time as the column holds it */
 	bool activity, counts, employees;
+	bool shared; /* the resident's page: the open shared tickets they do not follow */
 	const struct tickets_search_terms *search;
 };
 int tickets_list_query(struct portal_req *req, const struct tickets_list_spec *l, const char **sql,
@@ -165,6 +167,10 @@ int tickets_print(struct portal_req *req, struct portal_value *view);
 /* app_pages.c: the manager's pages */
 int tickets_app_list(struct portal_req *req, struct portal_value *view);
 int tickets_app_ticket(struct portal_req *req, struct portal_value *view);
+/* app_new.c: the manager's form for a report taken on the phone */
+extern const struct portal_input tickets_app_new_inputs[];
+extern const struct portal_input tickets_record_inputs[]; /* create.c */
+int tickets_app_new(struct portal_req *req, struct portal_value *view);
 int tickets_home_shared(struct portal_req *req, const long long *property_ids, size_t count,
                         struct portal_value *view);
 

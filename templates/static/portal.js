@@ -893,3 +893,56 @@
 		xhr.send(data);
 	});
 })();
+
+/* The tickets' report form: "Ist das schon gemeldet?" follows the category
+ * as the resident chooses it, in the check or in the report itself. The page
+ * for that category is asked for and its list shown in place (announced
+ * politely), so nothing typed is lost; another property reloads the page,
+ * since the report depends on it. Without script the check's button shows
+ * the list. */
+(function () {
+	var check = document.querySelector("form[data-tickets-check]");
+	var result = document.querySelector("[data-tickets-check-result]");
+	var report = document.querySelector("form[data-tickets-report]");
+	if (!check || !result || !window.fetch || !window.DOMParser || !window.URLSearchParams) {
+		return;
+	}
+	var checkCategory = check.querySelector("[name=category]");
+	var reportCategory = report && report.querySelector("[name=category]");
+	var asked = 0;
+	function show() {
+		var query = new URLSearchParams(new FormData(check)).toString();
+		var mine = ++asked;
+		window
+			.fetch(check.getAttribute("action") + "?" + query, { credentials: "same-origin" })
+			.then(function (res) {
+				return res.ok ? res.text() : null;
+			})
+			.then(function (html) {
+				var fresh = html && new DOMParser().parseFromString(html, "text/html");
+				var list = fresh && fresh.querySelector("[data-tickets-check-result]");
+				if (mine === asked && list) {
+					result.innerHTML = list.innerHTML;
+				}
+			})
+			.catch(function () {
+				/* the check's button still shows it */
+			});
+	}
+	check.addEventListener("change", function (event) {
+		if (event.target.name === "property_id") {
+			check.submit();
+			return;
+		}
+		if (reportCategory && checkCategory.value) {
+			reportCategory.value = checkCategory.value;
+		}
+		show();
+	});
+	if (reportCategory) {
+		reportCategory.addEventListener("change", function () {
+			checkCategory.value = reportCategory.value;
+			show();
+		});
+	}
+})();

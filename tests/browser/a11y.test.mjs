@@ -388,6 +388,12 @@ function pages() {
     ['tickets, filtered', 'manager', '/app/tickets?status=in_progress&q=wasser', 200],
     ['ticket', 'manager', `/app/tickets/${ids.ticket}`, 200],
     ['ticket, print view with notes', 'manager', `/app/tickets/${ids.ticket}/print?internal=1`, 200],
+    ['record a call as a ticket', 'manager', `/app/tickets/new?property_id=${ids.linden}`, 200],
+    ['record a call: which property', 'manager', '/app/tickets/new', 200],
+    ['record a call, refused', 'manager', async (page) => {
+      await open(page, `/app/tickets/new?property_id=${ids.linden}`);
+      return send(page, 'form[action^="/app/tickets/new"][method="post"]');
+    }, 422],
     ['ticket, refused reply', 'manager', async (page) => {
       await open(page, `/app/tickets/${ids.ticket}`);
       return send(page, `form[action="/app/tickets/${ids.ticket}/comments"]`);

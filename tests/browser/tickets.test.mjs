@@ -193,3 +193,47 @@ test('the print view on A4: header with number, property and reporter; photos wi
   for (const box of boxes) assert.deepEqual(box, [595, 842]);
   await page.context().close();
 });
+
+// "Ist das schon gemeldet?" before sending, on a phone: with script the list
+// follows the category chosen in the report and keeps what was typed;
+// without script the check's button shows it. Either way "Ich bin auch
+// betroffen" makes her a follower of the known ticket instead of a reporter.
+test('phone: "Ist das schon gemeldet?" with and without script, then "Ich bin auch betroffen"', async () => {
+  const known = async (title, category) => {
+    const res = await manager.json('/api/v1/tickets', { method: 'POST', body: { property_id: house, title, description: 'Bekannt', category, reporter_name: 'Herr Schulz (Telefon)' } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal((await manager.json(`/api/v1/tickets/${res.body.id}`, { method: 'PATCH', body: { shared: true } })).status, 200);
+    return res.body;
+  };
+  const lift = await known('Aufzug steckt im 3. Stock', 'Aufzug');
+  const noise = await known('Baulärm im Hof', 'Lärm');
+  const joined = async (page, t) => {
+    await Promise.all([page.waitForURL(new RegExp(`/portal/tickets/${t.id}$`)), page.locator('[data-tickets-check-result] li').filter({ hasText: `#${t.number} ${t.title}` }).getByRole('button', { name: 'Ich bin auch betroffen' }).click()]);
+    assert.match(await page.locator('main').textContent(), /Sie sind als betroffen eingetragen/);
+  };
+
+  const phone = await signedIn(resident, PHONE);
+  await phone.goto(`${stack.base}/portal/tickets/new`);
+  const result = phone.locator('[data-tickets-check-result]');
+  await phone.getByLabel('Titel').fill('Aufzug geht nicht');
+  await phone.getByLabel('Kategorie', { exact: true }).last().selectOption('Aufzug');
+  await result.getByRole('link', { name: `#${lift.number} Aufzug steckt im 3. Stock` }).waitFor();
+  assert.equal(await result.getByText('Baulärm im Hof').count(), 0, 'only the chosen category');
+  assert.equal(await phone.getByLabel('Titel').inputValue(), 'Aufzug geht nicht', 'nothing typed is lost');
+  assert.equal(await phone.getByLabel('Kategorie', { exact: true }).first().inputValue(), 'Aufzug', 'the check shows the category');
+  await noProblems(phone, 'the report form with a known ticket');
+  await screenshot(phone, 'tickets-phone-known');
+  await joined(phone, lift);
+  await phone.context().close();
+
+  const bare = await signedIn(resident, { ...PHONE, javaScriptEnabled: false });
+  await bare.goto(`${stack.base}/portal/tickets/new`);
+  await bare.getByLabel('Kategorie', { exact: true }).first().selectOption('Lärm');
+  await Promise.all([bare.waitForURL(/category=L%C3%A4rm/), bare.getByRole('button', { name: 'Anzeigen' }).click()]);
+  const list = bare.locator('[data-tickets-check-result]');
+  assert.equal(await list.getByRole('link', { name: `#${noise.number} Baulärm im Hof` }).count(), 1);
+  assert.equal(await list.getByText('Aufzug steckt').count(), 0);
+  await joined(bare, noise);
+  await bare.context().close();
+  for (const t of [lift, noise]) assert.equal((await manager.json(`/api/v1/tickets/${t.id}`)).body.affected_count, 1);
+});

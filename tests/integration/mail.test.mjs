@@ -283,21 +283,16 @@ test('after mail_max_attempts with the sink down a mail is failed, and never sen
   assert.equal(outboxRow(to)[0].status, 'failed');
 });
 
-// A TCP proxy in front of the sink that holds back each of the sink's answers
-// for delay ms, so that sending a batch takes seconds and the two jobs workers
-// below are certain to look for due mail while the other is sending.
-function slowProxy(targetPort, delay) {
+// A TCP proxy in front of the sink, at a port of its own: wire(client,
+// upstream) passes the bytes on as the test wants.
+function smtpProxy(targetPort, wire) {
   const sockets = new Set();
   const server = net.createServer((client) => {
     const upstream = net.connect(targetPort, '127.0.0.1');
     sockets.add(client);
     sockets.add(upstream);
     const drop = () => { client.destroy(); upstream.destroy(); };
-    // Timers of one delay fire in order: the answers keep theirs.
-    upstream.on('data', (d) => setTimeout(() => client.write(d), delay));
-    upstream.on('end', () => setTimeout(() => client.end(), delay + 1));
-    client.on('data', (d) => upstream.write(d));
-    client.on('end', () => upstream.end());
+    wire(client, upstream);
     for (const s of [client, upstream]) {
       s.on('error', drop);
       s.on('close', () => sockets.delete(s));
@@ -311,6 +306,19 @@ function slowProxy(targetPort, delay) {
         server.close(done);
       }),
     }));
+  });
+}
+
+// A proxy that holds back each of the sink's answers for delay ms, so that
+// sending a batch takes seconds and the two jobs workers below are certain to
+// look for due mail while the other is sending.
+function slowProxy(targetPort, delay) {
+  return smtpProxy(targetPort, (client, upstream) => {
+    // Timers of one delay fire in order: the answers keep theirs.
+    upstream.on('data', (d) => setTimeout(() => client.write(d), delay));
+    upstream.on('end', () => setTimeout(() => client.end(), delay + 1));
+    client.on('data', (d) => upstream.write(d));
+    client.on('end', () => upstream.end());
   });
 }
 
@@ -357,15 +365,10 @@ test('two pools on one database send each of 30 mails exactly once', async (t) =
   }
 });
 
-// A TCP proxy in front of the sink that holds back the client's QUIT until
-// hold() resolves (called with nothing): what the client had done by then.
+// A proxy that holds back the client's QUIT until hold() resolves (called
+// with nothing): what the client had done by then.
 function quitHoldingProxy(targetPort, hold) {
-  const sockets = new Set();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(targetPort, '127.0.0.1');
-    sockets.add(client);
-    sockets.add(upstream);
-    const drop = () => { client.destroy(); upstream.destroy(); };
+  return smtpProxy(targetPort, (client, upstream) => {
     upstream.on('data', (d) => client.write(d));
     upstream.on('end', () => client.end());
     client.on('data', async (d) => {
@@ -373,19 +376,6 @@ function quitHoldingProxy(targetPort, hold) {
       upstream.write(d);
     });
     client.on('end', () => upstream.end());
-    for (const s of [client, upstream]) {
-      s.on('error', drop);
-      s.on('close', () => sockets.delete(s));
-    }
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve({
-      port: server.address().port,
-      close: () => new Promise((done) => {
-        for (const s of sockets) s.destroy();
-        server.close(done);
-      }),
-    }));
   });
 }
 

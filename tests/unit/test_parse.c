@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lib/arena.h"
+#include "lib/value.h"
 #include "harness.h"
 #include "http/parse.h"
 
@@ -466,7 +467,7 @@ static void test_json_parse(void)
 static void test_json_render(void)
 {
 	struct portal_arena *a = new_arena();
-	struct portal_value *v;
+	struct portal_value *v, *cur;
 
 	/* round trip */
 	const char *doc = "{\"a\":{\"b\":[1,2,{\"c\":null}]},\"t\":true,\"f\":false,\"d\":1.5,"
@@ -524,9 +525,116 @@ static void test_json_render(void)
 	CHECK(json_render(pv_stringn(a, "\xC0\x80", 2), &b) == -1 && b.len == 3);
 	buf_free(&b);
 
+	/* every escape as yajl's generator wrote it: the output stays byte for byte */
+	CHECK_STR(render(pv_stringn(a, "\b\f\n\r\t\x01\x1F\x7F\0\"\\/", 12)),
+	          "\"\\b\\f\\n\\r\\t\\u0001\\u001F\x7F\\u0000\\\"\\\\\\/\"");
+	/* keys are escaped as strings are; members and items are comma-separated */
+	v = pv_object(a);
+	CHECK(pv_set(a, v, "k\"/\n", pv_list(a)) == 0);
+	CHECK(pv_push(a, pv_get(v, "k\"/\n"), pv_int(a, 9223372036854775807LL)) == 0);
+	CHECK(pv_push(a, pv_get(v, "k\"/\n"), pv_bool(a, false)) == 0);
+	CHECK(pv_set(a, v, "n", pv_int(a, -10)) == 0);
+	CHECK_STR(render(v), "{\"k\\\"\\/\\n\":[9223372036854775807,false],\"n\":-10}");
+	/* four-byte characters pass, a character cut short or a lone continuation fails */
+	CHECK_STR(render(pv_string(a, "\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF")),
+	          "\"\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF\"");
+	CHECK(render(pv_string(a, "ab\xE2\x80")) == NULL);
+	CHECK(render(pv_string(a, "\x80")) == NULL);
+	CHECK(render(pv_string(a, "\xF4\x90\x80\x80")) == NULL);
+	CHECK(utf8_char_len((const unsigned char *)"\xE2\x80\xA8", 3) == 3);
+	CHECK(utf8_char_len((const unsigned char *)"\xE2\x80\xA8", 2) == 0);
+	CHECK(utf8_char_len((const unsigned char *)"\xC3\xA9", 2) == 2);
+	CHECK(utf8_char_len((const unsigned char *)"\xE0\x9F\x80", 3) == 0);
+
+	/* each ASCII byte at each place of words copied eight bytes at a time */
+	int ascii_wrong = 0;
+	for (int c = 0; c < 0x80; c++) {
+		for (int at = 0; at < 16; at++) {
+			char in[16], expect[32];
+			memset(in, 'a', sizeof in);
+			in[at] = (char)c;
+			const char *e = c == '"'    ? "\\\""
+			                : c == '\\' ? "\\\\"
+			                : c == '/'  ? "\\/"
+			                : c == '\b' ? "\\b"
+			                : c == '\f' ? "\\f"
+			                : c == '\n' ? "\\n"
+			                : c == '\r' ? "\\r"
+			                : c == '\t' ? "\\t"
+			                            : NULL;
+			char one[8] = {(char)c, 0};
+			if (!e && c < 0x20)
+				snprintf(one, sizeof one, "\\u%04X", c);
+			snprintf(expect, sizeof expect, "\"%.*s%s%.*s\"", at, in, e ? e : one,
+			         15 - at, in + at + 1);
+			const char *got = render(pv_stringn(a, in, sizeof in));
+			ascii_wrong += !got || strcmp(got, expect) != 0;
+		}
+	}
+	CHECK(ascii_wrong == 0);
+
+	/* objects that share their members' names (one pointer each, as a
+	 * database row's keys), enough of them that the buffer moves */
+	static const char *const shared[] = {"id", "na\"me", "</x>", "z"};
+	struct portal_value *rows = pv_list(a);
+	for (int i = 0; i < 400; i++) {
+		struct portal_value *row = pv_object(a);
+		for (int k = 0; k < 4; k++) {
+			struct pv_member *m = portal_alloc(a, sizeof *m);
+			if (m) {
+				*m = (struct pv_member){shared[k], pv_int(a, i * 4 + k), NULL};
+				pv_link(row, m);
+			}
+		}
+		CHECK(pv_push(a, rows, row) == 0);
+	}
+	struct buf shared_out = {0};
+	CHECK(json_render(rows, &shared_out) == 0);
+	const char *row1 = "{\"id\":4,\"na\\\"me\":5,\"<\\/x>\":6,\"z\":7}";
+	const char *last = "{\"id\":1596,\"na\\\"me\":1597,\"<\\/x>\":1598,\"z\":1599}]";
+	CHECK(shared_out.data && strstr(shared_out.data, row1) &&
+	      strcmp(shared_out.data + shared_out.len - strlen(last), last) == 0);
+	buf_free(&shared_out);
+
+	/* a long string is written in chunks: a character across a chunk's end
+	 * and escapes that grow it sixfold come out whole */
+	char *lng = portal_alloc(a, 4095 + 3 + 5000 + 1), *want = portal_alloc(a, 36110);
+	memset(lng, 'a', 4095);
+	memcpy(lng + 4095, "\xE2\x80\xA8", 3);
+	memset(lng + 4098, 1, 5000);
+	CHECK(want && lng);
+	if (want && lng) {
+		char *w = want;
+		*w++ = '"';
+		memset(w, 'a', 4095);
+		w += 4095;
+		w += sprintf(w, "\\u2028");
+		for (int i = 0; i < 5000; i++)
+			w += sprintf(w, "\\u0001");
+		*w++ = '"';
+		*w = '\0';
+		struct buf big = {0};
+		CHECK(json_render(pv_stringn(a, lng, 4095 + 3 + 5000), &big) == 0);
+		CHECK(big.len == strlen(want) && strcmp(big.data, want) == 0);
+		buf_free(&big);
+	}
+
+	/* 127 containers deep is the most, as yajl's generator allowed */
+	v = pv_list(a);
+	cur = v;
+	for (int i = 1; i < 127; i++) {
+		struct portal_value *next = pv_list(a);
+		CHECK(pv_push(a, cur, next) == 0);
+		cur = next;
+	}
+	const char *deep = render(v);
+	CHECK(deep && strlen(deep) == 254 && deep[126] == '[' && deep[127] == ']');
+	CHECK(pv_push(a, cur, pv_list(a)) == 0);
+	CHECK(render(v) == NULL);
+
 	/* deeper than the generator allows: an error, not a crash */
 	v = pv_list(a);
-	struct portal_value *cur = v;
+	cur = v;
 	for (int i = 0; i < 300; i++) {
 		struct portal_value *next = pv_list(a);
 		CHECK(pv_push(a, cur, next) == 0);

@@ -9,6 +9,7 @@
 #include "http/input.h"
 #include "portal/text.h"
 #include "lib/schedule.h"
+#include "lib/value.h"
 #include "http/request.h"
 
 /* 2026-03-29 is the day Berlin goes from +01:00 to +02:00 at 02:00 local,
@@ -394,6 +395,22 @@ static void test_text_and_values(struct portal_arena *a)
 	CHECK(pv_str(pv_int(a, 1)) == NULL);
 	CHECK(pv_set(a, l, "x", pv_int(a, 1)) == 500); /* not an object */
 	CHECK(pv_push(a, o, pv_int(a, 1)) == 500);     /* not a list */
+
+	/* members a builder allocated itself: linked in order, found, removed */
+	struct pv_member *ms = portal_alloc(a, 3 * sizeof *ms);
+	struct portal_value *built = pv_object(a);
+	CHECK(ms && built);
+	if (ms && built) {
+		static const char *const names[] = {"x", "y", "z"};
+		for (int i = 0; i < 3; i++) {
+			ms[i] =
+			    (struct pv_member){names[i], pv_int(a, i), &ms[0]}; /* next is reset */
+			pv_link(built, &ms[i]);
+		}
+		CHECK(pv_count(built) == 3 && pv_get_int(built, "z", -1) == 2 && !ms[2].next);
+		CHECK(pv_remove(built, "z") && pv_set_int(a, built, "w", 9) == 0);
+		CHECK(built->u.c.head == &ms[0] && ms[1].next && pv_get_int(built, "w", 0) == 9);
+	}
 }
 
 int main(void)

@@ -27,10 +27,6 @@
 
 #ifdef __cplusplus
 extern "C" {
-#ifdef __cplusplus
-}
-#endif
-
 #endif
 
 #define PORTAL_WORDS_CHARS_MAX 32 /* characters of a word that count */

@@ -230,3 +230,67 @@ test('merging on the page: the property\'s other open tickets to choose from; th
   assert.doesNotMatch(after, /action="\/app\/tickets\/\d+\/merge"/, 'merged once');
   assert.equal((await submit(manager, `/app/tickets/${main.id}/merge`, [['into', String(main.id)]])).status, 422);
 });
+
+test('a manager records a call on the page: from the property, with the caller\'s name; refused, the form comes back', async () => {
+  const property = await page(manager, `/app/properties/${house}`);
+  assert.match(property.html, new RegExp(`href="/app/tickets/new\\?property_id=${house}">Vorgang erfassen</a>`));
+  assert.match((await page(manager, '/app/tickets')).html, /href="\/app\/tickets\/new">Vorgang erfassen<\/a>/);
+  const choose = await page(manager, '/app/tickets/new');
+  assert.equal(choose.status, 200);
+  assert.match(choose.html, /<form method="get" action="\/app\/properties"/, 'no list of every property: the search');
+  const form = await page(manager, `/app/tickets/new?property_id=${house}`);
+  assert.equal(form.status, 200);
+  assert.match(form.html, /<h2 id="ticket-record-form">Neues Anliegen für Lindenhof<\/h2>/);
+  assert.match(form.html, /<label for="ticket-reporter">Gemeldet von<\/label>/);
+  assert.match(form.html, new RegExp(`<option value="${unit}">WE 3 links</option>`));
+  const other = await newManager(stack);
+  assert.equal((await page(other, `/app/tickets/new?property_id=${house}`)).status, 404, 'another organisation\'s property');
+  assert.equal((await page(rita, `/app/tickets/new?property_id=${house}`)).status, 404, 'managers only');
+  const fields = [['property_id', house], ['unit_id', unit], ['category', 'Heizung/Wasser'], ['title', 'Heizung kalt (Anruf)'], ['description', 'Seit heute früh kalt'], ['access_note', 'Tel. 0170 1234567']];
+  const refused = await submit(manager, `/app/tickets/new?property_id=${house}`, fields);
+  assert.equal(refused.status, 422);
+  assert.match(refused.html, /role="alert"/);
+  assert.match(refused.html, />Seit heute früh kalt<\/textarea>/, 'what was sent is shown again');
+  const sent = await submit(manager, `/app/tickets/new?property_id=${house}`, [...fields, ['reporter_name', 'Frau Meier (Telefon)']]);
+  assert.equal(sent.status, 303, sent.html.slice(0, 300));
+  const id = Number(/^\/app\/tickets\/(\d+)$/.exec(sent.location)[1]);
+  const t = await get(manager, id);
+  assert.deepEqual([t.reporter.display_name, t.unit.id, t.category, t.access_note, t.events[0].by.role], ['Frau Meier (Telefon)', unit, 'Heizung/Wasser', 'Tel. 0170 1234567', 'manager']);
+  assert.match((await page(manager, sent.location)).html, /Gemeldet von: Frau Meier \(Telefon\)/);
+});
+
+test('"Meine Anliegen" shows the house\'s open shared tickets she might join, without the reporter; joined, it is among hers', async () => {
+  const t = (await manager.json('/api/v1/tickets', { method: 'POST', body: { property_id: house, title: 'Haustür schließt nicht', description: 'Seit gestern', category: 'Schaden/Reparatur', reporter_name: 'Frau Weber (Telefon)' } })).body;
+  const known = async (client) => /<section class="card" aria-labelledby="tickets-known-title">[\s\S]*?<\/section>/.exec((await page(client, '/portal/tickets')).html)?.[0] ?? '';
+  assert.doesNotMatch(await known(sam), /Haustür/, 'not while it is not shared');
+  await manager.json(`/api/v1/tickets/${t.id}`, { method: 'PATCH', body: { shared: true } });
+  const section = await known(sam);
+  assert.match(section, /<h2 id="tickets-known-title">In Ihrem Haus bekannt<\/h2>/);
+  assert.match(section, new RegExp(`href="/portal/tickets/${t.id}">#${t.number} Haustür schließt nicht</a>`));
+  assert.match(section, new RegExp(`action="/portal/tickets/${t.id}/affected"`));
+  assert.doesNotMatch(section, /Weber/, 'never the reporter');
+  const mine = (await sam.json('/api/v1/tickets?limit=200')).body.items.map((x) => x.id);
+  assert.ok(!mine.includes(t.id), 'the API lists what she reported or joined, as before');
+  assert.equal((await submit(sam, `/portal/tickets/${t.id}/affected`, [])).status, 303);
+  assert.doesNotMatch(await known(sam), /Haustür/, 'joined: no longer offered');
+  assert.match((await page(sam, '/portal/tickets')).html, new RegExp(`href="/portal/tickets/${t.id}">#${t.number} Haustür schließt nicht</a></h2>`));
+  await manager.json(`/api/v1/tickets/${t.id}`, { method: 'PATCH', body: { status: 'closed' } });
+  assert.doesNotMatch(await known(rita), /Haustür/, 'closed: gone');
+});
+
+test('a comment with a photo through the page\'s form: in the history for her and the manager', async () => {
+  const t = (await rita.json('/api/v1/tickets', { method: 'POST', body: { property_id: house, title: 'Schimmel im Bad', description: 'Ecke oben' } })).body;
+  const form = new FormData();
+  form.append('csrf_token', rita.csrf);
+  form.append('body', 'So sieht es heute aus.');
+  form.append('files', new Blob([readFileSync(path.join(repo, 'tests', 'fixtures', 'images', 'photo.webp'))], { type: 'image/webp' }), 'heute.webp');
+  const res = await stack.fetch(`/portal/tickets/${t.id}/comments`, { method: 'POST', headers: { Cookie: rita.cookie, Origin: stack.base }, body: form, redirect: 'manual' });
+  assert.equal(res.status, 303, await res.text());
+  const seen = await get(manager, t.id);
+  const comment = seen.events.find((e) => e.type === 'comment');
+  assert.equal(comment.body, 'So sieht es heute aus.');
+  assert.deepEqual(seen.attachments.map((x) => [x.name, x.event_id, x.content_type]), [['heute.webp', comment.id, 'image/jpeg']]);
+  for (const [client, area] of [[rita, 'portal'], [manager, 'app']]) {
+    assert.match((await page(client, `/${area}/tickets/${t.id}`)).html, /alt="Foto öffnen: heute\.webp"/, area);
+  }
+});

@@ -71,6 +71,12 @@ test('a report with photos: each upright, without metadata, with a thumbnail, se
   const full = Buffer.from(await (await manager.fetch(a.url)).arrayBuffer());
   const sof = full.indexOf(Buffer.from([0xff, 0xc0])) >= 0 ? full.indexOf(Buffer.from([0xff, 0xc0])) : full.indexOf(Buffer.from([0xff, 0xc2]));
   assert.deepEqual([full.readUInt16BE(sof + 5), full.readUInt16BE(sof + 7)], [600, 400], 'height 600, width 400');
+  // nginx sends the stored file (X-Accel-Redirect to its internal /_files/),
+  // which no one reaches directly, and the header stays between the two
+  const file = stack.sql(`SELECT file FROM ticket_attachments WHERE id = ${a.id}`).trim();
+  const served = await manager.fetch(a.url);
+  assert.equal(served.headers.get('x-accel-redirect'), null);
+  assert.equal((await manager.fetch(`/_files/${file}`)).status, 404);
   // not for a neighbour, even of a shared ticket, nor another organisation
   await manager.json(`/api/v1/tickets/${t.id}`, { method: 'PATCH', body: { shared: true } });
   assert.deepEqual((await sam.json(`/api/v1/tickets/${t.id}`)).body.attachments, []);
