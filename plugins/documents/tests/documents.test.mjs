@@ -457,10 +457,18 @@ test('one content in a document and an announcement\'s attachment: the file goes
 });
 
 // A database session of its own that runs what it is given, one statement
-// at a time (the mariadb client reading its input).
+// at a time (the mariadb client reading its input); printed() is what its
+// SELECTs printed so far. kill() ends it without committing.
 function session() {
-  const p = spawn('mariadb', [`--defaults-file=${path.join(stack.var, 'mariadb.cnf')}`, '-u', os.userInfo().username, '-N', '-B', 'portal'], { stdio: ['pipe', 'ignore', 'inherit'] });
-  return { run: (sql) => p.stdin.write(`${sql};\n`), end: () => new Promise((resolve) => { p.on('exit', resolve); p.stdin.end(); }) };
+  const p = spawn('mariadb', [`--defaults-file=${path.join(stack.var, 'mariadb.cnf')}`, '-u', os.userInfo().username, '-N', '-B', '--unbuffered', 'portal'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  p.stdout.on('data', (d) => { out += d; });
+  return {
+    run: (sql) => p.stdin.write(`${sql};\n`),
+    printed: () => out,
+    end: () => new Promise((resolve) => { p.on('exit', resolve); p.stdin.end(); }),
+    kill: () => p.kill(),
+  };
 }
 const until = async (what, check) => {
   for (let i = 0; i < 400; i++) {
@@ -482,10 +490,21 @@ test('removing a file waits for an upload of the same content in its transaction
   // writing the file's guard and committing its row (another pool's
   // connection: on a Galera cluster, another node's)
   const upload = session();
+  try {
+    await heldWhileDeleting(upload, name, file, doc);
+  } finally {
+    upload.kill();
+  }
+});
+
+async function heldWhileDeleting(upload, name, file, doc) {
   upload.run('START TRANSACTION');
   upload.run(`INSERT INTO stored_file_guards (name, version) VALUES ('${name}', 1) ON DUPLICATE KEY UPDATE version = version + 1`);
-  await until('the upload holds the guard', () => Number(stack.sql(
-    `SELECT COUNT(*) FROM information_schema.innodb_trx WHERE trx_rows_locked > 0 AND trx_state = 'RUNNING'`).trim()) > 0);
+  upload.run("SELECT 'held'");
+  await until('the upload holds the guard', () => upload.printed().includes('held')).catch((e) => {
+    // what the session waits for, if it does
+    throw new Error(`${e.message}: ${stack.sql('SELECT trx_id, trx_state, trx_started, trx_query FROM information_schema.innodb_trx')}`);
+  });
   const deleting = manager.fetch(`/api/v1/documents/${doc}`, { method: 'DELETE' });
   await until('the removal waits for the guard', () => Number(stack.sql(
     "SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE 'INSERT INTO stored_file_guards (name, version, released_at)%'").trim()) > 0);
@@ -500,7 +519,7 @@ test('removing a file waits for an upload of the same content in its transaction
   stack.sql(`UPDATE properties SET image_file = NULL WHERE id = ${neighbour}`);
   sweep();
   assert.ok(!fs.existsSync(file), 'once nothing names it, the sweep takes it');
-});
+}
 
 test('an upload in flight outside a transaction keeps its file from a removal until its request ended', async () => {
   const content = unique('unterwegs');
