@@ -97,11 +97,10 @@ static int keys_json(struct portal_arena *a, struct buf *b, const struct portal_
 }
 
 /* A doc as [org_id, id, sort, [[prefix, word, person_id], ...], " word ...",
- * key bits] (all its words, for an index with .words; the bits of all its
+ * "key bits"] (all its words, for an index with .words; the bits of all its
  * keys, for one with .key_bits, as a string: JSON's numbers are doubles);
- * nothing for a doc
- * without words, which has no rows. A word of the person's name that the
- * texts hold too is the object's, not the person's. */
+ * nothing for a doc without words, which has no rows. A word of the person's
+ * name that the texts hold too is the object's, not the person's. */
 static int doc_json(struct portal_arena *a, struct buf *b, const struct search_doc *d)
 {
 	struct portal_words w = {0};

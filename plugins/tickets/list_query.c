@@ -180,7 +180,8 @@ static void page_select(struct query *q, struct portal_req *req, const struct ti
 	if (l->activity)
 		put(q, " ORDER BY t.updated_at DESC, t.id DESC LIMIT ?");
 	else
-		put(q, indexed ? " ORDER BY w.ticket_id DESC LIMIT ?" : " ORDER BY t.id DESC LIMIT ?");
+		put(q,
+		    indexed ? " ORDER BY w.ticket_id DESC LIMIT ?" : " ORDER BY t.id DESC LIMIT ?");
 	arg(q, PDB_I(l->page->limit + 1));
 }
 

@@ -166,7 +166,7 @@ static unsigned long long term_bits(const char *q)
 	size_t n;
 	int over;
 	return portal_words_terms(arena, q, 8, &t, &n, &over) || n != 1 ? ~0ull
-	                                                                 : portal_word_term_bits(t);
+	                                                                : portal_word_term_bits(t);
 }
 
 static bool passes(const char *text, const char *q)
