@@ -86,7 +86,10 @@ int db_connect(struct db *db, bool multi, char *err, size_t errlen)
 		return -1;
 	}
 	unsigned timeout = 3;
-	unsigned io_timeout = (unsigned)config_int(db->cfg, "request_timeout") + 5;
+	/* A request's statements end within its time; the migrator's scripts
+	 * (multi) may rebuild a big table's key for minutes, and a connection
+	 * that gave up would leave the migration unrecorded and its lock held. */
+	unsigned io_timeout = multi ? 3600 : (unsigned)config_int(db->cfg, "request_timeout") + 5;
 	mysql_options(db->conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	mysql_options(db->conn, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
 	mysql_options(db->conn, MYSQL_OPT_READ_TIMEOUT, &io_timeout);

@@ -18,7 +18,8 @@ struct db *db_new(const struct config *cfg);
 void db_free(struct db *db);
 
 /* Connects now (0, or -1 with one line in err). With multi_statements the
- * connection may run migration files; never use that for request data. */
+ * connection may run migration files, and waits up to an hour for each
+ * statement; never use that for request data. */
 int db_connect(struct db *db, bool multi_statements, char *err, size_t errlen);
 struct st_mysql *db_handle(struct db *db);
 

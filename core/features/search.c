@@ -96,10 +96,11 @@ static int keys_json(struct portal_arena *a, struct buf *b, const struct portal_
 	return 0;
 }
 
-/* A doc as [org_id, id, sort, [[prefix, word, person_id], ...], " word ..."]
- * (the last: all its words, for an index with .words); nothing for a doc
- * without words, which has no rows. A word of the person's name that the
- * texts hold too is the object's, not the person's. */
+/* A doc as [org_id, id, sort, [[prefix, word, person_id], ...], " word ...",
+ * "key bits"] (all its words, for an index with .words; the bits of all its
+ * keys, for one with .key_bits, as a string: JSON's numbers are doubles);
+ * nothing for a doc without words, which has no rows. A word of the person's
+ * name that the texts hold too is the object's, not the person's. */
 static int doc_json(struct portal_arena *a, struct buf *b, const struct search_doc *d)
 {
 	struct portal_words w = {0};
@@ -128,7 +129,7 @@ static int doc_json(struct portal_arena *a, struct buf *b, const struct search_d
 		buf_puts(b, " ");
 		buf_puts(b, w.items[i]);
 	}
-	buf_puts(b, "\"]");
+	buf_printf(b, "\",\"%llu\"]", portal_words_key_bits(&w));
 	return b->failed ? 500 : 0;
 }
 
@@ -161,18 +162,18 @@ static int put_chunk(struct db *db, struct portal_arena *a, const struct portal_
 	 * is one row: the first, which is the texts' rather than the person's. */
 	sql = portal_sprintf(
 	    a,
-	    "INSERT INTO %s (org_id, prefix, %s%s%s, word%s%s%s%s) SELECT j.org_id, j.prefix, %s "
-	    "j.id,"
-	    " j.word%s%s FROM JSON_TABLE(?, '$[*]' COLUMNS ("
+	    "INSERT INTO %s (org_id, prefix, %s%s%s, word%s%s%s%s%s%s) SELECT j.org_id, j.prefix,"
+	    " %s j.id, j.word%s%s%s FROM JSON_TABLE(?, '$[*]' COLUMNS ("
 	    "org_id BIGINT UNSIGNED PATH '$[0]', id BIGINT UNSIGNED PATH '$[1]',"
 	    " sort VARCHAR(200) PATH '$[2]', words VARCHAR(" SEARCH_WORDS_CHARS_S ") PATH '$[4]',"
-	    " NESTED PATH '$[3][*]' COLUMNS ("
+	    " key_bits BIGINT UNSIGNED PATH '$[5]', NESTED PATH '$[3][*]' COLUMNS ("
 	    "prefix VARCHAR(3) PATH '$[0]', word VARCHAR(32) PATH '$[1]',"
 	    " person BIGINT UNSIGNED PATH '$[2]'))) j ON DUPLICATE KEY UPDATE word = VALUES(word)",
 	    ix->table, ix->sort ? ix->sort : "", ix->sort ? ", " : "", ix->id,
 	    ix->person ? ", " : "", ix->person ? ix->person : "", ix->words ? ", " : "",
-	    ix->words ? ix->words : "", ix->sort ? "j.sort," : "", ix->person ? ", j.person" : "",
-	    ix->words ? ", j.words" : "");
+	    ix->words ? ix->words : "", ix->key_bits ? ", " : "", ix->key_bits ? ix->key_bits : "",
+	    ix->sort ? "j.sort," : "", ix->person ? ", j.person" : "", ix->words ? ", j.words" : "",
+	    ix->key_bits ? ", j.key_bits" : "");
 	if (!sql || b->failed)
 		return 500;
 	return db_run(db, a, sql, PORTAL_DB_ARGS(PDB_S(b->data)), NULL, NULL, NULL);

@@ -247,6 +247,39 @@ int portal_words_keys(struct portal_arena *a, const struct portal_words *w,
 	return 0;
 }
 
+/* The two bits of a key of PORTAL_WORDS_STEM_CHARS characters (FNV-1a of its
+ * bytes); every bit for one that is not ASCII. */
+static unsigned long long key_bits(const char *key, size_t len)
+{
+	uint64_t h = 14695981039346656037u;
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)key[i] >= 0x80)
+			return ~0ull;
+		h = (h ^ (unsigned char)key[i]) * 1099511628211u;
+	}
+	return (1ull << (h & 63)) | (1ull << ((h >> 6) & 63));
+}
+
+unsigned long long portal_words_key_bits(const struct portal_words *w)
+{
+	unsigned long long bits = 0;
+	for (size_t i = 0; i < w->count; i++) {
+		size_t stem = prefix_bytes(w->items[i], PORTAL_WORDS_STEM_CHARS);
+		if (stem)
+			bits |= key_bits(w->items[i], stem);
+	}
+	return bits;
+}
+
+unsigned long long portal_word_term_bits(const struct portal_word_term *t)
+{
+	size_t len = strlen(t->prefix);
+	if (prefix_bytes(t->prefix, PORTAL_WORDS_STEM_CHARS) != len || !len)
+		return 0;
+	unsigned long long bits = key_bits(t->prefix, len);
+	return bits == ~0ull ? 0 : bits;
+}
+
 /* Whether another word of w starts with word: then word adds nothing. */
 static bool implied(const struct portal_words *w, const char *word)
 {

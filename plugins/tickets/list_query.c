@@ -2,10 +2,10 @@
  * and in the same statement (one round trip) the counts per status and, for
  * the manager's page, the organisation's employees for the assignee filter.
  *
- * q goes through the search index (sql/002): a manager's search reads the
- * rows of its rarest term in the list's order (newest ticket first) and looks
- * the other terms up per ticket, so a page costs about the rows it shows at
- * any size of the organisation; the counts cost the tickets that match. A
+ * q goes through the search index (sql/002, sql/004): a manager's search
+ * reads the rows of its rarest term, keeps the tickets whose key bits may hold
+ * the other terms, and looks those up in them only; the page takes them
+ * newest first until it has its page, the counts count all that match. A
  * manager's counts without filters or with only the property are kept by
  * triggers (sql/003); the other filters count through an index with the
  * status. A resident's list is their own few tickets, each term a look-up. */
@@ -18,8 +18,9 @@
 #include "tickets.h"
 
 /* Room for the arguments of the longest statement: the terms twice (page and
- * counts), the filters twice, the page's. */
-#define QUERY_ARGS_MAX (4 * PORTAL_SEARCH_TERMS_MAX + 2 * 8 + 16)
+ * counts: each a prefix, a pattern and its bits), the filters twice, the
+ * page's. */
+#define QUERY_ARGS_MAX (6 * PORTAL_SEARCH_TERMS_MAX + 2 * 8 + 16)
 
 struct query {
 	struct portal_buf sql;
@@ -77,38 +78,44 @@ static void scope(struct query *q, struct portal_req *req)
 		put(q, " AND t.due_on < UTC_DATE() AND t.status NOT IN ('resolved', 'closed')");
 }
 
-/* A manager's search: the rows of the first term, with a row of each other
- * term for the same ticket. */
-static void words_from(struct query *q, const struct tickets_search_terms *s)
+/* A manager's search: the tickets that the rows of its first (rarest) term
+ * name, each once (a ticket has a row for each of its words that start with
+ * the term), but those whose key bits (sql/004) show that they lack the key
+ * of another term: the terms are then looked up in the tickets left only
+ * (words_exist from the second term on). From the cursor on (before) for a
+ * page in the list's order by id, which then reads the tickets newest first
+ * until it has its page. */
+static void candidates_from(struct query *q, struct portal_req *req,
+                            const struct tickets_search_terms *s, long long before)
 {
-	put(q, " FROM ticket_words w0");
-	for (size_t i = 1; i < s->count; i++) {
-		portal_buf_printf(&q->sql,
-		                  " JOIN ticket_words w%zu ON w%zu.org_id = w0.org_id"
-		                  " AND w%zu.prefix = ? AND w%zu.ticket_id = w0.ticket_id"
-		                  " AND w%zu.word LIKE ?",
-		                  i, i, i, i, i);
-		arg(q, PDB_S(s->terms[i].prefix));
-		arg(q, PDB_S(s->terms[i].pattern));
-	}
-}
-
-static void words_where(struct query *q, struct portal_req *req,
-                        const struct tickets_search_terms *s, const char *glue)
-{
-	put(q, glue);
-	put(q, " w0.org_id = ? AND w0.prefix = ? AND w0.word LIKE ?");
+	put(q, " FROM (SELECT DISTINCT w0.ticket_id FROM ticket_words w0"
+	       " WHERE w0.org_id = ? AND w0.prefix = ? AND w0.word LIKE ?");
 	arg(q, PDB_I(req->caller.org_id));
 	arg(q, PDB_S(s->terms[0].prefix));
 	arg(q, PDB_S(s->terms[0].pattern));
+	for (size_t i = 1; i < s->count; i++) {
+		unsigned long long bits = portal_word_term_bits(&s->terms[i]);
+		if (!bits)
+			continue;
+		/* none of the term's bits missing (signed as bound: the
+		 * database's & takes it as its 64 bits) */
+		put(q, " AND (~w0.key_bits & ?) = 0");
+		arg(q, PDB_I((long long)bits));
+	}
+	if (before) {
+		put(q, " AND w0.ticket_id < ?");
+		arg(q, PDB_I(before));
+	}
+	put(q, ") w JOIN tickets t ON t.id = w.ticket_id");
 }
 
-/* A resident's search: each term a look-up of the ticket's words. */
-static void words_exist(struct query *q, const struct tickets_search_terms *s)
+/* The terms from the first'th on, each a look-up of the ticket's words: all
+ * of a resident's search (their few tickets), a manager's but the first. */
+static void words_exist(struct query *q, const struct tickets_search_terms *s, size_t first)
 {
 	if (s->asked && !s->count) /* a search without words (only punctuation) */
 		put(q, " AND 1 = 0");
-	for (size_t i = 0; i < s->count; i++) {
+	for (size_t i = first; i < s->count; i++) {
 		put(q, " AND EXISTS (SELECT 1 FROM ticket_words w WHERE w.org_id = t.org_id"
 		       " AND w.prefix = ? AND w.ticket_id = t.id AND w.word LIKE ?)");
 		arg(q, PDB_S(s->terms[i].prefix));
@@ -145,8 +152,7 @@ static void page_select(struct query *q, struct portal_req *req, const struct ti
 	put(q, TICKETS_ITEM_COLUMNS ", (t.reporter_id <=> ?) AS mine");
 	arg(q, PDB_I(req->caller.user_id));
 	if (indexed) {
-		words_from(q, s);
-		put(q, " JOIN tickets t ON t.id = w0.ticket_id AND t.org_id = w0.org_id");
+		candidates_from(q, req, s, l->activity ? 0 : l->page->after);
 	} else {
 		const char *ix = order_index(req, l);
 		put(q, " FROM tickets t");
@@ -157,10 +163,7 @@ static void page_select(struct query *q, struct portal_req *req, const struct ti
 	       " LEFT JOIN users ru ON ru.id = t.reporter_id"
 	       " LEFT JOIN users au ON au.id = t.assignee_id");
 	scope(q, req);
-	if (indexed)
-		words_where(q, req, s, " AND");
-	else /* finds nothing */
-		words_exist(q, s);
+	words_exist(q, s, indexed ? 1 : 0);
 	if (st) {
 		put(q, " AND t.status = ?");
 		arg(q, PDB_S(st));
@@ -170,18 +173,15 @@ static void page_select(struct query *q, struct portal_req *req, const struct ti
 		arg(q, PDB_S(l->key));
 		arg(q, PDB_S(l->key));
 		arg(q, PDB_I(l->page->after));
-	} else if (!l->activity && l->page->after) {
-		put(q, indexed ? " AND w0.ticket_id < ?" : " AND t.id < ?");
+	} else if (!l->activity && l->page->after && !indexed) {
+		put(q, " AND t.id < ?");
 		arg(q, PDB_I(l->page->after));
 	}
-	/* a ticket with several words that start with the first term is one */
-	if (indexed)
-		put(q, " GROUP BY w0.ticket_id");
 	if (l->activity)
 		put(q, " ORDER BY t.updated_at DESC, t.id DESC LIMIT ?");
 	else
-		put(q, indexed ? " ORDER BY w0.ticket_id DESC LIMIT ?"
-		               : " ORDER BY t.id DESC LIMIT ?");
+		put(q,
+		    indexed ? " ORDER BY w.ticket_id DESC LIMIT ?" : " ORDER BY t.id DESC LIMIT ?");
 	arg(q, PDB_I(l->page->limit + 1));
 }
 
@@ -226,17 +226,12 @@ static void counts_select(struct query *q, struct portal_req *req,
 		return;
 	}
 	put(q, COUNT_COLUMNS("COUNT(*)", "t.status"));
-	if (indexed) {
-		put(q, " FROM (SELECT STRAIGHT_JOIN DISTINCT w0.ticket_id");
-		words_from(q, s);
-		words_where(q, req, s, " WHERE");
-		put(q, ") s JOIN tickets t ON t.id = s.ticket_id");
-	} else {
+	if (indexed)
+		candidates_from(q, req, s, 0);
+	else
 		put(q, " FROM tickets t");
-	}
 	scope(q, req);
-	if (!indexed)
-		words_exist(q, s);
+	words_exist(q, s, indexed ? 1 : 0);
 	put(q, " GROUP BY t.status");
 }
 

@@ -13,6 +13,7 @@ const struct portal_search_index tickets_search[] = {
         .id = "ticket_id",
         .objects = "tickets",
         .person = "person_id",
+        .key_bits = "key_bits",
         .texts = "SELECT t.id, t.org_id, t.reporter_id AS person_id, ru.name AS person,"
                  " t.number, t.title, t.description, t.reporter_name"
                  " FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j"

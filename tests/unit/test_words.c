@@ -1,5 +1,6 @@
 /* Words for search (core/lib/words.c): cutting, folding, the index keys and a
  * search's terms. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -151,6 +152,54 @@ static void test_terms(void)
 	CHECK_STR(terms("a ab abc", 2), "abc~abc%");
 }
 
+/* The bits of the words of text. */
+static unsigned long long text_bits(const char *text)
+{
+	struct portal_words w = {0};
+	return portal_words_add(arena, &w, text) ? 0 : portal_words_key_bits(&w);
+}
+
+/* The bits of q's only term. */
+static unsigned long long term_bits(const char *q)
+{
+	struct portal_word_term *t = NULL;
+	size_t n;
+	int over;
+	return portal_words_terms(arena, q, 8, &t, &n, &over) || n != 1 ? ~0ull
+	                                                                : portal_word_term_bits(t);
+}
+
+static bool passes(const char *text, const char *q)
+{
+	return (text_bits(text) & term_bits(q)) == term_bits(q);
+}
+
+static void test_key_bits(void)
+{
+	const char *text = "Heizung ausgefallen, Frau Schmidt";
+	CHECK(__builtin_popcountll(term_bits("Heizung")) >= 1);
+	CHECK(__builtin_popcountll(term_bits("Heizung")) <= 2);
+	/* a term passes every object that holds a word it starts */
+	CHECK(passes(text, "heiz"));
+	CHECK(passes(text, "HEIZUNG"));
+	CHECK(passes(text, "Schmidt"));
+	CHECK(passes(text, "schm"));
+	CHECK(passes(text, "Ausgefallen"));
+	CHECK(passes("Straße Köln", "strasse"));
+	CHECK(passes("Straße Köln", "kö"));
+	CHECK(term_bits("Heizung") == term_bits("hei"));
+	/* and rarely one that does not hold its key (these do not collide) */
+	CHECK(!passes(text, "wasser"));
+	CHECK(!passes(text, "aufzug"));
+	/* short terms and keys outside ASCII tell nothing */
+	CHECK(term_bits("he") == 0);
+	CHECK(term_bits("Мос") == 0);
+	CHECK(text_bits("Москва") == ~0ull);
+	CHECK(passes("Москва", "мос"));
+	CHECK(text_bits("am 9 in") == 0);
+	CHECK(text_bits("") == 0);
+}
+
 int main(void)
 {
 	arena = arena_new(1 << 20);
@@ -159,6 +208,7 @@ int main(void)
 	test_length();
 	test_keys();
 	test_terms();
+	test_key_bits();
 	arena_free(arena);
 	HARNESS_END();
 }

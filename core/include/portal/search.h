@@ -48,6 +48,13 @@ struct portal_search_index {
 	 * the rows of one and checks the others on each row it reads (LIKE
 	 * '% term%'); NULL for none. */
 	const char *words;
+	/* A column (BIGINT UNSIGNED NOT NULL DEFAULT 18446744073709551615,
+	 * every bit: rows written before it may hold any key) that holds in
+	 * every row the bits of all the object's keys (portal_words_key_bits),
+	 * so that a search of several terms reads the rows of one and skips
+	 * without a look-up the objects that lack another's key
+	 * (portal_word_term_bits); NULL for none. */
+	const char *key_bits;
 };
 
 /* Terms a search takes at most: each further one is a look-up per row read.

@@ -72,6 +72,23 @@ struct portal_word_term {
 int portal_words_terms(struct portal_arena *a, const char *q, size_t max,
                        struct portal_word_term **terms, size_t *count, int *over);
 
+/* Key bits: a 64-bit Bloom filter of an object's keys of PORTAL_WORDS_STEM_CHARS
+ * characters (two bits per key, by a hash of its bytes), kept in each of its
+ * index rows (portal/search.h, .key_bits), so that a search that reads the
+ * rows of one term skips, without a look-up, an object that lacks another
+ * term's key. A bit says "may hold", never "holds": the term is still looked
+ * up where the bits pass. Only keys in ASCII hash reliably (the collation
+ * compares the rest, e.g. other scripts' cases, which are not folded here):
+ * a word whose key is not ASCII sets every bit. */
+
+/* The bits of the keys of the words in w. */
+unsigned long long portal_words_key_bits(const struct portal_words *w);
+
+/* The bits that an object holding a word that starts with term t has all of;
+ * 0 when they tell nothing (a term shorter than PORTAL_WORDS_STEM_CHARS, or
+ * a key that is not ASCII). */
+unsigned long long portal_word_term_bits(const struct portal_word_term *t);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,9 +3,10 @@
 // name, umlauts and case folded, every word of q; the list's filters, counts
 // and keyset pages kept; another organisation's tickets never; the index
 // follows a changed title in the same request, is filled again by portalctl
-// search rebuild, and loses an erased resident's name. And the manager's
-// page /app/tickets in two round trips (who is asking, then the list with
-// its counts and the employees for the assignee filter).
+// search rebuild, and loses an erased resident's name; several words through
+// the key bits of sql/004. And the manager's page /app/tickets in two
+// round trips (who is asking, then the list with its counts and the
+// employees for the assignee filter).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack } from '../../../tests/integration/stack.mjs';
@@ -112,6 +113,58 @@ test('with the filters, counts per status and keyset pages, newest and by activi
   await list(boss, q('treppenhaus'));
   const [n, line] = trips('/api/v1/tickets');
   assert.ok(n <= 2, line);
+});
+
+// A search of several words reads the rows of its rarest term and skips the
+// tickets whose key bits (sql/004) lack another term's key; what the bits
+// let pass is looked up, so a word that only shares its first three letters
+// with a term does not match, and rows written before the bits (every bit
+// set) or keys in other scripts (every bit) find what they found before.
+test('several words: key bits skip, look-ups decide, the description, other scripts, the counts', async () => {
+  const t1 = await onCall({ title: 'Heimatverein Zentrum', description: 'Die Heizung im Saal bleibt kalt.', reporter_name: 'Herr Schmidtke' });
+  const t2 = await onCall({ title: 'Heizung kaputt', description: 'd', reporter_name: 'Frau Schmidt' });
+  const t3 = await onCall({ title: 'Heimweg dunkel', description: 'Lampe', reporter_name: 'Frau Schmidt' });
+  const t4 = await onCall({ title: 'Heizung laut', description: 'd', reporter_name: 'Иван Петров' });
+  const search = async () => {
+    assert.deepEqual(await ids(boss, q('schmidt heizung')), [t2.id, t1.id], 'a prefix of the name, the word only in the description');
+    assert.deepEqual(await ids(boss, q('HEIZUNG Schmídt')), [t2.id, t1.id], 'case and accents folded, any order');
+    assert.deepEqual(await ids(boss, q('schmidt heiz kap')), [t2.id], 'three words');
+    assert.deepEqual(await ids(boss, q('heim schmidt')), [t3.id, t1.id], 'heim: not heizung, which shares its first three letters');
+    assert.deepEqual(await ids(boss, q('schmidt heimw')), [t3.id]);
+    assert.deepEqual(await ids(boss, q('schmidt he')), [t3.id, t2.id, t1.id], 'a term of two letters');
+    assert.deepEqual(await ids(boss, q('schmidtke heizung kaputt')), [], 'every word, not any');
+    assert.deepEqual(await ids(boss, q('иван heizung')), [t4.id], 'a name in another script');
+    assert.deepEqual(await ids(boss, q('ПЕТРОВ heiz')), [t4.id], 'its case folded by the collation');
+    assert.deepEqual(await ids(boss, q('петров laut heiz')), [t4.id]);
+    assert.deepEqual(await ids(boss, q('петров kaputt')), []);
+  };
+  await search();
+  // rows written before the bits: every bit set, the same answers
+  stack.sql(`UPDATE ticket_words SET key_bits = DEFAULT WHERE ticket_id IN (${t1.id}, ${t3.id}, ${t4.id})`);
+  await search();
+  assert.equal(stack.portalctl('search', 'rebuild').status, 0);
+  await search();
+
+  // the counts of a search: its tickets per status, without the status filter
+  const counts = async (query) => (await list(boss, q('schmidt heizung', query))).counts;
+  assert.deepEqual(await counts(''), { open: 2, in_progress: 0, waiting: 0, resolved: 0, closed: 0 });
+  const res = await boss.json(`/api/v1/tickets/${t1.id}`, { method: 'PATCH', body: { status: 'resolved' } });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  const resolved = await list(boss, q('schmidt heizung', '&status=resolved'));
+  assert.deepEqual(resolved.items.map((t) => t.id), [t1.id]);
+  assert.deepEqual(resolved.counts, { open: 1, in_progress: 0, waiting: 0, resolved: 1, closed: 0 });
+  assert.deepEqual(await counts(`&property_id=${annex}`), { open: 0, in_progress: 0, waiting: 0, resolved: 0, closed: 0 });
+  assert.deepEqual(await counts(`&property_id=${house}`), { open: 1, in_progress: 0, waiting: 0, resolved: 1, closed: 0 });
+  assert.deepEqual((await list(boss, q('heim schmidt'))).counts, { open: 1, in_progress: 0, waiting: 0, resolved: 1, closed: 0 });
+  // pages of one: each ticket once, newest first
+  const seen = [];
+  let next = null;
+  do {
+    const page = await list(boss, q('schmidt he', `&limit=1${next ? `&after=${encodeURIComponent(next)}` : ''}`));
+    seen.push(...page.items.map((t) => t.id));
+    next = page.next;
+  } while (next);
+  assert.deepEqual(seen, [t3.id, t2.id, t1.id]);
 });
 
 test('a changed title: the new words match in the same request, the old ones no more', async () => {
