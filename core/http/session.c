@@ -55,16 +55,16 @@ static int set_cookie(struct portal_req *req, const char *value, bool expire)
  * a filesort, far more than sorting a resident's few rows here. card_sort_key
  * is what that ORDER BY compares: the name's collation weights, padded to the
  * column's 200 characters (trailing spaces count for nothing, as there). The
- * hints spare the optimizer estimates of the organisation's indexes on
- * properties, which this plan never uses. */
+ * hint spares the optimizer estimating the organisation's ranges in the other
+ * indexes of properties, which this plan never uses. */
 #define MEMBERSHIP_COLUMNS                                                          \
 	", p.id AS card_id, p.name AS card_name, p.street AS card_street,"          \
 	" p.zip AS card_zip, p.city AS card_city, p.image_file AS card_image_file," \
 	" ms.state AS card_state, WEIGHT_STRING(p.name AS CHAR(200)) AS card_sort_key"
-#define MEMBERSHIP_JOIN                                           \
-	" LEFT JOIN (memberships ms USE INDEX (memberships_user)" \
-	" JOIN properties p USE INDEX (PRIMARY)"                  \
-	" ON p.id = ms.property_id AND p.org_id = ms.org_id)"     \
+#define MEMBERSHIP_JOIN                                       \
+	" LEFT JOIN (memberships ms"                          \
+	" JOIN properties p USE INDEX (PRIMARY)"              \
+	" ON p.id = ms.property_id AND p.org_id = ms.org_id)" \
 	" ON ms.user_id = u.id AND ms.org_id = u.org_id"
 #define CALLER_WITH_MEMBERSHIPS \
 	CALLER_COLUMNS MEMBERSHIP_COLUMNS CALLER_FROM MEMBERSHIP_JOIN CALLER_WHERE
