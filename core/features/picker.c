@@ -132,9 +132,9 @@ static const char *results_status(struct portal_req *req, bool searched, size_t 
 }
 
 /* The matches of q (NULL: the first by name) without the chosen ones, and
- * what to say about them; none when the picker is closed. */
-static int results_fill(struct portal_req *req, struct portal_value *picker, bool open,
-                        const char *q, const struct portal_value *chosen)
+ * what to say about them. */
+static int results_fill(struct portal_req *req, struct portal_value *picker, const char *q,
+                        const struct portal_value *chosen)
 {
 	struct portal_arena *a = req->arena;
 	struct portal_value *rows = NULL, *shown = pv_list(a);
@@ -145,8 +145,7 @@ static int results_fill(struct portal_req *req, struct portal_value *picker, boo
 	pv_foreach(m, chosen)
 		except[n++] = pv_get_int(m->value, "id", 0);
 	/* one row more than shown says that there are more */
-	int status =
-	    open ? property_search(req, q, except, n, PORTAL_PICKER_RESULTS + 1, &rows) : 0;
+	int status = property_search(req, q, except, n, PORTAL_PICKER_RESULTS + 1, &rows);
 	if (status)
 		return status;
 	pv_foreach(m, rows) {
@@ -154,8 +153,7 @@ static int results_fill(struct portal_req *req, struct portal_value *picker, boo
 			return 500;
 	}
 	const char *said =
-	    open ? results_status(req, q != NULL, pv_count(shown), pv_count(rows) > pv_count(shown))
-	         : "";
+	    results_status(req, q != NULL, pv_count(shown), pv_count(rows) > pv_count(shown));
 	return !said || pv_set(a, picker, "results", shown) || pv_set_str(a, picker, "status", said)
 	           ? 500
 	           : 0;
@@ -167,8 +165,6 @@ int portal_picker(struct portal_req *req, struct portal_value *into, const struc
 	struct portal_value *picker = pv_object(a);
 	bool sent = portal_form_sent(req, p->action);
 	const char *q = sent && picker_searched(req) ? search_text(req) : NULL;
-	/* a closed picker opens when its form asks: its search, or its refusal */
-	bool open = !p->closed || sent;
 	bool all = p->all;
 	struct portal_value *chosen = (struct portal_value *)p->chosen;
 	struct portal_ids ids;
@@ -181,7 +177,7 @@ int portal_picker(struct portal_req *req, struct portal_value *into, const struc
 	if (!status && !chosen)
 		status = (chosen = pv_list(a)) ? 0 : 500;
 	if (!status)
-		status = results_fill(req, picker, open, q, chosen);
+		status = results_fill(req, picker, q, chosen);
 	if (status)
 		return status;
 	return pv_set_str(a, picker, "id", p->id) || pv_set_str(a, picker, "field", p->field) ||
@@ -189,10 +185,8 @@ int portal_picker(struct portal_req *req, struct portal_value *into, const struc
 	               pv_set_bool(a, picker, "required", p->required) ||
 	               pv_set_bool(a, picker, "all", all) || pv_set(a, picker, "chosen", chosen) ||
 	               pv_set_bool(a, picker, "has_chosen", pv_count(chosen) > 0) ||
-	               pv_set_bool(a, picker, "open", open) ||
 	               pv_set_str(a, picker, "q", q ? q : "") ||
 	               pv_set_str(a, picker, "action", p->action) ||
-	               pv_set_bool(a, picker, "texts", !p->closed) ||
 	               pv_set(a, into, "picker", picker)
 	           ? 500
 	           : 0;

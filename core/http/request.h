@@ -29,6 +29,8 @@ struct portal_worker {
 	struct slot *slot; /* the pool's scoreboard entry; NULL in portalctl */
 	int number;
 	struct parse_limits limits;
+	/* The static files' version in the layout's links to them (worker.c). */
+	char asset_version[13];
 };
 
 /* A request inside core: the public part first, so the SDK's struct portal_req

@@ -265,6 +265,7 @@ static int render_page(struct request *rq, struct portal_worker *w, size_t set_i
 	     pv_set(a, ctx, "content",
 	            pv_stringn(a, content.data ? content.data : "", content.len)) ||
 	     pv_set_str(a, ctx, "area", area) || pv_set(a, ctx, "nav", nav) ||
+	     pv_set_str(a, ctx, "asset_version", w->asset_version) ||
 	     pv_set_str(a, ctx, "org_name", org ? pv_get_str(org, "name") : "") ||
 	     pv_set_str(a, ctx, "brand_color", color ? color : "") ||
 	     pv_set_str(a, ctx, "brand_css",

@@ -209,3 +209,29 @@ bool pv_truthy(const struct portal_value *v)
 	}
 	return false;
 }
+
+struct portal_value *pv_copy(struct portal_arena *a, const struct portal_value *v)
+{
+	switch (v->type) {
+	case PV_NULL: return pv_null(a);
+	case PV_BOOL: return pv_bool(a, v->u.b);
+	case PV_INT: return pv_int(a, v->u.i);
+	case PV_DOUBLE: return pv_double(a, v->u.d);
+	case PV_STRING: return pv_stringn(a, v->u.s.ptr, v->u.s.len);
+	case PV_LIST:
+	case PV_OBJECT: break;
+	}
+	struct portal_value *c = v->type == PV_LIST ? pv_list(a) : pv_object(a);
+	if (!c)
+		return NULL;
+	pv_foreach(m, v) {
+		struct pv_member *n = portal_alloc(a, sizeof *n);
+		if (!n || !(n->value = pv_copy(a, m->value)))
+			return NULL;
+		n->key = NULL;
+		if (m->key && !(n->key = portal_strdup(a, m->key)))
+			return NULL;
+		pv_link(c, n);
+	}
+	return c;
+}

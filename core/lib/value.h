@@ -11,4 +11,7 @@
  * per statement) and lives as long as c. m's key is NULL in a list. */
 void pv_link(struct portal_value *c, struct pv_member *m);
 
+/* A deep copy of v in a, keys included; NULL when a is exhausted. */
+struct portal_value *pv_copy(struct portal_arena *a, const struct portal_value *v);
+
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lib/arena.h"
+#include "lib/buf.h"
 #include "lib/clock.h"
 #include "lib/datetime.h"
 #include "db/db.h"
@@ -17,10 +18,12 @@
 #include "http/files.h"
 #include "http/input.h"
 #include "features/home_cache.h"
+#include "features/list_cache.h"
 #include "features/picker.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "pool/memory.h"
+#include "portal/crypto.h"
 #include "http/session.h"
 
 #define LARGE_REQUEST_BYTES (1u << 20)
@@ -58,6 +61,32 @@ void child_start(const char *role, void (*term_handler)(int))
 }
 
 /* A plugin's catalogs are core's plus its own locale/<lang>.txt, if it has one. */
+/* The layout links the style sheet and the script as /static/NAME?v=VERSION,
+ * VERSION from their contents: a deploy that changes them changes the links,
+ * so no browser combines new pages with the old files it may keep for an hour
+ * (nginx's Cache-Control). A file that cannot be read counts as empty. */
+static void set_asset_version(struct portal_worker *w, const char *template_dir)
+{
+	static const char *const files[] = {"portal.css", "portal.js"};
+	struct buf all = {0};
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/static/%s", template_dir, files[i]);
+		FILE *f = fopen(path, "rb");
+		char chunk[8192];
+		size_t n;
+		while (f && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+			buf_append(&all, chunk, n);
+		if (f)
+			fclose(f);
+	}
+	unsigned char hash[PORTAL_HASH_BYTES];
+	portal_hash(all.data ? all.data : "", all.len, hash);
+	buf_free(&all);
+	for (size_t i = 0; i < (sizeof w->asset_version - 1) / 2; i++)
+		snprintf(w->asset_version + 2 * i, 3, "%02x", hash[i]);
+}
+
 static int load_locales(struct portal_worker *w, size_t i, char *err, size_t errlen)
 {
 	static const char *const langs[2] = {"de", "en"};
@@ -111,6 +140,7 @@ int worker_setup(struct portal_worker *w, char *err, size_t errlen)
 		}
 		tpl_set_add_dir(w->templates[i], config_get(cfg, "template_dir"));
 	}
+	set_asset_version(w, config_get(cfg, "template_dir"));
 	return plugins_init(w->plugins, cfg, err, errlen);
 }
 
@@ -126,6 +156,7 @@ void worker_teardown(struct portal_worker *w)
 	plugins_free(w->plugins);
 	db_free(w->db);
 	home_cache_free();
+	list_cache_free();
 	categories_cache_free();
 	files_columns_free();
 }

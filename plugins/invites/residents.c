@@ -256,20 +256,27 @@ static int url_append(struct portal_req *req, char **url, const char *name, cons
 	return 0;
 }
 
-/* The page's counts for the whole property, whatever the filters: active
- * members per group ({group, n} in the order of groups) and those waiting. */
-static int counts_fill(struct portal_req *req, struct portal_value *view, long long property_id)
+/* What the page shows of the whole property, whatever the filters, in one
+ * statement: the members per group and state (rows of kind 'count': group,
+ * state, n) and the property's units by name (rows of kind 'unit': id, name),
+ * which the page's unit choices offer. The counts' id is an unsigned NULL:
+ * a plain NULL or 0 beside the units' BIGINT UNSIGNED would make the column
+ * a DECIMAL, which comes back as text. */
+static const char property_facts_sql[] =
+    "SELECT 'count' AS kind, m.resident_group AS `group`, m.state, COUNT(*) AS n,"
+    " CAST(NULL AS UNSIGNED) AS id, NULL AS name FROM memberships m"
+    " JOIN users u ON u.id = m.user_id AND u.org_id = m.org_id"
+    " WHERE m.property_id = ? AND m.org_id = ? GROUP BY m.resident_group, m.state"
+    " UNION ALL SELECT 'unit', NULL, NULL, NULL, id, name FROM units"
+    " WHERE property_id = ? AND org_id = ?"
+    " ORDER BY kind, name, id";
+
+/* The page's counts from rows {group, state, n}: active members per group
+ * ({group, n} in the order of groups) and those waiting. */
+static int counts_fill(struct portal_req *req, struct portal_value *view,
+                       const struct portal_value *rows)
 {
 	struct portal_arena *a = req->arena;
-	struct portal_value *rows;
-	int status = portal_db_query(
-	    req,
-	    "SELECT m.resident_group AS `group`, m.state, COUNT(*) AS n FROM memberships m"
-	    " JOIN users u ON u.id = m.user_id AND u.org_id = m.org_id"
-	    " WHERE m.property_id = ? AND m.org_id = ? GROUP BY m.resident_group, m.state",
-	    PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(req->caller.org_id)), &rows);
-	if (status)
-		return status;
 	long long active[GROUPS] = {0}, pending = 0, total = 0;
 	pv_foreach(m, rows) {
 		long long n = pv_get_int(m->value, "n", 0);
@@ -297,21 +304,14 @@ static int counts_fill(struct portal_req *req, struct portal_value *view, long l
 	return 0;
 }
 
-/* The page's unit choice of each listed resident: the property's units by
- * name ({value, name, selected} in unit_options), and has_units. Set there,
+/* The page's unit choice of each listed resident: units, the property's by
+ * name, as {value, name, selected} in unit_options, and has_units. Set there,
  * a new unit starts the resident's tenancy of it that moment (documents of
- * the unit shared before it stay theirs not to see). One query. */
-static int units_fill(struct portal_req *req, struct portal_value *view, long long property_id)
+ * the unit shared before it stay theirs not to see). */
+static int units_fill(struct portal_req *req, struct portal_value *view,
+                      const struct portal_value *units)
 {
 	struct portal_arena *a = req->arena;
-	struct portal_value *units;
-	int status =
-	    portal_db_query(req,
-	                    "SELECT id, name FROM units WHERE property_id = ? AND org_id = ?"
-	                    " ORDER BY name, id",
-	                    PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(req->caller.org_id)), &units);
-	if (status)
-		return status;
 	if (pv_set_bool(a, view, "has_units", pv_count(units) > 0))
 		return 500;
 	pv_foreach(m, pv_get(view, "items")) {
@@ -329,6 +329,30 @@ static int units_fill(struct portal_req *req, struct portal_value *view, long lo
 		}
 	}
 	return 0;
+}
+
+/* The counts and the unit choices, from one query (property_facts_sql). */
+static int property_facts_fill(struct portal_req *req, struct portal_value *view,
+                               long long property_id)
+{
+	struct portal_value *facts, *counts = pv_list(req->arena), *units = pv_list(req->arena);
+	int status = counts && units ? 0 : 500;
+	if (!status)
+		status =
+		    portal_db_query(req, property_facts_sql,
+		                    PORTAL_DB_ARGS(PDB_I(property_id), PDB_I(req->caller.org_id),
+		                                   PDB_I(property_id), PDB_I(req->caller.org_id)),
+		                    &facts);
+	if (status)
+		return status;
+	pv_foreach(m, facts) {
+		const char *kind = pv_get_str(m->value, "kind");
+		bool unit = kind && strcmp(kind, "unit") == 0;
+		if (pv_push(req->arena, unit ? units : counts, m->value))
+			return 500;
+	}
+	status = counts_fill(req, view, counts);
+	return status ? status : units_fill(req, view, units);
 }
 
 /* The pending queue above the list (unless a state is asked for: then the list
@@ -442,8 +466,7 @@ static int residents_fill(struct portal_req *req, struct portal_value *view,
 	    any_unconfirmed(pv_get(view, "items")) || any_unconfirmed(pv_get(view, "queue"));
 	if (pv_set_bool(a, view, "has_unconfirmed", unconfirmed))
 		return 500;
-	status = counts_fill(req, view, property_id);
-	return status ? status : units_fill(req, view, property_id);
+	return property_facts_fill(req, view, property_id);
 }
 
 /* A page whose action failed (409, 422) is rendered again by the core with the

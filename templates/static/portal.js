@@ -57,22 +57,12 @@
  * "remove" button that names the property, and the boxes of the matches add
  * and remove chips. The chips hold what the form sends (the picker's
  * data-picker-field); the boxes send nothing themselves. The status line
- * (role="status") says what a search found and what was added or removed.
- * The texts stand on the pickers that are not closed, [data-picker-texts]
- * ({n} a count, {name} a name). */
+ * (role="status") says what a search found and what was added or removed,
+ * in the texts the picker carries (data-text-*: {n} a count, {name} a
+ * name). */
 (function () {
 	var RESULTS = 20; /* as many as the page shows without script */
 	var PAUSE_MS = 200; /* after the last key, before asking */
-
-	var texts = document.querySelector("[data-picker-texts]");
-
-	function text(name, values) {
-		var s = (texts && texts.getAttribute("data-text-" + name)) || "";
-		for (var key in values) {
-			s = s.split("{" + key + "}").join(values[key]);
-		}
-		return s;
-	}
 
 	/* A box's property: the text after it in its label (a city follows in
 	 * a <span> of its own). */
@@ -92,40 +82,7 @@
 		return e;
 	}
 
-	/* A closed picker (an entry's on a list page: its button would post the
-	 * form to open it) gets the search the open ones bring. */
-	function openSearch(box, opener) {
-		var id = box.id;
-		var search = element("div", "field picker__search");
-		var label = element("label", "", text("search"));
-		var row = element("div", "picker__row");
-		var field = element("input");
-		var hint = element("p", "field__hint", text("hint"));
-		var status = element("p", "picker__status");
-		var results = element("ul", "picker__results");
-		label.htmlFor = field.id = id + "-q";
-		field.type = "search";
-		field.maxLength = 100;
-		field.autocomplete = "off";
-		field.setAttribute("aria-describedby", (hint.id = id + "-hint"));
-		field.setAttribute("aria-controls", (results.id = id + "-results"));
-		status.id = id + "-status";
-		status.setAttribute("role", "status");
-		results.setAttribute("aria-label", text("results"));
-		row.appendChild(field);
-		search.appendChild(label);
-		search.appendChild(row);
-		search.appendChild(hint);
-		opener.parentNode.insertBefore(search, opener);
-		opener.parentNode.insertBefore(status, opener);
-		opener.parentNode.replaceChild(results, opener);
-	}
-
 	function enhance(box) {
-		var opener = box.querySelector(".picker__open");
-		if (opener) {
-			openSearch(box, opener);
-		}
 		var field = box.querySelector(".picker__search input");
 		var chips = box.querySelector(".picker__chips");
 		var results = box.querySelector(".picker__results");
@@ -139,6 +96,14 @@
 		var timer = null;
 		if (!fieldName || !field || !chips || !results || !status || !none) {
 			return;
+		}
+
+		function text(name, values) {
+			var s = box.getAttribute("data-text-" + name) || "";
+			for (var key in values) {
+				s = s.split("{" + key + "}").join(values[key]);
+			}
+			return s;
 		}
 
 		function say(message) {

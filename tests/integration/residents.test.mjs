@@ -625,6 +625,35 @@ test('the page sets a resident\'s unit with the group\'s form: the tenancy start
   }
 });
 
+test('the page keeps its round trips: the units of its unit choices come with the counts', async () => {
+  const p = await newProperty(a, 'Rundreisen');
+  const base = `/app/properties/${p.id}/residents`;
+  const r = await resident(a, [p.id], { name: 'Rudi Rund', group: 'tenant' });
+  await resident(a, [p.id], { name: 'Paula Prüfung', state: 'pending' });
+  const units = {};
+  for (const name of ['WE 2', 'B-Haus', 'Ärztezimmer']) {
+    const res = await a.json(`/api/v1/properties/${p.id}/units`, { method: 'POST', body: { name } });
+    assert.equal(res.status, 201);
+    units[name] = String(res.body.id);
+  }
+  const fewest = async (path) => {
+    for (let i = 0; i < 4; i++) assert.equal((await call(a, path)).status, 200);
+    const lines = stack.log().split('\n').filter((l) => l.includes('route=/app/properties/{id}/residents ') && / db=\d+/.test(l));
+    return Math.min(...lines.slice(-4).map((l) => Number(/ db=(\d+)/.exec(l)[1])));
+  };
+  // the caller, the property, the list, the queue, then the counts with the units
+  assert.equal(await fewest(base), 5);
+  // a state asked for has no queue
+  assert.equal(await fewest(`${base}?state=pending`), 4);
+  const html = (await call(a, base)).text;
+  assert.match(html, /Mieter: <strong>1<\/strong>/);
+  assert.match(html, /Wartet auf Bestätigung: <strong>1<\/strong>/);
+  const options = new RegExp(`<select id="unit-${r.id}" name="unit_id"[^>]*>([\\s\\S]*?)</select>`).exec(html)?.[1];
+  assert.deepEqual([...options.matchAll(/<option value="(\d*)"(?: selected)?>([^<]*)</g)].map((m) => [m[1], m[2]]),
+    [['', 'Keine'], [units['Ärztezimmer'], 'Ärztezimmer'], [units['B-Haus'], 'B-Haus'], [units['WE 2'], 'WE 2']],
+    'the units by name as people sort them');
+});
+
 test("no answer of these routes carried a resident's email, and every route was asked", () => {
   // call() checked each answer as it came; this makes sure none was skipped.
   for (const route of [

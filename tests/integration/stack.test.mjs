@@ -1,6 +1,7 @@
 // The stack itself: nginx in front of the pool (hardening, error shapes, logs),
 // the SMTP sink, and stack.sh's promise to start nothing twice and stop it all.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -141,6 +142,17 @@ describe('the stack', () => {
     const listing = await stack.fetch('/static/');
     assert.equal(listing.status, 403, 'no directory listing');
     await listing.arrayBuffer();
+  });
+
+  it('links the style sheet and the script by a version of their contents, so a deploy reaches every browser', async () => {
+    const html = await (await stack.fetch('/login')).text();
+    const files = ['portal.css', 'portal.js'].map((f) => fs.readFileSync(path.join(repo, 'templates/static', f)));
+    const version = crypto.createHash('sha256').update(Buffer.concat(files)).digest('hex').slice(0, 12);
+    assert.match(html, new RegExp(`<link rel="stylesheet" href="/static/portal\\.css\\?v=${version}">`));
+    assert.match(html, new RegExp(`<script src="/static/portal\\.js\\?v=${version}" defer>`));
+    const res = await stack.fetch(`/static/portal.js?v=${version}`);
+    assert.equal(res.status, 200);
+    assert.equal(Buffer.from(await res.arrayBuffer()).compare(files[1]), 0, 'the versioned address serves the file');
   });
 
   it('refuses TRACE with 405', async () => {

@@ -47,11 +47,6 @@ struct portal_picker {
 	 * script posts the form there, and a post there is its form sent. */
 	const char *action;
 	bool required; /* the legend says so; the saving route's input refuses none */
-	/* One of many on a page (an entry's edit form on a list page): no search
-	 * and no matches until its form asks (a button opens it), so that the
-	 * page stays small. The script's texts stand on the pickers that are not
-	 * closed: a page shows at least one of those. */
-	bool closed;
 	/* The choice as stored, shown unless the form was sent (portal_form_sent:
 	 * then what was sent, its names looked up in the organisation, where a
 	 * foreign id finds nothing): all properties, or chosen [{id, name}]
@@ -61,9 +56,9 @@ struct portal_picker {
 };
 
 /* Sets into's member "picker" to what {{>picker}} shows: {id, field, legend,
- * required, all, chosen [{id, name}], has_chosen, open, q, results [{id,
- * name, city}] (the matches, without the chosen), status (what to say about
- * them), action, texts}. One picker per object: an entry's picker goes into
+ * required, all, chosen [{id, name}], has_chosen, q, results [{id, name,
+ * city}] (the matches, without the chosen), status (what to say about them),
+ * action}. One picker per object: an entry's picker goes into
  * the entry. Two queries at most (the names of what was sent, the matches).
  * Returns 0 or an HTTP status. */
 int portal_picker(struct portal_req *req, struct portal_value *into, const struct portal_picker *p);

@@ -251,6 +251,8 @@ test('a manager records a call on the page: from the property, with the caller\'
   assert.equal(refused.status, 422);
   assert.match(refused.html, /role="alert"/);
   assert.match(refused.html, />Seit heute früh kalt<\/textarea>/, 'what was sent is shown again');
+  assert.match(refused.html, /id="ticket-title" name="title" required maxlength="200" value="Heizung kalt \(Anruf\)" aria-describedby="ticket-error">/, 'the title too, tied to the error');
+  assert.match(refused.html, new RegExp(`<option value="${unit}" selected>WE 3 links</option>`), 'and the unit');
   const sent = await submit(manager, `/app/tickets/new?property_id=${house}`, [...fields, ['reporter_name', 'Frau Meier (Telefon)']]);
   assert.equal(sent.status, 303, sent.html.slice(0, 300));
   const id = Number(/^\/app\/tickets\/(\d+)$/.exec(sent.location)[1]);
