@@ -229,11 +229,15 @@ int tickets_home(struct portal_req *req, const long long *property_ids, size_t c
 	if (!count)
 		return 204;
 	const long long fixed[] = {req->caller.user_id, req->caller.org_id};
-	int status = home_query(
-	    req,
-	    "SELECT t.id, t.number, t.title, t.status, t.category, t.created_at FROM tickets t"
-	    " WHERE t.reporter_id = ? AND t.org_id = ? AND t.status <> 'closed'",
-	    fixed, 2, property_ids, count, &rows);
+	/* The reporter's index is the one that fits whatever the properties and
+	 * however many tickets; named, it spares the optimizer estimating the
+	 * ranges of the ten others on every home (most begin with org_id). */
+	int status =
+	    home_query(req,
+	               "SELECT t.id, t.number, t.title, t.status, t.category, t.created_at"
+	               " FROM tickets t USE INDEX (tickets_reporter)"
+	               " WHERE t.reporter_id = ? AND t.org_id = ? AND t.status <> 'closed'",
+	               fixed, 2, property_ids, count, &rows);
 	if (status || (status = tickets_page_items(req, rows, "portal")))
 		return status;
 	if (!pv_first(rows))

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack } from './stack.mjs';
-import { Client, newManager, newResident } from './client.mjs';
+import { Client, newManager, newProperty, newResident } from './client.mjs';
 
 let stack, a, b;
 before(async () => {
@@ -195,6 +195,28 @@ test('residents see only the properties they are active members of', async () =>
   assert.ok(home.includes('Wohnanlage Süd'));
   assert.ok(!home.includes('Wohnanlage Nord'));
   assert.equal(Number((await a.json(`/api/v1/properties/${mine.id}`)).body.residents_count), 1);
+});
+
+test('the home lists a resident\'s properties in the order of their names as MariaDB compares them', async () => {
+  // Created in another order than the names', with an umlaut, a small letter
+  // and a name twice: the session sorts the cards itself (core/http/session.c),
+  // as ORDER BY p.name, p.id does (Ä is A, case does not count, then the id).
+  const names = ['Bahn', 'apfel', 'Ähre', 'Bahn', 'Zeder'];
+  const made = [];
+  for (const name of names) made.push(await newProperty(a, name));
+  const waiting = [await newProperty(a, 'Ulme'), await newProperty(a, 'Ahorn')];
+  const r = await newResident(stack, a, made.map((p) => p.id));
+  for (const p of waiting) {
+    stack.sql(`INSERT INTO memberships (property_id, user_id, org_id, state, joined_at) VALUES (${p.id}, ${r.id}, ${a.user.org_id}, 'pending', UTC_TIMESTAMP())`);
+  }
+  const expected = [made[2], made[1], made[0], made[3], made[4]].map((p) => p.id);
+  const listed = (await r.json('/api/v1/properties')).body.items.map((p) => p.id);
+  assert.deepEqual(listed, expected, 'the list, sorted by MariaDB');
+  const home = await (await r.fetch('/portal')).text();
+  const switcher = [...home.matchAll(/property-switcher__link" href="\/portal\?property=(\d+)"/g)].map((m) => Number(m[1]));
+  assert.deepEqual(switcher, expected, 'the home\'s switcher');
+  const pending = [...home.matchAll(/<span class="portal-pending">([^:<]*):/g)].map((m) => m[1]);
+  assert.deepEqual(pending, ['Ahorn', 'Ulme'], 'the memberships waiting for approval');
 });
 
 test('the preview shows a manager the residents\' home of one property, read-only', async () => {
