@@ -155,7 +155,7 @@ for (const [size, viewport, name] of [
     const title = `Hoffest ohne Skript (${size})`;
     // The page's script never loads (axe, which the test injects, still runs).
     const page = await newPage(browser, viewport);
-    await page.route('**/*.js', (route) => route.abort());
+    await page.route(/\.js(\?.*)?$/, (route) => route.abort());
     const urls = [];
     page.on('request', (request) => urls.push(request.url()));
     await signIn(page, manager.email, manager.password);
