@@ -5,26 +5,25 @@
  * committed change bumps the generation in its own transaction (sql/027), so
  * the next request on any worker of any host misses; an entry kept from rows
  * newer than its generation is never worse than the database. Small and
- * bounded: a few entries of limited size, the least recently used replaced. */
+ * bounded: a few entries of limited size, each one block of the bytes it
+ * needs (pv_pack), the least recently used replaced. */
 #include "features/list_cache.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "http/request.h"
-#include "lib/arena.h"
 #include "lib/value.h"
 
 #define ENTRIES 8
-#define MAX_ENTRY_BYTES (256 * 1024)
+#define MAX_ENTRY_BYTES (128 * 1024) /* a page of 50 properties: ~50 KiB */
 #define MAX_KEY_BYTES 1024
 
 struct entry {
 	long long org_id, generation, used;
 	char key[MAX_KEY_BYTES]; /* the statement and its arguments (see key_of) */
 	size_t key_len;
-	struct portal_arena *arena; /* holds rows; NULL: a free entry */
-	struct portal_value *rows;
+	struct portal_value *rows; /* one block (pv_pack); NULL: a free entry */
 };
 
 static struct entry entries[ENTRIES];
@@ -60,22 +59,21 @@ static size_t key_of(const char *sql, const struct portal_db_arg *args, size_t n
 static void put(long long org_id, long long generation, const char *key, size_t key_len,
                 const struct portal_value *rows)
 {
+	size_t size;
+	struct portal_value *copy = pv_pack(rows, MAX_ENTRY_BYTES, &size);
+	if (!copy) /* too large for an entry: not kept */
+		return;
 	struct entry *e = &entries[0];
 	for (size_t i = 0; i < ENTRIES; i++)
-		if (!entries[i].arena || entries[i].used < e->used)
+		if (!entries[i].rows || entries[i].used < e->used)
 			e = &entries[i];
-	arena_free(e->arena);
-	*e = (struct entry){.org_id = org_id, .generation = generation, .key_len = key_len};
-	struct portal_arena *a = arena_new(MAX_ENTRY_BYTES);
-	struct portal_value *copy = a ? pv_copy(a, rows) : NULL;
-	if (!copy) { /* too large for an entry: not kept */
-		arena_free(a);
-		return;
-	}
+	free(e->rows);
+	*e = (struct entry){.org_id = org_id,
+	                    .generation = generation,
+	                    .used = ++clock_ticks,
+	                    .key_len = key_len,
+	                    .rows = copy};
 	memcpy(e->key, key, key_len);
-	e->arena = a;
-	e->rows = copy;
-	e->used = ++clock_ticks;
 }
 
 int list_cache_query(struct portal_req *req, const char *sql, const struct portal_db_arg *args,
@@ -87,7 +85,7 @@ int list_cache_query(struct portal_req *req, const char *sql, const struct porta
 	size_t key_len = portal_is_manager(req) ? key_of(sql, args, nargs, key) : 0;
 	for (size_t i = 0; key_len && i < ENTRIES; i++) {
 		struct entry *e = &entries[i];
-		if (e->arena && e->org_id == org_id && e->generation == generation &&
+		if (e->rows && e->org_id == org_id && e->generation == generation &&
 		    e->key_len == key_len && memcmp(e->key, key, key_len) == 0) {
 			e->used = ++clock_ticks;
 			*rows = pv_copy(req->arena, e->rows);
@@ -103,7 +101,7 @@ int list_cache_query(struct portal_req *req, const char *sql, const struct porta
 void list_cache_free(void)
 {
 	for (size_t i = 0; i < ENTRIES; i++) {
-		arena_free(entries[i].arena);
+		free(entries[i].rows);
 		entries[i] = (struct entry){0};
 	}
 }

@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "portal/arena.h"
@@ -234,4 +235,62 @@ struct portal_value *pv_copy(struct portal_arena *a, const struct portal_value *
 		pv_link(c, n);
 	}
 	return c;
+}
+
+/* pv_pack's two passes: the bytes of v's values and members, and of its
+ * strings and keys. */
+static void pack_size(const struct portal_value *v, size_t *nodes, size_t *chars)
+{
+	*nodes += sizeof *v;
+	if (v->type == PV_STRING)
+		*chars += v->u.s.len + 1;
+	if (v->type != PV_LIST && v->type != PV_OBJECT)
+		return;
+	pv_foreach(m, v) {
+		*nodes += sizeof *m;
+		*chars += m->key ? strlen(m->key) + 1 : 0;
+		pack_size(m->value, nodes, chars);
+	}
+}
+
+static char *pack_chars(char **chars, const char *s, size_t len)
+{
+	char *p = *chars;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	*chars += len + 1;
+	return p;
+}
+
+static struct portal_value *pack(const struct portal_value *v, char **nodes, char **chars)
+{
+	struct portal_value *c = (struct portal_value *)*nodes;
+	*nodes += sizeof *c;
+	*c = *v;
+	if (v->type == PV_STRING)
+		c->u.s.ptr = pack_chars(chars, v->u.s.ptr, v->u.s.len);
+	if (v->type != PV_LIST && v->type != PV_OBJECT)
+		return c;
+	c->u.c.head = c->u.c.tail = NULL;
+	c->u.c.count = 0;
+	pv_foreach(m, v) {
+		struct pv_member *n = (struct pv_member *)*nodes;
+		*nodes += sizeof *n;
+		n->key = m->key ? pack_chars(chars, m->key, strlen(m->key)) : NULL;
+		n->value = pack(m->value, nodes, chars);
+		pv_link(c, n);
+	}
+	return c;
+}
+
+struct portal_value *pv_pack(const struct portal_value *v, size_t max, size_t *size)
+{
+	size_t nodes = 0, chars = 0;
+	pack_size(v, &nodes, &chars);
+	*size = nodes + chars;
+	char *block = *size <= max ? malloc(*size) : NULL;
+	if (!block)
+		return NULL;
+	char *n = block, *c = block + nodes;
+	return pack(v, &n, &c);
 }

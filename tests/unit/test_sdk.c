@@ -450,6 +450,22 @@ static void test_copy(struct portal_arena *a)
 	struct portal_arena *tiny = arena_new(64);
 	CHECK(pv_copy(tiny, src) == NULL);
 	arena_free(tiny);
+
+	/* pv_pack: the same copy in one block of exactly its bytes */
+	size_t size = 0;
+	struct portal_value *packed = pv_pack(src, 1 << 16, &size);
+	CHECK(packed && size > 0 && (char *)pv_get_str(packed, "name") < (char *)packed + size);
+	if (packed) {
+		CHECK((char *)pv_get_str(packed, "name") >= (char *)packed);
+		CHECK_STR(pv_get_str(packed, "name"), "Straße");
+		CHECK(pv_get_int(packed, "n", 0) == -7 && pv_get(packed, "d")->u.d == 2.5);
+		CHECK(pv_get(packed, "bytes")->u.s.len == 3);
+		CHECK(pv_count(pv_get(packed, "list")) == 2 && pv_count(packed) == pv_count(src));
+		struct portal_value *back = pv_copy(a, packed); /* read as any tree */
+		CHECK(back && pv_get_int(back, "n", 0) == -7);
+		free(packed);
+	}
+	CHECK(pv_pack(src, size - 1, &size) == NULL); /* over max: nothing */
 }
 
 int main(void)
