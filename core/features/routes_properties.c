@@ -8,7 +8,6 @@
 #include "portal/list.h"
 #include "portal/text.h"
 #include "features/home.h"
-#include "features/list_cache.h"
 #include "features/properties.h"
 #include "features/routes.h"
 #include "features/search.h"
@@ -215,17 +214,6 @@ static int list_query(struct portal_req *req, const struct portal_page *page,
 	return *sql ? 0 : 500;
 }
 
-/* A list without search is the organisation's, alike for its managers: kept
- * by the worker until the organisation's next change (list_cache.c). A
- * search is not kept: its speed is the index's, and what a manager types
- * rarely comes twice. */
-static int run_list(struct portal_req *req, size_t count, const char *sql,
-                    const struct portal_db_arg *args, size_t nargs, struct portal_value **rows)
-{
-	return count ? portal_db_query(req, sql, args, nargs, rows)
-	             : list_cache_query(req, sql, args, nargs, rows);
-}
-
 /* GET /properties and the page /app/properties. q finds the prefix of any
  * word of the name, street, zip, city or reference ID; several words must
  * all be found. */
@@ -255,7 +243,7 @@ static int properties_list(struct portal_req *req, struct portal_value *view)
 		const char *sql;
 		status = list_query(req, &page, terms, count, true, &sql, args, &nargs);
 		if (!status)
-			status = run_list(req, count, sql, args, nargs, &rows);
+			status = portal_db_query(req, sql, args, nargs, &rows);
 		if (status)
 			return status;
 	}
@@ -291,7 +279,7 @@ int property_search(struct portal_req *req, const char *q, const long long *exce
 	/* a picker shows names, never the count of residents */
 	int status = list_query(req, &page, terms, count, false, &sql, args, &nargs);
 	if (!status)
-		status = run_list(req, count, sql, args, nargs, &found);
+		status = portal_db_query(req, sql, args, nargs, &found);
 	if (status)
 		return status;
 	pv_foreach(m, found) {

@@ -11,13 +11,4 @@
  * per statement) and lives as long as c. m's key is NULL in a list. */
 void pv_link(struct portal_value *c, struct pv_member *m);
 
-/* A deep copy of v in a, keys included; NULL when a is exhausted. */
-struct portal_value *pv_copy(struct portal_arena *a, const struct portal_value *v);
-
-/* A deep copy of v in one block of malloc of exactly the bytes it needs
- * (*size; free() the value to free it all), for a copy kept long beside the
- * requests' arenas; NULL when out of memory or when it would need more than
- * max bytes. */
-struct portal_value *pv_pack(const struct portal_value *v, size_t max, size_t *size);
-
 #endif

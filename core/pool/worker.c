@@ -18,7 +18,6 @@
 #include "http/files.h"
 #include "http/input.h"
 #include "features/home_cache.h"
-#include "features/list_cache.h"
 #include "features/picker.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
@@ -156,7 +155,6 @@ void worker_teardown(struct portal_worker *w)
 	plugins_free(w->plugins);
 	db_free(w->db);
 	home_cache_free();
-	list_cache_free();
 	categories_cache_free();
 	files_columns_free();
 }

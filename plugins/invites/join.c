@@ -128,12 +128,8 @@ static int join_invalid(struct portal_req *req, struct portal_value *view, const
 
 /* The live link of the path's token as one row of LINK_SQL, or 404 for a dead
  * one: malformed, unknown, rotated (its hash is gone) or of a deleted property.
- * lock: inside a transaction, hold the link, its property and organisation
- * until the commit, so a rotation or deletion waits for this sign-up or comes
- * first. Exclusively: the sign-up writes the property (its count of
- * residents) and the organisation (its generation) through the memberships'
- * triggers, and two sign-ups that both held them shared would deadlock when
- * each wanted to write them; so sign-ups through one link take turns. */
+ * lock: inside a transaction, hold the link and its property until the commit,
+ * so a rotation or deletion waits for this sign-up or comes first. */
 static int link_find(struct portal_req *req, bool lock, const struct portal_value **link)
 {
 	const char *token = portal_param_str(req, "token");
@@ -142,7 +138,7 @@ static int link_find(struct portal_req *req, bool lock, const struct portal_valu
 	unsigned char hash[PORTAL_HASH_BYTES];
 	portal_hash(token, strlen(token), hash);
 	struct portal_value *rows;
-	int status = portal_db_query(req, lock ? LINK_SQL " FOR UPDATE" : LINK_SQL,
+	int status = portal_db_query(req, lock ? LINK_SQL " LOCK IN SHARE MODE" : LINK_SQL,
 	                             PORTAL_DB_ARGS(hash_arg(hash)), &rows);
 	if (status)
 		return status;

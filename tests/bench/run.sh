@@ -145,29 +145,25 @@ echo "bench: creating an organisation with 10,000 properties and 10,000 resident
 new_org Bench bench@example.org
 MANAGER_COOKIE=$COOKIE
 MANAGER_CSRF=$CSRF
-# (The organisation's id first: a statement that writes properties may not read
-# orgs, whose content generation the properties' triggers bump: sql/027.)
 sql -e "
-	SET @org = (SELECT id FROM orgs WHERE name = 'Bench');
 	INSERT INTO properties (org_id, reference_id, name, street, zip, city, country, notes, created_at)
-	SELECT @org, CONCAT('B-', s.seq), CONCAT('Objekt ', LPAD(s.seq, 5, '0')),
+	SELECT o.id, CONCAT('B-', s.seq), CONCAT('Objekt ', LPAD(s.seq, 5, '0')),
 	       CONCAT('Bahnhofstraße ', s.seq), LPAD(s.seq % 99999, 5, '0'),
 	       ELT(1 + s.seq % 5, 'Berlin', 'Köln', 'München', 'Hamburg', 'Dresden'),
 	       'Deutschland', '', UTC_TIMESTAMP()
-	FROM seq_1_to_10000 s" || die "could not insert the portfolio"
+	FROM seq_1_to_10000 s JOIN orgs o ON o.name = 'Bench'" || die "could not insert the portfolio"
 
 # The same search at 100 and at 100,000 properties: organisations of their
 # own with rows of the same kind (names of six digits).
 search_org() { # NAME COUNT: sets COOKIE to its manager's session
 	new_org "$1" "$1@example.org"
 	sql -e "
-	SET @org = (SELECT id FROM orgs WHERE name = '$1');
 	INSERT INTO properties (org_id, reference_id, name, street, zip, city, country, notes, created_at)
-	SELECT @org, CONCAT('S-', s.seq), CONCAT('Objekt ', LPAD(s.seq, 6, '0')),
+	SELECT o.id, CONCAT('S-', s.seq), CONCAT('Objekt ', LPAD(s.seq, 6, '0')),
 	       CONCAT('Bahnhofstraße ', s.seq), LPAD(s.seq % 99999, 5, '0'),
 	       ELT(1 + s.seq % 5, 'Berlin', 'Köln', 'München', 'Hamburg', 'Dresden'),
 	       'Deutschland', '', UTC_TIMESTAMP()
-	FROM seq_1_to_$2 s" || die "could not insert the properties of $1"
+	FROM seq_1_to_$2 s JOIN orgs o ON o.name = '$1'" || die "could not insert the properties of $1"
 }
 echo "bench: creating organisations with 100 and with 100,000 properties for the search"
 search_org Search100 100

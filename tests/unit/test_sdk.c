@@ -413,61 +413,6 @@ static void test_text_and_values(struct portal_arena *a)
 	}
 }
 
-/* pv_copy: a deep copy of every type, keys and order kept, sharing nothing
- * with the source; NULL when the target arena is too small. */
-static void test_copy(struct portal_arena *a)
-{
-	struct portal_value *src = pv_object(a), *list = pv_list(a);
-	pv_set_str(a, src, "name", "Straße");
-	pv_set_int(a, src, "n", -7);
-	pv_set_bool(a, src, "yes", true);
-	pv_set(a, src, "none", pv_null(a));
-	pv_set(a, src, "d", pv_double(a, 2.5));
-	pv_set(a, src, "bytes", pv_stringn(a, "a\0b", 3));
-	pv_push(a, list, pv_int(a, 1));
-	pv_push(a, list, pv_object(a));
-	pv_set(a, src, "list", list);
-	struct portal_arena *other = arena_new(1 << 16);
-	struct portal_value *copy = pv_copy(other, src);
-	CHECK(copy && pv_count(copy) == pv_count(src));
-	if (!copy) {
-		arena_free(other);
-		return;
-	}
-	CHECK_STR(copy->u.c.head->key, "name"); /* the order kept */
-	CHECK_STR(pv_get_str(copy, "name"), "Straße");
-	CHECK(pv_get_str(copy, "name") != pv_get_str(src, "name"));
-	CHECK(copy->u.c.head->key != src->u.c.head->key);
-	CHECK(pv_get_int(copy, "n", 0) == -7 && pv_truthy(pv_get(copy, "yes")));
-	CHECK(pv_get(copy, "none")->type == PV_NULL && pv_get(copy, "d")->u.d == 2.5);
-	CHECK(pv_get(copy, "bytes")->u.s.len == 3 &&
-	      memcmp(pv_str(pv_get(copy, "bytes")), "a\0b", 3) == 0);
-	struct portal_value *copied = pv_get(copy, "list");
-	CHECK(copied != list && pv_count(copied) == 2 && pv_first(copied)->u.i == 1);
-	pv_remove(copy, "n"); /* changing the copy leaves the source alone */
-	CHECK(pv_get_int(src, "n", 0) == -7 && pv_count(src) == 7);
-	arena_free(other);
-	struct portal_arena *tiny = arena_new(64);
-	CHECK(pv_copy(tiny, src) == NULL);
-	arena_free(tiny);
-
-	/* pv_pack: the same copy in one block of exactly its bytes */
-	size_t size = 0;
-	struct portal_value *packed = pv_pack(src, 1 << 16, &size);
-	CHECK(packed && size > 0 && (char *)pv_get_str(packed, "name") < (char *)packed + size);
-	if (packed) {
-		CHECK((char *)pv_get_str(packed, "name") >= (char *)packed);
-		CHECK_STR(pv_get_str(packed, "name"), "Straße");
-		CHECK(pv_get_int(packed, "n", 0) == -7 && pv_get(packed, "d")->u.d == 2.5);
-		CHECK(pv_get(packed, "bytes")->u.s.len == 3);
-		CHECK(pv_count(pv_get(packed, "list")) == 2 && pv_count(packed) == pv_count(src));
-		struct portal_value *back = pv_copy(a, packed); /* read as any tree */
-		CHECK(back && pv_get_int(back, "n", 0) == -7);
-		free(packed);
-	}
-	CHECK(pv_pack(src, size - 1, &size) == NULL); /* over max: nothing */
-}
-
 int main(void)
 {
 	datetime_set_zone("Europe/Berlin");
@@ -477,7 +422,6 @@ int main(void)
 	test_times(request(a));
 	test_inputs(a);
 	test_text_and_values(a);
-	test_copy(a);
 	arena_free(a);
 	HARNESS_END();
 }
