@@ -66,6 +66,7 @@ struct request {
 	struct portal_value *sent_body; /* the body as sent, for a form shown again */
 	bool streamed;                  /* respond_stream_start sent the page's start */
 	struct files_upload *uploading; /* stored files counted as in flight (http/files.h) */
+	bool content_changed;           /* portal_content_changed in the open transaction */
 };
 
 static inline struct request *request_of(const struct portal_req *req)

@@ -162,13 +162,39 @@ int portal_db_begin(struct portal_req *req)
 	return db_begin(req->worker->db);
 }
 
+/* The organisation's content generation goes up in a statement of its own
+ * (autocommit), after what changed is committed and before the request is
+ * answered. Inside the writing transaction it would deadlock: the writes'
+ * foreign key checks hold the organisation's row shared, and two writers that
+ * each hold it shared cannot both take it exclusively. Afterwards it holds no
+ * other lock, so it only ever waits; and no worker can keep a home of before
+ * the change under the new generation, which it reads only once the change
+ * is committed. Its failure (the connection lost in between) is logged, not
+ * returned: the change is committed, and a caller told otherwise would undo
+ * what goes with it (stored files); cached homes expire within a minute. */
+static void bump_content_generation(struct portal_req *req)
+{
+	request_of(req)->content_changed = false;
+	if (portal_db_exec(
+	        req, "UPDATE orgs SET content_generation = content_generation + 1 WHERE id = ?",
+	        PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), NULL, NULL))
+		portal_log("organisation %lld: content changed, but its generation was not raised"
+		           " (cached homes may show the old content for up to a minute)",
+		           req->caller.org_id);
+}
+
 int portal_db_commit(struct portal_req *req)
 {
-	return db_commit(req->worker->db);
+	int status = db_commit(req->worker->db);
+	if (!status && request_of(req)->content_changed)
+		bump_content_generation(req);
+	request_of(req)->content_changed = false;
+	return status;
 }
 
 int portal_db_rollback(struct portal_req *req)
 {
+	request_of(req)->content_changed = false;
 	return db_rollback(req->worker->db);
 }
 
@@ -212,9 +238,10 @@ long long portal_setting_int(const struct portal_req *req, const char *key)
 
 int portal_content_changed(struct portal_req *req)
 {
-	return portal_db_exec(
-	    req, "UPDATE orgs SET content_generation = content_generation + 1 WHERE id = ?",
-	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), NULL, NULL);
+	request_of(req)->content_changed = true;
+	if (!db_in_transaction(req->worker->db))
+		bump_content_generation(req); /* the change is committed already */
+	return 0;
 }
 
 int portal_emit(struct portal_req *req, const char *event, const struct portal_value *payload)

@@ -292,12 +292,18 @@ static void stored_discard(struct portal_req *req, const struct stored *stored, 
 }
 
 /* Writes the targets (property_ids, checked to be the organisation's; the
- * insert stays scoped by it all the same). */
-static int targets_write(struct portal_req *req, long long id, const struct portal_ids *t)
+ * insert stays scoped by it all the same).
+ * replace: an update's, whose old targets go first. A new item has none, and
+ * deleting them anyway would lock the gap at the end of the targets' key,
+ * where parallel creates then deadlock over inserting. */
+static int targets_write(struct portal_req *req, long long id, const struct portal_ids *t,
+                         bool replace)
 {
 	int status =
-	    portal_db_exec(req, "DELETE FROM announcement_targets WHERE announcement_id = ?",
-	                   PORTAL_DB_ARGS(PDB_I(id)), NULL, NULL);
+	    !replace
+	        ? 0
+	        : portal_db_exec(req, "DELETE FROM announcement_targets WHERE announcement_id = ?",
+	                         PORTAL_DB_ARGS(PDB_I(id)), NULL, NULL);
 	for (size_t i = 0; !status && !t->all && i < t->count; i++)
 		status = portal_db_exec(
 		    req,
@@ -636,7 +642,7 @@ int announcement_create(struct portal_req *req, struct portal_value *view)
 		                   PDB_I(targets.all ? 1 : 0), PDB_I(req->caller.user_id)),
 		    NULL, &id);
 	if (!status)
-		status = targets_write(req, (long long)id, &targets);
+		status = targets_write(req, (long long)id, &targets, false);
 	if (!status)
 		status = attachments_store(req, (long long)id, stored, &nstored);
 	if (!status && notify)
@@ -853,7 +859,7 @@ int announcement_update(struct portal_req *req, struct portal_value *view)
 		                   PDB_I(req->caller.org_id)),
 		    NULL, NULL);
 	if (!status && retarget)
-		status = targets_write(req, id, &targets);
+		status = targets_write(req, id, &targets, true);
 	if (!status)
 		status = attachments_store(req, id, stored, &nstored);
 	if (!status && renotify) {

@@ -311,15 +311,21 @@ const struct portal_input appointment_calendar_inputs[] = {
 /* ------------------------------------------------------------ recipients */
 
 /* Writes the targets (property_ids, checked to be the organisation's; the
- * insert stays scoped by it all the same). */
-static int targets_write(struct portal_req *req, long long id, const struct portal_ids *t)
+ * insert stays scoped by it all the same).
+ * replace: an update's, whose old targets go first. A new item has none, and
+ * deleting them anyway would lock the gap at the end of the targets' key,
+ * where parallel creates then deadlock over inserting. */
+static int targets_write(struct portal_req *req, long long id, const struct portal_ids *t,
+                         bool replace)
 {
 	int status =
-	    portal_db_exec(req,
-	                   "DELETE t FROM appointment_targets t JOIN appointments a"
-	                   " ON a.id = t.appointment_id WHERE t.appointment_id = ?"
-	                   " AND a.org_id = ?",
-	                   PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)), NULL, NULL);
+	    !replace
+	        ? 0
+	        : portal_db_exec(req,
+	                         "DELETE t FROM appointment_targets t JOIN appointments a"
+	                         " ON a.id = t.appointment_id WHERE t.appointment_id = ?"
+	                         " AND a.org_id = ?",
+	                         PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)), NULL, NULL);
 	for (size_t i = 0; !status && i < t->count; i++)
 		status = portal_db_exec(
 		    req,
@@ -505,7 +511,7 @@ int appointment_create(struct portal_req *req, struct portal_value *view)
 	                   PDB_I(targets.all ? 1 : 0), PDB_I(req->caller.user_id)),
 	    NULL, &id);
 	if (!status)
-		status = targets_write(req, (long long)id, &targets);
+		status = targets_write(req, (long long)id, &targets, false);
 	struct scope s = {.org_id = req->caller.org_id, .everything = true, .ids = ""};
 	struct portal_value *item = NULL;
 	if (!status)
@@ -674,7 +680,7 @@ int appointment_update(struct portal_req *req, struct portal_value *view)
 	                   PDB_I(id), PDB_I(req->caller.org_id)),
 	    NULL, NULL);
 	if (!status && retarget)
-		status = targets_write(req, id, &targets);
+		status = targets_write(req, id, &targets, true);
 	struct portal_value *item = NULL;
 	if (!status && renotify)
 		status = load_one(req, &s, id, &item);

@@ -411,9 +411,12 @@ static int item_list(struct portal_req *req, const struct kind *k, struct portal
 	return 200;
 }
 
-/* Replaces the entry's targets (inside the caller's transaction). */
+/* Writes the entry's targets (inside the caller's transaction). replace: an
+ * update's, whose old targets go first. A new entry has none, and deleting
+ * them anyway would lock the gap at the end of the targets' key, where
+ * parallel creates then deadlock over inserting. */
 static int write_targets(struct portal_req *req, const struct kind *k, long long id,
-                         const struct portal_ids *t)
+                         const struct portal_ids *t, bool replace)
 {
 	const char *del =
 	    portal_sprintf(req->arena, "DELETE FROM %s WHERE %s = ?", k->targets, k->fk);
@@ -421,7 +424,7 @@ static int write_targets(struct portal_req *req, const struct kind *k, long long
 	    req->arena, "INSERT INTO %s (%s, property_id) VALUES (?, ?)", k->targets, k->fk);
 	if (!del || !ins)
 		return 500;
-	int status = portal_db_exec(req, del, PORTAL_DB_ARGS(PDB_I(id)), NULL, NULL);
+	int status = replace ? portal_db_exec(req, del, PORTAL_DB_ARGS(PDB_I(id)), NULL, NULL) : 0;
 	for (size_t i = 0; !status && i < t->count; i++)
 		status = portal_db_exec(req, ins, PORTAL_DB_ARGS(PDB_I(id), PDB_I(t->ids[i])), NULL,
 		                        NULL);
@@ -506,7 +509,7 @@ static int item_create(struct portal_req *req, const struct kind *k, struct port
 	unsigned long long id = 0;
 	status = portal_db_exec(req, k->insert_sql, args, n, NULL, &id);
 	if (!status)
-		status = write_targets(req, k, (long long)id, &targets);
+		status = write_targets(req, k, (long long)id, &targets, false);
 	if (!status) /* what residents see changed: no cached home of before */
 		status = portal_content_changed(req);
 	if (!status)
@@ -543,7 +546,7 @@ static int item_update(struct portal_req *req, const struct kind *k, struct port
 	args[n++] = PDB_I(req->caller.org_id);
 	status = portal_db_exec(req, k->update_sql, args, n, NULL, NULL);
 	if (!status && has_targets)
-		status = write_targets(req, k, id, &targets);
+		status = write_targets(req, k, id, &targets, true);
 	if (!status) /* what residents see changed: no cached home of before */
 		status = portal_content_changed(req);
 	if (!status)

@@ -73,6 +73,31 @@ test('a removed resident sees nothing of the property on the next request', asyn
   }
 });
 
+// Each write inserts rows whose foreign keys hold the organisation's row
+// shared, and raises its generation (exclusive): inside the writing
+// transaction two writes at one instant would each wait for the other's
+// shared lock, and MariaDB would refuse one as a deadlock (503).
+test('writes of one organisation at the same instant all succeed', async () => {
+  const before = generation(manager.user.org_id);
+  const second = (await newProperty(manager, 'Zweithaus')).id;
+  const all = async (status, writes) => {
+    const answers = await Promise.all(writes);
+    assert.deepEqual(answers.map((r) => r.status), answers.map(() => status));
+    return answers;
+  };
+  const created = await all(201, Array.from({ length: 8 }, (_, i) => [
+    announce(manager, `Gleichzeitig ${i}`, [home]),
+    manager.json('/api/v1/faq', { method: 'POST', body: { question: `Gleichzeitig ${i}?`, answer: 'Ja.', property_ids: [home] } }),
+    manager.json('/api/v1/appointments', { method: 'POST', body: { title: `Gleichzeitig ${i}`, starts_at: '2027-03-01T08:00:00Z', property_ids: [home] } }),
+  ]).flat());
+  // and their changes at one instant, each of them to other properties
+  const paths = ['announcements', 'faq', 'appointments'];
+  const changed = await all(200, created.map((r, i) =>
+    manager.json(`/api/v1/${paths[i % 3]}/${r.body.id}`, { method: 'PATCH', body: { property_ids: [home, second] } })));
+  assert.ok(generation(manager.user.org_id) >= before + created.length + changed.length);
+  assert.equal(stack.sql("SELECT COUNT(*) FROM faq_targets t JOIN faq f ON f.id = t.faq_id WHERE f.question LIKE 'Gleichzeitig %'").trim(), '16');
+});
+
 test('an unchanged home costs one database round trip', async () => {
   const pages = await homes(resident, 12);
   await new Promise((r) => setTimeout(r, 200));

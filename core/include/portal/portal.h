@@ -248,9 +248,10 @@ extern PORTAL_EXPORT const struct portal_plugin portal_plugin_v1;
 int portal_emit(struct portal_req *req, const char *event, const struct portal_value *payload);
 
 /* Something every resident of the caller's organisation sees alike changed
- * (an announcement, an FAQ entry): bumps the organisation's content
- * generation in the open transaction, so that no worker serves a cached home
- * section of before the change once it is committed. 0 or an HTTP status. */
+ * (an announcement, an FAQ entry): the organisation's content generation is
+ * raised when the open transaction commits (portal_db_commit; at once without
+ * one), so that no worker serves a cached home section of before the change
+ * once the request is answered. A rollback forgets it. 0 or an HTTP status. */
 int portal_content_changed(struct portal_req *req);
 
 /* Logs one line with the process's prefix; never pass secrets. */
