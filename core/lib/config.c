@@ -25,6 +25,9 @@ static const struct setting settings[] = {
     {"max_requests", "10000", 1, 100000000},
     {"request_timeout", "30", 1, 3600},
     {"shutdown_timeout", "10", 1, 600},
+    /* How long the migration lock outlives a migrator that died (renewed
+     * every third of it while migrations run, however long they take). */
+    {"migration_lease_seconds", "300", 3, 86400},
     /* The enabled plugins, in order; none unless named (the scripts that
      * write portal.conf name the deployment's). */
     {"plugins", "", 0, 0},

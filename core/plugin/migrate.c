@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <mysql.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,9 +176,9 @@ static int record_file_columns(struct db *db, struct portal_arena *arena,
 /* The migration lock of the whole cluster. GET_LOCK is one server's only: on a
  * Galera cluster two hosts starting at once would both migrate. The lock is
  * a row claimed by one autocommit UPDATE, which Galera certifies across the
- * nodes (the loser's retry finds it taken); its lease lets a later start take
- * over from a migrator that died. */
-#define LOCK_LEASE_SECONDS 300
+ * nodes (the loser's retry finds it taken); its lease (migration_lease_seconds)
+ * lets a later start take over from a migrator that died, and is renewed
+ * while migrations run (struct lease_keeper). */
 #define LOCK_WAIT_MS 120000
 #define LOCK_POLL_MS 250
 
@@ -188,8 +190,8 @@ static void lock_holder(char *out, size_t len)
 	snprintf(out, len, "%s:%ld", host, (long)getpid());
 }
 
-static int claim_lock(struct db *db, struct portal_arena *arena, const char *holder, char *err,
-                      size_t errlen)
+static int claim_lock(struct db *db, struct portal_arena *arena, const char *holder, long lease,
+                      char *err, size_t errlen)
 {
 	if (db_run(db, arena, "INSERT IGNORE INTO schema_lock (id) VALUES (1)", PORTAL_DB_NOARGS,
 	           NULL, NULL, NULL)) {
@@ -203,8 +205,7 @@ static int claim_lock(struct db *db, struct portal_arena *arena, const char *hol
 		            "UPDATE schema_lock SET holder = ?,"
 		            " until = UTC_TIMESTAMP() + INTERVAL ? SECOND"
 		            " WHERE id = 1 AND (holder IS NULL OR until < UTC_TIMESTAMP())",
-		            PORTAL_DB_ARGS(PDB_S(holder), PDB_I(LOCK_LEASE_SECONDS)), NULL, &got,
-		            NULL) &&
+		            PORTAL_DB_ARGS(PDB_S(holder), PDB_I(lease)), NULL, &got, NULL) &&
 		    got == 1)
 			return 0;
 		struct timespec pause = {0, LOCK_POLL_MS * 1000000L};
@@ -215,12 +216,67 @@ static int claim_lock(struct db *db, struct portal_arena *arena, const char *hol
 	return -1;
 }
 
-static void release_lock(struct db *db, struct portal_arena *arena, const char *holder)
+static void release_lock(struct db *db, struct portal_arena *arena, const char *holder, long lease)
 {
 	if (db_run(db, arena, "UPDATE schema_lock SET holder = NULL WHERE id = 1 AND holder = ?",
 	           PORTAL_DB_ARGS(PDB_S(holder)), NULL, NULL, NULL))
-		portal_log("migrations: the lock was not released; it lapses after %d s",
-		           LOCK_LEASE_SECONDS);
+		portal_log("migrations: the lock was not released; it lapses within %ld s", lease);
+}
+
+/* A migration may run longer than the lease (a key built over a big table):
+ * a thread renews the lease every third of it over a connection of its own,
+ * the migrator's being busy with the migration, until told to stop (a byte
+ * on its pipe). */
+struct lease_keeper {
+	const struct config *cfg;
+	const char *holder;
+	long lease;
+	int stop[2]; /* the pipe: written to stop */
+	pthread_t thread;
+};
+
+static void *keep_lease(void *arg)
+{
+	struct lease_keeper *k = arg;
+	struct db *db = db_new(k->cfg);
+	struct portal_arena *arena = arena_new(1 << 16);
+	struct pollfd stop = {.fd = k->stop[0], .events = POLLIN};
+	for (;;) {
+		int ready = poll(&stop, 1, (int)(k->lease * 1000 / 3));
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready != 0)
+			break;
+		if (!db || !arena ||
+		    db_run(db, arena,
+		           "UPDATE schema_lock SET until = UTC_TIMESTAMP() + INTERVAL ? SECOND"
+		           " WHERE id = 1 AND holder = ?",
+		           PORTAL_DB_ARGS(PDB_I(k->lease), PDB_S(k->holder)), NULL, NULL, NULL))
+			portal_log("migrations: the lock's lease was not renewed");
+	}
+	db_free(db);
+	arena_free(arena);
+	return NULL;
+}
+
+static int lease_keeper_start(struct lease_keeper *k)
+{
+	if (pipe(k->stop))
+		return -1;
+	if (pthread_create(&k->thread, NULL, keep_lease, k) == 0)
+		return 0;
+	close(k->stop[0]);
+	close(k->stop[1]);
+	return -1;
+}
+
+static void lease_keeper_stop(struct lease_keeper *k)
+{
+	if (write(k->stop[1], "", 1) != 1)
+		portal_log("migrations: cannot stop the lease's renewal: %s", strerror(errno));
+	pthread_join(k->thread, NULL);
+	close(k->stop[0]);
+	close(k->stop[1]);
 }
 
 int migrate_run(const struct config *cfg, const struct plugin_set *set, int verbose, char *err,
@@ -247,9 +303,15 @@ int migrate_run(const struct config *cfg, const struct plugin_set *set, int verb
 		              " until DATETIME NULL"
 		              ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
 		              "schema_lock", err, errlen);
-	bool locked = rc == 0 && claim_lock(db, arena, holder, err, errlen) == 0;
-	if (rc == 0 && !locked)
+	struct lease_keeper keeper = {
+	    .cfg = cfg, .holder = holder, .lease = config_int(cfg, "migration_lease_seconds")};
+	bool locked = rc == 0 && claim_lock(db, arena, holder, keeper.lease, err, errlen) == 0;
+	bool kept = locked && lease_keeper_start(&keeper) == 0;
+	if (rc == 0 && !kept) {
+		if (locked)
+			snprintf(err, errlen, "migrations: cannot start renewing the lock's lease");
 		rc = -1;
+	}
 	if (rc == 0)
 		rc = exec_sql(conn,
 		              "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -279,8 +341,10 @@ int migrate_run(const struct config *cfg, const struct plugin_set *set, int verb
 		if (rc == 0)
 			rc = record_file_columns(db, arena, set->items[i].def, err, errlen);
 	}
+	if (kept)
+		lease_keeper_stop(&keeper);
 	if (locked)
-		release_lock(db, arena, holder);
+		release_lock(db, arena, holder, keeper.lease);
 	db_free(db); /* closing the connection releases GET_LOCK */
 	arena_free(arena);
 	return rc;

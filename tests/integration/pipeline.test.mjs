@@ -2,7 +2,9 @@
 // routing, the two renderings, errors in the API's shape, headers, and logs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import net from 'node:net';
 import { startStack } from './stack.mjs';
 import { newManager } from './client.mjs';
@@ -316,4 +318,26 @@ test('migrations are recorded once each', async () => {
   const again = stack.portalctl('migrate');
   assert.equal(again.status, 0);
   assert.equal(again.stdout.trim(), '');
+});
+
+// A migration may outlast the lock's lease (a key built over a big table):
+// the lease is renewed while it runs, or another host's migrator would take
+// the lock over and run the same migrations at the same time.
+test('the migration lock holds while a migration runs longer than its lease', async () => {
+  const { pluginDir, shareDir } = stack.testPlugins(['slow'], ['example']);
+  writeFileSync(`${shareDir}/slow/sql/001_slow.sql`, 'DO SLEEP(7);\nCREATE TABLE slow_migrated (id INT PRIMARY KEY);\n');
+  const conf = path.join(stack.var, 'migrate.conf');
+  copyFileSync(stack.conf, conf);
+  stack.setConf({ plugin_dir: pluginDir, plugin_share: shareDir, plugins: 'example slow', migration_lease_seconds: 3 }, conf);
+  const migrator = spawn(path.join(stack.env.PORTAL_BIN, 'portalctl'), ['-c', conf, 'migrate'], { env: stack.env });
+  const ended = new Promise((resolve) => migrator.on('exit', resolve));
+  const lock = () => stack.sql("SELECT CONCAT(IFNULL(holder, 'free'), ' ', until >= UTC_TIMESTAMP()) FROM schema_lock").trim();
+  const started = Date.now();
+  for (const at of [2000, 4500, 6500]) { // the lease of 3 s ran out twice
+    await new Promise((r) => setTimeout(r, at - (Date.now() - started)));
+    assert.match(lock(), new RegExp(`:${migrator.pid} 1$`), `the lock after ${at} ms`);
+  }
+  assert.equal(await ended, 0);
+  assert.match(lock(), /^free /);
+  assert.match(stack.sql('SHOW TABLES'), /slow_migrated/);
 });
