@@ -41,7 +41,7 @@ int property_insert(struct db *db, struct portal_arena *a, long long org_id,
 		}
 	}
 	*id = (long long)new_id;
-	return status ? status : search_properties_refresh(db, id, 1);
+	return status ? status : search_add(db, &search_properties, id, 1);
 }
 
 int property_responsible_check(struct portal_req *req)

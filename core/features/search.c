@@ -133,11 +133,14 @@ static int doc_json(struct portal_arena *a, struct buf *b, const struct search_d
 	return b->failed ? 500 : 0;
 }
 
-/* Writes the index rows of docs (count of them) after removing those of ids
- * (n of them): the objects as they are now. */
+/* Writes the index rows of docs (count of them), after removing those of ids
+ * (n of them) when replace: the objects as they are now. New objects have no
+ * rows to remove, and a removal that finds none locks the gap after the
+ * index's last key, where two objects created at once then each wait for
+ * the other to insert: MariaDB refuses one as a deadlock. */
 static int put_chunk(struct db *db, struct portal_arena *a, const struct portal_search_index *ix,
-                     const long long *ids, size_t n, const struct search_doc *docs, size_t count,
-                     struct buf *b)
+                     const long long *ids, size_t n, bool replace, const struct search_doc *docs,
+                     size_t count, struct buf *b)
 {
 	/* A join, not IN (subquery): MariaDB 10.11 reads every row for the
 	 * latter in a single-table DELETE. */
@@ -146,8 +149,8 @@ static int put_chunk(struct db *db, struct portal_arena *a, const struct portal_
 	                                 " COLUMNS (id BIGINT UNSIGNED PATH '$')) j"
 	                                 " ON w.%s = j.id",
 	                                 ix->table, ix->id);
-	int status = sql ? ids_json(b, ids, n) : 500;
-	if (!status)
+	int status = !sql ? 500 : replace ? ids_json(b, ids, n) : 0;
+	if (!status && replace)
 		status = db_run(db, a, sql, PORTAL_DB_ARGS(PDB_S(b->data)), NULL, NULL, NULL);
 	if (status)
 		return status;
@@ -212,7 +215,7 @@ static void doc_of(struct portal_arena *a, const struct portal_value *row, struc
 /* One chunk of search_refresh. */
 static int refresh_chunk(struct db *db, struct portal_arena *a,
                          const struct portal_search_index *ix, const long long *ids, size_t count,
-                         struct buf *b)
+                         bool replace, struct buf *b)
 {
 	struct portal_value *rows;
 	int status = ids_json(b, ids, count);
@@ -227,22 +230,34 @@ static int refresh_chunk(struct db *db, struct portal_arena *a,
 		return 500;
 	pv_foreach(m, rows)
 		doc_of(a, m->value, &docs[n++]);
-	return put_chunk(db, a, ix, ids, count, docs, n, b);
+	return put_chunk(db, a, ix, ids, count, replace, docs, n, b);
 }
 
-int search_refresh(struct db *db, const struct portal_search_index *ix, const long long *ids,
-                   size_t count)
+static int index_objects(struct db *db, const struct portal_search_index *ix, const long long *ids,
+                         size_t count, bool replace)
 {
 	struct buf b = {0};
 	int status = 0;
 	for (size_t at = 0; at < count && !status; at += SEARCH_CHUNK) {
 		struct portal_arena *scratch = arena_new(SEARCH_SCRATCH_BYTES);
 		size_t n = count - at < SEARCH_CHUNK ? count - at : SEARCH_CHUNK;
-		status = scratch ? refresh_chunk(db, scratch, ix, ids + at, n, &b) : 500;
+		status = scratch ? refresh_chunk(db, scratch, ix, ids + at, n, replace, &b) : 500;
 		arena_free(scratch);
 	}
 	buf_free(&b);
 	return status;
+}
+
+int search_refresh(struct db *db, const struct portal_search_index *ix, const long long *ids,
+                   size_t count)
+{
+	return index_objects(db, ix, ids, count, true);
+}
+
+int search_add(struct db *db, const struct portal_search_index *ix, const long long *ids,
+               size_t count)
+{
+	return index_objects(db, ix, ids, count, false);
 }
 
 int search_properties_refresh(struct db *db, const long long *ids, size_t count)

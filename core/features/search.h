@@ -20,6 +20,11 @@ extern const struct portal_search_index search_properties;
 int search_refresh(struct db *db, const struct portal_search_index *ix, const long long *ids,
                    size_t count);
 
+/* search_refresh of objects just created, which have no rows to replace (the
+ * removal of none would lock where parallel creates insert). */
+int search_add(struct db *db, const struct portal_search_index *ix, const long long *ids,
+               size_t count);
+
 /* search_refresh of properties. */
 int search_properties_refresh(struct db *db, const long long *ids, size_t count);
 

@@ -129,7 +129,10 @@ static int join_invalid(struct portal_req *req, struct portal_value *view, const
 /* The live link of the path's token as one row of LINK_SQL, or 404 for a dead
  * one: malformed, unknown, rotated (its hash is gone) or of a deleted property.
  * lock: inside a transaction, hold the link and its property until the commit,
- * so a rotation or deletion waits for this sign-up or comes first. */
+ * so a rotation or deletion waits for this sign-up or comes first. Held
+ * exclusively: the membership's insert counts the resident on the property's
+ * row (sql/024), and two sign-ups that each held it shared would each wait
+ * for the other to give it up, which MariaDB ends by refusing one. */
 static int link_find(struct portal_req *req, bool lock, const struct portal_value **link)
 {
 	const char *token = portal_param_str(req, "token");
@@ -138,7 +141,7 @@ static int link_find(struct portal_req *req, bool lock, const struct portal_valu
 	unsigned char hash[PORTAL_HASH_BYTES];
 	portal_hash(token, strlen(token), hash);
 	struct portal_value *rows;
-	int status = portal_db_query(req, lock ? LINK_SQL " LOCK IN SHARE MODE" : LINK_SQL,
+	int status = portal_db_query(req, lock ? LINK_SQL " FOR UPDATE" : LINK_SQL,
 	                             PORTAL_DB_ARGS(hash_arg(hash)), &rows);
 	if (status)
 		return status;

@@ -509,6 +509,19 @@ test('a foreign Origin is refused; twenty parallel sign-ups of one email make on
   assert.equal(joinedLines().length, before + 1, 'one event');
 });
 
+// Each sign-up holds the link's property until it commits, and its
+// membership counts the resident on the property's row: held shared, two
+// sign-ups at one instant each waited for the other, and one was refused
+// (503, a deadlock).
+test('twenty people signing up through one link at the same instant all join, each counted', async () => {
+  const p = await newProperty(m, 'Andrangweg 20');
+  const token = await linkToken(m, p.id);
+  const results = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+    join(token, { display_name: `Person ${i}`, email: unique('andrang'), password: PASSWORD })));
+  assert.deepEqual(results.map((r) => r.status), results.map(() => 201), results.map((r) => r.text).join(' '));
+  assert.equal(Number((await m.json(`/api/v1/properties/${p.id}`)).body.residents_count), 20);
+});
+
 test('a wrong pair answers the same, in body and about in time, whether or not the account exists', async () => {
   // Not a benchmark: every path runs argon2id once (a new account hashes, a
   // known one verifies, an unknown one verifies against the dummy hash).
