@@ -118,7 +118,15 @@ int community_report(struct portal_req *req, struct portal_value *view)
 		return status;
 	if (community_mine(req, row))
 		return portal_fail(req, 422, "validation", "post_id", "community.report_own");
+	/* The post's row first, exclusively: reports of one post then take
+	 * turns, so that each counts those before it (the threshold is not
+	 * missed by reports that each saw too few), and none holds the row
+	 * shared (the report's foreign key) while waiting to hide the post. */
 	status = portal_db_begin(req);
+	if (!status)
+		status = portal_db_exec(
+		    req, "SELECT id FROM board_posts WHERE id = ? AND org_id = ? FOR UPDATE",
+		    PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)), NULL, NULL);
 	if (!status)
 		status = portal_db_exec(
 		    req,

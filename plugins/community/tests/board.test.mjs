@@ -272,6 +272,27 @@ test('hiding: seen only by managers and, with the reason, by the author, who is 
   assert.equal(count(`SELECT COUNT(*) FROM outbox WHERE to_addr = '${fresh.email}' AND kind = 'board_hidden'`), 0);
 });
 
+// Reports of one post take turns on its row: at the same instant each saw
+// too few reports to hide it, or held the row shared while waiting to hide
+// it and was refused as a deadlock (503).
+test('residents reporting a post at the same instant: none refused, and the post is hidden', async () => {
+  const readers = [];
+  for (let i = 0; i < 10; i++) readers.push(await newResident(stack, manager, [home]));
+  for (const title of ['Werbung eins', 'Werbung zwei', 'Werbung drei']) {
+    const p = await post(dora, { title });
+    const answers = await Promise.all(readers.map((r) =>
+      r.json(`/api/v1/board/${p.id}/report`, { method: 'POST', body: { reason: 'spam' } })));
+    const statuses = answers.map((r) => r.status);
+    // those that came after it was hidden no longer see it
+    assert.ok(statuses.every((s) => s === 202 || s === 404), statuses.join(' '));
+    assert.ok(statuses.filter((s) => s === 202).length >= 3, statuses.join(' '));
+    assert.equal((await ben.json(`/api/v1/board/${p.id}`)).status, 404, 'hidden');
+    const queue = (await manager.json('/api/v1/board/reports')).body.items.find((x) => x.post.id === p.id);
+    assert.equal(queue.count, statuses.filter((s) => s === 202).length);
+    assert.equal((await manager.json(`/api/v1/board/reports/${queue.id}/dismiss`, { method: 'POST' })).status, 200);
+  }
+});
+
 test('reports: three different residents hide the post, a second report counts once, a dismissal shows it again', async () => {
   const p = await post(dora, { title: 'Werbung für meinen Laden' });
   const reportMails = () => count(`SELECT COUNT(*) FROM outbox WHERE kind = 'board_report' AND to_addr = '${manager.email}'`);
