@@ -135,19 +135,35 @@ static size_t trim(const char **s)
 	return len;
 }
 
+/* Whether the UTF-8 text s (len bytes) holds a control character: C0 (but
+ * line breaks and tabs where multiline), DEL, C1 (U+0080..U+009F, NEL among
+ * them), or the line and paragraph separators U+2028 and U+2029 but where
+ * multiline. None is text anyone types on one line; they would also sort a
+ * name before the shorter name it begins with. */
+static bool has_control(const char *s, size_t len, bool multiline)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	for (size_t i = 0; i < len; i++) {
+		bool line_break = u[i] == '\n' || u[i] == '\r' || u[i] == '\t';
+		if ((u[i] < 0x20 && !(multiline && line_break)) || u[i] == 0x7f)
+			return true;
+		if (u[i] == 0xC2 && i + 1 < len && u[i + 1] >= 0x80 && u[i + 1] <= 0x9F)
+			return true;
+		if (!multiline && u[i] == 0xE2 && i + 2 < len && u[i + 1] == 0x80 &&
+		    (u[i + 2] == 0xA8 || u[i + 2] == 0xA9))
+			return true;
+	}
+	return false;
+}
+
 /* Text without surrounding white space, of min..max characters, without
- * control characters (line breaks and tabs only where multiline). */
+ * control characters (has_control). */
 static int read_string(struct portal_req *req, const struct portal_input *in, const char *s,
                        struct portal_value **out)
 {
 	size_t len = in->flags & PORTAL_IN_VERBATIM ? strlen(s) : trim(&s);
-	bool multiline = in->flags & PORTAL_IN_MULTILINE;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		bool line_break = c == '\n' || c == '\r' || c == '\t';
-		if ((c < 0x20 && !(multiline && line_break)) || c == 0x7f)
-			return invalid(req, in);
-	}
+	if (has_control(s, len, in->flags & PORTAL_IN_MULTILINE))
+		return invalid(req, in);
 	char *copy = portal_strndup(req->arena, s, len);
 	if (!copy)
 		return 500;

@@ -235,6 +235,20 @@ static void test_inputs(struct portal_arena *a)
 	CHECK(check_str(a, "title", "a\nb", &req) == 422);
 	CHECK(check_str(a, "body", "a\r\nb\tc", &req) == 0);
 	CHECK(check_str(a, "body", "a\x01", &req) == 422);
+	CHECK(check_str(a, "title",
+	                "a\xC2\x85"
+	                "b",
+	                &req) == 422);                         /* NEL (C1) */
+	CHECK(check_str(a, "body", "a\xC2\x9F", &req) == 422); /* C1, even multiline */
+	CHECK(check_str(a, "title",
+	                "a\xE2\x80\xA8"
+	                "b",
+	                &req) == 422); /* line separator */
+	CHECK(check_str(a, "body",
+	                "a\xE2\x80\xA9"
+	                "b",
+	                &req) == 0);                                     /* paragraph, multiline */
+	CHECK(check_str(a, "title", "\xC2\xA0\xE2\x80\xA6", &req) == 0); /* NBSP, ellipsis */
 	CHECK(check(a, "body", pv_int(a, 5), &req) == 422);
 	{
 		struct portal_req *r = request(a);
