@@ -53,14 +53,15 @@ static int set_cookie(struct portal_req *req, const char *value, bool expire)
 /* The memberships come unsorted and are sorted here (memberships_by_name):
  * ORDER BY p.name over the joined tables costs MariaDB a temporary table and
  * a filesort, far more than sorting a resident's few rows here. card_sort_key
- * is what that ORDER BY compares: the name's collation weights, padded to the
- * column's 200 characters (trailing spaces count for nothing, as there). The
- * hint spares the optimizer estimating the organisation's ranges in the other
- * indexes of properties, which this plan never uses. */
+ * is what that ORDER BY compares: the name's collation weights (two bytes a
+ * character), which the comparison pads with the weights of spaces as the
+ * collation pads the shorter name (PAD SPACE: trailing spaces count for
+ * nothing). The hint spares the optimizer estimating the organisation's
+ * ranges in the other indexes of properties, which this plan never uses. */
 #define MEMBERSHIP_COLUMNS                                                          \
 	", p.id AS card_id, p.name AS card_name, p.street AS card_street,"          \
 	" p.zip AS card_zip, p.city AS card_city, p.image_file AS card_image_file," \
-	" ms.state AS card_state, WEIGHT_STRING(p.name AS CHAR(200)) AS card_sort_key"
+	" ms.state AS card_state, WEIGHT_STRING(p.name) AS card_sort_key"
 #define MEMBERSHIP_JOIN                                       \
 	" LEFT JOIN (memberships ms"                          \
 	" JOIN properties p USE INDEX (PRIMARY)"              \
@@ -75,15 +76,30 @@ struct membership_order {
 	long long id;
 };
 
+/* The weight of a space in utf8mb4_unicode_ci: what the shorter name is
+ * padded with. */
+static const unsigned char pad_weight[2] = {0x02, 0x09};
+
+/* The longer key's rest against pad weights: below, equal or above (<0, 0, >0). */
+static int rest_against_pad(const unsigned char *rest, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (rest[i] != pad_weight[i % 2])
+			return rest[i] < pad_weight[i % 2] ? -1 : 1;
+	return 0;
+}
+
 static int by_name_then_id(const void *x, const void *y)
 {
 	const struct membership_order *a = x, *b = y;
 	if (!a->key || !b->key)
 		return (a->key != NULL) - (b->key != NULL);
-	size_t n = a->key->u.s.len < b->key->u.s.len ? a->key->u.s.len : b->key->u.s.len;
-	int c = memcmp(a->key->u.s.ptr, b->key->u.s.ptr, n);
+	size_t la = a->key->u.s.len, lb = b->key->u.s.len, n = la < lb ? la : lb;
+	const unsigned char *ka = (const unsigned char *)a->key->u.s.ptr,
+	                    *kb = (const unsigned char *)b->key->u.s.ptr;
+	int c = memcmp(ka, kb, n);
 	if (c == 0)
-		c = (a->key->u.s.len > n) - (b->key->u.s.len > n);
+		c = la > n ? rest_against_pad(ka + n, la - n) : -rest_against_pad(kb + n, lb - n);
 	return c ? c : (a->id > b->id) - (a->id < b->id);
 }
 

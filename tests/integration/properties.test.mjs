@@ -76,8 +76,8 @@ test('properties created at the same instant are all created and all found', asy
   assert.deepEqual(found.body.items.map((p) => p.id).sort(), made.map((r) => r.body.id).sort());
 });
 
-test('validation: the name is required and at most 200 characters', async () => {
-  for (const body of [{}, { name: '' }, { name: '   ' }, { name: 'ß'.repeat(201) }, { name: 5 }]) {
+test('validation: the name is required, at most 200 characters, on one line', async () => {
+  for (const body of [{}, { name: '' }, { name: '   ' }, { name: 'ß'.repeat(201) }, { name: 5 }, { name: 'Bahn\nhof' }, { name: 'Bahn\u2028hof' }, { name: 'Bahn\u0085hof' }]) {
     const res = await a.json('/api/v1/properties', { method: 'POST', body });
     assert.equal(res.status, 422, JSON.stringify(body));
     assert.equal(res.body.error.code, 'validation');
@@ -209,18 +209,22 @@ test('residents see only the properties they are active members of', async () =>
 });
 
 test('the home lists a resident\'s properties in the order of their names as MariaDB compares them', async () => {
-  // Created in another order than the names', with an umlaut, a small letter
-  // and a name twice: the session sorts the cards itself (core/http/session.c),
-  // as ORDER BY p.name, p.id does (Ä is A, case does not count, then the id).
-  const names = ['Bahn', 'apfel', 'Ähre', 'Bahn', 'Zeder'];
+  // Created in another order than the names', with an umlaut, a small letter,
+  // a name twice and names that begin with another: the session sorts the
+  // cards itself (core/http/session.c), as ORDER BY p.name, p.id does (Ä is A,
+  // case does not count, a shorter name is padded with spaces, then the id).
+  const names = ['Bahn', 'apfel', 'Ähre', 'Bahn', 'Zeder', 'Bahnhof', 'Bahn 2', 'Altlast'];
   const made = [];
   for (const name of names) made.push(await newProperty(a, name));
+  // a name stored before line separators were refused: it sorts before the
+  // shorter name it begins with (its separator weighs less than the space)
+  stack.sql(`UPDATE properties SET name = CONCAT('Bahn', _utf8mb4 0xE280A8, 'Hof') WHERE id = ${made[7].id}`);
   const waiting = [await newProperty(a, 'Ulme'), await newProperty(a, 'Ahorn')];
   const r = await newResident(stack, a, made.map((p) => p.id));
   for (const p of waiting) {
     stack.sql(`INSERT INTO memberships (property_id, user_id, org_id, state, joined_at) VALUES (${p.id}, ${r.id}, ${a.user.org_id}, 'pending', UTC_TIMESTAMP())`);
   }
-  const expected = [made[2], made[1], made[0], made[3], made[4]].map((p) => p.id);
+  const expected = [made[2], made[1], made[7], made[0], made[3], made[6], made[5], made[4]].map((p) => p.id);
   const listed = (await r.json('/api/v1/properties')).body.items.map((p) => p.id);
   assert.deepEqual(listed, expected, 'the list, sorted by MariaDB');
   const home = await (await r.fetch('/portal')).text();
