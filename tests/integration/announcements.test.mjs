@@ -327,3 +327,15 @@ test('the detail page\'s edit form: renotify only when ticked; no property ticke
   assert.equal(res.status, 303);
   assert.equal((await a.json(`/api/v1/announcements/${made.body.id}`)).status, 404);
 });
+
+test('the list costs the caller, the rows and one query for their properties, attachments and reads; an announcement one more', async () => {
+  const p = await newProperty(a, 'Rundreisenhaus');
+  const r = await resident(a, [p.id]);
+  for (let i = 0; i < 3; i++) assert.equal((await publish(a, { title: `Reise ${i}`, property_ids: [p.id], notify: false })).status, 201);
+  const one = (await a.json('/api/v1/announcements')).body.items[0];
+  for (const client of [a, r]) {
+    assert.equal(await stack.fewestTrips(client, '/api/v1/announcements', '/api/v1/announcements'), 3);
+    // the resident's read recorded, or the manager's list of who read it
+    assert.equal(await stack.fewestTrips(client, `/api/v1/announcements/${one.id}`, '/api/v1/announcements/{id}'), 4);
+  }
+});

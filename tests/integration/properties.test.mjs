@@ -321,11 +321,7 @@ async function newManagerlessProperty() {
 
 test('the property list and page keep their round trips with the responsible employee\'s name', async () => {
   const p = (await a.json('/api/v1/properties', { method: 'POST', body: { name: 'Rundreisen', responsible_id: a.user.id } })).body;
-  const fewest = async (path, route) => {
-    for (let i = 0; i < 4; i++) assert.equal((await a.fetch(path)).status, 200);
-    const lines = stack.log().split('\n').filter((l) => l.includes(`route=${route} `) && / db=\d+/.test(l));
-    return Math.min(...lines.slice(-4).map((l) => Number(/ db=(\d+)/.exec(l)[1])));
-  };
+  const fewest = (path, route) => stack.fewestTrips(a, path, route);
   // the caller, then the rows (the page: the property, then its units with the employees)
   assert.equal(await fewest('/app/properties', '/app/properties'), 2);
   assert.equal(await fewest('/api/v1/properties', '/api/v1/properties'), 2);

@@ -363,6 +363,19 @@ export async function startStack(opts = {}) {
     nginxLog: () => readOr(path.join(dir, 'log', 'nginx-error.log'), ''),
     accessLog: () => readOr(path.join(dir, 'log', 'nginx-access.log'), ''),
 
+    // The fewest database round trips of `times` GETs of path by client (the
+    // first ones on a worker also prepare their statements), from the log
+    // lines of route (the route's pattern, e.g. /app/properties/{id}).
+    async fewestTrips(client, path, route, times = 4) {
+      for (let i = 0; i < times; i++) {
+        const res = await client.fetch(path);
+        if (res.status !== 200) throw new Error(`GET ${path}: ${res.status}`);
+        await res.arrayBuffer();
+      }
+      const lines = stack.log().split('\n').filter((l) => l.includes(`route=${route} `) && / db=\d+/.test(l));
+      return Math.min(...lines.slice(-times).map((l) => Number(/ db=(\d+)/.exec(l)[1])));
+    },
+
     // Every mail the sink kept, oldest first: { file, raw, headers, body }.
     mails() {
       const folder = path.join(dir, 'mail', 'new');
