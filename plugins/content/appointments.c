@@ -774,16 +774,39 @@ static int feed_hash_arg(struct portal_req *req, long long user_id, long long ge
 	return portal_link_token(req, "calendar", user_id, generation, token, hash);
 }
 
+/* The caller's feed generation (NULL rows: none yet). lock: FOR UPDATE
+ * inside a transaction. */
+static int feed_row(struct portal_req *req, bool lock, struct portal_value **row)
+{
+	struct portal_value *rows;
+	int status = portal_db_query(
+	    req,
+	    lock ? "SELECT f.generation FROM calendar_feeds f JOIN "
+	           "users u ON u.id = f.user_id"
+	           " WHERE f.user_id = ? AND u.org_id = ? FOR UPDATE"
+	         : "SELECT f.generation FROM calendar_feeds f JOIN "
+	           "users u ON u.id = f.user_id"
+	           " WHERE f.user_id = ? AND u.org_id = ?",
+	    PORTAL_DB_ARGS(PDB_I(req->caller.user_id), PDB_I(req->caller.org_id)), &rows);
+	*row = status ? NULL : pv_first(rows);
+	return status;
+}
+
 /* The caller's feed generation, made on first use: generation 1 follows from
  * the user alone, so showing it changes nothing anyone can observe; the row
- * only makes the token findable. lock: FOR UPDATE inside a transaction. */
+ * only makes the token findable. A page reads it first and writes only the
+ * first time; lock (FOR UPDATE inside a transaction) makes the row first, so
+ * that a missing row's gap is never what it locks. */
 static int feed_generation(struct portal_req *req, bool lock, long long *generation)
 {
 	long long user_id = req->caller.user_id;
 	unsigned char hash[PORTAL_HASH_BYTES];
 	struct portal_db_arg hash_arg;
-	int status = feed_hash_arg(req, user_id, 1, hash, &hash_arg);
-	if (!status)
+	struct portal_value *row = NULL;
+	int status = lock ? 0 : feed_row(req, false, &row);
+	if (!status && !row)
+		status = feed_hash_arg(req, user_id, 1, hash, &hash_arg);
+	if (!status && !row)
 		status = portal_db_exec(
 		    req,
 		    "INSERT INTO calendar_feeds (user_id, generation, token_hash)"
@@ -792,20 +815,11 @@ static int feed_generation(struct portal_req *req, bool lock, long long *generat
 		    " ON DUPLICATE KEY UPDATE user_id = calendar_feeds.user_id",
 		    PORTAL_DB_ARGS(hash_arg, PDB_I(user_id), PDB_I(req->caller.org_id)), NULL,
 		    NULL);
-	struct portal_value *rows = NULL, *row;
-	if (!status)
-		status = portal_db_query(req,
-		                         lock ? "SELECT f.generation FROM calendar_feeds f JOIN "
-		                                "users u ON u.id = f.user_id"
-		                                " WHERE f.user_id = ? AND u.org_id = ? FOR UPDATE"
-		                              : "SELECT f.generation FROM calendar_feeds f JOIN "
-		                                "users u ON u.id = f.user_id"
-		                                " WHERE f.user_id = ? AND u.org_id = ?",
-		                         PORTAL_DB_ARGS(PDB_I(user_id), PDB_I(req->caller.org_id)),
-		                         &rows);
+	if (!status && !row)
+		status = feed_row(req, lock, &row);
 	if (status)
 		return status;
-	if (!(row = pv_first(rows))) {
+	if (!row) {
 		portal_log("appointments: the calendar feed of user %lld was not stored", user_id);
 		return 500;
 	}

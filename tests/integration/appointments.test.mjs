@@ -546,3 +546,12 @@ test('the edit page: the stored fields in Berlin time, saved like PATCH, renotif
   assert.equal(res.status, 303);
   assert.equal((await a.fetch(`/app/content/appointments/${x.id}`)).status, 404);
 });
+
+test('the calendar page reads the feed\'s address and writes it only the first time', async () => {
+  const fresh = await newResident(stack, a, [p1]);
+  assert.equal((await fresh.fetch('/portal/calendar')).status, 200);
+  const feeds = () => stack.sql(`SELECT COUNT(*) FROM calendar_feeds WHERE user_id = ${fresh.id}`).trim();
+  assert.equal(feeds(), '1', 'made on first use');
+  // the caller, their properties, the month's appointments, the feed's generation
+  assert.equal(await stack.fewestTrips(fresh, '/portal/calendar', '/portal/calendar'), 4);
+});
