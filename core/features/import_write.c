@@ -347,25 +347,34 @@ static int write_generated_refs(struct writing *w, const char *token)
 	return status;
 }
 
-/* The search words of the rows created, and of those updated with other
- * searched fields. */
-static int write_words(struct writing *w)
+/* The search words of the rows of action (ACT_CREATE or ACT_UPDATE) whose
+ * searched fields were written: a created one's are added (it has none to
+ * replace, and removing none would lock where parallel creates insert), an
+ * updated one's replaced. */
+static int write_words_of(struct writing *w, enum action action, long long *ids)
 {
-	long long *ids = portal_alloc(w->req->arena, (w->count ? w->count : 1) * sizeof *ids);
 	size_t n = 0;
-	if (!ids)
-		return 500;
 	for (size_t i = 0; i < w->count; i++)
-		if ((w->plan[i].action == ACT_CREATE || w->plan[i].action == ACT_UPDATE) &&
-		    w->plan[i].words)
+		if (w->plan[i].action == action && w->plan[i].words)
 			ids[n++] = w->plan[i].id;
 	int status = 0;
 	for (size_t at = 0; !status && at < n; at += IMPORT_CHUNK) {
 		size_t chunk = n - at < IMPORT_CHUNK ? n - at : IMPORT_CHUNK;
-		status = search_properties_refresh(w->req->worker->db, ids + at, chunk);
+		status = action == ACT_CREATE
+		             ? search_add(w->req->worker->db, &search_properties, ids + at, chunk)
+		             : search_properties_refresh(w->req->worker->db, ids + at, chunk);
 		step(w, chunk * WORDS_WEIGHT);
 	}
 	return status;
+}
+
+static int write_words(struct writing *w)
+{
+	long long *ids = portal_alloc(w->req->arena, (w->count ? w->count : 1) * sizeof *ids);
+	if (!ids)
+		return 500;
+	int status = write_words_of(w, ACT_CREATE, ids);
+	return status ? status : write_words_of(w, ACT_UPDATE, ids);
 }
 
 int import_write(struct portal_req *req, const struct import_good_row *rows, size_t count,
