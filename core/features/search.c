@@ -527,6 +527,12 @@ int portal_search_refresh(struct portal_req *req, const struct portal_search_ind
 	return search_refresh(req->worker->db, ix, ids, count);
 }
 
+int portal_search_add(struct portal_req *req, const struct portal_search_index *ix,
+                      const long long *ids, size_t count)
+{
+	return search_add(req->worker->db, ix, ids, count);
+}
+
 int portal_search_order(struct portal_req *req, const struct portal_search_index *ix,
                         struct portal_word_term *terms, size_t count)
 {

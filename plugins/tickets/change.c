@@ -74,7 +74,7 @@ static int apply_fields(struct portal_req *req, struct portal_value *ticket)
 		status =
 		    pv_set_int(req->arena, ticket, "shared", portal_in_bool(req, "shared", false));
 	if (!status && portal_in_str(req, "title"))
-		status = tickets_search_refresh(req, id);
+		status = tickets_search_refresh(req, id, false);
 	if (!status && portal_in_str(req, "title")) /* the mails name it so */
 		status = pv_set_str(req->arena, ticket, "title", portal_in_str(req, "title"));
 	return status;

@@ -136,7 +136,7 @@ int tickets_create(struct portal_req *req, struct portal_value *view)
 	enum tickets_viewer viewer;
 	if (!(status = portal_db_begin(req)) && !(status = next_number(req, &number)) &&
 	    !(status = rate_check(req)) && !(status = insert_ticket(req, number, unit_id, &id)) &&
-	    !(status = tickets_search_refresh(req, id)) &&
+	    !(status = tickets_search_refresh(req, id, true)) &&
 	    !(status = tickets_photos_save(req, id, 0, &photos)) &&
 	    !(status = tickets_find(req, id, false, &ticket, &viewer)) &&
 	    !(status = tickets_event(req, ticket, "created", NULL, NULL, NULL, NULL)) &&

@@ -22,7 +22,8 @@ const struct portal_search_index tickets_search[] = {
     {0},
 };
 
-int tickets_search_refresh(struct portal_req *req, long long id)
+int tickets_search_refresh(struct portal_req *req, long long id, bool created)
 {
-	return portal_search_refresh(req, tickets_search, &id, 1);
+	return created ? portal_search_add(req, tickets_search, &id, 1)
+	               : portal_search_refresh(req, tickets_search, &id, 1);
 }

@@ -71,9 +71,9 @@ int tickets_mail_status(struct portal_req *req, const struct portal_value *ticke
 
 /* search.c: the search index of tickets (sql/002); tickets_search_refresh
  * after each write of a ticket's title, description or reporter, in its
- * transaction. */
+ * transaction (created: the ticket is new, its words are added). */
 extern const struct portal_search_index tickets_search[];
-int tickets_search_refresh(struct portal_req *req, long long id);
+int tickets_search_refresh(struct portal_req *req, long long id, bool created);
 
 /* list_query.c: the list's statement. A search's terms, the rarest first for
  * a manager; asked when q was sent, count 0 when it has no words. */

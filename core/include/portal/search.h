@@ -3,8 +3,9 @@
  * a search (`q`: every word of it the prefix of some word of the row, case
  * and accents aside) reads keys instead of the organisation's rows. Core's
  * property search is one (sql/019); a plugin declares its own in its struct
- * (.search) and calls portal_search_refresh after each write that changes
- * the indexed texts. README.md beside this header shows a whole one. */
+ * (.search) and calls portal_search_add after creating an object and
+ * portal_search_refresh after each write that changes the indexed texts. README.md beside this
+ * header shows a whole one. */
 #ifndef PORTAL_SEARCH_H
 #define PORTAL_SEARCH_H
 
@@ -63,9 +64,16 @@ struct portal_search_index {
 
 /* Indexes the objects ids (count of them) as they are now, replacing their
  * rows, in the open transaction: after a write that changed what the index
- * holds (a new object, a changed title). 0 or an HTTP status. */
+ * holds (a changed title). 0 or an HTTP status. */
 int portal_search_refresh(struct portal_req *req, const struct portal_search_index *ix,
                           const long long *ids, size_t count);
+
+/* portal_search_refresh of objects just created, in their transaction. They
+ * have no rows to replace, and removing none would lock the gap after the
+ * index's last key, where objects created at the same time by others insert
+ * theirs: MariaDB would refuse one of the writes as a deadlock. */
+int portal_search_add(struct portal_req *req, const struct portal_search_index *ix,
+                      const long long *ids, size_t count);
 
 /* Puts the term with the fewest rows in the caller's organisation (the
  * database's estimate, kept by the process for a minute) first, for a search
