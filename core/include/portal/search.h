@@ -3,9 +3,9 @@
  * a search (`q`: every word of it the prefix of some word of the row, case
  * and accents aside) reads keys instead of the organisation's rows. Core's
  * property search is one (sql/019); a plugin declares its own in its struct
- * (.search) and calls portal_search_add after creating an object and
- * portal_search_refresh after each write that changes the indexed texts. README.md beside this
- * header shows a whole one. */
+ * (.search), calls portal_search_add after creating an object and
+ * portal_search_refresh after each write that changes the indexed texts.
+ * README.md beside this header shows a whole one. */
 #ifndef PORTAL_SEARCH_H
 #define PORTAL_SEARCH_H
 
