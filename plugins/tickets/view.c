@@ -99,85 +99,96 @@ static int event_item(struct portal_req *req, struct portal_value *e)
 	return by_set(req, e);
 }
 
-/* The ticket's history as the viewer may see it; only one event of it when
- * event_id is not 0. */
-static int events_of(struct portal_req *req, long long id, long long event_id,
-                     enum tickets_viewer viewer, struct portal_value **events)
+/* A ticket's history and attachments as the viewer may see them, in one
+ * statement: rows of part 1 are its events (only event_id's when that is not
+ * 0), of part 2 its attachments (none for a neighbour, nor with an event_id);
+ * each row has the other part's columns too, as NULL of their type (a bare
+ * NULL would make the union's column text). */
+#define NO_NUMBER "CAST(NULL AS UNSIGNED)"
+#define HISTORY                                                                                   \
+	"SELECT 1 AS part, e.id, e.type, e.at, e.user_id, e.by_role, u.name AS by_name, e.body,"  \
+	" e.from_value AS `from`, e.to_value AS `to`, " NO_NUMBER " AS event_id, NULL AS name,"   \
+	" " NO_NUMBER " AS size, NULL AS content_type FROM ticket_events e"                       \
+	" LEFT JOIN users u ON u.id = e.user_id WHERE e.ticket_id = ?"                            \
+	" AND (? = 1 OR e.type <> 'note') AND (? = 0 OR e.type <> 'comment')"                     \
+	" AND (? = 0 OR e.id = ?)"                                                                \
+	" UNION ALL SELECT 2, a.id, NULL, CAST(NULL AS DATETIME), " NO_NUMBER ", NULL, NULL,"     \
+	" NULL, NULL, NULL, a.event_id, a.name, a.size, a.content_type FROM ticket_attachments a" \
+	" LEFT JOIN ticket_events e ON e.id = a.event_id WHERE a.ticket_id = ? AND ? = 0"         \
+	" AND ? = 0 AND (? = 1 OR e.type IS NULL OR e.type <> 'note')"                            \
+	" ORDER BY part, id"
+
+static const char *const event_only[] = {"type", "at",   "user_id", "by_role", "by_name",
+                                         "body", "from", "to",      NULL};
+static const char *const attachment_only[] = {"event_id", "name", "size", "content_type", NULL};
+
+static void remove_all(struct portal_value *row, const char *const *keys)
 {
-	struct portal_value *rows;
-	int status = portal_db_query(
-	    req,
-	    "SELECT e.id, e.type, e.at, e.user_id, e.by_role, u.name AS by_name, e.body,"
-	    " e.from_value AS `from`, e.to_value AS `to` FROM ticket_events e"
-	    " LEFT JOIN users u ON u.id = e.user_id WHERE e.ticket_id = ?"
-	    " AND (? = 1 OR e.type <> 'note') AND (? = 0 OR e.type <> 'comment')"
-	    " AND (? = 0 OR e.id = ?) ORDER BY e.id",
-	    PORTAL_DB_ARGS(PDB_I(id), PDB_I(viewer == TICKETS_MANAGER),
-	                   PDB_I(viewer == TICKETS_NEIGHBOUR), PDB_I(event_id), PDB_I(event_id)),
-	    &rows);
-	if (status)
-		return status;
-	pv_foreach(m, rows) {
-		if ((status = event_item(req, m->value)))
-			return status;
-	}
-	*events = rows;
-	return 0;
+	for (; *keys; keys++)
+		pv_remove(row, *keys);
 }
 
-static int events_set(struct portal_req *req, long long id, enum tickets_viewer viewer,
-                      struct portal_value *ticket)
+/* An attachment's row as the API shows it, with its addresses. */
+static int attachment_item(struct portal_req *req, long long ticket_id, struct portal_value *row)
+{
+	struct portal_arena *a = req->arena;
+	long long aid = pv_get_int(row, "id", 0);
+	const char *url =
+	    portal_sprintf(a, "/api/v1/tickets/%lld/attachments/%lld", ticket_id, aid);
+	return !url || pv_set_str(a, row, "url", url) ||
+	               pv_set_str(a, row, "thumbnail_url", portal_sprintf(a, "%s?thumbnail=1", url))
+	           ? 500
+	           : 0;
+}
+
+/* The ticket's history and attachments (HISTORY) into events and
+ * attachments, as the viewer may see them; only one event, and no
+ * attachments, when event_id is not 0. */
+static int history_of(struct portal_req *req, long long id, long long event_id,
+                      enum tickets_viewer viewer, struct portal_value **events,
+                      struct portal_value **attachments)
 {
 	struct portal_value *rows;
-	int status = events_of(req, id, 0, viewer, &rows);
-	return status ? status : pv_set(req->arena, ticket, "events", rows);
+	int manager = viewer == TICKETS_MANAGER, neighbour = viewer == TICKETS_NEIGHBOUR;
+	int status =
+	    portal_db_query(req, HISTORY,
+	                    PORTAL_DB_ARGS(PDB_I(id), PDB_I(manager), PDB_I(neighbour),
+	                                   PDB_I(event_id), PDB_I(event_id), PDB_I(id),
+	                                   PDB_I(neighbour), PDB_I(event_id), PDB_I(manager)),
+	                    &rows);
+	if (status)
+		return status;
+	if (!(*events = pv_list(req->arena)) || !(*attachments = pv_list(req->arena)))
+		return 500;
+	pv_foreach(m, rows) {
+		bool event = pv_get_int(m->value, "part", 0) == 1;
+		pv_remove(m->value, "part");
+		remove_all(m->value, event ? attachment_only : event_only);
+		status = event ? event_item(req, m->value) : attachment_item(req, id, m->value);
+		if (status || pv_push(req->arena, event ? *events : *attachments, m->value))
+			return status ? status : 500;
+	}
+	return 0;
 }
 
 int tickets_event_view(struct portal_req *req, long long ticket_id, long long event_id,
                        struct portal_value *view)
 {
-	struct portal_value *rows;
+	struct portal_value *events, *none;
 	enum tickets_viewer viewer = portal_is_manager(req) ? TICKETS_MANAGER : TICKETS_REPORTER;
-	int status = events_of(req, ticket_id, event_id, viewer, &rows);
+	int status = history_of(req, ticket_id, event_id, viewer, &events, &none);
 	if (status)
 		return status;
-	if (!pv_first(rows))
+	if (!pv_first(events))
 		return 500;
-	*view = *pv_first(rows);
+	*view = *pv_first(events);
 	return 0;
-}
-
-static int attachments_set(struct portal_req *req, long long id, enum tickets_viewer viewer,
-                           struct portal_value *ticket)
-{
-	struct portal_arena *a = req->arena;
-	struct portal_value *rows;
-	int status = portal_db_query(
-	    req,
-	    "SELECT a.id, a.event_id, a.name, a.size, a.content_type FROM ticket_attachments a"
-	    " LEFT JOIN ticket_events e ON e.id = a.event_id WHERE a.ticket_id = ? AND ? = 0"
-	    " AND (? = 1 OR e.type IS NULL OR e.type <> 'note') ORDER BY a.id",
-	    PORTAL_DB_ARGS(PDB_I(id), PDB_I(viewer == TICKETS_NEIGHBOUR),
-	                   PDB_I(viewer == TICKETS_MANAGER)),
-	    &rows);
-	if (status)
-		return status;
-	pv_foreach(m, rows) {
-		long long aid = pv_get_int(m->value, "id", 0);
-		const char *url =
-		    portal_sprintf(a, "/api/v1/tickets/%lld/attachments/%lld", id, aid);
-		if (!url || pv_set_str(a, m->value, "url", url) ||
-		    pv_set_str(a, m->value, "thumbnail_url",
-		               portal_sprintf(a, "%s?thumbnail=1", url)))
-			return 500;
-	}
-	return pv_set(a, ticket, "attachments", rows);
 }
 
 int tickets_detail_of(struct portal_req *req, long long id, enum tickets_viewer viewer,
                       struct portal_value *view)
 {
-	struct portal_value *row;
+	struct portal_value *row, *events, *attachments;
 	int status = portal_db_one(
 	    req,
 	    "SELECT" TICKETS_ITEM_COLUMNS ", t.description, t.shared, t.contact_consent,"
@@ -196,9 +207,10 @@ int tickets_detail_of(struct portal_req *req, long long id, enum tickets_viewer 
 	    (status = pair_set(req, row, "unit", "unit_id", "unit_name")) ||
 	    (status = pair_set_as(req, row, "merged_into", "merged_into_id", "merged_into_number",
 	                          "number")) ||
-	    (status = attachments_set(req, id, viewer, row)) ||
-	    (status = events_set(req, id, viewer, row)))
-		return status;
+	    (status = history_of(req, id, 0, viewer, &events, &attachments)) ||
+	    pv_set(req->arena, row, "attachments", attachments) ||
+	    pv_set(req->arena, row, "events", events))
+		return status ? status : 500;
 	*view = *row;
 	return 0;
 }

@@ -556,3 +556,14 @@ test('categories are the organisation\'s: an admin adds and removes them; the fo
     stack.sql(`UPDATE users SET locale = 'de' WHERE id = ${rita.id}`);
   }
 });
+
+test('a ticket costs the caller, the access, the ticket, and one query for its history with its attachments', async () => {
+  const t = await reported(rita, { title: 'Rundreise' });
+  assert.equal((await post(manager, `/api/v1/tickets/${t.id}/comments`, { body: 'Wir kommen.' })).status, 201);
+  for (const client of [rita, manager]) {
+    assert.equal(await stack.fewestTrips(client, `/api/v1/tickets/${t.id}`, '/api/v1/tickets/{id}'), 4);
+  }
+  const one = (await get(rita, t.id)).body;
+  assert.deepEqual(one.events.map((e) => e.type), ['created', 'comment']);
+  assert.deepEqual(Object.keys(one.events[1]).sort(), ['at', 'body', 'by', 'id', 'type']);
+});
