@@ -84,12 +84,16 @@ static void scope(struct query *q, struct portal_req *req)
  * of another term: the terms are then looked up in the tickets left only
  * (words_exist from the second term on). From the cursor on (before) for a
  * page in the list's order by id, which then reads the tickets newest first
- * until it has its page. */
+ * until it has its page. limit (0: none): nothing else filters the tickets,
+ * so the page is the first limit of them, read newest first from the
+ * term's rows, which come in that order (the derived table is otherwise
+ * made whole before the page is taken from it). */
 static void candidates_from(struct query *q, struct portal_req *req,
-                            const struct tickets_search_terms *s, long long before)
+                            const struct tickets_search_terms *s, long long before, long long limit)
 {
-	put(q, " FROM (SELECT DISTINCT w0.ticket_id FROM ticket_words w0"
-	       " WHERE w0.org_id = ? AND w0.prefix = ? AND w0.word LIKE ?");
+	put(q, limit ? " FROM (SELECT w0.ticket_id FROM ticket_words w0"
+	             : " FROM (SELECT DISTINCT w0.ticket_id FROM ticket_words w0");
+	put(q, " WHERE w0.org_id = ? AND w0.prefix = ? AND w0.word LIKE ?");
 	arg(q, PDB_I(req->caller.org_id));
 	arg(q, PDB_S(s->terms[0].prefix));
 	arg(q, PDB_S(s->terms[0].pattern));
@@ -105,6 +109,10 @@ static void candidates_from(struct query *q, struct portal_req *req,
 	if (before) {
 		put(q, " AND w0.ticket_id < ?");
 		arg(q, PDB_I(before));
+	}
+	if (limit) {
+		put(q, " GROUP BY w0.ticket_id ORDER BY w0.ticket_id DESC LIMIT ?");
+		arg(q, PDB_I(limit));
 	}
 	put(q, ") w JOIN tickets t ON t.id = w.ticket_id");
 }
@@ -139,6 +147,16 @@ static const char *order_index(struct portal_req *req, const struct tickets_list
 	return l->activity ? "tickets_activity" : "tickets_org";
 }
 
+/* A manager's search of one word, newest first, without other filters:
+ * what typing into the list's search field asks. */
+static bool plain_search(struct portal_req *req, const struct tickets_list_spec *l)
+{
+	return portal_is_manager(req) && l->search->count == 1 && !l->activity &&
+	       !portal_in_str(req, "status") && !portal_in_int(req, "property_id", 0) &&
+	       !portal_in_int(req, "assignee_id", 0) && !portal_in_str(req, "category") &&
+	       !portal_in_bool(req, "overdue", false);
+}
+
 /* The page: limit + 1 items after the cursor (key: the last item's
  * updated_at when sorted by activity). */
 static void page_select(struct query *q, struct portal_req *req, const struct tickets_list_spec *l)
@@ -152,7 +170,8 @@ static void page_select(struct query *q, struct portal_req *req, const struct ti
 	put(q, TICKETS_ITEM_COLUMNS ", (t.reporter_id <=> ?) AS mine");
 	arg(q, PDB_I(req->caller.user_id));
 	if (indexed) {
-		candidates_from(q, req, s, l->activity ? 0 : l->page->after);
+		candidates_from(q, req, s, l->activity ? 0 : l->page->after,
+		                plain_search(req, l) ? l->page->limit + 1 : 0);
 	} else {
 		const char *ix = order_index(req, l);
 		put(q, " FROM tickets t");
@@ -227,7 +246,7 @@ static void counts_select(struct query *q, struct portal_req *req,
 	}
 	put(q, COUNT_COLUMNS("COUNT(*)", "t.status"));
 	if (indexed)
-		candidates_from(q, req, s, 0);
+		candidates_from(q, req, s, 0, 0);
 	else
 		put(q, " FROM tickets t");
 	scope(q, req);

@@ -98,6 +98,20 @@ test('with the filters, counts per status and keyset pages, newest and by activi
     next = page.next;
   } while (next);
   assert.deepEqual(seen, newest);
+  // one word alone reads its page newest first from the index and stops
+  // there: a ticket with two words of the prefix (Treppenhaus, Treppenlicht)
+  // is still one, and the pages are those of the whole list
+  const twice = await onCall({ title: 'Treppenhaus Treppenlicht', property_id: house });
+  const single = [];
+  next = null;
+  do {
+    const page = await list(boss, q('trepp', `&limit=3${next ? `&after=${encodeURIComponent(next)}` : ''}`));
+    single.push(...page.items.map((t) => t.id));
+    next = page.next;
+  } while (next);
+  assert.deepEqual(single, [twice.id, ...newest]);
+  assert.equal((await list(boss, q('trepp'))).counts.open, 7);
+  stack.sql(`DELETE FROM tickets WHERE id = ${twice.id}`);
   // by last activity
   made.forEach((t, i) => stack.sql(`UPDATE tickets SET updated_at = UTC_TIMESTAMP() - INTERVAL ${(i * 5) % 7} MINUTE WHERE id = ${t.id}`));
   const byActivity = [...made].sort((a, b) => ((made.indexOf(a) * 5) % 7) - ((made.indexOf(b) * 5) % 7)).map((t) => t.id);
