@@ -207,10 +207,11 @@ static void page_select(struct query *q, struct portal_req *req, const struct ti
 /* Rows with counting = 1 carry a status and its count (in number) for the
  * same filters but the status. Their columns have the items' types, so that
  * the union keeps them (numbers stay numbers). */
-#define NO_ID "CAST(NULL AS UNSIGNED)"
-#define COUNT_COLUMNS(number, status)                                                           \
-	" UNION ALL SELECT 1, " NO_ID ", CAST(" number " AS UNSIGNED), NULL, " status ", NULL," \
-	" " NO_ID ", NULL, NULL, " NO_ID ", NULL, " NO_ID ", NULL, CAST(NULL AS DATETIME),"     \
+#define COUNT_COLUMNS(number, status)                                    \
+	" UNION ALL SELECT 1, " TICKETS_NULL_NUMBER ", CAST(" number     \
+	" AS UNSIGNED), NULL, " status ", NULL,"                         \
+	" " TICKETS_NULL_NUMBER ", NULL, NULL, " TICKETS_NULL_NUMBER     \
+	", NULL, " TICKETS_NULL_NUMBER ", NULL, CAST(NULL AS DATETIME)," \
 	" CAST(NULL AS DATETIME), 0"
 
 /* A manager's list without filters, or with only the property: the counts
@@ -258,10 +259,11 @@ static void counts_select(struct query *q, struct portal_req *req,
  * title), whom the page's filter and bulk change offer as assignees. */
 static void employees_select(struct query *q, struct portal_req *req)
 {
-	put(q,
-	    " UNION ALL SELECT 2, u.id, " NO_ID ", u.name, NULL, NULL, " NO_ID ", NULL, NULL,"
-	    " " NO_ID ", NULL, " NO_ID ", NULL, CAST(NULL AS DATETIME), CAST(NULL AS DATETIME), 0"
-	    " FROM users u WHERE u.org_id = ? AND u.role = 'manager'");
+	put(q, " UNION ALL SELECT 2, u.id, " TICKETS_NULL_NUMBER
+	       ", u.name, NULL, NULL, " TICKETS_NULL_NUMBER ", NULL, NULL,"
+	       " " TICKETS_NULL_NUMBER ", NULL, " TICKETS_NULL_NUMBER
+	       ", NULL, CAST(NULL AS DATETIME), CAST(NULL AS DATETIME), 0"
+	       " FROM users u WHERE u.org_id = ? AND u.role = 'manager'");
 	arg(q, PDB_I(req->caller.org_id));
 }
 
@@ -270,15 +272,16 @@ static void employees_select(struct query *q, struct portal_req *req)
  * sees them ("Ich bin auch betroffen" instead of a report of their own). */
 static void shared_select(struct query *q, struct portal_req *req)
 {
-	put(q, " UNION ALL (SELECT 3, t.id, t.number, t.title, t.status, t.category, t.property_id,"
-	       " p.name, NULL, " NO_ID ", NULL, (SELECT COUNT(*) FROM ticket_followers f"
-	       " WHERE f.ticket_id = t.id AND f.reason = 'affected'), NULL, t.created_at,"
-	       " t.updated_at, 0 FROM memberships m JOIN tickets t ON t.property_id = m.property_id"
-	       " AND t.org_id = m.org_id AND t.shared = 1 AND t.status <> 'closed'"
-	       " JOIN properties p ON p.id = t.property_id AND p.org_id = t.org_id"
-	       " WHERE m.user_id = ? AND m.org_id = ? AND m.state = 'active'"
-	       " AND NOT (t.reporter_id <=> ?) AND NOT EXISTS (SELECT 1 FROM ticket_followers f"
-	       " WHERE f.ticket_id = t.id AND f.user_id = ?) ORDER BY t.id DESC LIMIT ?)");
+	put(q,
+	    " UNION ALL (SELECT 3, t.id, t.number, t.title, t.status, t.category, t.property_id,"
+	    " p.name, NULL, " TICKETS_NULL_NUMBER ", NULL, (SELECT COUNT(*) FROM ticket_followers f"
+	    " WHERE f.ticket_id = t.id AND f.reason = 'affected'), NULL, t.created_at,"
+	    " t.updated_at, 0 FROM memberships m JOIN tickets t ON t.property_id = m.property_id"
+	    " AND t.org_id = m.org_id AND t.shared = 1 AND t.status <> 'closed'"
+	    " JOIN properties p ON p.id = t.property_id AND p.org_id = t.org_id"
+	    " WHERE m.user_id = ? AND m.org_id = ? AND m.state = 'active'"
+	    " AND NOT (t.reporter_id <=> ?) AND NOT EXISTS (SELECT 1 FROM ticket_followers f"
+	    " WHERE f.ticket_id = t.id AND f.user_id = ?) ORDER BY t.id DESC LIMIT ?)");
 	arg(q, PDB_I(req->caller.user_id));
 	arg(q, PDB_I(req->caller.org_id));
 	arg(q, PDB_I(req->caller.user_id));

@@ -103,6 +103,11 @@ int tickets_list_query(struct portal_req *req, const struct tickets_list_spec *l
 	" WHERE f.ticket_id = t.id AND f.reason = 'affected') AS affected_count,"                 \
 	" DATE_FORMAT(t.due_on, '%Y-%m-%d') AS due_on, t.created_at, t.updated_at"
 
+/* A NULL with the type of ids and numbers, for the columns of a union that
+ * another part fills (list_query.c, view.c): a bare NULL beside them would
+ * make the union's column text, and numbers would come back as strings. */
+#define TICKETS_NULL_NUMBER "CAST(NULL AS UNSIGNED)"
+
 /* view.c: the answers' shapes. A row of TICKETS_ITEM_COLUMNS as the list's
  * item, in place; the ticket with its attachments and history as the viewer
  * may see it (tickets_detail asks who that is first). */

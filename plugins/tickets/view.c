@@ -102,17 +102,17 @@ static int event_item(struct portal_req *req, struct portal_value *e)
 /* A ticket's history and attachments as the viewer may see them, in one
  * statement: rows of part 1 are its events (only event_id's when that is not
  * 0), of part 2 its attachments (none for a neighbour, nor with an event_id);
- * each row has the other part's columns too, as NULL of their type (a bare
- * NULL would make the union's column text). */
-#define NO_NUMBER "CAST(NULL AS UNSIGNED)"
+ * each row has the other part's columns too, as NULL of their type. */
 #define HISTORY                                                                                   \
 	"SELECT 1 AS part, e.id, e.type, e.at, e.user_id, e.by_role, u.name AS by_name, e.body,"  \
-	" e.from_value AS `from`, e.to_value AS `to`, " NO_NUMBER " AS event_id, NULL AS name,"   \
-	" " NO_NUMBER " AS size, NULL AS content_type FROM ticket_events e"                       \
+	" e.from_value AS `from`, e.to_value AS `to`, " TICKETS_NULL_NUMBER                       \
+	" AS event_id, NULL AS name,"                                                             \
+	" " TICKETS_NULL_NUMBER " AS size, NULL AS content_type FROM ticket_events e"             \
 	" LEFT JOIN users u ON u.id = e.user_id WHERE e.ticket_id = ?"                            \
 	" AND (? = 1 OR e.type <> 'note') AND (? = 0 OR e.type <> 'comment')"                     \
 	" AND (? = 0 OR e.id = ?)"                                                                \
-	" UNION ALL SELECT 2, a.id, NULL, CAST(NULL AS DATETIME), " NO_NUMBER ", NULL, NULL,"     \
+	" UNION ALL SELECT 2, a.id, NULL, CAST(NULL AS DATETIME), " TICKETS_NULL_NUMBER           \
+	", NULL, NULL,"                                                                           \
 	" NULL, NULL, NULL, a.event_id, a.name, a.size, a.content_type FROM ticket_attachments a" \
 	" LEFT JOIN ticket_events e ON e.id = a.event_id WHERE a.ticket_id = ? AND ? = 0"         \
 	" AND ? = 0 AND (? = 1 OR e.type IS NULL OR e.type <> 'note')"                            \
