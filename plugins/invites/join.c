@@ -129,10 +129,12 @@ static int join_invalid(struct portal_req *req, struct portal_value *view, const
 /* The live link of the path's token as one row of LINK_SQL, or 404 for a dead
  * one: malformed, unknown, rotated (its hash is gone) or of a deleted property.
  * lock: inside a transaction, hold the link and its property until the commit,
- * so a rotation or deletion waits for this sign-up or comes first. Held
- * exclusively: the membership's insert counts the resident on the property's
- * row (sql/024), and two sign-ups that each held it shared would each wait
- * for the other to give it up, which MariaDB ends by refusing one. */
+ * so a rotation or deletion waits for this sign-up or comes first. The two
+ * rows are taken exclusively first: the membership's insert counts the
+ * resident on the property's row (sql/024), and two sign-ups that each held
+ * it shared would each wait for the other to give it up, which MariaDB ends
+ * by refusing one. Not the organisation's row: held exclusively, on a Galera
+ * cluster it conflicts with every other node's write of the organisation. */
 static int link_find(struct portal_req *req, bool lock, const struct portal_value **link)
 {
 	const char *token = portal_param_str(req, "token");
@@ -141,8 +143,16 @@ static int link_find(struct portal_req *req, bool lock, const struct portal_valu
 	unsigned char hash[PORTAL_HASH_BYTES];
 	portal_hash(token, strlen(token), hash);
 	struct portal_value *rows;
-	int status = portal_db_query(req, lock ? LINK_SQL " FOR UPDATE" : LINK_SQL,
-	                             PORTAL_DB_ARGS(hash_arg(hash)), &rows);
+	int status =
+	    !lock ? 0
+	          : portal_db_exec(req,
+	                           "SELECT l.property_id FROM invite_links l"
+	                           " JOIN properties p ON p.id = l.property_id"
+	                           " AND p.org_id = l.org_id WHERE l.token_hash = ? FOR UPDATE",
+	                           PORTAL_DB_ARGS(hash_arg(hash)), NULL, NULL);
+	if (!status)
+		status = portal_db_query(req, lock ? LINK_SQL " LOCK IN SHARE MODE" : LINK_SQL,
+		                         PORTAL_DB_ARGS(hash_arg(hash)), &rows);
 	if (status)
 		return status;
 	/* Not portal_db_one: a dead link has its own words. */

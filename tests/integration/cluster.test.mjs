@@ -320,6 +320,10 @@ test('a node and a pool killed under write load: every acknowledged write stays,
   await after(10);
   await startNode(nodes[1]);
   await waitFor('three nodes', () => clusterSize(nodes[0]) === 3, 30000);
+  // Joined is not yet synced: the new node, and the donor that sent it its
+  // state, still apply the writes queued meanwhile, which may abort a write
+  // of the load that holds the same rows. Steady means all three in sync.
+  await waitFor('three nodes in sync', () => nodes.every((n) => synced(n)), 30000);
   load.phase = 'steady';
   await after(10);
 
