@@ -5,7 +5,8 @@
  * q goes through the search index (sql/002, sql/004): a manager's search
  * reads the rows of its rarest term, keeps the tickets whose key bits may hold
  * the other terms, and looks those up in them only; the page takes them
- * newest first until it has its page, the counts count all that match. A
+ * newest first until it has its page, the counts count all that match (from
+ * the rows alone without other filters: they carry the status, sql/005). A
  * manager's counts without filters or with only the property are kept by
  * triggers (sql/003); the other filters count through an index with the
  * status. A resident's list is their own few tickets, each term a look-up. */
@@ -78,22 +79,13 @@ static void scope(struct query *q, struct portal_req *req)
 		put(q, " AND t.due_on < UTC_DATE() AND t.status NOT IN ('resolved', 'closed')");
 }
 
-/* A manager's search: the tickets that the rows of its first (rarest) term
- * name, each once (a ticket has a row for each of its words that start with
- * the term), but those whose key bits (sql/004) show that they lack the key
- * of another term: the terms are then looked up in the tickets left only
- * (words_exist from the second term on). From the cursor on (before) for a
- * page in the list's order by id, which then reads the tickets newest first
- * until it has its page. limit (0: none): nothing else filters the tickets,
- * so the page is the first limit of them, read newest first from the
- * term's rows, which come in that order (the derived table is otherwise
- * made whole before the page is taken from it). */
-static void candidates_from(struct query *q, struct portal_req *req,
-                            const struct tickets_search_terms *s, long long before, long long limit)
+/* The rows of a manager's first (rarest) term (a ticket has a row for each
+ * of its words that start with the term), but those whose key bits (sql/004)
+ * show that their ticket lacks the key of another term: the terms are then
+ * looked up in the tickets left only (words_exist from the second term on). */
+static void term_rows(struct query *q, struct portal_req *req, const struct tickets_search_terms *s)
 {
-	put(q, limit ? " FROM (SELECT w0.ticket_id FROM ticket_words w0"
-	             : " FROM (SELECT DISTINCT w0.ticket_id FROM ticket_words w0");
-	put(q, " WHERE w0.org_id = ? AND w0.prefix = ? AND w0.word LIKE ?");
+	put(q, " FROM ticket_words w0 WHERE w0.org_id = ? AND w0.prefix = ? AND w0.word LIKE ?");
 	arg(q, PDB_I(req->caller.org_id));
 	arg(q, PDB_S(s->terms[0].prefix));
 	arg(q, PDB_S(s->terms[0].pattern));
@@ -106,6 +98,19 @@ static void candidates_from(struct query *q, struct portal_req *req,
 		put(q, " AND (~w0.key_bits & ?) = 0");
 		arg(q, PDB_I((long long)bits));
 	}
+}
+
+/* A manager's search: the tickets that the first term's rows name, each
+ * once. From the cursor on (before) for a page in the list's order by id,
+ * which then reads the tickets newest first until it has its page. limit (0:
+ * none): nothing else filters the tickets, so the page is the first limit of
+ * them, read newest first from the term's rows, which come in that order (the
+ * derived table is otherwise made whole before the page is taken from it). */
+static void candidates_from(struct query *q, struct portal_req *req,
+                            const struct tickets_search_terms *s, long long before, long long limit)
+{
+	put(q, limit ? " FROM (SELECT w0.ticket_id" : " FROM (SELECT DISTINCT w0.ticket_id");
+	term_rows(q, req, s);
 	if (before) {
 		put(q, " AND w0.ticket_id < ?");
 		arg(q, PDB_I(before));
@@ -117,15 +122,20 @@ static void candidates_from(struct query *q, struct portal_req *req,
 	put(q, ") w JOIN tickets t ON t.id = w.ticket_id");
 }
 
-/* The terms from the first'th on, each a look-up of the ticket's words: all
- * of a resident's search (their few tickets), a manager's but the first. */
-static void words_exist(struct query *q, const struct tickets_search_terms *s, size_t first)
+/* The terms from the first'th on, each a look-up of the words of the ticket
+ * whose organisation and id those columns name (the ticket's, or the first
+ * term's rows'): all of a resident's search (their few tickets), a manager's
+ * but the first. */
+static void words_exist(struct query *q, const struct tickets_search_terms *s, size_t first,
+                        const char *org_id, const char *ticket_id)
 {
 	if (s->asked && !s->count) /* a search without words (only punctuation) */
 		put(q, " AND 1 = 0");
 	for (size_t i = first; i < s->count; i++) {
-		put(q, " AND EXISTS (SELECT 1 FROM ticket_words w WHERE w.org_id = t.org_id"
-		       " AND w.prefix = ? AND w.ticket_id = t.id AND w.word LIKE ?)");
+		portal_buf_printf(&q->sql,
+		                  " AND EXISTS (SELECT 1 FROM ticket_words w WHERE w.org_id = %s"
+		                  " AND w.prefix = ? AND w.ticket_id = %s AND w.word LIKE ?)",
+		                  org_id, ticket_id);
 		arg(q, PDB_S(s->terms[i].prefix));
 		arg(q, PDB_S(s->terms[i].pattern));
 	}
@@ -147,14 +157,21 @@ static const char *order_index(struct portal_req *req, const struct tickets_list
 	return l->activity ? "tickets_activity" : "tickets_org";
 }
 
+/* A manager's search with no filter but the status (which its counts do
+ * not apply): the search index's rows alone say which tickets match. */
+static bool search_only(struct portal_req *req, const struct tickets_search_terms *s)
+{
+	return s->count && portal_is_manager(req) && !portal_in_int(req, "property_id", 0) &&
+	       !portal_in_int(req, "assignee_id", 0) && !portal_in_str(req, "category") &&
+	       !portal_in_bool(req, "overdue", false);
+}
+
 /* A manager's search of one word, newest first, without other filters:
  * what typing into the list's search field asks. */
 static bool plain_search(struct portal_req *req, const struct tickets_list_spec *l)
 {
-	return portal_is_manager(req) && l->search->count == 1 && !l->activity &&
-	       !portal_in_str(req, "status") && !portal_in_int(req, "property_id", 0) &&
-	       !portal_in_int(req, "assignee_id", 0) && !portal_in_str(req, "category") &&
-	       !portal_in_bool(req, "overdue", false);
+	return search_only(req, l->search) && l->search->count == 1 && !l->activity &&
+	       !portal_in_str(req, "status");
 }
 
 /* The page: limit + 1 items after the cursor (key: the last item's
@@ -182,7 +199,7 @@ static void page_select(struct query *q, struct portal_req *req, const struct ti
 	       " LEFT JOIN users ru ON ru.id = t.reporter_id"
 	       " LEFT JOIN users au ON au.id = t.assignee_id");
 	scope(q, req);
-	words_exist(q, s, indexed ? 1 : 0);
+	words_exist(q, s, indexed ? 1 : 0, "t.org_id", "t.id");
 	if (st) {
 		put(q, " AND t.status = ?");
 		arg(q, PDB_S(st));
@@ -237,6 +254,18 @@ static void counts_kept_select(struct query *q, struct portal_req *req)
 	put(q, " GROUP BY c.status");
 }
 
+/* A search's counts from its terms' rows, which carry their ticket's status
+ * (sql/005): no ticket is read. A ticket has a row for each of its words
+ * that start with the first term, all of them with its status. */
+static void counts_of_words_select(struct query *q, struct portal_req *req,
+                                   const struct tickets_search_terms *s)
+{
+	put(q, COUNT_COLUMNS("COUNT(DISTINCT w0.ticket_id)", "w0.status"));
+	term_rows(q, req, s);
+	words_exist(q, s, 1, "w0.org_id", "w0.ticket_id");
+	put(q, " GROUP BY w0.status");
+}
+
 static void counts_select(struct query *q, struct portal_req *req,
                           const struct tickets_search_terms *s)
 {
@@ -245,13 +274,17 @@ static void counts_select(struct query *q, struct portal_req *req,
 		counts_kept_select(q, req);
 		return;
 	}
+	if (search_only(req, s)) {
+		counts_of_words_select(q, req, s);
+		return;
+	}
 	put(q, COUNT_COLUMNS("COUNT(*)", "t.status"));
 	if (indexed)
 		candidates_from(q, req, s, 0, 0);
 	else
 		put(q, " FROM tickets t");
 	scope(q, req);
-	words_exist(q, s, indexed ? 1 : 0);
+	words_exist(q, s, indexed ? 1 : 0, "t.org_id", "t.id");
 	put(q, " GROUP BY t.status");
 }
 

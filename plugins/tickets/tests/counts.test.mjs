@@ -40,6 +40,9 @@ function truth(where) {
   return counts;
 }
 
+// The tickets with a word that begins with term.
+const words = (term) => `EXISTS (SELECT 1 FROM ticket_words w WHERE w.ticket_id = t.id AND w.word LIKE '${term}%')`;
+
 async function counts(query) {
   const res = await boss.json(`/api/v1/tickets${query}`);
   assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -58,6 +61,12 @@ async function agree(label) {
   assert.deepEqual(await counts(`?category=${encodeURIComponent('Aufzug')}`), truth("t.category = 'Aufzug'"), `${label}: category`);
   assert.deepEqual(await counts('?overdue=true'), truth("t.due_on < UTC_DATE() AND t.status NOT IN ('resolved', 'closed')"), `${label}: overdue`);
   assert.deepEqual(await counts(`?property_id=${p1}&category=${encodeURIComponent('Aufzug')}`), truth(`t.property_id = ${p1} AND t.category = 'Aufzug'`), `${label}: property and category`);
+  // a search without other filters counts its words' rows, which carry their
+  // ticket's status (sql/005): each ticket once, however many of its words match
+  assert.equal(stack.sql('SELECT COUNT(*) FROM ticket_words w JOIN tickets t ON t.id = w.ticket_id WHERE w.status <> t.status').trim(), '0', `${label}: the words' status`);
+  for (const q of ['heiz', 'heizung', 'kalt heiz'])
+    assert.deepEqual(await counts(`?q=${encodeURIComponent(q)}&status=waiting`), truth(q.split(' ').map(words).join(' AND ')), `${label}: search ${q}`);
+  assert.deepEqual(await counts(`?q=heiz&property_id=${p1}`), truth(`${words('heiz')} AND t.property_id = ${p1}`), `${label}: search in a property`);
   return all;
 }
 
@@ -66,7 +75,7 @@ const empty = { open: 0, in_progress: 0, waiting: 0, resolved: 0, closed: 0 };
 test('the counts follow every write of tickets, through the API and SQL', async () => {
   assert.deepEqual(await agree('no tickets'), empty);
   const a = await reported(p1, { category: 'Aufzug' });
-  const b = await reported(p1);
+  const b = await reported(p1, { title: 'Heizung und Heizungsrohr kalt' });
   const c = await reported(p2);
   const d = await reported(p3, { category: 'Aufzug' });
   const e = await reported(p3);
@@ -94,8 +103,11 @@ test('the counts follow every write of tickets, through the API and SQL', async 
 
   // rows written by SQL, as tests and hands do
   stack.sql(`INSERT INTO tickets (org_id, number, property_id, title, description, category, status, created_at, updated_at)
-    VALUES (${org}, 1001, ${p2}, 'Per SQL', 'd', 'Aufzug', 'waiting', UTC_TIMESTAMP(), UTC_TIMESTAMP()),
+    VALUES (${org}, 1001, ${p2}, 'Per SQL: Heizung', 'd', 'Aufzug', 'waiting', UTC_TIMESTAMP(), UTC_TIMESTAMP()),
            (${org}, 1002, ${p3}, 'Per SQL', 'd', 'Sonstiges', 'open', UTC_TIMESTAMP(), UTC_TIMESTAMP())`);
+  // their words, written by the rebuild, take their status ('waiting' too)
+  assert.equal(stack.portalctl('search', 'rebuild').status, 0);
+  assert.equal(stack.sql(`SELECT GROUP_CONCAT(DISTINCT w.status) FROM ticket_words w JOIN tickets t ON t.id = w.ticket_id WHERE t.number = 1001 AND t.org_id = ${org}`).trim(), 'waiting');
   // pointers into the property deleted below, from inside it and from outside
   stack.sql(`UPDATE tickets SET merged_into = ${e.id} WHERE org_id = ${org} AND number = 1002 OR id = ${a.id}`);
   assert.deepEqual(await agree('inserted by SQL'), { ...empty, open: 2, in_progress: 1, waiting: 1, resolved: 2, closed: 1 });
