@@ -22,18 +22,6 @@ static int employees_mark(struct portal_req *req, struct portal_value *rows, lon
 	return 0;
 }
 
-static int employees_set(struct portal_req *req, struct portal_value *view, long long selected)
-{
-	struct portal_value *rows;
-	int status = portal_db_query(
-	    req,
-	    "SELECT id, name FROM users WHERE org_id = ? AND role = 'manager' ORDER BY name, id",
-	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), &rows);
-	if (status || (status = employees_mark(req, rows, selected)))
-		return status;
-	return pv_set(req->arena, view, "employees", rows);
-}
-
 /* The status tabs: [{value, text, count, current}], their links keeping the
  * other filters. */
 static int tabs_set(struct portal_req *req, struct portal_value *view)
@@ -88,24 +76,51 @@ int tickets_app_list(struct portal_req *req, struct portal_value *view)
 	return 200;
 }
 
-/* What the ticket may be merged into: the property's other tickets that are
- * neither closed nor merged, newest first. */
-static int merge_targets_set(struct portal_req *req, struct portal_value *view, long long id)
+/* The choices of a ticket's controls in one statement: rows of part 1 are
+ * the organisation's employees (id, name) by name, whom it may be assigned
+ * to; of part 2 the property's other tickets that are neither closed nor
+ * merged (id, number, title), newest first, which it may be merged into.
+ * Each row has the other part's columns too, as NULL of their type. */
+#define CONTROL_CHOICES                                                                     \
+	"SELECT * FROM (SELECT 1 AS part, u.id, " TICKETS_NULL_NUMBER " AS number, u.name," \
+	" NULL AS title FROM users u WHERE u.org_id = ? AND u.role = 'manager'"             \
+	" UNION ALL (SELECT 2, o.id, o.number, NULL, o.title FROM tickets t JOIN tickets o" \
+	" ON o.property_id = t.property_id AND o.org_id = t.org_id AND o.id <> t.id"        \
+	" AND o.status <> 'closed' AND o.merged_into IS NULL"                               \
+	" WHERE t.id = ? AND t.org_id = ? ORDER BY o.id DESC LIMIT 50)) c"                  \
+	" ORDER BY part, name, IF(part = 1, id, NULL), id DESC"
+
+static int control_choices_set(struct portal_req *req, struct portal_value *view, long long id)
 {
-	struct portal_value *rows;
+	struct portal_arena *a = req->arena;
+	struct portal_value *rows, *employees = pv_list(a), *targets = pv_list(a);
 	int status = portal_db_query(
-	    req,
-	    "SELECT o.id, o.number, o.title FROM tickets t JOIN tickets o"
-	    " ON o.property_id = t.property_id AND o.org_id = t.org_id AND o.id <> t.id"
-	    " AND o.status <> 'closed' AND o.merged_into IS NULL"
-	    " WHERE t.id = ? AND t.org_id = ? ORDER BY o.id DESC LIMIT 50",
-	    PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.org_id)), &rows);
+	    req, CONTROL_CHOICES,
+	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_I(id), PDB_I(req->caller.org_id)), &rows);
 	if (status)
 		return status;
+	if (!employees || !targets)
+		return 500;
+	pv_foreach(m, rows) {
+		bool employee = pv_get_int(m->value, "part", 0) == 1;
+		pv_remove(m->value, "part");
+		if (employee) {
+			pv_remove(m->value, "number");
+			pv_remove(m->value, "title");
+		} else {
+			pv_remove(m->value, "name");
+		}
+		if (pv_push(a, employee ? employees : targets, m->value))
+			return 500;
+	}
 	bool open = !pv_get_int(pv_get(view, "merged_into"), "id", 0) &&
 	            strcmp(pv_get_str(view, "status"), "closed") != 0;
-	return pv_set(req->arena, view, "merge_targets", rows) ||
-	               pv_set_bool(req->arena, view, "can_merge", open && pv_first(rows))
+	if ((status =
+	         employees_mark(req, employees, pv_get_int(pv_get(view, "assignee"), "id", 0))))
+		return status;
+	return pv_set(a, view, "employees", employees) ||
+	               pv_set(a, view, "merge_targets", targets) ||
+	               pv_set_bool(a, view, "can_merge", open && pv_first(targets))
 	           ? 500
 	           : 0;
 }
@@ -116,8 +131,7 @@ int tickets_app_ticket(struct portal_req *req, struct portal_value *view)
 	long long id = portal_param_id(req, "id");
 	int status = tickets_detail_of(req, id, TICKETS_MANAGER, view);
 	if (status || (status = tickets_page_detail(req, view, "app")) ||
-	    (status = employees_set(req, view, pv_get_int(pv_get(view, "assignee"), "id", 0))) ||
-	    (status = merge_targets_set(req, view, id)))
+	    (status = control_choices_set(req, view, id)))
 		return status;
 	struct portal_value *statuses =
 	    tickets_choices(req, tickets_statuses, tickets_status_keys, pv_get_str(view, "status"));

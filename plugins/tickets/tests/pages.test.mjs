@@ -157,6 +157,7 @@ test('the manager\'s list: counts per status, filters, bulk; the detail: control
   assert.equal(saved.status, 303, saved.html.slice(0, 300));
   let t = await get(manager, lift);
   assert.deepEqual([t.status, t.assignee.id, t.due_on, t.shared], ['in_progress', manager.user.id, '2031-01-15', true]);
+  assert.match((await page(manager, `/app/tickets/${lift}`)).html, new RegExp(`<option value="${manager.user.id}" selected>`), 'the assignee chosen among the employees');
   const cleared = await submit(manager, `/app/tickets/${lift}`, [['status', 'in_progress'], ['assignee_id', ''], ['due_on', ''], ['shared', 'false']]);
   assert.equal(cleared.status, 303);
   t = await get(manager, lift);
@@ -217,8 +218,9 @@ test('the print view: the ticket and its public history; internal notes only whe
 test('merging on the page: the property\'s other open tickets to choose from; the duplicate closes', async () => {
   const main = (await rita.json('/api/v1/tickets', { method: 'POST', body: { property_id: house, title: 'Tor klemmt', description: 'Einfahrt' } })).body;
   const dup = (await sam.json('/api/v1/tickets', { method: 'POST', body: { property_id: house, title: 'Garagentor', description: 'geht nicht auf' } })).body;
+  const later = (await rita.json('/api/v1/tickets', { method: 'POST', body: { property_id: house, title: 'Klingel', description: 'stumm' } })).body;
   const html = (await page(manager, `/app/tickets/${dup.id}`)).html;
-  assert.match(html, new RegExp(`<option value="${main.id}">#${main.number} Tor klemmt</option>`));
+  assert.match(html, new RegExp(`<option value="${later.id}">#${later.number} Klingel</option><option value="${main.id}">#${main.number} Tor klemmt</option>`), 'newest first');
   assert.doesNotMatch(html, new RegExp(`<option value="${dup.id}">`), 'not into itself');
   const merged = await submit(manager, `/app/tickets/${dup.id}/merge`, [['into', String(main.id)]]);
   assert.equal(merged.status, 303);

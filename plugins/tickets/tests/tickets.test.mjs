@@ -557,12 +557,15 @@ test('categories are the organisation\'s: an admin adds and removes them; the fo
   }
 });
 
-test('a ticket costs the caller, the access, the ticket, and one query for its history with its attachments', async () => {
+test('a ticket costs the caller, the access, the ticket, and one query for its history with its attachments; the manager\'s page its controls\' choices', async () => {
   const t = await reported(rita, { title: 'Rundreise' });
   assert.equal((await post(manager, `/api/v1/tickets/${t.id}/comments`, { body: 'Wir kommen.' })).status, 201);
   for (const client of [rita, manager]) {
     assert.equal(await stack.fewestTrips(client, `/api/v1/tickets/${t.id}`, '/api/v1/tickets/{id}'), 4);
   }
+  // the manager's page: the caller, the ticket, its history, and one for its
+  // controls' choices (the employees and what the ticket may be merged into)
+  assert.equal(await stack.fewestTrips(manager, `/app/tickets/${t.id}`, '/app/tickets/{id}'), 4);
   const one = (await get(rita, t.id)).body;
   assert.deepEqual(one.events.map((e) => e.type), ['created', 'comment']);
   assert.deepEqual(Object.keys(one.events[1]).sort(), ['at', 'body', 'by', 'id', 'type']);
