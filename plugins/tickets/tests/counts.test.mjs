@@ -7,6 +7,7 @@
 // both are compared with a count of the tickets themselves.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { startStack } from '../../../tests/integration/stack.mjs';
 import { newManager, newProperty } from '../../../tests/integration/client.mjs';
 
@@ -169,4 +170,17 @@ test('keyset pages through the indexes the list names: every filter\'s pages are
   }
   const byActivity = (await org2.json('/api/v1/tickets?limit=100&sort=activity&status=open')).body.items.map((t) => t.id);
   assert.deepEqual(byActivity, [made[1], made[5], made[2], made[4]], 'open ones, last changed first');
+});
+
+// Rows written before sql/005 took the column's default ('open'): the
+// migration gives them their ticket's status.
+test('the migration that brought the words\' status gives the rows of before their ticket\'s', async () => {
+  const stale = () => Number(stack.sql(`SELECT COUNT(*) FROM ticket_words w JOIN tickets t ON t.id = w.ticket_id
+    WHERE t.org_id = ${org} AND w.status <> t.status`).trim());
+  assert.ok(Number(stack.sql(`SELECT COUNT(*) FROM tickets WHERE org_id = ${org} AND status <> 'open'`).trim()) > 0, 'tickets that are not open');
+  stack.sql(`UPDATE ticket_words SET status = 'open' WHERE org_id = ${org}`);
+  assert.ok(stale() > 0, 'rows as before the migration');
+  stack.sql(fs.readFileSync(new URL('../sql/005_ticket_word_status.sql', import.meta.url), 'utf8'));
+  assert.equal(stale(), 0);
+  await agree('after the migration');
 });
