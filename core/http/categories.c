@@ -134,13 +134,13 @@ static const char *key_part(struct portal_arena *a, const char *name)
 	                                       {"Ö", "Oe"}, {"Ü", "Ue"}, {"ß", "ss"}};
 	struct portal_buf b = {.arena = a};
 	while (*name) {
-		size_t i = 0;
-		while (i < sizeof spelt / sizeof *spelt &&
-		       strncmp(name, spelt[i][0], strlen(spelt[i][0])) != 0)
+		/* the spelt letters are of two bytes, the first not ASCII */
+		size_t i = (unsigned char)*name < 0x80 ? sizeof spelt / sizeof *spelt : 0;
+		while (i < sizeof spelt / sizeof *spelt && strncmp(name, spelt[i][0], 2) != 0)
 			i++;
 		if (i < sizeof spelt / sizeof *spelt) {
 			portal_buf_puts(&b, spelt[i][1]);
-			name += strlen(spelt[i][0]);
+			name += 2;
 			continue;
 		}
 		unsigned char c = (unsigned char)*name++;

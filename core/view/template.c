@@ -1398,8 +1398,11 @@ static const struct pv_member *find_member(const struct portal_value *obj, const
 {
 	if (!obj || obj->type != PV_OBJECT)
 		return NULL;
+	/* the first byte before a call: most keys differ there */
+	char first = len ? key[0] : '\0';
 	pv_foreach(m, obj) {
-		if (m->key && strncmp(m->key, key, len) == 0 && m->key[len] == '\0')
+		if (m->key && m->key[0] == first && strncmp(m->key, key, len) == 0 &&
+		    m->key[len] == '\0')
 			return m;
 	}
 	return NULL;
