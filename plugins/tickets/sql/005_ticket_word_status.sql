@@ -25,8 +25,19 @@ CREATE OR REPLACE TRIGGER tickets_words_status AFTER UPDATE ON tickets FOR EACH 
   UPDATE ticket_words SET status = NEW.status
   WHERE ticket_id = NEW.id AND NOT (NEW.status <=> OLD.status);
 
-UPDATE ticket_words w JOIN tickets t ON t.id = w.ticket_id SET w.status = t.status
-WHERE w.status <> t.status;
+-- The rows there are take their ticket's status, the tickets of an id range
+-- at a time: each range is a transaction of its own, so that no write grows
+-- with the number of tickets (on a Galera cluster a write set has a limit,
+-- wsrep_max_ws_size).
+BEGIN NOT ATOMIC
+  DECLARE next_id BIGINT UNSIGNED DEFAULT 0;
+  DECLARE last_id BIGINT UNSIGNED DEFAULT (SELECT COALESCE(MAX(id), 0) FROM tickets);
+  WHILE next_id <= last_id DO
+    UPDATE ticket_words w JOIN tickets t ON t.id = w.ticket_id SET w.status = t.status
+    WHERE w.ticket_id >= next_id AND w.ticket_id < next_id + 1000 AND w.status <> t.status;
+    SET next_id = next_id + 1000;
+  END WHILE;
+END;
 
 ALTER TABLE ticket_words
   ADD KEY IF NOT EXISTS ticket_words_terms (org_id, prefix, word, ticket_id, key_bits, status);
