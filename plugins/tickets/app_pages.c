@@ -92,27 +92,16 @@ int tickets_app_list(struct portal_req *req, struct portal_value *view)
 
 static int control_choices_set(struct portal_req *req, struct portal_value *view, long long id)
 {
+	static const char *const employee_only[] = {"name", NULL};
+	static const char *const target_only[] = {"number", "title", NULL};
 	struct portal_arena *a = req->arena;
-	struct portal_value *rows, *employees = pv_list(a), *targets = pv_list(a);
+	struct portal_value *rows, *employees, *targets;
 	int status = portal_db_query(
 	    req, CONTROL_CHOICES,
 	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_I(id), PDB_I(req->caller.org_id)), &rows);
-	if (status)
+	if (status ||
+	    (status = tickets_parts(a, rows, employee_only, target_only, &employees, &targets)))
 		return status;
-	if (!employees || !targets)
-		return 500;
-	pv_foreach(m, rows) {
-		bool employee = pv_get_int(m->value, "part", 0) == 1;
-		pv_remove(m->value, "part");
-		if (employee) {
-			pv_remove(m->value, "number");
-			pv_remove(m->value, "title");
-		} else {
-			pv_remove(m->value, "name");
-		}
-		if (pv_push(a, employee ? employees : targets, m->value))
-			return 500;
-	}
 	bool open = !pv_get_int(pv_get(view, "merged_into"), "id", 0) &&
 	            strcmp(pv_get_str(view, "status"), "closed") != 0;
 	if ((status =

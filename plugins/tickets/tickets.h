@@ -108,6 +108,13 @@ int tickets_list_query(struct portal_req *req, const struct tickets_list_spec *l
  * make the union's column text, and numbers would come back as strings. */
 #define TICKETS_NULL_NUMBER "CAST(NULL AS UNSIGNED)"
 
+/* view.c: the rows of such a union of two parts (a column part of 1 or 2)
+ * apart, in their order, into *first and *second, each row without the part
+ * and the other part's columns (second_only, first_only: NULL-terminated). */
+int tickets_parts(struct portal_arena *a, struct portal_value *rows, const char *const *first_only,
+                  const char *const *second_only, struct portal_value **first,
+                  struct portal_value **second);
+
 /* view.c: the answers' shapes. A row of TICKETS_ITEM_COLUMNS as the list's
  * item, in place; the ticket with its attachments and history as the viewer
  * may see it (tickets_detail asks who that is first). */

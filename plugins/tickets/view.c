@@ -128,6 +128,22 @@ static void remove_all(struct portal_value *row, const char *const *keys)
 		pv_remove(row, *keys);
 }
 
+int tickets_parts(struct portal_arena *a, struct portal_value *rows, const char *const *first_only,
+                  const char *const *second_only, struct portal_value **first,
+                  struct portal_value **second)
+{
+	if (!(*first = pv_list(a)) || !(*second = pv_list(a)))
+		return 500;
+	pv_foreach(m, rows) {
+		bool in_first = pv_get_int(m->value, "part", 0) == 1;
+		pv_remove(m->value, "part");
+		remove_all(m->value, in_first ? second_only : first_only);
+		if (pv_push(a, in_first ? *first : *second, m->value))
+			return 500;
+	}
+	return 0;
+}
+
 /* An attachment's row as the API shows it, with its addresses. */
 static int attachment_item(struct portal_req *req, long long ticket_id, struct portal_value *row)
 {
@@ -156,17 +172,16 @@ static int history_of(struct portal_req *req, long long id, long long event_id,
 	                                   PDB_I(event_id), PDB_I(event_id), PDB_I(id),
 	                                   PDB_I(neighbour), PDB_I(event_id), PDB_I(manager)),
 	                    &rows);
-	if (status)
+	if (status || (status = tickets_parts(req->arena, rows, event_only, attachment_only, events,
+	                                      attachments)))
 		return status;
-	if (!(*events = pv_list(req->arena)) || !(*attachments = pv_list(req->arena)))
-		return 500;
-	pv_foreach(m, rows) {
-		bool event = pv_get_int(m->value, "part", 0) == 1;
-		pv_remove(m->value, "part");
-		remove_all(m->value, event ? attachment_only : event_only);
-		status = event ? event_item(req, m->value) : attachment_item(req, id, m->value);
-		if (status || pv_push(req->arena, event ? *events : *attachments, m->value))
-			return status ? status : 500;
+	pv_foreach(m, *events) {
+		if ((status = event_item(req, m->value)))
+			return status;
+	}
+	pv_foreach(m, *attachments) {
+		if ((status = attachment_item(req, id, m->value)))
+			return status;
 	}
 	return 0;
 }

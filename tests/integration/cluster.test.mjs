@@ -477,9 +477,11 @@ test('an upload and a removal of the same content on two nodes at once: the clus
 
 // Content written through both pools (on two nodes) at one instant: every
 // write raises the organisation's content generation, one row that the
-// nodes then change at once. A bump that loses certification to another
-// node's is tried again, so none is refused and none is lost: every home
-// read after the answers, on either node, shows all that was written.
+// nodes then change at once. The bump is a statement of its own after the
+// write's commit, which the server tries again when it loses certification
+// to another node's (wsrep_retry_autocommit): none is refused and none is
+// lost, and every home read after the answers, on either node, shows all
+// that was written.
 test('content written on two nodes at one instant: none refused, every home after it shows all of it', async () => {
   const resident = await newResident(stack, manager, [property.id]);
   const homes = () => Promise.all(Array.from({ length: 8 }, async () => {
