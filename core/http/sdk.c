@@ -1,5 +1,6 @@
 /* The SDK calls a handler makes on its request (portal/request.h, portal/db.h,
  * portal/portal.h). */
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,20 +165,46 @@ int portal_db_begin(struct portal_req *req)
 
 /* The organisation's content generation goes up in a statement of its own
  * (autocommit), after what changed is committed and before the request is
- * answered. Inside the writing transaction it would deadlock: the writes'
- * foreign key checks hold the organisation's row shared, and two writers that
- * each hold it shared cannot both take it exclusively. Afterwards it holds no
+ * answered. Inside the writing transaction it would deadlock: two writers
+ * that each hold the generation cannot both raise it. Afterwards it holds no
  * other lock, so it only ever waits; and no worker can keep a home of before
  * the change under the new generation, which it reads only once the change
- * is committed. Its failure (the connection lost in between) is logged, not
- * returned: the change is committed, and a caller told otherwise would undo
- * what goes with it (stored files); cached homes expire within a minute. */
+ * is committed.
+ *
+ * It raises one of the organisation's slots (sql/027), at random: raises at
+ * one instant on two hosts of a cluster then rarely meet in one row, and when
+ * they do, the one that lost certification is tried again (503). A slot not
+ * there yet (a new organisation) is made by its first raise. A failure that
+ * stays (the connection lost) is logged, not returned: the change is
+ * committed, and a caller told otherwise would undo what goes with it (stored
+ * files); cached homes expire within a minute. */
+#define GENERATION_SLOTS 8
+#define GENERATION_TRIES 3
+
+static int raise_generation_slot(struct portal_req *req, long long slot)
+{
+	unsigned long long raised = 0;
+	int status =
+	    portal_db_exec(req,
+	                   "UPDATE content_generations SET generation = generation + 1"
+	                   " WHERE org_id = ? AND slot = ?",
+	                   PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_I(slot)), &raised, NULL);
+	if (status || raised)
+		return status;
+	return portal_db_exec(
+	    req,
+	    "INSERT INTO content_generations (org_id, slot, generation)"
+	    " VALUES (?, ?, 1) ON DUPLICATE KEY UPDATE generation = generation + 1",
+	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_I(slot)), NULL, NULL);
+}
+
 static void bump_content_generation(struct portal_req *req)
 {
 	request_of(req)->content_changed = false;
-	if (portal_db_exec(
-	        req, "UPDATE orgs SET content_generation = content_generation + 1 WHERE id = ?",
-	        PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), NULL, NULL))
+	int status = 503;
+	for (int i = 0; status == 503 && i < GENERATION_TRIES; i++)
+		status = raise_generation_slot(req, randombytes_uniform(GENERATION_SLOTS));
+	if (status)
 		portal_log("organisation %lld: content changed, but its generation was not raised"
 		           " (cached homes may show the old content for up to a minute)",
 		           req->caller.org_id);

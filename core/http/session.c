@@ -34,13 +34,15 @@ static int set_cookie(struct portal_req *req, const char *value, bool expire)
 }
 
 /* The caller, the layout's organisation and the session's state, in one
- * query by the token's hash; with the caller's memberships, a row each. */
+ * query by the token's hash; with the caller's memberships, a row each. The
+ * content generation is the sum of the organisation's (sql/027). */
 #define CALLER_COLUMNS                                                                          \
 	"SELECT s.id, s.csrf_token, u.id AS user_id, u.org_id, u.role, u.admin,"                \
 	" COALESCE(u.locale, o.locale) AS locale, u.name AS user_name,"                         \
 	" u.email_confirmed_at IS NOT NULL AS email_confirmed, o.name AS org_name,"             \
 	" o.brand_color, IF(o.logo_file IS NULL, NULL, CONCAT('/api/v1/orgs/', o.id, '/logo'))" \
-	" AS logo_url, o.content_generation,"                                                   \
+	" AS logo_url, CAST(o.content_generation + (SELECT COALESCE(SUM(g.generation), 0)"      \
+	" FROM content_generations g WHERE g.org_id = o.id) AS SIGNED) AS content_generation,"  \
 	" s.last_seen_at < UTC_TIMESTAMP() - INTERVAL 60 SECOND AS stale"
 #define CALLER_FROM \
 	" FROM sessions s JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id"
