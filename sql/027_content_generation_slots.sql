@@ -17,3 +17,10 @@ CREATE TABLE content_generations (
   PRIMARY KEY (org_id, slot),
   CONSTRAINT content_generations_org_fk FOREIGN KEY (org_id) REFERENCES orgs (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- The workers' caches of the organisations' lists of categories are kept by
+-- a generation of their own on the organisation's row, which the session's
+-- query reads anyway: a change of a list holds that row already (two admins
+-- change a list one after the other), and the content generation is read
+-- only where the residents' home is shown (its sum costs MariaDB a table).
+ALTER TABLE orgs ADD COLUMN categories_generation BIGINT UNSIGNED NOT NULL DEFAULT 0;

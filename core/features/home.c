@@ -59,14 +59,16 @@ static int add_section(struct portal_req *req, size_t plugin, size_t section, co
 {
 	const struct plugin *p = &req->worker->plugins->items[plugin];
 	const struct portal_home_section *s = &p->home[section];
-	bool shared = s->flags & PORTAL_HOME_SHARED, shown;
-	struct home_key key = {plugin,
-	                       section,
-	                       req->caller.org_id,
-	                       request_of(req)->signed_in.content_generation,
-	                       req->locale,
-	                       ids,
-	                       n};
+	long long generation = request_of(req)->signed_in.content_generation;
+	/* Cached only where the route read the generation (SESSION_ROUTE_HOME). */
+	bool shared = (s->flags & PORTAL_HOME_SHARED) && generation >= 0, shown;
+	struct home_key key = {.plugin = plugin,
+	                       .section = section,
+	                       .org_id = req->caller.org_id,
+	                       .generation = generation,
+	                       .locale = req->locale,
+	                       .ids = ids,
+	                       .count = n};
 	const char *cached;
 	size_t len;
 	if (shared && home_cache_get(&key, &cached, &len, &shown))

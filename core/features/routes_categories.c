@@ -112,12 +112,18 @@ static int categories_refused(struct portal_req *req, struct portal_value *view)
 	return page_mark_refused(req, view);
 }
 
-/* The organisation's list of kind replaced by names, in their order. */
+/* The organisation's list of kind replaced by names, in their order; the
+ * caller holds the organisation's row, whose categories generation goes up
+ * with the change (the workers' caches of the lists, http/categories.c). */
 static int list_store(struct portal_req *req, const char *kind, const struct portal_value *names)
 {
-	int status =
-	    portal_db_exec(req, "DELETE FROM org_categories WHERE org_id = ? AND kind = ?",
-	                   PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_S(kind)), NULL, NULL);
+	int status = portal_db_exec(
+	    req, "UPDATE orgs SET categories_generation = categories_generation + 1 WHERE id = ?",
+	    PORTAL_DB_ARGS(PDB_I(req->caller.org_id)), NULL, NULL);
+	if (!status)
+		status = portal_db_exec(
+		    req, "DELETE FROM org_categories WHERE org_id = ? AND kind = ?",
+		    PORTAL_DB_ARGS(PDB_I(req->caller.org_id), PDB_S(kind)), NULL, NULL);
 	long long position = 0;
 	pv_foreach(m, names) {
 		if (status)

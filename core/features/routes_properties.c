@@ -12,6 +12,7 @@
 #include "features/routes.h"
 #include "features/search.h"
 #include "http/request.h"
+#include "http/session.h"
 #include "portal/words.h"
 
 /* The responsible employee's name comes with the row (a join on its primary
@@ -758,8 +759,8 @@ const struct portal_route routes_properties[] = {
      property_image, "property", "property"},
     {"GET", "/properties/{id}/image", NULL, PORTAL_ACCESS_SIGNED_IN, 0, property_image_file, NULL,
      NULL},
-    {"GET", NULL, "/app/properties/{id}/preview", PORTAL_ACCESS_MANAGER, 0, property_preview,
-     "property_preview", "properties.preview"},
+    {"GET", NULL, "/app/properties/{id}/preview", PORTAL_ACCESS_MANAGER, SESSION_ROUTE_HOME,
+     property_preview, "property_preview", "properties.preview"},
     {"GET", "/properties/{id}/units", NULL, PORTAL_ACCESS_SIGNED_IN, 0, units_list, NULL, NULL},
     {"POST", "/properties/{id}/units", "/app/properties/{id}/units", PORTAL_ACCESS_MANAGER, 0,
      unit_create, "property", "property", unit_inputs, property_show},

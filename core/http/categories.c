@@ -1,8 +1,9 @@
 /* The organisations' categories (portal/categories.h): read with the
  * plugin's defaults for an organisation that has no list of its own, and
- * kept per worker until the organisation's content generation changes (every
- * change of a list bumps it), so a page that shows or checks them costs no
- * query in the usual case. */
+ * kept per worker until the organisation's categories generation changes
+ * (every change of a list raises it, in the change's transaction; the
+ * session's query reads it with the organisation), so a page that shows or
+ * checks them costs no query in the usual case. */
 #include "http/categories.h"
 
 #include <stdlib.h>
@@ -95,7 +96,7 @@ int portal_categories(struct portal_req *req, struct portal_value **names)
 	const struct request *rq = request_of(req);
 	/* The generation is known once the session was read. */
 	bool cacheable = rq->session_id != 0;
-	long long generation = rq->signed_in.content_generation;
+	long long generation = rq->signed_in.categories_generation;
 	const struct cached_list *e =
 	    cacheable ? cached(rq->plugin, req->caller.org_id, generation) : NULL;
 	if (!e) {

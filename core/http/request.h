@@ -51,15 +51,17 @@ struct request {
 	const char *csrf_token;
 	/* What the session's one query gives besides the caller: what the layout
 	 * shows, whether the caller's address is confirmed (GET /me), the
-	 * organisation's content generation (the home's cache), and for a route
-	 * with SESSION_ROUTE_MEMBERSHIPS the caller's memberships (NULL
+	 * generation of its categories (their cache), for a route with
+	 * SESSION_ROUTE_HOME or _MEMBERSHIPS the organisation's content
+	 * generation (the home's cache; -1 otherwise), and for a route with
+	 * SESSION_ROUTE_MEMBERSHIPS the caller's memberships (NULL
 	 * otherwise): a row each, by property name, with its property's card_id,
 	 * card_name, card_street, card_zip, card_city, card_image_file and the
 	 * card_state of the membership (one row with NULLs when there is none). */
 	struct {
 		const char *user_name, *org_name, *brand_color, *logo_url;
 		bool email_confirmed;
-		long long content_generation;
+		long long categories_generation, content_generation;
 		struct portal_value *memberships;
 	} signed_in;
 	struct buf headers;             /* extra response header lines */

@@ -34,15 +34,15 @@ static int set_cookie(struct portal_req *req, const char *value, bool expire)
 }
 
 /* The caller, the layout's organisation and the session's state, in one
- * query by the token's hash; with the caller's memberships, a row each. The
- * content generation is the sum of the organisation's (sql/027). */
+ * query by the token's hash; where the route asks for them, the content
+ * generation (the sum of the organisation's, sql/027) and the caller's
+ * memberships, a row each. */
 #define CALLER_COLUMNS                                                                          \
 	"SELECT s.id, s.csrf_token, u.id AS user_id, u.org_id, u.role, u.admin,"                \
 	" COALESCE(u.locale, o.locale) AS locale, u.name AS user_name,"                         \
 	" u.email_confirmed_at IS NOT NULL AS email_confirmed, o.name AS org_name,"             \
 	" o.brand_color, IF(o.logo_file IS NULL, NULL, CONCAT('/api/v1/orgs/', o.id, '/logo'))" \
-	" AS logo_url, CAST(o.content_generation + (SELECT COALESCE(SUM(g.generation), 0)"      \
-	" FROM content_generations g WHERE g.org_id = o.id) AS SIGNED) AS content_generation,"  \
+	" AS logo_url, o.categories_generation,"                                                \
 	" s.last_seen_at < UTC_TIMESTAMP() - INTERVAL 60 SECOND AS stale"
 #define CALLER_FROM \
 	" FROM sessions s JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id"
@@ -51,6 +51,11 @@ static int set_cookie(struct portal_req *req, const char *value, bool expire)
 	" IF(u.role = 'manager', 43200, 2592000) SECOND"                          \
 	" AND s.created_at > UTC_TIMESTAMP() - INTERVAL IF(u.role = 'manager', ?, ?) DAY"
 #define CALLER CALLER_COLUMNS CALLER_FROM CALLER_WHERE
+#define GENERATION_COLUMN                                                      \
+	", CAST(o.content_generation + (SELECT COALESCE(SUM(g.generation), 0)" \
+	" FROM content_generations g WHERE g.org_id = o.id) AS SIGNED)"        \
+	" AS content_generation"
+#define CALLER_WITH_GENERATION CALLER_COLUMNS GENERATION_COLUMN CALLER_FROM CALLER_WHERE
 
 /* The memberships come unsorted and are sorted here (memberships_by_name):
  * ORDER BY p.name over the joined tables costs MariaDB a temporary table and
@@ -70,7 +75,7 @@ static int set_cookie(struct portal_req *req, const char *value, bool expire)
 	" ON p.id = ms.property_id AND p.org_id = ms.org_id)" \
 	" ON ms.user_id = u.id AND ms.org_id = u.org_id"
 #define CALLER_WITH_MEMBERSHIPS \
-	CALLER_COLUMNS MEMBERSHIP_COLUMNS CALLER_FROM MEMBERSHIP_JOIN CALLER_WHERE
+	CALLER_COLUMNS GENERATION_COLUMN MEMBERSHIP_COLUMNS CALLER_FROM MEMBERSHIP_JOIN CALLER_WHERE
 
 struct membership_order {
 	struct pv_member *row;
@@ -132,8 +137,10 @@ static int memberships_by_name(struct portal_arena *a, struct portal_value *rows
 	return 0;
 }
 
-int session_resolve(struct request *rq, bool memberships)
+int session_resolve(struct request *rq, unsigned route_flags)
 {
+	bool memberships = route_flags & SESSION_ROUTE_MEMBERSHIPS,
+	     generation = memberships || (route_flags & SESSION_ROUTE_HOME);
 	struct portal_req *req = &rq->pub;
 	const char *token = pv_get_str(req->cookies, session_cookie_name(req->worker));
 	if (!portal_token_valid(token))
@@ -147,8 +154,10 @@ int session_resolve(struct request *rq, bool memberships)
 	    PDB_I(config_int(cfg, "session_max_days_manager")),
 	    PDB_I(config_int(cfg, "session_max_days_resident")),
 	};
-	int status =
-	    portal_db_query(req, memberships ? CALLER_WITH_MEMBERSHIPS : CALLER, args, 3, &rows);
+	const char *query = memberships  ? CALLER_WITH_MEMBERSHIPS
+	                    : generation ? CALLER_WITH_GENERATION
+	                                 : CALLER;
+	int status = portal_db_query(req, query, args, 3, &rows);
 	if (!status && memberships)
 		status = memberships_by_name(req->arena, rows);
 	if (status)
@@ -169,7 +178,8 @@ int session_resolve(struct request *rq, bool memberships)
 	rq->signed_in.org_name = pv_get_str(s, "org_name");
 	rq->signed_in.brand_color = pv_get_str(s, "brand_color");
 	rq->signed_in.logo_url = pv_get_str(s, "logo_url");
-	rq->signed_in.content_generation = pv_get_int(s, "content_generation", 0);
+	rq->signed_in.categories_generation = pv_get_int(s, "categories_generation", 0);
+	rq->signed_in.content_generation = pv_get_int(s, "content_generation", -1);
 	rq->signed_in.memberships = memberships ? rows : NULL;
 	const char *locale = pv_get_str(s, "locale");
 	if (locale && (strcmp(locale, "de") == 0 || strcmp(locale, "en") == 0))

@@ -350,8 +350,7 @@ static size_t serve(struct portal_worker *w, FCGX_Request *fr)
 	const struct portal_route *route = rq.match.route;
 	bool anonymous = route && (route->flags & PORTAL_ROUTE_ANONYMOUS);
 	if ((!status || status == 404 || status == 405) && !anonymous) {
-		int session =
-		    session_resolve(&rq, route && (route->flags & SESSION_ROUTE_MEMBERSHIPS));
+		int session = session_resolve(&rq, route ? route->flags : 0);
 		status = status ? status : session;
 	}
 	char path[SLOT_PATH_MAX];

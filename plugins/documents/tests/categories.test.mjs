@@ -154,7 +154,7 @@ test('the settings page: every list, forms for admins, refusals shown at their f
   assert.equal(res.headers.get('location'), '/app/settings/categories?done=removed');
 
   // the property's documents page offers the list; once the worker knows it
-  // (for the organisation's content generation) it costs no query
+  // (for the organisation's categories generation) it costs no query
   const p = (await newProperty(admin, 'Formularhaus')).id;
   const route = '/app/properties/{id}/documents';
   const load = async () => {
@@ -165,13 +165,13 @@ test('the settings page: every list, forms for admins, refusals shown at their f
   const [, hit] = await load();
   assert.match(first, /<option value="Übergabeprotokoll">Übergabeprotokoll<\/option>/);
   assert.ok(!first.includes('<option value="Aushang">'));
-  stack.sql(`UPDATE orgs SET content_generation = content_generation + 1 WHERE id = ${admin.user.org_id}`);
+  stack.sql(`UPDATE orgs SET categories_generation = categories_generation + 1 WHERE id = ${admin.user.org_id}`);
   const [, missed] = await load();
   assert.equal(hit, missed - 1, 'the list came from the worker\'s cache: one query less');
   // changed behind the portal's back (no new generation): still the cached list
   stack.sql(`DELETE FROM org_categories WHERE org_id = ${admin.user.org_id}`);
   assert.ok((await load())[0].includes('<option value="Übergabeprotokoll">'));
-  stack.sql(`UPDATE orgs SET content_generation = content_generation + 1 WHERE id = ${admin.user.org_id}`);
+  stack.sql(`UPDATE orgs SET categories_generation = categories_generation + 1 WHERE id = ${admin.user.org_id}`);
   const [fresh] = await load();
   assert.ok(!fresh.includes('Übergabeprotokoll') && fresh.includes('<option value="Aushang">'), 'a new generation reads the list again: the defaults');
 });
