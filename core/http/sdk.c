@@ -165,9 +165,10 @@ int portal_db_begin(struct portal_req *req)
 
 /* The organisation's content generation goes up in a statement of its own
  * (autocommit), after what changed is committed and before the request is
- * answered. Inside the writing transaction it would deadlock: two writers
- * that each hold the generation cannot both raise it. Afterwards it holds no
- * other lock, so it only ever waits; and no worker can keep a home of before
+ * answered. Inside the writing transaction the raised row would be held to
+ * the commit, and on a cluster every write would meet the other hosts' raises
+ * in certification. Afterwards it holds no other lock, so it only ever waits
+ * (or loses certification, below); and no worker can keep a home of before
  * the change under the new generation, which it reads only once the change
  * is committed.
  *
