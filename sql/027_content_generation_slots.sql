@@ -9,7 +9,9 @@
 --
 -- orgs.content_generation stays in the sum: a host not yet upgraded (hosts
 -- are upgraded one at a time) still raises it, and the upgraded hosts see
--- that too. Both only grow, so the sum never repeats a generation.
+-- that too. Both only grow, so the sum never repeats a generation. The other
+-- way round, a host not yet upgraded does not see the upgraded hosts' raises:
+-- until it is upgraded too, its cached homes may be up to a minute old.
 CREATE TABLE content_generations (
   org_id BIGINT UNSIGNED NOT NULL,
   slot TINYINT UNSIGNED NOT NULL,
