@@ -175,10 +175,11 @@ int portal_db_begin(struct portal_req *req)
  * It raises one of the organisation's slots (sql/027), at random: raises at
  * one instant on two hosts of a cluster then rarely meet in one row, and when
  * they do, the one that lost certification is tried again (503). A slot not
- * there yet (a new organisation) is made by its first raise. A failure that
- * stays (the connection lost) is logged, not returned: the change is
- * committed, and a caller told otherwise would undo what goes with it (stored
- * files); cached homes expire within a minute. */
+ * there yet (a new organisation) is made by its first raise; an insert every
+ * time would check its foreign key, holding the organisation's row. A
+ * failure that stays (the connection lost) is logged, not returned: the
+ * change is committed, and a caller told otherwise would undo what goes with
+ * it (stored files); cached homes expire within a minute. */
 #define GENERATION_SLOTS 8
 #define GENERATION_TRIES 3
 

@@ -15,8 +15,10 @@
 // every request succeeds. The
 // plugins' tables are made on a node that refuses a table without a primary
 // key. Then an upload and a removal of the same stored file on two nodes at
-// once: the cluster lets one through and no row names a missing file. The
-// example deployment is deploy/cluster (see its README.md).
+// once: the cluster lets one through and no row names a missing file. Last,
+// content written through both pools at one instant: none of it refused, and
+// every home read afterwards on either node shows all of it. The example
+// deployment is deploy/cluster (see its README.md).
 //
 // Part of `make test`; `make test-cluster` runs it alone (about two
 // minutes). A run that fails keeps its folders and prints where.
