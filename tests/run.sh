@@ -13,7 +13,8 @@
 # PORTAL_BIN (exported by the Makefile) tells which build to test: <repo>/bin for
 # the normal one (unit tests in build/normal/tests), build/san/bin for `SAN=1`
 # (unit tests in build/san/tests, no valgrind: it cannot run sanitized binaries).
-# FUZZ_SMOKE_SECONDS (default 5) is the fuzz smoke's time per target.
+# FUZZ_SMOKE_SECONDS (default 5) is the fuzz smoke's time per target;
+# TEST_TIMEOUT_SECONDS (default 300) the most one node test or hook may take.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -192,11 +193,16 @@ stage_fuzz() {
 
 # --- node tests (integration, browser) ---------------------------------------------
 
-# stage_node NAME FOLDER...: every FOLDER/*.test.mjs with node's test runner, one
-# file at a time (each starts its own stack); counts from the TAP summary.
+# stage_node NAME MINUTES FOLDER...: every FOLDER/*.test.mjs with node's test
+# runner, one file at a time (each starts its own stack); counts from the TAP
+# summary. Nothing may hang the run: a test or hook is failed after
+# TEST_TIMEOUT_SECONDS (default 300), a file whose test left something running
+# (a load loop, a timer) ends when its tests did, and the whole stage is
+# stopped after MINUTES (then it has no summary and counts as broken).
 stage_node() {
 	stage=$1
-	shift
+	minutes=$2
+	shift 2
 	folders=$*
 	banner "$stage tests ($folders)"
 	set --
@@ -214,7 +220,9 @@ stage_node() {
 		return 0
 	}
 	out=$WORK/$stage.tap
-	if run_logged "$out" node --test --test-reporter=tap --test-concurrency=1 "$@"; then
+	if run_logged "$out" timeout -k 30 "${minutes}m" node --test --test-reporter=tap \
+		--test-concurrency=1 --test-timeout="$((${TEST_TIMEOUT_SECONDS:-300} * 1000))" \
+		--test-force-exit "$@"; then
 		status=0
 	else
 		status=$?
@@ -245,8 +253,8 @@ all)
 	stage_unit_sanitized
 	stage_fuzz
 	# each plugin's own tests run with the integration tests
-	stage_node integration tests/integration plugins/*/tests
-	stage_node browser tests/browser
+	stage_node integration 45 tests/integration plugins/*/tests
+	stage_node browser 20 tests/browser
 	;;
 *)
 	echo "usage: tests/run.sh [unit]" >&2

@@ -310,6 +310,7 @@ function load() {
 test('a node and a pool killed under write load: every acknowledged write stays, mail goes once, the job runs once a period', async (t) => {
   load.phase = 'steady';
   const writer = load();
+  t.after(() => writer.stop()); // also when the test failed midway
   const count = () => writer.results.length;
   const after = async (n) => { const at = count(); await waitFor('writes', () => count() >= at + n, 60000); };
   await after(10);

@@ -96,7 +96,7 @@ test('throttle reset clears sign-in throttling, by email, by address, or all', a
   assert.equal(stack.sql('SELECT COUNT(*) FROM throttle_events').trim(), '0');
 });
 
-test('plugins disable and enable reload the pool without a failed request', async () => {
+test('plugins disable and enable reload the pool without a failed request', async (t) => {
   assert.equal(stack.portalctl('plugins').stdout.trim(), 'example 2.0.0\ninvites 1.0.0\ncontent 1.0.0');
   const m = await newManager(stack);
   const listed = await m.json('/api/v1/plugins');
@@ -111,6 +111,7 @@ test('plugins disable and enable reload the pool without a failed request', asyn
       statuses[s] = (statuses[s] || 0) + 1;
     }
   })();
+  t.after(async () => { running = false; await load; }); // also when the test failed midway
   const off = stack.portalctl('plugins', 'disable', 'example');
   assert.equal(off.status, 0, off.stderr);
   assert.match(readFileSync(stack.conf, 'utf8'), /^plugins = invites content$/m);

@@ -322,7 +322,9 @@ export async function startStack(opts = {}) {
         await sleep(100);
         if (count() > before && !stack.workerPids().some((p) => oldPids.includes(p))) return;
       }
-      throw new Error(`reload did not complete:\n${stack.log().slice(-2000)}`);
+      // the pool's own lines (not those of requests, which a load may flood)
+      const pool = stack.log().split('\n').filter((l) => !/ (GET|HEAD|POST|PUT|PATCH|DELETE) \//.test(l));
+      throw new Error(`reload did not complete; the pool's last lines:\n${pool.slice(-30).join('\n')}`);
     },
 
     // A second portald (master, request workers and its own jobs worker) on
