@@ -27,7 +27,8 @@ struct db {
 	const struct config *cfg;
 	MYSQL *conn;
 	bool in_transaction;
-	bool clock_moved; /* the session's timestamp is a test clock's */
+	bool lost_to_another; /* the last failure: see db_lost_to_another() */
+	bool clock_moved;     /* the session's timestamp is a test clock's */
 	unsigned statements_this_request;
 	/* What this request cost: round trips to the server (prepares,
 	 * executions, transaction statements) and the time spent in them. */
@@ -130,6 +131,7 @@ static bool connection_lost(unsigned err)
  * connection so that the next request reconnects. */
 static int failure(struct db *db, unsigned err, const char *msg, const char *sql)
 {
+	db->lost_to_another = err == ER_LOCK_DEADLOCK || err == ER_LOCK_WAIT_TIMEOUT;
 	if (connection_lost(err) || err == CR_SERVER_HANDSHAKE_ERR) {
 		portal_log("database connection lost (%u); will reconnect", err);
 		disconnect(db);
@@ -523,6 +525,7 @@ static int simple(struct db *db, const char *sql)
 
 int db_begin(struct db *db)
 {
+	db->lost_to_another = false;
 	bool first = db->statements_this_request++ == 0;
 	bool had_connection = db->conn != NULL;
 	int status = simple(db, "START TRANSACTION");
@@ -531,6 +534,11 @@ int db_begin(struct db *db)
 	if (status == 0)
 		db->in_transaction = true;
 	return status;
+}
+
+bool db_lost_to_another(const struct db *db)
+{
+	return db->lost_to_another && db->conn;
 }
 
 int db_commit(struct db *db)

@@ -43,4 +43,11 @@ int db_begin(struct db *db);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);
 
+/* The transaction begun last failed because the server chose another over it:
+ * a deadlock, a lock wait that timed out, or on a Galera cluster another
+ * host's write certified first. Nothing of it was committed, and the
+ * connection is alive: it may be rolled back and run again. Not so after a
+ * lost connection, when a COMMIT may have happened. */
+bool db_lost_to_another(const struct db *db);
+
 #endif

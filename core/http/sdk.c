@@ -3,6 +3,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db/db.h"
 #include "portal/text.h"
@@ -225,6 +226,32 @@ int portal_db_rollback(struct portal_req *req)
 {
 	request_of(req)->content_changed = false;
 	return db_rollback(req->worker->db);
+}
+
+#define TRANSACTION_TRIES 3
+#define TRANSACTION_PAUSE_MAX_MS 20
+
+int portal_db_transaction(struct portal_req *req, int (*body)(struct portal_req *req, void *ctx),
+                          void *ctx)
+{
+	for (int try = 1;; try++) {
+		int status;
+		if (!(status = portal_db_begin(req)) && !(status = body(req, ctx)) &&
+		    !(status = portal_db_commit(req)))
+			return 0;
+		bool again = status == 503 && db_lost_to_another(req->worker->db);
+		portal_db_rollback(req);
+		if (!again)
+			return status;
+		if (try == TRANSACTION_TRIES) {
+			portal_log("%s %s: its transaction lost to others %d times", req->method,
+			           req->path, TRANSACTION_TRIES);
+			return status;
+		}
+		/* the winner is committing: a moment later its rows are free */
+		long ms = 1 + (long)randombytes_uniform(TRANSACTION_PAUSE_MAX_MS);
+		nanosleep(&(struct timespec){0, ms * 1000000L}, NULL);
+	}
 }
 
 const struct locale *worker_locale(const struct portal_worker *w, const char *locale,

@@ -131,40 +131,51 @@ int tickets_bulk(struct portal_req *req, struct portal_value *view)
 	return pv_set_int(req->arena, view, "updated", (long long)ids.count) ? 500 : 200;
 }
 
-int tickets_comment(struct portal_req *req, struct portal_value *view)
+/* A comment's transaction; run again when another host wrote the same
+ * ticket at the same instant. */
+struct comment {
+	long long id, event_id;
+	bool note;
+	const char *body;
+	const struct tickets_photos *photos;
+};
+
+static int write_comment(struct portal_req *req, void *ctx)
 {
-	long long id = portal_param_id(req, "id"), event_id = 0;
-	bool note = portal_in_bool(req, "internal", false);
-	const char *body = portal_in_str(req, "body");
+	struct comment *c = ctx;
 	struct portal_value *ticket;
 	enum tickets_viewer viewer;
+	int status = tickets_find(req, c->id, true, &ticket, &viewer);
+	if (!status && viewer == TICKETS_NEIGHBOUR)
+		status = portal_fail(req, 403, "forbidden", NULL, "tickets.not_reporter");
+	else if (!status && c->note && viewer != TICKETS_MANAGER)
+		status =
+		    portal_fail(req, 422, "validation", "internal", "tickets.internal_invalid");
+	if (!status)
+		status = tickets_event(req, ticket, c->note ? "note" : "comment", c->body, NULL,
+		                       NULL, &c->event_id);
+	if (!status)
+		status = tickets_photos_save(req, c->id, c->event_id, c->photos);
+	if (!status && !c->note) /* a note mails nobody */
+		status = tickets_mail_comment(req, ticket, c->body);
+	return status;
+}
+
+int tickets_comment(struct portal_req *req, struct portal_value *view)
+{
 	struct tickets_photos photos;
+	struct comment c = {.id = portal_param_id(req, "id"),
+	                    .note = portal_in_bool(req, "internal", false),
+	                    .body = portal_in_str(req, "body"),
+	                    .photos = &photos};
 	int status = tickets_photos_take(req, &photos);
 	if (status)
 		return status;
-	if (!(status = portal_db_begin(req)) &&
-	    !(status = tickets_find(req, id, true, &ticket, &viewer))) {
-		if (viewer == TICKETS_NEIGHBOUR)
-			status = portal_fail(req, 403, "forbidden", NULL, "tickets.not_reporter");
-		else if (note && viewer != TICKETS_MANAGER)
-			status = portal_fail(req, 422, "validation", "internal",
-			                     "tickets.internal_invalid");
-	}
-	if (!status)
-		status = tickets_event(req, ticket, note ? "note" : "comment", body, NULL, NULL,
-		                       &event_id);
-	if (!status)
-		status = tickets_photos_save(req, id, event_id, &photos);
-	if (!status && !note) /* a note mails nobody */
-		status = tickets_mail_comment(req, ticket, body);
-	if (!status)
-		status = portal_db_commit(req);
-	if (status) {
-		portal_db_rollback(req);
+	if ((status = portal_db_transaction(req, write_comment, &c))) {
 		tickets_photos_discard(req, &photos);
 		return status;
 	}
 	if (!req->is_api)
-		return tickets_page_back(req, id);
-	return (status = tickets_event_view(req, id, event_id, view)) ? status : 201;
+		return tickets_page_back(req, c.id);
+	return (status = tickets_event_view(req, c.id, c.event_id, view)) ? status : 201;
 }

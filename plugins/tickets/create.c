@@ -121,36 +121,49 @@ static int insert_ticket(struct portal_req *req, long long number, long long uni
 	return status;
 }
 
+/* What the report's transaction writes; run again when another host's
+ * report took the organisation's next number at the same instant. */
+struct report {
+	long long unit_id, id;
+	struct tickets_photos *photos;
+};
+
+static int write_report(struct portal_req *req, void *ctx)
+{
+	struct report *r = ctx;
+	long long number;
+	struct portal_value *ticket;
+	enum tickets_viewer viewer;
+	int status;
+	if (!(status = next_number(req, &number)) && !(status = rate_check(req)) &&
+	    !(status = insert_ticket(req, number, r->unit_id, &r->id)) &&
+	    !(status = tickets_search_refresh(req, r->id, true)) &&
+	    !(status = tickets_photos_save(req, r->id, 0, r->photos)) &&
+	    !(status = tickets_find(req, r->id, false, &ticket, &viewer)) &&
+	    !(status = tickets_event(req, ticket, "created", NULL, NULL, NULL, NULL)))
+		status = tickets_mail_new(req, ticket);
+	return status;
+}
+
 int tickets_create(struct portal_req *req, struct portal_value *view)
 {
-	long long unit_id = portal_in_int(req, "unit_id", 0), number, id;
 	long long property_id = portal_in_int(req, "property_id", 0);
 	if (portal_is_manager(req) && !portal_in_str(req, "reporter_name"))
 		return portal_fail(req, 422, "validation", "reporter_name",
 		                   "tickets.reporter_name_invalid");
 	struct tickets_photos photos;
-	int status = check_place(req, property_id, &unit_id);
+	struct report r = {.unit_id = portal_in_int(req, "unit_id", 0), .photos = &photos};
+	int status = check_place(req, property_id, &r.unit_id);
 	if (status || (status = tickets_photos_take(req, &photos)))
 		return status;
-	struct portal_value *ticket;
-	enum tickets_viewer viewer;
-	if (!(status = portal_db_begin(req)) && !(status = next_number(req, &number)) &&
-	    !(status = rate_check(req)) && !(status = insert_ticket(req, number, unit_id, &id)) &&
-	    !(status = tickets_search_refresh(req, id, true)) &&
-	    !(status = tickets_photos_save(req, id, 0, &photos)) &&
-	    !(status = tickets_find(req, id, false, &ticket, &viewer)) &&
-	    !(status = tickets_event(req, ticket, "created", NULL, NULL, NULL, NULL)) &&
-	    !(status = tickets_mail_new(req, ticket)))
-		status = portal_db_commit(req);
-	if (status) {
-		portal_db_rollback(req);
+	if ((status = portal_db_transaction(req, write_report, &r))) {
 		tickets_photos_discard(req, &photos);
 		return status;
 	}
 	if (!req->is_api) /* the page's form: on to the ticket */
 		return portal_redirect(
 		    req, portal_sprintf(req->arena, "/%s/tickets/%lld",
-		                        portal_is_manager(req) ? "app" : "portal", id));
-	status = tickets_detail(req, id, view);
+		                        portal_is_manager(req) ? "app" : "portal", r.id));
+	status = tickets_detail(req, r.id, view);
 	return status ? status : 201;
 }

@@ -17,7 +17,9 @@
 // key. Then an upload and a removal of the same stored file on two nodes at
 // once: the cluster lets one through and no row names a missing file. Last,
 // content written through both pools at one instant: none of it refused, and
-// every home read afterwards on either node shows all of it. The example
+// every home read afterwards on either node shows all of it; then tickets
+// reported and commented through both at one instant: none refused, the
+// numbers without a gap or a repeat. The example
 // deployment is deploy/cluster (see its README.md).
 //
 // Part of `make test`; `make test-cluster` runs it alone (about two
@@ -43,7 +45,7 @@ let ticketId;
 let token;
 // The tests that passed: a run with one that failed keeps its folders
 // (every node's error log, both pools' logs, nginx's, the mail) and says where.
-const TESTS = 3;
+const TESTS = 4;
 let passed = 0;
 
 function nodeOptions(n, ports) {
@@ -510,5 +512,30 @@ test('content written on two nodes at one instant: none refused, every home afte
   const lines = (stack.log().slice(logged[0]) + second.log().slice(logged[1])).split('\n');
   assert.deepEqual(lines.filter((l) => / POST \/api\/v1\/(announcements|faq) (?!201)/.test(l)), [], 'no write refused by a pool');
   assert.deepEqual(lines.filter((l) => l.includes('generation was not raised')), [], 'every raise of the generation made');
+  passed += 1;
+});
+
+test('tickets reported and commented on two nodes at one instant: none refused, numbered without a gap or a repeat', async () => {
+  const residents = [];
+  for (let i = 0; i < 4; i++) residents.push(await newResident(stack, manager, [property.id]));
+  const logged = [stack.log().length, second.log().length];
+  const numbers = [];
+  for (let round = 0; round < 3; round++) {
+    const tag = crypto.randomBytes(3).toString('hex');
+    // the reports meet in the organisation's counter of ticket numbers, the
+    // comments in their ticket's row
+    const answers = await Promise.all([
+      ...residents.flatMap((resident, i) => [0, 1].map((k) => resident.json('/api/v1/tickets', {
+        method: 'POST', body: { property_id: property.id, title: `Zugleich ${tag} ${i}.${k}`, description: 'Tropft.', category: 'Sonstiges' },
+      }))),
+      ...Array.from({ length: 4 }, (_, i) => manager.json(`/api/v1/tickets/${ticketId}/comments`, { method: 'POST', body: { body: `Zugleich ${tag} ${i}` } })),
+    ]);
+    assert.deepEqual(answers.map((r) => r.status), answers.map(() => 201), JSON.stringify(answers.map((r) => r.body)));
+    numbers.push(...answers.slice(0, 8).map((r) => r.body.number));
+  }
+  numbers.sort((x, y) => x - y);
+  assert.deepEqual(numbers, numbers.map((_, i) => numbers[0] + i), 'numbers without a gap or a repeat');
+  const lines = (stack.log().slice(logged[0]) + second.log().slice(logged[1])).split('\n');
+  assert.deepEqual(lines.filter((l) => / POST \/api\/v1\/tickets(\/\d+\/comments)? (?!201)/.test(l)), [], 'no write refused by a pool');
   passed += 1;
 });
