@@ -14,7 +14,7 @@
 # the normal one (unit tests in build/normal/tests), build/san/bin for `SAN=1`
 # (unit tests in build/san/tests, no valgrind: it cannot run sanitized binaries).
 # FUZZ_SMOKE_SECONDS (default 5) is the fuzz smoke's time per target;
-# TEST_TIMEOUT_SECONDS (default 300) the most one node test or hook may take.
+# TEST_TIMEOUT_SECONDS (default 600) the most one node test or hook may take.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -196,7 +196,7 @@ stage_fuzz() {
 # stage_node NAME MINUTES FOLDER...: every FOLDER/*.test.mjs with node's test
 # runner, one file at a time (each starts its own stack); counts from the TAP
 # summary. Nothing may hang the run: a test or hook is failed after
-# TEST_TIMEOUT_SECONDS (default 300), a file whose test left something running
+# TEST_TIMEOUT_SECONDS (default 600), a file whose test left something running
 # (a load loop, a timer) ends when its tests did, and the whole stage is
 # stopped after MINUTES (then it has no summary and counts as broken).
 stage_node() {
@@ -221,7 +221,7 @@ stage_node() {
 	}
 	out=$WORK/$stage.tap
 	if run_logged "$out" timeout -k 30 "${minutes}m" node --test --test-reporter=tap \
-		--test-concurrency=1 --test-timeout="$((${TEST_TIMEOUT_SECONDS:-300} * 1000))" \
+		--test-concurrency=1 --test-timeout="$((${TEST_TIMEOUT_SECONDS:-600} * 1000))" \
 		--test-force-exit "$@"; then
 		status=0
 	else
