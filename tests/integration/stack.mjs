@@ -58,9 +58,13 @@ const stackScript = path.join(repo, 'core/scripts/stack.sh');
 // them on the way out.
 const running = new Set();
 
+// What a synchronous call may take: it blocks the test's timers, so the test
+// runner's timeout could not end a hang of it.
+const SYNC_TIMEOUT = { timeout: 300000, killSignal: 'SIGKILL' };
+
 function stopSync(stack) {
   running.delete(stack);
-  spawnSync('sh', [stackScript, 'stop'], { cwd: repo, env: stack.env, stdio: 'ignore' });
+  spawnSync('sh', [stackScript, 'stop'], { cwd: repo, env: stack.env, stdio: 'ignore', ...SYNC_TIMEOUT });
   if (!process.env.KEEP_STACK) fs.rmSync(stack.var, { recursive: true, force: true });
 }
 
@@ -463,8 +467,8 @@ export async function startStack(opts = {}) {
     // a test killed MariaDB, say). Note that it regenerates portal.conf: settings
     // a test wrote there survive only through opts.env (REQUEST_TIMEOUT, ...).
     startAgain() {
-      const r = spawnSync('sh', [stackScript, 'start'], { cwd: repo, env, encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`stack.sh start failed: ${(r.stderr || '').trim()}`);
+      const r = spawnSync('sh', [stackScript, 'start'], { cwd: repo, env, encoding: 'utf8', ...SYNC_TIMEOUT });
+      if (r.status !== 0) throw new Error(`stack.sh start failed: ${r.error || (r.stderr || '').trim()}`);
       return r;
     },
 
@@ -476,9 +480,9 @@ export async function startStack(opts = {}) {
       const r = spawnSync(
         'mariadb',
         [`--defaults-file=${path.join(dir, 'mariadb.cnf')}`, '-u', os.userInfo().username, '-N', '-B', 'portal', '-e', at + query],
-        { encoding: 'utf8' },
+        { encoding: 'utf8', ...SYNC_TIMEOUT },
       );
-      if (r.status !== 0) throw new Error(`mariadb: ${(r.stderr || '').trim()}`);
+      if (r.status !== 0) throw new Error(`mariadb: ${r.error || (r.stderr || '').trim()}`);
       return r.stdout;
     },
 
@@ -488,6 +492,7 @@ export async function startStack(opts = {}) {
       spawnSync(path.join(env.PORTAL_BIN, 'portalctl'), ['-c', path.join(dir, 'portal.conf'), ...args], {
         encoding: 'utf8',
         env,
+        ...SYNC_TIMEOUT,
       }),
 
     async stop() {
