@@ -228,8 +228,11 @@ int portal_db_rollback(struct portal_req *req)
 	return db_rollback(req->worker->db);
 }
 
-#define TRANSACTION_TRIES 3
-#define TRANSACTION_PAUSE_MAX_MS 20
+/* Eight reports at one instant on two hosts, all taking the organisation's
+ * next ticket number: each round of certification lets one through per
+ * host, so the pause doubles (at most 20, 40, 80, 160 ms). */
+#define TRANSACTION_TRIES 5
+#define TRANSACTION_PAUSE_MS 10
 
 int portal_db_transaction(struct portal_req *req, int (*body)(struct portal_req *req, void *ctx),
                           void *ctx)
@@ -249,7 +252,7 @@ int portal_db_transaction(struct portal_req *req, int (*body)(struct portal_req 
 			return status;
 		}
 		/* the winner is committing: a moment later its rows are free */
-		long ms = 1 + (long)randombytes_uniform(TRANSACTION_PAUSE_MAX_MS);
+		long ms = 1 + (long)randombytes_uniform(TRANSACTION_PAUSE_MS << try);
 		nanosleep(&(struct timespec){0, ms * 1000000L}, NULL);
 	}
 }

@@ -36,15 +36,21 @@ static int finish(struct portal_req *req, int status)
 	return status;
 }
 
-int tickets_affected(struct portal_req *req, struct portal_value *view)
+/* "Ich bin auch betroffen": run again when a neighbour on another host
+ * said so at the same instant (both write the ticket's row). */
+struct affected {
+	long long id;
+	struct portal_value *count;
+};
+
+static int write_affected(struct portal_req *req, void *ctx)
 {
-	long long id = portal_param_id(req, "id");
-	struct portal_value *ticket, *row;
+	struct affected *a = ctx;
+	struct portal_value *ticket;
 	enum tickets_viewer viewer;
 	unsigned long long added = 0;
-	int status = portal_db_begin(req);
-	if (!status && !(status = tickets_find(req, id, true, &ticket, &viewer)) &&
-	    viewer == TICKETS_NEIGHBOUR && !pv_get_int(ticket, "shared", 0))
+	int status = tickets_find(req, a->id, true, &ticket, &viewer);
+	if (!status && viewer == TICKETS_NEIGHBOUR && !pv_get_int(ticket, "shared", 0))
 		status = portal_not_found(req); /* followed after a merge, but not shared */
 	/* The reporter follows anyway and is not counted. */
 	if (!status && viewer == TICKETS_NEIGHBOUR)
@@ -52,7 +58,7 @@ int tickets_affected(struct portal_req *req, struct portal_value *view)
 		    req,
 		    "INSERT IGNORE INTO ticket_followers (ticket_id, user_id, org_id,"
 		    " reason, created_at) VALUES (?, ?, ?, 'affected', UTC_TIMESTAMP())",
-		    PORTAL_DB_ARGS(PDB_I(id), PDB_I(req->caller.user_id),
+		    PORTAL_DB_ARGS(PDB_I(a->id), PDB_I(req->caller.user_id),
 		                   PDB_I(req->caller.org_id)),
 		    &added, NULL);
 	if (!status && added)
@@ -61,12 +67,19 @@ int tickets_affected(struct portal_req *req, struct portal_value *view)
 		status = portal_db_one(req,
 		                       "SELECT COUNT(*) AS affected_count FROM ticket_followers"
 		                       " WHERE ticket_id = ? AND reason = 'affected'",
-		                       PORTAL_DB_ARGS(PDB_I(id)), &row);
-	if ((status = finish(req, status)))
+		                       PORTAL_DB_ARGS(PDB_I(a->id)), &a->count);
+	return status;
+}
+
+int tickets_affected(struct portal_req *req, struct portal_value *view)
+{
+	struct affected a = {.id = portal_param_id(req, "id")};
+	int status = portal_db_transaction(req, write_affected, &a);
+	if (status)
 		return status;
 	if (!req->is_api)
-		return tickets_page_back(req, id);
-	*view = *row;
+		return tickets_page_back(req, a.id);
+	*view = *a.count;
 	return 200;
 }
 

@@ -18,8 +18,8 @@
 // once: the cluster lets one through and no row names a missing file. Last,
 // content written through both pools at one instant: none of it refused, and
 // every home read afterwards on either node shows all of it; then tickets
-// reported and commented through both at one instant: none refused, the
-// numbers without a gap or a repeat. The example
+// reported, commented and marked affected through both at one instant: none
+// refused, the numbers without a gap or a repeat. The example
 // deployment is deploy/cluster (see its README.md).
 //
 // Part of `make test`; `make test-cluster` runs it alone (about two
@@ -515,27 +515,34 @@ test('content written on two nodes at one instant: none refused, every home afte
   passed += 1;
 });
 
-test('tickets reported and commented on two nodes at one instant: none refused, numbered without a gap or a repeat', async () => {
+test('tickets reported, commented and marked affected on two nodes at one instant: none refused, numbered without a gap or a repeat', async () => {
   const residents = [];
   for (let i = 0; i < 4; i++) residents.push(await newResident(stack, manager, [property.id]));
+  const neighbours = [];
+  for (let i = 0; i < 12; i++) neighbours.push(await newResident(stack, manager, [property.id]));
+  const shared = await manager.json(`/api/v1/tickets/${ticketId}`, { method: 'PATCH', body: { shared: true } });
+  assert.equal(shared.status, 200, JSON.stringify(shared.body));
   const logged = [stack.log().length, second.log().length];
   const numbers = [];
   for (let round = 0; round < 3; round++) {
     const tag = crypto.randomBytes(3).toString('hex');
     // the reports meet in the organisation's counter of ticket numbers, the
-    // comments in their ticket's row
+    // comments and the neighbours' "affected" in their ticket's row
     const answers = await Promise.all([
       ...residents.flatMap((resident, i) => [0, 1].map((k) => resident.json('/api/v1/tickets', {
         method: 'POST', body: { property_id: property.id, title: `Zugleich ${tag} ${i}.${k}`, description: 'Tropft.', category: 'Sonstiges' },
       }))),
       ...Array.from({ length: 4 }, (_, i) => manager.json(`/api/v1/tickets/${ticketId}/comments`, { method: 'POST', body: { body: `Zugleich ${tag} ${i}` } })),
+      ...neighbours.slice(4 * round, 4 * round + 4).map((n) => n.json(`/api/v1/tickets/${ticketId}/affected`, { method: 'POST', body: {} })),
     ]);
-    assert.deepEqual(answers.map((r) => r.status), answers.map(() => 201), JSON.stringify(answers.map((r) => r.body)));
+    assert.deepEqual(answers.map((r) => r.status), answers.map((_, i) => (i < 12 ? 201 : 200)), JSON.stringify(answers.map((r) => r.body)));
     numbers.push(...answers.slice(0, 8).map((r) => r.body.number));
   }
   numbers.sort((x, y) => x - y);
   assert.deepEqual(numbers, numbers.map((_, i) => numbers[0] + i), 'numbers without a gap or a repeat');
+  const ticket = await manager.json(`/api/v1/tickets/${ticketId}`);
+  assert.equal(ticket.body.affected_count, 12);
   const lines = (stack.log().slice(logged[0]) + second.log().slice(logged[1])).split('\n');
-  assert.deepEqual(lines.filter((l) => / POST \/api\/v1\/tickets(\/\d+\/comments)? (?!201)/.test(l)), [], 'no write refused by a pool');
+  assert.deepEqual(lines.filter((l) => / POST \/api\/v1\/tickets(\/\d+\/(comments|affected))? (?!20[01])/.test(l)), [], 'no write refused by a pool');
   passed += 1;
 });

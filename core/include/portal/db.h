@@ -97,10 +97,11 @@ int portal_db_rollback(struct portal_req *req);
  * another's sake (a deadlock, a lock wait that timed out, or on a Galera
  * cluster another host's write certified first: on a cluster two hosts that
  * change one row at one instant), nothing of it was written, and it is run
- * again after a short random pause, three times at most; then 503. So body
- * must have no effect outside the database that a second run would repeat
- * (files are stored before it and removed by the caller on failure; mail
- * goes through the outbox, which is the database). */
+ * again after a short random pause (at most 20 ms, doubling each time),
+ * five tries in all; then 503. So body must have no effect outside the
+ * database that a second run would repeat (files are stored before it and
+ * removed by the caller on failure; mail goes through the outbox, which is
+ * the database). */
 int portal_db_transaction(struct portal_req *req, int (*body)(struct portal_req *req, void *ctx),
                           void *ctx);
 
