@@ -133,9 +133,9 @@ int db_connect(struct db *db, bool multi, char *err, size_t errlen)
  * already. A read that waited in a transaction that another host's write
  * had just aborted came back without the error, as if the transaction were
  * still open: what it wrote before was gone, and a COMMIT after it answered
- * success (MariaDB 10.11; a report answered 201 that was never stored, in the
- * cluster test). Without the wait the read reports the abort. The text is
- * the statement's own in the statement cache. */
+ * success (MariaDB 10.11; in the cluster test a report whose COMMIT had
+ * succeeded was not stored). Without the wait the read reports the abort.
+ * The text is the statement's own in the statement cache. */
 #define NO_CAUSAL_WAIT "SET STATEMENT wsrep_sync_wait = 0 FOR "
 
 static const char *statement_text(struct db *db, struct portal_arena *a, const char *sql)

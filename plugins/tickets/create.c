@@ -125,7 +125,7 @@ static int insert_ticket(struct portal_req *req, long long number, long long uni
  * report took the organisation's next number at the same instant. */
 struct report {
 	long long unit_id, id;
-	struct tickets_photos *photos;
+	const struct tickets_photos *photos;
 };
 
 static int write_report(struct portal_req *req, void *ctx)
