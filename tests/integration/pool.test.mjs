@@ -21,27 +21,6 @@ async function waitForWorkers(n) {
   assert.equal(stack.workerPids().length, n);
 }
 
-// Runs fn while `concurrency` loops send requests to path; the statuses they
-// got, counted, once fn ended (also when it failed: no loop outlives its test).
-async function underLoad(path, fn, concurrency = 4) {
-  const counts = {};
-  let running = true;
-  const loops = Array.from({ length: concurrency }, async () => {
-    while (running) {
-      let status;
-      try { status = (await stack.fetch(path)).status; } catch { status = 'error'; }
-      counts[status] = (counts[status] || 0) + 1;
-    }
-  });
-  try {
-    await fn();
-  } finally {
-    running = false;
-    await Promise.all(loops);
-  }
-  return counts;
-}
-
 before(async () => {
   stack = await startStack({ workers: 2 });
   // the test plugins beside the example, a copy of which a test below
@@ -72,7 +51,7 @@ test('the master and its children run as the user portal, and can gain no privil
 
 test('kill -9 of a worker under load: replaced within a second, later requests succeed', async () => {
   let victim;
-  const counts = await underLoad('/api/v1/health', async () => {
+  const counts = await stack.underLoad('/api/v1/health', async () => {
     await sleep(300);
     const before = stack.workerPids();
     victim = (await (await stack.fetch('/api/v1/slow/pid')).json()).pid;
@@ -100,7 +79,7 @@ test('a request past request_timeout is killed and logged, and the pool stays fu
 });
 
 test('SIGHUP with a changed plugin list takes effect with no failed request', async () => {
-  const counts = await underLoad('/api/v1/health', async () => {
+  const counts = await stack.underLoad('/api/v1/health', async () => {
     await sleep(200);
     stack.setConf({ plugins: 'slow' });
     await stack.reload();
@@ -140,7 +119,7 @@ test('SIGHUP after a plugin was rebuilt runs the new build, with no failed reque
     return res.body.items.find((p) => p.name === 'example').version;
   };
   const before = await versionOf();
-  const counts = await underLoad('/api/v1/example', async () => {
+  const counts = await stack.underLoad('/api/v1/example', async () => {
     await sleep(200);
     rebuildExample('9.9.9-rebuilt');
     await stack.reload();
@@ -228,7 +207,7 @@ test('a worker past worker_max_rss finishes its request and is replaced', async 
   stack.setConf({ worker_max_rss: 256 });
   await stack.reload();
   let grown;
-  const counts = await underLoad('/api/v1/health', async () => {
+  const counts = await stack.underLoad('/api/v1/health', async () => {
     const res = await stack.fetch('/api/v1/slow/grow/300');
     assert.equal(res.status, 200);
     grown = (await res.json()).pid;

@@ -7,7 +7,8 @@
 //   const res = await stack.fetch('/api/v1/session');
 //   await stack.stop();
 //
-// Besides fetch: the stack's folders and ports (var, conf, base, port,
+// Besides fetch (and underLoad(path, fn): fn run under a load of requests):
+// the stack's folders and ports (var, conf, base, port,
 // smtpPort), its logs (log(), nginxLog(), accessLog()), processes (pidOf(),
 // workerPids()), mail (mails(), waitForMail()), database (sql()) and tools
 // (portalctl(), script(), startAgain(), testPlugins()), and for tests that
@@ -412,6 +413,28 @@ export async function startStack(opts = {}) {
     },
 
     fetch: (p, init) => fetch(base + p, init),
+
+    // Runs fn while `concurrency` loops send GET requests to p; the statuses
+    // they got ('error' for no answer), counted, once fn ended, also when it
+    // failed: no loop outlives its test.
+    async underLoad(p, fn, concurrency = 4) {
+      const counts = {};
+      let going = true;
+      const loops = Array.from({ length: concurrency }, async () => {
+        while (going) {
+          let status;
+          try { status = (await stack.fetch(p)).status; } catch { status = 'error'; }
+          counts[status] = (counts[status] || 0) + 1;
+        }
+      });
+      try {
+        await fn();
+      } finally {
+        going = false;
+        await Promise.all(loops);
+      }
+      return counts;
+    },
 
     // The stack's time: this machine's plus what the tests moved it by.
     now: () => new Date(Date.now() + clockOffset * 1000),
