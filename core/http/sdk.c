@@ -237,6 +237,14 @@ int portal_db_rollback(struct portal_req *req)
 int portal_db_transaction(struct portal_req *req, int (*body)(struct portal_req *req, void *ctx),
                           void *ctx)
 {
+	/* What a try may change of the request besides the database: its
+	 * headers and its session (portal_session_start, which sets a cookie).
+	 * A rerun starts from the request as it was before the first. */
+	struct request *rq = request_of(req);
+	const size_t headers = rq->headers.len;
+	const struct portal_caller caller = req->caller;
+	const long long session_id = rq->session_id;
+	const char *const csrf_token = rq->csrf_token;
 	for (int try = 1;; try++) {
 		int status;
 		if (!(status = portal_db_begin(req)) && !(status = body(req, ctx)) &&
@@ -246,6 +254,10 @@ int portal_db_transaction(struct portal_req *req, int (*body)(struct portal_req 
 		portal_db_rollback(req);
 		if (!again)
 			return status;
+		buf_truncate(&rq->headers, headers);
+		req->caller = caller;
+		rq->session_id = session_id;
+		rq->csrf_token = csrf_token;
 		if (try == TRANSACTION_TRIES) {
 			portal_log("%s %s: its transaction lost to others %d times", req->method,
 			           req->path, TRANSACTION_TRIES);

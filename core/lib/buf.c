@@ -79,11 +79,17 @@ int buf_json_string(struct buf *b, const char *s)
 	return buf_append(b, plain, (size_t)(s - plain)) || buf_append(b, "\"", 1) ? -1 : 0;
 }
 
+void buf_truncate(struct buf *b, size_t len)
+{
+	if (len >= b->len)
+		return;
+	b->len = len;
+	b->data[len] = '\0';
+}
+
 void buf_reset(struct buf *b)
 {
-	b->len = 0;
-	if (b->data)
-		b->data[0] = '\0';
+	buf_truncate(b, 0);
 }
 
 void buf_free(struct buf *b)

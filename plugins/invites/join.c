@@ -382,41 +382,56 @@ static int join_membership(struct portal_req *req, const struct portal_value *li
 	return 0;
 }
 
-/* Signs user_id in and commits everything the sign-up wrote in the open
- * transaction; then the API's 201 {user, csrf_token, membership}, or the page's
- * way on: the property in the portal, or the portal's waiting notice. */
-static int join_finish(struct portal_req *req, struct portal_value *view, long long user_id,
-                       struct portal_value *membership)
+/* What a sign-up's transaction is given, and what it leaves for the answer.
+ * The transaction runs again when the database chose another over it
+ * (portal_db_transaction): two sign-ups through one link at one instant
+ * both count a resident on the property's row, and on a cluster the host
+ * whose write certified second would otherwise answer 503. */
+struct join_write {
+	const struct join_input *in;
+	const char *password_hash;          /* a new account's */
+	long long replaced;                 /* the unconfirmed account it replaces; 0: none */
+	const struct portal_value *account; /* an existing account */
+	struct portal_value *membership, *user;
+	const char *csrf;
+};
+
+/* Signs user_id in, in the open transaction, and reads the account as the
+ * answer shows it. */
+static int join_sign_in(struct portal_req *req, struct join_write *w, long long user_id)
 {
-	struct portal_arena *a = req->arena;
-	const char *csrf = NULL;
 	struct portal_value *rows;
-	int status = portal_session_start(req, user_id, &csrf);
+	int status = portal_session_start(req, user_id, &w->csrf);
 	if (!status)
 		status = portal_db_query(req,
 		                         "SELECT id, name, role, org_id, admin,"
 		                         " email_confirmed_at IS NOT NULL AS email_confirmed"
 		                         " FROM users WHERE id = ?",
 		                         PORTAL_DB_ARGS(PDB_I(user_id)), &rows);
-	struct portal_value *user = status ? NULL : pv_first(rows);
-	if (!status && !user)
+	if (!status && !(w->user = pv_first(rows)))
 		status = 500; /* inserted or found in this very transaction */
-	if (!status)
-		status = portal_db_commit(req);
-	if (status)
-		return status; /* the core rolls back an open transaction */
+	return status;
+}
+
+/* After the commit: the API's 201 {user, csrf_token, membership}, or the
+ * page's way on: the property in the portal, or the portal's waiting notice. */
+static int join_answer(struct portal_req *req, struct portal_value *view,
+                       const struct join_write *w)
+{
+	struct portal_arena *a = req->arena;
 	if (!req->is_api) {
-		const char *state = pv_get_str(membership, "state");
-		long long id = pv_get_int(pv_get(membership, "property"), "id", 0);
+		const char *state = pv_get_str(w->membership, "state");
+		long long id = pv_get_int(pv_get(w->membership, "property"), "id", 0);
 		const char *to = state && strcmp(state, "active") == 0
 		                     ? portal_sprintf(a, "/portal?property=%lld", id)
 		                     : "/portal";
 		return to ? portal_redirect(req, to) : 500;
 	}
+	struct portal_value *user = w->user;
 	if (pv_set_bool(a, user, "admin", pv_get_int(user, "admin", 0) != 0) ||
 	    pv_set_bool(a, user, "email_confirmed", pv_get_int(user, "email_confirmed", 0) != 0) ||
-	    pv_set(a, view, "user", user) || pv_set_str(a, view, "csrf_token", csrf) ||
-	    pv_set(a, view, "membership", membership))
+	    pv_set(a, view, "user", user) || pv_set_str(a, view, "csrf_token", w->csrf) ||
+	    pv_set(a, view, "membership", w->membership))
 		return 500;
 	return 201;
 }
@@ -436,11 +451,38 @@ static int join_remove_unconfirmed(struct portal_req *req, long long replaced)
 	return status ? status : removed == 1 ? 0 : 409;
 }
 
+/* The transaction of a new account: the account (in place of w->replaced),
+ * its membership, the mail that asks its owner to confirm the address, and
+ * the sign-in. */
+static int write_new_account(struct portal_req *req, void *ctx)
+{
+	struct join_write *w = ctx;
+	const struct portal_value *link = NULL;
+	unsigned long long user_id = 0;
+	int status = link_find(req, true, &link);
+	if (!status && w->replaced)
+		status = join_remove_unconfirmed(req, w->replaced);
+	if (!status)
+		status = portal_db_exec(req,
+		                        "INSERT INTO users (org_id, role, email, name,"
+		                        " password_hash, created_at)"
+		                        " VALUES (?, 'resident', ?, ?, ?, UTC_TIMESTAMP())",
+		                        PORTAL_DB_ARGS(PDB_I(pv_get_int(link, "org_id", 0)),
+		                                       PDB_S(w->in->email), PDB_S(w->in->display_name),
+		                                       PDB_S(w->password_hash)),
+		                        NULL, &user_id);
+	if (!status)
+		status = join_membership(req, link, (long long)user_id, w->in->group, &w->membership);
+	if (!status)
+		status = portal_email_confirmation(req, (long long)user_id);
+	return status ? status : join_sign_in(req, w, (long long)user_id);
+}
+
 /* A new resident account of the link's organisation, in place of the
- * unconfirmed account replaced (0: none), and the mail that asks its owner to
- * confirm the address. 409 when the email was taken between the lookup and
- * the insert (a parallel sign-up), or replaced is no unconfirmed account any
- * more: the caller looks again, with the transaction rolled back. */
+ * unconfirmed account replaced (0: none). 409 when the email was taken
+ * between the lookup and the insert (a parallel sign-up), or replaced is no
+ * unconfirmed account any more: nothing was written, and the caller looks
+ * again. */
 static int join_new_account(struct portal_req *req, struct portal_value *view,
                             const struct join_input *in, long long replaced)
 {
@@ -448,34 +490,31 @@ static int join_new_account(struct portal_req *req, struct portal_value *view,
 	char password_hash[PORTAL_PASSWORD_HASH_MAX];
 	if (portal_password_hash(in->password, password_hash))
 		return 500;
+	struct join_write w = {.in = in, .password_hash = password_hash, .replaced = replaced};
+	int status = portal_db_transaction(req, write_new_account, &w);
+	return status ? status : join_answer(req, view, &w);
+}
+
+/* The transaction of an existing account: its membership and the sign-in. */
+static int write_membership(struct portal_req *req, void *ctx)
+{
+	struct join_write *w = ctx;
 	const struct portal_value *link = NULL;
-	struct portal_value *membership = NULL;
-	unsigned long long user_id = 0;
-	int status = portal_db_begin(req);
-	if (!status)
-		status = link_find(req, true, &link);
-	if (!status && replaced)
-		status = join_remove_unconfirmed(req, replaced);
-	if (!status)
-		status = portal_db_exec(req,
-		                        "INSERT INTO users (org_id, role, email, name,"
-		                        " password_hash, created_at)"
-		                        " VALUES (?, 'resident', ?, ?, ?, UTC_TIMESTAMP())",
-		                        PORTAL_DB_ARGS(PDB_I(pv_get_int(link, "org_id", 0)),
-		                                       PDB_S(in->email), PDB_S(in->display_name),
-		                                       PDB_S(password_hash)),
-		                        NULL, &user_id);
-	if (status == 409) {
-		int rolled = portal_db_rollback(req);
-		return rolled ? rolled : 409;
-	}
-	if (!status)
-		status = join_membership(req, link, (long long)user_id, in->group, &membership);
-	if (!status)
-		status = portal_email_confirmation(req, (long long)user_id);
+	long long user_id = pv_get_int(w->account, "id", 0);
+	const char *role = pv_get_str(w->account, "role");
+	int status = link_find(req, true, &link);
 	if (status)
 		return status;
-	return join_finish(req, view, (long long)user_id, membership);
+	/* Only the account's owner gets this far: telling them why is safe. */
+	if (!role || strcmp(role, "resident") != 0 ||
+	    pv_get_int(w->account, "org_id", 0) != pv_get_int(link, "org_id", 0))
+		return portal_fail(req, 409, "conflict", NULL, "join.account_elsewhere");
+	status = join_membership(req, link, user_id, w->in->group, &w->membership);
+	/* A successful sign-in: the account's failed attempts go, as at /login. */
+	if (!status)
+		status = portal_throttle_clear(req, SCOPE_LOGIN_EMAIL,
+		                               portal_throttle_account_key(w->account, w->in->email));
+	return status ? status : join_sign_in(req, w, user_id);
 }
 
 /* The email has an account (or, from the form for existing accounts, maybe
@@ -485,9 +524,9 @@ static int join_existing_account(struct portal_req *req, struct portal_value *vi
                                  const struct join_input *in, const struct portal_value *account,
                                  bool password_ok)
 {
-	const char *key = portal_throttle_account_key(account, in->email);
 	if (!password_ok) {
-		int status = portal_throttle_fail(req, SCOPE_LOGIN_EMAIL, key);
+		int status = portal_throttle_fail(req, SCOPE_LOGIN_EMAIL,
+		                                  portal_throttle_account_key(account, in->email));
 		if (status)
 			return status;
 		/* A page shows its form again only for 4xx other than 401, so the
@@ -495,26 +534,9 @@ static int join_existing_account(struct portal_req *req, struct portal_value *vi
 		return portal_fail(req, req->is_api ? 401 : 422, "unauthenticated", NULL,
 		                   "join.login_failed");
 	}
-	const struct portal_value *link = NULL;
-	struct portal_value *membership = NULL;
-	long long user_id = pv_get_int(account, "id", 0);
-	const char *role = pv_get_str(account, "role");
-	int status = portal_db_begin(req);
-	if (!status)
-		status = link_find(req, true, &link);
-	if (status)
-		return status;
-	/* Only the account's owner gets this far: telling them why is safe. */
-	if (!role || strcmp(role, "resident") != 0 ||
-	    pv_get_int(account, "org_id", 0) != pv_get_int(link, "org_id", 0))
-		return portal_fail(req, 409, "conflict", NULL, "join.account_elsewhere");
-	status = join_membership(req, link, user_id, in->group, &membership);
-	/* A successful sign-in: the account's failed attempts go, as at /login. */
-	if (!status)
-		status = portal_throttle_clear(req, SCOPE_LOGIN_EMAIL, key);
-	if (status)
-		return status;
-	return join_finish(req, view, user_id, membership);
+	struct join_write w = {.in = in, .account = account};
+	int status = portal_db_transaction(req, write_membership, &w);
+	return status ? status : join_answer(req, view, &w);
 }
 
 /* The account of in's email, or NULL in *account: 0 or an HTTP status. */

@@ -19,7 +19,8 @@
 // content written through both pools at one instant: none of it refused, and
 // every home read afterwards on either node shows all of it; then tickets
 // reported, commented and marked affected through both at one instant: none
-// refused, the numbers without a gap or a repeat. The example
+// refused, the numbers without a gap or a repeat; and sign-ups through one
+// invite link at one instant: none refused, each signed in once. The example
 // deployment is deploy/cluster (see its README.md).
 //
 // Part of `make test`; `make test-cluster` runs it alone (about two
@@ -45,7 +46,7 @@ let ticketId;
 let token;
 // The tests that passed: a run with one that failed keeps its folders
 // (every node's error log, both pools' logs, nginx's, the mail) and says where.
-const TESTS = 4;
+const TESTS = 5;
 let passed = 0;
 
 function nodeOptions(n, ports) {
@@ -544,5 +545,33 @@ test('tickets reported, commented and marked affected on two nodes at one instan
   assert.equal(ticket.body.affected_count, 12);
   const lines = (stack.log().slice(logged[0]) + second.log().slice(logged[1])).split('\n');
   assert.deepEqual(lines.filter((l) => / POST \/api\/v1\/tickets(\/\d+\/(comments|affected))? (?!20[01])/.test(l)), [], 'no write refused by a pool');
+  passed += 1;
+});
+
+test('sign-ups through one invite link on two nodes at one instant: none refused, each with one session, all counted', async () => {
+  const count = () => Number(stack.sql(`SELECT residents_count FROM properties WHERE id = ${property.id}`).trim());
+  const before = count();
+  const logged = [stack.log().length, second.log().length];
+  for (let round = 0; round < 3; round++) {
+    const tag = crypto.randomBytes(3).toString('hex');
+    // each counts a resident on the property's row
+    const answers = await Promise.all(Array.from({ length: 8 }, async (_, i) => {
+      const res = await fetch(`${stack.base}/api/v1/join/${token}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Origin: stack.base },
+        body: JSON.stringify({ display_name: 'Zara Zugleich', email: `zugleich-${tag}-${i}@example.org`, password: `Ein sicheres Passwort ${tag}` }),
+      });
+      return { status: res.status, cookies: res.headers.getSetCookie(), body: await res.json() };
+    }));
+    for (const a of answers) {
+      assert.equal(a.status, 201, JSON.stringify(a.body));
+      assert.equal(a.cookies.length, 1, a.cookies.join(' | '));
+      const me = await fetch(`${stack.base}/api/v1/me`, { headers: { Cookie: a.cookies[0].split(';')[0] } });
+      assert.equal(me.status, 200);
+    }
+  }
+  assert.equal(count(), before + 24);
+  const lines = (stack.log().slice(logged[0]) + second.log().slice(logged[1])).split('\n');
+  assert.deepEqual(lines.filter((l) => / POST \/api\/v1\/join\/\{token\} (?!201)/.test(l)), [], 'no sign-up refused by a pool');
   passed += 1;
 });

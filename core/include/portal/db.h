@@ -101,7 +101,9 @@ int portal_db_rollback(struct portal_req *req);
  * five tries in all; then 503. So body must have no effect outside the
  * database that a second run would repeat (files are stored before it and
  * removed by the caller on failure; mail goes through the outbox, which is
- * the database). */
+ * the database; listeners of the events it emits run again). What a try set
+ * of the request, its response headers and its session (a sign-in's
+ * portal_session_start), is undone before the next. */
 int portal_db_transaction(struct portal_req *req, int (*body)(struct portal_req *req, void *ctx),
                           void *ctx);
 
