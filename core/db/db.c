@@ -151,6 +151,26 @@ static const char *statement_text(struct db *db, struct portal_arena *a, const c
 	return text;
 }
 
+/* A Galera node ends a local transaction that a write of another host,
+ * certified first, conflicts with (a BF abort). Its next statement should
+ * fail as a deadlock; on MariaDB 10.11 a read now and then ran instead,
+ * outside any transaction, and so did everything after it: a COMMIT then
+ * answered success for a transaction that was gone (in the cluster test, a
+ * report whose COMMIT succeeded and that was not stored; its mail, written
+ * after the read, was sent on its own). Every answer of the server says
+ * whether a transaction is open (SERVER_STATUS_IN_TRANS): one that closed
+ * under an open transaction of ours is taken for the deadlock it was, so
+ * the transaction is rolled back (and run again where the caller does). */
+static int transaction_still_open(struct db *db)
+{
+	if (!db->in_transaction || (db->conn->server_status & SERVER_STATUS_IN_TRANS))
+		return 0;
+	db->lost_to_another = true;
+	portal_log("database: the server ended the open transaction (another host's write"
+	           " aborted it); it is rolled back");
+	return 503;
+}
+
 static bool connection_lost(unsigned err)
 {
 	return err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST || err == CR_CONNECTION_ERROR ||
@@ -520,7 +540,8 @@ static int run_once(struct db *db, struct portal_arena *a, const char *sql,
 		*affected = mysql_stmt_affected_rows(st);
 	if (insert_id)
 		*insert_id = mysql_stmt_insert_id(st);
-	return fetch_rows(db, cs, a, sql, rows);
+	status = fetch_rows(db, cs, a, sql, rows);
+	return status ? status : transaction_still_open(db);
 }
 
 int db_run(struct db *db, struct portal_arena *a, const char *sql, const struct portal_db_arg *args,

@@ -108,3 +108,23 @@ test('an existing resident who joins while new sessions wait gets the property, 
   assert.equal((await resident.json('/api/v1/me')).status, 401, 'the session of before has ended');
   assert.equal(await residentsCount(), before + 1);
 });
+
+// What a Galera node did now and then when another host's write aborted a
+// transaction (core/db/db.c, transaction_still_open): the next statement ran
+// outside any transaction instead of failing, and the COMMIT after it
+// answered success for a transaction that was gone. The test plugin "ender"
+// ends its transaction with a COMMIT of its own in the middle.
+test('a transaction the server ended in the middle is never taken for committed: it runs again, then 503', async () => {
+  const { pluginDir, shareDir } = stack.testPlugins(['ender'], ['example', 'invites', 'content']);
+  stack.setConf({ plugin_dir: pluginDir, plugin_share: shareDir, plugins: 'example invites content ender' });
+  await stack.reload();
+  const plain = await stack.fetch('/api/v1/ender/1');
+  assert.equal(plain.status, 200);
+  assert.equal((await plain.json()).tries, 1);
+  const logged = stack.log().length;
+  const ended = await stack.fetch('/api/v1/ender/2');
+  assert.equal(ended.status, 503);
+  const lines = stack.log().slice(logged);
+  assert.equal(lines.split('\n').filter((l) => l.includes('the server ended the open transaction')).length, 5);
+  assert.match(lines, /GET \/api\/v1\/ender\/2: its transaction lost to others 5 times/);
+});
