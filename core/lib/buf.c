@@ -81,10 +81,11 @@ int buf_json_string(struct buf *b, const char *s)
 
 void buf_truncate(struct buf *b, size_t len)
 {
-	if (len >= b->len)
+	if (len > b->len)
 		return;
 	b->len = len;
-	b->data[len] = '\0';
+	if (b->data)
+		b->data[len] = '\0';
 }
 
 void buf_reset(struct buf *b)
