@@ -164,6 +164,21 @@ int portal_db_begin(struct portal_req *req)
 	return db_begin(req->worker->db);
 }
 
+/* What lost to another write at the same instant is tried again after a
+ * pause at random, so that the losers do not meet once more. Eight reports
+ * at one instant on two hosts, all taking the organisation's next ticket
+ * number: each round of certification lets one through per host, so the
+ * pause doubles (at most 20, 40, 80, 160 ms). */
+#define TRIES 5
+#define PAUSE_MS 10
+
+static void pause_before_try(int try)
+{
+	/* the winner is committing: a moment later its rows are free */
+	long ms = 1 + (long)randombytes_uniform(PAUSE_MS << try);
+	nanosleep(&(struct timespec){0, ms * 1000000L}, NULL);
+}
+
 /* The organisation's content generation goes up in a statement of its own
  * (autocommit), after what changed is committed and before the request is
  * answered. Inside the writing transaction the raised row would be held to
@@ -175,14 +190,15 @@ int portal_db_begin(struct portal_req *req)
  *
  * It raises one of the organisation's slots (sql/027), at random: raises at
  * one instant on two hosts of a cluster then rarely meet in one row, and when
- * they do, the one that lost certification is tried again (503). A slot not
+ * they do, the one that lost certification (503) is tried again, up to five
+ * times with the pauses above (three tries without them were once not
+ * enough for sixteen creates on two hosts). A slot not
  * there yet (a new organisation) is made by its first raise; an insert every
  * time would check its foreign key, holding the organisation's row. A
  * failure that stays (the connection lost) is logged, not returned: the
  * change is committed, and a caller told otherwise would undo what goes with
  * it (stored files); cached homes expire within a minute. */
 #define GENERATION_SLOTS 8
-#define GENERATION_TRIES 3
 
 static int raise_generation_slot(struct portal_req *req, long long slot)
 {
@@ -204,9 +220,11 @@ static int raise_generation_slot(struct portal_req *req, long long slot)
 static void bump_content_generation(struct portal_req *req)
 {
 	request_of(req)->content_changed = false;
-	int status = 503;
-	for (int i = 0; status == 503 && i < GENERATION_TRIES; i++)
+	int status = raise_generation_slot(req, randombytes_uniform(GENERATION_SLOTS));
+	for (int try = 1; status == 503 && try < TRIES; try++) {
+		pause_before_try(try);
 		status = raise_generation_slot(req, randombytes_uniform(GENERATION_SLOTS));
+	}
 	if (status)
 		portal_log("organisation %lld: content changed, but its generation was not raised"
 		           " (cached homes may show the old content for up to a minute)",
@@ -227,12 +245,6 @@ int portal_db_rollback(struct portal_req *req)
 	request_of(req)->content_changed = false;
 	return db_rollback(req->worker->db);
 }
-
-/* Eight reports at one instant on two hosts, all taking the organisation's
- * next ticket number: each round of certification lets one through per
- * host, so the pause doubles (at most 20, 40, 80, 160 ms). */
-#define TRANSACTION_TRIES 5
-#define TRANSACTION_PAUSE_MS 10
 
 int portal_db_transaction(struct portal_req *req, int (*body)(struct portal_req *req, void *ctx),
                           void *ctx)
@@ -258,14 +270,12 @@ int portal_db_transaction(struct portal_req *req, int (*body)(struct portal_req 
 		req->caller = caller;
 		rq->session_id = session_id;
 		rq->csrf_token = csrf_token;
-		if (try == TRANSACTION_TRIES) {
+		if (try == TRIES) {
 			portal_log("%s %s: its transaction lost to others %d times", req->method,
-			           req->path, TRANSACTION_TRIES);
+			           req->path, TRIES);
 			return status;
 		}
-		/* the winner is committing: a moment later its rows are free */
-		long ms = 1 + (long)randombytes_uniform(TRANSACTION_PAUSE_MS << try);
-		nanosleep(&(struct timespec){0, ms * 1000000L}, NULL);
+		pause_before_try(try);
 	}
 }
 

@@ -20,7 +20,7 @@ int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf
 /* Appends s (valid UTF-8) as a JSON string, quotes included: for JSON
  * handed to the database as one argument (JSON_TABLE). */
 int buf_json_string(struct buf *b, const char *s);
-void buf_reset(struct buf *b); /* len = 0, keeps the memory */
+void buf_reset(struct buf *b);                /* len = 0, keeps the memory */
 void buf_truncate(struct buf *b, size_t len); /* back to len bytes, if it has more */
 void buf_free(struct buf *b);
 

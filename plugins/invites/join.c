@@ -463,16 +463,17 @@ static int write_new_account(struct portal_req *req, void *ctx)
 	if (!status && w->replaced)
 		status = join_remove_unconfirmed(req, w->replaced);
 	if (!status)
-		status = portal_db_exec(req,
-		                        "INSERT INTO users (org_id, role, email, name,"
-		                        " password_hash, created_at)"
-		                        " VALUES (?, 'resident', ?, ?, ?, UTC_TIMESTAMP())",
-		                        PORTAL_DB_ARGS(PDB_I(pv_get_int(link, "org_id", 0)),
-		                                       PDB_S(w->in->email), PDB_S(w->in->display_name),
-		                                       PDB_S(w->password_hash)),
-		                        NULL, &user_id);
+		status = portal_db_exec(
+		    req,
+		    "INSERT INTO users (org_id, role, email, name,"
+		    " password_hash, created_at)"
+		    " VALUES (?, 'resident', ?, ?, ?, UTC_TIMESTAMP())",
+		    PORTAL_DB_ARGS(PDB_I(pv_get_int(link, "org_id", 0)), PDB_S(w->in->email),
+		                   PDB_S(w->in->display_name), PDB_S(w->password_hash)),
+		    NULL, &user_id);
 	if (!status)
-		status = join_membership(req, link, (long long)user_id, w->in->group, &w->membership);
+		status =
+		    join_membership(req, link, (long long)user_id, w->in->group, &w->membership);
 	if (!status)
 		status = portal_email_confirmation(req, (long long)user_id);
 	return status ? status : join_sign_in(req, w, (long long)user_id);
@@ -512,8 +513,8 @@ static int write_membership(struct portal_req *req, void *ctx)
 	status = join_membership(req, link, user_id, w->in->group, &w->membership);
 	/* A successful sign-in: the account's failed attempts go, as at /login. */
 	if (!status)
-		status = portal_throttle_clear(req, SCOPE_LOGIN_EMAIL,
-		                               portal_throttle_account_key(w->account, w->in->email));
+		status = portal_throttle_clear(
+		    req, SCOPE_LOGIN_EMAIL, portal_throttle_account_key(w->account, w->in->email));
 	return status ? status : join_sign_in(req, w, user_id);
 }
 
