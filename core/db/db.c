@@ -134,8 +134,9 @@ int db_connect(struct db *db, bool multi, char *err, size_t errlen)
  * had just aborted came back without the error, as if the transaction were
  * still open: what it wrote before was gone, and a COMMIT after it answered
  * success (MariaDB 10.11; in the cluster test a report whose COMMIT had
- * succeeded was not stored). Without the wait the read reports the abort.
- * The text is the statement's own in the statement cache. */
+ * succeeded was not stored). Without the wait the read reports the abort
+ * far more often; transaction_still_open catches the rest. The text is the
+ * statement's own in the statement cache. */
 #define NO_CAUSAL_WAIT "SET STATEMENT wsrep_sync_wait = 0 FOR "
 
 static const char *statement_text(struct db *db, struct portal_arena *a, const char *sql)

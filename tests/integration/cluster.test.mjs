@@ -262,6 +262,13 @@ function documentForm(content, filename, title) {
 }
 const uploadDocument = (form) => manager.json(`/api/v1/properties/${property.id}/documents`, { method: 'POST', body: form, headers: { Origin: stack.base } });
 
+// A sign-up through the property's invite link: fetch's answer.
+const signUp = (displayName, email, tag) => fetch(`${stack.base}/api/v1/join/${token}`, {
+  method: 'POST',
+  headers: { 'Content-Type': 'application/json', Origin: stack.base },
+  body: JSON.stringify({ display_name: displayName, email, password: `Ein sicheres Passwort ${tag}` }),
+});
+
 // One write: an announcement, a sign-up, a ticket comment or a document
 // upload, in turn. Returns { status, kind, key } (key: what reads it back).
 let writes = 0;
@@ -285,11 +292,7 @@ async function oneWrite() {
       return { status: res.status, kind: 'announcement', key: res.body?.id, title };
     }
     const email = `signup-${tag}@example.org`;
-    const res = await fetch(`${stack.base}/api/v1/join/${token}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Origin: stack.base },
-      body: JSON.stringify({ display_name: 'Sina Signup', email, password: `Ein sicheres Passwort ${tag}` }),
-    });
+    const res = await signUp('Sina Signup', email, tag);
     return { status: res.status, kind: 'signup', key: email };
   } catch (err) {
     return { status: 0, kind: 'error', key: String(err) };
@@ -556,11 +559,7 @@ test('sign-ups through one invite link on two nodes at one instant: none refused
     const tag = crypto.randomBytes(3).toString('hex');
     // each counts a resident on the property's row
     const answers = await Promise.all(Array.from({ length: 8 }, async (_, i) => {
-      const res = await fetch(`${stack.base}/api/v1/join/${token}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Origin: stack.base },
-        body: JSON.stringify({ display_name: 'Zara Zugleich', email: `zugleich-${tag}-${i}@example.org`, password: `Ein sicheres Passwort ${tag}` }),
-      });
+      const res = await signUp('Zara Zugleich', `zugleich-${tag}-${i}@example.org`, tag);
       return { status: res.status, cookies: res.headers.getSetCookie(), body: await res.json() };
     }));
     for (const a of answers) {
