@@ -425,23 +425,27 @@ EOF
 )
 
 echo
+# "vs pk-select": against the route of one primary-key SELECT, what any
+# route with a database round trip can reach on this machine.
 echo "$rows" | awk '
 	NR == 1 { hello = $3 }
+	$1 == "pk-select" && $6 == "0" { select1 = $3 }
 	{ rows[NR] = $0 }
 	END {
-		printf "%-19s %9s %8s %8s %9s %9s %8s %9s  %s\n", "what", "req/s", "p50 ms", "p99 ms",
-			"vs hello", "db trips", "non-2xx", "bytes", "path"
+		printf "%-19s %9s %8s %8s %9s %9s %9s %8s %9s  %s\n", "what", "req/s", "p50 ms", "p99 ms",
+			"vs hello", "vs select", "db trips", "non-2xx", "bytes", "path"
 		for (i = 1; i <= NR; i++) {
 			split(rows[i], f, " ")
 			if (f[6] != "0") {
 				# an error measured: no numbers for it
-				printf "%-19s %9s %8s %8s %9s %9s %8s %9s  %s\n", f[1], "-", "-", "-",
-					"FAILED", f[7], f[6], f[8], f[2]
+				printf "%-19s %9s %8s %8s %9s %9s %9s %8s %9s  %s\n", f[1], "-", "-", "-",
+					"FAILED", "-", f[7], f[6], f[8], f[2]
 				continue
 			}
 			ratio = hello > 0 ? sprintf("%.2f", f[3] / hello) : "-"
-			printf "%-19s %9.0f %8s %8s %9s %9s %8s %9s  %s\n", f[1], f[3], f[4], f[5], ratio,
-				f[7], f[6], f[8], f[2]
+			versus = select1 > 0 ? sprintf("%.2f", f[3] / select1) : "-"
+			printf "%-19s %9.0f %8s %8s %9s %9s %9s %8s %9s  %s\n", f[1], f[3], f[4], f[5], ratio,
+				versus, f[7], f[6], f[8], f[2]
 		}
 	}'
 while read -r name who path; do
