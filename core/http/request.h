@@ -38,6 +38,9 @@ struct portal_worker {
 struct request {
 	struct portal_req pub;
 	FCGX_Request *fcgi; /* NULL for a job's request */
+	/* The path as a log line may show it (worker.c: tokens masked, no query);
+	 * NULL for a job's request, whose path is the job's name. */
+	const char *log_path;
 	struct route_match match;
 	const struct plugin *plugin;
 	int status;

@@ -271,8 +271,9 @@ int portal_db_transaction(struct portal_req *req, int (*body)(struct portal_req 
 		rq->session_id = session_id;
 		rq->csrf_token = csrf_token;
 		if (try == TRIES) {
+			/* Never the raw path: a sign-up's holds its link's token. */
 			portal_log("%s %s: its transaction lost to others %d times", req->method,
-			           req->path, TRIES);
+			           rq->log_path ? rq->log_path : req->path, TRIES);
 			return status;
 		}
 		pause_before_try(try);

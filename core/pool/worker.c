@@ -355,6 +355,7 @@ static size_t serve(struct portal_worker *w, FCGX_Request *fr)
 	}
 	char path[SLOT_PATH_MAX];
 	safe_path(&rq, path, sizeof path);
+	rq.log_path = path;
 	snprintf(w->slot->method, sizeof w->slot->method, "%s", rq.pub.method);
 	snprintf(w->slot->path, sizeof w->slot->path, "%s", path);
 	if (!status && (status = check_access(&rq)))

@@ -39,11 +39,11 @@ after(async () => {
 });
 
 // Another connection takes the rows that lock (a locking read) takes and
-// keeps them HOLD_SECONDS; resolves once it holds them (its line comes after
-// the lock) to { ended }, the holder's end.
-async function hold(lock) {
+// keeps them seconds (HOLD_SECONDS by default); resolves once it holds them
+// (its line comes after the lock) to { ended }, the holder's end.
+async function hold(lock, seconds = HOLD_SECONDS) {
   const holder = spawn('mariadb', [`--defaults-file=${path.join(stack.var, 'mariadb.cnf')}`, '-u', os.userInfo().username,
-    '--unbuffered', '-N', '-B', 'portal', '-e', `BEGIN; ${lock}; SELECT 'held'; DO SLEEP(${HOLD_SECONDS}); COMMIT;`],
+    '--unbuffered', '-N', '-B', 'portal', '-e', `BEGIN; ${lock}; SELECT 'held'; DO SLEEP(${seconds}); COMMIT;`],
   { stdio: ['ignore', 'pipe', 'inherit'] });
   const ended = new Promise((resolve) => holder.on('exit', resolve));
   await new Promise((resolve, reject) => {
@@ -89,6 +89,22 @@ test('a sign-up that waited too long for a lock runs again: one account, one ses
   await stack.waitForMail((m) => (m.headers.to || '').includes(email));
   assert.equal(stack.mails().filter((m) => m.raw.includes(email)).length, 1, 'one confirmation mail');
   assert.doesNotMatch(stack.log(), /lost to others/);
+});
+
+// A sign-up that loses every try (five of two seconds, within the twenty
+// the row is held) is logged once, by its route: the link's token in its
+// path is no more in portald's log than in nginx's.
+test('a sign-up that lost every try is answered 503 and logged without the link\'s token', async () => {
+  const email = `verloren-${crypto.randomBytes(4).toString('hex')}@example.org`;
+  const logged = stack.log().length;
+  const { ended } = await hold(`SELECT id FROM properties WHERE id = ${property.id} FOR UPDATE`, 20);
+  const res = await signUp({ display_name: 'Lotte Verloren', email, password: 'Ein langer Satz als Passwort' });
+  await ended;
+  assert.equal(res.status, 503, JSON.stringify(res.body));
+  assert.equal(stack.sql(`SELECT COUNT(*) FROM users WHERE email = '${email}'`).trim(), '0');
+  const lines = stack.log().slice(logged);
+  assert.match(lines, /POST \/api\/v1\/join\/\{token\}: its transaction lost to others 5 times/);
+  assert.ok(!lines.includes(token), `the token is in portald's log:\n${lines}`);
 });
 
 // The try that waits is the one that has ended the caller's session of
