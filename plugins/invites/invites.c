@@ -48,9 +48,9 @@ static const struct portal_route routes[] = {
 };
 
 /* Sign-ups through a property's public invite link: every attempt counts per
- * client address and per email; past either limit within the window the
- * answer is 429 until the oldest attempt leaves it. In portal.conf as
- * "invites.join_max_per_address = 20". */
+ * client address (one through a dead link too) and per email; past either
+ * limit within the window the answer is 429 until the oldest attempt leaves
+ * it. In portal.conf as "invites.join_max_per_address = 20". */
 static const struct portal_setting settings[] = {
     {"join_max_per_address", "20", 1, 1000000},
     {"join_max_per_email", "5", 1, 1000000},

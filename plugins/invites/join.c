@@ -288,13 +288,16 @@ static const char *limit_key(const struct portal_req *req, const struct join_lim
 }
 
 /* 0 while every limit has room; otherwise 429 with Retry-After (the longest
- * wait), or an HTTP status when the database failed. */
+ * wait), or an HTTP status when the database failed. Without an account key
+ * (a dead link's attempt), only the client address's limit. */
 static int join_throttled(struct portal_req *req, const char *account_key)
 {
 	int wait = 0;
 	for (size_t i = 0; i < sizeof join_limits / sizeof join_limits[0]; i++) {
 		const struct join_limit *l = &join_limits[i];
 		int w;
+		if (!account_key && l->key != KEY_ADDRESS)
+			continue;
 		int status =
 		    portal_throttle_check(req, l->scope, limit_key(req, l, account_key),
 		                          limit_setting(req, l->core, l->max_setting),
@@ -319,7 +322,7 @@ static int join_count_attempt(struct portal_req *req, const char *account_key)
 {
 	for (size_t i = 0; i < sizeof join_limits / sizeof join_limits[0]; i++) {
 		const struct join_limit *l = &join_limits[i];
-		if (!l->count_attempt)
+		if (!l->count_attempt || (!account_key && l->key != KEY_ADDRESS))
 			continue;
 		int status = portal_throttle_fail(req, l->scope, limit_key(req, l, account_key));
 		if (status)
@@ -564,6 +567,14 @@ int join_submit(struct portal_req *req, struct portal_value *view)
 	const struct portal_value *link = NULL, *account = NULL;
 	struct join_input in = {0};
 	int status = link_find(req, false, &link);
+	/* A dead link's attempt counts against the client's address too: the
+	 * app, not only nginx, slows down whoever tries tokens. */
+	if (status == 404) {
+		int limited = join_throttled(req, NULL);
+		if (!limited)
+			limited = join_count_attempt(req, NULL);
+		return limited ? limited : status;
+	}
 	/* The page needs the link's view to show its form again after a failure;
 	 * the API's answer is only the sign-up's. */
 	if (!status && !req->is_api)

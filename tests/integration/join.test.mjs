@@ -661,6 +661,35 @@ test('throttling per address and per email: 429 with Retry-After, cleared by por
   }
 });
 
+test('tries of dead links count against the address: 404 until its limit, then 429, and a live link waits too', async () => {
+  stack.setConf({ 'invites.join_max_per_address': 3, 'invites.join_window_seconds': 600 });
+  await stack.reload();
+  try {
+    assert.equal(stack.portalctl('throttle', 'reset').status, 0);
+    const p = await newProperty(m, 'Ratestraße 1');
+    const token = await linkToken(m, p.id);
+    const body = () => ({ display_name: 'Rita', email: unique('rate'), password: PASSWORD });
+    const guesses = [crypto.randomBytes(32).toString('base64url'), 'kurz', crypto.randomBytes(32).toString('base64url')];
+    for (const guess of guesses) expectError(await join(guess, body()), 404, 'not_found');
+    const limited = await join(crypto.randomBytes(32).toString('base64url'), body());
+    expectError(limited, 429, 'rate_limited');
+    assert.ok(Number(limited.headers['retry-after']) >= 1, `Retry-After ${limited.headers['retry-after']}`);
+    // The page's form is the same route.
+    assert.equal((await request('POST', `/join/${guesses[0]}`, { body: new URLSearchParams(body()) })).status, 429);
+    expectError(await join(token, body()), 429, 'rate_limited', undefined);
+    // Another address is not limited: its dead link is a 404, its live one a sign-up.
+    expectError(await join(guesses[0], body(), { localAddress: '127.0.0.2' }), 404, 'not_found');
+    assert.equal((await join(token, body(), { localAddress: '127.0.0.2' })).status, 201);
+    // Reading a link (GET) counts nothing.
+    assert.equal(stack.portalctl('throttle', 'reset', '--ip', '127.0.0.1').status, 0);
+    for (let i = 0; i < 5; i++) expectError(await request('GET', `/api/v1/join/${guesses[0]}`), 404, 'not_found');
+    assert.equal((await join(token, body())).status, 201);
+  } finally {
+    stack.setConf({ 'invites.join_max_per_address': 100000, 'invites.join_max_per_email': 100000 });
+    await stack.reload();
+  }
+});
+
 test('no request of this file failed inside the pool, nor any template', (t) => {
   t.diagnostic(`invite links came from: ${[...linkSources].join(', ')}`);
   const log = stack.log();
