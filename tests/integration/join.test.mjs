@@ -273,10 +273,15 @@ test('managers and other organisations\' residents cannot join; strangers see 40
     expectError(await join(token, { display_name: 'X', email, password: 'Geraten und falsch' }), 401, 'unauthenticated');
   }
   for (const [email, password] of [[m.email, m.password], [other.email, other.password], [olgaEmail, PASSWORD]]) {
-    const res = await join(token, { display_name: 'X', email, password });
-    expectError(res, 409, 'conflict');
-    assert.match(res.body.error.message, /Verwaltung|Mitarbeiter/);
-    assert.equal(res.cookie, null, 'not signed in');
+    for (const body of [{ display_name: 'X', email, password }, { existing: true, email, password }]) {
+      const res = await join(token, body);
+      expectError(res, 409, 'conflict');
+      assert.match(res.body.error.message, /Verwaltung|Mitarbeiter/, JSON.stringify(body));
+      assert.equal(res.cookie, null, 'not signed in');
+    }
+    const page = await request('POST', `/join/${token}`, { body: new URLSearchParams({ existing: '1', email, password }) });
+    assert.equal(page.status, 409);
+    assert.match(page.text, /anderen Verwaltung/);
   }
   assert.equal(stack.sql(`SELECT COUNT(*) FROM memberships WHERE property_id = ${p.id}`).trim(), '0');
   assert.equal(stack.sql(`SELECT org_id FROM users WHERE id = ${olga.id}`).trim(), String(other.user.org_id));
