@@ -19,8 +19,8 @@
 #include "tickets.h"
 
 /* Room for the arguments of the longest statement: the terms twice (page and
- * counts: each a prefix, a pattern and its bits), the filters twice, the
- * page's. */
+ * counts: each a prefix, a pattern and its bits, or a resident's person), the
+ * filters twice, the page's. */
 #define QUERY_ARGS_MAX (6 * PORTAL_SEARCH_TERMS_MAX + 2 * 8 + 16)
 
 struct query {
@@ -125,20 +125,32 @@ static void candidates_from(struct query *q, struct portal_req *req,
 /* The terms from the first'th on, each a look-up of the words of the ticket
  * whose organisation and id those columns name (the ticket's, or the first
  * term's rows'): all of a resident's search (their few tickets), a manager's
- * but the first. */
+ * but the first. A resident (person: their user id, else 0) finds no ticket
+ * by the words of another person's name: a ticket they follow as a
+ * neighbour does not show its reporter, so a search by a name must not
+ * tell who reported it. */
 static void words_exist(struct query *q, const struct tickets_search_terms *s, size_t first,
-                        const char *org_id, const char *ticket_id)
+                        const char *org_id, const char *ticket_id, long long person)
 {
 	if (s->asked && !s->count) /* a search without words (only punctuation) */
 		put(q, " AND 1 = 0");
 	for (size_t i = first; i < s->count; i++) {
 		portal_buf_printf(&q->sql,
 		                  " AND EXISTS (SELECT 1 FROM ticket_words w WHERE w.org_id = %s"
-		                  " AND w.prefix = ? AND w.ticket_id = %s AND w.word LIKE ?)",
-		                  org_id, ticket_id);
+		                  " AND w.prefix = ? AND w.ticket_id = %s AND w.word LIKE ?%s)",
+		                  org_id, ticket_id,
+		                  person ? " AND (w.person_id IS NULL OR w.person_id = ?)" : "");
 		arg(q, PDB_S(s->terms[i].prefix));
 		arg(q, PDB_S(s->terms[i].pattern));
+		if (person)
+			arg(q, PDB_I(person));
 	}
+}
+
+/* The person words_exist limits a caller's search to: a resident's own name. */
+static long long searcher(struct portal_req *req)
+{
+	return portal_is_manager(req) ? 0 : req->caller.user_id;
 }
 
 /* The index a manager's page across the organisation reads in the list's
@@ -199,7 +211,7 @@ static void page_select(struct query *q, struct portal_req *req, const struct ti
 	       " LEFT JOIN users ru ON ru.id = t.reporter_id"
 	       " LEFT JOIN users au ON au.id = t.assignee_id");
 	scope(q, req);
-	words_exist(q, s, indexed ? 1 : 0, "t.org_id", "t.id");
+	words_exist(q, s, indexed ? 1 : 0, "t.org_id", "t.id", searcher(req));
 	if (st) {
 		put(q, " AND t.status = ?");
 		arg(q, PDB_S(st));
@@ -262,7 +274,7 @@ static void counts_of_words_select(struct query *q, struct portal_req *req,
 {
 	put(q, COUNT_COLUMNS("COUNT(DISTINCT w0.ticket_id)", "w0.status"));
 	term_rows(q, req, s);
-	words_exist(q, s, 1, "w0.org_id", "w0.ticket_id");
+	words_exist(q, s, 1, "w0.org_id", "w0.ticket_id", 0);
 	put(q, " GROUP BY w0.status");
 }
 
@@ -284,7 +296,7 @@ static void counts_select(struct query *q, struct portal_req *req,
 	else
 		put(q, " FROM tickets t");
 	scope(q, req);
-	words_exist(q, s, indexed ? 1 : 0, "t.org_id", "t.id");
+	words_exist(q, s, indexed ? 1 : 0, "t.org_id", "t.id", searcher(req));
 	put(q, " GROUP BY t.status");
 }
 

@@ -3,10 +3,11 @@
 // name, umlauts and case folded, every word of q; the list's filters, counts
 // and keyset pages kept; another organisation's tickets never; the index
 // follows a changed title in the same request, is filled again by portalctl
-// search rebuild, and loses an erased resident's name; several words through
-// the key bits of sql/004. And the manager's page /app/tickets in two
-// round trips (who is asking, then the list with its counts and the
-// employees for the assignee filter).
+// search rebuild, and loses an erased resident's name; a neighbour never
+// finds a ticket by its reporter's name; several words through the key bits
+// of sql/004. And the manager's page /app/tickets in two round trips (who is
+// asking, then the list with its counts and the employees for the assignee
+// filter).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack } from '../../../tests/integration/stack.mjs';
@@ -72,6 +73,25 @@ test('prefixes of any word, umlauts and case folded, every word of q, the number
   const tooMany = await boss.json(`/api/v1/tickets${q('a b c d e f g h i')}`);
   assert.equal(tooMany.status, 422);
   assert.equal(tooMany.body.error.field, 'q');
+});
+
+test('a neighbour who follows a shared ticket finds it by what it says, never by its reporter\'s name', async () => {
+  const reporter = await newResident(stack, boss, [house]);
+  stack.sql(`UPDATE users SET name = 'Xaver Quendelmann' WHERE id = ${reporter.id}`);
+  const neighbour = await newResident(stack, boss, [house]);
+  const t = await report(reporter, { title: 'Sprechanlage rauscht', description: 'Seit gestern.' });
+  assert.equal((await boss.json(`/api/v1/tickets/${t.id}`, { method: 'PATCH', body: { shared: true } })).status, 200);
+  assert.equal((await neighbour.json(`/api/v1/tickets/${t.id}/affected`, { method: 'POST', body: {} })).status, 200);
+  assert.deepEqual(await ids(neighbour, ''), [t.id], 'she follows it');
+  assert.deepEqual(await ids(neighbour, q('sprechanl')), [t.id], 'by its title');
+  assert.deepEqual(await ids(neighbour, q('xaver')), [], 'not by the reporter\'s name, which she may not see');
+  assert.deepEqual(await ids(neighbour, q('quendelm sprechanl')), [], 'nor with a word of it');
+  assert.deepEqual((await list(neighbour, q('quendelm'))).counts, { open: 0, in_progress: 0, waiting: 0, resolved: 0, closed: 0 }, 'the counts tell nothing either');
+  const page = await neighbour.fetch(`/portal/tickets${q('xaver')}`);
+  assert.equal(page.status, 200);
+  assert.ok(!(await page.text()).includes('Sprechanlage rauscht'), 'the page neither');
+  assert.deepEqual(await ids(reporter, q('xaver')), [t.id], 'the reporter finds hers by her own name');
+  assert.deepEqual(await ids(boss, q('quendelm')), [t.id], 'and the managers by the reporter\'s');
 });
 
 test('with the filters, counts per status and keyset pages, newest and by activity', async () => {
