@@ -140,6 +140,28 @@ struct comment {
 	const struct tickets_photos *photos;
 };
 
+/* A resident's comments of the last hour against tickets.max_comments_per_hour:
+ * each one mails the assignee or every manager, so a reporter could otherwise
+ * fill their mailboxes. Managers have no limit. */
+static int comment_rate_check(struct portal_req *req)
+{
+	struct portal_value *row;
+	if (portal_is_manager(req))
+		return 0;
+	int status = portal_db_one(
+	    req,
+	    "SELECT COUNT(*) AS n FROM ticket_events WHERE user_id = ? AND org_id = ?"
+	    " AND type = 'comment' AND at > UTC_TIMESTAMP() - INTERVAL 1 HOUR",
+	    PORTAL_DB_ARGS(PDB_I(req->caller.user_id), PDB_I(req->caller.org_id)), &row);
+	if (status)
+		return status;
+	if (pv_get_int(row, "n", 0) < portal_setting_int(req, "max_comments_per_hour"))
+		return 0;
+	if ((status = portal_set_header(req, "Retry-After", "3600")))
+		return status;
+	return portal_fail(req, 429, "rate_limited", NULL, "tickets.comments_rate_limited");
+}
+
 static int write_comment(struct portal_req *req, void *ctx)
 {
 	struct comment *c = ctx;
@@ -151,6 +173,8 @@ static int write_comment(struct portal_req *req, void *ctx)
 	else if (!status && c->note && viewer != TICKETS_MANAGER)
 		status =
 		    portal_fail(req, 422, "validation", "internal", "tickets.internal_invalid");
+	if (!status)
+		status = comment_rate_check(req);
 	if (!status)
 		status = tickets_event(req, ticket, c->note ? "note" : "comment", c->body, NULL,
 		                       NULL, &c->event_id);

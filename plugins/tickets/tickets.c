@@ -117,6 +117,8 @@ static const struct portal_notification notifications[] = {
 static const struct portal_setting settings[] = {
     /* a resident's reports in 24 hours; more is a 429 */
     {"max_reports_per_day", "10", 1, 1000},
+    /* a resident's comments in any hour (each mails the staff); more is a 429 */
+    {"max_comments_per_hour", "30", 1, 10000},
     /* a resolved ticket the reporter did not answer closes after these days */
     {"auto_close_days", "7", 1, 365},
     {0},

@@ -4,7 +4,8 @@
 // counts and pages, comments and internal notes (never shown or mailed to
 // residents), changes alone and in bulk (all or nothing), shared tickets and
 // "betroffen", merging, the reporter's confirmation and the job that closes
-// unanswered resolved tickets, the rate limit, and the mails of each.
+// unanswered resolved tickets, the rate limits of reports and comments, and the
+// mails of each.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, decodeWords, mailParts } from '../../../tests/integration/stack.mjs';
@@ -492,6 +493,28 @@ test('a resident reports at most tickets.max_reports_per_day (10) a day: then 42
   await manager.signIn();
   stack.setConf({ 'tickets.max_reports_per_day': 1000 });
   await stack.reload();
+});
+
+test('a resident comments at most tickets.max_comments_per_hour (30) an hour: then 429, nothing stored, nobody mailed', async () => {
+  const chatty = await newResident(stack, manager, [house]);
+  const t = await reported(chatty, { title: 'Immer wieder' });
+  const mails = outbox(manager.email).length;
+  for (let i = 0; i < 30; i++) assert.equal((await post(chatty, `/api/v1/tickets/${t.id}/comments`, { body: `Nachricht ${i}` })).status, 201);
+  assert.equal(outbox(manager.email).length, mails + 30);
+  const events = count(`SELECT COUNT(*) FROM ticket_events WHERE ticket_id = ${t.id}`);
+  const res = await post(chatty, `/api/v1/tickets/${t.id}/comments`, { body: 'Noch eine' });
+  assert.equal(res.status, 429, JSON.stringify(res.body));
+  assert.equal(res.body.error.code, 'rate_limited');
+  assert.equal(res.headers.get('retry-after'), '3600');
+  assert.equal(count(`SELECT COUNT(*) FROM ticket_events WHERE ticket_id = ${t.id}`), events, 'nothing stored');
+  assert.equal(outbox(manager.email).length, mails + 30, 'nobody mailed');
+  // the managers are not limited, and a note of theirs does not count
+  assert.equal((await post(manager, `/api/v1/tickets/${t.id}/comments`, { body: 'Wir melden uns.' })).status, 201);
+  // an hour later
+  await stack.advanceClock(3601);
+  await chatty.signIn();
+  assert.equal((await post(chatty, `/api/v1/tickets/${t.id}/comments`, { body: 'Wieder da' })).status, 201);
+  await manager.signIn();
 });
 
 test('an erased resident\'s ticket stays, under "ehemalige Bewohnerin / ehemaliger Bewohner"', async () => {
