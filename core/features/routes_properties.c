@@ -153,7 +153,13 @@ static const char *manager_search_sql(struct portal_arena *a, size_t count, bool
 	return sql.failed ? NULL : sql.data;
 }
 
-/* A resident's search: their few properties, each term a look-up. */
+/* A resident's search: their few properties, each term a look-up. The index
+ * holds the words of the reference ID too, which residents may not see: a
+ * term found in it counts only when the name, street, zip or city hold it as
+ * well, so that a search cannot spell the reference ID out. (Compared as
+ * the collation compares, which folds case and accents but does not expand ß
+ * to ss: a term "strasse" of a street that the reference ID holds too finds
+ * nothing, and a reference ID's own ß or æ is not recognised in a term.) */
 static const char *resident_search_sql(struct portal_arena *a, size_t count, bool after)
 {
 	struct portal_buf sql = {.arena = a};
@@ -162,17 +168,23 @@ static const char *resident_search_sql(struct portal_arena *a, size_t count, boo
 		portal_buf_puts(&sql,
 		                " AND EXISTS (SELECT 1 FROM property_words w"
 		                " WHERE w.org_id = p.org_id AND w.prefix = ? AND w.name = p.name"
-		                " AND w.property_id = p.id AND w.word LIKE ?)");
+		                " AND w.property_id = p.id AND w.word LIKE ?)"
+		                " AND (COALESCE(p.reference_id, '') NOT LIKE CONCAT('%', ?)"
+		                " OR CONCAT_WS(' ', p.name, p.street, p.zip, p.city)"
+		                " LIKE CONCAT('%', ?))");
 	if (after)
 		portal_buf_puts(&sql, " AND p.name >= ? AND (p.name > ? OR p.id > ?)");
 	portal_buf_puts(&sql, " ORDER BY p.name, p.id LIMIT ?");
 	return sql.failed ? NULL : sql.data;
 }
 
+/* Room for list_query's arguments: the scope, four a term (a resident's),
+ * the cursor's three and the limit. */
+#define LIST_ARGS_MAX (4 * PORTAL_SEARCH_TERMS_MAX + 5)
+
 /* The list query of page, with the search's terms (count of them, none for
  * the whole list), a manager's rows counted or not: its SQL into *sql and its
- * arguments into args (room for 2 * PORTAL_SEARCH_TERMS_MAX + 6). 0 or an HTTP
- * status. */
+ * arguments into args (room for LIST_ARGS_MAX). 0 or an HTTP status. */
 static int list_query(struct portal_req *req, const struct portal_page *page,
                       struct portal_word_term *terms, size_t count, bool counted, const char **sql,
                       struct portal_db_arg *args, size_t *nargs)
@@ -199,6 +211,10 @@ static int list_query(struct portal_req *req, const struct portal_page *page,
 			args[n++] = PDB_S(in_words);
 		} else {
 			args[n++] = PDB_S(terms[i].prefix);
+			args[n++] = PDB_S(terms[i].pattern);
+		}
+		if (!manager) { /* not the reference ID's alone (resident_search_sql) */
+			args[n++] = PDB_S(terms[i].pattern);
 			args[n++] = PDB_S(terms[i].pattern);
 		}
 	}
@@ -239,7 +255,7 @@ static int properties_list(struct portal_req *req, struct portal_value *view)
 		return 500;
 	/* A search without words (only punctuation) finds nothing. */
 	if (!search || count) {
-		struct portal_db_arg args[2 * PORTAL_SEARCH_TERMS_MAX + 6];
+		struct portal_db_arg args[LIST_ARGS_MAX];
 		size_t nargs;
 		const char *sql;
 		status = list_query(req, &page, terms, count, true, &sql, args, &nargs);
@@ -274,7 +290,7 @@ int property_search(struct portal_req *req, const char *q, const long long *exce
 		return 0;
 	/* the list's first page, long enough to hold limit beside the excepted */
 	struct portal_page page = {.limit = limit + (int)n};
-	struct portal_db_arg args[2 * PORTAL_SEARCH_TERMS_MAX + 6];
+	struct portal_db_arg args[LIST_ARGS_MAX];
 	size_t nargs;
 	const char *sql;
 	/* a picker shows names, never the count of residents */

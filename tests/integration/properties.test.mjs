@@ -208,6 +208,20 @@ test('residents see only the properties they are active members of', async () =>
   assert.equal(Number((await a.json(`/api/v1/properties/${mine.id}`)).body.residents_count), 1);
 });
 
+test('a resident\'s search finds her properties by what she sees, never by the reference ID she may not see', async () => {
+  const p = (await a.json('/api/v1/properties', { method: 'POST', body: { name: 'Haus am Quellgrund', reference_id: 'XQV-4711', street: 'Brunnenstraße 3', city: 'Köln' } })).body;
+  const r = await newResident(stack, a, [p.id]);
+  const found = async (q) => (await r.json(`/api/v1/properties?q=${encodeURIComponent(q)}`)).body.items.map((x) => x.id);
+  assert.deepEqual(await found('quellgr'), [p.id], 'by its name');
+  assert.deepEqual(await found('brunnenstrasse 3'), [p.id], 'by its street, ß folded');
+  assert.deepEqual(await found('koln'), [p.id], 'by its city, umlaut folded');
+  assert.deepEqual(await found('xqv'), [], 'not by its reference ID');
+  assert.deepEqual(await found('4711'), [], 'nor by a part of it');
+  assert.deepEqual(await found('quellgr xqv'), [], 'nor with a word of it');
+  const res = await a.json(`/api/v1/properties?q=xqv`);
+  assert.deepEqual(res.body.items.map((x) => x.id), [p.id], 'the managers find it by its reference ID');
+});
+
 test('the home lists a resident\'s properties in the order of their names as MariaDB compares them', async () => {
   // Created in another order than the names', with an umlaut, a small letter,
   // a name twice and names that begin with another: the session sorts the
