@@ -19,9 +19,9 @@
 #include "tickets.h"
 
 /* Room for the arguments of the longest statement: the terms twice (page and
- * counts: each a prefix, a pattern and its bits, or a resident's person), the
+ * counts: each a prefix, a pattern and its bits, or a resident's five), the
  * filters twice, the page's. */
-#define QUERY_ARGS_MAX (6 * PORTAL_SEARCH_TERMS_MAX + 2 * 8 + 16)
+#define QUERY_ARGS_MAX (10 * PORTAL_SEARCH_TERMS_MAX + 2 * 8 + 16)
 
 struct query {
 	struct portal_buf sql;
@@ -128,7 +128,11 @@ static void candidates_from(struct query *q, struct portal_req *req,
  * but the first. A resident (person: their user id, else 0) finds no ticket
  * by the words of another person's name: a ticket they follow as a
  * neighbour does not show its reporter, so a search by a name must not
- * tell who reported it. */
+ * tell who reported it. The words of a reporter's name that a manager noted
+ * (reporter_name) are the ticket's in the index: for a resident a term counts
+ * when that name does not hold it, or the title, description or number hold
+ * it too (compared as the collation compares, which does not expand ß: a
+ * term that both hold only so finds nothing). person needs the ticket as t. */
 static void words_exist(struct query *q, const struct tickets_search_terms *s, size_t first,
                         const char *org_id, const char *ticket_id, long long person)
 {
@@ -142,8 +146,13 @@ static void words_exist(struct query *q, const struct tickets_search_terms *s, s
 		                  person ? " AND (w.person_id IS NULL OR w.person_id = ?)" : "");
 		arg(q, PDB_S(s->terms[i].prefix));
 		arg(q, PDB_S(s->terms[i].pattern));
-		if (person)
-			arg(q, PDB_I(person));
+		if (!person)
+			continue;
+		arg(q, PDB_I(person));
+		put(q, " AND (COALESCE(t.reporter_name, '') NOT LIKE CONCAT('%', ?)"
+		       " OR CONCAT_WS(' ', t.title, t.description, t.number) LIKE CONCAT('%', ?))");
+		arg(q, PDB_S(s->terms[i].pattern));
+		arg(q, PDB_S(s->terms[i].pattern));
 	}
 }
 

@@ -92,6 +92,14 @@ test('a neighbour who follows a shared ticket finds it by what it says, never by
   assert.ok(!(await page.text()).includes('Sprechanlage rauscht'), 'the page neither');
   assert.deepEqual(await ids(reporter, q('xaver')), [t.id], 'the reporter finds hers by her own name');
   assert.deepEqual(await ids(boss, q('quendelm')), [t.id], 'and the managers by the reporter\'s');
+  // a caller whose name a manager noted, the same
+  const noted = await onCall({ title: 'Kellerlicht flackert', description: 'Im Gang.', reporter_name: 'Frau Yildirimova' });
+  assert.equal((await boss.json(`/api/v1/tickets/${noted.id}`, { method: 'PATCH', body: { shared: true } })).status, 200);
+  assert.equal((await neighbour.json(`/api/v1/tickets/${noted.id}/affected`, { method: 'POST', body: {} })).status, 200);
+  assert.deepEqual(await ids(neighbour, q('kellerl')), [noted.id], 'by its title');
+  assert.deepEqual(await ids(neighbour, q('yildir')), [], 'not by the name the manager noted');
+  assert.deepEqual(await ids(neighbour, q('frau kellerl')), [], 'nor with a word of it');
+  assert.deepEqual(await ids(boss, q('yildir')), [noted.id], 'the managers by that name');
 });
 
 test('with the filters, counts per status and keyset pages, newest and by activity', async () => {
