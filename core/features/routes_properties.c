@@ -153,13 +153,16 @@ static const char *manager_search_sql(struct portal_arena *a, size_t count, bool
 	return sql.failed ? NULL : sql.data;
 }
 
+/* The texts a resident may see, and one she may not, as a term finds its
+ * word in them (PORTAL_SEARCH_FOLD). */
+#define REFERENCE_TEXT PORTAL_SEARCH_FOLD("COALESCE(p.reference_id, '')")
+#define SEEN_TEXT PORTAL_SEARCH_FOLD("CONCAT_WS(' ', p.name, p.street, p.zip, p.city)")
+
 /* A resident's search: their few properties, each term a look-up. The index
  * holds the words of the reference ID too, which residents may not see: a
  * term found in it counts only when the name, street, zip or city hold it as
- * well, so that a search cannot spell the reference ID out. (Compared as
- * the collation compares, which folds case and accents but does not expand ß
- * to ss: a term "strasse" of a street that the reference ID holds too finds
- * nothing, and a reference ID's own ß or æ is not recognised in a term.) */
+ * well (PORTAL_SEARCH_FOLD), so that a search cannot spell the reference ID
+ * out. */
 static const char *resident_search_sql(struct portal_arena *a, size_t count, bool after)
 {
 	struct portal_buf sql = {.arena = a};
@@ -169,9 +172,8 @@ static const char *resident_search_sql(struct portal_arena *a, size_t count, boo
 		                " AND EXISTS (SELECT 1 FROM property_words w"
 		                " WHERE w.org_id = p.org_id AND w.prefix = ? AND w.name = p.name"
 		                " AND w.property_id = p.id AND w.word LIKE ?)"
-		                " AND (COALESCE(p.reference_id, '') NOT LIKE CONCAT('%', ?)"
-		                " OR CONCAT_WS(' ', p.name, p.street, p.zip, p.city)"
-		                " LIKE CONCAT('%', ?))");
+		                " AND (" REFERENCE_TEXT " NOT LIKE CONCAT('%', ?)"
+		                " OR " SEEN_TEXT " LIKE CONCAT('%', ?))");
 	if (after)
 		portal_buf_puts(&sql, " AND p.name >= ? AND (p.name > ? OR p.id > ?)");
 	portal_buf_puts(&sql, " ORDER BY p.name, p.id LIMIT ?");

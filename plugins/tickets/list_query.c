@@ -122,6 +122,11 @@ static void candidates_from(struct query *q, struct portal_req *req,
 	put(q, ") w JOIN tickets t ON t.id = w.ticket_id");
 }
 
+/* A name a manager noted, and the texts a neighbour sees, as a term finds
+ * its word in them (PORTAL_SEARCH_FOLD). */
+#define NOTED_NAME PORTAL_SEARCH_FOLD("COALESCE(t.reporter_name, '')")
+#define TICKET_TEXT PORTAL_SEARCH_FOLD("CONCAT_WS(' ', t.title, t.description, t.number)")
+
 /* The terms from the first'th on, each a look-up of the words of the ticket
  * whose organisation and id those columns name (the ticket's, or the first
  * term's rows'): all of a resident's search (their few tickets), a manager's
@@ -131,8 +136,7 @@ static void candidates_from(struct query *q, struct portal_req *req,
  * tell who reported it. The words of a reporter's name that a manager noted
  * (reporter_name) are the ticket's in the index: for a resident a term counts
  * when that name does not hold it, or the title, description or number hold
- * it too (compared as the collation compares, which does not expand ß: a
- * term that both hold only so finds nothing). person needs the ticket as t. */
+ * it too (PORTAL_SEARCH_FOLD). person needs the ticket as t. */
 static void words_exist(struct query *q, const struct tickets_search_terms *s, size_t first,
                         const char *org_id, const char *ticket_id, long long person)
 {
@@ -149,8 +153,8 @@ static void words_exist(struct query *q, const struct tickets_search_terms *s, s
 		if (!person)
 			continue;
 		arg(q, PDB_I(person));
-		put(q, " AND (COALESCE(t.reporter_name, '') NOT LIKE CONCAT('%', ?)"
-		       " OR CONCAT_WS(' ', t.title, t.description, t.number) LIKE CONCAT('%', ?))");
+		put(q, " AND (" NOTED_NAME " NOT LIKE CONCAT('%', ?) OR " TICKET_TEXT
+		       " LIKE CONCAT('%', ?))");
 		arg(q, PDB_S(s->terms[i].pattern));
 		arg(q, PDB_S(s->terms[i].pattern));
 	}

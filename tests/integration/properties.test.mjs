@@ -209,7 +209,7 @@ test('residents see only the properties they are active members of', async () =>
 });
 
 test('a resident\'s search finds her properties by what she sees, never by the reference ID she may not see', async () => {
-  const p = (await a.json('/api/v1/properties', { method: 'POST', body: { name: 'Haus am Quellgrund', reference_id: 'XQV-4711', street: 'Brunnenstraße 3', city: 'Köln' } })).body;
+  const p = (await a.json('/api/v1/properties', { method: 'POST', body: { name: 'Haus am Quellgrund', reference_id: 'XQV-4711 Großhof', street: 'Brunnenstraße 3', city: 'Köln' } })).body;
   const r = await newResident(stack, a, [p.id]);
   const found = async (q) => (await r.json(`/api/v1/properties?q=${encodeURIComponent(q)}`)).body.items.map((x) => x.id);
   assert.deepEqual(await found('quellgr'), [p.id], 'by its name');
@@ -218,6 +218,7 @@ test('a resident\'s search finds her properties by what she sees, never by the r
   assert.deepEqual(await found('xqv'), [], 'not by its reference ID');
   assert.deepEqual(await found('4711'), [], 'nor by a part of it');
   assert.deepEqual(await found('quellgr xqv'), [], 'nor with a word of it');
+  assert.deepEqual(await found('grossh'), [], 'nor with one whose ß is folded');
   const res = await a.json(`/api/v1/properties?q=xqv`);
   assert.deepEqual(res.body.items.map((x) => x.id), [p.id], 'the managers find it by its reference ID');
 });

@@ -62,6 +62,15 @@ struct portal_search_index {
  * portal_words_terms(..., PORTAL_SEARCH_TERMS_MAX, ...) says when q has more. */
 #define PORTAL_SEARCH_TERMS_MAX 8
 
+/* SQL of the text expression x with the letters that words.c folds into two
+ * (ß, æ, þ, œ, ĳ in either case) written so, and soft hyphens dropped: with
+ * LIKE, which folds case and accents as the collation does, a term's pattern
+ * (portal_word_term.pattern) then finds its word in x when x holds it. */
+#define PORTAL_SEARCH_FOLD(x)                                                                           \
+	"REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE("              \
+	"REPLACE(" x ", 'ß', 'ss'), 'ẞ', 'ss'), 'æ', 'ae'), 'Æ', 'ae'), 'þ', 'th'), 'Þ', 'th')," \
+	" 'œ', 'oe'), 'Œ', 'oe'), 'ĳ', 'ij'), 'Ĳ', 'ij'), '\u00AD', '')"
+
 /* Indexes the objects ids (count of them) as they are now, replacing their
  * rows, in the open transaction: after a write that changed what the index
  * holds (a changed title). 0 or an HTTP status. */

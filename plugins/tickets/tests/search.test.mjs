@@ -93,12 +93,13 @@ test('a neighbour who follows a shared ticket finds it by what it says, never by
   assert.deepEqual(await ids(reporter, q('xaver')), [t.id], 'the reporter finds hers by her own name');
   assert.deepEqual(await ids(boss, q('quendelm')), [t.id], 'and the managers by the reporter\'s');
   // a caller whose name a manager noted, the same
-  const noted = await onCall({ title: 'Kellerlicht flackert', description: 'Im Gang.', reporter_name: 'Frau Yildirimova' });
+  const noted = await onCall({ title: 'Kellerlicht flackert', description: 'Im Gang.', reporter_name: 'Frau Yildirimova-Weißgerber' });
   assert.equal((await boss.json(`/api/v1/tickets/${noted.id}`, { method: 'PATCH', body: { shared: true } })).status, 200);
   assert.equal((await neighbour.json(`/api/v1/tickets/${noted.id}/affected`, { method: 'POST', body: {} })).status, 200);
   assert.deepEqual(await ids(neighbour, q('kellerl')), [noted.id], 'by its title');
   assert.deepEqual(await ids(neighbour, q('yildir')), [], 'not by the name the manager noted');
   assert.deepEqual(await ids(neighbour, q('frau kellerl')), [], 'nor with a word of it');
+  assert.deepEqual(await ids(neighbour, q('weissg')), [], 'nor with one whose ß is folded');
   assert.deepEqual(await ids(boss, q('yildir')), [noted.id], 'the managers by that name');
 });
 
