@@ -332,8 +332,9 @@ static void shared_select(struct query *q, struct portal_req *req)
 {
 	put(q,
 	    " UNION ALL (SELECT 3, t.id, t.number, t.title, t.status, t.category, t.property_id,"
-	    " p.name, NULL, " TICKETS_NULL_NUMBER ", NULL, (SELECT COUNT(*) FROM ticket_followers f"
-	    " WHERE f.ticket_id = t.id AND f.reason = 'affected'), NULL, t.created_at,"
+	    " p.name, NULL, " TICKETS_NULL_NUMBER
+	    ", NULL, CAST((SELECT COUNT(*) FROM ticket_followers f"
+	    " WHERE f.ticket_id = t.id AND f.reason = 'affected') AS UNSIGNED), NULL, t.created_at,"
 	    " t.updated_at, 0 FROM memberships m JOIN tickets t ON t.property_id = m.property_id"
 	    " AND t.org_id = m.org_id AND t.shared = 1 AND t.status <> 'closed'"
 	    " JOIN properties p ON p.id = t.property_id AND p.org_id = t.org_id"

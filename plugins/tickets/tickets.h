@@ -99,13 +99,15 @@ int tickets_list_query(struct portal_req *req, const struct tickets_list_spec *l
 #define TICKETS_ITEM_COLUMNS                                                                      \
 	" t.id, t.number, t.title, t.status, t.category, t.property_id, p.name AS property_name," \
 	" COALESCE(ru.name, t.reporter_name) AS reporter_name, t.assignee_id,"                    \
-	" au.name AS assignee_name, (SELECT COUNT(*) FROM ticket_followers f"                     \
-	" WHERE f.ticket_id = t.id AND f.reason = 'affected') AS affected_count,"                 \
+	" au.name AS assignee_name, CAST((SELECT COUNT(*) FROM ticket_followers f"                \
+	" WHERE f.ticket_id = t.id AND f.reason = 'affected') AS UNSIGNED) AS affected_count,"    \
 	" DATE_FORMAT(t.due_on, '%Y-%m-%d') AS due_on, t.created_at, t.updated_at"
 
 /* A NULL with the type of ids and numbers, for the columns of a union that
  * another part fills (list_query.c, view.c): a bare NULL beside them would
- * make the union's column text, and numbers would come back as strings. */
+ * make the union's column text, and numbers would come back as strings. A
+ * count (signed) beside it is cast to UNSIGNED too: signed and unsigned
+ * numbers make the union's column a DECIMAL, which comes back as a string. */
 #define TICKETS_NULL_NUMBER "CAST(NULL AS UNSIGNED)"
 
 /* view.c: the rows of such a union of two parts (a column part of 1 or 2)

@@ -357,6 +357,8 @@ test('shared tickets: residents of the property see them without the reporter, p
   const samList = await sam.json('/api/v1/tickets');
   const listed = samList.body.items.find((x) => x.id === t.id);
   assert.equal(listed.reporter, null);
+  assert.equal(listed.affected_count, 1, 'a number, in the list as in the ticket');
+  assert.equal((await manager.json('/api/v1/tickets')).body.items.find((x) => x.id === t.id).affected_count, 1);
   assert.equal(samList.body.counts.open >= 1, true);
   const samMails = outbox(sam.email).length;
   await patch(t.id, { status: 'in_progress' });
