@@ -851,28 +851,34 @@ int appointment_feed_show(struct portal_req *req, struct portal_value *view)
 }
 
 /* A new generation and hash in one transaction: the old token's hash is gone
- * when it commits, so the old address is dead at once. */
-int appointment_feed_rotate(struct portal_req *req, struct portal_value *view)
+ * when it commits, so the old address is dead at once. Two rotations at one
+ * instant (a double click) each run the insert that makes the row on first
+ * use and then lock the row, and InnoDB may end one of them as a deadlock:
+ * portal_db_transaction runs that one again, where it was a 503. */
+static int write_rotation(struct portal_req *req, void *ctx)
 {
-	long long generation;
+	long long *generation = ctx;
 	unsigned char hash[PORTAL_HASH_BYTES];
 	struct portal_db_arg hash_arg;
-	const char *url;
-	int status = portal_db_begin(req);
+	int status = feed_generation(req, true, generation);
 	if (!status)
-		status = feed_generation(req, true, &generation);
-	if (!status)
-		status = feed_hash_arg(req, req->caller.user_id, generation + 1, hash, &hash_arg);
+		status = feed_hash_arg(req, req->caller.user_id, *generation + 1, hash, &hash_arg);
 	if (!status)
 		status = portal_db_exec(
 		    req,
 		    "UPDATE calendar_feeds f JOIN users u ON u.id = f.user_id"
 		    " SET f.generation = ?, f.token_hash = ? WHERE f.user_id = ? AND u.org_id = ?",
-		    PORTAL_DB_ARGS(PDB_I(generation + 1), hash_arg, PDB_I(req->caller.user_id),
+		    PORTAL_DB_ARGS(PDB_I(*generation + 1), hash_arg, PDB_I(req->caller.user_id),
 		                   PDB_I(req->caller.org_id)),
 		    NULL, NULL);
-	if (!status)
-		status = portal_db_commit(req);
+	return status;
+}
+
+int appointment_feed_rotate(struct portal_req *req, struct portal_value *view)
+{
+	long long generation = 0;
+	const char *url;
+	int status = portal_db_transaction(req, write_rotation, &generation);
 	if (!status)
 		status = feed_url(req, generation + 1, &url);
 	if (status)
