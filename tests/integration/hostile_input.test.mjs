@@ -191,6 +191,61 @@ const MULTIPART_BODIES = [
   ['multipart: empty file', 'multipart/form-data; boundary=c3', `${part('c3', 'file', 'a.png', '')}${part('c3', 'files', 'b.pdf', '')}--c3--\r\n`],
 ];
 
+// Files of hostile content for the routes that take uploads: [name, bytes].
+const fixture = (name) => fs.readFileSync(path.join(repo, 'tests/fixtures', name));
+const HOSTILE_FILES = [
+  ['bomb.png', fixture('images/bomb.png')],
+  ['truncated.jpg', fixture('images/truncated.jpg')],
+  ['image.svg', fixture('images/image.svg')],
+  ['photo.heic', fixture('images/photo.heic')],
+  ['png-header.png', Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), Buffer.alloc(4096, 0xff)])],
+  ['not-a-zip.xlsx', fixture('import/not-a-zip.xlsx')],
+  ['bomb.xlsx', fixture('import/bomb.xlsx')],
+  ['nesting-bomb.xlsx', fixture('import/nesting-bomb.xlsx')],
+  ['truncated.xlsx', fixture('import/truncated.xlsx')],
+  ['nul.csv', Buffer.from('Name;Ort\r\nA\u0000B;K\xf6ln\xff\xfe\r\n"unterminated;x\r\n', 'latin1')],
+  ['long-line.csv', Buffer.from(`Name,Notes\n${'x'.repeat(300000)},${'"'.repeat(1001)}\n`)],
+  ['empty.pdf', Buffer.alloc(0)],
+  ['\u0000../../etc/passwd', Buffer.from('%PDF-1.4\n')],
+];
+
+// A well-formed multipart body: fields ([name, value] with value text or
+// bytes) and one file part named fileField.
+function multipart(fields, fileField, [fileName, bytes]) {
+  const b = 'HostileBoundary7MA4YWxkTrZu0gW';
+  const chunks = [];
+  for (const [name, value] of fields) {
+    chunks.push(Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n`), Buffer.isBuffer(value) ? value : Buffer.from(String(value)), Buffer.from('\r\n'));
+  }
+  chunks.push(Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="${fileField}"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`), bytes, Buffer.from(`\r\n--${b}--\r\n`));
+  return [`multipart/form-data; boundary=${b}`, Buffer.concat(chunks)];
+}
+
+// Uploads of hostile files, with the route's plausible fields (and the
+// CSRF token in the body for pages); routes whose path speaks of files get
+// every file, others a sample.
+const FILE_PATH = /image|logo|import|documents|file|tickets|comments|announcements|items/;
+function fileBodies(route, pattern, client, kind) {
+  const fields = [];
+  if (kind === 'page' && client.csrf) fields.push(['csrf_token', client.csrf]);
+  for (const f of route.fields.filter((x) => !x.query)) {
+    const v = plausible(f, ctx);
+    if (v !== undefined) fields.push([f.name, Array.isArray(v) ? String(v[0]) : String(v)]);
+  }
+  const out = [];
+  const files = FILE_PATH.test(pattern) ? HOSTILE_FILES : sample(HOSTILE_FILES, 1);
+  for (const file of files) {
+    for (const name of ['file', 'files']) out.push([`upload ${name}: ${file[0].slice(0, 30)}`, ...multipart(fields, name, file)]);
+  }
+  // a field's raw bytes that are no UTF-8, in a multipart body
+  const first = fields.find(([n]) => n !== 'csrf_token');
+  if (first) {
+    const bad = fields.map(([n, v]) => [n, n === first[0] ? Buffer.from([0x61, 0xff, 0xfe, 0xc3]) : v]);
+    out.push([`multipart ${first[0]}: invalid utf-8`, ...multipart(bad, 'file', ['a.pdf', Buffer.from('%PDF-1.4\n')])]);
+  }
+  return out;
+}
+
 // A form field's value, already urlencoded.
 const FORM_VALUES = {
   nul: '%00',
@@ -281,6 +336,12 @@ async function makeObjects(m, into) {
 before(async () => {
   // nginx's limit on sign-ins would stop the sweep's own sign-ins again
   stack = await startStack({ plugins: PLUGINS, workers: 2, env: { SESSION_RATE: '10000r/s', SESSION_BURST: '10000' } });
+  // nor should the plugins' limits per person answer 429 before the input is read
+  stack.setConf({
+    'tickets.max_reports_per_day': 1000, 'community.posts_per_day': 1000, 'community.comments_per_hour': 10000,
+    'invites.join_max_per_address': 1000000, 'invites.join_max_per_email': 1000000,
+  });
+  await stack.reload();
   manager = await newManager(stack);
   const first = await newProperty(manager, 'Lindenhof');
   resident = await newResident(stack, manager, [first.id]);
@@ -600,8 +661,10 @@ test('every route survives hostile input: no 5xx, no crash, no hang, nothing hal
         } else if (kind === 'api') {
           const bodies = [...apiBodies(route), ...fieldBodies(route, 0)];
           for (const [label, type, body] of allowed ? bodies : sample(bodies, 4)) go(label, own, { method: route.method, headers: headers(type), body });
+          if (allowed) for (const [label, type, body] of fileBodies(route, pattern, client, kind)) go(label, own, { method: route.method, headers: headers(type), body });
         } else {
-          const bodies = formBodies(route, client, role === 'manager' ? 9 : 4);
+          const bodies = [...formBodies(route, client, role === 'manager' ? 9 : 4), ...MULTIPART_BODIES];
+          if (allowed) bodies.push(...fileBodies(route, pattern, client, kind));
           for (const [label, type, body] of allowed ? bodies : sample(bodies, 3)) go(label, own, { method: route.method, headers: headers(type), body });
         }
         if (unsafe && role === 'manager') before = fingerprint();
