@@ -246,6 +246,21 @@ function fileBodies(route, pattern, client, kind) {
   return out;
 }
 
+// Request headers a hostile client sends: [label, headers].
+const HOSTILE_HEADERS = [
+  ['session garbage', { Cookie: 'session=AAAA%00%ff; lang=en' }],
+  ['session of 4 KB', { Cookie: `session=${'A'.repeat(4000)}` }],
+  ['session twice', { Cookie: 'session=a; session=b; session=' }],
+  ['many cookies', { Cookie: Array.from({ length: 300 }, (_, i) => `c${i}=${i}`).join('; ') }],
+  ['cookie without value', { Cookie: 'session; =; ;;; lang' }],
+  ['lang garbage', { Cookie: `lang=${'x'.repeat(2000)}`, 'Accept-Language': `${'de-DE;q=0.9,'.repeat(300)}*;q=-1` }],
+  ['accept-language odd', { 'Accept-Language': 'en;q=1e309, de;q=NaN, ;q=, ,,,' }],
+  ['csrf garbage', { 'X-CSRF-Token': `${'z'.repeat(3000)}` }],
+  ['origin null', { Origin: 'null' }],
+  ['origin foreign', { Origin: 'https://evil.example' }],
+  ['forwarded garbage', { 'X-Forwarded-For': '::1, 300.1.1.1, garbage', 'X-Request-Id': '\u00ff'.repeat(10) }],
+];
+
 // A form field's value, already urlencoded.
 const FORM_VALUES = {
   nul: '%00',
@@ -668,6 +683,13 @@ test('every route survives hostile input: no 5xx, no crash, no hang, nothing hal
           for (const [label, type, body] of allowed ? bodies : sample(bodies, 3)) go(label, own, { method: route.method, headers: headers(type), body });
         }
         if (unsafe && role === 'manager') before = fingerprint();
+        // hostile headers, signed out: the session cookie, the language, the
+        // CSRF token and the origin are read before any route's check
+        if (role === 'anonymous') {
+          for (const [label, h] of sample(HOSTILE_HEADERS, 3)) {
+            go(`header ${label}`, own, unsafe ? { method: route.method, headers: { ...h, 'Content-Type': 'application/json' }, body: '{}' } : { headers: h });
+          }
+        }
         await pool(jobs);
         // the same ordinary request several times at once, as a double click
         // or a retrying client sends it: one may win, none may fail
