@@ -73,35 +73,56 @@ const ROUTE_RE = new RegExp(
 // its inputs declare: [{ method, api, page, access, fields: [{name, type, query}] }].
 function routesFromCode() {
   const texts = sourceFiles().map((f) => [f, stripC(fs.readFileSync(f, 'utf8'))]);
-  const macros = new Map();
-  for (const [, text] of texts) {
-    for (const m of text.matchAll(/^[ \t]*#[ \t]*define[ \t]+(\w+)(\([^)]*\))?[ \t]*(.*)$/gm)) macros.set(m[1], m[3]);
+  // A file's own macros, then those of the headers beside it (a table of
+  // routes joined from its parts' headers); two files may use one name.
+  const definesOf = (text) => new Map([...text.matchAll(/^[ \t]*#[ \t]*define[ \t]+(\w+)(\([^)]*\))?[ \t]*(.*)$/gm)].map((m) => [m[1], m[3]]));
+  const headers = new Map();
+  for (const [file, text] of texts) {
+    if (file.endsWith('.h')) for (const [name, body] of definesOf(text)) headers.set(`${path.dirname(file)}:${name}`, body);
   }
-  const expand = (body, depth = 0) => (depth > 4 ? body : body.replace(/\b([A-Z_][A-Z0-9_]*)\b(\([^)]*\))?/g, (all, name) => (
-    macros.has(name) && !name.startsWith('PORTAL_') ? expand(macros.get(name), depth + 1) : all)));
+  const expander = (file, text) => {
+    const own = definesOf(text);
+    const lookup = (name) => own.get(name) ?? headers.get(`${path.dirname(file)}:${name}`);
+    const expand = (body, depth = 0) => (depth > 4 ? body : body.replace(/\b([A-Z_][A-Z0-9_]*)\b(\([^)]*\))?/g, (all, name) => {
+      const found = name.startsWith('PORTAL_') ? undefined : lookup(name);
+      return found === undefined ? all : expand(found, depth + 1);
+    }));
+    return expand;
+  };
   const inputs = new Map();
-  for (const [, text] of texts) {
+  for (const [file, text] of texts) {
+    const expand = expander(file, text);
     for (const m of text.matchAll(/struct\s+portal_input\s+(\w+)\s*\[\s*\]\s*=\s*\{([\s\S]*?)\}\s*;/g)) {
       const body = expand(m[2]);
       const fields = [];
       for (const f of body.matchAll(/\{\s*"(\w+)"\s*,\s*(PORTAL_IN_\w+)\s*(?:,\s*([^,}]*))?/g)) {
         fields.push({ name: f[1], type: f[2].replace('PORTAL_IN_', ''), query: /PORTAL_IN_QUERY/.test(f[3] || '') });
       }
-      inputs.set(m[1], fields);
+      inputs.set(`${file}:${m[1]}`, fields);
+      inputs.set(`${path.dirname(file)}:${m[1]}`, fields);
     }
   }
+  // PORTAL_IN_NOTIFICATIONS: one boolean member per kind of mail a plugin declares
+  const kinds = [];
+  for (const [, text] of texts) {
+    for (const m of text.matchAll(/struct\s+portal_notification\s+\w+\s*\[\s*\]\s*=\s*\{([\s\S]*?)\}\s*;/g)) {
+      for (const k of m[1].matchAll(/\{\s*"(\w+)"\s*,/g)) kinds.push({ name: k[1], type: 'BOOL', query: false });
+    }
+  }
+  for (const [key, fields] of inputs) inputs.set(key, fields.flatMap((f) => (f.type === 'NOTIFICATIONS' ? kinds : [f])));
   const unquote = (s) => (s === 'NULL' ? null : JSON.parse(s));
   const routes = [];
   const seen = new Set();
   for (const [file, text] of texts) {
-    for (const m of expand(text).matchAll(ROUTE_RE)) {
+    for (const m of expander(file, text)(text).matchAll(ROUTE_RE)) {
       const route = {
         file: path.relative(repo, file),
         method: m[1],
         api: unquote(m[2]),
         page: unquote(m[3]),
         access: m[4].replace(/^PORTAL_ACCESS_/, ''),
-        fields: m[9] && m[9] !== 'NULL' ? inputs.get(m[9]) || [] : [],
+        // a static table of the route's file, else an extern one of its folder
+        fields: m[9] && m[9] !== 'NULL' ? inputs.get(`${file}:${m[9]}`) || inputs.get(`${path.dirname(file)}:${m[9]}`) || [] : [],
       };
       const key = `${route.method} ${route.api} ${route.page}`;
       if (!seen.has(key)) {
@@ -510,6 +531,13 @@ function fieldBodies(route, perField) {
     const names = perField ? sample(Object.keys(JSON_VALUES), perField) : Object.keys(JSON_VALUES);
     for (const kind of names) out.push([`${f.name}: ${kind}`, 'application/json', jsonWith(route, f.name, JSON_VALUES[kind])]);
     for (const value of EDGE_VALUES[f.type] || []) out.push([`${f.name}: ${value.slice(0, 40)}`, 'application/json', jsonWith(route, f.name, value)]);
+    // ids of another organisation's objects
+    if (['ID', 'IDS', 'PROPERTIES'].includes(f.type)) {
+      for (const what of ['property', ...sample(['unit', 'ticket', 'user', 'employee', 'document'], 1)]) {
+        const id = ctx.foreign[what];
+        if (id) out.push([`${f.name}: foreign ${what}`, 'application/json', jsonWith(route, f.name, f.type === 'ID' ? String(id) : `[${id}]`)]);
+      }
+    }
   }
   return out;
 }
@@ -617,6 +645,10 @@ test('rotating the calendar feed several times at once: every answer 200, one fe
 
 test('the route tables are read from the code', () => {
   const routes = routesFromCode();
+  // HOSTILE_LIST=1 shows what the sweep sees
+  if (process.env.HOSTILE_LIST) {
+    for (const r of routes) console.log(r.method, r.api, r.page, r.access, r.fields.map((f) => `${f.name}:${f.type}${f.query ? '?' : ''}`).join(' '));
+  }
   const has = (method, api) => routes.some((r) => r.method === method && r.api === api);
   assert.ok(routes.length > 120, `only ${routes.length} routes found`);
   for (const [method, api] of [['POST', '/session'], ['POST', '/tickets'], ['PATCH', '/board/{post_id}'],
@@ -724,7 +756,8 @@ test('every route survives hostile input: no 5xx, no crash, no hang, nothing hal
 
   const leftovers = fs.readdirSync(path.join(stack.var, 'tmp')).filter((f) => !uploadsBefore.has(f) && f.startsWith('upload-'));
   const log = stack.log();
-  const badLines = log.split('\n').filter((l) => / 5\d\d \d+ms worker=/.test(l) || /killed by signal|exited with status|exceeded request_timeout/.test(l));
+  const badLines = log.split('\n').filter((l) => / 5\d\d \d+ms worker=/.test(l)
+    || /killed by signal|exited with status|exceeded request_timeout|AddressSanitizer|LeakSanitizer|runtime error:/.test(l));
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(`hostile sweep: ${routes.length} routes, ${sent} requests in ${seconds} s (HOSTILE_SEED=${seed})`);
   for (const line of [...findings, ...badLines, ...halfWritten, ...leftovers]) console.log(line);
