@@ -764,6 +764,10 @@ test('every route survives hostile input: no 5xx, no crash, no hang, nothing hal
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(`hostile sweep: ${routes.length} routes, ${sent} requests in ${seconds} s (HOSTILE_SEED=${seed})`);
   for (const line of [...findings, ...badLines, ...halfWritten, ...leftovers]) console.log(line);
+  // the pool's own lines (not those of requests) tell why, when something failed
+  if (findings.length || badLines.length) {
+    console.log(log.split('\n').filter((l) => !/ (GET|HEAD|POST|PUT|PATCH|DELETE) \//.test(l) && !/outbox: mail/.test(l)).slice(-40).join('\n'));
+  }
   assert.deepEqual(findings, [], 'answers of 5xx, hangs or errors out of shape');
   assert.deepEqual(badLines, [], 'the pool logged a 5xx or a crash');
   assert.deepEqual(halfWritten, [], 'a refused request wrote something');
