@@ -296,6 +296,20 @@ test('PATCH: status, assignee (visible to the reporter), title, category, due da
   assert.equal((await patch(t.id, { assignee_id: null })).body.assignee, null);
 });
 
+test('changes of the same tickets at one instant all land: bulk in either order beside PATCHes, none refused', async () => {
+  const ids = [];
+  for (let i = 0; i < 3; i++) ids.push((await reported(rita, { title: `Zeitgleich geändert ${i}` })).id);
+  const statuses = ['in_progress', 'waiting', 'open', 'resolved'];
+  for (let round = 0; round < 15; round++) {
+    const answers = await Promise.all([
+      ...statuses.map((status, i) => post(manager, '/api/v1/tickets/bulk', { ids: i % 2 ? [...ids].reverse() : ids, status })),
+      ...ids.map((id, i) => patch(id, { status: statuses[(round + i) % 4], assignee_id: manager.user.id })),
+    ]);
+    assert.deepEqual(answers.map((a) => a.status), answers.map(() => 200), `round ${round}: ${answers.map((a) => a.status).join(' ')}`);
+  }
+  assert.doesNotMatch(stack.log(), / 503 \d+ms worker=/, 'no change refused');
+});
+
 test('bulk: every ticket changes as with PATCH, or none when one id is not the organisation\'s', async () => {
   const a = await reported(rita);
   const b = await reported(sam);
