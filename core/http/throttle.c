@@ -20,6 +20,23 @@ void throttle_hash(const char *key, unsigned char hash[PORTAL_HASH_BYTES])
 	portal_hash(lower, n, hash);
 }
 
+int portal_rate_check(struct portal_req *req, const char *count_sql,
+                      const struct portal_db_arg *args, size_t nargs, const char *setting,
+                      const char *retry_after, const char *message)
+{
+	struct portal_value *row;
+	if (portal_is_manager(req))
+		return 0;
+	int status = portal_db_one(req, count_sql, args, nargs, &row);
+	if (status)
+		return status;
+	if (pv_get_int(row, "n", 0) < portal_setting_int(req, setting))
+		return 0;
+	if ((status = portal_set_header(req, "Retry-After", retry_after)))
+		return status;
+	return portal_fail(req, 429, "rate_limited", NULL, message);
+}
+
 int portal_throttle_check(struct portal_req *req, const char *scope, const char *key, int limit,
                           int window, int *retry_after)
 {

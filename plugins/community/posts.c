@@ -4,6 +4,7 @@
  * first. Each is one query after the board's. */
 #include <portal/input.h>
 #include <portal/list.h>
+#include <portal/session.h>
 #include <string.h>
 
 #include "community.h"
@@ -83,27 +84,17 @@ int community_list(struct portal_req *req, struct portal_value *view)
 static int rate_check(struct portal_req *req, const char *table, const char *setting,
                       const char *interval)
 {
-	struct portal_value *row;
-	if (portal_is_manager(req))
-		return 0;
 	const char *sql =
 	    portal_sprintf(req->arena,
 	                   "SELECT COUNT(*) AS n FROM %s WHERE author_id = ? AND org_id = ?"
 	                   " AND created_at > UTC_TIMESTAMP() - INTERVAL %s",
 	                   table, interval);
-	int status =
-	    sql ? portal_db_one(
-	              req, sql,
-	              PORTAL_DB_ARGS(PDB_I(req->caller.user_id), PDB_I(req->caller.org_id)), &row)
-	        : 500;
-	if (status)
-		return status;
-	if (pv_get_int(row, "n", 0) < portal_setting_int(req, setting))
-		return 0;
-	if ((status = portal_set_header(req, "Retry-After",
-	                                strcmp(interval, "1 DAY") ? "3600" : "86400")))
-		return status;
-	return portal_fail(req, 429, "rate_limited", NULL, "community.rate_limited");
+	return sql ? portal_rate_check(
+	                 req, sql,
+	                 PORTAL_DB_ARGS(PDB_I(req->caller.user_id), PDB_I(req->caller.org_id)),
+	                 setting, strcmp(interval, "1 DAY") ? "3600" : "86400",
+	                 "community.rate_limited")
+	           : 500;
 }
 
 int community_rate_posts(struct portal_req *req)

@@ -2,6 +2,7 @@
  * once (POST /tickets/bulk: all or none), and comments and internal notes
  * (POST /tickets/{id}/comments, also the reporter's). */
 #include <portal/input.h>
+#include <portal/session.h>
 
 #include "tickets.h"
 
@@ -145,21 +146,12 @@ struct comment {
  * fill their mailboxes. Managers have no limit. */
 static int comment_rate_check(struct portal_req *req)
 {
-	struct portal_value *row;
-	if (portal_is_manager(req))
-		return 0;
-	int status = portal_db_one(
+	return portal_rate_check(
 	    req,
 	    "SELECT COUNT(*) AS n FROM ticket_events WHERE user_id = ? AND org_id = ?"
 	    " AND type = 'comment' AND at > UTC_TIMESTAMP() - INTERVAL 1 HOUR",
-	    PORTAL_DB_ARGS(PDB_I(req->caller.user_id), PDB_I(req->caller.org_id)), &row);
-	if (status)
-		return status;
-	if (pv_get_int(row, "n", 0) < portal_setting_int(req, "max_comments_per_hour"))
-		return 0;
-	if ((status = portal_set_header(req, "Retry-After", "3600")))
-		return status;
-	return portal_fail(req, 429, "rate_limited", NULL, "tickets.comments_rate_limited");
+	    PORTAL_DB_ARGS(PDB_I(req->caller.user_id), PDB_I(req->caller.org_id)),
+	    "max_comments_per_hour", "3600", "tickets.comments_rate_limited");
 }
 
 static int write_comment(struct portal_req *req, void *ctx)

@@ -5,6 +5,7 @@
  * arrival, without gaps or repeats (a refused report gives its number back
  * with the rollback). */
 #include <portal/input.h>
+#include <portal/session.h>
 
 #include "tickets.h"
 
@@ -80,19 +81,11 @@ static int next_number(struct portal_req *req, long long *number)
  * (exact: the counter's lock orders the organisation's reports). */
 static int rate_check(struct portal_req *req)
 {
-	if (portal_is_manager(req))
-		return 0;
-	struct portal_value *row;
-	int status = portal_db_one(req,
-	                           "SELECT COUNT(*) AS n FROM tickets WHERE reporter_id = ?"
-	                           " AND created_at > UTC_TIMESTAMP() - INTERVAL 1 DAY",
-	                           PORTAL_DB_ARGS(PDB_I(req->caller.user_id)), &row);
-	if (status)
-		return status;
-	if (pv_get_int(row, "n", 0) < portal_setting_int(req, "max_reports_per_day"))
-		return 0;
-	portal_set_header(req, "Retry-After", "3600");
-	return portal_fail(req, 429, "rate_limited", NULL, "tickets.rate_limited");
+	return portal_rate_check(req,
+	                         "SELECT COUNT(*) AS n FROM tickets WHERE reporter_id = ?"
+	                         " AND created_at > UTC_TIMESTAMP() - INTERVAL 1 DAY",
+	                         PORTAL_DB_ARGS(PDB_I(req->caller.user_id)), "max_reports_per_day",
+	                         "3600", "tickets.rate_limited");
 }
 
 static int insert_ticket(struct portal_req *req, long long number, long long unit_id, long long *id)

@@ -7,6 +7,7 @@
 extern "C" {
 #endif
 
+struct portal_db_arg;
 struct portal_req;
 struct portal_value;
 
@@ -40,6 +41,15 @@ int portal_throttle_check(struct portal_req *req, const char *scope, const char 
                           int window, int *retry_after);
 int portal_throttle_fail(struct portal_req *req, const char *scope, const char *key);
 int portal_throttle_clear(struct portal_req *req, const char *scope, const char *key);
+
+/* A resident's limit on what others pay for (reports, posts, comments that
+ * mail the staff): count_sql counts the caller's doings of the recent
+ * interval (one row with a column n); from the calling plugin's setting on,
+ * the answer is 429 rate_limited with Retry-After: retry_after (seconds) and
+ * the text message. Managers have no limit. 0, or an HTTP status. */
+int portal_rate_check(struct portal_req *req, const char *count_sql,
+                      const struct portal_db_arg *args, size_t nargs, const char *setting,
+                      const char *retry_after, const char *message);
 
 /* The key of an account's own throttles (failed sign-ins, reset mails,
  * sign-ups per email): the address as the account stores it, so that every
