@@ -3,6 +3,8 @@
 #ifndef PORTAL_SESSION_H
 #define PORTAL_SESSION_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
